@@ -1,0 +1,448 @@
+//! Stop-and-wait frame transport: the ACK/NAK/ENQ rules, the same on both ends of the cable.
+//!
+//! One frame is in flight at a time. The receiver answers every frame with ACK (good LRC) or NAK
+//! (bad LRC). On NAK the sender retransmits (4 attempts in all). With no answer within the ACK
+//! timeout, or a stray byte instead of one, the sender sends ENQ and the receiver repeats its last
+//! answer, up to 3 times; then the attempt counts as failed. A frame whose attempts are used up is
+//! reported as [`TransportEvent::Failed`]; what to do with it is the caller's business (switchboard
+//! keeps it in the durable outbox). No I/O: bytes and instants in, bytes and events out.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::frame::{encode_frame, Decoder, Token, ACK, ENQ, NAK};
+
+/// Timer and retry settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timers {
+    /// How long to wait for ACK/NAK (FIAS: 3 s).
+    pub ack_timeout: Duration,
+    /// Attempts per frame, first one included (FIAS: 4).
+    pub max_attempts: u8,
+    /// ENQs per attempt (FIAS: 3).
+    pub max_enq: u8,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Timers {
+            ack_timeout: Duration::from_secs(3),
+            max_attempts: 4,
+            max_enq: 3,
+        }
+    }
+}
+
+/// What the transport has to tell its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportEvent<T> {
+    /// A frame arrived intact (and was ACKed); its data.
+    Received(Vec<u8>),
+    /// The peer ACKed the frame with this tag.
+    Delivered(T),
+    /// The frame with this tag was not ACKed after every attempt. `silent` says whether the peer
+    /// sent no byte at all meanwhile (a dead line rather than a line that garbles).
+    Failed { tag: T, silent: bool },
+}
+
+/// Counters for logs and status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub frames_sent: u64,
+    pub frames_received: u64,
+    pub retransmits: u64,
+    pub enqs_sent: u64,
+    pub naks_sent: u64,
+    pub bad_lrc: u64,
+    pub noise_bytes: u64,
+    pub stray_answers: u64,
+    pub timeouts: u64,
+}
+
+#[derive(Debug)]
+struct InFlight<T> {
+    tag: T,
+    frame: Vec<u8>,
+    attempts: u8,
+    enqs: u8,
+    deadline: Instant,
+    heard_since_send: bool,
+}
+
+/// The stop-and-wait state machine.
+#[derive(Debug)]
+pub struct Transport<T> {
+    timers: Timers,
+    decoder: Decoder,
+    out: Vec<u8>,
+    queue: VecDeque<(T, Vec<u8>)>,
+    in_flight: Option<InFlight<T>>,
+    last_answer: u8,
+    last_rx: Option<Instant>,
+    events: VecDeque<TransportEvent<T>>,
+    stats: Stats,
+    tokens: Vec<Token>,
+}
+
+impl<T: Clone> Transport<T> {
+    pub fn new(timers: Timers) -> Self {
+        Transport {
+            timers,
+            decoder: Decoder::new(),
+            out: Vec::new(),
+            queue: VecDeque::new(),
+            in_flight: None,
+            // An ENQ before any frame is answered with NAK.
+            last_answer: NAK,
+            last_rx: None,
+            events: VecDeque::new(),
+            stats: Stats::default(),
+            tokens: Vec::new(),
+        }
+    }
+
+    pub fn timers(&self) -> Timers {
+        self.timers
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Nothing in flight and nothing queued.
+    pub fn is_idle(&self) -> bool {
+        self.in_flight.is_none() && self.queue.is_empty()
+    }
+
+    /// Frames waiting behind the one in flight.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Queues record bytes (the data between STX and ETX) for sending.
+    pub fn send(&mut self, now: Instant, tag: T, data: &[u8]) {
+        self.queue.push_back((tag, encode_frame(data)));
+        self.start_next(now);
+    }
+
+    /// Forgets every queued and in-flight frame (on link reset); returns their tags.
+    pub fn abort_all(&mut self) -> Vec<T> {
+        let mut tags: Vec<T> = self.in_flight.take().map(|f| f.tag).into_iter().collect();
+        tags.extend(self.queue.drain(..).map(|(t, _)| t));
+        self.decoder.reset();
+        tags
+    }
+
+    fn start_next(&mut self, now: Instant) {
+        if self.in_flight.is_some() {
+            return;
+        }
+        if let Some((tag, frame)) = self.queue.pop_front() {
+            self.out.extend_from_slice(&frame);
+            self.stats.frames_sent += 1;
+            self.in_flight = Some(InFlight {
+                tag,
+                frame,
+                attempts: 1,
+                enqs: 0,
+                deadline: now + self.timers.ack_timeout,
+                heard_since_send: false,
+            });
+        }
+    }
+
+    /// Feeds bytes read from the line.
+    pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.last_rx = Some(now);
+        if let Some(f) = self.in_flight.as_mut() {
+            f.heard_since_send = true;
+        }
+        let mut tokens = std::mem::take(&mut self.tokens);
+        self.decoder.feed(bytes, &mut tokens);
+        for token in tokens.drain(..) {
+            self.handle_token(now, token);
+        }
+        self.tokens = tokens;
+    }
+
+    fn handle_token(&mut self, now: Instant, token: Token) {
+        match token {
+            Token::Frame { data, lrc_ok: true } => {
+                self.out.push(ACK);
+                self.last_answer = ACK;
+                self.stats.frames_received += 1;
+                self.events.push_back(TransportEvent::Received(data));
+            }
+            Token::Frame { lrc_ok: false, .. } => {
+                self.out.push(NAK);
+                self.last_answer = NAK;
+                self.stats.bad_lrc += 1;
+                self.stats.naks_sent += 1;
+            }
+            Token::Enq => self.out.push(self.last_answer),
+            Token::Ack => match self.in_flight.take() {
+                Some(f) => {
+                    self.events.push_back(TransportEvent::Delivered(f.tag));
+                    self.start_next(now);
+                }
+                None => self.stats.stray_answers += 1,
+            },
+            Token::Nak => match self.in_flight.as_ref() {
+                Some(_) => self.retransmit(now),
+                None => self.stats.stray_answers += 1,
+            },
+            Token::Noise(n) => {
+                self.stats.noise_bytes += n as u64;
+                self.last_answer = NAK;
+                // A stray byte instead of ACK/NAK: ask again at once.
+                if let Some(f) = self.in_flight.as_mut() {
+                    if f.enqs < self.timers.max_enq {
+                        f.enqs += 1;
+                        f.deadline = now + self.timers.ack_timeout;
+                        self.out.push(ENQ);
+                        self.stats.enqs_sent += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends the in-flight frame again, or gives it up after the last attempt.
+    fn retransmit(&mut self, now: Instant) {
+        let Some(f) = self.in_flight.as_mut() else {
+            return;
+        };
+        if f.attempts < self.timers.max_attempts {
+            f.attempts += 1;
+            f.enqs = 0;
+            f.deadline = now + self.timers.ack_timeout;
+            self.out.extend_from_slice(&f.frame);
+            self.stats.retransmits += 1;
+        } else {
+            let f = self.in_flight.take().expect("checked above");
+            self.events.push_back(TransportEvent::Failed {
+                tag: f.tag,
+                silent: !f.heard_since_send,
+            });
+            self.start_next(now);
+        }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) next wants to be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let ack = self.in_flight.as_ref().map(|f| f.deadline);
+        let half_frame = match (self.decoder.in_frame(), self.last_rx) {
+            (true, Some(t)) => Some(t + self.timers.ack_timeout),
+            _ => None,
+        };
+        match (ack, half_frame) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Runs the timers that are due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.decoder.in_frame()
+            && self
+                .last_rx
+                .is_some_and(|t| now >= t + self.timers.ack_timeout)
+        {
+            // The line went quiet mid-frame: that frame will never complete.
+            self.stats.noise_bytes += self.decoder.reset() as u64;
+            self.last_answer = NAK;
+        }
+        let Some(f) = self.in_flight.as_mut() else {
+            return;
+        };
+        if now < f.deadline {
+            return;
+        }
+        self.stats.timeouts += 1;
+        if f.enqs < self.timers.max_enq {
+            f.enqs += 1;
+            f.deadline = now + self.timers.ack_timeout;
+            self.out.push(ENQ);
+            self.stats.enqs_sent += 1;
+        } else {
+            self.retransmit(now);
+        }
+    }
+
+    /// Bytes to write to the line, in order (frames are never split by an ACK/NAK).
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        (!self.out.is_empty()).then(|| std::mem::take(&mut self.out))
+    }
+
+    pub fn poll_event(&mut self) -> Option<TransportEvent<T>> {
+        self.events.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{encode_frame, STX};
+
+    fn t0() -> Instant {
+        Instant::now()
+    }
+    const S: Duration = Duration::from_secs(1);
+
+    fn events<T: Clone>(t: &mut Transport<T>) -> Vec<TransportEvent<T>> {
+        std::iter::from_fn(|| t.poll_event()).collect()
+    }
+
+    #[test]
+    fn ack_delivers_and_starts_the_next_frame() {
+        let now = t0();
+        let mut t = Transport::new(Timers::default());
+        t.send(now, 1, b"RE|RN1|MLY|");
+        t.send(now, 2, b"RE|RN2|MLY|");
+        assert_eq!(t.poll_transmit().unwrap(), encode_frame(b"RE|RN1|MLY|"));
+        t.handle_input(now, &[ACK]);
+        assert_eq!(events(&mut t), vec![TransportEvent::Delivered(1)]);
+        assert_eq!(t.poll_transmit().unwrap(), encode_frame(b"RE|RN2|MLY|"));
+        t.handle_input(now, &[ACK]);
+        assert_eq!(events(&mut t), vec![TransportEvent::Delivered(2)]);
+        assert!(t.is_idle());
+    }
+
+    #[test]
+    fn nak_retransmits_three_times_then_fails() {
+        let now = t0();
+        let mut t = Transport::new(Timers::default());
+        let frame = encode_frame(b"RE|RN1|MLY|");
+        t.send(now, 7, b"RE|RN1|MLY|");
+        for _ in 0..3 {
+            assert_eq!(t.poll_transmit().unwrap(), frame);
+            t.handle_input(now, &[NAK]);
+        }
+        assert_eq!(t.poll_transmit().unwrap(), frame);
+        t.handle_input(now, &[NAK]);
+        assert_eq!(
+            events(&mut t),
+            vec![TransportEvent::Failed {
+                tag: 7,
+                silent: false
+            }]
+        );
+        assert_eq!(t.stats().retransmits, 3);
+        assert!(t.poll_transmit().is_none());
+    }
+
+    #[test]
+    fn silence_brings_three_enqs_then_a_retransmit() {
+        let now = t0();
+        let mut t = Transport::new(Timers::default());
+        t.send(now, 1, b"LS|");
+        let frame = t.poll_transmit().unwrap();
+        let mut at = now;
+        for _ in 0..3 {
+            at = t.poll_timeout().unwrap();
+            assert_eq!(at, now + (at - now)); // deadlines move forward
+            t.handle_timeout(at);
+            assert_eq!(t.poll_transmit().unwrap(), vec![ENQ]);
+        }
+        t.handle_timeout(t.poll_timeout().unwrap());
+        assert_eq!(t.poll_transmit().unwrap(), frame);
+        assert!(t.poll_timeout().unwrap() >= at + 3 * S);
+        // The peer answers the repeated ENQ with its last answer: ACK.
+        t.handle_input(at, &[ACK]);
+        assert_eq!(events(&mut t), vec![TransportEvent::Delivered(1)]);
+    }
+
+    #[test]
+    fn a_dead_line_fails_silently_after_every_attempt() {
+        let now = t0();
+        let mut t = Transport::new(Timers::default());
+        t.send(now, 1, b"LS|");
+        let mut n = 0;
+        while let Some(at) = t.poll_timeout() {
+            t.handle_timeout(at);
+            n += 1;
+            assert!(n < 100);
+        }
+        assert_eq!(
+            events(&mut t),
+            vec![TransportEvent::Failed {
+                tag: 1,
+                silent: true
+            }]
+        );
+        // 4 attempts x (1 wait + 3 ENQ waits)
+        assert_eq!(n, 16);
+    }
+
+    #[test]
+    fn receiver_acks_good_frames_naks_bad_ones_and_repeats_on_enq() {
+        let now = t0();
+        let mut t: Transport<u8> = Transport::new(Timers::default());
+        t.handle_input(now, &[ENQ]);
+        assert_eq!(
+            t.poll_transmit().unwrap(),
+            vec![NAK],
+            "ENQ at start-up gets NAK"
+        );
+        t.handle_input(now, &encode_frame(b"LS|DA161117|TI102926|"));
+        assert_eq!(t.poll_transmit().unwrap(), vec![ACK]);
+        t.handle_input(now, &[ENQ]);
+        assert_eq!(
+            t.poll_transmit().unwrap(),
+            vec![ACK],
+            "ENQ repeats the last answer"
+        );
+        let mut bad = encode_frame(b"LS|DA161117|TI103116|");
+        *bad.last_mut().unwrap() = b'f';
+        t.handle_input(now, &bad);
+        assert_eq!(t.poll_transmit().unwrap(), vec![NAK]);
+        assert_eq!(
+            events(&mut t),
+            vec![TransportEvent::Received(b"LS|DA161117|TI102926|".to_vec())]
+        );
+        assert_eq!(t.stats().bad_lrc, 1);
+    }
+
+    #[test]
+    fn noise_resets_last_answer_and_prompts_an_enq() {
+        let now = t0();
+        let mut t = Transport::new(Timers::default());
+        t.handle_input(now, &encode_frame(b"LA|"));
+        t.poll_transmit();
+        t.send(now, 1, b"RE|RN1|MLY|");
+        t.poll_transmit();
+        t.handle_input(now, b"~~");
+        assert_eq!(t.poll_transmit().unwrap(), vec![ENQ]);
+        t.handle_input(now, &[ENQ]);
+        assert_eq!(t.poll_transmit().unwrap(), vec![NAK]);
+        assert_eq!(t.stats().noise_bytes, 2);
+    }
+
+    #[test]
+    fn stray_answers_are_counted() {
+        let now = t0();
+        let mut t: Transport<u8> = Transport::new(Timers::default());
+        t.handle_input(now, &[ACK, NAK]);
+        assert_eq!(t.stats().stray_answers, 2);
+        assert!(events(&mut t).is_empty());
+    }
+
+    #[test]
+    fn a_half_frame_is_dropped_when_the_line_goes_quiet() {
+        let now = t0();
+        let mut t: Transport<u8> = Transport::new(Timers::default());
+        t.handle_input(now, &[STX, b'R', b'E']);
+        let at = t.poll_timeout().unwrap();
+        assert_eq!(at, now + 3 * S);
+        t.handle_timeout(at);
+        assert!(t.poll_timeout().is_none());
+        t.handle_input(at, &encode_frame(b"LA|"));
+        assert_eq!(
+            events(&mut t),
+            vec![TransportEvent::Received(b"LA|".to_vec())]
+        );
+    }
+}
