@@ -1,1 +1,16 @@
+//! A simulated hotel PBX that plays the PBX side of FIAS over any byte stream.
+//!
+//! switchboard runs it in-process behind a pseudo-terminal when `[pbx] port = "simulator"`, and
+//! standalone as `switchboard pbx-sim`; tests drive it through [`SimHandle`].
+//!
+//! Layout:
+//! - [`engine`]: the PBX as a pure state machine (rooms, lamps, DND, rings, LR lists, handset
+//!   bookings, call charges, restart) built on the FIAS crate's stop-and-wait transport.
+//! - [`runner`]: the async driver with fault knobs (NAK some frames, lose ACKs, line noise, a
+//!   pulled cable) and the handle to steer and watch it.
 
+pub mod engine;
+pub mod runner;
+
+pub use engine::{default_declarations, Command, PbxEngine, RingBehaviour, RoomState, SimState};
+pub use runner::{spawn, Faults, SimHandle, SimOptions};

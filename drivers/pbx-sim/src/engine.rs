@@ -1,0 +1,589 @@
+//! The simulated PBX itself: a pure state machine, like the FIAS engine it talks to.
+//!
+//! It answers `LS` with `LD`, its `LR` lists and `LA`; keeps every room's line class, guest name,
+//! language, message lamp, DND and message texts as a PBX would; rings a room on `WR` and answers
+//! with one `WA` chosen by the room's [`RingBehaviour`]; and sends what a PBX sends on its own
+//! (room status, handset wake-up bookings, call charges, a resync request, a restart).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use fias::ids::*;
+use fias::{
+    FieldId, Guest, Message, Posting, Record, RecordId, RoomEquipment, Timers, Transport,
+    TransportEvent, Wake,
+};
+use serde::{Deserialize, Serialize};
+
+/// How a room's phone reacts when rung for a wake-up call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RingBehaviour {
+    /// Picked up: `WA` with `AS=OK`.
+    #[default]
+    Answer,
+    /// Rang out: `WA` with `AS=NR`.
+    NoAnswer,
+    /// Line busy: `WA` with `AS=BY`.
+    Busy,
+    /// The PBX never answers the `WR` at all (tests the ring timeout).
+    NoResult,
+}
+
+/// One room as the PBX sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RoomState {
+    pub occupied: bool,
+    pub stay: Option<String>,
+    pub guest_name: Option<String>,
+    pub first_name: Option<String>,
+    pub language: Option<String>,
+    pub class_of_service: u8,
+    pub message_lamp: bool,
+    pub dnd: bool,
+    /// Message texts received by `XL`, by message id.
+    pub messages: BTreeMap<String, String>,
+    /// Wake-up rings so far.
+    pub rings: u32,
+    pub ring_behaviour: RingBehaviour,
+}
+
+/// Everything the PBX knows; published after every change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SimState {
+    pub link_up: bool,
+    pub rooms: BTreeMap<String, RoomState>,
+    /// Application records accepted from the PMS.
+    pub records_received: u64,
+    /// Completed database swaps (DS ... DE).
+    pub resyncs: u64,
+    pub resync_in_progress: bool,
+    /// Frames that arrived with a bad LRC (NAKed).
+    pub bad_frames: u64,
+    /// Link starts answered (LS received).
+    pub link_starts: u64,
+}
+
+/// What the simulator can be told to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Housekeeping dialled a room status (`RE RS`).
+    RoomStatus { room: String, status: u8 },
+    /// The guest toggled DND on the handset (`RE DN`).
+    HandsetDnd { room: String, on: bool },
+    /// Voicemail count changed (`RE VM`).
+    Voicemail { room: String, count: u32 },
+    /// A guest booked a wake-up from the handset (`WR`).
+    HandsetWakeup { room: String, at: NaiveDateTime },
+    /// A guest cancelled a wake-up from the handset (`WC`).
+    HandsetWakeClear { room: String, at: NaiveDateTime },
+    /// A call charge (`PS`).
+    Posting(Posting),
+    /// Ask the PMS for a database resync (`DR`).
+    RequestResync,
+    /// Delete a message on the handset (`XD`).
+    MessageDeleted { room: String, id: String },
+    /// The PBX restarts: it forgets the link and sends `LS`.
+    Restart,
+    /// The PBX ends the link (`LE`).
+    EndLink,
+    /// Change how a room answers wake-up rings.
+    SetRing {
+        room: String,
+        behaviour: RingBehaviour,
+    },
+}
+
+/// The record types and fields the simulator declares with `LR`.
+pub fn default_declarations() -> Vec<(RecordId, Vec<FieldId>)> {
+    vec![
+        (GI, vec![RN, GNUM, GN, GF, GL, CS, SF]),
+        (GO, vec![RN, GNUM, SF]),
+        (GC, vec![RN, RO, GNUM, GN, GL]),
+        (RE, vec![RN, CS, ML, DN, RS, VM]),
+        (WR, vec![RN, DA, TI]),
+        (WC, vec![RN, DA, TI]),
+        (WA, vec![RN, DA, TI, AS]),
+        (XL, vec![RN, GNUM, MI, MT, DA, TI]),
+        (XD, vec![RN, GNUM, MI, DA, TI]),
+        (PS, vec![RN, PNUM, PT, TA, DU, DD, DA, TI]),
+        (PA, vec![RN, PNUM, AS, DA, TI]),
+        (DR, vec![]),
+        (DS, vec![]),
+        (DE, vec![]),
+    ]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Down,
+    AwaitingLa,
+    Up,
+}
+
+/// The simulated PBX.
+#[derive(Debug)]
+pub struct PbxEngine {
+    transport: Transport<u64>,
+    link: Link,
+    declarations: Vec<(RecordId, Vec<FieldId>)>,
+    state: SimState,
+    pending: VecDeque<Message>,
+    changed: bool,
+    /// Delay between a `WR` and its `WA`.
+    ring_time: Duration,
+    rings: Vec<(Instant, Wake)>,
+}
+
+impl PbxEngine {
+    pub fn new(timers: Timers, declarations: Vec<(RecordId, Vec<FieldId>)>) -> Self {
+        PbxEngine {
+            transport: Transport::new(timers),
+            link: Link::Down,
+            declarations,
+            state: SimState::default(),
+            pending: VecDeque::new(),
+            changed: false,
+            ring_time: Duration::ZERO,
+            rings: Vec::new(),
+        }
+    }
+
+    pub fn set_ring_time(&mut self, d: Duration) {
+        self.ring_time = d;
+    }
+
+    pub fn state(&self) -> &SimState {
+        &self.state
+    }
+
+    pub fn replace_state(&mut self, state: SimState) {
+        self.state = state;
+    }
+
+    /// True once since the last call if the state changed.
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
+    fn room(&mut self, rn: &str) -> &mut RoomState {
+        self.changed = true;
+        self.state.rooms.entry(rn.to_string()).or_default()
+    }
+
+    fn send(&mut self, now: Instant, msg: Message) {
+        // Like a real PBX, only data records the link was set up for go out while it is up.
+        let is_link = matches!(
+            msg,
+            Message::LinkStart { .. }
+                | Message::LinkAlive { .. }
+                | Message::LinkEnd { .. }
+                | Message::LinkDescription { .. }
+                | Message::LinkRecord { .. }
+        );
+        if !is_link && self.link != Link::Up {
+            self.pending.push_back(msg);
+            return;
+        }
+        let data = msg
+            .to_record()
+            .encode()
+            .expect("simulator records are valid");
+        self.transport.send(now, 0, &data);
+    }
+
+    fn flush_pending(&mut self, now: Instant) {
+        while let Some(m) = self.pending.pop_front() {
+            self.send(now, m);
+        }
+    }
+
+    pub fn handle_input(&mut self, now: Instant, wall: NaiveDateTime, bytes: &[u8]) {
+        let bad_before = self.transport.stats().bad_lrc;
+        self.transport.handle_input(now, bytes);
+        if self.transport.stats().bad_lrc != bad_before {
+            self.state.bad_frames = self.transport.stats().bad_lrc;
+            self.changed = true;
+        }
+        self.drain(now, wall);
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant, wall: NaiveDateTime) {
+        self.transport.handle_timeout(now);
+        let due: Vec<Wake> = {
+            let (due, later) = self.rings.drain(..).partition(|(t, _)| *t <= now);
+            self.rings = later;
+            due.into_iter().map(|(_, w)| w).collect()
+        };
+        for wake in due {
+            self.answer_ring(now, wake);
+        }
+        self.drain(now, wall);
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let ring = self.rings.iter().map(|(t, _)| *t).min();
+        [self.transport.poll_timeout(), ring]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.transport.poll_transmit()
+    }
+
+    pub fn command(&mut self, now: Instant, wall: NaiveDateTime, cmd: Command) {
+        match cmd {
+            Command::RoomStatus { room, status } => self.send(
+                now,
+                Message::RoomEquipment(RoomEquipment {
+                    room,
+                    room_status: Some(status),
+                    ..Default::default()
+                }),
+            ),
+            Command::HandsetDnd { room, on } => {
+                self.room(&room).dnd = on;
+                self.send(
+                    now,
+                    Message::RoomEquipment(RoomEquipment {
+                        room,
+                        dnd: Some(on),
+                        ..Default::default()
+                    }),
+                )
+            }
+            Command::Voicemail { room, count } => self.send(
+                now,
+                Message::RoomEquipment(RoomEquipment {
+                    room,
+                    voicemail: Some(count),
+                    ..Default::default()
+                }),
+            ),
+            Command::HandsetWakeup { room, at } => {
+                self.send(now, Message::WakeRequest(Wake { room, at }))
+            }
+            Command::HandsetWakeClear { room, at } => {
+                self.send(now, Message::WakeClear(Wake { room, at }))
+            }
+            Command::Posting(p) => self.send(now, Message::Posting(p)),
+            Command::RequestResync => self.send(now, Message::ResyncRequest),
+            Command::MessageDeleted { room, id } => {
+                self.room(&room).messages.remove(&id);
+                self.send(
+                    now,
+                    Message::MessageDelete(fias::GuestMessage {
+                        room,
+                        id,
+                        at: Some(wall),
+                        ..Default::default()
+                    }),
+                )
+            }
+            Command::Restart => {
+                self.transport.abort_all();
+                self.link = Link::Down;
+                self.state.link_up = false;
+                self.changed = true;
+                self.send(now, Message::LinkStart { at: Some(wall) });
+            }
+            Command::EndLink => {
+                self.send(now, Message::LinkEnd { at: Some(wall) });
+                self.link = Link::Down;
+                self.state.link_up = false;
+                self.changed = true;
+            }
+            Command::SetRing { room, behaviour } => self.room(&room).ring_behaviour = behaviour,
+        }
+    }
+
+    fn drain(&mut self, now: Instant, wall: NaiveDateTime) {
+        while let Some(ev) = self.transport.poll_event() {
+            if let TransportEvent::Received(data) = ev {
+                match Record::parse(&data).and_then(|r| Message::from_record(&r)) {
+                    Ok(msg) => self.handle_message(now, wall, msg),
+                    Err(e) => tracing::warn!("simulator: malformed record from PMS: {e}"),
+                }
+            }
+        }
+    }
+
+    fn handle_message(&mut self, now: Instant, wall: NaiveDateTime, msg: Message) {
+        match msg {
+            Message::LinkStart { .. } => {
+                self.state.link_starts += 1;
+                self.state.link_up = false;
+                self.changed = true;
+                self.link = Link::AwaitingLa;
+                self.send(
+                    now,
+                    Message::LinkDescription {
+                        at: Some(wall),
+                        version: Some("1.0".into()),
+                        interface: Some("PB".into()),
+                    },
+                );
+                for (record, fields) in self.declarations.clone() {
+                    self.send(now, Message::LinkRecord { record, fields });
+                }
+                self.send(now, Message::LinkAlive { at: Some(wall) });
+            }
+            Message::LinkAlive { .. } => {
+                if self.link == Link::AwaitingLa {
+                    self.link = Link::Up;
+                    self.state.link_up = true;
+                    self.changed = true;
+                    self.flush_pending(now);
+                }
+            }
+            Message::LinkEnd { .. } => {
+                self.link = Link::Down;
+                self.state.link_up = false;
+                self.changed = true;
+            }
+            _ if self.link != Link::Up => {
+                tracing::debug!("simulator: data record before link up, ignored");
+            }
+            msg => {
+                self.state.records_received += 1;
+                self.changed = true;
+                self.apply(now, msg);
+            }
+        }
+    }
+
+    fn apply(&mut self, now: Instant, msg: Message) {
+        match msg {
+            Message::GuestIn(Guest {
+                room,
+                stay,
+                name,
+                first_name,
+                language,
+                class_of_service,
+                ..
+            }) => {
+                let r = self.room(&room);
+                r.occupied = true;
+                r.stay = stay;
+                r.guest_name = name;
+                r.first_name = first_name;
+                r.language = language;
+                if let Some(cs) = class_of_service {
+                    r.class_of_service = cs;
+                }
+            }
+            Message::GuestOut { room, .. } => {
+                let r = self.room(&room);
+                r.occupied = false;
+                r.stay = None;
+                r.guest_name = None;
+                r.first_name = None;
+                r.language = None;
+                r.class_of_service = 0;
+                r.messages.clear();
+            }
+            Message::GuestChange {
+                room,
+                old_room,
+                stay,
+                name,
+                language,
+            } => {
+                if let Some(old) = old_room.filter(|o| *o != room) {
+                    let moved = std::mem::take(self.room(&old));
+                    let r = self.room(&room);
+                    r.occupied = true;
+                    r.stay = moved.stay;
+                    r.guest_name = moved.guest_name;
+                    r.first_name = moved.first_name;
+                    r.language = moved.language;
+                    r.class_of_service = moved.class_of_service;
+                    r.messages = moved.messages;
+                    self.room(&old).ring_behaviour = moved.ring_behaviour;
+                }
+                let r = self.room(&room);
+                if stay.is_some() {
+                    r.stay = stay;
+                }
+                if name.is_some() {
+                    r.guest_name = name;
+                }
+                if language.is_some() {
+                    r.language = language;
+                }
+            }
+            Message::RoomEquipment(e) => {
+                let r = self.room(&e.room);
+                if let Some(cs) = e.class_of_service {
+                    r.class_of_service = cs;
+                }
+                if let Some(ml) = e.message_lamp {
+                    r.message_lamp = ml;
+                }
+                if let Some(dn) = e.dnd {
+                    r.dnd = dn;
+                }
+            }
+            Message::WakeRequest(wake) => {
+                self.room(&wake.room).rings += 1;
+                self.rings.push((now + self.ring_time, wake));
+            }
+            Message::WakeClear(wake) => self.rings.retain(|(_, w)| w.room != wake.room),
+            Message::MessageText(m) => {
+                self.room(&m.room)
+                    .messages
+                    .insert(m.id, m.text.unwrap_or_default());
+            }
+            Message::MessageDelete(m) => {
+                self.room(&m.room).messages.remove(&m.id);
+            }
+            Message::ResyncStart => {
+                self.state.resync_in_progress = true;
+            }
+            Message::ResyncEnd => {
+                self.state.resync_in_progress = false;
+                self.state.resyncs += 1;
+            }
+            other => tracing::debug!("simulator: ignoring {:?}", other.record_id()),
+        }
+    }
+
+    fn answer_ring(&mut self, now: Instant, wake: Wake) {
+        let status = match self.room(&wake.room).ring_behaviour {
+            RingBehaviour::Answer => "OK",
+            RingBehaviour::NoAnswer => "NR",
+            RingBehaviour::Busy => "BY",
+            RingBehaviour::NoResult => return,
+        };
+        self.send(
+            now,
+            Message::WakeAnswer {
+                wake,
+                status: status.into(),
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fias::{Event, PmsConfig, PmsLink};
+
+    fn wall() -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .and_hms_opt(7, 0, 0)
+            .unwrap()
+    }
+
+    /// Wires the PMS engine to the simulator in memory until both are quiet.
+    fn pump(pms: &mut PmsLink, pbx: &mut PbxEngine, now: Instant) -> Vec<Event> {
+        let mut events = Vec::new();
+        loop {
+            let mut moved = false;
+            while let Some(b) = pms.poll_transmit() {
+                pbx.handle_input(now, wall(), &b);
+                moved = true;
+            }
+            while let Some(b) = pbx.poll_transmit() {
+                pms.handle_input(now, wall(), &b);
+                moved = true;
+            }
+            pbx.handle_timeout(now, wall());
+            while let Some(e) = pms.poll_event() {
+                events.push(e);
+            }
+            if !moved {
+                return events;
+            }
+        }
+    }
+
+    #[test]
+    fn pms_engine_and_simulator_agree() {
+        let now = Instant::now();
+        let mut pms = PmsLink::new(PmsConfig::default());
+        let mut pbx = PbxEngine::new(Timers::default(), default_declarations());
+        pms.start(now, wall());
+        let ev = pump(&mut pms, &mut pbx, now);
+        assert!(matches!(ev[..], [Event::LinkUp { .. }]), "{ev:?}");
+        assert!(pbx.state().link_up);
+
+        let gi = Message::GuestIn(Guest {
+            room: "101".into(),
+            stay: Some("1".into()),
+            name: Some("Wang Wei".into()),
+            class_of_service: Some(3),
+            ..Default::default()
+        });
+        pms.send(now, 1, &gi).unwrap();
+        pump(&mut pms, &mut pbx, now);
+        let room = &pbx.state().rooms["101"];
+        assert!(room.occupied);
+        assert_eq!(room.guest_name.as_deref(), Some("Wang Wei"));
+        assert_eq!(room.class_of_service, 3);
+
+        pbx.command(
+            now,
+            wall(),
+            Command::SetRing {
+                room: "101".into(),
+                behaviour: RingBehaviour::Busy,
+            },
+        );
+        pms.send(
+            now,
+            2,
+            &Message::WakeRequest(Wake {
+                room: "101".into(),
+                at: wall(),
+            }),
+        )
+        .unwrap();
+        let ev = pump(&mut pms, &mut pbx, now);
+        assert!(
+            ev.iter().any(|e| matches!(e, Event::Received(Message::WakeAnswer { status, .. }) if status == "BY")),
+            "{ev:?}"
+        );
+        assert_eq!(pbx.state().rooms["101"].rings, 1);
+    }
+
+    #[test]
+    fn restart_sends_ls_and_holds_data_until_up() {
+        let now = Instant::now();
+        let mut pms = PmsLink::new(PmsConfig::default());
+        let mut pbx = PbxEngine::new(Timers::default(), default_declarations());
+        pms.start(now, wall());
+        pump(&mut pms, &mut pbx, now);
+        pbx.command(now, wall(), Command::Restart);
+        pbx.command(
+            now,
+            wall(),
+            Command::RoomStatus {
+                room: "102".into(),
+                status: 1,
+            },
+        );
+        let ev = pump(&mut pms, &mut pbx, now);
+        assert!(
+            ev.iter().any(|e| matches!(e, Event::LinkUp { .. })),
+            "{ev:?}"
+        );
+        assert!(
+            ev.iter().any(|e| matches!(
+                e,
+                Event::Received(Message::RoomEquipment(RoomEquipment {
+                    room_status: Some(1),
+                    ..
+                }))
+            )),
+            "{ev:?}"
+        );
+        assert_eq!(pbx.state().link_starts, 2);
+    }
+}

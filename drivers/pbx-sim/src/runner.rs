@@ -1,0 +1,237 @@
+//! Runs the simulated PBX over any byte stream, with fault knobs between the engine and the wire.
+//!
+//! [`spawn`] takes anything `AsyncRead + AsyncWrite` (a pseudo-terminal master, a
+//! `tokio::io::duplex` half) and returns a [`SimHandle`] to steer it and watch its state.
+
+use std::io;
+use std::time::Duration;
+
+use fias::frame::{ACK, ETX, STX};
+use fias::{FieldId, RecordId, Timers};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::engine::{default_declarations, Command, PbxEngine, SimState};
+
+/// Line faults, each "every Nth" (0 = never).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Faults {
+    /// Corrupt every Nth frame from the PMS, so it is NAKed.
+    pub nak_every: u32,
+    /// Lose every Nth ACK the PBX sends.
+    pub drop_ack_every: u32,
+    /// Put two bytes of line noise before every Nth write.
+    pub noise_every: u32,
+}
+
+/// How the simulator is set up.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub timers: Timers,
+    pub declarations: Vec<(RecordId, Vec<FieldId>)>,
+    /// Delay between a `WR` and its `WA`.
+    pub ring_time: Duration,
+    /// Start from this state (e.g. loaded from a state file).
+    pub initial: SimState,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            timers: Timers::default(),
+            declarations: default_declarations(),
+            ring_time: Duration::ZERO,
+            initial: SimState::default(),
+        }
+    }
+}
+
+enum Control {
+    Command(Command),
+    Faults(Faults),
+    Silence(Duration),
+}
+
+/// Steers a running simulator and reads its state.
+#[derive(Clone)]
+pub struct SimHandle {
+    tx: mpsc::UnboundedSender<Control>,
+    state: watch::Receiver<SimState>,
+}
+
+impl SimHandle {
+    /// The PBX's state now.
+    pub fn state(&self) -> SimState {
+        self.state.borrow().clone()
+    }
+
+    /// A receiver that sees every published state.
+    pub fn subscribe(&self) -> watch::Receiver<SimState> {
+        self.state.clone()
+    }
+
+    pub fn command(&self, cmd: Command) {
+        let _ = self.tx.send(Control::Command(cmd));
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        let _ = self.tx.send(Control::Faults(faults));
+    }
+
+    /// Pulls the cable: nothing in, nothing out, for `d`.
+    pub fn go_silent(&self, d: Duration) {
+        let _ = self.tx.send(Control::Silence(d));
+    }
+
+    /// Waits until `pred` holds for the published state, or `timeout` passes (then the last
+    /// state is returned as the error, for the test's message).
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&SimState) -> bool,
+    ) -> Result<SimState, SimState> {
+        let mut rx = self.state.clone();
+        let res = tokio::time::timeout(timeout, rx.wait_for(|s| pred(s))).await;
+        match res {
+            Ok(Ok(s)) => Ok(s.clone()),
+            _ => Err(self.state()),
+        }
+    }
+}
+
+/// Starts the simulator on `stream`.
+pub fn spawn<S>(stream: S, opts: SimOptions) -> (SimHandle, JoinHandle<io::Result<()>>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (state_tx, state_rx) = watch::channel(opts.initial.clone());
+    let mut engine = PbxEngine::new(opts.timers, opts.declarations);
+    engine.set_ring_time(opts.ring_time);
+    let mut initial = opts.initial;
+    initial.link_up = false;
+    engine.replace_state(initial);
+    let task = tokio::spawn(run(stream, engine, rx, state_tx));
+    (
+        SimHandle {
+            tx,
+            state: state_rx,
+        },
+        task,
+    )
+}
+
+fn wall() -> chrono::NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
+#[derive(Default)]
+struct FaultState {
+    faults: Faults,
+    frames_in: u32,
+    corrupt_next: bool,
+    acks_out: u32,
+    writes: u32,
+    out_in_frame: bool,
+    out_after_etx: bool,
+}
+
+impl FaultState {
+    fn incoming(&mut self, bytes: &mut [u8]) {
+        for b in bytes.iter_mut() {
+            if self.corrupt_next {
+                self.corrupt_next = false;
+                *b ^= 0x01;
+                continue;
+            }
+            if *b == STX && self.faults.nak_every > 0 {
+                self.frames_in += 1;
+                self.corrupt_next = self.frames_in % self.faults.nak_every == 0;
+            }
+        }
+    }
+
+    fn outgoing(&mut self, bytes: Vec<u8>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len() + 2);
+        self.writes += 1;
+        if self.faults.noise_every > 0 && self.writes % self.faults.noise_every == 0 {
+            out.extend_from_slice(b"~\x7f");
+        }
+        for b in bytes {
+            if self.out_after_etx {
+                self.out_after_etx = false; // the LRC, whatever its value
+            } else if self.out_in_frame {
+                self.out_in_frame = b != ETX;
+                self.out_after_etx = b == ETX;
+            } else if b == STX {
+                self.out_in_frame = true;
+            } else if b == ACK && self.faults.drop_ack_every > 0 {
+                self.acks_out += 1;
+                if self.acks_out % self.faults.drop_ack_every == 0 {
+                    continue;
+                }
+            }
+            out.push(b);
+        }
+        out
+    }
+}
+
+async fn run<S>(
+    stream: S,
+    mut engine: PbxEngine,
+    mut rx: mpsc::UnboundedReceiver<Control>,
+    state_tx: watch::Sender<SimState>,
+) -> io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    let mut buf = vec![0u8; 4096];
+    let mut faults = FaultState::default();
+    let mut silent_until: Option<Instant> = None;
+    let far = Duration::from_secs(3600);
+    loop {
+        let now = Instant::now();
+        let silent = silent_until.is_some_and(|t| now < t);
+        while let Some(bytes) = engine.poll_transmit() {
+            if !silent {
+                let bytes = faults.outgoing(bytes);
+                writer.write_all(&bytes).await?;
+            }
+        }
+        if engine.take_changed() {
+            state_tx.send_replace(engine.state().clone());
+        }
+        let deadline = engine
+            .poll_timeout()
+            .map(Instant::from_std)
+            .unwrap_or(now + far);
+        tokio::select! {
+            n = reader.read(&mut buf) => {
+                let n = n?;
+                if n == 0 {
+                    return Ok(());
+                }
+                let now = Instant::now();
+                if silent_until.is_some_and(|t| now < t) {
+                    continue;
+                }
+                faults.incoming(&mut buf[..n]);
+                engine.handle_input(now.into_std(), wall(), &buf[..n]);
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                engine.handle_timeout(Instant::now().into_std(), wall());
+            }
+            ctl = rx.recv() => match ctl {
+                Some(Control::Command(c)) => engine.command(Instant::now().into_std(), wall(), c),
+                Some(Control::Faults(f)) => faults.faults = f,
+                Some(Control::Silence(d)) => silent_until = Some(Instant::now() + d),
+                None => return Ok(()),
+            },
+        }
+    }
+}
