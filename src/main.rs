@@ -1,1 +1,40 @@
-fn main() {}
+//! The `switchboard` binary: parses the command line and dispatches.
+
+use clap::Parser;
+use switchboard::cli::{self, Cli, Command};
+use switchboard::config::{parse_duration, Config};
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.as_ref().unwrap_or(&Command::Serve);
+    match command {
+        Command::Serve => {
+            init_logging();
+            let cfg = Config::from_file(&cli.config)?;
+            tokio::runtime::Runtime::new()?.block_on(switchboard::serve::serve(cfg))
+        }
+        Command::PbxSim { state_file, ack_timeout } => {
+            init_logging();
+            let ack = parse_duration(ack_timeout).map_err(|e| anyhow::anyhow!("--ack-timeout: {e}"))?;
+            tokio::runtime::Runtime::new()?.block_on(switchboard::serve::pbx_sim(state_file.clone(), ack))
+        }
+        other => {
+            // A client printing into `| head` should end quietly, like other Unix tools.
+            // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+            unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+            cli::run_client(&cli, other)
+        }
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("switchboard: {e:#}");
+        std::process::exit(1);
+    }
+}

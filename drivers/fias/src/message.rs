@@ -221,7 +221,7 @@ impl Message {
                 let record = RecordId::parse(ri)
                     .ok_or_else(|| bad(r.id, RI, ri, "expected a 2-letter record ID"))?;
                 let fl = r.get(FL).unwrap_or("");
-                if fl.len() % 2 != 0 {
+                if !fl.len().is_multiple_of(2) {
                     return Err(bad(r.id, FL, fl, "field list must be pairs of characters"));
                 }
                 let fields = (0..fl.len())

@@ -124,6 +124,8 @@ where
     )
 }
 
+/// The simulated PBX has its own clock, like the hardware it stands for.
+#[allow(clippy::disallowed_methods)]
 fn wall() -> chrono::NaiveDateTime {
     chrono::Local::now().naive_local()
 }
@@ -149,7 +151,7 @@ impl FaultState {
             }
             if *b == STX && self.faults.nak_every > 0 {
                 self.frames_in += 1;
-                self.corrupt_next = self.frames_in % self.faults.nak_every == 0;
+                self.corrupt_next = self.frames_in.is_multiple_of(self.faults.nak_every);
             }
         }
     }
@@ -157,7 +159,7 @@ impl FaultState {
     fn outgoing(&mut self, bytes: Vec<u8>) -> Vec<u8> {
         let mut out = Vec::with_capacity(bytes.len() + 2);
         self.writes += 1;
-        if self.faults.noise_every > 0 && self.writes % self.faults.noise_every == 0 {
+        if self.faults.noise_every > 0 && self.writes.is_multiple_of(self.faults.noise_every) {
             out.extend_from_slice(b"~\x7f");
         }
         for b in bytes {
@@ -170,7 +172,7 @@ impl FaultState {
                 self.out_in_frame = true;
             } else if b == ACK && self.faults.drop_ack_every > 0 {
                 self.acks_out += 1;
-                if self.acks_out % self.faults.drop_ack_every == 0 {
+                if self.acks_out.is_multiple_of(self.faults.drop_ack_every) {
                     continue;
                 }
             }

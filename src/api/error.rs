@@ -1,0 +1,67 @@
+//! The one place where errors become HTTP statuses. Every error body is `{"error": "..."}`;
+//! a 500 says only "internal error" (the details go to the log).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+
+use crate::desk::DeskError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    NotFound(String),
+    Conflict(String),
+    BadRequest(String),
+    Unprocessable(String),
+    Unavailable(String),
+    Internal(String),
+}
+
+impl From<DeskError> for ApiError {
+    fn from(e: DeskError) -> Self {
+        let msg = e.to_string();
+        match e {
+            DeskError::UnknownRoom(_) => ApiError::NotFound(msg),
+            DeskError::Occupied { .. } | DeskError::Vacant(_) => ApiError::Conflict(msg),
+            DeskError::Invalid { .. } => ApiError::Unprocessable(msg),
+            DeskError::Store(_) => ApiError::Internal(msg),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, msg) = match self {
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
+            ApiError::Internal(m) => {
+                tracing::error!("internal error: {m}");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_string())
+            }
+        };
+        (status, Json(serde_json::json!({ "error": msg }))).into_response()
+    }
+}
+
+/// `Json<T>` whose rejections (malformed JSON, wrong fields) are JSON errors too.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::BadRequest("expected a JSON body (Content-Type: application/json)".into()))
+            }
+            Err(e) => Err(ApiError::BadRequest(format!("bad JSON body: {}", e.body_text()))),
+        }
+    }
+}

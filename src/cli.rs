@@ -1,0 +1,277 @@
+//! The command line: `serve`, `pbx-sim`, and the desk commands, which are clients of the API.
+//!
+//! Global options (`--config`, `--api`) go before the subcommand. Every failure prints one line
+//! on stderr and exits non-zero (see `main`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about = "Hotel switchboard: front desk <-> PBX")]
+pub struct Cli {
+    /// The hotel's configuration file.
+    #[arg(long, global = true, default_value = "hotel.toml")]
+    pub config: PathBuf,
+    /// The service's API (default: http:// plus the config's [api] listen address).
+    #[arg(long, global = true)]
+    pub api: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (the default when no command is given).
+    Serve,
+    /// Run the PBX simulator on a new pseudo-terminal and print its path.
+    PbxSim {
+        /// Keep every room's state, as the PBX sees it, in this JSON file.
+        #[arg(long)]
+        state_file: Option<PathBuf>,
+        /// FIAS ACK timeout, e.g. "3s" (tests use shorter).
+        #[arg(long, default_value = "3s")]
+        ack_timeout: String,
+    },
+    /// Check a guest in: open the room's line and show their name.
+    Checkin {
+        room: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        first_name: Option<String>,
+        /// Language code, e.g. EN.
+        #[arg(long)]
+        language: Option<String>,
+        /// Class of service (default: [rooms] default_class).
+        #[arg(long)]
+        class: Option<u8>,
+        #[arg(long)]
+        reservation: Option<String>,
+    },
+    /// Check a guest out: bar the room's line.
+    Checkout { room: String },
+    /// Move a stay to another (vacant) room.
+    Move { from: String, to: String },
+    /// Do-not-disturb on or off.
+    Dnd {
+        room: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Change an occupied room's class of service.
+    Class { room: String, class: u8 },
+    /// List every room.
+    Rooms {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one room.
+    Room {
+        room: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stays (active ones unless --all).
+    Stays {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The PBX link.
+    Pbx {
+        #[command(subcommand)]
+        command: PbxCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PbxCommand {
+    /// Link state and commands waiting.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send every room's state to the PBX again.
+    Resync,
+}
+
+/// A small blocking client of the service's API.
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    /// Uses `--api`, or the listen address of the config file.
+    pub fn new(api: Option<&str>, config: &std::path::Path) -> anyhow::Result<Client> {
+        let base = match api {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => {
+                let cfg = Config::from_file(config).map_err(|e| anyhow!("{e} (or give --api URL)"))?;
+                format!("http://{}", cfg.listen)
+            }
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Ok(Client { base, agent })
+    }
+
+    fn handle(&self, res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> anyhow::Result<Value> {
+        let mut resp = res.map_err(|e| anyhow!("cannot reach switchboard at {}: {e}", self.base))?;
+        let status = resp.status();
+        let text = resp.body_mut().read_to_string().context("reading the service's answer")?;
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if status.is_success() {
+            Ok(body)
+        } else {
+            let msg = body.get("error").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| body.to_string());
+            bail!("{msg}")
+        }
+    }
+
+    pub fn get(&self, path: &str) -> anyhow::Result<Value> {
+        self.handle(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.handle(self.agent.post(format!("{}{path}", self.base)).send_json(body))
+    }
+}
+
+fn s(v: &Value, k: &str) -> String {
+    match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "-".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn yn(v: &Value, k: &str) -> &'static str {
+    if v.get(k).and_then(Value::as_bool).unwrap_or(false) {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+fn print_room_line(r: &Value) {
+    println!(
+        "{:<8} {:<9} {:<30} {:>5} {:<4} {:<4} {}",
+        s(r, "room"),
+        if r["occupied"].as_bool().unwrap_or(false) { "occupied" } else { "vacant" },
+        s(r, "guest_name"),
+        s(r, "class_of_service"),
+        yn(r, "message_lamp"),
+        yn(r, "dnd"),
+        if r["pbx_synced"].as_bool().unwrap_or(false) { "synced".to_string() } else { format!("{} waiting", s(r, "pbx_pending")) }
+    );
+}
+
+fn print_json(v: &Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn room_path(room: &str) -> anyhow::Result<String> {
+    if room.is_empty() || !room.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        bail!("room {room:?} must be letters and digits");
+    }
+    Ok(format!("/api/rooms/{room}"))
+}
+
+/// Runs one client command against the API.
+pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
+    let c = Client::new(cli.api.as_deref(), &cli.config)?;
+    match cmd {
+        Command::Checkin { room, name, first_name, language, class, reservation } => {
+            let body = serde_json::json!({
+                "name": name, "first_name": first_name, "language": language, "class": class, "reservation": reservation,
+            });
+            let stay = c.post(&format!("{}/checkin", room_path(room)?), body)?;
+            println!("checked in {} to room {} (stay {})", s(&stay, "guest_name"), s(&stay, "room"), s(&stay, "id"));
+        }
+        Command::Checkout { room } => {
+            let stay = c.post(&format!("{}/checkout", room_path(room)?), serde_json::json!({}))?;
+            println!("checked out {} from room {} (stay {})", s(&stay, "guest_name"), s(&stay, "room"), s(&stay, "id"));
+        }
+        Command::Move { from, to } => {
+            let stay = c.post(&format!("{}/move", room_path(from)?), serde_json::json!({ "to": to }))?;
+            println!("moved stay {} from room {from} to room {}", s(&stay, "id"), s(&stay, "room"));
+        }
+        Command::Dnd { room, state } => {
+            let r = c.post(&format!("{}/dnd", room_path(room)?), serde_json::json!({ "on": state == "on" }))?;
+            println!("room {}: do-not-disturb {}", s(&r, "room"), yn(&r, "dnd"));
+        }
+        Command::Class { room, class } => {
+            let r = c.post(&format!("{}/class", room_path(room)?), serde_json::json!({ "class": class }))?;
+            println!("room {}: class of service {}", s(&r, "room"), s(&r, "class_of_service"));
+        }
+        Command::Rooms { json } => {
+            let rooms = c.get("/api/rooms")?;
+            if *json {
+                return print_json(&rooms);
+            }
+            println!("{:<8} {:<9} {:<30} {:>5} {:<4} {:<4} PBX", "ROOM", "STATE", "GUEST", "CLASS", "LAMP", "DND");
+            for r in rooms.as_array().into_iter().flatten() {
+                print_room_line(r);
+            }
+        }
+        Command::Room { room, json } => {
+            let r = c.get(&room_path(room)?)?;
+            if *json {
+                return print_json(&r);
+            }
+            for (k, v) in r.as_object().into_iter().flatten() {
+                println!("{k:<18} {}", if v.is_string() { v.as_str().unwrap_or_default().to_string() } else { v.to_string() });
+            }
+        }
+        Command::Stays { all, json } => {
+            let stays = c.get(&format!("/api/stays?active={}", !all))?;
+            if *json {
+                return print_json(&stays);
+            }
+            println!("{:>6} {:<8} {:<30} {:<20} CHECKED OUT", "STAY", "ROOM", "GUEST", "CHECKED IN");
+            for st in stays.as_array().into_iter().flatten() {
+                println!(
+                    "{:>6} {:<8} {:<30} {:<20} {}",
+                    s(st, "id"),
+                    s(st, "room"),
+                    s(st, "guest_name"),
+                    s(st, "checked_in_at"),
+                    s(st, "checked_out_at")
+                );
+            }
+        }
+        Command::Pbx { command: PbxCommand::Status { json } } => {
+            let st = c.get("/api/pbx/status")?;
+            if *json {
+                return print_json(&st);
+            }
+            println!("link      {} (since {})", s(&st, "link"), s(&st, "since"));
+            println!("port      {}", s(&st, "port"));
+            println!("queued    {}", s(&st, "queued"));
+            if st["degraded"].as_bool().unwrap_or(false) {
+                println!("degraded  yes ({} deliveries failed)", s(&st, "failed_deliveries"));
+            }
+            if let Some(e) = st.get("last_error").and_then(Value::as_str) {
+                println!("error     {e}");
+            }
+        }
+        Command::Pbx { command: PbxCommand::Resync } => {
+            c.post("/api/pbx/resync", serde_json::json!({}))?;
+            println!("resync of every room requested");
+        }
+        Command::Serve | Command::PbxSim { .. } => unreachable!("not client commands"),
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! The wall clock, injected: the core asks a [`Clock`] for now, tests use [`FakeClock`].
+//!
+//! Timers use tokio's monotonic time (paused in tests); this clock gives the calendar time that
+//! is stored and shown, and (converted to the hotel's time zone) stamped on FIAS records.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The machine's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the one place that may read the real clock
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock tests set and advance by hand.
+#[derive(Debug, Clone)]
+pub struct FakeClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl FakeClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        FakeClock(Arc::new(Mutex::new(at)))
+    }
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap() = at;
+    }
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+pub type SharedClock = Arc<dyn Clock>;

@@ -1,0 +1,55 @@
+//! What the PBX tells us: stored, logged, never silently dropped.
+//!
+//! Room status and voicemail counts update the room; DND set on the handset becomes the room's
+//! desired DND (so a resync does not undo the guest's choice). Everything else the PBX reports
+//! (handset wake-up bookings, wake-up answers, call charges, message deletions, records we do not
+//! know) is kept in `pbx_events` for the features that act on them, and logged.
+
+use fias::Message;
+use rusqlite::{params, Connection};
+
+use super::link::LinkCtx;
+use crate::store::{rooms, StoreError};
+
+pub fn record_event(conn: &Connection, at: &str, room: Option<&str>, kind: &str, detail: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO pbx_events(at, room, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![at, room, kind, detail],
+    )?;
+    Ok(())
+}
+
+pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
+    let now = ctx.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let detail = format!("{:?}", msg.to_record());
+    ctx.store.write(|tx| {
+        let (room, kind) = match &msg {
+            Message::RoomEquipment(e) => {
+                if !rooms::exists(tx, &e.room)? {
+                    tracing::warn!(room = %e.room, "PBX reported a room that is not in hotel.toml: {detail}");
+                } else {
+                    rooms::set_reported(tx, &e.room, e.room_status, e.voicemail)?;
+                    if let Some(dnd) = e.dnd {
+                        rooms::set_line(tx, &e.room, None, None, Some(dnd))?;
+                    }
+                }
+                (Some(e.room.as_str()), "room_equipment")
+            }
+            Message::WakeRequest(w) => (Some(w.room.as_str()), "handset_wakeup"),
+            Message::WakeClear(w) => (Some(w.room.as_str()), "handset_wakeup_clear"),
+            Message::WakeAnswer { wake, .. } => (Some(wake.room.as_str()), "wakeup_answer"),
+            Message::Posting(p) => (Some(p.room.as_str()), "call_charge"),
+            Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),
+            Message::MessageDelete(m) => (Some(m.room.as_str()), "message_deleted"),
+            Message::GuestIn(g) => (Some(g.room.as_str()), "unexpected"),
+            Message::GuestOut { room, .. } | Message::GuestChange { room, .. } => (Some(room.as_str()), "unexpected"),
+            _ => (None, "unknown_record"),
+        };
+        if kind == "unknown_record" || kind == "unexpected" {
+            tracing::warn!("PBX sent a record switchboard does not act on: {detail}");
+        } else {
+            tracing::info!(kind, "from PBX: {detail}");
+        }
+        record_event(tx, &now, room, kind, &detail)
+    })
+}

@@ -1,0 +1,519 @@
+//! The PBX link task: the one owner of the serial port.
+//!
+//! It opens the port (reconnecting with back-off when the device vanishes or stops answering),
+//! runs the FIAS engine over it, drains the durable outbox one record at a time (a row is deleted
+//! only when the PBX ACKed it), stores what the PBX reports, and resyncs every room on a PBX `DR`,
+//! after a long outage, or on command. The task is generic over the stream so tests can run it
+//! over a pseudo-terminal or an in-memory pipe.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use fias::{Event, LinkState, Message, PmsConfig, PmsLink, SendError, Timers};
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::time::Instant;
+
+use crate::clock::SharedClock;
+use crate::config::PbxConfig;
+use crate::store::{outbox, Store, StoreError};
+
+use super::incoming;
+use super::resync;
+
+/// What the console, CLI and API show about the link.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LinkStatus {
+    /// "up", "down" or "starting".
+    pub link: &'static str,
+    pub port: String,
+    /// When the link last changed between up and not up (UTC, RFC 3339).
+    pub since: Option<String>,
+    pub last_error: Option<String>,
+    pub pbx_version: Option<String>,
+    /// Record types the PBX declared (LR).
+    pub declared: Vec<String>,
+    pub resync_in_progress: bool,
+    /// Some record was not acknowledged after every attempt since the link came up.
+    pub degraded: bool,
+    pub failed_deliveries: u64,
+    pub dropped_unsupported: u64,
+    pub malformed_received: u64,
+    pub frames_sent: u64,
+    pub frames_received: u64,
+    pub retransmits: u64,
+    pub bad_lrc: u64,
+    pub noise_bytes: u64,
+    pub reconnects: u64,
+}
+
+impl LinkStatus {
+    fn new(port: String) -> Self {
+        LinkStatus {
+            link: "down",
+            port,
+            since: None,
+            last_error: None,
+            pbx_version: None,
+            declared: Vec::new(),
+            resync_in_progress: false,
+            degraded: false,
+            failed_deliveries: 0,
+            dropped_unsupported: 0,
+            malformed_received: 0,
+            frames_sent: 0,
+            frames_received: 0,
+            retransmits: 0,
+            bad_lrc: 0,
+            noise_bytes: 0,
+            reconnects: 0,
+        }
+    }
+}
+
+/// Requests to the link task.
+#[derive(Debug)]
+pub enum LinkCommand {
+    /// Send every room's full state to the PBX.
+    Resync,
+    /// Say `LE` and stop; answered once the port is closed.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The rest of the service's way to talk to the link task.
+#[derive(Clone)]
+pub struct LinkHandle {
+    pub commands: mpsc::Sender<LinkCommand>,
+    pub status: watch::Receiver<LinkStatus>,
+}
+
+impl LinkHandle {
+    pub fn status(&self) -> LinkStatus {
+        self.status.borrow().clone()
+    }
+
+    pub async fn resync(&self) -> bool {
+        self.commands.send(LinkCommand::Resync).await.is_ok()
+    }
+
+    /// Sends `LE`, closes the port and waits (bounded) for the task to finish.
+    pub async fn shutdown(&self, wait: Duration) {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(LinkCommand::Shutdown(tx)).await.is_ok() {
+            let _ = tokio::time::timeout(wait, rx).await;
+        }
+    }
+}
+
+/// Everything the link task needs.
+pub struct LinkCtx {
+    pub store: Arc<Store>,
+    pub clock: SharedClock,
+    pub timezone: Tz,
+    pub cfg: PbxConfig,
+    pub outbox_changed: Arc<Notify>,
+}
+
+impl LinkCtx {
+    fn wall(&self) -> NaiveDateTime {
+        self.clock.now().with_timezone(&self.timezone).naive_local()
+    }
+
+    fn now_text(&self) -> String {
+        self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    fn engine_config(&self) -> PmsConfig {
+        let ack = self.cfg.ack_timeout;
+        PmsConfig {
+            timers: Timers { ack_timeout: ack, ..Timers::default() },
+            startup_timeout: ack * 7,
+            link_check: self.cfg.link_check,
+        }
+    }
+}
+
+/// Opens the stream to the PBX; called again after every loss.
+pub trait Connector: Send + 'static {
+    type Stream: AsyncRead + AsyncWrite + Send + 'static;
+    fn connect(&mut self) -> Result<Self::Stream, String>;
+    fn describe(&self) -> String;
+}
+
+/// Starts the link task.
+pub fn spawn<C: Connector>(ctx: LinkCtx, connector: C) -> (LinkHandle, tokio::task::JoinHandle<()>) {
+    let (cmd_tx, cmd_rx) = mpsc::channel(16);
+    let (status_tx, status_rx) = watch::channel(LinkStatus::new(connector.describe()));
+    let task = tokio::spawn(run(ctx, connector, cmd_rx, status_tx));
+    (LinkHandle { commands: cmd_tx, status: status_rx }, task)
+}
+
+enum SessionEnd {
+    Shutdown(oneshot::Sender<()>),
+    Lost(String),
+}
+
+/// State that outlives one connection.
+struct Outer {
+    down_since: Instant,
+    resync_wanted: bool,
+}
+
+async fn run<C: Connector>(
+    ctx: LinkCtx,
+    mut connector: C,
+    mut commands: mpsc::Receiver<LinkCommand>,
+    status: watch::Sender<LinkStatus>,
+) {
+    let mut backoff = Duration::from_millis(250);
+    let mut outer = Outer { down_since: Instant::now(), resync_wanted: false };
+    loop {
+        let end = match connector.connect() {
+            Ok(stream) => {
+                backoff = Duration::from_millis(250);
+                status.send_modify(|s| s.last_error = None);
+                let mut session = Session::new(&ctx, &status);
+                session.run(stream, &mut commands, &mut outer).await
+            }
+            Err(e) => SessionEnd::Lost(e),
+        };
+        match end {
+            SessionEnd::Shutdown(done) => {
+                let _ = done.send(());
+                return;
+            }
+            SessionEnd::Lost(why) => {
+                tracing::warn!(port = %connector.describe(), "PBX link lost: {why}; retrying in {backoff:?}");
+                status.send_modify(|s| {
+                    if s.link != "down" {
+                        s.since = Some(ctx.now_text());
+                    }
+                    s.link = "down";
+                    s.last_error = Some(why);
+                    s.reconnects += 1;
+                    s.resync_in_progress = false;
+                });
+            }
+        }
+        // Wait out the back-off, still answering commands.
+        let until = Instant::now() + backoff;
+        backoff = (backoff * 2).min(ctx.cfg.reconnect_max);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => break,
+                cmd = commands.recv() => match cmd {
+                    Some(LinkCommand::Resync) => outer.resync_wanted = true,
+                    Some(LinkCommand::Shutdown(done)) => { let _ = done.send(()); return; }
+                    None => return,
+                },
+            }
+        }
+    }
+}
+
+/// What is on the wire right now.
+enum InFlight {
+    Outbox(outbox::OutboxRow),
+    Resync(Message),
+}
+
+struct Session<'a> {
+    ctx: &'a LinkCtx,
+    status: &'a watch::Sender<LinkStatus>,
+    engine: PmsLink,
+    in_flight: Option<(u64, InFlight)>,
+    next_tag: u64,
+    resync: Option<resync::Job>,
+    hold_until: Option<Instant>,
+    not_up_since: Instant,
+}
+
+impl<'a> Session<'a> {
+    fn new(ctx: &'a LinkCtx, status: &'a watch::Sender<LinkStatus>) -> Self {
+        Session {
+            ctx,
+            status,
+            engine: PmsLink::new(ctx.engine_config()),
+            in_flight: None,
+            next_tag: 1,
+            resync: None,
+            hold_until: None,
+            not_up_since: Instant::now(),
+        }
+    }
+
+    async fn run<S: AsyncRead + AsyncWrite>(
+        &mut self,
+        stream: S,
+        commands: &mut mpsc::Receiver<LinkCommand>,
+        outer: &mut Outer,
+    ) -> SessionEnd {
+        let (mut rd, mut wr) = tokio::io::split(stream);
+        let mut buf = vec![0u8; 1024];
+        self.engine.start(Instant::now().into_std(), self.ctx.wall());
+        self.set_state();
+        // Give up on this connection (and reopen the port) after this long without a link.
+        let reopen_after = self.ctx.engine_config().startup_timeout * 3;
+        loop {
+            if let Err(e) = self.handle_events(outer).and_then(|()| self.feed()) {
+                tracing::error!("PBX link: store error: {e}");
+                return SessionEnd::Lost(format!("store error: {e}"));
+            }
+            while let Some(bytes) = self.engine.poll_transmit() {
+                if let Err(e) = wr.write_all(&bytes).await {
+                    return SessionEnd::Lost(format!("write failed: {e}"));
+                }
+            }
+            if self.engine.state() != LinkState::Up && self.not_up_since.elapsed() > reopen_after {
+                return SessionEnd::Lost("the PBX does not answer".into());
+            }
+            let idle = self.engine.ready() && self.in_flight.is_none();
+            let far = Instant::now() + Duration::from_secs(3600);
+            let engine_deadline = self.engine.poll_timeout().map(Instant::from_std).unwrap_or(far);
+            let deadline = match self.hold_until {
+                Some(h) => engine_deadline.min(h),
+                None => engine_deadline,
+            }
+            .min(self.not_up_since + reopen_after + Duration::from_millis(1));
+            tokio::select! {
+                r = rd.read(&mut buf) => match r {
+                    Ok(0) => return SessionEnd::Lost("the port was closed".into()),
+                    Ok(n) => self.engine.handle_input(Instant::now().into_std(), self.ctx.wall(), &buf[..n]),
+                    Err(e) => return SessionEnd::Lost(format!("read failed: {e}")),
+                },
+                _ = tokio::time::sleep_until(deadline) => {
+                    if self.hold_until.is_some_and(|h| Instant::now() >= h) {
+                        self.hold_until = None;
+                    }
+                    self.engine.handle_timeout(Instant::now().into_std(), self.ctx.wall());
+                }
+                _ = self.ctx.outbox_changed.notified(), if idle => {}
+                cmd = commands.recv() => match cmd {
+                    Some(LinkCommand::Resync) => {
+                        if self.engine.state() == LinkState::Up {
+                            if let Err(e) = self.begin_resync() {
+                                tracing::error!("resync: {e}");
+                            }
+                        } else {
+                            outer.resync_wanted = true;
+                        }
+                    }
+                    Some(LinkCommand::Shutdown(done)) => {
+                        self.engine.shutdown(Instant::now().into_std(), self.ctx.wall());
+                        while let Some(bytes) = self.engine.poll_transmit() {
+                            let _ = wr.write_all(&bytes).await;
+                        }
+                        // Wait briefly for the PBX to ACK the LE.
+                        let _ = tokio::time::timeout(self.ctx.cfg.ack_timeout, rd.read(&mut buf)).await;
+                        self.status.send_modify(|s| { s.link = "down"; s.since = Some(self.ctx.now_text()); });
+                        return SessionEnd::Shutdown(done);
+                    }
+                    None => return SessionEnd::Lost("service stopping".into()),
+                },
+            }
+        }
+    }
+
+    fn set_state(&mut self) {
+        let state = match self.engine.state() {
+            LinkState::Up => "up",
+            LinkState::Starting => "starting",
+            LinkState::Down => "down",
+        };
+        let stats = self.engine.stats();
+        let declared: Vec<String> = self.engine.declarations().keys().map(|k| k.to_string()).collect();
+        let resync = self.resync.is_some();
+        self.status.send_if_modified(|s| {
+            let before = s.clone();
+            if (s.link == "up") != (state == "up") {
+                s.since = Some(self.ctx.now_text());
+            }
+            s.link = state;
+            s.declared = declared;
+            s.resync_in_progress = resync;
+            s.frames_sent = stats.frames_sent;
+            s.frames_received = stats.frames_received;
+            s.retransmits = stats.retransmits;
+            s.bad_lrc = stats.bad_lrc;
+            s.noise_bytes = stats.noise_bytes;
+            *s != before
+        });
+    }
+
+    fn begin_resync(&mut self) -> Result<(), StoreError> {
+        let job = resync::Job::snapshot(&self.ctx.store)?;
+        tracing::info!(rooms = job.rooms(), "resync of every room started");
+        self.resync = Some(job);
+        self.set_state();
+        Ok(())
+    }
+
+    fn handle_events(&mut self, outer: &mut Outer) -> Result<(), StoreError> {
+        let mut changed = false;
+        while let Some(ev) = self.engine.poll_event() {
+            changed = true;
+            match ev {
+                Event::LinkUp { version, interface } => {
+                    let outage = outer.down_since.elapsed();
+                    tracing::info!(?version, ?interface, "PBX link up after {outage:.1?}");
+                    self.status.send_modify(|s| {
+                        s.pbx_version = version.clone();
+                        s.degraded = false;
+                    });
+                    if outer.resync_wanted || outage >= self.ctx.cfg.resync_after {
+                        outer.resync_wanted = false;
+                        self.begin_resync()?;
+                    }
+                    for need in [fias::ids::GI, fias::ids::GO, fias::ids::RE] {
+                        if !self.engine.declared(need) {
+                            tracing::warn!("the PBX did not declare {need}: those changes cannot reach it");
+                        }
+                    }
+                }
+                Event::LinkDown(reason) => {
+                    tracing::warn!(?reason, "PBX link down");
+                    outer.down_since = Instant::now();
+                    self.not_up_since = Instant::now();
+                    if self.resync.take().is_some() {
+                        outer.resync_wanted = true;
+                    }
+                }
+                Event::Delivered(tag) => self.delivered(tag)?,
+                Event::Failed(tag) => self.failed(tag),
+                Event::Received(msg) => incoming::handle(self.ctx, msg)?,
+                Event::ResyncRequested => self.begin_resync()?,
+                Event::Malformed { data, error } => {
+                    tracing::warn!(record = %String::from_utf8_lossy(&data), "PBX sent a malformed record: {error}");
+                    self.status.send_modify(|s| s.malformed_received += 1);
+                }
+                Event::Ignored(id) => tracing::debug!("PBX sent {id} before the link was up; ignored"),
+            }
+        }
+        if self.engine.state() == LinkState::Up {
+            // (Up is refreshed on every pass; Starting/Down keep their first instant.)
+            self.not_up_since = Instant::now();
+        }
+        if changed {
+            self.set_state();
+        }
+        Ok(())
+    }
+
+    /// Takes the in-flight item if `tag` is its tag.
+    fn take_in_flight(&mut self, tag: u64) -> Option<InFlight> {
+        match self.in_flight.take() {
+            Some((t, item)) if t == tag => Some(item),
+            other => {
+                self.in_flight = other;
+                None
+            }
+        }
+    }
+
+    fn delivered(&mut self, tag: u64) -> Result<(), StoreError> {
+        match self.take_in_flight(tag) {
+            Some(InFlight::Outbox(row)) => self.ctx.store.write(|tx| outbox::done(tx, &row))?,
+            Some(InFlight::Resync(_)) => {
+                if let Some(job) = self.resync.as_mut() {
+                    job.delivered();
+                    if job.is_finished() {
+                        let job = self.resync.take().expect("checked");
+                        let n = self.ctx.store.write(|tx| outbox::covered_by_resync(tx, job.upto()))?;
+                        tracing::info!(rooms = job.rooms(), covered = n, "resync of every room finished");
+                    }
+                }
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn failed(&mut self, tag: u64) {
+        match self.take_in_flight(tag) {
+            Some(InFlight::Outbox(row)) => {
+                tracing::warn!(room = %row.room, attr = %row.attr, "PBX did not acknowledge a command; it stays queued");
+            }
+            Some(InFlight::Resync(msg)) => {
+                if let Some(job) = self.resync.as_mut() {
+                    job.retry(msg);
+                }
+            }
+            None => {}
+        }
+        self.status.send_modify(|s| {
+            s.degraded = true;
+            s.failed_deliveries += 1;
+        });
+        // Let the line settle before trying again.
+        self.hold_until = Some(Instant::now() + self.ctx.cfg.ack_timeout);
+    }
+
+    /// Hands the engine the next record when it is ready: urgent outbox rows, then a running
+    /// resync, then the outbox in order.
+    fn feed(&mut self) -> Result<(), StoreError> {
+        loop {
+            if !self.engine.ready() || self.in_flight.is_some() || self.hold_until.is_some() {
+                return Ok(());
+            }
+            let next = self.ctx.store.read(outbox::next)?;
+            let urgent = next.as_ref().is_some_and(|r| r.priority > outbox::PRIORITY_NORMAL);
+            let (msg, item) = match (urgent, self.resync.as_mut().and_then(|j| j.next_record())) {
+                (false, Some(msg)) => (msg.clone(), InFlight::Resync(msg)),
+                (_, resync_msg) => {
+                    if let (Some(m), Some(job)) = (resync_msg, self.resync.as_mut()) {
+                        job.retry(m);
+                    }
+                    let Some(row) = next else { return Ok(()) };
+                    let msg = row.command.to_fias(&row.room, |id| self.engine.declared(id));
+                    (msg, InFlight::Outbox(row))
+                }
+            };
+            let tag = self.next_tag;
+            self.next_tag += 1;
+            match self.engine.send(Instant::now().into_std(), tag, &msg) {
+                Ok(()) => {
+                    self.in_flight = Some((tag, item));
+                    return Ok(());
+                }
+                Err(e @ (SendError::NotDeclared(_) | SendError::Record(_))) => {
+                    // It can never be delivered as it stands: say so loudly, keep a record, move on.
+                    tracing::error!(record = ?msg.to_record(), "cannot send to the PBX: {e}; dropped");
+                    self.status.send_modify(|s| s.dropped_unsupported += 1);
+                    match item {
+                        InFlight::Outbox(row) => {
+                            let now = self.ctx.now_text();
+                            self.ctx.store.write(|tx| {
+                                incoming::record_event(tx, &now, Some(&row.room), "undeliverable", &e.to_string())?;
+                                outbox::done(tx, &row)
+                            })?;
+                        }
+                        InFlight::Resync(_) => {
+                            if let Some(job) = self.resync.as_mut() {
+                                job.delivered();
+                            }
+                        }
+                    }
+                }
+                Err(SendError::NotUp) => return Ok(()),
+            }
+        }
+    }
+}
+
+/// A connector over streams made beforehand (in-memory pipes in tests); each reconnect takes
+/// the next one.
+pub struct Streams<S>(pub VecDeque<S>, pub String);
+
+impl<S: AsyncRead + AsyncWrite + Send + 'static> Connector for Streams<S> {
+    type Stream = S;
+    fn connect(&mut self) -> Result<S, String> {
+        self.0.pop_front().ok_or_else(|| "no more streams".to_string())
+    }
+    fn describe(&self) -> String {
+        self.1.clone()
+    }
+}

@@ -1,0 +1,116 @@
+//! Wiring: the running service (store, PBX link, simulator, HTTP API) and the standalone
+//! simulator. The only place that opens ports, binds sockets and reads the real clock.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use pbx_sim::{SimOptions, SimState};
+use tokio::sync::Notify;
+
+use crate::api::{self, AppState};
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{Config, PortSpec};
+use crate::desk::Desk;
+use crate::pbx::link::{self, LinkCtx};
+use crate::pbx::simulator::{self, DeviceConnector};
+use crate::store::{rooms, Store};
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// Runs the service until Ctrl-C or SIGTERM.
+pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+    let store = Arc::new(Store::open(&cfg.store_path)?);
+    store.write(|tx| rooms::sync_rooms(tx, &cfg.rooms))?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let outbox_changed = Arc::new(Notify::new());
+
+    let mut _simulator = None;
+    let port: PathBuf = match &cfg.pbx.port {
+        PortSpec::Simulator => {
+            let mut opts = SimOptions::default();
+            opts.timers.ack_timeout = cfg.pbx.ack_timeout;
+            let sim = simulator::start(opts).context("starting the built-in PBX simulator")?;
+            tracing::info!(port = %sim.port.display(), "built-in PBX simulator running");
+            let port = sim.port.clone();
+            _simulator = Some(sim);
+            port
+        }
+        PortSpec::Device(p) => p.clone(),
+    };
+    let ctx = LinkCtx {
+        store: store.clone(),
+        clock: clock.clone(),
+        timezone: cfg.timezone,
+        cfg: cfg.pbx.clone(),
+        outbox_changed: outbox_changed.clone(),
+    };
+    let (link, link_task) = link::spawn(ctx, DeviceConnector::new(&port, cfg.pbx.clone()));
+
+    let desk = Desk::new(store.clone(), clock, cfg.default_class, outbox_changed);
+    let app = api::router(AppState { desk, link: link.clone(), store: store.clone() });
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (api.listen)", cfg.listen))?;
+    tracing::info!(
+        hotel = %cfg.hotel_name,
+        rooms = cfg.rooms.len(),
+        store = %cfg.store_path.display(),
+        "switchboard listening on http://{}",
+        cfg.listen
+    );
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("shutting down: ending the PBX link");
+    link.shutdown(Duration::from_secs(5)).await;
+    link_task.abort();
+    store.close()?;
+    tracing::info!("store closed; bye");
+    Ok(())
+}
+
+fn write_state(path: &Path, state: &SimState) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(state)?)?;
+    std::fs::rename(tmp, path)
+}
+
+/// `switchboard pbx-sim`: a simulated PBX on a new pseudo-terminal; prints the path.
+pub async fn pbx_sim(state_file: Option<PathBuf>, ack_timeout: Duration) -> anyhow::Result<()> {
+    let mut opts = SimOptions::default();
+    opts.timers.ack_timeout = ack_timeout;
+    if let Some(f) = state_file.as_ref().filter(|f| f.exists()) {
+        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        opts.initial = serde_json::from_str(&text).with_context(|| format!("{} is not a simulator state file", f.display()))?;
+    }
+    let sim = simulator::start(opts)?;
+    println!("{}", sim.port.display());
+    tracing::info!(port = %sim.port.display(), "PBX simulator running; set [pbx] port to this path");
+    let mut rx = sim.handle.subscribe();
+    if let Some(f) = &state_file {
+        write_state(f, &rx.borrow_and_update().clone()).with_context(|| format!("writing {}", f.display()))?;
+    }
+    loop {
+        tokio::select! {
+            _ = shutdown_signal() => return Ok(()),
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    anyhow::bail!("the simulator stopped");
+                }
+                if let Some(f) = &state_file {
+                    let state = rx.borrow_and_update().clone();
+                    if let Err(e) = write_state(f, &state) {
+                        tracing::error!("cannot write {}: {e}", f.display());
+                    }
+                }
+            }
+        }
+    }
+}

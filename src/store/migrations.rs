@@ -1,0 +1,73 @@
+//! The schema as an append-only list of migrations, tracked by `PRAGMA user_version`.
+//!
+//! Never edit a migration that has shipped: add a new one at the end. All pending migrations run
+//! in one transaction when the store opens.
+
+use rusqlite::Connection;
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: rooms, stays, the durable PBX outbox, and what the PBX told us.
+    r#"
+    CREATE TABLE rooms (
+        number           TEXT PRIMARY KEY,
+        position         INTEGER NOT NULL,
+        in_config        INTEGER NOT NULL DEFAULT 1,
+        class_of_service INTEGER NOT NULL DEFAULT 0,
+        message_lamp     INTEGER NOT NULL DEFAULT 0,
+        dnd              INTEGER NOT NULL DEFAULT 0,
+        room_status      INTEGER,
+        voicemail        INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE stays (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        room             TEXT NOT NULL REFERENCES rooms(number),
+        guest_name       TEXT NOT NULL,
+        first_name       TEXT,
+        language         TEXT,
+        class_of_service INTEGER NOT NULL,
+        reservation      TEXT,
+        checked_in_at    TEXT NOT NULL,
+        checked_out_at   TEXT
+    );
+    CREATE UNIQUE INDEX stays_one_active_per_room ON stays(room) WHERE checked_out_at IS NULL;
+    CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        room       TEXT NOT NULL,
+        attr       TEXT NOT NULL,
+        priority   INTEGER NOT NULL DEFAULT 0,
+        command    TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX outbox_by_room_attr ON outbox(room, attr, id);
+    CREATE INDEX outbox_by_priority ON outbox(priority DESC, id);
+    CREATE TABLE pbx_events (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        at     TEXT NOT NULL,
+        room   TEXT,
+        kind   TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    "#,
+];
+
+/// Brings the schema up to date; returns the version reached.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<usize> {
+    let tx = conn.transaction()?;
+    let current: usize = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    if current > MIGRATIONS.len() {
+        // A newer switchboard wrote this file; refuse rather than guess.
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some(format!(
+                "the store is at schema version {current}, newer than this switchboard knows ({})",
+                MIGRATIONS.len()
+            )),
+        ));
+    }
+    for sql in &MIGRATIONS[current..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+    tx.commit()?;
+    Ok(MIGRATIONS.len())
+}

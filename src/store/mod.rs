@@ -1,0 +1,142 @@
+//! The hotel's memory: one SQLite file in WAL mode.
+//!
+//! Layout: [`migrations`] (append-only schema), [`rooms`] (rooms and stays), [`outbox`] (the
+//! durable queue of PBX commands). A change and the PBX commands it implies are written in one
+//! transaction through [`Store::write`], so a crash can never keep one without the other.
+//!
+//! The connection sits behind a mutex: SQLite serialises writers anyway, and every statement here
+//! is short. Readers and writers share it; WAL keeps the file consistent across crashes.
+
+pub mod migrations;
+pub mod outbox;
+pub mod rooms;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, Transaction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot create the store's folder {path}: {source}")]
+    Folder { path: PathBuf, source: std::io::Error },
+    #[error("store: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("store: bad stored data: {0}")]
+    Corrupt(String),
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({:?})", self.path)
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder { path: dir.to_path_buf(), source })?;
+        }
+        let open = || -> rusqlite::Result<Connection> {
+            let mut conn = Connection::open(path)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            migrations::migrate(&mut conn)?;
+            Ok(conn)
+        };
+        let conn = open().map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        Ok(Store { conn: Mutex::new(conn), path: Some(path.to_path_buf()) })
+    }
+
+    /// A private in-memory store (tests, benches).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store { conn: Mutex::new(conn), path: None })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (the transaction rolls
+        // back on drop), so a poisoned lock is safe to keep using.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` in one transaction; commits if it returns Ok, rolls back otherwise.
+    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// Runs read-only queries.
+    pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        let conn = self.lock();
+        f(&conn)
+    }
+
+    /// Checkpoints the WAL into the main file (on clean shutdown).
+    pub fn close(&self) -> Result<(), StoreError> {
+        let conn = self.lock();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/hotel.db");
+        let s = Store::open(&path).unwrap();
+        let v: i64 = s.read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
+        assert_eq!(v as usize, migrations::MIGRATIONS.len());
+        let mode: String = s.read(|c| c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
+        assert_eq!(mode, "wal");
+        drop(s);
+        Store::open(&path).unwrap();
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hotel.db");
+        drop(Store::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 999).unwrap();
+        drop(c);
+        let e = Store::open(&path).unwrap_err().to_string();
+        assert!(e.contains("newer"), "{e}");
+    }
+
+    #[test]
+    fn failed_writes_roll_back() {
+        let s = Store::open_in_memory().unwrap();
+        let r: Result<(), StoreError> = s.write(|tx| {
+            tx.execute("INSERT INTO rooms(number, position) VALUES ('1', 0)", [])?;
+            Err(StoreError::Corrupt("boom".into()))
+        });
+        assert!(r.is_err());
+        let n: i64 = s.read(|c| c.query_row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
+        assert_eq!(n, 0);
+    }
+}

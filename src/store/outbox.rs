@@ -1,0 +1,129 @@
+//! The durable outbox of PBX commands.
+//!
+//! Every command is an idempotent "set this attribute of this room to this state", written in
+//! the same transaction as the change that implies it. Rows are only appended; the link task
+//! reads the oldest row that is still the latest for its (room, attribute) — older rows for the
+//! same pair are superseded (coalesced) — and deletes a row, with everything it superseded, only
+//! once the PBX acknowledged it. Delivery is in write order per room; `priority` lets urgent
+//! commands (a wake-up ring) overtake bulk traffic.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::StoreError;
+use crate::pbx::command::PbxCommand;
+
+/// Normal desk traffic.
+pub const PRIORITY_NORMAL: i64 = 0;
+/// Ahead of everything (wake-up rings).
+pub const PRIORITY_URGENT: i64 = 10;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub room: String,
+    pub attr: String,
+    pub priority: i64,
+    pub command: PbxCommand,
+}
+
+/// Appends a command for `room`.
+pub fn push(conn: &Connection, now: &str, room: &str, cmd: &PbxCommand, priority: i64) -> Result<i64, StoreError> {
+    let json = serde_json::to_string(cmd).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO outbox(room, attr, priority, command, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![room, cmd.attr(), priority, json, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The next command to send: the first, by priority then age, that no later row supersedes.
+pub fn next(conn: &Connection) -> Result<Option<OutboxRow>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT id, room, attr, priority, command FROM outbox o
+             WHERE NOT EXISTS (SELECT 1 FROM outbox n WHERE n.room = o.room AND n.attr = o.attr AND n.id > o.id)
+             ORDER BY priority DESC, id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?)),
+        )
+        .optional()?;
+    let Some((id, room, attr, priority, json)) = row else { return Ok(None) };
+    let command = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("outbox row {id}: {e}")))?;
+    Ok(Some(OutboxRow { id, room, attr, priority, command }))
+}
+
+/// The PBX acknowledged row `id`: remove it and the rows it superseded.
+pub fn done(conn: &Connection, row: &OutboxRow) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM outbox WHERE room = ?1 AND attr = ?2 AND id <= ?3",
+        params![row.room, row.attr, row.id],
+    )?;
+    Ok(())
+}
+
+/// Commands waiting, counting each (room, attribute) once.
+pub fn pending(conn: &Connection) -> Result<u64, StoreError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM (SELECT DISTINCT room, attr FROM outbox)", [], |r| r.get(0))?)
+}
+
+/// Highest row id now (a resync covers every row up to it).
+pub fn max_id(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))?)
+}
+
+/// A completed resync sent the full state as of `upto`: rows up to it are delivered.
+pub fn covered_by_resync(conn: &Connection, upto: i64) -> Result<usize, StoreError> {
+    Ok(conn.execute("DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2", params![upto, PRIORITY_NORMAL])?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn push_n(s: &Store, room: &str, cmd: PbxCommand) -> i64 {
+        s.write(|tx| push(tx, "t", room, &cmd, PRIORITY_NORMAL)).unwrap()
+    }
+
+    #[test]
+    fn coalesces_per_room_and_attribute_in_write_order() {
+        let s = Store::open_in_memory().unwrap();
+        push_n(&s, "101", PbxCommand::Dnd { on: true });
+        push_n(&s, "101", PbxCommand::MessageLamp { on: true });
+        push_n(&s, "102", PbxCommand::Dnd { on: true });
+        push_n(&s, "101", PbxCommand::Dnd { on: false });
+        assert_eq!(s.read(pending).unwrap(), 3);
+        let mut sent = Vec::new();
+        while let Some(row) = s.read(next).unwrap() {
+            sent.push((row.room.clone(), row.command.clone()));
+            s.write(|c| done(c, &row)).unwrap();
+        }
+        assert_eq!(
+            sent,
+            vec![
+                ("101".into(), PbxCommand::MessageLamp { on: true }),
+                ("102".into(), PbxCommand::Dnd { on: true }),
+                ("101".into(), PbxCommand::Dnd { on: false }),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_written_while_in_flight_survives_the_ack() {
+        let s = Store::open_in_memory().unwrap();
+        push_n(&s, "101", PbxCommand::Dnd { on: true });
+        let in_flight = s.read(next).unwrap().unwrap();
+        push_n(&s, "101", PbxCommand::Dnd { on: false });
+        s.write(|c| done(c, &in_flight)).unwrap();
+        let row = s.read(next).unwrap().unwrap();
+        assert_eq!(row.command, PbxCommand::Dnd { on: false });
+    }
+
+    #[test]
+    fn urgent_rows_overtake() {
+        let s = Store::open_in_memory().unwrap();
+        push_n(&s, "101", PbxCommand::Dnd { on: true });
+        s.write(|tx| push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT)).unwrap();
+        assert_eq!(s.read(next).unwrap().unwrap().room, "102");
+    }
+}
