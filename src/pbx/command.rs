@@ -18,7 +18,9 @@ pub enum PbxCommand {
         class_of_service: u8,
     },
     /// Bar the line and clear the name.
-    CheckOut { stay: Option<i64> },
+    CheckOut {
+        stay: Option<i64>,
+    },
     /// The stay moved here from `from` (the old room gets its own CheckOut).
     Move {
         from: String,
@@ -27,16 +29,24 @@ pub enum PbxCommand {
         language: Option<String>,
         class_of_service: u8,
     },
-    ClassOfService { class: u8 },
-    MessageLamp { on: bool },
-    Dnd { on: bool },
+    ClassOfService {
+        class: u8,
+    },
+    MessageLamp {
+        on: bool,
+    },
+    Dnd {
+        on: bool,
+    },
 }
 
 impl PbxCommand {
     /// The room attribute this command sets; a later command for the same one supersedes it.
     pub fn attr(&self) -> &'static str {
         match self {
-            PbxCommand::CheckIn { .. } | PbxCommand::CheckOut { .. } | PbxCommand::Move { .. } => "guest",
+            PbxCommand::CheckIn { .. } | PbxCommand::CheckOut { .. } | PbxCommand::Move { .. } => {
+                "guest"
+            }
             PbxCommand::ClassOfService { .. } => "class",
             PbxCommand::MessageLamp { .. } => "lamp",
             PbxCommand::Dnd { .. } => "dnd",
@@ -47,9 +57,20 @@ impl PbxCommand {
     /// (a move falls back to a check-in where the PBX has no GC).
     pub fn to_fias(&self, room: &str, declared: impl Fn(RecordId) -> bool) -> Message {
         let room = room.to_string();
-        let re = |e: RoomEquipment| Message::RoomEquipment(RoomEquipment { room: room.clone(), ..e });
+        let re = |e: RoomEquipment| {
+            Message::RoomEquipment(RoomEquipment {
+                room: room.clone(),
+                ..e
+            })
+        };
         match self.clone() {
-            PbxCommand::CheckIn { stay, name, first_name, language, class_of_service } => Message::GuestIn(Guest {
+            PbxCommand::CheckIn {
+                stay,
+                name,
+                first_name,
+                language,
+                class_of_service,
+            } => Message::GuestIn(Guest {
                 room,
                 stay: Some(stay.to_string()),
                 name,
@@ -58,10 +79,26 @@ impl PbxCommand {
                 class_of_service: Some(class_of_service),
                 swap: false,
             }),
-            PbxCommand::CheckOut { stay } => Message::GuestOut { room, stay: stay.map(|s| s.to_string()), swap: false },
-            PbxCommand::Move { from, stay, name, language, class_of_service } => {
+            PbxCommand::CheckOut { stay } => Message::GuestOut {
+                room,
+                stay: stay.map(|s| s.to_string()),
+                swap: false,
+            },
+            PbxCommand::Move {
+                from,
+                stay,
+                name,
+                language,
+                class_of_service,
+            } => {
                 if declared(ids::GC) {
-                    Message::GuestChange { room, old_room: Some(from), stay: Some(stay.to_string()), name, language }
+                    Message::GuestChange {
+                        room,
+                        old_room: Some(from),
+                        stay: Some(stay.to_string()),
+                        name,
+                        language,
+                    }
                 } else {
                     Message::GuestIn(Guest {
                         room,
@@ -73,9 +110,18 @@ impl PbxCommand {
                     })
                 }
             }
-            PbxCommand::ClassOfService { class } => re(RoomEquipment { class_of_service: Some(class), ..Default::default() }),
-            PbxCommand::MessageLamp { on } => re(RoomEquipment { message_lamp: Some(on), ..Default::default() }),
-            PbxCommand::Dnd { on } => re(RoomEquipment { dnd: Some(on), ..Default::default() }),
+            PbxCommand::ClassOfService { class } => re(RoomEquipment {
+                class_of_service: Some(class),
+                ..Default::default()
+            }),
+            PbxCommand::MessageLamp { on } => re(RoomEquipment {
+                message_lamp: Some(on),
+                ..Default::default()
+            }),
+            PbxCommand::Dnd { on } => re(RoomEquipment {
+                dnd: Some(on),
+                ..Default::default()
+            }),
         }
     }
 }
@@ -87,12 +133,21 @@ mod tests {
     #[test]
     fn stored_form_is_stable_json() {
         let c = PbxCommand::MessageLamp { on: true };
-        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"kind":"message_lamp","on":true}"#);
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"kind":"message_lamp","on":true}"#
+        );
     }
 
     #[test]
     fn move_falls_back_to_gi_without_gc() {
-        let m = PbxCommand::Move { from: "101".into(), stay: 1, name: Some("A".into()), language: None, class_of_service: 3 };
+        let m = PbxCommand::Move {
+            from: "101".into(),
+            stay: 1,
+            name: Some("A".into()),
+            language: None,
+            class_of_service: 3,
+        };
         assert_eq!(m.to_fias("102", |_| true).record_id(), ids::GC);
         assert_eq!(m.to_fias("102", |id| id != ids::GC).record_id(), ids::GI);
     }

@@ -11,7 +11,13 @@ use rusqlite::{params, Connection};
 use super::link::LinkCtx;
 use crate::store::{rooms, StoreError};
 
-pub fn record_event(conn: &Connection, at: &str, room: Option<&str>, kind: &str, detail: &str) -> Result<(), StoreError> {
+pub fn record_event(
+    conn: &Connection,
+    at: &str,
+    room: Option<&str>,
+    kind: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO pbx_events(at, room, kind, detail) VALUES (?1, ?2, ?3, ?4)",
         params![at, room, kind, detail],
@@ -20,7 +26,10 @@ pub fn record_event(conn: &Connection, at: &str, room: Option<&str>, kind: &str,
 }
 
 pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
-    let now = ctx.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let now = ctx
+        .clock
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let detail = format!("{:?}", msg.to_record());
     ctx.store.write(|tx| {
         let (room, kind) = match &msg {

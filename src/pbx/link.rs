@@ -124,13 +124,18 @@ impl LinkCtx {
     }
 
     fn now_text(&self) -> String {
-        self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        self.clock
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
     fn engine_config(&self) -> PmsConfig {
         let ack = self.cfg.ack_timeout;
         PmsConfig {
-            timers: Timers { ack_timeout: ack, ..Timers::default() },
+            timers: Timers {
+                ack_timeout: ack,
+                ..Timers::default()
+            },
             startup_timeout: ack * 7,
             link_check: self.cfg.link_check,
         }
@@ -145,11 +150,20 @@ pub trait Connector: Send + 'static {
 }
 
 /// Starts the link task.
-pub fn spawn<C: Connector>(ctx: LinkCtx, connector: C) -> (LinkHandle, tokio::task::JoinHandle<()>) {
+pub fn spawn<C: Connector>(
+    ctx: LinkCtx,
+    connector: C,
+) -> (LinkHandle, tokio::task::JoinHandle<()>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(16);
     let (status_tx, status_rx) = watch::channel(LinkStatus::new(connector.describe()));
     let task = tokio::spawn(run(ctx, connector, cmd_rx, status_tx));
-    (LinkHandle { commands: cmd_tx, status: status_rx }, task)
+    (
+        LinkHandle {
+            commands: cmd_tx,
+            status: status_rx,
+        },
+        task,
+    )
 }
 
 enum SessionEnd {
@@ -170,7 +184,10 @@ async fn run<C: Connector>(
     status: watch::Sender<LinkStatus>,
 ) {
     let mut backoff = Duration::from_millis(250);
-    let mut outer = Outer { down_since: Instant::now(), resync_wanted: false };
+    let mut outer = Outer {
+        down_since: Instant::now(),
+        resync_wanted: false,
+    };
     loop {
         let end = match connector.connect() {
             Ok(stream) => {
@@ -254,7 +271,8 @@ impl<'a> Session<'a> {
     ) -> SessionEnd {
         let (mut rd, mut wr) = tokio::io::split(stream);
         let mut buf = vec![0u8; 1024];
-        self.engine.start(Instant::now().into_std(), self.ctx.wall());
+        self.engine
+            .start(Instant::now().into_std(), self.ctx.wall());
         self.set_state();
         // Give up on this connection (and reopen the port) after this long without a link.
         let reopen_after = self.ctx.engine_config().startup_timeout * 3;
@@ -273,7 +291,11 @@ impl<'a> Session<'a> {
             }
             let idle = self.engine.ready() && self.in_flight.is_none();
             let far = Instant::now() + Duration::from_secs(3600);
-            let engine_deadline = self.engine.poll_timeout().map(Instant::from_std).unwrap_or(far);
+            let engine_deadline = self
+                .engine
+                .poll_timeout()
+                .map(Instant::from_std)
+                .unwrap_or(far);
             let deadline = match self.hold_until {
                 Some(h) => engine_deadline.min(h),
                 None => engine_deadline,
@@ -325,7 +347,12 @@ impl<'a> Session<'a> {
             LinkState::Down => "down",
         };
         let stats = self.engine.stats();
-        let declared: Vec<String> = self.engine.declarations().keys().map(|k| k.to_string()).collect();
+        let declared: Vec<String> = self
+            .engine
+            .declarations()
+            .keys()
+            .map(|k| k.to_string())
+            .collect();
         let resync = self.resync.is_some();
         self.status.send_if_modified(|s| {
             let before = s.clone();
@@ -370,7 +397,9 @@ impl<'a> Session<'a> {
                     }
                     for need in [fias::ids::GI, fias::ids::GO, fias::ids::RE] {
                         if !self.engine.declared(need) {
-                            tracing::warn!("the PBX did not declare {need}: those changes cannot reach it");
+                            tracing::warn!(
+                                "the PBX did not declare {need}: those changes cannot reach it"
+                            );
                         }
                     }
                 }
@@ -390,7 +419,9 @@ impl<'a> Session<'a> {
                     tracing::warn!(record = %String::from_utf8_lossy(&data), "PBX sent a malformed record: {error}");
                     self.status.send_modify(|s| s.malformed_received += 1);
                 }
-                Event::Ignored(id) => tracing::debug!("PBX sent {id} before the link was up; ignored"),
+                Event::Ignored(id) => {
+                    tracing::debug!("PBX sent {id} before the link was up; ignored")
+                }
             }
         }
         if self.engine.state() == LinkState::Up {
@@ -422,8 +453,15 @@ impl<'a> Session<'a> {
                     job.delivered();
                     if job.is_finished() {
                         let job = self.resync.take().expect("checked");
-                        let n = self.ctx.store.write(|tx| outbox::covered_by_resync(tx, job.upto()))?;
-                        tracing::info!(rooms = job.rooms(), covered = n, "resync of every room finished");
+                        let n = self
+                            .ctx
+                            .store
+                            .write(|tx| outbox::covered_by_resync(tx, job.upto()))?;
+                        tracing::info!(
+                            rooms = job.rooms(),
+                            covered = n,
+                            "resync of every room finished"
+                        );
                     }
                 }
             }
@@ -460,7 +498,9 @@ impl<'a> Session<'a> {
                 return Ok(());
             }
             let next = self.ctx.store.read(outbox::next)?;
-            let urgent = next.as_ref().is_some_and(|r| r.priority > outbox::PRIORITY_NORMAL);
+            let urgent = next
+                .as_ref()
+                .is_some_and(|r| r.priority > outbox::PRIORITY_NORMAL);
             let (msg, item) = match (urgent, self.resync.as_mut().and_then(|j| j.next_record())) {
                 (false, Some(msg)) => (msg.clone(), InFlight::Resync(msg)),
                 (_, resync_msg) => {
@@ -468,7 +508,9 @@ impl<'a> Session<'a> {
                         job.retry(m);
                     }
                     let Some(row) = next else { return Ok(()) };
-                    let msg = row.command.to_fias(&row.room, |id| self.engine.declared(id));
+                    let msg = row
+                        .command
+                        .to_fias(&row.room, |id| self.engine.declared(id));
                     (msg, InFlight::Outbox(row))
                 }
             };
@@ -487,7 +529,13 @@ impl<'a> Session<'a> {
                         InFlight::Outbox(row) => {
                             let now = self.ctx.now_text();
                             self.ctx.store.write(|tx| {
-                                incoming::record_event(tx, &now, Some(&row.room), "undeliverable", &e.to_string())?;
+                                incoming::record_event(
+                                    tx,
+                                    &now,
+                                    Some(&row.room),
+                                    "undeliverable",
+                                    &e.to_string(),
+                                )?;
                                 outbox::done(tx, &row)
                             })?;
                         }
@@ -511,7 +559,9 @@ pub struct Streams<S>(pub VecDeque<S>, pub String);
 impl<S: AsyncRead + AsyncWrite + Send + 'static> Connector for Streams<S> {
     type Stream = S;
     fn connect(&mut self) -> Result<S, String> {
-        self.0.pop_front().ok_or_else(|| "no more streams".to_string())
+        self.0
+            .pop_front()
+            .ok_or_else(|| "no more streams".to_string())
     }
     fn describe(&self) -> String {
         self.1.clone()

@@ -27,7 +27,13 @@ pub struct OutboxRow {
 }
 
 /// Appends a command for `room`.
-pub fn push(conn: &Connection, now: &str, room: &str, cmd: &PbxCommand, priority: i64) -> Result<i64, StoreError> {
+pub fn push(
+    conn: &Connection,
+    now: &str,
+    room: &str,
+    cmd: &PbxCommand,
+    priority: i64,
+) -> Result<i64, StoreError> {
     let json = serde_json::to_string(cmd).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.execute(
         "INSERT INTO outbox(room, attr, priority, command, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -47,9 +53,18 @@ pub fn next(conn: &Connection) -> Result<Option<OutboxRow>, StoreError> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?)),
         )
         .optional()?;
-    let Some((id, room, attr, priority, json)) = row else { return Ok(None) };
-    let command = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("outbox row {id}: {e}")))?;
-    Ok(Some(OutboxRow { id, room, attr, priority, command }))
+    let Some((id, room, attr, priority, json)) = row else {
+        return Ok(None);
+    };
+    let command = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt(format!("outbox row {id}: {e}")))?;
+    Ok(Some(OutboxRow {
+        id,
+        room,
+        attr,
+        priority,
+        command,
+    }))
 }
 
 /// The PBX acknowledged row `id`: remove it and the rows it superseded.
@@ -63,7 +78,11 @@ pub fn done(conn: &Connection, row: &OutboxRow) -> Result<(), StoreError> {
 
 /// Commands waiting, counting each (room, attribute) once.
 pub fn pending(conn: &Connection) -> Result<u64, StoreError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM (SELECT DISTINCT room, attr FROM outbox)", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT room, attr FROM outbox)",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Highest row id now (a resync covers every row up to it).
@@ -73,7 +92,10 @@ pub fn max_id(conn: &Connection) -> Result<i64, StoreError> {
 
 /// A completed resync sent the full state as of `upto`: rows up to it are delivered.
 pub fn covered_by_resync(conn: &Connection, upto: i64) -> Result<usize, StoreError> {
-    Ok(conn.execute("DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2", params![upto, PRIORITY_NORMAL])?)
+    Ok(conn.execute(
+        "DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2",
+        params![upto, PRIORITY_NORMAL],
+    )?)
 }
 
 #[cfg(test)]
@@ -82,7 +104,8 @@ mod tests {
     use crate::store::Store;
 
     fn push_n(s: &Store, room: &str, cmd: PbxCommand) -> i64 {
-        s.write(|tx| push(tx, "t", room, &cmd, PRIORITY_NORMAL)).unwrap()
+        s.write(|tx| push(tx, "t", room, &cmd, PRIORITY_NORMAL))
+            .unwrap()
     }
 
     #[test]
@@ -123,7 +146,16 @@ mod tests {
     fn urgent_rows_overtake() {
         let s = Store::open_in_memory().unwrap();
         push_n(&s, "101", PbxCommand::Dnd { on: true });
-        s.write(|tx| push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT)).unwrap();
+        s.write(|tx| {
+            push(
+                tx,
+                "t",
+                "102",
+                &PbxCommand::MessageLamp { on: true },
+                PRIORITY_URGENT,
+            )
+        })
+        .unwrap();
         assert_eq!(s.read(next).unwrap().unwrap().room, "102");
     }
 }

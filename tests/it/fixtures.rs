@@ -1,0 +1,262 @@
+//! Shared fixtures: an in-process hotel (store, desk, link task, simulator on a pty), the real
+//! binary with a temporary hotel.toml, and polling with a deadline.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use pbx_sim::{SimHandle, SimOptions, SimState};
+use switchboard::clock::SystemClock;
+use switchboard::config::{Config, PbxConfig};
+use switchboard::desk::{CheckIn, Desk};
+use switchboard::pbx::link::{self, LinkCtx};
+use switchboard::pbx::simulator::{self, DeviceConnector, PtySimulator};
+use switchboard::pbx::LinkHandle;
+use switchboard::store::rooms::{self, RoomView};
+use switchboard::store::{outbox, Store};
+use tokio::sync::Notify;
+
+static PTY: Mutex<()> = Mutex::new(());
+
+/// Pseudo-terminal creation is not thread-safe everywhere: one pty test at a time.
+pub fn pty_lock() -> MutexGuard<'static, ()> {
+    PTY.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Polls `cond` until it holds or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if cond().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Blocking variant for tests driving the real binary.
+pub fn eventually_blocking(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !cond() {
+        if std::time::Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for: {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub fn config_text(rooms: &str, port: &str, listen: &str, extra_pbx: &str) -> String {
+    format!(
+        r#"
+[hotel]
+name = "Test Hotel"
+timezone = "Europe/Zurich"
+[rooms]
+numbers = [{rooms}]
+[pbx]
+port = "{port}"
+{extra_pbx}
+[api]
+listen = "{listen}"
+[store]
+path = "hotel.db"
+"#
+    )
+}
+
+/// A hotel in this process: store, desk and link task, with the simulator behind a pty.
+pub struct Hotel {
+    pub desk: Desk,
+    pub link: LinkHandle,
+    pub sim: SimHandle,
+    pub store: Arc<Store>,
+    _pty: PtySimulator,
+    _dir: tempfile::TempDir,
+}
+
+pub fn pbx_config(text_extra: &str) -> PbxConfig {
+    let cfg = Config::parse(&config_text(
+        "\"101\"",
+        "simulator",
+        "127.0.0.1:1",
+        text_extra,
+    ))
+    .unwrap();
+    cfg.pbx
+}
+
+impl Hotel {
+    /// `extra_pbx` adds lines to `[pbx]` (e.g. `ack_timeout = "100ms"`).
+    pub fn start(rooms: &[&str], extra_pbx: &str) -> Hotel {
+        Self::start_with(rooms, extra_pbx, SimOptions::default())
+    }
+
+    pub fn start_with(rooms: &[&str], extra_pbx: &str, mut sim_opts: SimOptions) -> Hotel {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("hotel.db")).unwrap());
+        let list: Vec<String> = rooms.iter().map(|r| r.to_string()).collect();
+        store.write(|tx| rooms::sync_rooms(tx, &list)).unwrap();
+        let pbx = pbx_config(extra_pbx);
+        sim_opts.timers.ack_timeout = pbx.ack_timeout;
+        let pty = simulator::start(sim_opts).unwrap();
+        let notify = Arc::new(Notify::new());
+        let clock = Arc::new(SystemClock);
+        let ctx = LinkCtx {
+            store: store.clone(),
+            clock: clock.clone(),
+            timezone: chrono_tz::Europe::Zurich,
+            cfg: pbx.clone(),
+            outbox_changed: notify.clone(),
+        };
+        let (link, _task) = link::spawn(ctx, DeviceConnector::new(&pty.port, pbx));
+        let desk = Desk::new(store.clone(), clock, 3, notify);
+        Hotel {
+            desk,
+            link,
+            sim: pty.handle.clone(),
+            store,
+            _pty: pty,
+            _dir: dir,
+        }
+    }
+
+    pub fn check_in(&self, room: &str, name: &str) {
+        self.desk
+            .check_in(
+                room,
+                CheckIn {
+                    name: name.into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+
+    pub fn queued(&self) -> u64 {
+        self.store.read(outbox::pending).unwrap()
+    }
+
+    pub async fn link_up(&self) {
+        let link = self.link.clone();
+        eventually(Duration::from_secs(20), "PBX link up", || {
+            let up = link.status().link == "up";
+            async move { up }
+        })
+        .await;
+    }
+
+    /// Waits until the outbox is empty and the PBX's view of every room matches the desk's.
+    pub async fn converged(&self, timeout: Duration) -> SimState {
+        let what = "the PBX to agree with the desk on every room";
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let state = self.sim.state();
+            let rooms = self.desk.rooms().unwrap();
+            let mismatch = rooms.iter().find_map(|r| mismatch(r, &state));
+            if self.queued() == 0 && mismatch.is_none() {
+                return state;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!(
+                    "timed out after {timeout:?} waiting for {what}: {} queued, first mismatch: {mismatch:?}, link {:?}",
+                    self.queued(),
+                    self.link.status()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+/// Where the PBX's view of a room differs from the desk's, if anywhere.
+pub fn mismatch(r: &RoomView, state: &SimState) -> Option<String> {
+    let default = pbx_sim::RoomState::default();
+    let p = state.rooms.get(&r.room).unwrap_or(&default);
+    let want = (
+        r.occupied,
+        r.guest_name.clone(),
+        r.class_of_service,
+        r.message_lamp,
+        r.dnd,
+    );
+    let got = (
+        p.occupied,
+        p.guest_name.clone(),
+        p.class_of_service,
+        p.message_lamp,
+        p.dnd,
+    );
+    (want != got).then(|| format!("room {}: desk {want:?} vs PBX {got:?}", r.room))
+}
+
+/// The real binary, killed when dropped.
+pub struct Proc {
+    pub child: Child,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_switchboard"))
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn spawn_serve(config: &Path) -> Proc {
+    let child = Command::new(bin())
+        .args(["--config", config.to_str().unwrap(), "serve"])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    Proc { child }
+}
+
+/// Runs a CLI command against `config`; returns (success, stdout, stderr).
+pub fn cli(config: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(bin())
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+pub fn wait_healthy(port: u16) {
+    eventually_blocking(
+        Duration::from_secs(30),
+        "the service to answer /health",
+        || {
+            ureq::get(format!("http://127.0.0.1:{port}/health"))
+                .call()
+                .is_ok()
+        },
+    );
+}

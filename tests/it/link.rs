@@ -1,0 +1,225 @@
+//! The PBX link against the simulator over a real pseudo-terminal, in this process.
+
+use std::time::Duration;
+
+use pbx_sim::{Command, Faults, SimOptions};
+use switchboard::desk::CheckIn;
+
+use crate::fixtures::{eventually, pty_lock, Hotel};
+
+const FAST: &str = "ack_timeout = \"100ms\"";
+const T: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn check_in_and_check_out_reach_the_pbx() {
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102"], "");
+    h.link_up().await;
+    h.desk
+        .check_in(
+            "101",
+            CheckIn {
+                name: "Wang Wei".into(),
+                language: Some("zh".into()),
+                class: Some(2),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let s = h.converged(T).await;
+    let room = &s.rooms["101"];
+    assert!(room.occupied);
+    assert_eq!(room.guest_name.as_deref(), Some("Wang Wei"));
+    assert_eq!(room.language.as_deref(), Some("ZH"));
+    assert_eq!(room.class_of_service, 2);
+    assert!(h.desk.room("101").unwrap().pbx_synced);
+
+    h.desk.set_dnd("101", true).unwrap();
+    assert!(h.converged(T).await.rooms["101"].dnd);
+
+    h.desk.check_out("101").unwrap();
+    let s = h.converged(T).await;
+    let room = &s.rooms["101"];
+    assert!(!room.occupied && !room.dnd && !room.message_lamp);
+    assert_eq!(room.guest_name, None);
+    assert_eq!(room.class_of_service, 0);
+}
+
+#[tokio::test]
+async fn a_move_bars_the_old_line_and_opens_the_new_one() {
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102"], "");
+    h.link_up().await;
+    h.check_in("101", "Ada Lovelace");
+    h.desk.set_dnd("101", true).unwrap();
+    h.desk.move_room("101", "102").unwrap();
+    let s = h.converged(T).await;
+    assert_eq!(s.rooms["102"].guest_name.as_deref(), Some("Ada Lovelace"));
+    assert!(s.rooms["102"].dnd);
+    assert_eq!(s.rooms["102"].class_of_service, 3);
+    assert_eq!(s.rooms["101"].class_of_service, 0);
+    assert!(!s.rooms["101"].occupied);
+}
+
+#[tokio::test]
+async fn a_silent_pbx_during_50_changes_loses_nothing() {
+    let _g = pty_lock();
+    let rooms: Vec<String> = (101..=130).map(|n| n.to_string()).collect();
+    let refs: Vec<&str> = rooms.iter().map(String::as_str).collect();
+    let h = Hotel::start(&refs, FAST);
+    h.link_up().await;
+    h.sim.go_silent(Duration::from_secs(4));
+    // 50 changes while the cable is pulled: 30 check-ins, 10 DND, 10 check-outs.
+    for r in &rooms {
+        h.check_in(r, &format!("Guest {r}"));
+    }
+    for r in &rooms[..10] {
+        h.desk.set_dnd(r, true).unwrap();
+    }
+    for r in &rooms[20..] {
+        h.desk.check_out(r).unwrap();
+    }
+    let link = h.link.clone();
+    eventually(T, "the link to notice the silence", || {
+        let down = link.status().link != "up";
+        async move { down }
+    })
+    .await;
+    assert!(
+        h.queued() > 0,
+        "changes must wait in the outbox while the PBX is silent"
+    );
+    let s = h.converged(T).await;
+    assert_eq!(s.rooms.values().filter(|r| r.occupied).count(), 20);
+    assert!(s.rooms["101"].dnd);
+    assert!(h.link.status().reconnects >= 1);
+}
+
+#[tokio::test]
+async fn a_noisy_line_that_naks_and_loses_acks_still_converges() {
+    let _g = pty_lock();
+    let rooms: Vec<String> = (101..=110).map(|n| n.to_string()).collect();
+    let refs: Vec<&str> = rooms.iter().map(String::as_str).collect();
+    let h = Hotel::start(&refs, FAST);
+    h.link_up().await;
+    h.sim.set_faults(Faults {
+        nak_every: 3,
+        drop_ack_every: 4,
+        noise_every: 5,
+    });
+    for r in &rooms {
+        h.check_in(r, "Noisy Line");
+        h.desk.set_dnd(r, true).unwrap();
+    }
+    h.converged(T).await;
+    let st = h.link.status();
+    assert!(
+        st.retransmits > 0,
+        "NAKed frames must be retransmitted: {st:?}"
+    );
+    assert!(st.noise_bytes > 0, "noise must be counted: {st:?}");
+    assert!(h.sim.state().bad_frames > 0);
+}
+
+#[tokio::test]
+async fn a_dr_from_the_pbx_resyncs_every_room() {
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102", "103"], "");
+    h.link_up().await;
+    h.check_in("102", "Resync Me");
+    h.converged(T).await;
+    h.sim.command(Command::RequestResync);
+    let s = h
+        .sim
+        .wait_for(T, |s| s.resyncs == 1 && !s.resync_in_progress)
+        .await
+        .expect("resync done");
+    assert_eq!(s.rooms["102"].guest_name.as_deref(), Some("Resync Me"));
+    assert_eq!(s.rooms.len(), 3, "every room is part of the swap");
+    h.converged(T).await;
+}
+
+#[tokio::test]
+async fn resync_on_command_and_after_a_pbx_restart() {
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102"], "");
+    h.link_up().await;
+    h.check_in("101", "Before Restart");
+    h.converged(T).await;
+    assert!(h.link.resync().await);
+    h.sim
+        .wait_for(T, |s| s.resyncs == 1)
+        .await
+        .expect("resync on command");
+
+    h.sim.command(Command::Restart);
+    h.sim
+        .wait_for(T, |s| s.link_starts >= 2 && s.link_up)
+        .await
+        .expect("link restarted");
+    h.check_in("102", "After Restart");
+    h.converged(T).await;
+}
+
+#[tokio::test]
+async fn pbx_reports_are_stored() {
+    let _g = pty_lock();
+    let h = Hotel::start(&["101"], "");
+    h.link_up().await;
+    h.check_in("101", "Handset User");
+    h.converged(T).await;
+    h.sim.command(Command::RoomStatus {
+        room: "101".into(),
+        status: 9,
+    });
+    h.sim.command(Command::HandsetDnd {
+        room: "101".into(),
+        on: true,
+    });
+    h.sim.command(Command::Voicemail {
+        room: "101".into(),
+        count: 2,
+    });
+    h.sim.command(Command::RoomStatus {
+        room: "999".into(),
+        status: 1,
+    });
+    let desk = h.desk.clone();
+    eventually(T, "room status, DND and voicemail from the handset", || {
+        let r = desk.room("101").unwrap();
+        async move { r.room_status == Some(9) && r.dnd && r.voicemail == 2 }
+    })
+    .await;
+    let store = h.store.clone();
+    eventually(T, "every PBX report kept as an event", || {
+        let n: i64 = store
+            .read(|c| {
+                c.query_row("SELECT COUNT(*) FROM pbx_events", [], |r| r.get(0))
+                    .map_err(switchboard::store::StoreError::from)
+            })
+            .unwrap();
+        async move { n == 4 }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn records_the_pbx_did_not_declare_are_not_sent() {
+    let _g = pty_lock();
+    // A PBX that takes check-in/out but no RE (no lamps, DND or class changes).
+    let mut opts = SimOptions::default();
+    opts.declarations.retain(|(id, _)| *id != fias::ids::RE);
+    let h = Hotel::start_with(&["101"], "", opts);
+    h.link_up().await;
+    h.check_in("101", "No Equipment");
+    let link = h.link.clone();
+    let store_queued = || h.queued();
+    eventually(T, "undeliverable RE records reported and dropped", || {
+        let st = link.status();
+        let done = store_queued() == 0 && st.dropped_unsupported == 3;
+        async move { done }
+    })
+    .await;
+    assert!(h.sim.state().rooms["101"].occupied);
+    assert!(!h.link.status().declared.contains(&"RE".to_string()));
+}

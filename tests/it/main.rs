@@ -1,0 +1,9 @@
+//! Integration tests: the service's parts against the PBX simulator over real pseudo-terminals,
+//! and the real binary (service, CLI, standalone simulator) as a user would run it.
+//!
+//! Pseudo-terminal tests are serialised (see `fixtures::pty_lock`). Nothing here sleeps to
+//! synchronise: every wait polls a condition with a deadline.
+
+mod binary;
+mod fixtures;
+mod link;
