@@ -1,4 +1,7 @@
 //! The PBX link against the simulator over a real pseudo-terminal, in this process.
+// Each test runs on its own runtime and holds the pty lock for its whole life on purpose: the
+// lock serialises pty tests across test threads, not tasks within one runtime.
+#![allow(clippy::await_holding_lock)]
 
 use std::time::Duration;
 
