@@ -13,11 +13,7 @@ use serde_json::Value;
 use crate::config::Config;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "switchboard",
-    version,
-    about = "Hotel switchboard: front desk <-> PBX"
-)]
+#[command(name = "switchboard", version, about = "Hotel switchboard: front desk <-> PBX")]
 pub struct Cli {
     /// The hotel's configuration file.
     #[arg(long, global = true, default_value = "hotel.toml")]
@@ -118,8 +114,7 @@ impl Client {
         let base = match api {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => {
-                let cfg =
-                    Config::from_file(config).map_err(|e| anyhow!("{e} (or give --api URL)"))?;
+                let cfg = Config::from_file(config).map_err(|e| anyhow!("{e} (or give --api URL)"))?;
                 format!("http://{}", cfg.listen)
             }
         };
@@ -131,26 +126,15 @@ impl Client {
         Ok(Client { base, agent })
     }
 
-    fn handle(
-        &self,
-        res: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> anyhow::Result<Value> {
-        let mut resp =
-            res.map_err(|e| anyhow!("cannot reach switchboard at {}: {e}", self.base))?;
+    fn handle(&self, res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> anyhow::Result<Value> {
+        let mut resp = res.map_err(|e| anyhow!("cannot reach switchboard at {}: {e}", self.base))?;
         let status = resp.status();
-        let text = resp
-            .body_mut()
-            .read_to_string()
-            .context("reading the service's answer")?;
+        let text = resp.body_mut().read_to_string().context("reading the service's answer")?;
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         if status.is_success() {
             Ok(body)
         } else {
-            let msg = body
-                .get("error")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| body.to_string());
+            let msg = body.get("error").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| body.to_string());
             bail!("{msg}")
         }
     }
@@ -160,11 +144,7 @@ impl Client {
     }
 
     pub fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.handle(
-            self.agent
-                .post(format!("{}{path}", self.base))
-                .send_json(body),
-        )
+        self.handle(self.agent.post(format!("{}{path}", self.base)).send_json(body))
     }
 }
 
@@ -188,11 +168,7 @@ fn print_room_line(r: &Value) {
     println!(
         "{:<8} {:<9} {:<30} {:>5} {:<4} {:<4} {}",
         s(r, "room"),
-        if r["occupied"].as_bool().unwrap_or(false) {
-            "occupied"
-        } else {
-            "vacant"
-        },
+        if r["occupied"].as_bool().unwrap_or(false) { "occupied" } else { "vacant" },
         s(r, "guest_name"),
         s(r, "class_of_service"),
         yn(r, "message_lamp"),
@@ -221,75 +197,35 @@ fn room_path(room: &str) -> anyhow::Result<String> {
 pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
     let c = Client::new(cli.api.as_deref(), &cli.config)?;
     match cmd {
-        Command::Checkin {
-            room,
-            name,
-            first_name,
-            language,
-            class,
-            reservation,
-        } => {
+        Command::Checkin { room, name, first_name, language, class, reservation } => {
             let body = serde_json::json!({
                 "name": name, "first_name": first_name, "language": language, "class": class, "reservation": reservation,
             });
             let stay = c.post(&format!("{}/checkin", room_path(room)?), body)?;
-            println!(
-                "checked in {} to room {} (stay {})",
-                s(&stay, "guest_name"),
-                s(&stay, "room"),
-                s(&stay, "id")
-            );
+            println!("checked in {} to room {} (stay {})", s(&stay, "guest_name"), s(&stay, "room"), s(&stay, "id"));
         }
         Command::Checkout { room } => {
-            let stay = c.post(
-                &format!("{}/checkout", room_path(room)?),
-                serde_json::json!({}),
-            )?;
-            println!(
-                "checked out {} from room {} (stay {})",
-                s(&stay, "guest_name"),
-                s(&stay, "room"),
-                s(&stay, "id")
-            );
+            let stay = c.post(&format!("{}/checkout", room_path(room)?), serde_json::json!({}))?;
+            println!("checked out {} from room {} (stay {})", s(&stay, "guest_name"), s(&stay, "room"), s(&stay, "id"));
         }
         Command::Move { from, to } => {
-            let stay = c.post(
-                &format!("{}/move", room_path(from)?),
-                serde_json::json!({ "to": to }),
-            )?;
-            println!(
-                "moved stay {} from room {from} to room {}",
-                s(&stay, "id"),
-                s(&stay, "room")
-            );
+            let stay = c.post(&format!("{}/move", room_path(from)?), serde_json::json!({ "to": to }))?;
+            println!("moved stay {} from room {from} to room {}", s(&stay, "id"), s(&stay, "room"));
         }
         Command::Dnd { room, state } => {
-            let r = c.post(
-                &format!("{}/dnd", room_path(room)?),
-                serde_json::json!({ "on": state == "on" }),
-            )?;
+            let r = c.post(&format!("{}/dnd", room_path(room)?), serde_json::json!({ "on": state == "on" }))?;
             println!("room {}: do-not-disturb {}", s(&r, "room"), yn(&r, "dnd"));
         }
         Command::Class { room, class } => {
-            let r = c.post(
-                &format!("{}/class", room_path(room)?),
-                serde_json::json!({ "class": class }),
-            )?;
-            println!(
-                "room {}: class of service {}",
-                s(&r, "room"),
-                s(&r, "class_of_service")
-            );
+            let r = c.post(&format!("{}/class", room_path(room)?), serde_json::json!({ "class": class }))?;
+            println!("room {}: class of service {}", s(&r, "room"), s(&r, "class_of_service"));
         }
         Command::Rooms { json } => {
             let rooms = c.get("/api/rooms")?;
             if *json {
                 return print_json(&rooms);
             }
-            println!(
-                "{:<8} {:<9} {:<30} {:>5} {:<4} {:<4} PBX",
-                "ROOM", "STATE", "GUEST", "CLASS", "LAMP", "DND"
-            );
+            println!("{:<8} {:<9} {:<30} {:>5} {:<4} {:<4} PBX", "ROOM", "STATE", "GUEST", "CLASS", "LAMP", "DND");
             for r in rooms.as_array().into_iter().flatten() {
                 print_room_line(r);
             }
@@ -302,11 +238,7 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
             for (k, v) in r.as_object().into_iter().flatten() {
                 println!(
                     "{k:<18} {}",
-                    if v.is_string() {
-                        v.as_str().unwrap_or_default().to_string()
-                    } else {
-                        v.to_string()
-                    }
+                    if v.is_string() { v.as_str().unwrap_or_default().to_string() } else { v.to_string() }
                 );
             }
         }
@@ -315,10 +247,7 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
             if *json {
                 return print_json(&stays);
             }
-            println!(
-                "{:>6} {:<8} {:<30} {:<20} CHECKED OUT",
-                "STAY", "ROOM", "GUEST", "CHECKED IN"
-            );
+            println!("{:>6} {:<8} {:<30} {:<20} CHECKED OUT", "STAY", "ROOM", "GUEST", "CHECKED IN");
             for st in stays.as_array().into_iter().flatten() {
                 println!(
                     "{:>6} {:<8} {:<30} {:<20} {}",
@@ -330,9 +259,7 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Pbx {
-            command: PbxCommand::Status { json },
-        } => {
+        Command::Pbx { command: PbxCommand::Status { json } } => {
             let st = c.get("/api/pbx/status")?;
             if *json {
                 return print_json(&st);
@@ -341,18 +268,13 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
             println!("port      {}", s(&st, "port"));
             println!("queued    {}", s(&st, "queued"));
             if st["degraded"].as_bool().unwrap_or(false) {
-                println!(
-                    "degraded  yes ({} deliveries failed)",
-                    s(&st, "failed_deliveries")
-                );
+                println!("degraded  yes ({} deliveries failed)", s(&st, "failed_deliveries"));
             }
             if let Some(e) = st.get("last_error").and_then(Value::as_str) {
                 println!("error     {e}");
             }
         }
-        Command::Pbx {
-            command: PbxCommand::Resync,
-        } => {
+        Command::Pbx { command: PbxCommand::Resync } => {
             c.post("/api/pbx/resync", serde_json::json!({}))?;
             println!("resync of every room requested");
         }

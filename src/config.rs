@@ -15,10 +15,7 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Syntax(String),
     #[error("{key}: {msg}")]
@@ -26,10 +23,7 @@ pub enum ConfigError {
 }
 
 fn invalid(key: impl Into<String>, msg: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        key: key.into(),
-        msg: msg.into(),
-    }
+    ConfigError::Invalid { key: key.into(), msg: msg.into() }
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,19 +136,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like \"45s\", \"5m\" or \"1h\""))?;
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration like \"45s\", \"5m\" or \"1h\""))?;
     let d = match unit {
         "ms" => Duration::from_millis(n),
         "s" => Duration::from_secs(n),
         "m" => Duration::from_secs(n * 60),
         "h" => Duration::from_secs(n * 3600),
-        _ => {
-            return Err(format!(
-                "{s:?} has no unit: write it like \"45s\", \"5m\" or \"1h\""
-            ))
-        }
+        _ => return Err(format!("{s:?} has no unit: write it like \"45s\", \"5m\" or \"1h\"")),
     };
     Ok(d)
 }
@@ -171,23 +159,16 @@ pub fn expand_rooms(specs: &[String]) -> Result<Vec<String>, ConfigError> {
                 let (a, b) = (a.trim(), b.trim());
                 let num = |x: &str| -> Result<u64, ConfigError> {
                     if x.is_empty() || !x.bytes().all(|c| c.is_ascii_digit()) {
-                        return Err(invalid(
-                            &key,
-                            format!("{spec:?} is not a range like \"101-120\""),
-                        ));
+                        return Err(invalid(&key, format!("{spec:?} is not a range like \"101-120\"")));
                     }
-                    x.parse()
-                        .map_err(|_| invalid(&key, format!("{spec:?} is out of range")))
+                    x.parse().map_err(|_| invalid(&key, format!("{spec:?} is out of range")))
                 };
                 let (lo, hi) = (num(a)?, num(b)?);
                 if lo > hi {
                     return Err(invalid(&key, format!("{spec:?} runs backwards")));
                 }
                 if hi - lo >= 10_000 {
-                    return Err(invalid(
-                        &key,
-                        format!("{spec:?} spans more than 10000 rooms"),
-                    ));
+                    return Err(invalid(&key, format!("{spec:?} spans more than 10000 rooms")));
                 }
                 // Keep zero padding: "0101-0105" gives "0101".."0105".
                 let width = if a.starts_with('0') { a.len() } else { 0 };
@@ -196,18 +177,11 @@ pub fn expand_rooms(specs: &[String]) -> Result<Vec<String>, ConfigError> {
             None => vec![spec.to_string()],
         };
         for room in list {
-            if room.is_empty() || room.len() > 8 || !room.bytes().all(|c| c.is_ascii_alphanumeric())
-            {
-                return Err(invalid(
-                    &key,
-                    format!("room {room:?} must be 1 to 8 letters or digits (FIAS RN)"),
-                ));
+            if room.is_empty() || room.len() > 8 || !room.bytes().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(invalid(&key, format!("room {room:?} must be 1 to 8 letters or digits (FIAS RN)")));
             }
             if let Some(prev) = seen.insert(room.clone(), i) {
-                return Err(invalid(
-                    &key,
-                    format!("room {room} is already listed in rooms.numbers[{prev}]"),
-                ));
+                return Err(invalid(&key, format!("room {room} is already listed in rooms.numbers[{prev}]")));
             }
             rooms.push(room);
         }
@@ -228,82 +202,49 @@ fn duration_key(key: &str, v: Option<String>, default: Duration) -> Result<Durat
 impl Config {
     /// Parses and validates hotel.toml text. Relative store paths stay relative.
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig =
-            toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
         if raw.hotel.name.trim().is_empty() {
             return Err(invalid("hotel.name", "must not be empty"));
         }
         let timezone: Tz = raw.hotel.timezone.parse().map_err(|_| {
             invalid(
                 "hotel.timezone",
-                format!(
-                    "{:?} is not an IANA time zone such as \"Europe/Zurich\"",
-                    raw.hotel.timezone
-                ),
+                format!("{:?} is not an IANA time zone such as \"Europe/Zurich\"", raw.hotel.timezone),
             )
         })?;
         let rooms = expand_rooms(&raw.rooms.numbers)?;
         let default_class = raw.rooms.default_class.unwrap_or(3);
         if default_class > 9 {
-            return Err(invalid(
-                "rooms.default_class",
-                "must be a class of service from 0 to 9",
-            ));
+            return Err(invalid("rooms.default_class", "must be a class of service from 0 to 9"));
         }
 
         let p = raw.pbx;
         match p.protocol.as_deref().unwrap_or("fias") {
             "fias" => {}
-            other => {
-                return Err(invalid(
-                    "pbx.protocol",
-                    format!("{other:?} is not supported (supported: \"fias\")"),
-                ))
-            }
+            other => return Err(invalid("pbx.protocol", format!("{other:?} is not supported (supported: \"fias\")"))),
         }
         let port = match p.port.as_deref().unwrap_or("simulator") {
             "simulator" => PortSpec::Simulator,
-            "" => {
-                return Err(invalid(
-                    "pbx.port",
-                    "must be \"simulator\" or a device path such as \"/dev/ttyUSB0\"",
-                ))
-            }
+            "" => return Err(invalid("pbx.port", "must be \"simulator\" or a device path such as \"/dev/ttyUSB0\"")),
             path => PortSpec::Device(PathBuf::from(path)),
         };
         let baud = p.baud.unwrap_or(9600);
-        if !(1200..=38400).contains(&baud)
-            || ![1200, 2400, 4800, 9600, 19200, 38400].contains(&baud)
-        {
-            return Err(invalid(
-                "pbx.baud",
-                format!("{baud} is not one of 1200, 2400, 4800, 9600, 19200, 38400"),
-            ));
+        if !(1200..=38400).contains(&baud) || ![1200, 2400, 4800, 9600, 19200, 38400].contains(&baud) {
+            return Err(invalid("pbx.baud", format!("{baud} is not one of 1200, 2400, 4800, 9600, 19200, 38400")));
         }
         let data_bits = p.data_bits.unwrap_or(8);
         if !(data_bits == 7 || data_bits == 8) {
-            return Err(invalid(
-                "pbx.data_bits",
-                format!("{data_bits} must be 7 or 8"),
-            ));
+            return Err(invalid("pbx.data_bits", format!("{data_bits} must be 7 or 8")));
         }
         let parity = match p.parity.as_deref().unwrap_or("none") {
             "none" => Parity::None,
             "even" => Parity::Even,
             "odd" => Parity::Odd,
-            other => {
-                return Err(invalid(
-                    "pbx.parity",
-                    format!("{other:?} must be \"none\", \"even\" or \"odd\""),
-                ))
-            }
+            other => return Err(invalid("pbx.parity", format!("{other:?} must be \"none\", \"even\" or \"odd\""))),
         };
         let stop_bits = p.stop_bits.unwrap_or(1);
         if !(stop_bits == 1 || stop_bits == 2) {
-            return Err(invalid(
-                "pbx.stop_bits",
-                format!("{stop_bits} must be 1 or 2"),
-            ));
+            return Err(invalid("pbx.stop_bits", format!("{stop_bits} must be 1 or 2")));
         }
         let ack_timeout = duration_key("pbx.ack_timeout", p.ack_timeout, Duration::from_secs(3))?;
         if ack_timeout < Duration::from_millis(50) {
@@ -317,59 +258,34 @@ impl Config {
             stop_bits,
             ack_timeout,
             link_check: duration_key("pbx.link_check", p.link_check, Duration::from_secs(120))?,
-            resync_after: duration_key(
-                "pbx.resync_after",
-                p.resync_after,
-                Duration::from_secs(300),
-            )?,
-            reconnect_max: duration_key(
-                "pbx.reconnect_max",
-                p.reconnect_max,
-                Duration::from_secs(30),
-            )?,
+            resync_after: duration_key("pbx.resync_after", p.resync_after, Duration::from_secs(300))?,
+            reconnect_max: duration_key("pbx.reconnect_max", p.reconnect_max, Duration::from_secs(30))?,
         };
 
         let listen_text = raw.api.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-        let listen = listen_text.parse().map_err(|_| {
-            invalid(
-                "api.listen",
-                format!("{listen_text:?} is not an address like \"127.0.0.1:8080\""),
-            )
-        })?;
+        let listen = listen_text
+            .parse()
+            .map_err(|_| invalid("api.listen", format!("{listen_text:?} is not an address like \"127.0.0.1:8080\"")))?;
         let store_path = PathBuf::from(raw.store.path.unwrap_or_else(|| "switchboard.db".into()));
         if store_path.as_os_str().is_empty() {
             return Err(invalid("store.path", "must not be empty"));
         }
-        Ok(Config {
-            hotel_name: raw.hotel.name,
-            timezone,
-            rooms,
-            default_class,
-            pbx,
-            listen,
-            store_path,
-        })
+        Ok(Config { hotel_name: raw.hotel.name, timezone, rooms, default_class, pbx, listen, store_path })
     }
 
     /// Reads and validates a config file; the store path becomes relative to its folder.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let mut cfg = Config::parse(&text).map_err(|e| match e {
             ConfigError::Syntax(m) => ConfigError::Syntax(format!("{}: {m}", path.display())),
-            ConfigError::Invalid { key, msg } => ConfigError::Invalid {
-                key: format!("{}: {key}", path.display()),
-                msg,
-            },
+            ConfigError::Invalid { key, msg } => {
+                ConfigError::Invalid { key: format!("{}: {key}", path.display()), msg }
+            }
             other => other,
         })?;
         if cfg.store_path.is_relative() {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             cfg.store_path = dir.join(&cfg.store_path);
         }
         if let PortSpec::Device(dev) = &cfg.pbx.port {
@@ -422,16 +338,12 @@ numbers = ["101-103", "201"]
     #[test]
     fn bad_room_ranges_are_named() {
         let with = |rooms: &str| MIN.replace(r#"["101-103", "201"]"#, rooms);
-        assert!(err(&with(r#"["101-105", "104"]"#))
-            .starts_with("rooms.numbers[1]: room 104 is already listed"));
+        assert!(err(&with(r#"["101-105", "104"]"#)).starts_with("rooms.numbers[1]: room 104 is already listed"));
         assert!(err(&with(r#"["110-101"]"#)).contains("backwards"));
         assert!(err(&with(r#"["1a-5"]"#)).starts_with("rooms.numbers[0]"));
         assert!(err(&with(r#"["10 1"]"#)).contains("letters or digits"));
         assert!(err(&with("[]")).contains("no rooms"));
-        assert_eq!(
-            expand_rooms(&["0098-0101".into()]).unwrap(),
-            ["0098", "0099", "0100", "0101"]
-        );
+        assert_eq!(expand_rooms(&["0098-0101".into()]).unwrap(), ["0098", "0099", "0100", "0101"]);
     }
 
     #[test]
@@ -472,9 +384,7 @@ numbers = ["101-103", "201"]
         std::fs::write(&path, format!("{MIN}\n[store]\npath = \"data/x.db\"\n")).unwrap();
         let c = Config::from_file(&path).unwrap();
         assert_eq!(c.store_path, dir.path().join("data/x.db"));
-        let e = Config::from_file(&dir.path().join("missing.toml"))
-            .unwrap_err()
-            .to_string();
+        let e = Config::from_file(&dir.path().join("missing.toml")).unwrap_err().to_string();
         assert!(e.contains("missing.toml"), "{e}");
         std::fs::write(&path, format!("{MIN}\n[pbx]\nport = \"ttyUSB0\"\n")).unwrap();
         let e = Config::from_file(&path).unwrap_err().to_string();

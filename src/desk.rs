@@ -34,10 +34,7 @@ pub enum DeskError {
 }
 
 fn invalid(field: &'static str, msg: impl Into<String>) -> DeskError {
-    DeskError::Invalid {
-        field,
-        msg: msg.into(),
-    }
+    DeskError::Invalid { field, msg: msg.into() }
 }
 
 /// A check-in request.
@@ -52,40 +49,19 @@ pub struct CheckIn {
 }
 
 /// Checks a name-like value: printable, no `|`, within the FIAS length.
-pub fn check_text(
-    field: &'static str,
-    value: &str,
-    max: usize,
-    required: bool,
-) -> Result<String, DeskError> {
+pub fn check_text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String, DeskError> {
     let v = value.trim();
     if v.is_empty() {
-        return if required {
-            Err(invalid(field, "must not be empty"))
-        } else {
-            Ok(String::new())
-        };
+        return if required { Err(invalid(field, "must not be empty")) } else { Ok(String::new()) };
     }
     if let Some(c) = v.chars().find(|c| c.is_control()) {
-        return Err(invalid(
-            field,
-            format!("contains a control character (U+{:04X})", c as u32),
-        ));
+        return Err(invalid(field, format!("contains a control character (U+{:04X})", c as u32)));
     }
     if v.contains('|') {
-        return Err(invalid(
-            field,
-            "must not contain '|' (the FIAS field separator)",
-        ));
+        return Err(invalid(field, "must not contain '|' (the FIAS field separator)"));
     }
     if v.chars().count() > max {
-        return Err(invalid(
-            field,
-            format!(
-                "is {} characters long; at most {max} fit the PBX",
-                v.chars().count()
-            ),
-        ));
+        return Err(invalid(field, format!("is {} characters long; at most {max} fit the PBX", v.chars().count())));
     }
     Ok(v.to_string())
 }
@@ -93,20 +69,14 @@ pub fn check_text(
 fn check_language(lang: &str) -> Result<String, DeskError> {
     let l = lang.trim();
     if l.is_empty() || l.len() > 4 || !l.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(invalid(
-            "language",
-            format!("{lang:?} must be a language code of 1 to 4 letters, such as \"EN\""),
-        ));
+        return Err(invalid("language", format!("{lang:?} must be a language code of 1 to 4 letters, such as \"EN\"")));
     }
     Ok(l.to_ascii_uppercase())
 }
 
 fn check_class(class: u8) -> Result<u8, DeskError> {
     if class > 9 {
-        return Err(invalid(
-            "class",
-            format!("{class} is not a class of service (0 to 9)"),
-        ));
+        return Err(invalid("class", format!("{class} is not a class of service (0 to 9)")));
     }
     Ok(class)
 }
@@ -125,18 +95,8 @@ pub struct Desk {
 }
 
 impl Desk {
-    pub fn new(
-        store: Arc<Store>,
-        clock: SharedClock,
-        default_class: u8,
-        outbox_changed: Arc<Notify>,
-    ) -> Self {
-        Desk {
-            store,
-            clock,
-            default_class,
-            outbox_changed,
-        }
+    pub fn new(store: Arc<Store>, clock: SharedClock, default_class: u8, outbox_changed: Arc<Notify>) -> Self {
+        Desk { store, clock, default_class, outbox_changed }
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -144,9 +104,7 @@ impl Desk {
     }
 
     fn now(&self) -> String {
-        self.clock
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
     fn require_room(conn: &rusqlite::Connection, room: &str) -> Result<(), DeskError> {
@@ -170,8 +128,7 @@ impl Desk {
     }
 
     pub fn room(&self, room: &str) -> Result<RoomView, DeskError> {
-        self.store
-            .read(|c| rooms::view(c, room)?.ok_or_else(|| DeskError::UnknownRoom(room.to_string())))
+        self.store.read(|c| rooms::view(c, room)?.ok_or_else(|| DeskError::UnknownRoom(room.to_string())))
     }
 
     pub fn rooms(&self) -> Result<Vec<RoomView>, DeskError> {
@@ -189,18 +146,12 @@ impl Desk {
     /// Opens the room for a guest: line class, name and language to the PBX, lamp and DND off.
     pub fn check_in(&self, room: &str, req: CheckIn) -> Result<Stay, DeskError> {
         let name = check_text("name", &req.name, MAX_NAME_LEN, true)?;
-        let first_name = optional(
-            req.first_name
-                .map(|f| check_text("first_name", &f, MAX_NAME_LEN, false))
-                .transpose()?,
-        );
+        let first_name =
+            optional(req.first_name.map(|f| check_text("first_name", &f, MAX_NAME_LEN, false)).transpose()?);
         let language = req.language.as_deref().map(check_language).transpose()?;
         let class = check_class(req.class.unwrap_or(self.default_class))?;
-        let reservation = optional(
-            req.reservation
-                .map(|r| check_text("reservation", &r, MAX_RESERVATION_LEN, false))
-                .transpose()?,
-        );
+        let reservation =
+            optional(req.reservation.map(|r| check_text("reservation", &r, MAX_RESERVATION_LEN, false)).transpose()?);
         let now = self.now();
         let r = self.store.write(|tx| {
             Self::require_room(tx, room)?;
@@ -240,24 +191,15 @@ impl Desk {
         let now = self.now();
         let r = self.store.write(|tx| {
             let stay = Self::occupied(tx, room)?;
-            tx.execute(
-                "UPDATE stays SET checked_out_at = ?2 WHERE id = ?1",
-                rusqlite::params![stay.id, now],
-            )
-            .map_err(StoreError::from)?;
+            tx.execute("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
+                .map_err(StoreError::from)?;
             Self::bar(tx, &now, room, Some(stay.id))?;
-            rooms::stay(tx, stay.id)?
-                .ok_or_else(|| StoreError::Corrupt("stay vanished".into()).into())
+            rooms::stay(tx, stay.id)?.ok_or_else(|| StoreError::Corrupt("stay vanished".into()).into())
         });
         self.queued(r)
     }
 
-    fn bar(
-        tx: &rusqlite::Connection,
-        now: &str,
-        room: &str,
-        stay: Option<i64>,
-    ) -> Result<(), DeskError> {
+    fn bar(tx: &rusqlite::Connection, now: &str, room: &str, stay: Option<i64>) -> Result<(), DeskError> {
         rooms::set_line(tx, room, Some(0), Some(false), Some(false))?;
         for c in [
             PbxCommand::CheckOut { stay },
@@ -281,25 +223,13 @@ impl Desk {
             let stay = Self::occupied(tx, from)?;
             Self::require_room(tx, to)?;
             if let Some(s) = rooms::active_stay(tx, to)? {
-                return Err(DeskError::Occupied {
-                    room: to.into(),
-                    stay: s.id,
-                });
+                return Err(DeskError::Occupied { room: to.into(), stay: s.id });
             }
             let old = rooms::view(tx, from)?.ok_or_else(|| DeskError::UnknownRoom(from.into()))?;
-            tx.execute(
-                "UPDATE stays SET room = ?2 WHERE id = ?1",
-                rusqlite::params![stay.id, to],
-            )
-            .map_err(StoreError::from)?;
+            tx.execute("UPDATE stays SET room = ?2 WHERE id = ?1", rusqlite::params![stay.id, to])
+                .map_err(StoreError::from)?;
             Self::bar(tx, &now, from, Some(stay.id))?;
-            rooms::set_line(
-                tx,
-                to,
-                Some(stay.class_of_service),
-                Some(old.message_lamp),
-                Some(old.dnd),
-            )?;
+            rooms::set_line(tx, to, Some(stay.class_of_service), Some(old.message_lamp), Some(old.dnd))?;
             for c in [
                 PbxCommand::Move {
                     from: from.to_string(),
@@ -308,18 +238,13 @@ impl Desk {
                     language: stay.language.clone(),
                     class_of_service: stay.class_of_service,
                 },
-                PbxCommand::ClassOfService {
-                    class: stay.class_of_service,
-                },
-                PbxCommand::MessageLamp {
-                    on: old.message_lamp,
-                },
+                PbxCommand::ClassOfService { class: stay.class_of_service },
+                PbxCommand::MessageLamp { on: old.message_lamp },
                 PbxCommand::Dnd { on: old.dnd },
             ] {
                 outbox::push(tx, &now, to, &c, outbox::PRIORITY_NORMAL)?;
             }
-            rooms::stay(tx, stay.id)?
-                .ok_or_else(|| StoreError::Corrupt("stay vanished".into()).into())
+            rooms::stay(tx, stay.id)?.ok_or_else(|| StoreError::Corrupt("stay vanished".into()).into())
         });
         self.queued(r)
     }
@@ -330,13 +255,7 @@ impl Desk {
         let r = self.store.write(|tx| {
             Self::occupied(tx, room)?;
             rooms::set_line(tx, room, None, None, Some(on))?;
-            outbox::push(
-                tx,
-                &now,
-                room,
-                &PbxCommand::Dnd { on },
-                outbox::PRIORITY_NORMAL,
-            )?;
+            outbox::push(tx, &now, room, &PbxCommand::Dnd { on }, outbox::PRIORITY_NORMAL)?;
             rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
         });
         self.queued(r)
@@ -348,19 +267,10 @@ impl Desk {
         let now = self.now();
         let r = self.store.write(|tx| {
             let stay = Self::occupied(tx, room)?;
-            tx.execute(
-                "UPDATE stays SET class_of_service = ?2 WHERE id = ?1",
-                rusqlite::params![stay.id, class],
-            )
-            .map_err(StoreError::from)?;
+            tx.execute("UPDATE stays SET class_of_service = ?2 WHERE id = ?1", rusqlite::params![stay.id, class])
+                .map_err(StoreError::from)?;
             rooms::set_line(tx, room, Some(class), None, None)?;
-            outbox::push(
-                tx,
-                &now,
-                room,
-                &PbxCommand::ClassOfService { class },
-                outbox::PRIORITY_NORMAL,
-            )?;
+            outbox::push(tx, &now, room, &PbxCommand::ClassOfService { class }, outbox::PRIORITY_NORMAL)?;
             rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
         });
         self.queued(r)
@@ -375,28 +285,19 @@ mod tests {
 
     fn desk() -> Desk {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        store
-            .write(|tx| rooms::sync_rooms(tx, &["101".into(), "102".into()]))
-            .unwrap();
-        let clock = Arc::new(FakeClock::new(
-            chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
-        ));
+        store.write(|tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).unwrap();
+        let clock = Arc::new(FakeClock::new(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()));
         Desk::new(store, clock, 3, Arc::new(Notify::new()))
     }
 
     fn guest(name: &str) -> CheckIn {
-        CheckIn {
-            name: name.into(),
-            ..Default::default()
-        }
+        CheckIn { name: name.into(), ..Default::default() }
     }
 
     fn commands(d: &Desk) -> Vec<(String, PbxCommand)> {
         d.store
             .read(|c| {
-                let mut stmt = c
-                    .prepare("SELECT room, command FROM outbox ORDER BY id")
-                    .map_err(StoreError::from)?;
+                let mut stmt = c.prepare("SELECT room, command FROM outbox ORDER BY id").map_err(StoreError::from)?;
                 let rows = stmt
                     .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
                     .map_err(StoreError::from)?
@@ -413,15 +314,7 @@ mod tests {
     #[test]
     fn check_in_writes_stay_and_commands_together() {
         let d = desk();
-        let stay = d
-            .check_in(
-                "101",
-                CheckIn {
-                    language: Some("en".into()),
-                    ..guest("Wang Wei")
-                },
-            )
-            .unwrap();
+        let stay = d.check_in("101", CheckIn { language: Some("en".into()), ..guest("Wang Wei") }).unwrap();
         assert_eq!(stay.class_of_service, 3);
         assert_eq!(stay.language.as_deref(), Some("EN"));
         let room = d.room("101").unwrap();
@@ -443,22 +336,8 @@ mod tests {
         assert!(bad("101", guest("Smith|Jones")).contains("'|'"));
         assert!(bad("101", guest("Smith\u{1b}")).contains("control character"));
         assert!(bad("101", guest(&"x".repeat(41))).contains("at most 40"));
-        assert!(bad(
-            "101",
-            CheckIn {
-                language: Some("e1".into()),
-                ..guest("A")
-            }
-        )
-        .starts_with("language"));
-        assert!(bad(
-            "101",
-            CheckIn {
-                class: Some(12),
-                ..guest("A")
-            }
-        )
-        .starts_with("class"));
+        assert!(bad("101", CheckIn { language: Some("e1".into()), ..guest("A") }).starts_with("language"));
+        assert!(bad("101", CheckIn { class: Some(12), ..guest("A") }).starts_with("class"));
         assert!(commands(&d).is_empty());
         d.check_in("101", guest("A")).unwrap();
         assert_eq!(bad("101", guest("B")), "room 101 is occupied by stay 1");
@@ -467,10 +346,7 @@ mod tests {
     #[test]
     fn check_out_bars_the_line() {
         let d = desk();
-        assert_eq!(
-            d.check_out("101").unwrap_err().to_string(),
-            "room 101 is vacant"
-        );
+        assert_eq!(d.check_out("101").unwrap_err().to_string(), "room 101 is vacant");
         d.check_in("101", guest("A")).unwrap();
         d.set_dnd("101", true).unwrap();
         let stay = d.check_out("101").unwrap();
@@ -486,14 +362,7 @@ mod tests {
     #[test]
     fn move_bars_old_and_opens_new_for_the_same_stay() {
         let d = desk();
-        d.check_in(
-            "101",
-            CheckIn {
-                class: Some(2),
-                ..guest("A")
-            },
-        )
-        .unwrap();
+        d.check_in("101", CheckIn { class: Some(2), ..guest("A") }).unwrap();
         d.set_dnd("101", true).unwrap();
         assert!(d.move_room("101", "101").is_err());
         assert!(d.move_room("101", "999").is_err());
@@ -504,14 +373,8 @@ mod tests {
         assert_eq!(new.class_of_service, 2);
         assert!(!d.room("101").unwrap().occupied);
         d.check_in("101", guest("B")).unwrap();
-        assert!(matches!(
-            d.move_room("102", "101"),
-            Err(DeskError::Occupied { .. })
-        ));
-        assert!(matches!(
-            d.move_room("999", "101"),
-            Err(DeskError::UnknownRoom(_))
-        ));
+        assert!(matches!(d.move_room("102", "101"), Err(DeskError::Occupied { .. })));
+        assert!(matches!(d.move_room("999", "101"), Err(DeskError::UnknownRoom(_))));
     }
 
     #[test]

@@ -5,12 +5,8 @@ use switchboard::cli::{self, Cli, Command};
 use switchboard::config::{parse_duration, Config};
 
 fn init_logging() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -21,15 +17,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let cfg = Config::from_file(&cli.config)?;
             tokio::runtime::Runtime::new()?.block_on(switchboard::serve::serve(cfg))
         }
-        Command::PbxSim {
-            state_file,
-            ack_timeout,
-        } => {
+        Command::PbxSim { state_file, ack_timeout } => {
             init_logging();
-            let ack =
-                parse_duration(ack_timeout).map_err(|e| anyhow::anyhow!("--ack-timeout: {e}"))?;
-            tokio::runtime::Runtime::new()?
-                .block_on(switchboard::serve::pbx_sim(state_file.clone(), ack))
+            let ack = parse_duration(ack_timeout).map_err(|e| anyhow::anyhow!("--ack-timeout: {e}"))?;
+            tokio::runtime::Runtime::new()?.block_on(switchboard::serve::pbx_sim(state_file.clone(), ack))
         }
         other => {
             // A client printing into `| head` should end quietly, like other Unix tools.

@@ -19,8 +19,7 @@ use crate::store::{rooms, Store};
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
@@ -57,11 +56,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let (link, link_task) = link::spawn(ctx, DeviceConnector::new(&port, cfg.pbx.clone()));
 
     let desk = Desk::new(store.clone(), clock, cfg.default_class, outbox_changed);
-    let app = api::router(AppState {
-        desk,
-        link: link.clone(),
-        store: store.clone(),
-    });
+    let app = api::router(AppState { desk, link: link.clone(), store: store.clone() });
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {} (api.listen)", cfg.listen))?;
@@ -72,9 +67,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         "switchboard listening on http://{}",
         cfg.listen
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("shutting down: ending the PBX link");
     link.shutdown(Duration::from_secs(5)).await;
     link_task.abort();
@@ -94,18 +87,16 @@ pub async fn pbx_sim(state_file: Option<PathBuf>, ack_timeout: Duration) -> anyh
     let mut opts = SimOptions::default();
     opts.timers.ack_timeout = ack_timeout;
     if let Some(f) = state_file.as_ref().filter(|f| f.exists()) {
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-        opts.initial = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a simulator state file", f.display()))?;
+        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        opts.initial =
+            serde_json::from_str(&text).with_context(|| format!("{} is not a simulator state file", f.display()))?;
     }
     let sim = simulator::start(opts)?;
     println!("{}", sim.port.display());
     tracing::info!(port = %sim.port.display(), "PBX simulator running; set [pbx] port to this path");
     let mut rx = sim.handle.subscribe();
     if let Some(f) = &state_file {
-        write_state(f, &rx.borrow_and_update().clone())
-            .with_context(|| format!("writing {}", f.display()))?;
+        write_state(f, &rx.borrow_and_update().clone()).with_context(|| format!("writing {}", f.display()))?;
     }
     loop {
         tokio::select! {

@@ -42,10 +42,7 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
             ApiError::Internal(m) => {
                 tracing::error!("internal error: {m}");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error".to_string(),
-                )
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_string())
             }
         };
         (status, Json(serde_json::json!({ "error": msg }))).into_response()
@@ -61,13 +58,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest(
-                "expected a JSON body (Content-Type: application/json)".into(),
-            )),
-            Err(e) => Err(ApiError::BadRequest(format!(
-                "bad JSON body: {}",
-                e.body_text()
-            ))),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::BadRequest("expected a JSON body (Content-Type: application/json)".into()))
+            }
+            Err(e) => Err(ApiError::BadRequest(format!("bad JSON body: {}", e.body_text()))),
         }
     }
 }

@@ -28,10 +28,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route(
-            "/health",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/health", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
         .route("/api/rooms", get(list_rooms))
         .route("/api/rooms/{room}", get(get_room))
         .route("/api/rooms/{room}/checkin", post(check_in))
@@ -53,10 +50,7 @@ async fn list_rooms(State(s): State<AppState>) -> ApiResult<Json<Vec<RoomView>>>
     Ok(Json(s.desk.rooms()?))
 }
 
-async fn get_room(
-    State(s): State<AppState>,
-    Path(room): Path<String>,
-) -> ApiResult<Json<RoomView>> {
+async fn get_room(State(s): State<AppState>, Path(room): Path<String>) -> ApiResult<Json<RoomView>> {
     Ok(Json(s.desk.room(&room)?))
 }
 
@@ -69,10 +63,7 @@ async fn check_in(
     Ok((StatusCode::CREATED, Json(stay)))
 }
 
-async fn check_out(
-    State(s): State<AppState>,
-    Path(room): Path<String>,
-) -> ApiResult<impl IntoResponse> {
+async fn check_out(State(s): State<AppState>, Path(room): Path<String>) -> ApiResult<impl IntoResponse> {
     Ok(Json(s.desk.check_out(&room)?))
 }
 
@@ -123,24 +114,13 @@ struct StaysQuery {
     active: Option<bool>,
 }
 
-async fn list_stays(
-    State(s): State<AppState>,
-    Query(q): Query<StaysQuery>,
-) -> ApiResult<impl IntoResponse> {
+async fn list_stays(State(s): State<AppState>, Query(q): Query<StaysQuery>) -> ApiResult<impl IntoResponse> {
     Ok(Json(s.desk.stays(q.active.unwrap_or(true))?))
 }
 
-async fn get_stay(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<impl IntoResponse> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::BadRequest(format!("stay id {id:?} is not a number")))?;
-    let stay = s
-        .desk
-        .stay(id)?
-        .ok_or_else(|| ApiError::NotFound(format!("stay {id} does not exist")))?;
+async fn get_stay(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    let id: i64 = id.parse().map_err(|_| ApiError::BadRequest(format!("stay id {id:?} is not a number")))?;
+    let stay = s.desk.stay(id)?.ok_or_else(|| ApiError::NotFound(format!("stay {id} does not exist")))?;
     Ok(Json(stay))
 }
 
@@ -153,24 +133,13 @@ pub struct PbxStatusView {
 }
 
 async fn pbx_status(State(s): State<AppState>) -> ApiResult<Json<PbxStatusView>> {
-    let queued = s
-        .store
-        .read(outbox::pending)
-        .map_err(|e: StoreError| ApiError::Internal(e.to_string()))?;
-    Ok(Json(PbxStatusView {
-        link: s.link.status(),
-        queued,
-    }))
+    let queued = s.store.read(outbox::pending).map_err(|e: StoreError| ApiError::Internal(e.to_string()))?;
+    Ok(Json(PbxStatusView { link: s.link.status(), queued }))
 }
 
 async fn pbx_resync(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
     if !s.link.resync().await {
-        return Err(ApiError::Unavailable(
-            "the PBX link task is not running".into(),
-        ));
+        return Err(ApiError::Unavailable("the PBX link task is not running".into()));
     }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(serde_json::json!({"resync": "requested"})),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"resync": "requested"}))))
 }

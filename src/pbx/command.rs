@@ -44,33 +44,44 @@ impl PbxCommand {
     /// The room attribute this command sets; a later command for the same one supersedes it.
     pub fn attr(&self) -> &'static str {
         match self {
-            PbxCommand::CheckIn { .. } | PbxCommand::CheckOut { .. } | PbxCommand::Move { .. } => {
-                "guest"
-            }
+            PbxCommand::CheckIn { .. } | PbxCommand::CheckOut { .. } | PbxCommand::Move { .. } => "guest",
             PbxCommand::ClassOfService { .. } => "class",
             PbxCommand::MessageLamp { .. } => "lamp",
             PbxCommand::Dnd { .. } => "dnd",
         }
     }
 
+    /// The room-equipment settings this command carries, if it is one (class, lamp, DND).
+    pub fn equipment(&self) -> Option<RoomEquipment> {
+        let mut e = RoomEquipment::default();
+        match self {
+            PbxCommand::ClassOfService { class } => e.class_of_service = Some(*class),
+            PbxCommand::MessageLamp { on } => e.message_lamp = Some(*on),
+            PbxCommand::Dnd { on } => e.dnd = Some(*on),
+            _ => return None,
+        }
+        Some(e)
+    }
+
+    /// One `RE` record carrying every setting of `cmds` (all equipment commands for `room`):
+    /// a check-in's class, lamp and DND travel as one frame instead of three.
+    pub fn merged_equipment(room: &str, cmds: &[&PbxCommand]) -> Message {
+        let mut out = RoomEquipment { room: room.to_string(), ..Default::default() };
+        for e in cmds.iter().filter_map(|c| c.equipment()) {
+            out.class_of_service = e.class_of_service.or(out.class_of_service);
+            out.message_lamp = e.message_lamp.or(out.message_lamp);
+            out.dnd = e.dnd.or(out.dnd);
+        }
+        Message::RoomEquipment(out)
+    }
+
     /// The FIAS record for this command; `declared` tells which records the PBX asked for
     /// (a move falls back to a check-in where the PBX has no GC).
     pub fn to_fias(&self, room: &str, declared: impl Fn(RecordId) -> bool) -> Message {
         let room = room.to_string();
-        let re = |e: RoomEquipment| {
-            Message::RoomEquipment(RoomEquipment {
-                room: room.clone(),
-                ..e
-            })
-        };
+        let re = |e: RoomEquipment| Message::RoomEquipment(RoomEquipment { room: room.clone(), ..e });
         match self.clone() {
-            PbxCommand::CheckIn {
-                stay,
-                name,
-                first_name,
-                language,
-                class_of_service,
-            } => Message::GuestIn(Guest {
+            PbxCommand::CheckIn { stay, name, first_name, language, class_of_service } => Message::GuestIn(Guest {
                 room,
                 stay: Some(stay.to_string()),
                 name,
@@ -79,26 +90,10 @@ impl PbxCommand {
                 class_of_service: Some(class_of_service),
                 swap: false,
             }),
-            PbxCommand::CheckOut { stay } => Message::GuestOut {
-                room,
-                stay: stay.map(|s| s.to_string()),
-                swap: false,
-            },
-            PbxCommand::Move {
-                from,
-                stay,
-                name,
-                language,
-                class_of_service,
-            } => {
+            PbxCommand::CheckOut { stay } => Message::GuestOut { room, stay: stay.map(|s| s.to_string()), swap: false },
+            PbxCommand::Move { from, stay, name, language, class_of_service } => {
                 if declared(ids::GC) {
-                    Message::GuestChange {
-                        room,
-                        old_room: Some(from),
-                        stay: Some(stay.to_string()),
-                        name,
-                        language,
-                    }
+                    Message::GuestChange { room, old_room: Some(from), stay: Some(stay.to_string()), name, language }
                 } else {
                     Message::GuestIn(Guest {
                         room,
@@ -110,18 +105,11 @@ impl PbxCommand {
                     })
                 }
             }
-            PbxCommand::ClassOfService { class } => re(RoomEquipment {
-                class_of_service: Some(class),
-                ..Default::default()
-            }),
-            PbxCommand::MessageLamp { on } => re(RoomEquipment {
-                message_lamp: Some(on),
-                ..Default::default()
-            }),
-            PbxCommand::Dnd { on } => re(RoomEquipment {
-                dnd: Some(on),
-                ..Default::default()
-            }),
+            PbxCommand::ClassOfService { class } => {
+                re(RoomEquipment { class_of_service: Some(class), ..Default::default() })
+            }
+            PbxCommand::MessageLamp { on } => re(RoomEquipment { message_lamp: Some(on), ..Default::default() }),
+            PbxCommand::Dnd { on } => re(RoomEquipment { dnd: Some(on), ..Default::default() }),
         }
     }
 }
@@ -133,10 +121,20 @@ mod tests {
     #[test]
     fn stored_form_is_stable_json() {
         let c = PbxCommand::MessageLamp { on: true };
-        assert_eq!(
-            serde_json::to_string(&c).unwrap(),
-            r#"{"kind":"message_lamp","on":true}"#
-        );
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"kind":"message_lamp","on":true}"#);
+    }
+
+    #[test]
+    fn equipment_commands_merge_into_one_re() {
+        let cmds = [
+            PbxCommand::ClassOfService { class: 3 },
+            PbxCommand::MessageLamp { on: false },
+            PbxCommand::Dnd { on: true },
+        ];
+        let refs: Vec<&PbxCommand> = cmds.iter().collect();
+        let rec = PbxCommand::merged_equipment("101", &refs).to_record();
+        assert_eq!(rec.encode().unwrap(), b"RE|RN101|CS3|MLN|DNY|");
+        assert!(PbxCommand::CheckOut { stay: None }.equipment().is_none());
     }
 
     #[test]

@@ -26,10 +26,7 @@ pub fn record_event(
 }
 
 pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
-    let now = ctx
-        .clock
-        .now()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let now = ctx.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let detail = format!("{:?}", msg.to_record());
     ctx.store.write(|tx| {
         let (room, kind) = match &msg {

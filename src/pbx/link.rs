@@ -22,6 +22,7 @@ use crate::clock::SharedClock;
 use crate::config::PbxConfig;
 use crate::store::{outbox, Store, StoreError};
 
+use super::command::PbxCommand;
 use super::incoming;
 use super::resync;
 
@@ -124,18 +125,13 @@ impl LinkCtx {
     }
 
     fn now_text(&self) -> String {
-        self.clock
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
     fn engine_config(&self) -> PmsConfig {
         let ack = self.cfg.ack_timeout;
         PmsConfig {
-            timers: Timers {
-                ack_timeout: ack,
-                ..Timers::default()
-            },
+            timers: Timers { ack_timeout: ack, ..Timers::default() },
             startup_timeout: ack * 7,
             link_check: self.cfg.link_check,
         }
@@ -150,20 +146,11 @@ pub trait Connector: Send + 'static {
 }
 
 /// Starts the link task.
-pub fn spawn<C: Connector>(
-    ctx: LinkCtx,
-    connector: C,
-) -> (LinkHandle, tokio::task::JoinHandle<()>) {
+pub fn spawn<C: Connector>(ctx: LinkCtx, connector: C) -> (LinkHandle, tokio::task::JoinHandle<()>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(16);
     let (status_tx, status_rx) = watch::channel(LinkStatus::new(connector.describe()));
     let task = tokio::spawn(run(ctx, connector, cmd_rx, status_tx));
-    (
-        LinkHandle {
-            commands: cmd_tx,
-            status: status_rx,
-        },
-        task,
-    )
+    (LinkHandle { commands: cmd_tx, status: status_rx }, task)
 }
 
 enum SessionEnd {
@@ -184,10 +171,7 @@ async fn run<C: Connector>(
     status: watch::Sender<LinkStatus>,
 ) {
     let mut backoff = Duration::from_millis(250);
-    let mut outer = Outer {
-        down_since: Instant::now(),
-        resync_wanted: false,
-    };
+    let mut outer = Outer { down_since: Instant::now(), resync_wanted: false };
     loop {
         let end = match connector.connect() {
             Ok(stream) => {
@@ -234,7 +218,8 @@ async fn run<C: Connector>(
 
 /// What is on the wire right now.
 enum InFlight {
-    Outbox(outbox::OutboxRow),
+    /// One record: a single outbox row, or several equipment rows of one room merged.
+    Outbox(Vec<outbox::OutboxRow>),
     Resync(Message),
 }
 
@@ -271,8 +256,7 @@ impl<'a> Session<'a> {
     ) -> SessionEnd {
         let (mut rd, mut wr) = tokio::io::split(stream);
         let mut buf = vec![0u8; 1024];
-        self.engine
-            .start(Instant::now().into_std(), self.ctx.wall());
+        self.engine.start(Instant::now().into_std(), self.ctx.wall());
         self.set_state();
         // Give up on this connection (and reopen the port) after this long without a link.
         let reopen_after = self.ctx.engine_config().startup_timeout * 3;
@@ -291,11 +275,7 @@ impl<'a> Session<'a> {
             }
             let idle = self.engine.ready() && self.in_flight.is_none();
             let far = Instant::now() + Duration::from_secs(3600);
-            let engine_deadline = self
-                .engine
-                .poll_timeout()
-                .map(Instant::from_std)
-                .unwrap_or(far);
+            let engine_deadline = self.engine.poll_timeout().map(Instant::from_std).unwrap_or(far);
             let deadline = match self.hold_until {
                 Some(h) => engine_deadline.min(h),
                 None => engine_deadline,
@@ -347,12 +327,7 @@ impl<'a> Session<'a> {
             LinkState::Down => "down",
         };
         let stats = self.engine.stats();
-        let declared: Vec<String> = self
-            .engine
-            .declarations()
-            .keys()
-            .map(|k| k.to_string())
-            .collect();
+        let declared: Vec<String> = self.engine.declarations().keys().map(|k| k.to_string()).collect();
         let resync = self.resync.is_some();
         self.status.send_if_modified(|s| {
             let before = s.clone();
@@ -397,9 +372,7 @@ impl<'a> Session<'a> {
                     }
                     for need in [fias::ids::GI, fias::ids::GO, fias::ids::RE] {
                         if !self.engine.declared(need) {
-                            tracing::warn!(
-                                "the PBX did not declare {need}: those changes cannot reach it"
-                            );
+                            tracing::warn!("the PBX did not declare {need}: those changes cannot reach it");
                         }
                     }
                 }
@@ -447,21 +420,16 @@ impl<'a> Session<'a> {
 
     fn delivered(&mut self, tag: u64) -> Result<(), StoreError> {
         match self.take_in_flight(tag) {
-            Some(InFlight::Outbox(row)) => self.ctx.store.write(|tx| outbox::done(tx, &row))?,
+            Some(InFlight::Outbox(rows)) => {
+                self.ctx.store.write(|tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?
+            }
             Some(InFlight::Resync(_)) => {
                 if let Some(job) = self.resync.as_mut() {
                     job.delivered();
                     if job.is_finished() {
                         let job = self.resync.take().expect("checked");
-                        let n = self
-                            .ctx
-                            .store
-                            .write(|tx| outbox::covered_by_resync(tx, job.upto()))?;
-                        tracing::info!(
-                            rooms = job.rooms(),
-                            covered = n,
-                            "resync of every room finished"
-                        );
+                        let n = self.ctx.store.write(|tx| outbox::covered_by_resync(tx, job.upto()))?;
+                        tracing::info!(rooms = job.rooms(), covered = n, "resync of every room finished");
                     }
                 }
             }
@@ -472,8 +440,10 @@ impl<'a> Session<'a> {
 
     fn failed(&mut self, tag: u64) {
         match self.take_in_flight(tag) {
-            Some(InFlight::Outbox(row)) => {
-                tracing::warn!(room = %row.room, attr = %row.attr, "PBX did not acknowledge a command; it stays queued");
+            Some(InFlight::Outbox(rows)) => {
+                for row in rows {
+                    tracing::warn!(room = %row.room, attr = %row.attr, "PBX did not acknowledge a command; it stays queued");
+                }
             }
             Some(InFlight::Resync(msg)) => {
                 if let Some(job) = self.resync.as_mut() {
@@ -497,21 +467,23 @@ impl<'a> Session<'a> {
             if !self.engine.ready() || self.in_flight.is_some() || self.hold_until.is_some() {
                 return Ok(());
             }
-            let next = self.ctx.store.read(outbox::next)?;
-            let urgent = next
-                .as_ref()
-                .is_some_and(|r| r.priority > outbox::PRIORITY_NORMAL);
+            let batch = self.ctx.store.read(|c| outbox::next_batch(c, 8))?;
+            let urgent = batch.first().is_some_and(|r| r.priority > outbox::PRIORITY_NORMAL);
             let (msg, item) = match (urgent, self.resync.as_mut().and_then(|j| j.next_record())) {
                 (false, Some(msg)) => (msg.clone(), InFlight::Resync(msg)),
                 (_, resync_msg) => {
                     if let (Some(m), Some(job)) = (resync_msg, self.resync.as_mut()) {
                         job.retry(m);
                     }
-                    let Some(row) = next else { return Ok(()) };
-                    let msg = row
-                        .command
-                        .to_fias(&row.room, |id| self.engine.declared(id));
-                    (msg, InFlight::Outbox(row))
+                    let rows = take_one_record(batch);
+                    let Some(first) = rows.first() else { return Ok(()) };
+                    let msg = if rows.len() > 1 {
+                        let cmds: Vec<&PbxCommand> = rows.iter().map(|r| &r.command).collect();
+                        PbxCommand::merged_equipment(&first.room, &cmds)
+                    } else {
+                        first.command.to_fias(&first.room, |id| self.engine.declared(id))
+                    };
+                    (msg, InFlight::Outbox(rows))
                 }
             };
             let tag = self.next_tag;
@@ -526,17 +498,14 @@ impl<'a> Session<'a> {
                     tracing::error!(record = ?msg.to_record(), "cannot send to the PBX: {e}; dropped");
                     self.status.send_modify(|s| s.dropped_unsupported += 1);
                     match item {
-                        InFlight::Outbox(row) => {
+                        InFlight::Outbox(rows) => {
                             let now = self.ctx.now_text();
                             self.ctx.store.write(|tx| {
-                                incoming::record_event(
-                                    tx,
-                                    &now,
-                                    Some(&row.room),
-                                    "undeliverable",
-                                    &e.to_string(),
-                                )?;
-                                outbox::done(tx, &row)
+                                rows.iter().try_for_each(|row| {
+                                    let detail = format!("{e}: {:?}", row.command);
+                                    incoming::record_event(tx, &now, Some(&row.room), "undeliverable", &detail)?;
+                                    outbox::done(tx, row)
+                                })
                             })?;
                         }
                         InFlight::Resync(_) => {
@@ -552,6 +521,31 @@ impl<'a> Session<'a> {
     }
 }
 
+/// The rows that travel as the next record: the first row, plus, when it is a room-equipment
+/// command, the other equipment commands of the same room that follow it with nothing else of
+/// that room in between (so per-room order is kept).
+fn take_one_record(batch: Vec<outbox::OutboxRow>) -> Vec<outbox::OutboxRow> {
+    let mut rows = batch.into_iter();
+    let Some(first) = rows.next() else { return Vec::new() };
+    if first.command.equipment().is_none() {
+        return vec![first];
+    }
+    let mut group = vec![first];
+    for row in rows {
+        if row.room != group[0].room {
+            continue;
+        }
+        let fits = row.priority == group[0].priority
+            && row.command.equipment().is_some()
+            && group.iter().all(|g| g.attr != row.attr);
+        if !fits {
+            break;
+        }
+        group.push(row);
+    }
+    group
+}
+
 /// A connector over streams made beforehand (in-memory pipes in tests); each reconnect takes
 /// the next one.
 pub struct Streams<S>(pub VecDeque<S>, pub String);
@@ -559,9 +553,7 @@ pub struct Streams<S>(pub VecDeque<S>, pub String);
 impl<S: AsyncRead + AsyncWrite + Send + 'static> Connector for Streams<S> {
     type Stream = S;
     fn connect(&mut self) -> Result<S, String> {
-        self.0
-            .pop_front()
-            .ok_or_else(|| "no more streams".to_string())
+        self.0.pop_front().ok_or_else(|| "no more streams".to_string())
     }
     fn describe(&self) -> String {
         self.1.clone()

@@ -22,8 +22,7 @@ pub struct Job {
 impl Job {
     /// Reads every room's state and the outbox position, in one consistent read.
     pub fn snapshot(store: &Store) -> Result<Job, StoreError> {
-        let (list, upto) =
-            store.read(|c| Ok::<_, StoreError>((rooms::list(c)?, outbox::max_id(c)?)))?;
+        let (list, upto) = store.read(|c| Ok::<_, StoreError>((rooms::list(c)?, outbox::max_id(c)?)))?;
         let mut queue = VecDeque::with_capacity(list.len() * 2 + 2);
         queue.push_back(Message::ResyncStart);
         for r in &list {
@@ -37,11 +36,7 @@ impl Job {
                     class_of_service: Some(r.class_of_service),
                     swap: true,
                 }),
-                None => Message::GuestOut {
-                    room: r.room.clone(),
-                    stay: None,
-                    swap: true,
-                },
+                None => Message::GuestOut { room: r.room.clone(), stay: None, swap: true },
             });
         }
         queue.push_back(Message::ResyncEnd);
@@ -54,13 +49,7 @@ impl Job {
                 ..Default::default()
             }));
         }
-        Ok(Job {
-            remaining: queue.len(),
-            queue,
-            retry: None,
-            rooms: list.len(),
-            upto,
-        })
+        Ok(Job { remaining: queue.len(), queue, retry: None, rooms: list.len(), upto })
     }
 
     /// The next record to send (a failed one first).

@@ -56,19 +56,13 @@ impl<T: AsRawFd> FdStream<T> {
 }
 
 impl<T: AsRawFd> AsyncRead for FdStream<T> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         loop {
             let mut guard = ready!(self.inner.poll_read_ready(cx))?;
             let unfilled = buf.initialize_unfilled();
             let res = guard.try_io(|fd| {
                 // SAFETY: reading into a buffer we own, of its length.
-                let n = unsafe {
-                    libc::read(fd.as_raw_fd(), unfilled.as_mut_ptr().cast(), unfilled.len())
-                };
+                let n = unsafe { libc::read(fd.as_raw_fd(), unfilled.as_mut_ptr().cast(), unfilled.len()) };
                 if n < 0 {
                     Err(io::Error::last_os_error())
                 } else {
@@ -88,11 +82,7 @@ impl<T: AsRawFd> AsyncRead for FdStream<T> {
 }
 
 impl<T: AsRawFd> AsyncWrite for FdStream<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         loop {
             let mut guard = ready!(self.inner.poll_write_ready(cx))?;
             let res = guard.try_io(|fd| {
@@ -123,30 +113,17 @@ impl<T: AsRawFd> AsyncWrite for FdStream<T> {
 /// Opens a serial device with the configured line settings (no flow control, raw mode).
 pub fn open_port(path: &Path, cfg: &PbxConfig) -> Result<FdStream<TTYPort>, SerialError> {
     let builder: SerialPortBuilder = serialport::new(path.to_string_lossy(), cfg.baud)
-        .data_bits(if cfg.data_bits == 7 {
-            DataBits::Seven
-        } else {
-            DataBits::Eight
-        })
+        .data_bits(if cfg.data_bits == 7 { DataBits::Seven } else { DataBits::Eight })
         .parity(match cfg.parity {
             Parity::None => serialport::Parity::None,
             Parity::Even => serialport::Parity::Even,
             Parity::Odd => serialport::Parity::Odd,
         })
-        .stop_bits(if cfg.stop_bits == 2 {
-            StopBits::Two
-        } else {
-            StopBits::One
-        })
+        .stop_bits(if cfg.stop_bits == 2 { StopBits::Two } else { StopBits::One })
         .flow_control(FlowControl::None);
-    let port = TTYPort::open(&builder).map_err(|e| SerialError::Open {
-        path: path.to_path_buf(),
-        msg: e.to_string(),
-    })?;
-    FdStream::new(port).map_err(|source| SerialError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    let port =
+        TTYPort::open(&builder).map_err(|e| SerialError::Open { path: path.to_path_buf(), msg: e.to_string() })?;
+    FdStream::new(port).map_err(|source| SerialError::Io { path: path.to_path_buf(), source })
 }
 
 /// A pseudo-terminal pair for the simulator.
@@ -177,11 +154,7 @@ pub fn open_pty() -> Result<Pty, SerialError> {
     let mut t = termios::tcgetattr(&slave_hold).map_err(err)?;
     termios::cfmakeraw(&mut t);
     termios::tcsetattr(&slave_hold, termios::SetArg::TCSANOW, &t).map_err(err)?;
-    Ok(Pty {
-        master,
-        slave_path,
-        slave_hold,
-    })
+    Ok(Pty { master, slave_path, slave_hold })
 }
 
 use std::os::unix::fs::OpenOptionsExt;

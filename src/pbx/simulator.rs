@@ -21,11 +21,7 @@ pub fn start(opts: SimOptions) -> Result<PtySimulator, SerialError> {
     let pty = open_pty()?;
     let stream = FdStream::new(pty.master).map_err(|e| SerialError::Pty(e.to_string()))?;
     let (handle, _task) = pbx_sim::spawn(stream, opts);
-    Ok(PtySimulator {
-        handle,
-        port: pty.slave_path,
-        _slave_hold: pty.slave_hold,
-    })
+    Ok(PtySimulator { handle, port: pty.slave_path, _slave_hold: pty.slave_hold })
 }
 
 /// Opens a serial device path with the configured line settings, again on every reconnect.
@@ -36,10 +32,7 @@ pub struct DeviceConnector {
 
 impl DeviceConnector {
     pub fn new(path: &Path, cfg: PbxConfig) -> Self {
-        DeviceConnector {
-            path: path.to_path_buf(),
-            cfg,
-        }
+        DeviceConnector { path: path.to_path_buf(), cfg }
     }
 }
 

@@ -19,15 +19,9 @@ use rusqlite::{Connection, Transaction};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open the store {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Open { path: PathBuf, source: rusqlite::Error },
     #[error("cannot create the store's folder {path}: {source}")]
-    Folder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Folder { path: PathBuf, source: std::io::Error },
     #[error("store: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("store: bad stored data: {0}")]
@@ -49,10 +43,7 @@ impl Store {
     /// Opens (creating if needed) the store file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder { path: dir.to_path_buf(), source })?;
         }
         let open = || -> rusqlite::Result<Connection> {
             let mut conn = Connection::open(path)?;
@@ -63,14 +54,8 @@ impl Store {
             migrations::migrate(&mut conn)?;
             Ok(conn)
         };
-        let conn = open().map_err(|source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-            path: Some(path.to_path_buf()),
-        })
+        let conn = open().map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        Ok(Store { conn: Mutex::new(conn), path: Some(path.to_path_buf()) })
     }
 
     /// A private in-memory store (tests, benches).
@@ -78,10 +63,7 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::migrate(&mut conn)?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-            path: None,
-        })
+        Ok(Store { conn: Mutex::new(conn), path: None })
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -95,10 +77,7 @@ impl Store {
     }
 
     /// Runs `f` in one transaction; commits if it returns Ok, rolls back otherwise.
-    pub fn write<T, E: From<StoreError>>(
-        &self,
-        f: impl FnOnce(&Transaction) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(StoreError::from)?;
         let out = f(&tx)?;
@@ -107,10 +86,7 @@ impl Store {
     }
 
     /// Runs read-only queries.
-    pub fn read<T, E: From<StoreError>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         let conn = self.lock();
         f(&conn)
     }
@@ -132,19 +108,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/hotel.db");
         let s = Store::open(&path).unwrap();
-        let v: i64 = s
-            .read(|c| {
-                c.query_row("PRAGMA user_version", [], |r| r.get(0))
-                    .map_err(StoreError::from)
-            })
-            .unwrap();
+        let v: i64 =
+            s.read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
         assert_eq!(v as usize, migrations::MIGRATIONS.len());
-        let mode: String = s
-            .read(|c| {
-                c.query_row("PRAGMA journal_mode", [], |r| r.get(0))
-                    .map_err(StoreError::from)
-            })
-            .unwrap();
+        let mode: String =
+            s.read(|c| c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
         assert_eq!(mode, "wal");
         drop(s);
         Store::open(&path).unwrap();
@@ -170,12 +138,8 @@ mod tests {
             Err(StoreError::Corrupt("boom".into()))
         });
         assert!(r.is_err());
-        let n: i64 = s
-            .read(|c| {
-                c.query_row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0))
-                    .map_err(StoreError::from)
-            })
-            .unwrap();
+        let n: i64 =
+            s.read(|c| c.query_row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
         assert_eq!(n, 0);
     }
 }

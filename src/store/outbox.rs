@@ -7,7 +7,7 @@
 //! once the PBX acknowledged it. Delivery is in write order per room; `priority` lets urgent
 //! commands (a wake-up ring) overtake bulk traffic.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::StoreError;
 use crate::pbx::command::PbxCommand;
@@ -27,13 +27,7 @@ pub struct OutboxRow {
 }
 
 /// Appends a command for `room`.
-pub fn push(
-    conn: &Connection,
-    now: &str,
-    room: &str,
-    cmd: &PbxCommand,
-    priority: i64,
-) -> Result<i64, StoreError> {
+pub fn push(conn: &Connection, now: &str, room: &str, cmd: &PbxCommand, priority: i64) -> Result<i64, StoreError> {
     let json = serde_json::to_string(cmd).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.execute(
         "INSERT INTO outbox(room, attr, priority, command, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -42,47 +36,40 @@ pub fn push(
     Ok(conn.last_insert_rowid())
 }
 
-/// The next command to send: the first, by priority then age, that no later row supersedes.
+/// The next commands to send, at most `limit`, in sending order: by priority then age, each
+/// the latest for its (room, attribute).
+pub fn next_batch(conn: &Connection, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, room, attr, priority, command FROM outbox o
+         WHERE NOT EXISTS (SELECT 1 FROM outbox n WHERE n.room = o.room AND n.attr = o.attr AND n.id > o.id)
+         ORDER BY priority DESC, id LIMIT ?1",
+    )?;
+    let rows = stmt
+        .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?)))?
+        .collect::<Result<Vec<(i64, String, String, i64, String)>, _>>()?;
+    rows.into_iter()
+        .map(|(id, room, attr, priority, json)| {
+            let command =
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("outbox row {id}: {e}")))?;
+            Ok(OutboxRow { id, room, attr, priority, command })
+        })
+        .collect()
+}
+
+/// The next command to send (see [`next_batch`]).
 pub fn next(conn: &Connection) -> Result<Option<OutboxRow>, StoreError> {
-    let row = conn
-        .query_row(
-            "SELECT id, room, attr, priority, command FROM outbox o
-             WHERE NOT EXISTS (SELECT 1 FROM outbox n WHERE n.room = o.room AND n.attr = o.attr AND n.id > o.id)
-             ORDER BY priority DESC, id LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?)),
-        )
-        .optional()?;
-    let Some((id, room, attr, priority, json)) = row else {
-        return Ok(None);
-    };
-    let command = serde_json::from_str(&json)
-        .map_err(|e| StoreError::Corrupt(format!("outbox row {id}: {e}")))?;
-    Ok(Some(OutboxRow {
-        id,
-        room,
-        attr,
-        priority,
-        command,
-    }))
+    Ok(next_batch(conn, 1)?.pop())
 }
 
 /// The PBX acknowledged row `id`: remove it and the rows it superseded.
 pub fn done(conn: &Connection, row: &OutboxRow) -> Result<(), StoreError> {
-    conn.execute(
-        "DELETE FROM outbox WHERE room = ?1 AND attr = ?2 AND id <= ?3",
-        params![row.room, row.attr, row.id],
-    )?;
+    conn.execute("DELETE FROM outbox WHERE room = ?1 AND attr = ?2 AND id <= ?3", params![row.room, row.attr, row.id])?;
     Ok(())
 }
 
 /// Commands waiting, counting each (room, attribute) once.
 pub fn pending(conn: &Connection) -> Result<u64, StoreError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT room, attr FROM outbox)",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT COUNT(*) FROM (SELECT DISTINCT room, attr FROM outbox)", [], |r| r.get(0))?)
 }
 
 /// Highest row id now (a resync covers every row up to it).
@@ -92,10 +79,7 @@ pub fn max_id(conn: &Connection) -> Result<i64, StoreError> {
 
 /// A completed resync sent the full state as of `upto`: rows up to it are delivered.
 pub fn covered_by_resync(conn: &Connection, upto: i64) -> Result<usize, StoreError> {
-    Ok(conn.execute(
-        "DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2",
-        params![upto, PRIORITY_NORMAL],
-    )?)
+    Ok(conn.execute("DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2", params![upto, PRIORITY_NORMAL])?)
 }
 
 #[cfg(test)]
@@ -104,8 +88,7 @@ mod tests {
     use crate::store::Store;
 
     fn push_n(s: &Store, room: &str, cmd: PbxCommand) -> i64 {
-        s.write(|tx| push(tx, "t", room, &cmd, PRIORITY_NORMAL))
-            .unwrap()
+        s.write(|tx| push(tx, "t", room, &cmd, PRIORITY_NORMAL)).unwrap()
     }
 
     #[test]
@@ -146,16 +129,7 @@ mod tests {
     fn urgent_rows_overtake() {
         let s = Store::open_in_memory().unwrap();
         push_n(&s, "101", PbxCommand::Dnd { on: true });
-        s.write(|tx| {
-            push(
-                tx,
-                "t",
-                "102",
-                &PbxCommand::MessageLamp { on: true },
-                PRIORITY_URGENT,
-            )
-        })
-        .unwrap();
+        s.write(|tx| push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT)).unwrap();
         assert_eq!(s.read(next).unwrap().unwrap().room, "102");
     }
 }

@@ -106,11 +106,7 @@ pub fn sync_rooms(conn: &Connection, rooms: &[String]) -> Result<(), StoreError>
 /// Is this a room of the hotel (as configured now)?
 pub fn exists(conn: &Connection, room: &str) -> Result<bool, StoreError> {
     Ok(conn
-        .query_row(
-            "SELECT 1 FROM rooms WHERE number = ?1 AND in_config = 1",
-            [room],
-            |_| Ok(()),
-        )
+        .query_row("SELECT 1 FROM rooms WHERE number = ?1 AND in_config = 1", [room], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -123,15 +119,12 @@ pub fn view(conn: &Connection, room: &str) -> Result<Option<RoomView>, StoreErro
 pub fn list(conn: &Connection) -> Result<Vec<RoomView>, StoreError> {
     let sql = format!("{ROOM_SELECT} ORDER BY r.position");
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt
-        .query_map([], room_from_row)?
-        .collect::<Result<_, _>>()?;
+    let rows = stmt.query_map([], room_from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 pub fn active_stay(conn: &Connection, room: &str) -> Result<Option<Stay>, StoreError> {
-    let sql =
-        format!("SELECT {STAY_COLUMNS} FROM stays WHERE room = ?1 AND checked_out_at IS NULL");
+    let sql = format!("SELECT {STAY_COLUMNS} FROM stays WHERE room = ?1 AND checked_out_at IS NULL");
     Ok(conn.query_row(&sql, [room], stay_from_row).optional()?)
 }
 
@@ -141,16 +134,10 @@ pub fn stay(conn: &Connection, id: i64) -> Result<Option<Stay>, StoreError> {
 }
 
 pub fn list_stays(conn: &Connection, active_only: bool) -> Result<Vec<Stay>, StoreError> {
-    let filter = if active_only {
-        "WHERE checked_out_at IS NULL"
-    } else {
-        ""
-    };
+    let filter = if active_only { "WHERE checked_out_at IS NULL" } else { "" };
     let sql = format!("SELECT {STAY_COLUMNS} FROM stays {filter} ORDER BY id DESC LIMIT 1000");
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt
-        .query_map([], stay_from_row)?
-        .collect::<Result<_, _>>()?;
+    let rows = stmt.query_map([], stay_from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 

@@ -8,8 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::fixtures::{
-    bin, cli, config_text, eventually_blocking, free_port, pty_lock, spawn_serve, wait_healthy,
-    Proc,
+    bin, cli, config_text, eventually_blocking, free_port, pty_lock, spawn_serve, wait_healthy, Proc,
 };
 
 const T: Duration = Duration::from_secs(30);
@@ -22,12 +21,7 @@ fn room_json(config: &Path, room: &str) -> Value {
 
 fn write_config(dir: &Path, port: &str, listen_port: u16, extra: &str) -> std::path::PathBuf {
     let path = dir.join("hotel.toml");
-    let text = config_text(
-        "\"101-105\"",
-        port,
-        &format!("127.0.0.1:{listen_port}"),
-        extra,
-    );
+    let text = config_text("\"101-105\"", port, &format!("127.0.0.1:{listen_port}"), extra);
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -41,24 +35,10 @@ fn serve_with_the_built_in_simulator_and_the_cli() {
     let _serve = spawn_serve(&config);
     wait_healthy(port);
 
-    let (ok, out, err) = cli(
-        &config,
-        &[
-            "checkin",
-            "101",
-            "--name",
-            "Wang Wei",
-            "--language",
-            "en",
-            "--class",
-            "2",
-        ],
-    );
+    let (ok, out, err) = cli(&config, &["checkin", "101", "--name", "Wang Wei", "--language", "en", "--class", "2"]);
     assert!(ok, "{err}");
     assert!(out.contains("checked in Wang Wei to room 101"), "{out}");
-    eventually_blocking(T, "room 101 synced with the PBX", || {
-        room_json(&config, "101")["pbx_synced"] == true
-    });
+    eventually_blocking(T, "room 101 synced with the PBX", || room_json(&config, "101")["pbx_synced"] == true);
     let r = room_json(&config, "101");
     assert_eq!(r["occupied"], true);
     assert_eq!(r["guest_name"], "Wang Wei");
@@ -68,14 +48,8 @@ fn serve_with_the_built_in_simulator_and_the_cli() {
 
     // Errors: one line, non-zero exit, nothing changed.
     for (args, want) in [
-        (
-            vec!["checkin", "101", "--name", "Other"],
-            "room 101 is occupied by stay 1",
-        ),
-        (
-            vec!["checkin", "999", "--name", "Nobody"],
-            "room 999 does not exist",
-        ),
+        (vec!["checkin", "101", "--name", "Other"], "room 101 is occupied by stay 1"),
+        (vec!["checkin", "999", "--name", "Nobody"], "room 999 does not exist"),
         (vec!["checkin", "102", "--name", "Pipe|Name"], "'|'"),
         (vec!["checkout", "102"], "room 102 is vacant"),
         (vec!["move", "101", "999"], "room 999 does not exist"),
@@ -90,9 +64,7 @@ fn serve_with_the_built_in_simulator_and_the_cli() {
     assert!(ok, "{err}");
     let (ok, out, err) = cli(&config, &["move", "101", "102"]);
     assert!(ok && out.contains("to room 102"), "{out}{err}");
-    eventually_blocking(T, "room 102 synced", || {
-        room_json(&config, "102")["pbx_synced"] == true
-    });
+    eventually_blocking(T, "room 102 synced", || room_json(&config, "102")["pbx_synced"] == true);
     assert_eq!(room_json(&config, "102")["dnd"], true);
 
     let (ok, out, _) = cli(&config, &["pbx", "status", "--json"]);
@@ -104,9 +76,7 @@ fn serve_with_the_built_in_simulator_and_the_cli() {
     let (ok, out, err) = cli(&config, &["checkout", "102"]);
     assert!(ok, "{err}");
     assert!(out.contains("checked out Wang Wei"), "{out}");
-    eventually_blocking(T, "room 102 synced after check-out", || {
-        room_json(&config, "102")["pbx_synced"] == true
-    });
+    eventually_blocking(T, "room 102 synced after check-out", || room_json(&config, "102")["pbx_synced"] == true);
     let r = room_json(&config, "102");
     assert_eq!(r["occupied"], false);
     assert_eq!(r["class_of_service"], 0);
@@ -125,17 +95,10 @@ fn the_api_answers_bad_requests_with_json_errors() {
     let config = write_config(dir.path(), "simulator", port, "");
     let _serve = spawn_serve(&config);
     wait_healthy(port);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let base = format!("http://127.0.0.1:{port}");
     let post = |path: &str, body: &str| {
-        let mut r = agent
-            .post(format!("{base}{path}"))
-            .header("Content-Type", "application/json")
-            .send(body)
-            .unwrap();
+        let mut r = agent.post(format!("{base}{path}")).header("Content-Type", "application/json").send(body).unwrap();
         let status = r.status().as_u16();
         let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
         (status, v)
@@ -143,10 +106,7 @@ fn the_api_answers_bad_requests_with_json_errors() {
     let (status, v) = post("/api/rooms/101/checkin", "{not json");
     assert_eq!(status, 400);
     assert!(v["error"].as_str().unwrap().contains("JSON"), "{v}");
-    let (status, v) = post(
-        "/api/rooms/101/checkin",
-        r#"{"name": "A", "colour": "red"}"#,
-    );
+    let (status, v) = post("/api/rooms/101/checkin", r#"{"name": "A", "colour": "red"}"#);
     assert_eq!(status, 400, "{v}");
     assert!(v["error"].as_str().unwrap().contains("colour"), "{v}");
     let (status, v) = post("/api/rooms/101/checkin", r#"{"name": "A\u0007"}"#);
@@ -159,26 +119,14 @@ fn the_api_answers_bad_requests_with_json_errors() {
     assert_eq!(status, 201, "{v}");
     let (status, v) = post("/api/rooms/101/checkin", r#"{"name": "Twice"}"#);
     assert_eq!(status, 409, "{v}");
-    let (ok, out, _) = cli(
-        Path::new("/nonexistent.toml"),
-        &["--api", &base, "room", "101", "--json"],
-    );
-    assert!(
-        ok && out.contains("Only Once"),
-        "--api overrides the config: {out}"
-    );
+    let (ok, out, _) = cli(Path::new("/nonexistent.toml"), &["--api", &base, "room", "101", "--json"]);
+    assert!(ok && out.contains("Only Once"), "--api overrides the config: {out}");
 }
 
 /// Starts `switchboard pbx-sim --state-file F`; returns it and the pty path it printed.
 fn spawn_pbx_sim(state: &Path, ack: &str) -> (Proc, String) {
     let mut child = Command::new(bin())
-        .args([
-            "pbx-sim",
-            "--state-file",
-            state.to_str().unwrap(),
-            "--ack-timeout",
-            ack,
-        ])
+        .args(["pbx-sim", "--state-file", state.to_str().unwrap(), "--ack-timeout", ack])
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -186,9 +134,7 @@ fn spawn_pbx_sim(state: &Path, ack: &str) -> (Proc, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let path = line.trim().to_string();
     assert!(path.starts_with("/dev/"), "pbx-sim printed {line:?}");
     (Proc { child }, path)
@@ -213,17 +159,13 @@ fn standalone_simulator_and_service_over_a_real_pty() {
     let (ok, _, err) = cli(&config, &["checkin", "103", "--name", "Grace Hopper"]);
     assert!(ok, "{err}");
     eventually_blocking(T, "the simulator's state file to show the guest", || {
-        sim_room(&state, "103")
-            .is_some_and(|r| r["guest_name"] == "Grace Hopper" && r["class_of_service"] == 3)
+        sim_room(&state, "103").is_some_and(|r| r["guest_name"] == "Grace Hopper" && r["class_of_service"] == 3)
     });
-    eventually_blocking(T, "room 103 synced", || {
-        room_json(&config, "103")["pbx_synced"] == true
-    });
+    eventually_blocking(T, "room 103 synced", || room_json(&config, "103")["pbx_synced"] == true);
     let (ok, _, err) = cli(&config, &["checkout", "103"]);
     assert!(ok, "{err}");
     eventually_blocking(T, "the line barred in the simulator", || {
-        sim_room(&state, "103")
-            .is_some_and(|r| r["occupied"] == false && r["class_of_service"] == 0)
+        sim_room(&state, "103").is_some_and(|r| r["occupied"] == false && r["class_of_service"] == 0)
     });
 }
 
@@ -234,29 +176,17 @@ fn changes_accepted_before_a_sigkill_reach_the_pbx_after_restart() {
     // The port is a symlink that points nowhere yet: the PBX is unreachable, changes queue up.
     let link = dir.path().join("pbx-port");
     let port = free_port();
-    let config = write_config(
-        dir.path(),
-        link.to_str().unwrap(),
-        port,
-        "reconnect_max = \"1s\"",
-    );
+    let config = write_config(dir.path(), link.to_str().unwrap(), port, "reconnect_max = \"1s\"");
     let mut serve = spawn_serve(&config);
     wait_healthy(port);
-    for (room, name) in [
-        ("101", "Kill Test A"),
-        ("102", "Kill Test B"),
-        ("104", "Kill Test C"),
-    ] {
+    for (room, name) in [("101", "Kill Test A"), ("102", "Kill Test B"), ("104", "Kill Test C")] {
         let (ok, _, err) = cli(&config, &["checkin", room, "--name", name]);
         assert!(ok, "{err}");
     }
     let (ok, _, err) = cli(&config, &["checkout", "104"]);
     assert!(ok, "{err}");
     let r = room_json(&config, "101");
-    assert_eq!(
-        r["pbx_synced"], false,
-        "nothing can have reached a PBX that is not there"
-    );
+    assert_eq!(r["pbx_synced"], false, "nothing can have reached a PBX that is not there");
     // SIGKILL: no clean shutdown, no checkpoint.
     serve.child.kill().unwrap();
     serve.child.wait().unwrap();
@@ -268,15 +198,11 @@ fn changes_accepted_before_a_sigkill_reach_the_pbx_after_restart() {
     wait_healthy(port);
     eventually_blocking(T, "the queued changes to arrive at the PBX", || {
         let a = sim_room(&state, "101").is_some_and(|r| r["guest_name"] == "Kill Test A");
-        let b = sim_room(&state, "102")
-            .is_some_and(|r| r["guest_name"] == "Kill Test B" && r["class_of_service"] == 3);
-        let c = sim_room(&state, "104")
-            .is_some_and(|r| r["occupied"] == false && r["class_of_service"] == 0);
+        let b = sim_room(&state, "102").is_some_and(|r| r["guest_name"] == "Kill Test B" && r["class_of_service"] == 3);
+        let c = sim_room(&state, "104").is_some_and(|r| r["occupied"] == false && r["class_of_service"] == 0);
         a && b && c
     });
-    eventually_blocking(T, "every room synced", || {
-        room_json(&config, "101")["pbx_synced"] == true
-    });
+    eventually_blocking(T, "every room synced", || room_json(&config, "101")["pbx_synced"] == true);
 }
 
 #[test]
@@ -284,39 +210,19 @@ fn bad_configuration_is_refused_with_the_key_named() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hotel.toml");
     let cases = [
-        (
-            config_text("\"101-105\", \"103\"", "simulator", "127.0.0.1:1", ""),
-            "rooms.numbers[1]",
-        ),
-        (
-            config_text("\"101\"", "simulator", "127.0.0.1:1", "baud = 1234"),
-            "pbx.baud",
-        ),
-        (
-            config_text("\"101\"", "simulator", "127.0.0.1:1", "parity = \"mark\""),
-            "pbx.parity",
-        ),
-        (
-            config_text("\"101\"", "simulator", "127.0.0.1:1", "speed = 9600"),
-            "speed",
-        ),
+        (config_text("\"101-105\", \"103\"", "simulator", "127.0.0.1:1", ""), "rooms.numbers[1]"),
+        (config_text("\"101\"", "simulator", "127.0.0.1:1", "baud = 1234"), "pbx.baud"),
+        (config_text("\"101\"", "simulator", "127.0.0.1:1", "parity = \"mark\""), "pbx.parity"),
+        (config_text("\"101\"", "simulator", "127.0.0.1:1", "speed = 9600"), "speed"),
     ];
     for (text, key) in cases {
         std::fs::write(&path, text).unwrap();
-        let out = Command::new(bin())
-            .arg("--config")
-            .arg(&path)
-            .arg("serve")
-            .output()
-            .unwrap();
+        let out = Command::new(bin()).arg("--config").arg(&path).arg("serve").output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success());
         assert!(err.contains(key), "error should name {key}: {err}");
     }
-    let out = Command::new(bin())
-        .args(["--config", "/nonexistent/hotel.toml", "serve"])
-        .output()
-        .unwrap();
+    let out = Command::new(bin()).args(["--config", "/nonexistent/hotel.toml", "serve"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/hotel.toml"));
 }
@@ -329,17 +235,12 @@ fn an_unreadable_port_is_reported_and_the_service_keeps_running() {
     let _serve = spawn_serve(&config);
     wait_healthy(port);
     let (ok, _, err) = cli(&config, &["checkin", "101", "--name", "Queued Guest"]);
-    assert!(
-        ok,
-        "changes are accepted while the PBX is unreachable: {err}"
-    );
+    assert!(ok, "changes are accepted while the PBX is unreachable: {err}");
     eventually_blocking(T, "the link status to name the port", || {
         let (_, out, _) = cli(&config, &["pbx", "status", "--json"]);
         let st: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
         st["link"] == "down"
             && st["queued"] == 4
-            && st["last_error"]
-                .as_str()
-                .is_some_and(|e| e.contains("/dev/nonexistent-ttyUSB9"))
+            && st["last_error"].as_str().is_some_and(|e| e.contains("/dev/nonexistent-ttyUSB9"))
     });
 }

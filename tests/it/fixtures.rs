@@ -84,13 +84,7 @@ pub struct Hotel {
 }
 
 pub fn pbx_config(text_extra: &str) -> PbxConfig {
-    let cfg = Config::parse(&config_text(
-        "\"101\"",
-        "simulator",
-        "127.0.0.1:1",
-        text_extra,
-    ))
-    .unwrap();
+    let cfg = Config::parse(&config_text("\"101\"", "simulator", "127.0.0.1:1", text_extra)).unwrap();
     cfg.pbx
 }
 
@@ -119,26 +113,11 @@ impl Hotel {
         };
         let (link, _task) = link::spawn(ctx, DeviceConnector::new(&pty.port, pbx));
         let desk = Desk::new(store.clone(), clock, 3, notify);
-        Hotel {
-            desk,
-            link,
-            sim: pty.handle.clone(),
-            store,
-            _pty: pty,
-            _dir: dir,
-        }
+        Hotel { desk, link, sim: pty.handle.clone(), store, _pty: pty, _dir: dir }
     }
 
     pub fn check_in(&self, room: &str, name: &str) {
-        self.desk
-            .check_in(
-                room,
-                CheckIn {
-                    name: name.into(),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        self.desk.check_in(room, CheckIn { name: name.into(), ..Default::default() }).unwrap();
     }
 
     pub fn queued(&self) -> u64 {
@@ -181,20 +160,8 @@ impl Hotel {
 pub fn mismatch(r: &RoomView, state: &SimState) -> Option<String> {
     let default = pbx_sim::RoomState::default();
     let p = state.rooms.get(&r.room).unwrap_or(&default);
-    let want = (
-        r.occupied,
-        r.guest_name.clone(),
-        r.class_of_service,
-        r.message_lamp,
-        r.dnd,
-    );
-    let got = (
-        p.occupied,
-        p.guest_name.clone(),
-        p.class_of_service,
-        p.message_lamp,
-        p.dnd,
-    );
+    let want = (r.occupied, r.guest_name.clone(), r.class_of_service, r.message_lamp, r.dnd);
+    let got = (p.occupied, p.guest_name.clone(), p.class_of_service, p.message_lamp, p.dnd);
     (want != got).then(|| format!("room {}: desk {want:?} vs PBX {got:?}", r.room))
 }
 
@@ -215,11 +182,7 @@ pub fn bin() -> PathBuf {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 pub fn spawn_serve(config: &Path) -> Proc {
@@ -236,12 +199,7 @@ pub fn spawn_serve(config: &Path) -> Proc {
 
 /// Runs a CLI command against `config`; returns (success, stdout, stderr).
 pub fn cli(config: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(bin())
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .output()
-        .unwrap();
+    let out = Command::new(bin()).arg("--config").arg(config).args(args).output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -250,13 +208,7 @@ pub fn cli(config: &Path, args: &[&str]) -> (bool, String, String) {
 }
 
 pub fn wait_healthy(port: u16) {
-    eventually_blocking(
-        Duration::from_secs(30),
-        "the service to answer /health",
-        || {
-            ureq::get(format!("http://127.0.0.1:{port}/health"))
-                .call()
-                .is_ok()
-        },
-    );
+    eventually_blocking(Duration::from_secs(30), "the service to answer /health", || {
+        ureq::get(format!("http://127.0.0.1:{port}/health")).call().is_ok()
+    });
 }

@@ -67,11 +67,7 @@ impl Default for Decoder {
 
 impl Decoder {
     pub fn new() -> Self {
-        Decoder {
-            state: State::Idle,
-            buf: Vec::new(),
-            noise: 0,
-        }
+        Decoder { state: State::Idle, buf: Vec::new(), noise: 0 }
     }
 
     /// True while a frame has started but not finished.
@@ -81,11 +77,7 @@ impl Decoder {
 
     /// Drops a half frame (e.g. after the line went quiet mid-frame); returns the bytes dropped.
     pub fn reset(&mut self) -> usize {
-        let dropped = if self.in_frame() {
-            self.buf.len() + 1
-        } else {
-            0
-        };
+        let dropped = if self.in_frame() { self.buf.len() + 1 } else { 0 };
         self.state = State::Idle;
         self.buf.clear();
         dropped
@@ -192,13 +184,7 @@ mod tests {
         for (data, want) in VECTORS {
             assert_eq!(lrc(data), *want, "{}", String::from_utf8_lossy(data));
             let frame = encode_frame(data);
-            assert_eq!(
-                decode(&frame),
-                vec![Token::Frame {
-                    data: data.to_vec(),
-                    lrc_ok: true
-                }]
-            );
+            assert_eq!(decode(&frame), vec![Token::Frame { data: data.to_vec(), lrc_ok: true }]);
         }
     }
 
@@ -208,10 +194,7 @@ mod tests {
         frame.extend_from_slice(b"LS|DA161117|TI103116|");
         frame.extend_from_slice(&[ETX, b'f']);
         assert_eq!(lrc(b"LS|DA161117|TI103116|"), b'}');
-        assert!(matches!(
-            &decode(&frame)[..],
-            [Token::Frame { lrc_ok: false, .. }]
-        ));
+        assert!(matches!(&decode(&frame)[..], [Token::Frame { lrc_ok: false, .. }]));
     }
 
     #[test]
@@ -227,11 +210,7 @@ mod tests {
             let mut bytes = encode_frame(&data);
             assert_eq!(*bytes.last().unwrap(), target);
             bytes.push(ACK);
-            assert_eq!(
-                decode(&bytes),
-                vec![Token::Frame { data, lrc_ok: true }, Token::Ack],
-                "LRC 0x{target:02X}"
-            );
+            assert_eq!(decode(&bytes), vec![Token::Frame { data, lrc_ok: true }, Token::Ack], "LRC 0x{target:02X}");
         }
     }
 
@@ -260,10 +239,7 @@ mod tests {
             vec![
                 Token::Noise(2),
                 Token::Noise(3),
-                Token::Frame {
-                    data: b"LA|DA161117|TI103118|".to_vec(),
-                    lrc_ok: true
-                },
+                Token::Frame { data: b"LA|DA161117|TI103118|".to_vec(), lrc_ok: true },
                 Token::Enq,
                 Token::Noise(2),
                 Token::Nak,
@@ -287,12 +263,6 @@ mod tests {
         assert!(d.in_frame());
         assert_eq!(d.reset(), 3);
         d.feed(&encode_frame(b"12345"), &mut out);
-        assert_eq!(
-            out,
-            vec![Token::Frame {
-                data: b"12345".to_vec(),
-                lrc_ok: true
-            }]
-        );
+        assert_eq!(out, vec![Token::Frame { data: b"12345".to_vec(), lrc_ok: true }]);
     }
 }

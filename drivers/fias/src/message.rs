@@ -120,12 +120,7 @@ pub enum Message {
 }
 
 fn bad(record: RecordId, field: FieldId, value: &str, why: &'static str) -> RecordError {
-    RecordError::BadValue {
-        record,
-        field,
-        value: value.into(),
-        why,
-    }
+    RecordError::BadValue { record, field, value: value.into(), why }
 }
 
 fn opt(r: &Record, f: FieldId) -> Option<String> {
@@ -144,10 +139,9 @@ fn yes_no(r: &Record, f: FieldId) -> Result<Option<bool>, RecordError> {
 fn number<T: std::str::FromStr>(r: &Record, f: FieldId) -> Result<Option<T>, RecordError> {
     match r.get(f) {
         None => Ok(None),
-        Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| bad(r.id, f, v, "number out of range")),
+        Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+            v.parse().map(Some).map_err(|_| bad(r.id, f, v, "number out of range"))
+        }
         Some(v) => Err(bad(r.id, f, v, "expected digits")),
     }
 }
@@ -165,10 +159,8 @@ fn stamp(r: &Record) -> Result<Option<NaiveDateTime>, RecordError> {
     let (Some(da), Some(ti)) = (r.get(DA), r.get(TI)) else {
         return Ok(None);
     };
-    let date = NaiveDate::parse_from_str(da, "%y%m%d")
-        .map_err(|_| bad(r.id, DA, da, "expected YYMMDD"))?;
-    let time = NaiveTime::parse_from_str(ti, "%H%M%S")
-        .map_err(|_| bad(r.id, TI, ti, "expected HHMMSS"))?;
+    let date = NaiveDate::parse_from_str(da, "%y%m%d").map_err(|_| bad(r.id, DA, da, "expected YYMMDD"))?;
+    let time = NaiveTime::parse_from_str(ti, "%H%M%S").map_err(|_| bad(r.id, TI, ti, "expected HHMMSS"))?;
     Ok(Some(date.and_time(time)))
 }
 
@@ -182,9 +174,7 @@ fn wake(r: &Record) -> Result<Wake, RecordError> {
 
 fn with_stamp(r: Record, at: Option<NaiveDateTime>) -> Record {
     match at {
-        Some(at) => r
-            .with(DA, at.format("%y%m%d").to_string())
-            .with(TI, at.format("%H%M%S").to_string()),
+        Some(at) => r.with(DA, at.format("%y%m%d").to_string()).with(TI, at.format("%H%M%S").to_string()),
         None => r,
     }
 }
@@ -211,26 +201,17 @@ impl Message {
             LS => Message::LinkStart { at: stamp(r)? },
             LA => Message::LinkAlive { at: stamp(r)? },
             LE => Message::LinkEnd { at: stamp(r)? },
-            LD => Message::LinkDescription {
-                at: stamp(r)?,
-                version: opt(r, VNUM),
-                interface: opt(r, IF),
-            },
+            LD => Message::LinkDescription { at: stamp(r)?, version: opt(r, VNUM), interface: opt(r, IF) },
             LR => {
                 let ri = r.require(RI)?;
-                let record = RecordId::parse(ri)
-                    .ok_or_else(|| bad(r.id, RI, ri, "expected a 2-letter record ID"))?;
+                let record = RecordId::parse(ri).ok_or_else(|| bad(r.id, RI, ri, "expected a 2-letter record ID"))?;
                 let fl = r.get(FL).unwrap_or("");
                 if !fl.len().is_multiple_of(2) {
                     return Err(bad(r.id, FL, fl, "field list must be pairs of characters"));
                 }
                 let fields = (0..fl.len())
                     .step_by(2)
-                    .map(|i| {
-                        fl.get(i..i + 2)
-                            .and_then(FieldId::parse)
-                            .ok_or_else(|| bad(r.id, FL, fl, "bad field ID"))
-                    })
+                    .map(|i| fl.get(i..i + 2).and_then(FieldId::parse).ok_or_else(|| bad(r.id, FL, fl, "bad field ID")))
                     .collect::<Result<_, _>>()?;
                 Message::LinkRecord { record, fields }
             }
@@ -243,11 +224,7 @@ impl Message {
                 class_of_service: number(r, CS)?,
                 swap: r.get(SF).is_some(),
             }),
-            GO => Message::GuestOut {
-                room: room(r)?,
-                stay: opt(r, GNUM),
-                swap: r.get(SF).is_some(),
-            },
+            GO => Message::GuestOut { room: room(r)?, stay: opt(r, GNUM), swap: r.get(SF).is_some() },
             GC => Message::GuestChange {
                 room: room(r)?,
                 old_room: opt(r, RO),
@@ -265,10 +242,7 @@ impl Message {
             }),
             WR => Message::WakeRequest(wake(r)?),
             WC => Message::WakeClear(wake(r)?),
-            WA => Message::WakeAnswer {
-                wake: wake(r)?,
-                status: r.require(AS)?.to_string(),
-            },
+            WA => Message::WakeAnswer { wake: wake(r)?, status: r.require(AS)?.to_string() },
             XL | XD => {
                 let m = GuestMessage {
                     room: room(r)?,
@@ -335,14 +309,10 @@ impl Message {
     pub fn to_record(&self) -> Record {
         let r = Record::new(self.record_id());
         match self {
-            Message::LinkStart { at } | Message::LinkAlive { at } | Message::LinkEnd { at } => {
-                with_stamp(r, *at)
+            Message::LinkStart { at } | Message::LinkAlive { at } | Message::LinkEnd { at } => with_stamp(r, *at),
+            Message::LinkDescription { at, version, interface } => {
+                with_opt(with_opt(with_stamp(r, *at), VNUM, version), IF, interface)
             }
-            Message::LinkDescription {
-                at,
-                version,
-                interface,
-            } => with_opt(with_opt(with_stamp(r, *at), VNUM, version), IF, interface),
             Message::LinkRecord { record, fields } => {
                 let fl: String = fields.iter().map(|f| f.as_str()).collect();
                 r.with(RI, record.as_str()).with(FL, fl)
@@ -367,13 +337,7 @@ impl Message {
                     r
                 }
             }
-            Message::GuestChange {
-                room,
-                old_room,
-                stay,
-                name,
-                language,
-            } => {
+            Message::GuestChange { room, old_room, stay, name, language } => {
                 let r = with_opt(r.with(RN, room.clone()), RO, old_room);
                 with_opt(with_opt(with_opt(r, GNUM, stay), GN, name), GL, language)
             }
@@ -385,9 +349,7 @@ impl Message {
                 r = with_opt(r, RS, &e.room_status.map(|c| c.to_string()));
                 with_opt(r, VM, &e.voicemail.map(|c| c.to_string()))
             }
-            Message::WakeRequest(w) | Message::WakeClear(w) => {
-                with_stamp(r.with(RN, w.room.clone()), Some(w.at))
-            }
+            Message::WakeRequest(w) | Message::WakeClear(w) => with_stamp(r.with(RN, w.room.clone()), Some(w.at)),
             Message::WakeAnswer { wake, status } => {
                 with_stamp(r.with(RN, wake.room.clone()), Some(wake.at)).with(AS, status.clone())
             }
@@ -404,12 +366,7 @@ impl Message {
                 r = with_opt(r, DD, &p.digits);
                 with_stamp(r, p.at)
             }
-            Message::PostingAnswer {
-                room,
-                number,
-                status,
-                at,
-            } => {
+            Message::PostingAnswer { room, number, status, at } => {
                 let r = with_opt(r.with(RN, room.clone()), PNUM, number).with(AS, status.clone());
                 with_stamp(r, *at)
             }
@@ -432,20 +389,14 @@ mod tests {
 
     #[test]
     fn every_message_round_trips() {
-        let at = NaiveDate::from_ymd_opt(2000, 10, 31)
-            .unwrap()
-            .and_hms_opt(7, 0, 0)
-            .unwrap();
+        let at = NaiveDate::from_ymd_opt(2000, 10, 31).unwrap().and_hms_opt(7, 0, 0).unwrap();
         round_trip(Message::LinkStart { at: Some(at) });
         round_trip(Message::LinkDescription {
             at: Some(at),
             version: Some("1.0".into()),
             interface: Some("PB".into()),
         });
-        round_trip(Message::LinkRecord {
-            record: GI,
-            fields: vec![RN, GNUM, GN],
-        });
+        round_trip(Message::LinkRecord { record: GI, fields: vec![RN, GNUM, GN] });
         round_trip(Message::GuestIn(Guest {
             room: "2781".into(),
             stay: Some("12345".into()),
@@ -455,11 +406,7 @@ mod tests {
             class_of_service: Some(3),
             swap: true,
         }));
-        round_trip(Message::GuestOut {
-            room: "9327".into(),
-            stay: Some("1".into()),
-            swap: false,
-        });
+        round_trip(Message::GuestOut { room: "9327".into(), stay: Some("1".into()), swap: false });
         round_trip(Message::GuestChange {
             room: "102".into(),
             old_room: Some("101".into()),
@@ -475,17 +422,8 @@ mod tests {
             room_status: Some(8),
             voicemail: Some(2),
         }));
-        round_trip(Message::WakeRequest(Wake {
-            room: "2781".into(),
-            at,
-        }));
-        round_trip(Message::WakeAnswer {
-            wake: Wake {
-                room: "2781".into(),
-                at,
-            },
-            status: "BY".into(),
-        });
+        round_trip(Message::WakeRequest(Wake { room: "2781".into(), at }));
+        round_trip(Message::WakeAnswer { wake: Wake { room: "2781".into(), at }, status: "BY".into() });
         round_trip(Message::MessageText(GuestMessage {
             room: "101".into(),
             stay: None,
@@ -493,61 +431,29 @@ mod tests {
             text: Some("Call Bob".into()),
             at: Some(at),
         }));
-        round_trip(Message::Posting(Posting {
-            room: "101".into(),
-            amount: Some("150".into()),
-            ..Default::default()
-        }));
+        round_trip(Message::Posting(Posting { room: "101".into(), amount: Some("150".into()), ..Default::default() }));
         round_trip(Message::ResyncRequest);
     }
 
     #[test]
     fn spec_vectors_parse_to_their_meaning() {
-        let wr =
-            Message::from_record(&Record::parse(b"WR|RN2781|DA001031|TI070000|").unwrap()).unwrap();
-        let at = NaiveDate::from_ymd_opt(2000, 10, 31)
-            .unwrap()
-            .and_hms_opt(7, 0, 0)
-            .unwrap();
-        assert_eq!(
-            wr,
-            Message::WakeRequest(Wake {
-                room: "2781".into(),
-                at
-            })
-        );
-        let wa =
-            Message::from_record(&Record::parse(b"WA|RN2781|DA001031|TI070000|ASBY|").unwrap())
-                .unwrap();
+        let wr = Message::from_record(&Record::parse(b"WR|RN2781|DA001031|TI070000|").unwrap()).unwrap();
+        let at = NaiveDate::from_ymd_opt(2000, 10, 31).unwrap().and_hms_opt(7, 0, 0).unwrap();
+        assert_eq!(wr, Message::WakeRequest(Wake { room: "2781".into(), at }));
+        let wa = Message::from_record(&Record::parse(b"WA|RN2781|DA001031|TI070000|ASBY|").unwrap()).unwrap();
         assert!(matches!(wa, Message::WakeAnswer { status, .. } if status == "BY"));
         let re = Message::from_record(&Record::parse(b"RE|RN2781|MLY|").unwrap()).unwrap();
-        assert!(matches!(
-            re,
-            Message::RoomEquipment(RoomEquipment {
-                message_lamp: Some(true),
-                ..
-            })
-        ));
+        assert!(matches!(re, Message::RoomEquipment(RoomEquipment { message_lamp: Some(true), .. })));
     }
 
     #[test]
     fn bad_fields_are_named() {
         let e = Message::from_record(&Record::parse(b"RE|RN101|MLX|").unwrap()).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "RE record field ML has a bad value \"X\": expected Y or N"
-        );
-        let e = Message::from_record(&Record::parse(b"WR|RN101|DA991399|TI070000|").unwrap())
-            .unwrap_err();
+        assert_eq!(e.to_string(), "RE record field ML has a bad value \"X\": expected Y or N");
+        let e = Message::from_record(&Record::parse(b"WR|RN101|DA991399|TI070000|").unwrap()).unwrap_err();
         assert!(e.to_string().contains("DA"), "{e}");
         let e = Message::from_record(&Record::parse(b"GI|GNx|").unwrap()).unwrap_err();
-        assert_eq!(
-            e,
-            RecordError::MissingField {
-                record: GI,
-                field: RN
-            }
-        );
+        assert_eq!(e, RecordError::MissingField { record: GI, field: RN });
         let e = Message::from_record(&Record::parse(b"LR|RIGI|FLRNG|").unwrap()).unwrap_err();
         assert!(e.to_string().contains("pairs"), "{e}");
     }

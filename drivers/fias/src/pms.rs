@@ -171,10 +171,7 @@ impl PmsLink {
             return Err(SendError::NotUp);
         }
         let mut rec = msg.to_record();
-        let fields = self
-            .declared
-            .get(&rec.id)
-            .ok_or(SendError::NotDeclared(rec.id))?;
+        let fields = self.declared.get(&rec.id).ok_or(SendError::NotDeclared(rec.id))?;
         if !fields.is_empty() {
             rec.retain_fields(|f| fields.contains(&f));
         }
@@ -184,10 +181,7 @@ impl PmsLink {
     }
 
     fn send_control(&mut self, now: Instant, msg: Message) {
-        let data = msg
-            .to_record()
-            .encode()
-            .expect("link records are always encodable");
+        let data = msg.to_record().encode().expect("link records are always encodable");
         self.transport.send(now, Tag::Control, &data);
     }
 
@@ -220,9 +214,7 @@ impl PmsLink {
         self.transport.handle_timeout(now);
         self.drain_transport(now, wall);
         match self.state {
-            LinkState::Starting if self.startup_deadline.is_some_and(|d| now >= d) => {
-                self.start(now, wall)
-            }
+            LinkState::Starting if self.startup_deadline.is_some_and(|d| now >= d) => self.start(now, wall),
             LinkState::Up if self.next_check.is_some_and(|d| now >= d) => {
                 if self.transport.is_idle() {
                     self.send_control(now, Message::LinkAlive { at: Some(wall) });
@@ -240,10 +232,7 @@ impl PmsLink {
             LinkState::Up => self.next_check,
             LinkState::Down => None,
         };
-        [self.transport.poll_timeout(), own]
-            .into_iter()
-            .flatten()
-            .min()
+        [self.transport.poll_timeout(), own].into_iter().flatten().min()
     }
 
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
@@ -291,9 +280,7 @@ impl PmsLink {
                 }
                 self.start(now, wall);
             }
-            Message::LinkDescription {
-                version, interface, ..
-            } => {
+            Message::LinkDescription { version, interface, .. } => {
                 if self.state == LinkState::Down {
                     self.state = LinkState::Starting;
                     self.startup_deadline = Some(now + self.cfg.startup_timeout);

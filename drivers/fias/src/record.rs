@@ -28,8 +28,7 @@ macro_rules! two_char_id {
             /// Parses two printable ASCII characters (no `|`).
             pub fn parse(s: &str) -> Option<Self> {
                 let b = s.as_bytes();
-                (b.len() == 2 && b.iter().all(|c| is_data_byte(*c) && c.is_ascii()))
-                    .then(|| $t([b[0], b[1]]))
+                (b.len() == 2 && b.iter().all(|c| is_data_byte(*c) && c.is_ascii())).then(|| $t([b[0], b[1]]))
             }
         }
         impl fmt::Debug for $t {
@@ -102,12 +101,7 @@ pub enum RecordError {
     #[error("{record} record lacks its {field} field")]
     MissingField { record: RecordId, field: FieldId },
     #[error("{record} record field {field} has a bad value {value:?}: {why}")]
-    BadValue {
-        record: RecordId,
-        field: FieldId,
-        value: String,
-        why: &'static str,
-    },
+    BadValue { record: RecordId, field: FieldId, value: String, why: &'static str },
 }
 
 /// True for a byte that may appear in field data.
@@ -142,10 +136,7 @@ impl fmt::Debug for Record {
 
 impl Record {
     pub fn new(id: RecordId) -> Self {
-        Record {
-            id,
-            fields: Vec::new(),
-        }
+        Record { id, fields: Vec::new() }
     }
 
     /// Adds a field (builder style).
@@ -156,18 +147,12 @@ impl Record {
 
     /// The first value of `field`, if present.
     pub fn get(&self, field: FieldId) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| *k == field)
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(k, _)| *k == field).map(|(_, v)| v.as_str())
     }
 
     /// The value of a field the record must carry.
     pub fn require(&self, field: FieldId) -> Result<&str, RecordError> {
-        self.get(field).ok_or(RecordError::MissingField {
-            record: self.id,
-            field,
-        })
+        self.get(field).ok_or(RecordError::MissingField { record: self.id, field })
     }
 
     /// Keeps only the fields `keep` accepts (used to honour the PBX's LR lists).
@@ -177,8 +162,7 @@ impl Record {
 
     /// Encodes to the bytes that go between STX and ETX, refusing data the PBX could not parse.
     pub fn encode(&self) -> Result<Vec<u8>, RecordError> {
-        let mut out =
-            Vec::with_capacity(3 + self.fields.iter().map(|(_, v)| v.len() + 3).sum::<usize>());
+        let mut out = Vec::with_capacity(3 + self.fields.iter().map(|(_, v)| v.len() + 3).sum::<usize>());
         out.extend_from_slice(&self.id.0);
         out.push(b'|');
         for (k, v) in &self.fields {
@@ -204,8 +188,7 @@ impl Record {
         let text = std::str::from_utf8(data).map_err(|_| RecordError::NotText)?;
         let mut parts = text.split('|');
         let id_text = parts.next().unwrap_or_default();
-        let id =
-            RecordId::parse(id_text).ok_or_else(|| RecordError::BadRecordId(id_text.into()))?;
+        let id = RecordId::parse(id_text).ok_or_else(|| RecordError::BadRecordId(id_text.into()))?;
         if !text.ends_with('|') {
             return Err(RecordError::Unterminated);
         }
@@ -233,10 +216,7 @@ mod tests {
 
     #[test]
     fn round_trip_keeps_fields_in_order() {
-        let r = Record::new(GI)
-            .with(RN, "2781")
-            .with(GNUM, "12345")
-            .with(GN, "Guest, Mr.");
+        let r = Record::new(GI).with(RN, "2781").with(GNUM, "12345").with(GN, "Guest, Mr.");
         let bytes = r.encode().unwrap();
         assert_eq!(bytes, b"GI|RN2781|G#12345|GNGuest, Mr.|");
         assert_eq!(Record::parse(&bytes).unwrap(), r);
@@ -260,40 +240,19 @@ mod tests {
     #[test]
     fn refuses_separators_and_control_bytes_in_data() {
         let r = Record::new(GI).with(GN, "Smith|Jones");
-        assert_eq!(
-            r.encode(),
-            Err(RecordError::ForbiddenByte {
-                field: GN,
-                byte: b'|'
-            })
-        );
+        assert_eq!(r.encode(), Err(RecordError::ForbiddenByte { field: GN, byte: b'|' }));
         let r = Record::new(GI).with(GN, "Smith\u{7}");
-        assert!(matches!(
-            r.encode(),
-            Err(RecordError::ForbiddenByte { byte: 7, .. })
-        ));
-        assert!(matches!(
-            Record::parse(b"GI|GNa\x01b|"),
-            Err(RecordError::ForbiddenByte { byte: 1, .. })
-        ));
+        assert!(matches!(r.encode(), Err(RecordError::ForbiddenByte { byte: 7, .. })));
+        assert!(matches!(Record::parse(b"GI|GNa\x01b|"), Err(RecordError::ForbiddenByte { byte: 1, .. })));
     }
 
     #[test]
     fn refuses_malformed_records() {
         assert_eq!(Record::parse(b""), Err(RecordError::Empty));
-        assert!(matches!(
-            Record::parse(b"G|RN1|"),
-            Err(RecordError::BadRecordId(_))
-        ));
+        assert!(matches!(Record::parse(b"G|RN1|"), Err(RecordError::BadRecordId(_))));
         assert_eq!(Record::parse(b"RE|RN1"), Err(RecordError::Unterminated));
-        assert!(matches!(
-            Record::parse(b"RE|R|"),
-            Err(RecordError::ShortField(_))
-        ));
-        assert_eq!(
-            Record::parse(&[0xFF, 0xFE, b'|']),
-            Err(RecordError::NotText)
-        );
+        assert!(matches!(Record::parse(b"RE|R|"), Err(RecordError::ShortField(_))));
+        assert_eq!(Record::parse(&[0xFF, 0xFE, b'|']), Err(RecordError::NotText));
         let long = Record::new(XL).with(MT, "x".repeat(MAX_RECORD_LEN));
         assert!(matches!(long.encode(), Err(RecordError::TooLong(_))));
     }

@@ -29,10 +29,7 @@ fn f(data: &str) -> Vec<u8> {
 }
 
 fn wall() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2016, 11, 17)
-        .unwrap()
-        .and_hms_opt(10, 29, 26)
-        .unwrap()
+    NaiveDate::from_ymd_opt(2016, 11, 17).unwrap().and_hms_opt(10, 29, 26).unwrap()
 }
 
 /// Runs the engine against a script; every step must be used.
@@ -67,10 +64,7 @@ impl Script {
             self.collect();
             match step {
                 Write(want) => {
-                    let got: Vec<u8> = self
-                        .written
-                        .drain(..want.len().min(self.written.len()))
-                        .collect();
+                    let got: Vec<u8> = self.written.drain(..want.len().min(self.written.len())).collect();
                     assert_eq!(
                         String::from_utf8_lossy(&got),
                         String::from_utf8_lossy(&want),
@@ -90,16 +84,8 @@ impl Script {
             }
         }
         self.collect();
-        assert!(
-            self.written.is_empty(),
-            "unscripted bytes written: {:?}",
-            self.written
-        );
-        assert!(
-            self.events.is_empty(),
-            "unscripted events: {:?}",
-            self.events
-        );
+        assert!(self.written.is_empty(), "unscripted bytes written: {:?}", self.written);
+        assert!(self.events.is_empty(), "unscripted events: {:?}", self.events);
     }
 
     /// LS -> LD, LR..., LA -> LA.
@@ -117,30 +103,17 @@ impl Script {
         steps.push(Write(vec![ACK]));
         steps.push(Write(f("LA|DA161117|TI102926|")));
         steps.push(Read(vec![ACK]));
-        steps.push(Event(Event::LinkUp {
-            version: Some("1.0".into()),
-            interface: Some("PB".into()),
-        }));
+        steps.push(Event(Event::LinkUp { version: Some("1.0".into()), interface: Some("PB".into()) }));
         s.run(steps);
         assert_eq!(s.link.state(), LinkState::Up);
         s
     }
 }
 
-const LRS: &[&str] = &[
-    "LR|RIGI|FLRNG#GNGLCSSF|",
-    "LR|RIGO|FLRNG#SF|",
-    "LR|RIRE|FLRNCSMLDN|",
-    "LR|RIDS|",
-    "LR|RIDE|",
-];
+const LRS: &[&str] = &["LR|RIGI|FLRNG#GNGLCSSF|", "LR|RIGO|FLRNG#SF|", "LR|RIRE|FLRNCSMLDN|", "LR|RIDS|", "LR|RIDE|"];
 
 fn re_lamp(room: &str, on: bool) -> Message {
-    Message::RoomEquipment(RoomEquipment {
-        room: room.into(),
-        message_lamp: Some(on),
-        ..Default::default()
-    })
+    Message::RoomEquipment(RoomEquipment { room: room.into(), message_lamp: Some(on), ..Default::default() })
 }
 
 #[test]
@@ -255,41 +228,20 @@ fn lr_lists_are_honoured() {
         swap: false,
     });
     s.link.send(s.now, 1, &gi).unwrap();
-    s.run(vec![
-        Write(f("GI|RN101|G#5|GNWang Wei|GLEN|CS3|")),
-        Read(vec![ACK]),
-        Event(Event::Delivered(1)),
-    ]);
-    let wr = Message::WakeRequest(crate::Wake {
-        room: "101".into(),
-        at: wall(),
-    });
-    assert_eq!(
-        s.link.send(s.now, 2, &wr),
-        Err(crate::SendError::NotDeclared(WR))
-    );
+    s.run(vec![Write(f("GI|RN101|G#5|GNWang Wei|GLEN|CS3|")), Read(vec![ACK]), Event(Event::Delivered(1))]);
+    let wr = Message::WakeRequest(crate::Wake { room: "101".into(), at: wall() });
+    assert_eq!(s.link.send(s.now, 2, &wr), Err(crate::SendError::NotDeclared(WR)));
     s.run(vec![]);
 }
 
 #[test]
 fn dr_asks_for_a_resync() {
     let mut s = Script::started(LRS);
-    s.run(vec![
-        Read(f("DR|")),
-        Write(vec![ACK]),
-        Event(Event::ResyncRequested),
-    ]);
-    for (tag, m) in [
-        Message::ResyncStart,
-        Message::GuestOut {
-            room: "101".into(),
-            stay: None,
-            swap: true,
-        },
-        Message::ResyncEnd,
-    ]
-    .iter()
-    .enumerate()
+    s.run(vec![Read(f("DR|")), Write(vec![ACK]), Event(Event::ResyncRequested)]);
+    for (tag, m) in
+        [Message::ResyncStart, Message::GuestOut { room: "101".into(), stay: None, swap: true }, Message::ResyncEnd]
+            .iter()
+            .enumerate()
     {
         s.link.send(s.now, tag as u64, m).unwrap();
     }
@@ -323,15 +275,9 @@ fn ls_from_the_pbx_restarts_the_handshake() {
         Write(vec![ACK]),
         Write(f("LA|DA161117|TI102926|")),
         Read(vec![ACK]),
-        Event(Event::LinkUp {
-            version: Some("2.0".into()),
-            interface: Some("PB".into()),
-        }),
+        Event(Event::LinkUp { version: Some("2.0".into()), interface: Some("PB".into()) }),
     ]);
-    assert!(
-        !s.link.declared(GI),
-        "the new LR lists replace the old ones"
-    );
+    assert!(!s.link.declared(GI), "the new LR lists replace the old ones");
 }
 
 #[test]
@@ -344,10 +290,7 @@ fn le_takes_the_link_down_and_la_is_a_link_test() {
         Write(vec![ACK]),
         Event(Event::LinkDown(DownReason::PeerEnded)),
     ]);
-    assert_eq!(
-        s.link.send(s.now, 1, &re_lamp("1", true)),
-        Err(crate::SendError::NotUp)
-    );
+    assert_eq!(s.link.send(s.now, 1, &re_lamp("1", true)), Err(crate::SendError::NotUp));
 }
 
 #[test]
@@ -371,11 +314,7 @@ fn a_silent_pbx_takes_the_link_down() {
 #[test]
 fn idle_link_is_checked_with_la() {
     let mut s = Script::started(LRS);
-    s.run(vec![
-        Wait(Duration::from_secs(120)),
-        Write(f("LA|DA161117|TI102926|")),
-        Read(vec![ACK]),
-    ]);
+    s.run(vec![Wait(Duration::from_secs(120)), Write(f("LA|DA161117|TI102926|")), Read(vec![ACK])]);
 }
 
 #[test]
@@ -386,19 +325,12 @@ fn malformed_records_are_acked_and_reported() {
         Write(vec![ACK]),
         Event(Event::Malformed {
             data: b"RE|RN101|MLQ|".to_vec(),
-            error: crate::RecordError::BadValue {
-                record: RE,
-                field: ML,
-                value: "Q".into(),
-                why: "expected Y or N",
-            },
+            error: crate::RecordError::BadValue { record: RE, field: ML, value: "Q".into(), why: "expected Y or N" },
         }),
         Read(b"\x00garbage\x7f".to_vec()),
         Read(f("XX|")),
         Write(vec![ACK]),
-        Event(Event::Received(Message::Other(crate::Record::new(
-            crate::RecordId(*b"XX"),
-        )))),
+        Event(Event::Received(Message::Other(crate::Record::new(crate::RecordId(*b"XX"))))),
     ]);
     assert!(s.link.stats().noise_bytes >= 9);
 }

@@ -25,11 +25,7 @@ pub struct Timers {
 
 impl Default for Timers {
     fn default() -> Self {
-        Timers {
-            ack_timeout: Duration::from_secs(3),
-            max_attempts: 4,
-            max_enq: 3,
-        }
+        Timers { ack_timeout: Duration::from_secs(3), max_attempts: 4, max_enq: 3 }
     }
 }
 
@@ -223,10 +219,7 @@ impl<T: Clone> Transport<T> {
             self.stats.retransmits += 1;
         } else {
             let f = self.in_flight.take().expect("checked above");
-            self.events.push_back(TransportEvent::Failed {
-                tag: f.tag,
-                silent: !f.heard_since_send,
-            });
+            self.events.push_back(TransportEvent::Failed { tag: f.tag, silent: !f.heard_since_send });
             self.start_next(now);
         }
     }
@@ -246,11 +239,7 @@ impl<T: Clone> Transport<T> {
 
     /// Runs the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.decoder.in_frame()
-            && self
-                .last_rx
-                .is_some_and(|t| now >= t + self.timers.ack_timeout)
-        {
+        if self.decoder.in_frame() && self.last_rx.is_some_and(|t| now >= t + self.timers.ack_timeout) {
             // The line went quiet mid-frame: that frame will never complete.
             self.stats.noise_bytes += self.decoder.reset() as u64;
             self.last_answer = NAK;
@@ -323,13 +312,7 @@ mod tests {
         }
         assert_eq!(t.poll_transmit().unwrap(), frame);
         t.handle_input(now, &[NAK]);
-        assert_eq!(
-            events(&mut t),
-            vec![TransportEvent::Failed {
-                tag: 7,
-                silent: false
-            }]
-        );
+        assert_eq!(events(&mut t), vec![TransportEvent::Failed { tag: 7, silent: false }]);
         assert_eq!(t.stats().retransmits, 3);
         assert!(t.poll_transmit().is_none());
     }
@@ -366,13 +349,7 @@ mod tests {
             n += 1;
             assert!(n < 100);
         }
-        assert_eq!(
-            events(&mut t),
-            vec![TransportEvent::Failed {
-                tag: 1,
-                silent: true
-            }]
-        );
+        assert_eq!(events(&mut t), vec![TransportEvent::Failed { tag: 1, silent: true }]);
         // 4 attempts x (1 wait + 3 ENQ waits)
         assert_eq!(n, 16);
     }
@@ -382,27 +359,16 @@ mod tests {
         let now = t0();
         let mut t: Transport<u8> = Transport::new(Timers::default());
         t.handle_input(now, &[ENQ]);
-        assert_eq!(
-            t.poll_transmit().unwrap(),
-            vec![NAK],
-            "ENQ at start-up gets NAK"
-        );
+        assert_eq!(t.poll_transmit().unwrap(), vec![NAK], "ENQ at start-up gets NAK");
         t.handle_input(now, &encode_frame(b"LS|DA161117|TI102926|"));
         assert_eq!(t.poll_transmit().unwrap(), vec![ACK]);
         t.handle_input(now, &[ENQ]);
-        assert_eq!(
-            t.poll_transmit().unwrap(),
-            vec![ACK],
-            "ENQ repeats the last answer"
-        );
+        assert_eq!(t.poll_transmit().unwrap(), vec![ACK], "ENQ repeats the last answer");
         let mut bad = encode_frame(b"LS|DA161117|TI103116|");
         *bad.last_mut().unwrap() = b'f';
         t.handle_input(now, &bad);
         assert_eq!(t.poll_transmit().unwrap(), vec![NAK]);
-        assert_eq!(
-            events(&mut t),
-            vec![TransportEvent::Received(b"LS|DA161117|TI102926|".to_vec())]
-        );
+        assert_eq!(events(&mut t), vec![TransportEvent::Received(b"LS|DA161117|TI102926|".to_vec())]);
         assert_eq!(t.stats().bad_lrc, 1);
     }
 
@@ -440,9 +406,6 @@ mod tests {
         t.handle_timeout(at);
         assert!(t.poll_timeout().is_none());
         t.handle_input(at, &encode_frame(b"LA|"));
-        assert_eq!(
-            events(&mut t),
-            vec![TransportEvent::Received(b"LA|".to_vec())]
-        );
+        assert_eq!(events(&mut t), vec![TransportEvent::Received(b"LA|".to_vec())]);
     }
 }

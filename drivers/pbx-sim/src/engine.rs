@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 use fias::ids::*;
 use fias::{
-    FieldId, Guest, Message, Posting, Record, RecordId, RoomEquipment, Timers, Transport,
-    TransportEvent, Wake,
+    FieldId, Guest, Message, Posting, Record, RecordId, RoomEquipment, Timers, Transport, TransportEvent, Wake,
 };
 use serde::{Deserialize, Serialize};
 
@@ -89,10 +88,7 @@ pub enum Command {
     /// The PBX ends the link (`LE`).
     EndLink,
     /// Change how a room answers wake-up rings.
-    SetRing {
-        room: String,
-        behaviour: RingBehaviour,
-    },
+    SetRing { room: String, behaviour: RingBehaviour },
 }
 
 /// The record types and fields the simulator declares with `LR`.
@@ -186,10 +182,7 @@ impl PbxEngine {
             self.pending.push_back(msg);
             return;
         }
-        let data = msg
-            .to_record()
-            .encode()
-            .expect("simulator records are valid");
+        let data = msg.to_record().encode().expect("simulator records are valid");
         self.transport.send(now, 0, &data);
     }
 
@@ -224,10 +217,7 @@ impl PbxEngine {
 
     pub fn poll_timeout(&self) -> Option<Instant> {
         let ring = self.rings.iter().map(|(t, _)| *t).min();
-        [self.transport.poll_timeout(), ring]
-            .into_iter()
-            .flatten()
-            .min()
+        [self.transport.poll_timeout(), ring].into_iter().flatten().min()
     }
 
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
@@ -238,49 +228,25 @@ impl PbxEngine {
         match cmd {
             Command::RoomStatus { room, status } => self.send(
                 now,
-                Message::RoomEquipment(RoomEquipment {
-                    room,
-                    room_status: Some(status),
-                    ..Default::default()
-                }),
+                Message::RoomEquipment(RoomEquipment { room, room_status: Some(status), ..Default::default() }),
             ),
             Command::HandsetDnd { room, on } => {
                 self.room(&room).dnd = on;
-                self.send(
-                    now,
-                    Message::RoomEquipment(RoomEquipment {
-                        room,
-                        dnd: Some(on),
-                        ..Default::default()
-                    }),
-                )
+                self.send(now, Message::RoomEquipment(RoomEquipment { room, dnd: Some(on), ..Default::default() }))
             }
             Command::Voicemail { room, count } => self.send(
                 now,
-                Message::RoomEquipment(RoomEquipment {
-                    room,
-                    voicemail: Some(count),
-                    ..Default::default()
-                }),
+                Message::RoomEquipment(RoomEquipment { room, voicemail: Some(count), ..Default::default() }),
             ),
-            Command::HandsetWakeup { room, at } => {
-                self.send(now, Message::WakeRequest(Wake { room, at }))
-            }
-            Command::HandsetWakeClear { room, at } => {
-                self.send(now, Message::WakeClear(Wake { room, at }))
-            }
+            Command::HandsetWakeup { room, at } => self.send(now, Message::WakeRequest(Wake { room, at })),
+            Command::HandsetWakeClear { room, at } => self.send(now, Message::WakeClear(Wake { room, at })),
             Command::Posting(p) => self.send(now, Message::Posting(p)),
             Command::RequestResync => self.send(now, Message::ResyncRequest),
             Command::MessageDeleted { room, id } => {
                 self.room(&room).messages.remove(&id);
                 self.send(
                     now,
-                    Message::MessageDelete(fias::GuestMessage {
-                        room,
-                        id,
-                        at: Some(wall),
-                        ..Default::default()
-                    }),
+                    Message::MessageDelete(fias::GuestMessage { room, id, at: Some(wall), ..Default::default() }),
                 )
             }
             Command::Restart => {
@@ -357,15 +323,7 @@ impl PbxEngine {
 
     fn apply(&mut self, now: Instant, msg: Message) {
         match msg {
-            Message::GuestIn(Guest {
-                room,
-                stay,
-                name,
-                first_name,
-                language,
-                class_of_service,
-                ..
-            }) => {
+            Message::GuestIn(Guest { room, stay, name, first_name, language, class_of_service, .. }) => {
                 let r = self.room(&room);
                 r.occupied = true;
                 r.stay = stay;
@@ -386,13 +344,7 @@ impl PbxEngine {
                 r.class_of_service = 0;
                 r.messages.clear();
             }
-            Message::GuestChange {
-                room,
-                old_room,
-                stay,
-                name,
-                language,
-            } => {
+            Message::GuestChange { room, old_room, stay, name, language } => {
                 if let Some(old) = old_room.filter(|o| *o != room) {
                     let moved = std::mem::take(self.room(&old));
                     let r = self.room(&room);
@@ -434,9 +386,7 @@ impl PbxEngine {
             }
             Message::WakeClear(wake) => self.rings.retain(|(_, w)| w.room != wake.room),
             Message::MessageText(m) => {
-                self.room(&m.room)
-                    .messages
-                    .insert(m.id, m.text.unwrap_or_default());
+                self.room(&m.room).messages.insert(m.id, m.text.unwrap_or_default());
             }
             Message::MessageDelete(m) => {
                 self.room(&m.room).messages.remove(&m.id);
@@ -459,13 +409,7 @@ impl PbxEngine {
             RingBehaviour::Busy => "BY",
             RingBehaviour::NoResult => return,
         };
-        self.send(
-            now,
-            Message::WakeAnswer {
-                wake,
-                status: status.into(),
-            },
-        );
+        self.send(now, Message::WakeAnswer { wake, status: status.into() });
     }
 }
 
@@ -475,10 +419,7 @@ mod tests {
     use fias::{Event, PmsConfig, PmsLink};
 
     fn wall() -> NaiveDateTime {
-        chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
-            .unwrap()
-            .and_hms_opt(7, 0, 0)
-            .unwrap()
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap().and_hms_opt(7, 0, 0).unwrap()
     }
 
     /// Wires the PMS engine to the simulator in memory until both are quiet.
@@ -528,23 +469,8 @@ mod tests {
         assert_eq!(room.guest_name.as_deref(), Some("Wang Wei"));
         assert_eq!(room.class_of_service, 3);
 
-        pbx.command(
-            now,
-            wall(),
-            Command::SetRing {
-                room: "101".into(),
-                behaviour: RingBehaviour::Busy,
-            },
-        );
-        pms.send(
-            now,
-            2,
-            &Message::WakeRequest(Wake {
-                room: "101".into(),
-                at: wall(),
-            }),
-        )
-        .unwrap();
+        pbx.command(now, wall(), Command::SetRing { room: "101".into(), behaviour: RingBehaviour::Busy });
+        pms.send(now, 2, &Message::WakeRequest(Wake { room: "101".into(), at: wall() })).unwrap();
         let ev = pump(&mut pms, &mut pbx, now);
         assert!(
             ev.iter().any(|e| matches!(e, Event::Received(Message::WakeAnswer { status, .. }) if status == "BY")),
@@ -561,26 +487,13 @@ mod tests {
         pms.start(now, wall());
         pump(&mut pms, &mut pbx, now);
         pbx.command(now, wall(), Command::Restart);
-        pbx.command(
-            now,
-            wall(),
-            Command::RoomStatus {
-                room: "102".into(),
-                status: 1,
-            },
-        );
+        pbx.command(now, wall(), Command::RoomStatus { room: "102".into(), status: 1 });
         let ev = pump(&mut pms, &mut pbx, now);
-        assert!(
-            ev.iter().any(|e| matches!(e, Event::LinkUp { .. })),
-            "{ev:?}"
-        );
+        assert!(ev.iter().any(|e| matches!(e, Event::LinkUp { .. })), "{ev:?}");
         assert!(
             ev.iter().any(|e| matches!(
                 e,
-                Event::Received(Message::RoomEquipment(RoomEquipment {
-                    room_status: Some(1),
-                    ..
-                }))
+                Event::Received(Message::RoomEquipment(RoomEquipment { room_status: Some(1), .. }))
             )),
             "{ev:?}"
         );

@@ -10,7 +10,9 @@
 //!   pulled cable) and the handle to steer and watch it.
 
 pub mod engine;
+pub mod paced;
 pub mod runner;
 
 pub use engine::{default_declarations, Command, PbxEngine, RingBehaviour, RoomState, SimState};
+pub use paced::{LineCounters, Paced};
 pub use runner::{spawn, Faults, SimHandle, SimOptions};

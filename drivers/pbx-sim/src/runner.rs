@@ -115,13 +115,7 @@ where
     initial.link_up = false;
     engine.replace_state(initial);
     let task = tokio::spawn(run(stream, engine, rx, state_tx));
-    (
-        SimHandle {
-            tx,
-            state: state_rx,
-        },
-        task,
-    )
+    (SimHandle { tx, state: state_rx }, task)
 }
 
 /// The simulated PBX has its own clock, like the hardware it stands for.
@@ -208,10 +202,7 @@ where
         if engine.take_changed() {
             state_tx.send_replace(engine.state().clone());
         }
-        let deadline = engine
-            .poll_timeout()
-            .map(Instant::from_std)
-            .unwrap_or(now + far);
+        let deadline = engine.poll_timeout().map(Instant::from_std).unwrap_or(now + far);
         tokio::select! {
             n = reader.read(&mut buf) => {
                 let n = n?;
