@@ -17,6 +17,7 @@ use switchboard::desk::{CheckIn, Desk};
 use switchboard::pbx::link::{self, LinkCtx};
 use switchboard::pbx::serial::{open_pty, FdStream};
 use switchboard::pbx::simulator::DeviceConnector;
+use switchboard::staff::Actor;
 use switchboard::store::{outbox, rooms, Store};
 use tokio::sync::Notify;
 
@@ -80,17 +81,21 @@ async fn drain(ops: usize) {
     let (ins, outs) = room_names.split_at(ops / 2);
     // The rooms to check out are occupied already (and the PBX knew): clear their outbox rows.
     for r in outs {
-        desk.check_in(r, CheckIn { name: format!("Leaving {r}"), ..Default::default() }).unwrap();
+        desk.check_in(&Actor::system(), r, CheckIn { name: format!("Leaving {r}"), ..Default::default() }).unwrap();
     }
     store.write(|tx| tx.execute("DELETE FROM outbox", []).map_err(switchboard::store::StoreError::from)).unwrap();
 
     let t = Instant::now();
     for r in ins {
-        desk.check_in(r, CheckIn { name: format!("Guest {r}"), language: Some("EN".into()), ..Default::default() })
-            .unwrap();
+        desk.check_in(
+            &Actor::system(),
+            r,
+            CheckIn { name: format!("Guest {r}"), language: Some("EN".into()), ..Default::default() },
+        )
+        .unwrap();
     }
     for r in outs {
-        desk.check_out(r).unwrap();
+        desk.check_out(&Actor::system(), r).unwrap();
     }
     let queue_time = t.elapsed();
     let queued_rows: u64 = store.read(outbox::pending).unwrap();

@@ -12,6 +12,58 @@ use serde_json::Value;
 
 use crate::config::Config;
 
+/// Tokens `switchboard login` stored, one per API address, in the user's config directory.
+pub mod tokens {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use anyhow::Context;
+
+    /// `$XDG_CONFIG_HOME/switchboard/tokens.json`, or `~/.config/switchboard/tokens.json`.
+    pub fn path() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        Some(base.join("switchboard").join("tokens.json"))
+    }
+
+    fn read() -> BTreeMap<String, String> {
+        path()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn load(api: &str) -> Option<String> {
+        read().remove(api)
+    }
+
+    /// Stores (or with `None` forgets) the token for `api`; the file is private to the user.
+    pub fn store(api: &str, token: Option<&str>) -> anyhow::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = path().context("no HOME or XDG_CONFIG_HOME to keep the token in")?;
+        let mut all = read();
+        match token {
+            Some(t) => all.insert(api.to_string(), t.to_string()),
+            None => all.remove(api),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let tmp = path.with_extension("tmp");
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::io::Write::write_all(&mut f, serde_json::to_string_pretty(&all)?.as_bytes())?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(name = "switchboard", version, about = "Hotel switchboard: front desk <-> PBX")]
 pub struct Cli {
@@ -21,6 +73,9 @@ pub struct Cli {
     /// The service's API (default: http:// plus the config's [api] listen address).
     #[arg(long, global = true)]
     pub api: Option<String>,
+    /// Bearer token (default: the one `switchboard login` stored for this API).
+    #[arg(long, global = true, env = "SWITCHBOARD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -53,6 +108,9 @@ pub enum Command {
         class: Option<u8>,
         #[arg(long)]
         reservation: Option<String>,
+        /// Incognito: no name on the PBX, hidden from desk lists and name look-ups.
+        #[arg(long)]
+        private: bool,
     },
     /// Check a guest out: bar the room's line.
     Checkout { room: String },
@@ -89,6 +147,65 @@ pub enum Command {
         #[command(subcommand)]
         command: PbxCommand,
     },
+    /// Which room is a guest in (staff only).
+    Guests {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in; the token is kept in your config directory.
+    Login {
+        #[arg(long)]
+        user: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sign out and forget the stored token.
+    Logout,
+    /// Staff accounts (managers). Without a token, works directly on the store file.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// The audit trail (managers; desk and operator staff for one --room).
+    Audit {
+        #[arg(long)]
+        room: Option<String>,
+        #[arg(long)]
+        staff: Option<String>,
+        /// A date (YYYY-MM-DD) or an RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add an account; the password comes from --password-stdin, a prompt, or is generated.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an account (its sessions end at once).
+    Disable { name: String },
+    /// Set a new password.
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,24 +223,28 @@ pub enum PbxCommand {
 pub struct Client {
     base: String,
     agent: ureq::Agent,
+    token: Option<String>,
 }
 
 impl Client {
-    /// Uses `--api`, or the listen address of the config file.
-    pub fn new(api: Option<&str>, config: &std::path::Path) -> anyhow::Result<Client> {
-        let base = match api {
-            Some(url) => url.trim_end_matches('/').to_string(),
-            None => {
-                let cfg = Config::from_file(config).map_err(|e| anyhow!("{e} (or give --api URL)"))?;
-                format!("http://{}", cfg.listen)
-            }
-        };
+    /// Uses `--api`, or the listen address of the config file; the token from `--token`,
+    /// `SWITCHBOARD_TOKEN` or the token store.
+    pub fn new(cli: &Cli) -> anyhow::Result<Client> {
+        let base = api_base(cli)?;
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();
-        Ok(Client { base, agent })
+        let token = cli.token.clone().or_else(|| tokens::load(&base));
+        Ok(Client { base, agent, token })
+    }
+
+    fn auth<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.token {
+            Some(t) => req.header("Authorization", format!("Bearer {t}")),
+            None => req,
+        }
     }
 
     fn handle(&self, res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> anyhow::Result<Value> {
@@ -140,15 +261,15 @@ impl Client {
     }
 
     pub fn get(&self, path: &str) -> anyhow::Result<Value> {
-        self.handle(self.agent.get(format!("{}{path}", self.base)).call())
+        self.handle(self.auth(self.agent.get(format!("{}{path}", self.base))).call())
     }
 
     pub fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.handle(self.agent.post(format!("{}{path}", self.base)).send_json(body))
+        self.handle(self.auth(self.agent.post(format!("{}{path}", self.base))).send_json(body))
     }
 }
 
-fn s(v: &Value, k: &str) -> String {
+pub fn s(v: &Value, k: &str) -> String {
     match v.get(k) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => "-".into(),
@@ -181,9 +302,19 @@ fn print_room_line(r: &Value) {
     );
 }
 
-fn print_json(v: &Value) -> anyhow::Result<()> {
+pub fn print_json(v: &Value) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn room_path(room: &str) -> anyhow::Result<String> {
@@ -193,13 +324,27 @@ fn room_path(room: &str) -> anyhow::Result<String> {
     Ok(format!("/api/rooms/{room}"))
 }
 
+fn api_base(cli: &Cli) -> anyhow::Result<String> {
+    Ok(match &cli.api {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => {
+            let cfg = Config::from_file(&cli.config).map_err(|e| anyhow!("{e} (or give --api URL)"))?;
+            format!("http://{}", cfg.listen)
+        }
+    })
+}
+
 /// Runs one client command against the API.
 pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
-    let c = Client::new(cli.api.as_deref(), &cli.config)?;
+    if let Command::Staff { command } = cmd {
+        return crate::cli_staff::run(cli, command);
+    }
+    let c = Client::new(cli)?;
     match cmd {
-        Command::Checkin { room, name, first_name, language, class, reservation } => {
+        Command::Checkin { room, name, first_name, language, class, reservation, private } => {
             let body = serde_json::json!({
-                "name": name, "first_name": first_name, "language": language, "class": class, "reservation": reservation,
+                "name": name, "first_name": first_name, "language": language, "class": class,
+                "reservation": reservation, "private": private,
             });
             let stay = c.post(&format!("{}/checkin", room_path(room)?), body)?;
             println!("checked in {} to room {} (stay {})", s(&stay, "guest_name"), s(&stay, "room"), s(&stay, "id"));
@@ -278,7 +423,65 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
             c.post("/api/pbx/resync", serde_json::json!({}))?;
             println!("resync of every room requested");
         }
-        Command::Serve | Command::PbxSim { .. } => unreachable!("not client commands"),
+        Command::Guests { name, json } => {
+            let found = c.get(&format!("/api/guests?name={}", url_encode(name)))?;
+            if *json {
+                return print_json(&found);
+            }
+            for st in found.as_array().into_iter().flatten() {
+                println!("{:<8} {} (stay {})", s(st, "room"), s(st, "guest_name"), s(st, "id"));
+            }
+        }
+        Command::Login { user, password_stdin } => {
+            let user = match user {
+                Some(u) => u.clone(),
+                None => crate::cli_staff::prompt_line("Login: ")?,
+            };
+            let password = crate::cli_staff::read_password(*password_stdin, false)?
+                .ok_or_else(|| anyhow!("no password: give --password-stdin or run in a terminal"))?;
+            let r = c.post("/api/login", serde_json::json!({ "login": user, "password": password }))?;
+            let token = r["token"].as_str().ok_or_else(|| anyhow!("the service sent no token"))?;
+            tokens::store(&c.base, Some(token))?;
+            println!("signed in as {} ({})", s(&r, "login"), s(&r, "role"));
+        }
+        Command::Logout => {
+            if c.token.is_some() {
+                // The session may have expired already; forget the token either way.
+                let _ = c.post("/api/logout", serde_json::json!({}));
+            }
+            tokens::store(&c.base, None)?;
+            println!("signed out");
+        }
+        Command::Audit { room, staff, since, json } => {
+            let mut q = Vec::new();
+            for (k, v) in [("room", room), ("staff", staff), ("since", since)] {
+                if let Some(v) = v {
+                    q.push(format!("{k}={}", url_encode(v)));
+                }
+            }
+            let rows = c.get(&format!("/api/audit?{}", q.join("&")))?;
+            if *json {
+                return print_json(&rows);
+            }
+            println!("{:<20} {:<14} {:<12} {:<6} {:<6} CHANGE", "TIME", "STAFF", "ACTION", "ROOM", "STAY");
+            for r in rows.as_array().into_iter().flatten() {
+                let change = match (r["before"].as_str(), r["after"].as_str()) {
+                    (Some(b), Some(a)) => format!("{b} -> {a}"),
+                    (None, Some(a)) => a.to_string(),
+                    (Some(b), None) => b.to_string(),
+                    (None, None) => s(r, "subject"),
+                };
+                println!(
+                    "{:<20} {:<14} {:<12} {:<6} {:<6} {change}",
+                    s(r, "at"),
+                    s(r, "staff"),
+                    s(r, "action"),
+                    s(r, "room"),
+                    s(r, "stay")
+                );
+            }
+        }
+        Command::Serve | Command::PbxSim { .. } | Command::Staff { .. } => unreachable!("not API client commands"),
     }
     Ok(())
 }

@@ -37,6 +37,16 @@ struct RawConfig {
     api: RawApi,
     #[serde(default)]
     store: RawStore,
+    #[serde(default)]
+    auth: RawAuth,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    idle_timeout: Option<String>,
+    max_failures: Option<u32>,
+    lockout: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,6 +137,24 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The SQLite file; relative paths are resolved against the config file's folder.
     pub store_path: PathBuf,
+    pub auth: AuthConfig,
+}
+
+/// The `[auth]` section: sign-in sessions and the brake on password guessing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// A session token unused this long expires.
+    pub idle_timeout: Duration,
+    /// Failed sign-ins for one login before it is slowed down.
+    pub max_failures: u32,
+    /// How long a slowed-down login must wait between attempts.
+    pub lockout: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { idle_timeout: Duration::from_secs(8 * 3600), max_failures: 5, lockout: Duration::from_secs(30) }
+    }
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -270,7 +298,19 @@ impl Config {
         if store_path.as_os_str().is_empty() {
             return Err(invalid("store.path", "must not be empty"));
         }
-        Ok(Config { hotel_name: raw.hotel.name, timezone, rooms, default_class, pbx, listen, store_path })
+        let d = AuthConfig::default();
+        let auth = AuthConfig {
+            idle_timeout: duration_key("auth.idle_timeout", raw.auth.idle_timeout, d.idle_timeout)?,
+            max_failures: raw.auth.max_failures.unwrap_or(d.max_failures),
+            lockout: duration_key("auth.lockout", raw.auth.lockout, d.lockout)?,
+        };
+        if auth.idle_timeout < Duration::from_secs(1) {
+            return Err(invalid("auth.idle_timeout", "must be at least 1s"));
+        }
+        if auth.max_failures == 0 {
+            return Err(invalid("auth.max_failures", "must be at least 1"));
+        }
+        Ok(Config { hotel_name: raw.hotel.name, timezone, rooms, default_class, pbx, listen, store_path, auth })
     }
 
     /// Reads and validates a config file; the store path becomes relative to its folder.

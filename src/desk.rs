@@ -9,8 +9,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
+use crate::audit::{self, Change};
 use crate::clock::SharedClock;
 use crate::pbx::command::PbxCommand;
+use crate::staff::Actor;
 use crate::store::rooms::{self, RoomView, Stay};
 use crate::store::{outbox, Store, StoreError};
 
@@ -46,6 +48,8 @@ pub struct CheckIn {
     pub language: Option<String>,
     pub class: Option<u8>,
     pub reservation: Option<String>,
+    /// Incognito: no name on the PBX, hidden from desk lists and name look-ups.
+    pub private: Option<bool>,
 }
 
 /// Checks a name-like value: printable, no `|`, within the FIAS length.
@@ -104,7 +108,11 @@ impl Desk {
     }
 
     fn now(&self) -> String {
-        self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        audit::timestamp(self.clock.now())
+    }
+
+    pub fn now_utc(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     fn require_room(conn: &rusqlite::Connection, room: &str) -> Result<(), DeskError> {
@@ -144,7 +152,8 @@ impl Desk {
     }
 
     /// Opens the room for a guest: line class, name and language to the PBX, lamp and DND off.
-    pub fn check_in(&self, room: &str, req: CheckIn) -> Result<Stay, DeskError> {
+    /// An incognito (`private`) stay sends no name to the PBX.
+    pub fn check_in(&self, actor: &Actor, room: &str, req: CheckIn) -> Result<Stay, DeskError> {
         let name = check_text("name", &req.name, MAX_NAME_LEN, true)?;
         let first_name =
             optional(req.first_name.map(|f| check_text("first_name", &f, MAX_NAME_LEN, false)).transpose()?);
@@ -152,6 +161,7 @@ impl Desk {
         let class = check_class(req.class.unwrap_or(self.default_class))?;
         let reservation =
             optional(req.reservation.map(|r| check_text("reservation", &r, MAX_RESERVATION_LEN, false)).transpose()?);
+        let private = req.private.unwrap_or(false);
         let now = self.now();
         let r = self.store.write(|tx| {
             Self::require_room(tx, room)?;
@@ -159,18 +169,19 @@ impl Desk {
                 return Err(DeskError::Occupied { room: room.into(), stay: s.id });
             }
             tx.execute(
-                "INSERT INTO stays(room, guest_name, first_name, language, class_of_service, reservation, checked_in_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                rusqlite::params![room, name, first_name, language, class, reservation, now],
+                "INSERT INTO stays(room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, private)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![room, name, first_name, language, class, reservation, now, private],
             )
             .map_err(StoreError::from)?;
-            let stay = tx.last_insert_rowid();
+            let stay_id = tx.last_insert_rowid();
             rooms::set_line(tx, room, Some(class), Some(false), Some(false))?;
+            let (pbx_name, pbx_first) = if private { (None, None) } else { (Some(name.clone()), first_name.clone()) };
             let cmds = [
                 PbxCommand::CheckIn {
-                    stay,
-                    name: Some(name.clone()),
-                    first_name: first_name.clone(),
+                    stay: stay_id,
+                    name: pbx_name,
+                    first_name: pbx_first,
                     language: language.clone(),
                     class_of_service: class,
                 },
@@ -181,20 +192,36 @@ impl Desk {
             for c in &cmds {
                 outbox::push(tx, &now, room, c, outbox::PRIORITY_NORMAL)?;
             }
-            rooms::stay(tx, stay)?.ok_or_else(|| StoreError::Corrupt("stay vanished".into()).into())
+            let stay = Self::stay_in(tx, stay_id)?;
+            let change = Change::new("checkin").room(room).stay(stay_id).before("vacant").after(format!(
+                "stay {stay_id}: {}, class {class}",
+                stay.audit_name()
+            ));
+            audit::record(tx, &now, actor, &change)?;
+            Ok(stay)
         });
         self.queued(r)
     }
 
+    fn stay_in(tx: &rusqlite::Connection, id: i64) -> Result<Stay, DeskError> {
+        rooms::stay(tx, id)?.ok_or_else(|| StoreError::Corrupt(format!("stay {id} vanished")).into())
+    }
+
     /// Bars the room's line: class 0, name cleared, lamp and DND off.
-    pub fn check_out(&self, room: &str) -> Result<Stay, DeskError> {
+    pub fn check_out(&self, actor: &Actor, room: &str) -> Result<Stay, DeskError> {
         let now = self.now();
         let r = self.store.write(|tx| {
             let stay = Self::occupied(tx, room)?;
             tx.execute("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
                 .map_err(StoreError::from)?;
             Self::bar(tx, &now, room, Some(stay.id))?;
-            rooms::stay(tx, stay.id)?.ok_or_else(|| StoreError::Corrupt("stay vanished".into()).into())
+            let change = Change::new("checkout")
+                .room(room)
+                .stay(stay.id)
+                .before(format!("stay {}: {}", stay.id, stay.audit_name()))
+                .after("vacant, line barred");
+            audit::record(tx, &now, actor, &change)?;
+            Self::stay_in(tx, stay.id)
         });
         self.queued(r)
     }
@@ -213,8 +240,8 @@ impl Desk {
     }
 
     /// Moves the stay in `from` to the vacant room `to`: the old line is barred, the new one
-    /// opened with the stay's class, name, DND.
-    pub fn move_room(&self, from: &str, to: &str) -> Result<Stay, DeskError> {
+    /// opened with the stay's class, name, lamp and DND.
+    pub fn move_room(&self, actor: &Actor, from: &str, to: &str) -> Result<Stay, DeskError> {
         if from == to {
             return Err(invalid("to", "the new room is the same as the old one"));
         }
@@ -234,7 +261,7 @@ impl Desk {
                 PbxCommand::Move {
                     from: from.to_string(),
                     stay: stay.id,
-                    name: Some(stay.guest_name.clone()),
+                    name: (!stay.private).then(|| stay.guest_name.clone()),
                     language: stay.language.clone(),
                     class_of_service: stay.class_of_service,
                 },
@@ -244,25 +271,41 @@ impl Desk {
             ] {
                 outbox::push(tx, &now, to, &c, outbox::PRIORITY_NORMAL)?;
             }
-            rooms::stay(tx, stay.id)?.ok_or_else(|| StoreError::Corrupt("stay vanished".into()).into())
+            let who = format!("stay {}: {}", stay.id, stay.audit_name());
+            for (room, before, after) in [
+                (from, who.clone(), format!("moved to room {to}, line barred")),
+                (to, "vacant".to_string(), format!("{who}, moved from room {from}")),
+            ] {
+                audit::record(
+                    tx,
+                    &now,
+                    actor,
+                    &Change::new("move").room(room).stay(stay.id).before(before).after(after),
+                )?;
+            }
+            Self::stay_in(tx, stay.id)
         });
         self.queued(r)
     }
 
     /// Do-not-disturb for an occupied room.
-    pub fn set_dnd(&self, room: &str, on: bool) -> Result<RoomView, DeskError> {
+    pub fn set_dnd(&self, actor: &Actor, room: &str, on: bool) -> Result<RoomView, DeskError> {
         let now = self.now();
+        let onoff = |b: bool| if b { "dnd on" } else { "dnd off" };
         let r = self.store.write(|tx| {
-            Self::occupied(tx, room)?;
+            let stay = Self::occupied(tx, room)?;
+            let before = rooms::view(tx, room)?.map(|v| v.dnd).unwrap_or(false);
             rooms::set_line(tx, room, None, None, Some(on))?;
             outbox::push(tx, &now, room, &PbxCommand::Dnd { on }, outbox::PRIORITY_NORMAL)?;
+            let change = Change::new("dnd").room(room).stay(stay.id).before(onoff(before)).after(onoff(on));
+            audit::record(tx, &now, actor, &change)?;
             rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
         });
         self.queued(r)
     }
 
     /// Changes the class of service of an occupied room's line (and of its stay).
-    pub fn set_class(&self, room: &str, class: u8) -> Result<RoomView, DeskError> {
+    pub fn set_class(&self, actor: &Actor, room: &str, class: u8) -> Result<RoomView, DeskError> {
         let class = check_class(class)?;
         let now = self.now();
         let r = self.store.write(|tx| {
@@ -271,9 +314,33 @@ impl Desk {
                 .map_err(StoreError::from)?;
             rooms::set_line(tx, room, Some(class), None, None)?;
             outbox::push(tx, &now, room, &PbxCommand::ClassOfService { class }, outbox::PRIORITY_NORMAL)?;
+            let change = Change::new("class")
+                .room(room)
+                .stay(stay.id)
+                .before(format!("class {}", stay.class_of_service))
+                .after(format!("class {class}"));
+            audit::record(tx, &now, actor, &change)?;
             rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
         });
         self.queued(r)
+    }
+
+    /// Occupied rooms whose guest's name contains `name` (case-insensitive). Incognito stays
+    /// are found only when `see_private`.
+    pub fn find_guests(&self, name: &str, see_private: bool) -> Result<Vec<Stay>, DeskError> {
+        let needle = name.trim().to_lowercase();
+        if needle.chars().count() < 2 {
+            return Err(invalid("name", "give at least 2 characters of the name"));
+        }
+        let stays = self.stays(true)?;
+        Ok(stays
+            .into_iter()
+            .filter(|s| see_private || !s.private)
+            .filter(|s| {
+                s.guest_name.to_lowercase().contains(&needle)
+                    || s.first_name.as_deref().is_some_and(|f| f.to_lowercase().contains(&needle))
+            })
+            .collect())
     }
 }
 
@@ -288,6 +355,10 @@ mod tests {
         store.write(|tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).unwrap();
         let clock = Arc::new(FakeClock::new(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()));
         Desk::new(store, clock, 3, Arc::new(Notify::new()))
+    }
+
+    fn sys() -> Actor {
+        Actor::system()
     }
 
     fn guest(name: &str) -> CheckIn {
@@ -314,7 +385,7 @@ mod tests {
     #[test]
     fn check_in_writes_stay_and_commands_together() {
         let d = desk();
-        let stay = d.check_in("101", CheckIn { language: Some("en".into()), ..guest("Wang Wei") }).unwrap();
+        let stay = d.check_in(&sys(), "101", CheckIn { language: Some("en".into()), ..guest("Wang Wei") }).unwrap();
         assert_eq!(stay.class_of_service, 3);
         assert_eq!(stay.language.as_deref(), Some("EN"));
         let room = d.room("101").unwrap();
@@ -330,7 +401,7 @@ mod tests {
     #[test]
     fn bad_check_ins_change_nothing() {
         let d = desk();
-        let bad = |room: &str, req: CheckIn| d.check_in(room, req).unwrap_err().to_string();
+        let bad = |room: &str, req: CheckIn| d.check_in(&sys(), room, req).unwrap_err().to_string();
         assert_eq!(bad("999", guest("A")), "room 999 does not exist");
         assert_eq!(bad("101", guest("  ")), "name: must not be empty");
         assert!(bad("101", guest("Smith|Jones")).contains("'|'"));
@@ -339,17 +410,17 @@ mod tests {
         assert!(bad("101", CheckIn { language: Some("e1".into()), ..guest("A") }).starts_with("language"));
         assert!(bad("101", CheckIn { class: Some(12), ..guest("A") }).starts_with("class"));
         assert!(commands(&d).is_empty());
-        d.check_in("101", guest("A")).unwrap();
+        d.check_in(&sys(), "101", guest("A")).unwrap();
         assert_eq!(bad("101", guest("B")), "room 101 is occupied by stay 1");
     }
 
     #[test]
     fn check_out_bars_the_line() {
         let d = desk();
-        assert_eq!(d.check_out("101").unwrap_err().to_string(), "room 101 is vacant");
-        d.check_in("101", guest("A")).unwrap();
-        d.set_dnd("101", true).unwrap();
-        let stay = d.check_out("101").unwrap();
+        assert_eq!(d.check_out(&sys(), "101").unwrap_err().to_string(), "room 101 is vacant");
+        d.check_in(&sys(), "101", guest("A")).unwrap();
+        d.set_dnd(&sys(), "101", true).unwrap();
+        let stay = d.check_out(&sys(), "101").unwrap();
         assert!(stay.checked_out_at.is_some());
         let room = d.room("101").unwrap();
         assert!(!room.occupied && !room.dnd);
@@ -362,28 +433,63 @@ mod tests {
     #[test]
     fn move_bars_old_and_opens_new_for_the_same_stay() {
         let d = desk();
-        d.check_in("101", CheckIn { class: Some(2), ..guest("A") }).unwrap();
-        d.set_dnd("101", true).unwrap();
-        assert!(d.move_room("101", "101").is_err());
-        assert!(d.move_room("101", "999").is_err());
-        let stay = d.move_room("101", "102").unwrap();
+        d.check_in(&sys(), "101", CheckIn { class: Some(2), ..guest("A") }).unwrap();
+        d.set_dnd(&sys(), "101", true).unwrap();
+        assert!(d.move_room(&sys(), "101", "101").is_err());
+        assert!(d.move_room(&sys(), "101", "999").is_err());
+        let stay = d.move_room(&sys(), "101", "102").unwrap();
         assert_eq!((stay.id, stay.room.as_str()), (1, "102"));
         let new = d.room("102").unwrap();
         assert!(new.occupied && new.dnd);
         assert_eq!(new.class_of_service, 2);
         assert!(!d.room("101").unwrap().occupied);
-        d.check_in("101", guest("B")).unwrap();
-        assert!(matches!(d.move_room("102", "101"), Err(DeskError::Occupied { .. })));
-        assert!(matches!(d.move_room("999", "101"), Err(DeskError::UnknownRoom(_))));
+        d.check_in(&sys(), "101", guest("B")).unwrap();
+        assert!(matches!(d.move_room(&sys(), "102", "101"), Err(DeskError::Occupied { .. })));
+        assert!(matches!(d.move_room(&sys(), "999", "101"), Err(DeskError::UnknownRoom(_))));
+    }
+
+    #[test]
+    fn changes_are_audited_with_their_actor() {
+        let d = desk();
+        let dora = Actor { id: 7, login: "dora".into(), display_name: "Dora".into(), role: crate::staff::Role::Desk };
+        d.check_in(&dora, "101", guest("Wang Wei")).unwrap();
+        d.move_room(&dora, "101", "102").unwrap();
+        d.check_out(&sys(), "102").unwrap();
+        let rows = d.store.read(|c| crate::audit::query(c, &Default::default())).unwrap();
+        let got: Vec<(String, String, Option<String>)> =
+            rows.iter().rev().map(|r| (r.staff.clone(), r.action.clone(), r.room.clone())).collect();
+        let want = [
+            ("dora", "checkin", "101"),
+            ("dora", "move", "101"),
+            ("dora", "move", "102"),
+            ("system", "checkout", "102"),
+        ];
+        assert_eq!(got, want.map(|(a, b, c)| (a.to_string(), b.to_string(), Some(c.to_string()))));
+        assert!(rows.last().unwrap().after.as_deref().unwrap().contains("Wang Wei"));
+    }
+
+    #[test]
+    fn incognito_stays_send_no_name_and_hide_it() {
+        let d = desk();
+        d.check_in(&sys(), "101", CheckIn { private: Some(true), ..guest("Famous Person") }).unwrap();
+        assert!(matches!(&commands(&d)[0].1, PbxCommand::CheckIn { name: None, first_name: None, .. }));
+        let view = d.room("101").unwrap();
+        assert!(view.private);
+        assert_eq!(view.clone().redacted(false).guest_name, None);
+        assert_eq!(view.redacted(true).guest_name.as_deref(), Some("Famous Person"));
+        assert!(d.find_guests("famous", false).unwrap().is_empty());
+        assert_eq!(d.find_guests("famous", true).unwrap().len(), 1);
+        let rows = d.store.read(|c| crate::audit::query(c, &Default::default())).unwrap();
+        assert!(!rows[0].after.as_deref().unwrap().contains("Famous"), "the audit trail keeps the secret too");
     }
 
     #[test]
     fn dnd_and_class_need_an_occupied_room() {
         let d = desk();
-        assert!(matches!(d.set_dnd("101", true), Err(DeskError::Vacant(_))));
-        d.check_in("101", guest("A")).unwrap();
-        assert!(d.set_dnd("101", true).unwrap().dnd);
-        assert_eq!(d.set_class("101", 1).unwrap().class_of_service, 1);
-        assert!(d.set_class("101", 10).is_err());
+        assert!(matches!(d.set_dnd(&sys(), "101", true), Err(DeskError::Vacant(_))));
+        d.check_in(&sys(), "101", guest("A")).unwrap();
+        assert!(d.set_dnd(&sys(), "101", true).unwrap().dnd);
+        assert_eq!(d.set_class(&sys(), "101", 1).unwrap().class_of_service, 1);
+        assert!(d.set_class(&sys(), "101", 10).is_err());
     }
 }

@@ -13,10 +13,13 @@
 //! The FIAS protocol engine and the PBX simulator live in `drivers/`.
 
 pub mod api;
+pub mod audit;
 pub mod cli;
+pub mod cli_staff;
 pub mod clock;
 pub mod config;
 pub mod desk;
 pub mod pbx;
 pub mod serve;
+pub mod staff;
 pub mod store;

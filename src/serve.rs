@@ -15,6 +15,7 @@ use crate::config::{Config, PortSpec};
 use crate::desk::Desk;
 use crate::pbx::link::{self, LinkCtx};
 use crate::pbx::simulator::{self, DeviceConnector};
+use crate::staff::Staff;
 use crate::store::{rooms, Store};
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -55,8 +56,16 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     };
     let (link, link_task) = link::spawn(ctx, DeviceConnector::new(&port, cfg.pbx.clone()));
 
+    let staff = Staff::new(store.clone(), clock.clone(), cfg.auth);
+    if let Some(password) = staff.bootstrap()? {
+        tracing::warn!(
+            "first start: created the manager account \"manager\" with password {password} \
+             (shown only this once: sign in with `switchboard login --user manager`, then set your own \
+             with `switchboard staff passwd manager`)"
+        );
+    }
     let desk = Desk::new(store.clone(), clock, cfg.default_class, outbox_changed);
-    let app = api::router(AppState { desk, link: link.clone(), store: store.clone() });
+    let app = api::router(AppState { desk, staff, link: link.clone(), store: store.clone() });
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {} (api.listen)", cfg.listen))?;

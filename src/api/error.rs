@@ -9,9 +9,14 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 
 use crate::desk::DeskError;
+use crate::staff::StaffError;
+use crate::store::StoreError;
 
 #[derive(Debug)]
 pub enum ApiError {
+    Unauthorized(String),
+    Forbidden(String),
+    TooManyRequests(String),
     NotFound(String),
     Conflict(String),
     BadRequest(String),
@@ -32,9 +37,33 @@ impl From<DeskError> for ApiError {
     }
 }
 
+impl From<StaffError> for ApiError {
+    fn from(e: StaffError) -> Self {
+        let msg = e.to_string();
+        match e {
+            StaffError::BadCredentials | StaffError::Unauthenticated(_) => ApiError::Unauthorized(msg),
+            StaffError::Throttled { .. } => ApiError::TooManyRequests(msg),
+            StaffError::Forbidden { .. } => ApiError::Forbidden(msg),
+            StaffError::UnknownStaff(_) => ApiError::NotFound(msg),
+            StaffError::Exists(_) | StaffError::LastManager(_) => ApiError::Conflict(msg),
+            StaffError::Invalid { .. } => ApiError::Unprocessable(msg),
+            StaffError::Store(_) => ApiError::Internal(msg),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, msg) = match self {
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),

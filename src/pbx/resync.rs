@@ -30,8 +30,8 @@ impl Job {
                 Some(stay) => Message::GuestIn(Guest {
                     room: r.room.clone(),
                     stay: Some(stay.to_string()),
-                    name: r.guest_name.clone(),
-                    first_name: r.first_name.clone(),
+                    name: if r.private { None } else { r.guest_name.clone() },
+                    first_name: if r.private { None } else { r.first_name.clone() },
                     language: r.language.clone(),
                     class_of_service: Some(r.class_of_service),
                     swap: true,

@@ -48,6 +48,48 @@ pub const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     "#,
+    // 2: staff accounts, sign-in sessions, the append-only audit trail, incognito stays.
+    r#"
+    CREATE TABLE staff (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        login         TEXT NOT NULL UNIQUE,
+        display_name  TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('desk', 'operator', 'manager')),
+        active        INTEGER NOT NULL DEFAULT 1,
+        password_hash TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        staff_id   INTEGER NOT NULL REFERENCES staff(id),
+        created_at TEXT NOT NULL,
+        last_used  TEXT NOT NULL,
+        revoked    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE login_failures (
+        login        TEXT PRIMARY KEY,
+        failures     INTEGER NOT NULL,
+        last_failure TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      TEXT NOT NULL,
+        staff   TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        room    TEXT,
+        stay    INTEGER,
+        subject TEXT,
+        before  TEXT,
+        after   TEXT
+    );
+    CREATE INDEX audit_by_room ON audit(room, id);
+    CREATE INDEX audit_by_staff ON audit(staff, id);
+    CREATE TRIGGER audit_is_append_only_u BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_is_append_only_d BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    ALTER TABLE stays ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

@@ -17,6 +17,8 @@ pub struct RoomView {
     pub language: Option<String>,
     pub reservation: Option<String>,
     pub checked_in_at: Option<String>,
+    /// The stay is incognito (see [`Stay::private`]).
+    pub private: bool,
     pub class_of_service: u8,
     pub message_lamp: bool,
     pub dnd: bool,
@@ -41,17 +43,41 @@ pub struct Stay {
     pub reservation: Option<String>,
     pub checked_in_at: String,
     pub checked_out_at: Option<String>,
+    /// Incognito: no name on the PBX, hidden from desk lists and name look-ups.
+    pub private: bool,
+}
+
+impl Stay {
+    /// The name as it may appear in the audit trail.
+    pub fn audit_name(&self) -> &str {
+        if self.private {
+            "(incognito guest)"
+        } else {
+            &self.guest_name
+        }
+    }
+}
+
+impl RoomView {
+    /// Hides an incognito guest's name from staff who may not see it.
+    pub fn redacted(mut self, see_private: bool) -> RoomView {
+        if self.private && !see_private {
+            self.guest_name = None;
+            self.first_name = None;
+        }
+        self
+    }
 }
 
 const ROOM_SELECT: &str = "
     SELECT r.number, r.class_of_service, r.message_lamp, r.dnd, r.room_status, r.voicemail,
-           s.id, s.guest_name, s.first_name, s.language, s.reservation, s.checked_in_at,
+           s.id, s.guest_name, s.first_name, s.language, s.reservation, s.checked_in_at, COALESCE(s.private, 0),
            (SELECT COUNT(*) FROM (SELECT DISTINCT attr FROM outbox o WHERE o.room = r.number))
     FROM rooms r LEFT JOIN stays s ON s.room = r.number AND s.checked_out_at IS NULL
     WHERE r.in_config = 1";
 
 fn room_from_row(row: &Row) -> rusqlite::Result<RoomView> {
-    let pending: u32 = row.get(12)?;
+    let pending: u32 = row.get(13)?;
     let stay_id: Option<i64> = row.get(6)?;
     Ok(RoomView {
         room: row.get(0)?,
@@ -67,6 +93,7 @@ fn room_from_row(row: &Row) -> rusqlite::Result<RoomView> {
         language: row.get(9)?,
         reservation: row.get(10)?,
         checked_in_at: row.get(11)?,
+        private: row.get(12)?,
         pbx_synced: pending == 0,
         pbx_pending: pending,
     })
@@ -83,11 +110,12 @@ fn stay_from_row(row: &Row) -> rusqlite::Result<Stay> {
         reservation: row.get(6)?,
         checked_in_at: row.get(7)?,
         checked_out_at: row.get(8)?,
+        private: row.get(9)?,
     })
 }
 
 const STAY_COLUMNS: &str =
-    "id, room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, checked_out_at";
+    "id, room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, checked_out_at, private";
 
 /// Makes the rooms table match hotel.toml: new rooms are added (line barred), rooms no longer
 /// listed are kept for history but hidden.

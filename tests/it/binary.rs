@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::fixtures::{
-    bin, cli, config_text, eventually_blocking, free_port, pty_lock, spawn_serve, wait_healthy, Proc,
+    add_staff, bin, cli, cli_stdin, config_text, eventually_blocking, free_port, login, pty_lock, spawn_serve, token,
+    wait_healthy, Proc,
 };
 
 const T: Duration = Duration::from_secs(30);
@@ -32,8 +33,10 @@ fn serve_with_the_built_in_simulator_and_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = write_config(dir.path(), "simulator", port, "");
+    add_staff(&config, "frontdesk", "operator", "front desk pw");
     let _serve = spawn_serve(&config);
     wait_healthy(port);
+    login(&config, "frontdesk", "front desk pw");
 
     let (ok, out, err) = cli(&config, &["checkin", "101", "--name", "Wang Wei", "--language", "en", "--class", "2"]);
     assert!(ok, "{err}");
@@ -93,12 +96,19 @@ fn the_api_answers_bad_requests_with_json_errors() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = write_config(dir.path(), "simulator", port, "");
+    add_staff(&config, "desk1", "desk", "desk one pw");
     let _serve = spawn_serve(&config);
     wait_healthy(port);
+    let tok = token(port, "desk1", "desk one pw");
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let base = format!("http://127.0.0.1:{port}");
     let post = |path: &str, body: &str| {
-        let mut r = agent.post(format!("{base}{path}")).header("Content-Type", "application/json").send(body).unwrap();
+        let mut r = agent
+            .post(format!("{base}{path}"))
+            .header("Content-Type", "application/json")
+            .header("Authorization", format!("Bearer {tok}"))
+            .send(body)
+            .unwrap();
         let status = r.status().as_u16();
         let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
         (status, v)
@@ -119,8 +129,9 @@ fn the_api_answers_bad_requests_with_json_errors() {
     assert_eq!(status, 201, "{v}");
     let (status, v) = post("/api/rooms/101/checkin", r#"{"name": "Twice"}"#);
     assert_eq!(status, 409, "{v}");
-    let (ok, out, _) = cli(Path::new("/nonexistent.toml"), &["--api", &base, "room", "101", "--json"]);
-    assert!(ok && out.contains("Only Once"), "--api overrides the config: {out}");
+    let (ok, out, err) =
+        cli(Path::new("/nonexistent.toml"), &["--api", &base, "--token", &tok, "room", "101", "--json"]);
+    assert!(ok && out.contains("Only Once"), "--api overrides the config: {out}{err}");
 }
 
 /// Starts `switchboard pbx-sim --state-file F`; returns it and the pty path it printed.
@@ -154,8 +165,10 @@ fn standalone_simulator_and_service_over_a_real_pty() {
     let (_sim, pty) = spawn_pbx_sim(&state, "3s");
     let port = free_port();
     let config = write_config(dir.path(), &pty, port, "");
+    add_staff(&config, "desk1", "desk", "desk one pw");
     let _serve = spawn_serve(&config);
     wait_healthy(port);
+    login(&config, "desk1", "desk one pw");
     let (ok, _, err) = cli(&config, &["checkin", "103", "--name", "Grace Hopper"]);
     assert!(ok, "{err}");
     eventually_blocking(T, "the simulator's state file to show the guest", || {
@@ -177,8 +190,10 @@ fn changes_accepted_before_a_sigkill_reach_the_pbx_after_restart() {
     let link = dir.path().join("pbx-port");
     let port = free_port();
     let config = write_config(dir.path(), link.to_str().unwrap(), port, "reconnect_max = \"1s\"");
+    add_staff(&config, "desk1", "desk", "desk one pw");
     let mut serve = spawn_serve(&config);
     wait_healthy(port);
+    login(&config, "desk1", "desk one pw");
     for (room, name) in [("101", "Kill Test A"), ("102", "Kill Test B"), ("104", "Kill Test C")] {
         let (ok, _, err) = cli(&config, &["checkin", room, "--name", name]);
         assert!(ok, "{err}");
@@ -232,8 +247,10 @@ fn an_unreadable_port_is_reported_and_the_service_keeps_running() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = write_config(dir.path(), "/dev/nonexistent-ttyUSB9", port, "");
+    add_staff(&config, "desk1", "desk", "desk one pw");
     let _serve = spawn_serve(&config);
     wait_healthy(port);
+    login(&config, "desk1", "desk one pw");
     let (ok, _, err) = cli(&config, &["checkin", "101", "--name", "Queued Guest"]);
     assert!(ok, "changes are accepted while the PBX is unreachable: {err}");
     eventually_blocking(T, "the link status to name the port", || {
@@ -243,4 +260,195 @@ fn an_unreadable_port_is_reported_and_the_service_keeps_running() {
             && st["queued"] == 4
             && st["last_error"].as_str().is_some_and(|e| e.contains("/dev/nonexistent-ttyUSB9"))
     });
+}
+
+/// Starts `serve` with its log captured; returns it and the first-start manager password.
+fn spawn_serve_first_start(config: &Path) -> (Proc, String) {
+    let mut child = Command::new(bin())
+        .args(["--config", config.to_str().unwrap(), "serve"])
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let proc = Proc { child };
+    let deadline = std::time::Instant::now() + T;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = rx.recv_timeout(left).expect("the first-start password line in the log");
+        if let Some(rest) = line.split("with password ").nth(1) {
+            let pw = rest.split_whitespace().next().unwrap().to_string();
+            // keep draining the log so the service never blocks on a full pipe
+            std::thread::spawn(move || while rx.recv().is_ok() {});
+            return (proc, pw);
+        }
+    }
+}
+
+#[test]
+fn first_start_manager_creates_a_desk_clerk_whose_check_in_is_audited() {
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), "simulator", port, "");
+    let (_serve, manager_pw) = spawn_serve_first_start(&config);
+    wait_healthy(port);
+
+    let (ok, _, err) = cli(&config, &["rooms"]);
+    assert!(!ok && err.contains("sign in first"), "no token, no rooms: {err}");
+    let (ok, _, err) = cli_stdin(&config, &["login", "--user", "manager", "--password-stdin"], "wrong password\n");
+    assert!(!ok && err.contains("wrong login or password"), "{err}");
+    login(&config, "manager", &manager_pw);
+    let (ok, out, err) = cli_stdin(
+        &config,
+        &["staff", "add", "clerk", "--role", "desk", "--display-name", "Cleo Clerk", "--password-stdin"],
+        "clerk password\n",
+    );
+    assert!(ok && out.contains("added clerk (desk)"), "{out}{err}");
+    let (ok, _, err) =
+        cli_stdin(&config, &["staff", "add", "clerk", "--role", "desk", "--password-stdin"], "clerk password\n");
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) =
+        cli_stdin(&config, &["staff", "add", "chef", "--role", "cook", "--password-stdin"], "chef password\n");
+    assert!(!ok && err.contains("not a role"), "{err}");
+    let (ok, _, err) = cli(&config, &["staff", "disable", "manager"]);
+    assert!(!ok && err.contains("last active manager"), "{err}");
+
+    let (ok, _, _) = cli(&config, &["logout"]);
+    assert!(ok);
+    login(&config, "clerk", "clerk password");
+    let (ok, _, err) = cli(&config, &["checkin", "101", "--name", "Audited Guest"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = cli(&config, &["audit", "--room", "101"]);
+    assert!(ok && out.contains("clerk") && out.contains("checkin"), "a clerk may read one room's trail: {out}{err}");
+    let (ok, _, err) = cli(&config, &["audit"]);
+    assert!(!ok && err.contains("not allowed for the desk role"), "{err}");
+    let (ok, _, err) = cli(&config, &["staff", "list"]);
+    assert!(!ok && err.contains("not allowed"), "{err}");
+
+    login(&config, "manager", &manager_pw);
+    let (ok, out, err) = cli(&config, &["audit", "--room", "101", "--json"]);
+    assert!(ok, "{err}");
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    let checkin = rows.as_array().unwrap().iter().find(|r| r["action"] == "checkin").expect("a checkin row");
+    assert_eq!(checkin["staff"], "clerk");
+    assert_eq!(checkin["room"], "101");
+    assert!(checkin["after"].as_str().unwrap().contains("Audited Guest"));
+    let (ok, out, _) = cli(&config, &["audit", "--staff", "manager", "--json"]);
+    assert!(ok && out.contains("staff_add"), "{out}");
+}
+
+#[test]
+fn each_role_against_each_class_of_route() {
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), "simulator", port, "");
+    add_staff(&config, "d", "desk", "desk password");
+    add_staff(&config, "o", "operator", "operator password");
+    add_staff(&config, "m", "manager", "manager password");
+    add_staff(&config, "x", "desk", "leaver password");
+    let _serve = spawn_serve(&config);
+    wait_healthy(port);
+    let leaver = token(port, "x", "leaver password");
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let call = |method: &str, path: &str, token: Option<&str>| -> u16 {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let r = if method == "GET" {
+            let mut req = agent.get(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.call()
+        } else {
+            let mut req = agent.post(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.send_json(serde_json::json!({}))
+        };
+        r.unwrap().status().as_u16()
+    };
+    let tokens = [
+        token(port, "d", "desk password"),
+        token(port, "o", "operator password"),
+        token(port, "m", "manager password"),
+    ];
+    // (class, method, path, allowed for desk/operator/manager); a "yes" may still fail validation
+    // (4xx other than 401/403), which is fine: only the permission is under test here.
+    let routes = [
+        ("view", "GET", "/api/rooms", [true, true, true]),
+        ("view", "GET", "/api/pbx/status", [true, true, true]),
+        ("desk", "POST", "/api/rooms/101/checkout", [true, true, true]),
+        ("room audit", "GET", "/api/audit?room=101", [true, true, true]),
+        ("operate", "POST", "/api/pbx/resync", [false, true, true]),
+        ("staff", "GET", "/api/staff", [false, false, true]),
+        ("staff", "POST", "/api/staff/x/disable", [false, false, true]),
+        ("audit", "GET", "/api/audit", [false, false, true]),
+    ];
+    for (class, method, path, allowed) in routes {
+        assert_eq!(call(method, path, None), 401, "{class} {path} without a token");
+        assert_eq!(call(method, path, Some("sb_forged")), 401, "{class} {path} with a forged token");
+        for (who, (tok, ok)) in ["desk", "operator", "manager"].iter().zip(tokens.iter().zip(allowed)) {
+            let status = call(method, path, Some(tok));
+            if ok {
+                assert!(status != 401 && status != 403, "{who} may use {class} {path}: got {status}");
+            } else {
+                assert_eq!(status, 403, "{who} may not use {class} {path}");
+            }
+        }
+    }
+    assert_eq!(call("GET", "/health", None), 200, "health needs no token");
+    // `x` was disabled by the manager above: its token is dead.
+    assert_eq!(call("GET", "/api/rooms", Some(&leaver)), 401);
+    // logout revokes
+    assert_eq!(call("POST", "/api/logout", Some(&tokens[1])), 204);
+    assert_eq!(call("GET", "/api/rooms", Some(&tokens[1])), 401);
+}
+
+#[test]
+fn incognito_guests_are_hidden_from_the_desk_and_the_pbx() {
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("pbx.json");
+    let (_sim, pty) = spawn_pbx_sim(&state, "3s");
+    let port = free_port();
+    let config = write_config(dir.path(), &pty, port, "");
+    add_staff(&config, "d", "desk", "desk password");
+    add_staff(&config, "m", "manager", "manager password");
+    let _serve = spawn_serve(&config);
+    wait_healthy(port);
+    login(&config, "d", "desk password");
+    let (ok, _, err) = cli(&config, &["checkin", "102", "--name", "Famous Star", "--private"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = cli(&config, &["checkin", "103", "--name", "Famous Author"]);
+    assert!(ok, "{err}");
+    eventually_blocking(T, "room 102 opened on the PBX", || {
+        sim_room(&state, "102").is_some_and(|r| r["occupied"] == true && r["class_of_service"] == 3)
+    });
+    assert_eq!(sim_room(&state, "102").unwrap()["guest_name"], Value::Null, "no name display for incognito guests");
+    let r = room_json(&config, "102");
+    assert_eq!((r["guest_name"].clone(), r["private"].clone()), (Value::Null, Value::Bool(true)));
+    let (ok, out, _) = cli(&config, &["guests", "famous", "--json"]);
+    assert!(ok);
+    let found: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1, "the desk finds only the public guest: {found}");
+    assert_eq!(found[0]["room"], "103");
+    login(&config, "m", "manager password");
+    let (ok, out, _) = cli(&config, &["guests", "famous", "--json"]);
+    assert!(ok);
+    let found: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 2, "managers see incognito guests: {found}");
+    assert_eq!(room_json(&config, "102")["guest_name"], "Famous Star");
+    let (ok, _, err) = cli(&config, &["--token", "", "guests", "famous"]);
+    assert!(!ok, "no token, no names: {err}");
 }

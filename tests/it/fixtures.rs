@@ -14,6 +14,7 @@ use switchboard::desk::{CheckIn, Desk};
 use switchboard::pbx::link::{self, LinkCtx};
 use switchboard::pbx::simulator::{self, DeviceConnector, PtySimulator};
 use switchboard::pbx::LinkHandle;
+use switchboard::staff::Actor;
 use switchboard::store::rooms::{self, RoomView};
 use switchboard::store::{outbox, Store};
 use tokio::sync::Notify;
@@ -117,7 +118,7 @@ impl Hotel {
     }
 
     pub fn check_in(&self, room: &str, name: &str) {
-        self.desk.check_in(room, CheckIn { name: name.into(), ..Default::default() }).unwrap();
+        self.desk.check_in(&Actor::system(), room, CheckIn { name: name.into(), ..Default::default() }).unwrap();
     }
 
     pub fn queued(&self) -> u64 {
@@ -197,14 +198,56 @@ pub fn spawn_serve(config: &Path) -> Proc {
     Proc { child }
 }
 
-/// Runs a CLI command against `config`; returns (success, stdout, stderr).
+/// Runs a CLI command against `config`; returns (success, stdout, stderr). The user's config
+/// directory (where `login` keeps tokens) is `xdg/` beside the config file.
 pub fn cli(config: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(bin()).arg("--config").arg(config).args(args).output().unwrap();
+    cli_stdin(config, args, "")
+}
+
+/// As [`cli`], with `input` on standard input.
+pub fn cli_stdin(config: &Path, args: &[&str], input: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let xdg = config.parent().unwrap().join("xdg");
+    let mut child = Command::new(bin())
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("XDG_CONFIG_HOME", &xdg)
+        .env_remove("SWITCHBOARD_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Adds a staff account directly on the store file (no service needed).
+pub fn add_staff(config: &Path, login: &str, role: &str, password: &str) {
+    let (ok, out, err) =
+        cli_stdin(config, &["staff", "add", login, "--role", role, "--password-stdin"], &format!("{password}\n"));
+    assert!(ok && out.contains("added"), "staff add {login}: {out}{err}");
+}
+
+/// Signs the CLI in (the token is stored under `xdg/`).
+pub fn login(config: &Path, login: &str, password: &str) {
+    let (ok, out, err) = cli_stdin(config, &["login", "--user", login, "--password-stdin"], &format!("{password}\n"));
+    assert!(ok && out.contains("signed in"), "login {login}: {out}{err}");
+}
+
+/// A token from the API, for raw HTTP calls.
+pub fn token(port: u16, login: &str, password: &str) -> String {
+    let mut r = ureq::post(format!("http://127.0.0.1:{port}/api/login"))
+        .send_json(serde_json::json!({"login": login, "password": password}))
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    v["token"].as_str().unwrap().to_string()
 }
 
 pub fn wait_healthy(port: u16) {

@@ -8,7 +8,13 @@ use std::time::Duration;
 use pbx_sim::{Command, Faults, SimOptions};
 use switchboard::desk::CheckIn;
 
+use switchboard::staff::Actor;
+
 use crate::fixtures::{eventually, pty_lock, Hotel};
+
+fn sys() -> Actor {
+    Actor::system()
+}
 
 const FAST: &str = "ack_timeout = \"100ms\"";
 const T: Duration = Duration::from_secs(30);
@@ -20,6 +26,7 @@ async fn check_in_and_check_out_reach_the_pbx() {
     h.link_up().await;
     h.desk
         .check_in(
+            &sys(),
             "101",
             CheckIn { name: "Wang Wei".into(), language: Some("zh".into()), class: Some(2), ..Default::default() },
         )
@@ -32,10 +39,10 @@ async fn check_in_and_check_out_reach_the_pbx() {
     assert_eq!(room.class_of_service, 2);
     assert!(h.desk.room("101").unwrap().pbx_synced);
 
-    h.desk.set_dnd("101", true).unwrap();
+    h.desk.set_dnd(&sys(), "101", true).unwrap();
     assert!(h.converged(T).await.rooms["101"].dnd);
 
-    h.desk.check_out("101").unwrap();
+    h.desk.check_out(&sys(), "101").unwrap();
     let s = h.converged(T).await;
     let room = &s.rooms["101"];
     assert!(!room.occupied && !room.dnd && !room.message_lamp);
@@ -49,8 +56,8 @@ async fn a_move_bars_the_old_line_and_opens_the_new_one() {
     let h = Hotel::start(&["101", "102"], "");
     h.link_up().await;
     h.check_in("101", "Ada Lovelace");
-    h.desk.set_dnd("101", true).unwrap();
-    h.desk.move_room("101", "102").unwrap();
+    h.desk.set_dnd(&sys(), "101", true).unwrap();
+    h.desk.move_room(&sys(), "101", "102").unwrap();
     let s = h.converged(T).await;
     assert_eq!(s.rooms["102"].guest_name.as_deref(), Some("Ada Lovelace"));
     assert!(s.rooms["102"].dnd);
@@ -72,10 +79,10 @@ async fn a_silent_pbx_during_50_changes_loses_nothing() {
         h.check_in(r, &format!("Guest {r}"));
     }
     for r in &rooms[..10] {
-        h.desk.set_dnd(r, true).unwrap();
+        h.desk.set_dnd(&sys(), r, true).unwrap();
     }
     for r in &rooms[20..] {
-        h.desk.check_out(r).unwrap();
+        h.desk.check_out(&sys(), r).unwrap();
     }
     let link = h.link.clone();
     eventually(T, "the link to notice the silence", || {
@@ -100,7 +107,7 @@ async fn a_noisy_line_that_naks_and_loses_acks_still_converges() {
     h.sim.set_faults(Faults { nak_every: 3, drop_ack_every: 4, noise_every: 5 });
     for r in &rooms {
         h.check_in(r, "Noisy Line");
-        h.desk.set_dnd(r, true).unwrap();
+        h.desk.set_dnd(&sys(), r, true).unwrap();
     }
     h.converged(T).await;
     let st = h.link.status();

@@ -1,0 +1,109 @@
+//! Sign-in, staff administration and the audit trail.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+
+use super::auth::Token;
+use super::error::{ApiError, ApiJson};
+use super::AppState;
+use crate::audit::{self, AuditQuery, AuditRow};
+use crate::staff::{Actor, Permission, Role, StaffView};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginReq {
+    login: String,
+    password: String,
+}
+
+pub async fn login(State(s): State<AppState>, ApiJson(req): ApiJson<LoginReq>) -> ApiResult<impl IntoResponse> {
+    let staff = s.staff.clone();
+    // Password hashing is deliberately slow: keep it off the async workers.
+    let (token, actor) = tokio::task::spawn_blocking(move || staff.login(&req.login, &req.password))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(Json(serde_json::json!({
+        "token": token,
+        "login": actor.login,
+        "display_name": actor.display_name,
+        "role": actor.role,
+    })))
+}
+
+pub async fn logout(State(s): State<AppState>, Token(token): Token) -> ApiResult<StatusCode> {
+    s.staff.logout(&token)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(actor: Actor) -> Json<Actor> {
+    Json(actor)
+}
+
+pub async fn list(State(s): State<AppState>) -> ApiResult<Json<Vec<StaffView>>> {
+    Ok(Json(s.staff.list()?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddReq {
+    login: String,
+    display_name: Option<String>,
+    role: String,
+    password: String,
+}
+
+pub async fn add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(req): ApiJson<AddReq>,
+) -> ApiResult<impl IntoResponse> {
+    let role: Role = req.role.parse()?;
+    let staff = s.staff.clone();
+    let view = tokio::task::spawn_blocking(move || {
+        staff.add(&actor, &req.login, req.display_name.as_deref(), role, &req.password)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+pub async fn disable(State(s): State<AppState>, actor: Actor, Path(login): Path<String>) -> ApiResult<Json<StaffView>> {
+    Ok(Json(s.staff.disable(&actor, &login)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReq {
+    password: String,
+}
+
+pub async fn set_password(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path(login): Path<String>,
+    ApiJson(req): ApiJson<PasswordReq>,
+) -> ApiResult<StatusCode> {
+    let staff = s.staff.clone();
+    tokio::task::spawn_blocking(move || staff.set_password(&actor, &login, &req.password))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The whole trail for managers; one room's trail for desk and operator staff.
+pub async fn audit(
+    State(s): State<AppState>,
+    actor: Actor,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Vec<AuditRow>>> {
+    actor.require(if q.room.is_some() { Permission::RoomAudit } else { Permission::Audit })?;
+    if let Some(since) = &q.since {
+        audit::parse_since(since).map_err(ApiError::Unprocessable)?;
+    }
+    Ok(Json(s.store.read(|c| audit::query(c, &q))?))
+}

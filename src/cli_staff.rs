@@ -1,0 +1,163 @@
+//! `switchboard staff ...`: through the API when signed in, otherwise directly on the store
+//! file named in hotel.toml (whoever can write that file administers the hotel; that is how
+//! installers and scripts create the first accounts, with or without a running service).
+
+use std::io::{BufRead, IsTerminal};
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context};
+use serde_json::Value;
+
+use crate::cli::{print_json, s, tokens, Cli, Client, StaffCommand};
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::staff::{random_password, Actor, Role, Staff};
+use crate::store::Store;
+
+/// Reads one line from standard input (a prompt on the terminal when there is one).
+pub fn prompt_line(prompt: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        eprint!("{prompt}");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading standard input")?;
+    let line = line.trim_end_matches(['\r', '\n']).to_string();
+    if line.is_empty() {
+        bail!("nothing was entered");
+    }
+    Ok(line)
+}
+
+/// The password: from the first line of stdin, or a prompt without echo (twice when `confirm`).
+/// `None` when neither is possible (no flag, no terminal).
+pub fn read_password(from_stdin: bool, confirm: bool) -> anyhow::Result<Option<String>> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        if pw.is_empty() {
+            bail!("no password on standard input");
+        }
+        return Ok(Some(pw));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let pw = rpassword::prompt_password("Password: ").context("reading the password")?;
+    if confirm && rpassword::prompt_password("Again: ").context("reading the password")? != pw {
+        bail!("the two passwords differ");
+    }
+    Ok(Some(pw))
+}
+
+/// A new account's password: given, typed, or generated (and then printed once).
+fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    Ok(match read_password(from_stdin, true)? {
+        Some(pw) => (pw, false),
+        None => (random_password(), true),
+    })
+}
+
+fn local_user() -> String {
+    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Staff administration on the store file itself.
+fn local_staff(cli: &Cli) -> anyhow::Result<(Staff, Actor)> {
+    let cfg = Config::from_file(&cli.config)?;
+    let store = Store::open(&cfg.store_path)?;
+    Ok((Staff::new(Arc::new(store), Arc::new(SystemClock), cfg.auth), Actor::local(&local_user())))
+}
+
+fn signed_in(cli: &Cli) -> bool {
+    cli.token.is_some() || cli.api.is_some() || {
+        // A stored token for the configured API counts as signed in.
+        Config::from_file(&cli.config).ok().and_then(|c| tokens::load(&format!("http://{}", c.listen))).is_some()
+    }
+}
+
+pub fn run(cli: &Cli, cmd: &StaffCommand) -> anyhow::Result<()> {
+    if signed_in(cli) {
+        run_api(&Client::new(cli)?, cmd)
+    } else {
+        run_local(cli, cmd)
+    }
+}
+
+fn print_list(list: &Value, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(list);
+    }
+    println!("{:<20} {:<30} {:<9} ACTIVE", "LOGIN", "NAME", "ROLE");
+    for st in list.as_array().into_iter().flatten() {
+        println!(
+            "{:<20} {:<30} {:<9} {}",
+            s(st, "login"),
+            s(st, "display_name"),
+            s(st, "role"),
+            if st["active"].as_bool().unwrap_or(false) { "yes" } else { "no" }
+        );
+    }
+    Ok(())
+}
+
+fn run_api(c: &Client, cmd: &StaffCommand) -> anyhow::Result<()> {
+    match cmd {
+        StaffCommand::Add { name, role, display_name, password_stdin } => {
+            let (password, generated) = new_password(*password_stdin)?;
+            let body =
+                serde_json::json!({"login": name, "role": role, "display_name": display_name, "password": password});
+            let v = c.post("/api/staff", body)?;
+            println!("added {} ({})", s(&v, "login"), s(&v, "role"));
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        StaffCommand::List { json } => print_list(&c.get("/api/staff")?, *json)?,
+        StaffCommand::Disable { name } => {
+            let v = c.post(&format!("/api/staff/{}/disable", crate::cli::url_encode(name)), serde_json::json!({}))?;
+            println!("disabled {}", s(&v, "login"));
+        }
+        StaffCommand::Passwd { name, password_stdin } => {
+            let (password, generated) = new_password(*password_stdin)?;
+            c.post(
+                &format!("/api/staff/{}/password", crate::cli::url_encode(name)),
+                serde_json::json!({"password": password}),
+            )?;
+            println!("password of {name} changed; their sessions ended");
+            if generated {
+                println!("password: {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_local(cli: &Cli, cmd: &StaffCommand) -> anyhow::Result<()> {
+    let (staff, actor) = local_staff(cli)?;
+    match cmd {
+        StaffCommand::Add { name, role, display_name, password_stdin } => {
+            let role: Role = role.parse()?;
+            let (password, generated) = new_password(*password_stdin)?;
+            let v = staff.add(&actor, name, display_name.as_deref(), role, &password)?;
+            println!("added {} ({}) to the store", v.login, v.role.as_str());
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        StaffCommand::List { json } => print_list(&serde_json::to_value(staff.list()?)?, *json)?,
+        StaffCommand::Disable { name } => {
+            let v = staff.disable(&actor, name)?;
+            println!("disabled {}", v.login);
+        }
+        StaffCommand::Passwd { name, password_stdin } => {
+            let (password, generated) = new_password(*password_stdin)?;
+            staff.set_password(&actor, name, &password).map_err(|e| anyhow!(e))?;
+            println!("password of {name} changed; their sessions ended");
+            if generated {
+                println!("password: {password}");
+            }
+        }
+    }
+    Ok(())
+}
