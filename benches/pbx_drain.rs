@@ -13,7 +13,7 @@ use fias::{Guest, Message, Record};
 use pbx_sim::{Paced, SimOptions};
 use switchboard::clock::SystemClock;
 use switchboard::config::Config;
-use switchboard::desk::{CheckIn, Desk};
+use switchboard::desk::{CheckIn, Desk, Signals};
 use switchboard::pbx::link::{self, LinkCtx};
 use switchboard::pbx::serial::{open_pty, FdStream};
 use switchboard::pbx::simulator::DeviceConnector;
@@ -77,7 +77,8 @@ async fn drain(ops: usize) {
     store.write(|tx| rooms::sync_rooms(tx, &room_names)).unwrap();
     let notify = Arc::new(Notify::new());
     let clock = Arc::new(SystemClock);
-    let desk = Desk::new(store.clone(), clock.clone(), 3, notify.clone());
+    let signals = Signals { outbox: notify.clone(), ..Default::default() };
+    let desk = Desk::new(store.clone(), clock.clone(), 3, signals);
     let (ins, outs) = room_names.split_at(ops / 2);
     // The rooms to check out are occupied already (and the PBX knew): clear their outbox rows.
     for r in outs {
@@ -109,7 +110,7 @@ async fn drain(ops: usize) {
     )
     .unwrap();
     let ctx =
-        LinkCtx { store: store.clone(), clock, timezone: chrono_tz::UTC, cfg: cfg.pbx.clone(), outbox_changed: notify };
+        LinkCtx { store: store.clone(), clock, timezone: chrono_tz::UTC, cfg: cfg.pbx.clone(), outbox_changed: notify, reports: None };
     let (link, _t) = link::spawn(ctx, DeviceConnector::new(&pty.slave_path, cfg.pbx));
     let mut status = link.status.clone();
     status.wait_for(|s| s.link == "up").await.unwrap();

@@ -147,6 +147,20 @@ pub enum Command {
         #[command(subcommand)]
         command: PbxCommand,
     },
+    /// Wake-up calls.
+    Wakeup {
+        #[command(subcommand)]
+        command: WakeupCommand,
+    },
+    /// Alerts a person must acknowledge (open ones unless --all).
+    Alerts {
+        #[command(subcommand)]
+        command: Option<AlertsCommand>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Which room is a guest in (staff only).
     Guests {
         name: String,
@@ -180,6 +194,51 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WakeupCommand {
+    /// Book a call: one-off (next occurrence of TIME, or --date), --daily, --days mon,wed,
+    /// --for-days N, or --cron EXPR (which picks the days; TIME, if given, the time).
+    Add {
+        room: String,
+        /// HH:MM or HH:MM:SS, hotel local time.
+        time: Option<String>,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, group = "repeat")]
+        daily: bool,
+        #[arg(long, group = "repeat")]
+        days: Option<String>,
+        #[arg(long, group = "repeat")]
+        for_days: Option<u32>,
+        #[arg(long, group = "repeat")]
+        cron: Option<String>,
+    },
+    /// Active calls (all states with --all), soonest first.
+    List {
+        #[arg(long)]
+        room: Option<String>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a call (a ring in progress stops).
+    Cancel { id: i64 },
+    /// Every call of a day (default today): attempts and outcomes.
+    Report {
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Acknowledge an alert.
+    Ack { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -307,6 +366,63 @@ pub fn print_json(v: &Value) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn run_wakeup(c: &Client, cmd: &WakeupCommand) -> anyhow::Result<()> {
+    match cmd {
+        WakeupCommand::Add { room, time, date, daily, days, for_days, cron } => {
+            let body = serde_json::json!({
+                "room": room, "time": time, "date": date, "daily": daily, "days": days, "for_days": for_days, "cron": cron,
+            });
+            let w = c.post("/api/wakeups", body)?;
+            println!(
+                "wake-up call {} for room {}: {}, first at {}",
+                s(&w, "id"),
+                s(&w, "room"),
+                s(&w, "rule"),
+                s(&w, "due")
+            );
+        }
+        WakeupCommand::List { room, all, json } => {
+            let mut path = format!("/api/wakeups?all={all}");
+            if let Some(r) = room {
+                path += &format!("&room={}", url_encode(r));
+            }
+            let list = c.get(&path)?;
+            if *json {
+                return print_json(&list);
+            }
+            println!("{:>5} {:<6} {:<20} {:<10} {:<8} RULE", "ID", "ROOM", "DUE", "STATUS", "SOURCE");
+            for w in list.as_array().into_iter().flatten() {
+                println!(
+                    "{:>5} {:<6} {:<20} {:<10} {:<8} {}",
+                    s(w, "id"),
+                    s(w, "room"),
+                    s(w, "due"),
+                    s(w, "status"),
+                    s(w, "source"),
+                    s(w, "rule")
+                );
+            }
+        }
+        WakeupCommand::Cancel { id } => {
+            let w = c.post(&format!("/api/wakeups/{id}/cancel"), serde_json::json!({}))?;
+            println!("wake-up call {} for room {} cancelled", s(&w, "id"), s(&w, "room"));
+        }
+        WakeupCommand::Report { date, json } => {
+            let path = match date {
+                Some(d) => format!("/api/wakeups/report?date={}", url_encode(d)),
+                None => "/api/wakeups/report".to_string(),
+            };
+            let r = c.get(&path)?;
+            if *json {
+                return print_json(&r);
+            }
+            let report: crate::wakeup::Report = serde_json::from_value(r)?;
+            print!("{}", report.to_text());
+        }
+    }
+    Ok(())
+}
+
 /// Percent-encodes a query value.
 pub fn url_encode(v: &str) -> String {
     v.bytes()
@@ -422,6 +538,27 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
         Command::Pbx { command: PbxCommand::Resync } => {
             c.post("/api/pbx/resync", serde_json::json!({}))?;
             println!("resync of every room requested");
+        }
+        Command::Wakeup { command } => run_wakeup(&c, command)?,
+        Command::Alerts { command: Some(AlertsCommand::Ack { id }), .. } => {
+            let a = c.post(&format!("/api/alerts/{id}/ack"), serde_json::json!({}))?;
+            println!("alert {} acknowledged by {}", s(&a, "id"), s(&a, "acked_by"));
+        }
+        Command::Alerts { command: None, all, json } => {
+            let list = c.get(&format!("/api/alerts?all={all}"))?;
+            if *json {
+                return print_json(&list);
+            }
+            if list.as_array().is_none_or(|l| l.is_empty()) {
+                println!("no open alerts");
+            }
+            for a in list.as_array().into_iter().flatten() {
+                let acked = match a["acked_by"].as_str() {
+                    Some(by) => format!(" [acknowledged by {by}]"),
+                    None => String::new(),
+                };
+                println!("{:>4} {} {:<16} {}{acked}", s(a, "id"), s(a, "at"), s(a, "kind"), s(a, "message"));
+            }
         }
         Command::Guests { name, json } => {
             let found = c.get(&format!("/api/guests?name={}", url_encode(name)))?;

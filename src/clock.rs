@@ -45,3 +45,25 @@ impl Clock for FakeClock {
 }
 
 pub type SharedClock = Arc<dyn Clock>;
+
+/// A wall clock that follows tokio's clock from a fixed start: with paused tokio time in tests,
+/// time only moves when the runtime auto-advances or the test advances it, and timers and the
+/// calendar agree.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    start: DateTime<Utc>,
+    base: tokio::time::Instant,
+}
+
+impl TokioClock {
+    pub fn starting_at(start: DateTime<Utc>) -> Self {
+        TokioClock { start, base: tokio::time::Instant::now() }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> DateTime<Utc> {
+        let elapsed = tokio::time::Instant::now() - self.base;
+        self.start + Duration::from_std(elapsed).unwrap_or_default()
+    }
+}

@@ -39,6 +39,18 @@ struct RawConfig {
     store: RawStore,
     #[serde(default)]
     auth: RawAuth,
+    #[serde(default)]
+    wakeup: RawWakeup,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWakeup {
+    attempts: Option<u32>,
+    retry_interval: Option<String>,
+    ring_timeout: Option<String>,
+    late_grace: Option<String>,
+    max_concurrent: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -138,6 +150,34 @@ pub struct Config {
     /// The SQLite file; relative paths are resolved against the config file's folder.
     pub store_path: PathBuf,
     pub auth: AuthConfig,
+    pub wakeup: WakeupConfig,
+}
+
+/// The `[wakeup]` section: the wake-up call policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WakeupConfig {
+    /// Rings per call, the first included.
+    pub attempts: u32,
+    /// Pause between an unanswered (or busy) ring and the next.
+    pub retry_interval: Duration,
+    /// A ring with no answer from the PBX within this counts as not answered.
+    pub ring_timeout: Duration,
+    /// After a restart, calls at most this late still ring; later ones go to a person.
+    pub late_grace: Duration,
+    /// Rooms ringing at once, at most.
+    pub max_concurrent: u32,
+}
+
+impl Default for WakeupConfig {
+    fn default() -> Self {
+        WakeupConfig {
+            attempts: 3,
+            retry_interval: Duration::from_secs(180),
+            ring_timeout: Duration::from_secs(90),
+            late_grace: Duration::from_secs(300),
+            max_concurrent: 20,
+        }
+    }
 }
 
 /// The `[auth]` section: sign-in sessions and the brake on password guessing.
@@ -310,7 +350,24 @@ impl Config {
         if auth.max_failures == 0 {
             return Err(invalid("auth.max_failures", "must be at least 1"));
         }
-        Ok(Config { hotel_name: raw.hotel.name, timezone, rooms, default_class, pbx, listen, store_path, auth })
+        let w = WakeupConfig::default();
+        let wakeup = WakeupConfig {
+            attempts: raw.wakeup.attempts.unwrap_or(w.attempts),
+            retry_interval: duration_key("wakeup.retry_interval", raw.wakeup.retry_interval, w.retry_interval)?,
+            ring_timeout: duration_key("wakeup.ring_timeout", raw.wakeup.ring_timeout, w.ring_timeout)?,
+            late_grace: duration_key("wakeup.late_grace", raw.wakeup.late_grace, w.late_grace)?,
+            max_concurrent: raw.wakeup.max_concurrent.unwrap_or(w.max_concurrent),
+        };
+        if !(1..=10).contains(&wakeup.attempts) {
+            return Err(invalid("wakeup.attempts", "must be 1 to 10"));
+        }
+        if wakeup.max_concurrent == 0 {
+            return Err(invalid("wakeup.max_concurrent", "must be at least 1"));
+        }
+        if wakeup.ring_timeout < Duration::from_secs(1) || wakeup.retry_interval < Duration::from_secs(1) {
+            return Err(invalid("wakeup.ring_timeout", "ring_timeout and retry_interval must be at least 1s"));
+        }
+        Ok(Config { hotel_name: raw.hotel.name, timezone, rooms, default_class, pbx, listen, store_path, auth, wakeup })
     }
 
     /// Reads and validates a config file; the store path becomes relative to its folder.

@@ -15,6 +15,7 @@ use crate::pbx::command::PbxCommand;
 use crate::staff::Actor;
 use crate::store::rooms::{self, RoomView, Stay};
 use crate::store::{outbox, Store, StoreError};
+use crate::wakeup;
 
 /// FIAS GN/GF length limit switchboard enforces.
 pub const MAX_NAME_LEN: usize = 40;
@@ -89,18 +90,27 @@ fn optional(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.is_empty())
 }
 
+/// Wake-ups for the tasks that act on store changes.
+#[derive(Clone, Default)]
+pub struct Signals {
+    /// The PBX link: new outbox rows.
+    pub outbox: Arc<Notify>,
+    /// The wake-up scheduler: bookings changed.
+    pub wakeups: Arc<Notify>,
+}
+
 /// The desk: validated changes, each with its PBX commands, in one transaction.
 #[derive(Clone)]
 pub struct Desk {
     store: Arc<Store>,
     clock: SharedClock,
     default_class: u8,
-    outbox_changed: Arc<Notify>,
+    signals: Signals,
 }
 
 impl Desk {
-    pub fn new(store: Arc<Store>, clock: SharedClock, default_class: u8, outbox_changed: Arc<Notify>) -> Self {
-        Desk { store, clock, default_class, outbox_changed }
+    pub fn new(store: Arc<Store>, clock: SharedClock, default_class: u8, signals: Signals) -> Self {
+        Desk { store, clock, default_class, signals }
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -130,7 +140,8 @@ impl Desk {
 
     fn queued<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {
         if r.is_ok() {
-            self.outbox_changed.notify_one();
+            self.signals.outbox.notify_one();
+            self.signals.wakeups.notify_one();
         }
         r
     }
@@ -215,6 +226,7 @@ impl Desk {
             tx.execute("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
                 .map_err(StoreError::from)?;
             Self::bar(tx, &now, room, Some(stay.id))?;
+            wakeup::cancel_for_stay(tx, &now, actor, stay.id)?;
             let change = Change::new("checkout")
                 .room(room)
                 .stay(stay.id)
@@ -256,6 +268,7 @@ impl Desk {
             tx.execute("UPDATE stays SET room = ?2 WHERE id = ?1", rusqlite::params![stay.id, to])
                 .map_err(StoreError::from)?;
             Self::bar(tx, &now, from, Some(stay.id))?;
+            wakeup::move_stay(tx, &now, stay.id, to)?;
             rooms::set_line(tx, to, Some(stay.class_of_service), Some(old.message_lamp), Some(old.dnd))?;
             for c in [
                 PbxCommand::Move {
@@ -354,7 +367,7 @@ mod tests {
         let store = Arc::new(Store::open_in_memory().unwrap());
         store.write(|tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).unwrap();
         let clock = Arc::new(FakeClock::new(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()));
-        Desk::new(store, clock, 3, Arc::new(Notify::new()))
+        Desk::new(store, clock, 3, Signals::default())
     }
 
     fn sys() -> Actor {

@@ -12,6 +12,7 @@
 //!
 //! The FIAS protocol engine and the PBX simulator live in `drivers/`.
 
+pub mod alerts;
 pub mod api;
 pub mod audit;
 pub mod cli;
@@ -20,6 +21,9 @@ pub mod clock;
 pub mod config;
 pub mod desk;
 pub mod pbx;
+pub mod schedules;
 pub mod serve;
+pub mod services;
 pub mod staff;
 pub mod store;
+pub mod wakeup;

@@ -7,16 +7,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use pbx_sim::{SimOptions, SimState};
-use tokio::sync::Notify;
 
-use crate::api::{self, AppState};
+use crate::api;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, PortSpec};
-use crate::desk::Desk;
-use crate::pbx::link::{self, LinkCtx};
 use crate::pbx::simulator::{self, DeviceConnector};
-use crate::staff::Staff;
-use crate::store::{rooms, Store};
+use crate::schedules;
+use crate::services::Services;
+use crate::store::Store;
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
@@ -28,11 +26,10 @@ pub async fn shutdown_signal() {
 }
 
 /// Runs the service until Ctrl-C or SIGTERM.
-pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
+    let jobs = schedules::load_dir(&config_dir.join("schedules"))?;
     let store = Arc::new(Store::open(&cfg.store_path)?);
-    store.write(|tx| rooms::sync_rooms(tx, &cfg.rooms))?;
     let clock: SharedClock = Arc::new(SystemClock);
-    let outbox_changed = Arc::new(Notify::new());
 
     let mut _simulator = None;
     let port: PathBuf = match &cfg.pbx.port {
@@ -47,25 +44,17 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         }
         PortSpec::Device(p) => p.clone(),
     };
-    let ctx = LinkCtx {
-        store: store.clone(),
-        clock: clock.clone(),
-        timezone: cfg.timezone,
-        cfg: cfg.pbx.clone(),
-        outbox_changed: outbox_changed.clone(),
-    };
-    let (link, link_task) = link::spawn(ctx, DeviceConnector::new(&port, cfg.pbx.clone()));
-
-    let staff = Staff::new(store.clone(), clock.clone(), cfg.auth);
-    if let Some(password) = staff.bootstrap()? {
+    let services = Services::start(&cfg, store.clone(), clock.clone(), DeviceConnector::new(&port, cfg.pbx.clone()))?;
+    if let Some(password) = services.staff.bootstrap()? {
         tracing::warn!(
             "first start: created the manager account \"manager\" with password {password} \
              (shown only this once: sign in with `switchboard login --user manager`, then set your own \
              with `switchboard staff passwd manager`)"
         );
     }
-    let desk = Desk::new(store.clone(), clock, cfg.default_class, outbox_changed);
-    let app = api::router(AppState { desk, staff, link: link.clone(), store: store.clone() });
+    let link = services.link.clone();
+    let _jobs = schedules::spawn(jobs, &services, config_dir.clone(), cfg.timezone);
+    let app = api::router(services.app_state());
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {} (api.listen)", cfg.listen))?;
@@ -79,7 +68,9 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("shutting down: ending the PBX link");
     link.shutdown(Duration::from_secs(5)).await;
-    link_task.abort();
+    for t in &services.tasks {
+        t.abort();
+    }
     store.close()?;
     tracing::info!("store closed; bye");
     Ok(())

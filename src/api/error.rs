@@ -8,9 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
 
+use crate::alerts::AlertError;
 use crate::desk::DeskError;
 use crate::staff::StaffError;
 use crate::store::StoreError;
+use crate::wakeup::WakeupError;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -48,6 +50,31 @@ impl From<StaffError> for ApiError {
             StaffError::Exists(_) | StaffError::LastManager(_) => ApiError::Conflict(msg),
             StaffError::Invalid { .. } => ApiError::Unprocessable(msg),
             StaffError::Store(_) => ApiError::Internal(msg),
+        }
+    }
+}
+
+impl From<WakeupError> for ApiError {
+    fn from(e: WakeupError) -> Self {
+        let msg = e.to_string();
+        match e {
+            WakeupError::UnknownRoom(_) | WakeupError::Unknown(_) => ApiError::NotFound(msg),
+            WakeupError::Vacant(_) | WakeupError::Duplicate { .. } | WakeupError::Ended { .. } => {
+                ApiError::Conflict(msg)
+            }
+            WakeupError::Invalid(_) | WakeupError::Past(_) => ApiError::Unprocessable(msg),
+            WakeupError::Store(_) => ApiError::Internal(msg),
+        }
+    }
+}
+
+impl From<AlertError> for ApiError {
+    fn from(e: AlertError) -> Self {
+        let msg = e.to_string();
+        match e {
+            AlertError::Unknown(_) => ApiError::NotFound(msg),
+            AlertError::AlreadyAcked { .. } => ApiError::Conflict(msg),
+            AlertError::Store(_) => ApiError::Internal(msg),
         }
     }
 }

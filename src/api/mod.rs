@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod rooms;
 pub mod staff;
+pub mod wakeups;
 
 use std::sync::Arc;
 
@@ -19,12 +20,14 @@ use crate::desk::Desk;
 use crate::pbx::LinkHandle;
 use crate::staff::{Permission, Staff};
 use crate::store::Store;
+use crate::wakeup::Wakeups;
 use error::ApiError;
 
 #[derive(Clone)]
 pub struct AppState {
     pub desk: Desk,
     pub staff: Staff,
+    pub wakeups: Wakeups,
     pub link: LinkHandle,
     pub store: Arc<Store>,
 }
@@ -40,6 +43,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/pbx/status", get(rooms::pbx_status))
         .route("/api/me", get(staff::me))
         .route("/api/logout", post(staff::logout))
+        .route("/api/wakeups", get(wakeups::list))
+        .route("/api/wakeups/report", get(wakeups::report))
+        .route("/api/wakeups/{id}", get(wakeups::get))
+        .route("/api/alerts", get(wakeups::list_alerts))
         // The audit trail of one room (desk) or all of it (manager): decided per request.
         .route("/api/audit", get(staff::audit));
     let desk = Router::new()
@@ -47,8 +54,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rooms/{room}/checkout", post(rooms::check_out))
         .route("/api/rooms/{room}/move", post(rooms::move_room))
         .route("/api/rooms/{room}/dnd", post(rooms::set_dnd))
-        .route("/api/rooms/{room}/class", post(rooms::set_class));
-    let operate = Router::new().route("/api/pbx/resync", post(rooms::pbx_resync));
+        .route("/api/rooms/{room}/class", post(rooms::set_class))
+        .route("/api/wakeups", post(wakeups::add))
+        .route("/api/wakeups/{id}/cancel", post(wakeups::cancel));
+    let operate = Router::new()
+        .route("/api/pbx/resync", post(rooms::pbx_resync))
+        .route("/api/alerts/{id}/ack", post(wakeups::ack_alert));
     let admin = Router::new()
         .route("/api/staff", get(staff::list).post(staff::add))
         .route("/api/staff/{login}/disable", post(staff::disable))

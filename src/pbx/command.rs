@@ -38,6 +38,17 @@ pub enum PbxCommand {
     Dnd {
         on: bool,
     },
+    /// Ring the room now for a wake-up call (`WR` for the current local time). Dropped unsent
+    /// once `expires` (UTC, RFC 3339) has passed: a late ring is worse than none, the scheduler
+    /// has counted it as unanswered by then.
+    Ring {
+        at: chrono::NaiveDateTime,
+        expires: String,
+    },
+    /// Stop a wake-up ring (`WC`).
+    RingCancel {
+        at: chrono::NaiveDateTime,
+    },
 }
 
 impl PbxCommand {
@@ -48,6 +59,17 @@ impl PbxCommand {
             PbxCommand::ClassOfService { .. } => "class",
             PbxCommand::MessageLamp { .. } => "lamp",
             PbxCommand::Dnd { .. } => "dnd",
+            PbxCommand::Ring { .. } | PbxCommand::RingCancel { .. } => "wakeup",
+        }
+    }
+
+    /// For a ring: whether it expired before it could be sent.
+    pub fn expired(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        match self {
+            PbxCommand::Ring { expires, .. } => {
+                chrono::DateTime::parse_from_rfc3339(expires).is_ok_and(|e| e.with_timezone(&chrono::Utc) <= now)
+            }
+            _ => false,
         }
     }
 
@@ -110,6 +132,8 @@ impl PbxCommand {
             }
             PbxCommand::MessageLamp { on } => re(RoomEquipment { message_lamp: Some(on), ..Default::default() }),
             PbxCommand::Dnd { on } => re(RoomEquipment { dnd: Some(on), ..Default::default() }),
+            PbxCommand::Ring { at, .. } => Message::WakeRequest(fias::Wake { room, at }),
+            PbxCommand::RingCancel { at } => Message::WakeClear(fias::Wake { room, at }),
         }
     }
 }

@@ -9,6 +9,7 @@ use fias::Message;
 use rusqlite::{params, Connection};
 
 use super::link::LinkCtx;
+use super::PbxReport;
 use crate::store::{rooms, StoreError};
 
 pub fn record_event(
@@ -57,5 +58,17 @@ pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
             tracing::info!(kind, "from PBX: {detail}");
         }
         record_event(tx, &now, room, kind, &detail)
-    })
+    })?;
+    let report = match msg {
+        Message::WakeAnswer { wake, status } => Some(PbxReport::WakeAnswer { room: wake.room, at: wake.at, status }),
+        Message::WakeRequest(w) => Some(PbxReport::HandsetBooking { room: w.room, at: w.at }),
+        Message::WakeClear(w) => Some(PbxReport::HandsetClear { room: w.room, at: w.at }),
+        _ => None,
+    };
+    if let (Some(report), Some(tx)) = (report, &ctx.reports) {
+        if tx.send(report).is_err() {
+            tracing::error!("a wake-up report from the PBX found no scheduler running; it is kept as a PBX event");
+        }
+    }
+    Ok(())
 }

@@ -117,6 +117,8 @@ pub struct LinkCtx {
     pub timezone: Tz,
     pub cfg: PbxConfig,
     pub outbox_changed: Arc<Notify>,
+    /// Where reports for other parts of the service go (the wake-up scheduler).
+    pub reports: Option<mpsc::UnboundedSender<super::PbxReport>>,
 }
 
 impl LinkCtx {
@@ -477,6 +479,21 @@ impl<'a> Session<'a> {
                     }
                     let rows = take_one_record(batch);
                     let Some(first) = rows.first() else { return Ok(()) };
+                    if first.command.expired(self.ctx.clock.now()) {
+                        let now = self.ctx.now_text();
+                        tracing::warn!(room = %first.room, "wake-up ring expired before the PBX could take it; not sent");
+                        self.ctx.store.write(|tx| {
+                            incoming::record_event(
+                                tx,
+                                &now,
+                                Some(&first.room),
+                                "ring_expired",
+                                &format!("{:?}", first.command),
+                            )?;
+                            outbox::done(tx, first)
+                        })?;
+                        continue;
+                    }
                     let msg = if rows.len() > 1 {
                         let cmds: Vec<&PbxCommand> = rows.iter().map(|r| &r.command).collect();
                         PbxCommand::merged_equipment(&first.room, &cmds)

@@ -90,6 +90,53 @@ pub const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
     ALTER TABLE stays ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 3: wake-up bookings, every attempt, and alerts a person must acknowledge.
+    r#"
+    CREATE TABLE wakeups (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        stay           INTEGER NOT NULL REFERENCES stays(id),
+        room           TEXT NOT NULL,
+        rule           TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        next_due       TEXT,
+        next_local     TEXT,
+        occurrence_due TEXT,
+        attempt        INTEGER NOT NULL DEFAULT 0,
+        ring_deadline  TEXT,
+        ring_local     TEXT,
+        source         TEXT NOT NULL,
+        created_by     TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        ended_by       TEXT,
+        ended_at       TEXT,
+        end_reason     TEXT
+    );
+    CREATE INDEX wakeups_due ON wakeups(status, next_due);
+    CREATE INDEX wakeups_by_stay ON wakeups(stay);
+    CREATE TABLE wakeup_attempts (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        wakeup         INTEGER NOT NULL REFERENCES wakeups(id),
+        room           TEXT NOT NULL,
+        occurrence_due TEXT NOT NULL,
+        attempt        INTEGER NOT NULL,
+        started_at     TEXT NOT NULL,
+        result         TEXT,
+        result_at      TEXT
+    );
+    CREATE INDEX wakeup_attempts_by_wakeup ON wakeup_attempts(wakeup, id);
+    CREATE INDEX wakeup_attempts_by_time ON wakeup_attempts(occurrence_due);
+    CREATE TABLE alerts (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        room     TEXT,
+        wakeup   INTEGER,
+        message  TEXT NOT NULL,
+        acked_by TEXT,
+        acked_at TEXT
+    );
+    CREATE INDEX alerts_open ON alerts(acked_at, id);
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

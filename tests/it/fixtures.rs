@@ -9,15 +9,14 @@ use std::time::Duration;
 
 use pbx_sim::{SimHandle, SimOptions, SimState};
 use switchboard::clock::SystemClock;
-use switchboard::config::{Config, PbxConfig};
+use switchboard::config::Config;
 use switchboard::desk::{CheckIn, Desk};
-use switchboard::pbx::link::{self, LinkCtx};
 use switchboard::pbx::simulator::{self, DeviceConnector, PtySimulator};
 use switchboard::pbx::LinkHandle;
+use switchboard::services::Services;
 use switchboard::staff::Actor;
-use switchboard::store::rooms::{self, RoomView};
+use switchboard::store::rooms::RoomView;
 use switchboard::store::{outbox, Store};
-use tokio::sync::Notify;
 
 static PTY: Mutex<()> = Mutex::new(());
 
@@ -74,19 +73,20 @@ path = "hotel.db"
     )
 }
 
-/// A hotel in this process: store, desk and link task, with the simulator behind a pty.
+/// A hotel in this process: store, desk, link and scheduler, with the simulator behind a pty.
 pub struct Hotel {
     pub desk: Desk,
     pub link: LinkHandle,
     pub sim: SimHandle,
     pub store: Arc<Store>,
+    _services: Services,
     _pty: PtySimulator,
     _dir: tempfile::TempDir,
 }
 
-pub fn pbx_config(text_extra: &str) -> PbxConfig {
-    let cfg = Config::parse(&config_text("\"101\"", "simulator", "127.0.0.1:1", text_extra)).unwrap();
-    cfg.pbx
+pub fn config(rooms: &[&str], extra_pbx: &str) -> Config {
+    let list: Vec<String> = rooms.iter().map(|r| format!("\"{r}\"")).collect();
+    Config::parse(&config_text(&list.join(", "), "simulator", "127.0.0.1:1", extra_pbx)).unwrap()
 }
 
 impl Hotel {
@@ -98,23 +98,20 @@ impl Hotel {
     pub fn start_with(rooms: &[&str], extra_pbx: &str, mut sim_opts: SimOptions) -> Hotel {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("hotel.db")).unwrap());
-        let list: Vec<String> = rooms.iter().map(|r| r.to_string()).collect();
-        store.write(|tx| rooms::sync_rooms(tx, &list)).unwrap();
-        let pbx = pbx_config(extra_pbx);
-        sim_opts.timers.ack_timeout = pbx.ack_timeout;
+        let cfg = config(rooms, extra_pbx);
+        sim_opts.timers.ack_timeout = cfg.pbx.ack_timeout;
         let pty = simulator::start(sim_opts).unwrap();
-        let notify = Arc::new(Notify::new());
-        let clock = Arc::new(SystemClock);
-        let ctx = LinkCtx {
-            store: store.clone(),
-            clock: clock.clone(),
-            timezone: chrono_tz::Europe::Zurich,
-            cfg: pbx.clone(),
-            outbox_changed: notify.clone(),
-        };
-        let (link, _task) = link::spawn(ctx, DeviceConnector::new(&pty.port, pbx));
-        let desk = Desk::new(store.clone(), clock, 3, notify);
-        Hotel { desk, link, sim: pty.handle.clone(), store, _pty: pty, _dir: dir }
+        let connector = DeviceConnector::new(&pty.port, cfg.pbx.clone());
+        let services = Services::start(&cfg, store.clone(), Arc::new(SystemClock), connector).unwrap();
+        Hotel {
+            desk: services.desk.clone(),
+            link: services.link.clone(),
+            sim: pty.handle.clone(),
+            store,
+            _services: services,
+            _pty: pty,
+            _dir: dir,
+        }
     }
 
     pub fn check_in(&self, room: &str, name: &str) {

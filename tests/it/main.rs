@@ -7,3 +7,4 @@
 mod binary;
 mod fixtures;
 mod link;
+mod wakeups;

@@ -1,0 +1,96 @@
+//! Alerts a person must acknowledge: failed or missed wake-up calls, a PBX that is offline when
+//! a call falls due. They stay open (and on every operator's screen) until someone acknowledges
+//! them; the acknowledgement is recorded with who and when.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Change};
+use crate::staff::Actor;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub id: i64,
+    pub at: String,
+    pub kind: String,
+    pub room: Option<String>,
+    pub wakeup: Option<i64>,
+    pub message: String,
+    pub acked_by: Option<String>,
+    pub acked_at: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("alert {0} does not exist")]
+    Unknown(i64),
+    #[error("alert {id} was already acknowledged by {by}")]
+    AlreadyAcked { id: i64, by: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Raises an alert; returns its id.
+pub fn raise(
+    conn: &Connection,
+    at: &str,
+    kind: &str,
+    room: Option<&str>,
+    wakeup: Option<i64>,
+    message: &str,
+) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO alerts(at, kind, room, wakeup, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![at, kind, room, wakeup, message],
+    )?;
+    tracing::warn!(kind, room, "ALERT: {message}");
+    Ok(conn.last_insert_rowid())
+}
+
+fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Alert> {
+    Ok(Alert {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        kind: r.get(2)?,
+        room: r.get(3)?,
+        wakeup: r.get(4)?,
+        message: r.get(5)?,
+        acked_by: r.get(6)?,
+        acked_at: r.get(7)?,
+    })
+}
+
+const COLUMNS: &str = "id, at, kind, room, wakeup, message, acked_by, acked_at";
+
+/// Open alerts (oldest first), or the last 1000 of all.
+pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Alert>, StoreError> {
+    let sql = if open_only {
+        format!("SELECT {COLUMNS} FROM alerts WHERE acked_at IS NULL ORDER BY id")
+    } else {
+        format!("SELECT * FROM (SELECT {COLUMNS} FROM alerts ORDER BY id DESC LIMIT 1000) ORDER BY id")
+    };
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Alert>, StoreError> {
+    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM alerts WHERE id = ?1"), [id], from_row).optional()?)
+}
+
+/// Acknowledges an open alert.
+pub fn ack(conn: &Connection, at: &str, actor: &Actor, id: i64) -> Result<Alert, AlertError> {
+    let alert = get(conn, id)?.ok_or(AlertError::Unknown(id))?;
+    if let Some(by) = alert.acked_by {
+        return Err(AlertError::AlreadyAcked { id, by });
+    }
+    conn.execute("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE id = ?1", params![id, actor.login, at])
+        .map_err(StoreError::from)?;
+    let mut change = Change::new("alert_ack").subject(format!("alert {id}: {}", alert.message)).after("acknowledged");
+    if let Some(room) = &alert.room {
+        change = change.room(room);
+    }
+    audit::record(conn, at, actor, &change)?;
+    get(conn, id)?.ok_or(AlertError::Unknown(id))
+}

@@ -1,0 +1,267 @@
+//! Property jobs: `schedules/*.toml` next to hotel.toml, read at start, run on cron times in
+//! the hotel's local time.
+//!
+//! ```toml
+//! [[job]]
+//! name = "nightly wake-up report"
+//! cron = "0 5 0 * * *"            # sec min hour day-of-month month day-of-week
+//! action = "wakeup_report"        # or "expire", "pbx_resync"
+//! output = "reports/wakeups-{date}.txt"
+//! ```
+//!
+//! Actions: `wakeup_report` writes the report of the day before the run (`{date}` in `output`,
+//! relative to hotel.toml's folder); `expire` ends bookings of stays that are over and closes
+//! open alerts of such stays older than `alerts_older_than` (default "24h"); `pbx_resync`
+//! sends every room's state to the PBX. A bad file stops the service at start, naming the file
+//! and the key. Parse-then-validate, like hotel.toml.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::audit;
+use crate::config::parse_duration;
+use crate::services::Services;
+use crate::wakeup::rule;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {msg}")]
+    Invalid { path: PathBuf, msg: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    job: Vec<RawJob>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJob {
+    name: String,
+    cron: String,
+    action: String,
+    output: Option<String>,
+    alerts_older_than: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    WakeupReport { output: String },
+    Expire { alerts_older_than: Duration },
+    PbxResync,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub name: String,
+    pub file: PathBuf,
+    pub cron: String,
+    pub action: Action,
+}
+
+/// Parses one job file's text; errors name the key (`job[1].cron`).
+pub fn parse(path: &Path, text: &str) -> Result<Vec<Job>, ScheduleError> {
+    let bad = |msg: String| ScheduleError::Invalid { path: path.to_path_buf(), msg };
+    let raw: RawFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let mut jobs = Vec::new();
+    for (i, j) in raw.job.into_iter().enumerate() {
+        let key = |k: &str| format!("job[{i}].{k}");
+        if j.name.trim().is_empty() {
+            return Err(bad(format!("{}: must not be empty", key("name"))));
+        }
+        let cron = rule::parse_cron(&j.cron, None).map_err(|e| bad(format!("{}: {}", key("cron"), e.msg)))?;
+        let action = match j.action.as_str() {
+            "wakeup_report" => {
+                let output =
+                    j.output.ok_or_else(|| bad(format!("{}: wakeup_report needs an output file", key("output"))))?;
+                if output.trim().is_empty() {
+                    return Err(bad(format!("{}: must not be empty", key("output"))));
+                }
+                Action::WakeupReport { output }
+            }
+            "expire" => Action::Expire {
+                alerts_older_than: match j.alerts_older_than {
+                    Some(d) => parse_duration(&d).map_err(|m| bad(format!("{}: {m}", key("alerts_older_than"))))?,
+                    None => Duration::from_secs(24 * 3600),
+                },
+            },
+            "pbx_resync" => Action::PbxResync,
+            other => {
+                return Err(bad(format!(
+                    "{}: {other:?} is not an action (wakeup_report, expire, pbx_resync)",
+                    key("action")
+                )))
+            }
+        };
+        jobs.push(Job { name: j.name, file: path.to_path_buf(), cron, action });
+    }
+    Ok(jobs)
+}
+
+/// Reads every `*.toml` in `dir` (a missing folder means no jobs).
+pub fn load_dir(dir: &Path) -> Result<Vec<Job>, ScheduleError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(ScheduleError::Read { path: dir.to_path_buf(), source }),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut jobs = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|source| ScheduleError::Read { path: f.clone(), source })?;
+        jobs.extend(parse(&f, &text)?);
+    }
+    Ok(jobs)
+}
+
+/// Starts one task per job.
+pub fn spawn(jobs: Vec<Job>, services: &Services, config_dir: PathBuf, tz: Tz) -> Vec<tokio::task::JoinHandle<()>> {
+    jobs.into_iter()
+        .map(|job| {
+            let ctx = JobCtx {
+                store: services.store.clone(),
+                clock: services.clock.clone(),
+                wakeups: services.wakeups.clone(),
+                link: services.link.clone(),
+                config_dir: config_dir.clone(),
+                tz,
+            };
+            tracing::info!(job = %job.name, cron = %job.cron, file = %job.file.display(), "property job scheduled");
+            tokio::spawn(run_job(job, ctx))
+        })
+        .collect()
+}
+
+pub struct JobCtx {
+    pub store: std::sync::Arc<crate::store::Store>,
+    pub clock: crate::clock::SharedClock,
+    pub wakeups: crate::wakeup::Wakeups,
+    pub link: crate::pbx::LinkHandle,
+    pub config_dir: PathBuf,
+    pub tz: Tz,
+}
+
+/// The next run of a cron expression after `now`, by the wake-up DST rule.
+pub fn next_run(cron: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let schedule = cron::Schedule::from_str(cron).ok()?;
+    let local = now.with_timezone(&tz).naive_local();
+    let next = schedule.after(&local.and_utc()).next()?.naive_utc();
+    Some(rule::resolve(tz, next))
+}
+
+async fn run_job(job: Job, ctx: JobCtx) {
+    loop {
+        let now = ctx.clock.now();
+        let Some(at) = next_run(&job.cron, ctx.tz, now) else {
+            tracing::warn!(job = %job.name, "the job's cron expression never fires again");
+            return;
+        };
+        tokio::time::sleep((at - now).to_std().unwrap_or_default()).await;
+        match run_action(&job.action, &ctx, at) {
+            Ok(what) => tracing::info!(job = %job.name, "property job done: {what}"),
+            Err(e) => tracing::error!(job = %job.name, "property job failed: {e:#}"),
+        }
+    }
+}
+
+/// Runs one action as of `at`; returns what it did.
+pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::Result<String> {
+    match action {
+        Action::WakeupReport { output } => {
+            let day = at.with_timezone(&ctx.tz).date_naive().pred_opt().unwrap_or_default();
+            let report = ctx.wakeups.report(day)?;
+            let path = ctx.config_dir.join(output.replace("{date}", &day.to_string()));
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&path, report.to_text())?;
+            Ok(format!("wake-up report of {day} written to {}", path.display()))
+        }
+        Action::Expire { alerts_older_than } => {
+            let now = audit::timestamp(at);
+            let before = audit::timestamp(at - chrono::Duration::from_std(*alerts_older_than).unwrap_or_default());
+            let (bookings, alerts) = ctx.store.write(|tx| {
+                let bookings = crate::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
+                let alerts = tx.execute(
+                    "UPDATE alerts SET acked_by = 'system (expired: the stay is over)', acked_at = ?1
+                     WHERE acked_at IS NULL AND at < ?2 AND wakeup IN
+                       (SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay WHERE s.checked_out_at IS NOT NULL)",
+                    rusqlite::params![now, before],
+                )?;
+                Ok::<_, crate::store::StoreError>((bookings, alerts))
+            })?;
+            Ok(format!("{bookings} bookings of past stays ended, {alerts} alerts of past stays closed"))
+        }
+        Action::PbxResync => {
+            let link = ctx.link.clone();
+            tokio::spawn(async move { link.resync().await });
+            Ok("resync of every room requested".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> PathBuf {
+        PathBuf::from("schedules/nightly.toml")
+    }
+
+    #[test]
+    fn good_jobs_parse() {
+        let jobs = parse(
+            &p(),
+            r#"
+[[job]]
+name = "report"
+cron = "0 5 0 * * *"
+action = "wakeup_report"
+output = "reports/wakeups-{date}.txt"
+[[job]]
+name = "expire"
+cron = "0 4 * * *"
+action = "expire"
+alerts_older_than = "48h"
+"#,
+        )
+        .unwrap();
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[1].cron, "0 0 4 * * *");
+        assert_eq!(jobs[1].action, Action::Expire { alerts_older_than: Duration::from_secs(48 * 3600) });
+    }
+
+    #[test]
+    fn bad_jobs_name_the_file_and_key() {
+        let e = |t: &str| parse(&p(), t).unwrap_err().to_string();
+        let msg = e("[[job]]\nname = \"x\"\ncron = \"0 99 * * *\"\naction = \"expire\"\n");
+        assert!(msg.starts_with("schedules/nightly.toml: job[0].cron"), "{msg}");
+        let msg = e("[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"dance\"\n");
+        assert!(msg.contains("job[0].action"), "{msg}");
+        let msg = e("[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"wakeup_report\"\n");
+        assert!(msg.contains("job[0].output"), "{msg}");
+        let msg = e("[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"expire\"\ncolour = 1\n");
+        assert!(msg.contains("colour"), "{msg}");
+    }
+
+    #[test]
+    fn next_run_follows_local_time() {
+        let now = DateTime::parse_from_rfc3339("2026-03-28T23:30:00Z").unwrap().with_timezone(&Utc);
+        // 02:30 does not exist in Zurich on 2026-03-29: the first valid instant after it.
+        let at = next_run("0 30 2 * * *", chrono_tz::Europe::Zurich, now).unwrap();
+        assert_eq!(at, DateTime::parse_from_rfc3339("2026-03-29T01:00:00Z").unwrap().with_timezone(&Utc));
+    }
+}

@@ -1,0 +1,81 @@
+//! The running parts of the service wired together, without sockets: store, desk, staff,
+//! wake-ups, the PBX link task and the wake-up scheduler. `serve` adds the HTTP listener and
+//! the simulator; tests start exactly this over a pseudo-terminal.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::api::AppState;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::desk::{Desk, Signals};
+use crate::pbx::link::{self, Connector, LinkCtx};
+use crate::pbx::LinkHandle;
+use crate::staff::Staff;
+use crate::store::{rooms, Store, StoreError};
+use crate::wakeup::scheduler::Scheduler;
+use crate::wakeup::Wakeups;
+
+pub struct Services {
+    pub store: Arc<Store>,
+    pub clock: SharedClock,
+    pub desk: Desk,
+    pub staff: Staff,
+    pub wakeups: Wakeups,
+    pub link: LinkHandle,
+    pub signals: Signals,
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+impl Services {
+    /// Syncs the rooms from the config and starts the link and scheduler tasks.
+    pub fn start<C: Connector>(
+        cfg: &Config,
+        store: Arc<Store>,
+        clock: SharedClock,
+        connector: C,
+    ) -> Result<Services, StoreError> {
+        store.write(|tx| rooms::sync_rooms(tx, &cfg.rooms))?;
+        let signals = Signals::default();
+        let (reports_tx, reports_rx) = mpsc::unbounded_channel();
+        let ctx = LinkCtx {
+            store: store.clone(),
+            clock: clock.clone(),
+            timezone: cfg.timezone,
+            cfg: cfg.pbx.clone(),
+            outbox_changed: signals.outbox.clone(),
+            reports: Some(reports_tx),
+        };
+        let (link, link_task) = link::spawn(ctx, connector);
+        let wakeups =
+            Wakeups::new(store.clone(), clock.clone(), cfg.timezone, signals.wakeups.clone(), signals.outbox.clone());
+        let scheduler = Scheduler {
+            pbx: crate::wakeup::scheduler::Pbx::Offline,
+            store: store.clone(),
+            clock: clock.clone(),
+            tz: cfg.timezone,
+            cfg: cfg.wakeup,
+            link: link.status.clone(),
+            changed: signals.wakeups.clone(),
+            outbox_changed: signals.outbox.clone(),
+            reports: reports_rx,
+            wakeups: wakeups.clone(),
+        };
+        let scheduler_task = tokio::spawn(scheduler.run());
+        let staff = Staff::new(store.clone(), clock.clone(), cfg.auth);
+        let desk = Desk::new(store.clone(), clock.clone(), cfg.default_class, signals.clone());
+        Ok(Services { store, clock, desk, staff, wakeups, link, signals, tasks: vec![link_task, scheduler_task] })
+    }
+
+    pub fn app_state(&self) -> AppState {
+        AppState {
+            desk: self.desk.clone(),
+            staff: self.staff.clone(),
+            wakeups: self.wakeups.clone(),
+            link: self.link.clone(),
+            store: self.store.clone(),
+        }
+    }
+}

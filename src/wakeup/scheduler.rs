@@ -1,0 +1,436 @@
+//! The wake-up scheduler: fires calls on the second, retries, escalates.
+//!
+//! It sleeps until the next due time (or ring deadline), never polls; takes "now" from the
+//! injected clock; and keeps its state in the store, so a restart resumes where it stopped:
+//! - a call due while the service was down rings if at most `late_grace` late, otherwise it
+//!   becomes a "missed" alert for a person;
+//! - a ring that was in progress rings no second time: its attempt ends as unanswered when its
+//!   deadline passes (an unsent ring expires in the outbox), and the retry policy continues.
+//!
+//! Firing a call writes the attempt and an urgent "ring room now" outbox row in one
+//! transaction; the PBX's `WA` (via the link) or the ring timeout is the attempt's outcome.
+//! The PBX offline at the due time (no link for [`PBX_SETTLE`] past it): a person is alerted at
+//! once ("call room 101 by hand") and the retries go on as policy says. At most `max_concurrent` rooms ring at once; the rest wait
+//! in due order.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use chrono_tz::Tz;
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::{mpsc, watch, Notify};
+
+use super::rule::Rule;
+use super::{end_booking, status, Booking, Wakeups};
+use crate::alerts;
+use crate::audit;
+use crate::clock::SharedClock;
+use crate::config::WakeupConfig;
+use crate::pbx::command::PbxCommand;
+use crate::pbx::{LinkStatus, PbxReport};
+use crate::staff::{Actor, Role};
+use crate::store::{outbox, rooms, Store, StoreError};
+
+/// The PBX as the scheduler sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pbx {
+    Up,
+    /// Not up, but only since `until - PBX_SETTLE` (starting, reconnecting): calls wait.
+    Settling {
+        until: DateTime<Utc>,
+    },
+    /// Not up for PBX_SETTLE or more: due calls go to a person at once.
+    Offline,
+}
+
+pub struct Scheduler {
+    pub pbx: Pbx,
+    pub store: Arc<Store>,
+    pub clock: SharedClock,
+    pub tz: Tz,
+    pub cfg: WakeupConfig,
+    pub link: watch::Receiver<LinkStatus>,
+    pub changed: Arc<Notify>,
+    pub outbox_changed: Arc<Notify>,
+    pub reports: mpsc::UnboundedReceiver<PbxReport>,
+    pub wakeups: Wakeups,
+}
+
+/// The guest's handset, as the actor of bookings made from the room phone.
+pub fn handset() -> Actor {
+    Actor { id: 0, login: "handset".into(), display_name: "guest handset".into(), role: Role::Desk }
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    audit::timestamp(t)
+}
+
+fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+}
+
+fn local_iso(l: NaiveDateTime) -> String {
+    l.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// How long the link may be down (starting, reconnecting) before the PBX counts as offline
+/// and due calls go to a person; until then they wait for it.
+pub const PBX_SETTLE: Duration = Duration::from_secs(10);
+
+fn chrono_dur(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or_default()
+}
+
+/// One due call, as read for firing.
+struct Due {
+    id: i64,
+    room: String,
+    next_due: String,
+    next_local: String,
+    attempt: u32,
+}
+
+impl Scheduler {
+    pub async fn run(mut self) {
+        let mut reports_open = true;
+        let mut down_since: Option<DateTime<Utc>> = None;
+        loop {
+            let now = self.clock.now();
+            if self.link.borrow_and_update().link == "up" {
+                down_since = None;
+            } else if down_since.is_none() {
+                down_since = Some(now);
+            }
+            self.pbx = match down_since {
+                None => Pbx::Up,
+                Some(t) if now - t >= chrono_dur(PBX_SETTLE) => Pbx::Offline,
+                Some(t) => Pbx::Settling { until: t + chrono_dur(PBX_SETTLE) },
+            };
+            if let Err(e) = self.step(now) {
+                tracing::error!("wake-up scheduler: {e}");
+            }
+            let wake = self.next_wake(now).unwrap_or_else(|e| {
+                tracing::error!("wake-up scheduler: {e}");
+                Some(now + chrono::Duration::seconds(5))
+            });
+            let sleep = match wake {
+                Some(t) => (t - now).to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(3600)),
+                None => Duration::from_secs(3600),
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(sleep) => {}
+                _ = self.changed.notified() => {}
+                _ = self.link.changed() => {}
+                r = self.reports.recv(), if reports_open => match r {
+                    Some(report) => {
+                        if let Err(e) = self.handle_report(self.clock.now(), report) {
+                            tracing::error!("wake-up scheduler: {e}");
+                        }
+                    }
+                    None => reports_open = false,
+                },
+            }
+        }
+    }
+
+    /// When the scheduler next has something to do.
+    pub fn next_wake(&self, _now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let max = self.cfg.max_concurrent as i64;
+        let settling = match self.pbx {
+            Pbx::Settling { until } => Some(until),
+            _ => None,
+        };
+        self.store.read(|c| {
+            let ringing: i64 =
+                c.query_row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+            let deadline: Option<String> =
+                c.query_row("SELECT MIN(ring_deadline) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+            let due: Option<String> = if ringing < max {
+                c.query_row("SELECT MIN(next_due) FROM wakeups WHERE status IN ('scheduled','retrying')", [], |r| {
+                    r.get(0)
+                })?
+            } else {
+                None
+            };
+            // While the link settles, due calls wait for it (or for the end of the settling).
+            let due = due.and_then(|d| parse_utc(&d)).map(|d| settling.map_or(d, |u| d.max(u)));
+            Ok([deadline.and_then(|d| parse_utc(&d)), due].into_iter().flatten().min())
+        })
+    }
+
+    /// Does everything due at `now`: ring timeouts, then due calls up to the concurrency cap.
+    pub fn step(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let now_text = ts(now);
+        let timed_out: Vec<i64> = self.store.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id FROM wakeups WHERE status = 'ringing' AND ring_deadline <= ?1 ORDER BY ring_deadline",
+            )?;
+            let ids = stmt.query_map([&now_text], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok::<_, StoreError>(ids)
+        })?;
+        for id in timed_out {
+            self.store.write(|tx| self.outcome(tx, now, id, "no_answer"))?;
+        }
+        let link_up = match self.pbx {
+            Pbx::Up => true,
+            Pbx::Offline => false,
+            Pbx::Settling { .. } => return Ok(()),
+        };
+        let fired = self.store.write(|tx| {
+            let ringing: i64 =
+                tx.query_row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+            let capacity = (self.cfg.max_concurrent as i64 - ringing).max(0);
+            if capacity == 0 {
+                return Ok::<_, StoreError>(0);
+            }
+            let due: Vec<Due> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id, room, next_due, next_local, attempt FROM wakeups
+                     WHERE status IN ('scheduled','retrying') AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2",
+                )?;
+                let rows = stmt
+                    .query_map(params![now_text, capacity], |r| {
+                        Ok(Due {
+                            id: r.get(0)?,
+                            room: r.get(1)?,
+                            next_due: r.get(2)?,
+                            next_local: r.get(3)?,
+                            attempt: r.get(4)?,
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+                rows
+            };
+            for d in &due {
+                self.fire(tx, now, d, link_up)?;
+            }
+            Ok(due.len())
+        })?;
+        if fired > 0 {
+            self.outbox_changed.notify_one();
+        }
+        Ok(())
+    }
+
+    fn occurrence_label(&self, next_local: &str) -> String {
+        next_local.get(11..16).map(str::to_string).unwrap_or_else(|| next_local.to_string())
+    }
+
+    fn fire(&self, tx: &Connection, now: DateTime<Utc>, d: &Due, link_up: bool) -> Result<(), StoreError> {
+        let now_text = ts(now);
+        let due = parse_utc(&d.next_due).unwrap_or(now);
+        let at = self.occurrence_label(&d.next_local);
+        let occurrence_due: String =
+            tx.query_row("SELECT occurrence_due FROM wakeups WHERE id = ?1", [d.id], |r| r.get(0))?;
+        if now - due > chrono_dur(self.cfg.late_grace) {
+            tx.execute(
+                "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at, result, result_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'missed', ?5)",
+                params![d.id, d.room, occurrence_due, d.attempt, now_text],
+            )?;
+            let msg = format!(
+                "wake-up call {} for room {} at {at} was missed ({} late, the service was not running): call the room or send someone now",
+                d.id,
+                d.room,
+                humantime(now - due)
+            );
+            alerts::raise(tx, &now_text, "wakeup_missed", Some(&d.room), Some(d.id), &msg)?;
+            return self.finish_occurrence(tx, now, d.id, status::MISSED);
+        }
+        let attempt = d.attempt + 1;
+        if !link_up {
+            tx.execute(
+                "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at, result, result_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pbx_offline', ?5)",
+                params![d.id, d.room, occurrence_due, attempt, now_text],
+            )?;
+            tx.execute("UPDATE wakeups SET attempt = ?2 WHERE id = ?1", params![d.id, attempt])?;
+            if attempt == 1 {
+                let msg =
+                    format!("the PBX is offline: call room {} by hand now (wake-up call {} at {at})", d.room, d.id);
+                alerts::raise(tx, &now_text, "pbx_offline", Some(&d.room), Some(d.id), &msg)?;
+            }
+            return self.after_failure(tx, now, d.id, attempt);
+        }
+        let ring_local = now.with_timezone(&self.tz).naive_local().with_nanosecond(0).unwrap_or_default();
+        let deadline = now + chrono_dur(self.cfg.ring_timeout);
+        tx.execute(
+            "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![d.id, d.room, occurrence_due, attempt, now_text],
+        )?;
+        tx.execute(
+            "UPDATE wakeups SET status = 'ringing', attempt = ?2, ring_deadline = ?3, ring_local = ?4 WHERE id = ?1",
+            params![d.id, attempt, ts(deadline), local_iso(ring_local)],
+        )?;
+        let ring = PbxCommand::Ring { at: ring_local, expires: ts(deadline) };
+        outbox::push(tx, &now_text, &d.room, &ring, outbox::PRIORITY_URGENT)?;
+        tracing::info!(wakeup = d.id, room = %d.room, attempt, "ringing for the wake-up call at {at}");
+        Ok(())
+    }
+
+    /// An attempt ended (PBX answer or ring timeout).
+    fn outcome(&self, tx: &Connection, now: DateTime<Utc>, id: i64, result: &str) -> Result<(), StoreError> {
+        let now_text = ts(now);
+        let attempt: u32 = tx.query_row("SELECT attempt FROM wakeups WHERE id = ?1", [id], |r| r.get(0))?;
+        tx.execute(
+            "UPDATE wakeup_attempts SET result = ?2, result_at = ?3 WHERE wakeup = ?1 AND result IS NULL",
+            params![id, result, now_text],
+        )?;
+        tx.execute("UPDATE wakeups SET ring_deadline = NULL WHERE id = ?1", [id])?;
+        tracing::info!(wakeup = id, attempt, "wake-up attempt: {result}");
+        if result == "answered" {
+            self.finish_occurrence(tx, now, id, status::DONE)
+        } else {
+            self.after_failure(tx, now, id, attempt)
+        }
+    }
+
+    /// Retry, or escalate after the last attempt.
+    fn after_failure(&self, tx: &Connection, now: DateTime<Utc>, id: i64, attempt: u32) -> Result<(), StoreError> {
+        if attempt < self.cfg.attempts {
+            let next = now + chrono_dur(self.cfg.retry_interval);
+            tx.execute("UPDATE wakeups SET status = 'retrying', next_due = ?2 WHERE id = ?1", params![id, ts(next)])?;
+            return Ok(());
+        }
+        let (room, next_local): (String, String) =
+            tx.query_row("SELECT room, next_local FROM wakeups WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let msg = format!(
+            "wake-up call {id} for room {room} at {} was not answered after {attempt} attempts: send someone to the room",
+            self.occurrence_label(&next_local)
+        );
+        alerts::raise(tx, &ts(now), "wakeup_failed", Some(&room), Some(id), &msg)?;
+        self.finish_occurrence(tx, now, id, status::FAILED)
+    }
+
+    /// The occurrence is over: the next one of a recurring booking (while the stay lasts), or
+    /// the booking ends as `final_status`.
+    fn finish_occurrence(
+        &self,
+        tx: &Connection,
+        now: DateTime<Utc>,
+        id: i64,
+        final_status: &str,
+    ) -> Result<(), StoreError> {
+        let (rule_json, next_local, stay): (String, String, i64) =
+            tx.query_row("SELECT rule, next_local, stay FROM wakeups WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        let rule: Rule =
+            serde_json::from_str(&rule_json).map_err(|e| StoreError::Corrupt(format!("wake-up {id}: {e}")))?;
+        let stay_active = rooms::stay(tx, stay)?.is_some_and(|s| s.checked_out_at.is_none());
+        let occurrence = NaiveDateTime::parse_from_str(&next_local, "%Y-%m-%dT%H:%M:%S").ok();
+        let next = occurrence.filter(|_| rule.is_recurring() && stay_active).and_then(|l| rule.next_after(self.tz, l));
+        match next {
+            Some((due, local)) => {
+                tx.execute(
+                    "UPDATE wakeups SET status = 'scheduled', attempt = 0, next_due = ?2, occurrence_due = ?2, next_local = ?3,
+                     ring_deadline = NULL WHERE id = ?1",
+                    params![id, ts(due), local_iso(local)],
+                )?;
+            }
+            None => {
+                let end = if rule.is_recurring() && final_status == status::DONE { status::DONE } else { final_status };
+                tx.execute(
+                    "UPDATE wakeups SET status = ?2, next_due = NULL, ring_deadline = NULL, ended_at = ?3 WHERE id = ?1",
+                    params![id, end, ts(now)],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_report(&self, now: DateTime<Utc>, report: PbxReport) -> Result<(), StoreError> {
+        match report {
+            PbxReport::WakeAnswer { room, at, status: answer } => {
+                let result = match answer.as_str() {
+                    "OK" => "answered".to_string(),
+                    "NR" => "no_answer".to_string(),
+                    "BY" => "busy".to_string(),
+                    other => format!("not answered (AS={other})"),
+                };
+                let id: Option<i64> = self.store.read(|c| {
+                    c.query_row(
+                        "SELECT id FROM wakeups WHERE room = ?1 AND status = 'ringing'
+                         ORDER BY ring_local = ?2 DESC, ring_deadline LIMIT 1",
+                        params![room, local_iso(at)],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(StoreError::from)
+                })?;
+                match id {
+                    Some(id) => self.store.write(|tx| self.outcome(tx, now, id, &result))?,
+                    None => tracing::warn!(
+                        room,
+                        "the PBX answered a wake-up ring nobody is waiting for ({answer}); kept as a PBX event"
+                    ),
+                }
+            }
+            PbxReport::HandsetBooking { room, at } => {
+                let b = Booking {
+                    room: room.clone(),
+                    time: Some(at.format("%H:%M:%S").to_string()),
+                    date: Some(at.format("%Y-%m-%d").to_string()),
+                    ..Default::default()
+                };
+                if let Err(e) = self.wakeups.add(&handset(), &b, "handset") {
+                    let msg = format!("a wake-up call booked on the handset of room {room} for {at} was refused: {e}");
+                    self.store
+                        .write(|tx| alerts::raise(tx, &ts(now), "handset_booking_refused", Some(&room), None, &msg))?;
+                }
+            }
+            PbxReport::HandsetClear { room, at } => {
+                let id: Option<i64> = self.store.read(|c| {
+                    c.query_row(
+                        "SELECT id FROM wakeups WHERE room = ?1 AND next_local = ?2 AND status IN ('scheduled','ringing','retrying')",
+                        params![room, local_iso(at)],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(StoreError::from)
+                })?;
+                match id {
+                    Some(id) => {
+                        if let Err(e) = self.wakeups.cancel(&handset(), id, "cancelled on the handset") {
+                            tracing::warn!(room, "handset cancel of wake-up {id}: {e}");
+                        }
+                    }
+                    None => tracing::warn!(
+                        room,
+                        "the guest cancelled a wake-up at {at} on the handset, but none is booked then"
+                    ),
+                }
+            }
+        }
+        self.changed.notify_one();
+        Ok(())
+    }
+}
+
+/// Ends every active booking whose stay is over (a safety net; check-out already does it).
+pub fn end_bookings_of_past_stays(tx: &Connection, now: &str) -> Result<usize, StoreError> {
+    let ids: Vec<i64> = {
+        let mut stmt = tx.prepare(
+            "SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay
+             WHERE w.status IN ('scheduled','ringing','retrying') AND s.checked_out_at IS NOT NULL",
+        )?;
+        let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        ids
+    };
+    for id in &ids {
+        end_booking(tx, now, *id, &Actor::system(), status::CANCELLED, "stay ended")?;
+    }
+    Ok(ids.len())
+}
+
+fn humantime(d: chrono::Duration) -> String {
+    let s = d.num_seconds();
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}

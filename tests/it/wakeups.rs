@@ -1,0 +1,390 @@
+//! Wake-up calls end to end in virtual time: the scheduler, the link and the simulated PBX over
+//! an in-memory pipe, with paused tokio time and a clock that follows it. No real sleeps.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use pbx_sim::{Command, RingBehaviour, SimHandle, SimOptions};
+use switchboard::alerts;
+use switchboard::clock::TokioClock;
+use switchboard::config::Config;
+use switchboard::desk::CheckIn;
+use switchboard::pbx::link::Streams;
+use switchboard::services::Services;
+use switchboard::staff::Actor;
+use switchboard::store::Store;
+use switchboard::wakeup::{Booking, WakeupView};
+
+use crate::fixtures::config_text;
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn sys() -> Actor {
+    Actor::system()
+}
+
+/// A hotel on an in-memory line; everything runs on tokio's (paused) clock.
+struct Site {
+    services: Services,
+    sim: SimHandle,
+}
+
+fn wake_config(wakeup: &str) -> Config {
+    let text = format!("{}\n[wakeup]\n{wakeup}\n", config_text("\"101-110\"", "simulator", "127.0.0.1:1", ""));
+    Config::parse(&text).unwrap()
+}
+
+impl Site {
+    fn start(store: Arc<Store>, start: DateTime<Utc>, wakeup: &str) -> Site {
+        let cfg = wake_config(wakeup);
+        let (ours, theirs) = tokio::io::duplex(4096);
+        let (sim, _t) = pbx_sim::spawn(theirs, SimOptions::default());
+        let clock = Arc::new(TokioClock::starting_at(start));
+        let services = Services::start(&cfg, store, clock, Streams(VecDeque::from([ours]), "memory".into())).unwrap();
+        Site { services, sim }
+    }
+
+    fn check_in(&self, room: &str) {
+        self.services
+            .desk
+            .check_in(&sys(), room, CheckIn { name: format!("Guest {room}"), ..Default::default() })
+            .unwrap();
+    }
+
+    fn book(&self, room: &str, time: &str) -> WakeupView {
+        let b = Booking { room: room.into(), time: Some(time.into()), ..Default::default() };
+        self.services.wakeups.add(&sys(), &b, "desk").unwrap()
+    }
+
+    fn get(&self, id: i64) -> WakeupView {
+        self.services.wakeups.get(id).unwrap()
+    }
+
+    fn open_alerts(&self) -> Vec<alerts::Alert> {
+        self.services.store.read(|c| alerts::list(c, true)).unwrap()
+    }
+
+    fn attempts(&self, id: i64) -> Vec<(String, Option<String>)> {
+        self.services
+            .store
+            .read(|c| {
+                let mut stmt =
+                    c.prepare("SELECT started_at, result FROM wakeup_attempts WHERE wakeup = ?1 ORDER BY id")?;
+                let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+                Ok::<_, switchboard::store::StoreError>(rows)
+            })
+            .unwrap()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.services.clock.now()
+    }
+
+    async fn link_up(&self) {
+        let mut st = self.services.link.status.clone();
+        tokio::time::timeout(Duration::from_secs(60), st.wait_for(|s| s.link == "up")).await.unwrap().unwrap();
+    }
+
+    /// Lets virtual time run in quarter-second steps until `cond` holds (or `max` passes).
+    async fn until(&self, what: &str, max: Duration, cond: impl FnMut(&Site) -> bool) {
+        self.until_step(what, max, Duration::from_millis(250), cond).await
+    }
+
+    async fn until_step(&self, what: &str, max: Duration, step: Duration, mut cond: impl FnMut(&Site) -> bool) {
+        let deadline = tokio::time::Instant::now() + max;
+        while !cond(self) {
+            assert!(tokio::time::Instant::now() < deadline, "timed out (virtual {max:?}) waiting for: {what}");
+            tokio::time::sleep(step).await;
+        }
+    }
+}
+
+fn mem_store() -> Arc<Store> {
+    Arc::new(Store::open_in_memory().unwrap())
+}
+
+// 2026-11-30 is a Monday; Zurich is UTC+1 then.
+const T0: &str = "2026-11-30T05:58:00Z"; // 06:58 local
+
+#[tokio::test(start_paused = true)]
+async fn rings_on_the_second_and_an_answer_ends_it() {
+    let s = Site::start(mem_store(), utc(T0), "");
+    s.link_up().await;
+    s.check_in("101");
+    let w = s.book("101", "07:00");
+    assert_eq!(w.due.as_deref(), Some("2026-11-30T07:00:00"));
+    assert_eq!(w.status, "scheduled");
+    s.until("the call answered", Duration::from_secs(300), |s| s.get(w.id).status == "done").await;
+    assert_eq!(s.sim.state().rooms["101"].rings, 1);
+    let attempts = s.attempts(w.id);
+    assert_eq!(attempts, vec![("2026-11-30T06:00:00Z".to_string(), Some("answered".to_string()))], "on the second");
+    let report = s.services.wakeups.report(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()).unwrap();
+    assert_eq!(report.summary.answered, 1);
+    assert!(s.open_alerts().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn unanswered_calls_retry_then_escalate_to_a_person() {
+    let s = Site::start(mem_store(), utc(T0), "attempts = 3\nretry_interval = \"2m\"");
+    s.link_up().await;
+    s.check_in("102");
+    s.sim.command(Command::SetRing { room: "102".into(), behaviour: RingBehaviour::NoAnswer });
+    let w = s.book("102", "07:00");
+    s.until("the call escalated", Duration::from_secs(900), |s| s.get(w.id).status == "failed").await;
+    let attempts = s.attempts(w.id);
+    let starts: Vec<&str> = attempts.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(starts, ["2026-11-30T06:00:00Z", "2026-11-30T06:02:00Z", "2026-11-30T06:04:00Z"]);
+    assert!(attempts.iter().all(|(_, r)| r.as_deref() == Some("no_answer")));
+    assert_eq!(s.sim.state().rooms["102"].rings, 3);
+    let alerts = s.open_alerts();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].kind, "wakeup_failed");
+    assert!(
+        alerts[0].message.contains("send someone to room") || alerts[0].message.contains("send someone to the room")
+    );
+    // a person acknowledges it
+    let now = switchboard::audit::timestamp(s.now());
+    s.services.store.write(|tx| alerts::ack(tx, &now, &sys(), alerts[0].id)).unwrap();
+    assert!(s.open_alerts().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn busy_then_answered_and_a_silent_pbx_counts_as_no_answer() {
+    let s = Site::start(mem_store(), utc(T0), "attempts = 3\nretry_interval = \"1m\"\nring_timeout = \"30s\"");
+    s.link_up().await;
+    s.check_in("103");
+    s.check_in("104");
+    s.sim.command(Command::SetRing { room: "103".into(), behaviour: RingBehaviour::Busy });
+    s.sim.command(Command::SetRing { room: "104".into(), behaviour: RingBehaviour::NoResult });
+    let busy = s.book("103", "07:00");
+    let silent = s.book("104", "07:00");
+    s.until("room 103 rung once", Duration::from_secs(300), |s| {
+        s.sim.state().rooms.get("103").map_or(0, |r| r.rings) == 1
+    })
+    .await;
+    s.sim.command(Command::SetRing { room: "103".into(), behaviour: RingBehaviour::Answer });
+    s.until("both calls over", Duration::from_secs(900), |s| {
+        s.get(busy.id).status == "done" && s.get(silent.id).status == "failed"
+    })
+    .await;
+    let results: Vec<Option<String>> = s.attempts(busy.id).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(results, [Some("busy".into()), Some("answered".into())]);
+    let results: Vec<Option<String>> = s.attempts(silent.id).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(results, [Some("no_answer".into()), Some("no_answer".into()), Some("no_answer".into())]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn check_out_cancels_a_retry_in_flight_and_a_move_takes_calls_along() {
+    let s = Site::start(mem_store(), utc(T0), "attempts = 3\nretry_interval = \"2m\"");
+    s.link_up().await;
+    s.check_in("105");
+    s.check_in("106");
+    s.sim.command(Command::SetRing { room: "105".into(), behaviour: RingBehaviour::NoAnswer });
+    let leaving = s.book("105", "07:00");
+    let moving = s.book("106", "07:05");
+    s.until("the first ring of 105 unanswered", Duration::from_secs(300), |s| s.get(leaving.id).status == "retrying")
+        .await;
+    s.services.desk.check_out(&sys(), "105").unwrap();
+    assert_eq!(s.get(leaving.id).status, "cancelled");
+    s.services.desk.move_room(&sys(), "106", "107").unwrap();
+    assert_eq!(s.get(moving.id).room, "107");
+    s.until("the moved call answered", Duration::from_secs(900), |s| s.get(moving.id).status == "done").await;
+    let st = s.sim.state();
+    assert_eq!(st.rooms["105"].rings, 1, "a checked-out room never rings again");
+    assert_eq!(st.rooms.get("106").map_or(0, |r| r.rings), 0);
+    assert_eq!(st.rooms["107"].rings, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn check_out_while_ringing_sends_wc() {
+    let s = Site::start(mem_store(), utc(T0), "ring_timeout = \"90s\"");
+    s.link_up().await;
+    s.check_in("108");
+    s.sim.command(Command::SetRing { room: "108".into(), behaviour: RingBehaviour::NoResult });
+    let w = s.book("108", "07:00");
+    s.until("ringing", Duration::from_secs(300), |s| s.get(w.id).status == "ringing").await;
+    s.services.desk.check_out(&sys(), "108").unwrap();
+    s.until("the WC delivered", Duration::from_secs(30), |s| s.services.desk.room("108").unwrap().pbx_synced).await;
+    let events: i64 = s
+        .services
+        .store
+        .read(|c| {
+            c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(switchboard::store::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(events, 0);
+    assert_eq!(s.attempts(w.id)[0].1.as_deref(), Some("cancelled"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_guest_books_and_cancels_on_the_handset() {
+    let s = Site::start(mem_store(), utc(T0), "");
+    s.link_up().await;
+    s.check_in("109");
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(7, 30, 0).unwrap();
+    s.sim.command(Command::HandsetWakeup { room: "109".into(), at });
+    s.until("the handset booking stored", Duration::from_secs(30), |s| {
+        s.services.wakeups.list(Some("109"), false).unwrap().len() == 1
+    })
+    .await;
+    let w = s.services.wakeups.list(Some("109"), false).unwrap().remove(0);
+    assert_eq!((w.source.as_str(), w.created_by.as_str()), ("handset", "handset"));
+    assert_eq!(w.due.as_deref(), Some("2026-11-30T07:30:00"));
+    s.sim.command(Command::HandsetWakeClear { room: "109".into(), at });
+    s.until("cancelled from the handset", Duration::from_secs(30), |s| s.get(w.id).status == "cancelled").await;
+    // a vacant room's handset booking is refused, and a person hears of it
+    s.sim.command(Command::HandsetWakeup { room: "110".into(), at });
+    s.until("an alert for the refused booking", Duration::from_secs(30), |s| {
+        s.open_alerts().iter().any(|a| a.kind == "handset_booking_refused")
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_fires_calls_within_grace_and_reports_the_rest_missed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hotel.db");
+    let (early, late) = {
+        let s = Site::start(Arc::new(Store::open(&path).unwrap()), utc(T0), "late_grace = \"5m\"");
+        s.check_in("101");
+        s.check_in("102");
+        let early = s.book("101", "07:00");
+        let late = s.book("102", "07:10");
+        for t in s.services.tasks.iter() {
+            t.abort();
+        }
+        (early.id, late.id)
+    };
+    // The service comes back at 07:12 local: 07:10 is 2 minutes late, 07:00 is 12.
+    let s = Site::start(Arc::new(Store::open(&path).unwrap()), utc("2026-11-30T06:12:00Z"), "late_grace = \"5m\"");
+    s.link_up().await;
+    s.until("both calls settled", Duration::from_secs(120), |s| {
+        s.get(early).status == "missed" && s.get(late).status == "done"
+    })
+    .await;
+    assert_eq!(s.sim.state().rooms["102"].rings, 1);
+    assert_eq!(s.sim.state().rooms.get("101").map_or(0, |r| r.rings), 0, "12 minutes late: no ring without a person");
+    let alerts = s.open_alerts();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].kind, "wakeup_missed");
+    assert_eq!(alerts[0].room.as_deref(), Some("101"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_ring_in_progress_at_a_crash_is_not_rung_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hotel.db");
+    let id = {
+        let s = Site::start(Arc::new(Store::open(&path).unwrap()), utc(T0), "ring_timeout = \"60s\"\nattempts = 1");
+        s.link_up().await;
+        s.check_in("103");
+        s.sim.command(Command::SetRing { room: "103".into(), behaviour: RingBehaviour::NoResult });
+        let w = s.book("103", "07:00");
+        s.until("ringing", Duration::from_secs(300), |s| s.get(w.id).status == "ringing").await;
+        for t in s.services.tasks.iter() {
+            t.abort();
+        }
+        w.id
+    };
+    // Back 5 minutes later: the ring's deadline passed; it counts as unanswered, never re-rung.
+    let s = Site::start(
+        Arc::new(Store::open(&path).unwrap()),
+        utc("2026-11-30T06:05:00Z"),
+        "ring_timeout = \"60s\"\nattempts = 1",
+    );
+    s.link_up().await;
+    s.until("the attempt closed", Duration::from_secs(60), |s| s.get(id).status == "failed").await;
+    assert_eq!(s.attempts(id).len(), 1);
+    assert_eq!(s.sim.state().rooms.get("103").map_or(0, |r| r.rings), 0, "the new PBX line never heard a second ring");
+}
+
+#[tokio::test(start_paused = true)]
+async fn daily_seven_o_clock_across_the_spring_change_over() {
+    // Zurich, 2026-03-29: 02:00 -> 03:00. Start on the 27th at 12:00 local.
+    let s = Site::start(mem_store(), utc("2026-03-27T11:00:00Z"), "");
+    s.link_up().await;
+    s.check_in("101");
+    let b = Booking { room: "101".into(), time: Some("07:00".into()), daily: true, ..Default::default() };
+    let w = s.services.wakeups.add(&sys(), &b, "desk").unwrap();
+    let hour = Duration::from_secs(3600);
+    s.until_step("three mornings rung", 4 * 24 * hour, hour / 4, |s| s.attempts(w.id).len() >= 3).await;
+    let starts: Vec<String> = s.attempts(w.id).into_iter().take(3).map(|(t, _)| t).collect();
+    assert_eq!(
+        starts,
+        ["2026-03-28T06:00:00Z", "2026-03-29T05:00:00Z", "2026-03-30T05:00:00Z"],
+        "07:00 local every day"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_is_capped_and_served_in_due_order() {
+    let s = Site::start(mem_store(), utc(T0), "max_concurrent = 3");
+    s.link_up().await;
+    s.sim.command(Command::SetRing { room: "101".into(), behaviour: RingBehaviour::Answer });
+    let rooms: Vec<String> = (101..=110).map(|n| n.to_string()).collect();
+    let mut ids = Vec::new();
+    for r in &rooms {
+        s.check_in(r);
+    }
+    for r in &rooms {
+        ids.push(s.book(r, "07:00").id);
+    }
+    let mut max_ringing = 0;
+    s.until("all ten answered", Duration::from_secs(600), |s| {
+        let ringing = ids.iter().filter(|id| s.get(**id).status == "ringing").count();
+        max_ringing = max_ringing.max(ringing);
+        ids.iter().all(|id| s.get(*id).status == "done")
+    })
+    .await;
+    assert!(max_ringing <= 3, "at most max_concurrent ring at once, saw {max_ringing}");
+    let mut starts: Vec<(String, i64)> = ids.iter().map(|id| (s.attempts(*id)[0].0.clone(), *id)).collect();
+    starts.sort();
+    let order: Vec<i64> = starts.iter().map(|(_, id)| *id).collect();
+    assert_eq!(order, ids, "rung in due (booking) order");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pbx_offline_at_the_due_time_alerts_a_person_at_once() {
+    let cfg = wake_config("attempts = 2\nretry_interval = \"1m\"");
+    let clock = Arc::new(TokioClock::starting_at(utc(T0)));
+    // No PBX at all: the connector has no stream to give.
+    let services =
+        Services::start(&cfg, mem_store(), clock, Streams::<tokio::io::DuplexStream>(VecDeque::new(), "none".into()))
+            .unwrap();
+    services.desk.check_in(&sys(), "101", CheckIn { name: "Offline".into(), ..Default::default() }).unwrap();
+    let w = services
+        .wakeups
+        .add(&sys(), &Booking { room: "101".into(), time: Some("07:00".into()), ..Default::default() }, "desk")
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(121)).await;
+    let alerts = services.store.read(|c| alerts::list(c, true)).unwrap();
+    assert_eq!(alerts[0].kind, "pbx_offline");
+    assert!(alerts[0].message.contains("call room 101 by hand"), "{}", alerts[0].message);
+    assert_eq!(alerts[0].at, "2026-11-30T06:00:00Z", "at once, at the due time");
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(services.wakeups.get(w.id).unwrap().status, "failed");
+}
+
+#[tokio::test(start_paused = true)]
+async fn bad_bookings_are_refused_and_change_nothing() {
+    let s = Site::start(mem_store(), utc(T0), "");
+    s.check_in("101");
+    let add = |b: Booking| s.services.wakeups.add(&sys(), &b, "desk").map(|_| ()).unwrap_err().to_string();
+    let b = |time: &str| Booking { room: "101".into(), time: Some(time.into()), ..Default::default() };
+    assert_eq!(add(Booking { room: "999".into(), ..b("07:00") }), "room 999 does not exist");
+    assert!(add(Booking { room: "102".into(), ..b("07:00") }).contains("vacant"));
+    assert!(add(b("7 o'clock")).starts_with("time:"));
+    assert!(add(Booking { date: Some("2026-11-29".into()), ..b("07:00") }).contains("in the past"));
+    assert!(add(Booking { date: Some("2026-13-01".into()), ..b("07:00") }).starts_with("date:"));
+    assert!(add(Booking { days: Some("mon,someday".into()), ..b("07:00") }).starts_with("days:"));
+    assert!(add(Booking { cron: Some("not cron".into()), ..b("07:00") }).starts_with("cron:"));
+    assert!(add(Booking { daily: true, for_days: Some(3), ..b("07:00") }).starts_with("repeat:"));
+    assert!(s.services.wakeups.list(None, true).unwrap().is_empty(), "nothing was booked");
+    s.book("101", "07:00");
+    assert!(add(b("07:00")).contains("already has wake-up call"));
+    assert_eq!(s.services.wakeups.cancel(&sys(), 999, "x").unwrap_err().to_string(), "wake-up call 999 does not exist");
+}
