@@ -109,8 +109,14 @@ async fn drain(ops: usize) {
         "[hotel]\nname = \"Bench\"\ntimezone = \"UTC\"\n[rooms]\nnumbers = [\"1\"]\n[pbx]\nresync_after = \"1h\"\n",
     )
     .unwrap();
-    let ctx =
-        LinkCtx { store: store.clone(), clock, timezone: chrono_tz::UTC, cfg: cfg.pbx.clone(), outbox_changed: notify, reports: None };
+    let ctx = LinkCtx {
+        store: store.clone(),
+        clock,
+        timezone: chrono_tz::UTC,
+        cfg: cfg.pbx.clone(),
+        outbox_changed: notify,
+        reports: None,
+    };
     let (link, _t) = link::spawn(ctx, DeviceConnector::new(&pty.slave_path, cfg.pbx));
     let mut status = link.status.clone();
     status.wait_for(|s| s.link == "up").await.unwrap();

@@ -452,3 +452,77 @@ fn incognito_guests_are_hidden_from_the_desk_and_the_pbx() {
     let (ok, _, err) = cli(&config, &["--token", "", "guests", "famous"]);
     assert!(!ok, "no token, no names: {err}");
 }
+
+#[test]
+fn wake_up_calls_from_the_cli() {
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), "simulator", port, "");
+    add_staff(&config, "desk1", "desk", "desk one pw");
+    let _serve = spawn_serve(&config);
+    wait_healthy(port);
+    login(&config, "desk1", "desk one pw");
+    let (ok, _, err) = cli(&config, &["checkin", "101", "--name", "Early Riser"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = cli(&config, &["wakeup", "add", "101", "06:30", "--days", "mon,wed"]);
+    assert!(ok && out.contains("wake-up call 1 for room 101"), "{out}{err}");
+    let (ok, out, err) = cli(&config, &["wakeup", "add", "101", "23:59:59", "--date", "2099-12-31"]);
+    assert!(ok, "{out}{err}");
+    let (ok, out, _) = cli(&config, &["wakeup", "list", "--json"]);
+    assert!(ok);
+    let list: Value = serde_json::from_str(&out).unwrap();
+    let items = list.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    for key in ["id", "room", "due", "status"] {
+        assert!(items[0].get(key).is_some(), "wakeup list --json carries {key}: {out}");
+    }
+    assert!(items[0]["due"].as_str().unwrap().ends_with("T06:30:00"), "{out}");
+    assert_eq!(items[1]["due"], "2099-12-31T23:59:59");
+    for (args, want) in [
+        (vec!["wakeup", "add", "102", "07:00"], "vacant"),
+        (vec!["wakeup", "add", "101", "7.00"], "time:"),
+        (vec!["wakeup", "add", "101", "07:00", "--date", "2001-01-01"], "in the past"),
+        (vec!["wakeup", "add", "101", "07:00", "--days", "mon,xyz"], "days:"),
+        (vec!["wakeup", "add", "101", "--cron", "61 * * * *"], "cron:"),
+        (vec!["wakeup", "add", "101", "23:59:59", "--date", "2099-12-31"], "already has wake-up call"),
+        (vec!["wakeup", "cancel", "77"], "does not exist"),
+    ] {
+        let (ok, out, err) = cli(&config, &args);
+        assert!(!ok && err.contains(want), "{args:?}: {out}{err}");
+    }
+    let (ok, out, err) = cli(&config, &["wakeup", "cancel", "2"]);
+    assert!(ok && out.contains("cancelled"), "{out}{err}");
+    let (ok, _, err) = cli(&config, &["wakeup", "cancel", "2"]);
+    assert!(!ok && err.contains("already cancelled"), "{err}");
+    let (ok, out, err) = cli(&config, &["wakeup", "report", "--json"]);
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(report["summary"]["calls"].is_number());
+    let (ok, out, _) = cli(&config, &["alerts"]);
+    assert!(ok && out.contains("no open alerts"), "{out}");
+    let (ok, _, err) = cli(&config, &["alerts", "ack", "1"]);
+    assert!(!ok && err.contains("not allowed for the desk role"), "acknowledging is for operators: {err}");
+    // check-out ends the stay's calls
+    let (ok, _, _) = cli(&config, &["checkout", "101"]);
+    assert!(ok);
+    let (_, out, _) = cli(&config, &["wakeup", "list", "--all", "--json"]);
+    let all: Value = serde_json::from_str(&out).unwrap();
+    assert!(all.as_array().unwrap().iter().all(|w| w["status"] == "cancelled"), "{all}");
+}
+
+#[test]
+fn a_bad_job_file_stops_the_service_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "simulator", free_port(), "");
+    std::fs::create_dir_all(dir.path().join("schedules")).unwrap();
+    std::fs::write(
+        dir.path().join("schedules/nightly.toml"),
+        "[[job]]\nname = \"report\"\ncron = \"0 5 25 * * *\"\naction = \"wakeup_report\"\noutput = \"r.txt\"\n",
+    )
+    .unwrap();
+    let out = Command::new(bin()).arg("--config").arg(&config).arg("serve").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("schedules/nightly.toml") && err.contains("job[0].cron"), "{err}");
+}

@@ -388,3 +388,26 @@ async fn bad_bookings_are_refused_and_change_nothing() {
     assert!(add(b("07:00")).contains("already has wake-up call"));
     assert_eq!(s.services.wakeups.cancel(&sys(), 999, "x").unwrap_err().to_string(), "wake-up call 999 does not exist");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_nightly_job_writes_the_wake_up_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Site::start(mem_store(), utc(T0), "");
+    s.link_up().await;
+    s.check_in("101");
+    let w = s.book("101", "07:00");
+    let jobs = switchboard::schedules::parse(
+        std::path::Path::new("nightly.toml"),
+        "[[job]]\nname = \"report\"\ncron = \"0 5 0 * * *\"\naction = \"wakeup_report\"\noutput = \"reports/w-{date}.txt\"\n",
+    )
+    .unwrap();
+    let _tasks = switchboard::schedules::spawn(jobs, &s.services, dir.path().to_path_buf(), chrono_tz::Europe::Zurich);
+    let file = dir.path().join("reports/w-2026-11-30.txt");
+    let hour = Duration::from_secs(3600);
+    s.until_step("the report written after midnight", 24 * hour, Duration::from_secs(60), |_| file.exists()).await;
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("Wake-up calls of 2026-11-30"), "{text}");
+    assert!(text.contains("1 calls: 1 answered"), "{text}");
+    assert!(text.contains(&format!("call {:<5}", w.id)), "{text}");
+    assert!(s.now() >= utc("2026-11-30T23:05:00Z"), "not before 00:05 local");
+}
