@@ -96,7 +96,7 @@ async fn drain(ops: usize) {
         .unwrap();
     }
     for r in outs {
-        desk.check_out(&Actor::system(), r).unwrap();
+        desk.check_out(&Actor::system(), r, false).unwrap();
     }
     let queue_time = t.elapsed();
     let queued_rows: u64 = store.read(outbox::pending).unwrap();

@@ -112,8 +112,13 @@ pub enum Command {
         #[arg(long)]
         private: bool,
     },
-    /// Check a guest out: bar the room's line.
-    Checkout { room: String },
+    /// Check a guest out: bar the room's line (refused while messages wait, unless discarded).
+    Checkout {
+        room: String,
+        /// Check out even with undelivered messages (their texts are purged).
+        #[arg(long)]
+        discard_messages: bool,
+    },
     /// Move a stay to another (vacant) room.
     Move { from: String, to: String },
     /// Do-not-disturb on or off.
@@ -146,6 +151,11 @@ pub enum Command {
     Pbx {
         #[command(subcommand)]
         command: PbxCommand,
+    },
+    /// Guest messages and the message lamp.
+    Msg {
+        #[command(subcommand)]
+        command: MsgCommand,
     },
     /// Wake-up calls.
     Wakeup {
@@ -232,6 +242,39 @@ pub enum WakeupCommand {
         date: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MsgCommand {
+    /// Take a message for the guest in ROOM (lights the lamp).
+    Leave {
+        room: String,
+        #[arg(long)]
+        text: String,
+        /// Who left it.
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        callback: Option<String>,
+    },
+    /// Messages of current stays, oldest first; --undelivered without ROOM is the night round.
+    List {
+        room: Option<String>,
+        #[arg(long)]
+        undelivered: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a message delivered.
+    Deliver { id: i64 },
+    /// Remove a message without delivering it (its text is purged).
+    Clear { id: i64 },
+    /// Set the message lamp by hand (until the next message change).
+    Lamp {
+        room: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
     },
 }
 
@@ -366,6 +409,58 @@ pub fn print_json(v: &Value) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn run_msg(c: &Client, cmd: &MsgCommand) -> anyhow::Result<()> {
+    match cmd {
+        MsgCommand::Leave { room, text, from, callback } => {
+            let body = serde_json::json!({ "room": room, "text": text, "from": from, "callback": callback });
+            let m = c.post("/api/messages", body)?;
+            println!("message {} for room {} taken; the lamp is on", s(&m, "id"), s(&m, "room"));
+        }
+        MsgCommand::List { room, undelivered, json } => {
+            let mut path = format!("/api/messages?undelivered={undelivered}");
+            if let Some(r) = room {
+                path += &format!("&room={}", url_encode(r));
+            }
+            let list = c.get(&path)?;
+            if *json {
+                return print_json(&list);
+            }
+            if list.as_array().is_none_or(|l| l.is_empty()) {
+                println!("no messages");
+            }
+            for m in list.as_array().into_iter().flatten() {
+                let state = if m["delivered"].as_bool().unwrap_or(false) { "delivered" } else { "WAITING" };
+                println!(
+                    "{:>5} room {:<6} {} {:<9} from {} (call back {}), taken by {}",
+                    s(m, "id"),
+                    s(m, "room"),
+                    s(m, "left_at"),
+                    state,
+                    s(m, "from"),
+                    s(m, "callback"),
+                    s(m, "taken_by")
+                );
+                for line in m["text"].as_str().unwrap_or("(text purged)").lines() {
+                    println!("      {line}");
+                }
+            }
+        }
+        MsgCommand::Deliver { id } => {
+            let m = c.post(&format!("/api/messages/{id}/deliver"), serde_json::json!({}))?;
+            println!("message {} for room {} delivered", s(&m, "id"), s(&m, "room"));
+        }
+        MsgCommand::Clear { id } => {
+            let m = c.post(&format!("/api/messages/{id}/clear"), serde_json::json!({}))?;
+            println!("message {} for room {} cleared", s(&m, "id"), s(&m, "room"));
+        }
+        MsgCommand::Lamp { room, state } => {
+            let r = c.post(&format!("{}/lamp", room_path(room)?), serde_json::json!({ "on": state == "on" }))?;
+            println!("room {}: message lamp {}", s(&r, "room"), yn(&r, "message_lamp"));
+        }
+    }
+    Ok(())
+}
+
 fn run_wakeup(c: &Client, cmd: &WakeupCommand) -> anyhow::Result<()> {
     match cmd {
         WakeupCommand::Add { room, time, date, daily, days, for_days, cron } => {
@@ -465,8 +560,9 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
             let stay = c.post(&format!("{}/checkin", room_path(room)?), body)?;
             println!("checked in {} to room {} (stay {})", s(&stay, "guest_name"), s(&stay, "room"), s(&stay, "id"));
         }
-        Command::Checkout { room } => {
-            let stay = c.post(&format!("{}/checkout", room_path(room)?), serde_json::json!({}))?;
+        Command::Checkout { room, discard_messages } => {
+            let body = serde_json::json!({ "discard_messages": discard_messages });
+            let stay = c.post(&format!("{}/checkout", room_path(room)?), body)?;
             println!("checked out {} from room {} (stay {})", s(&stay, "guest_name"), s(&stay, "room"), s(&stay, "id"));
         }
         Command::Move { from, to } => {
@@ -540,6 +636,7 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
             println!("resync of every room requested");
         }
         Command::Wakeup { command } => run_wakeup(&c, command)?,
+        Command::Msg { command } => run_msg(&c, command)?,
         Command::Alerts { command: Some(AlertsCommand::Ack { id }), .. } => {
             let a = c.post(&format!("/api/alerts/{id}/ack"), serde_json::json!({}))?;
             println!("alert {} acknowledged by {}", s(&a, "id"), s(&a, "acked_by"));

@@ -41,6 +41,14 @@ struct RawConfig {
     auth: RawAuth,
     #[serde(default)]
     wakeup: RawWakeup,
+    #[serde(default)]
+    messages: RawMessages,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawMessages {
+    keep_for: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -151,6 +159,8 @@ pub struct Config {
     pub store_path: PathBuf,
     pub auth: AuthConfig,
     pub wakeup: WakeupConfig,
+    /// Messages older than this are expired (text purged) by the `expire_messages` job.
+    pub messages_keep_for: Duration,
 }
 
 /// The `[wakeup]` section: the wake-up call policy.
@@ -210,7 +220,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "s" => Duration::from_secs(n),
         "m" => Duration::from_secs(n * 60),
         "h" => Duration::from_secs(n * 3600),
-        _ => return Err(format!("{s:?} has no unit: write it like \"45s\", \"5m\" or \"1h\"")),
+        "d" => Duration::from_secs(n * 86400),
+        _ => return Err(format!("{s:?} has no unit: write it like \"45s\", \"5m\", \"1h\" or \"7d\"")),
     };
     Ok(d)
 }
@@ -367,7 +378,20 @@ impl Config {
         if wakeup.ring_timeout < Duration::from_secs(1) || wakeup.retry_interval < Duration::from_secs(1) {
             return Err(invalid("wakeup.ring_timeout", "ring_timeout and retry_interval must be at least 1s"));
         }
-        Ok(Config { hotel_name: raw.hotel.name, timezone, rooms, default_class, pbx, listen, store_path, auth, wakeup })
+        let messages_keep_for =
+            duration_key("messages.keep_for", raw.messages.keep_for, Duration::from_secs(7 * 86400))?;
+        Ok(Config {
+            hotel_name: raw.hotel.name,
+            timezone,
+            rooms,
+            default_class,
+            pbx,
+            listen,
+            store_path,
+            auth,
+            wakeup,
+            messages_keep_for,
+        })
     }
 
     /// Reads and validates a config file; the store path becomes relative to its folder.

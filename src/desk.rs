@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 
 use crate::audit::{self, Change};
 use crate::clock::SharedClock;
+use crate::messages;
 use crate::pbx::command::PbxCommand;
 use crate::staff::Actor;
 use crate::store::rooms::{self, RoomView, Stay};
@@ -30,6 +31,8 @@ pub enum DeskError {
     Occupied { room: String, stay: i64 },
     #[error("room {0} is vacant")]
     Vacant(String),
+    #[error("room {room} has {} undelivered message(s): {}; deliver them first or check out with --discard-messages", ids.len(), ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))]
+    UndeliveredMessages { room: String, ids: Vec<i64> },
     #[error("{field}: {msg}")]
     Invalid { field: &'static str, msg: String },
     #[error(transparent)]
@@ -219,19 +222,38 @@ impl Desk {
     }
 
     /// Bars the room's line: class 0, name cleared, lamp and DND off.
-    pub fn check_out(&self, actor: &Actor, room: &str) -> Result<Stay, DeskError> {
+    /// Refused while the stay has undelivered messages, unless `discard_messages`. The stay's
+    /// wake-up calls end and its message texts are purged.
+    pub fn check_out(&self, actor: &Actor, room: &str, discard_messages: bool) -> Result<Stay, DeskError> {
         let now = self.now();
         let r = self.store.write(|tx| {
             let stay = Self::occupied(tx, room)?;
+            let waiting = messages::waiting_of_stay(tx, stay.id)?;
+            if !waiting.is_empty() && !discard_messages {
+                return Err(DeskError::UndeliveredMessages {
+                    room: room.into(),
+                    ids: waiting.iter().map(|m| m.id).collect(),
+                });
+            }
             tx.execute("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
                 .map_err(StoreError::from)?;
             Self::bar(tx, &now, room, Some(stay.id))?;
-            wakeup::cancel_for_stay(tx, &now, actor, stay.id)?;
+            tx.execute("UPDATE rooms SET lamp_override = NULL, voicemail = 0 WHERE number = ?1", [room])
+                .map_err(StoreError::from)?;
+            let calls = wakeup::cancel_for_stay(tx, &now, actor, stay.id)?;
+            let discarded = messages::purge_stay(tx, stay.id)?;
+            let mut after = "vacant, line barred".to_string();
+            if calls > 0 {
+                after += &format!(", {calls} wake-up call(s) cancelled");
+            }
+            if discarded > 0 {
+                after += &format!(", {discarded} undelivered message(s) discarded");
+            }
             let change = Change::new("checkout")
                 .room(room)
                 .stay(stay.id)
                 .before(format!("stay {}: {}", stay.id, stay.audit_name()))
-                .after("vacant, line barred");
+                .after(after);
             audit::record(tx, &now, actor, &change)?;
             Self::stay_in(tx, stay.id)
         });
@@ -269,6 +291,7 @@ impl Desk {
                 .map_err(StoreError::from)?;
             Self::bar(tx, &now, from, Some(stay.id))?;
             wakeup::move_stay(tx, &now, stay.id, to)?;
+            messages::move_stay(tx, stay.id, to)?;
             rooms::set_line(tx, to, Some(stay.class_of_service), Some(old.message_lamp), Some(old.dnd))?;
             for c in [
                 PbxCommand::Move {
@@ -430,10 +453,10 @@ mod tests {
     #[test]
     fn check_out_bars_the_line() {
         let d = desk();
-        assert_eq!(d.check_out(&sys(), "101").unwrap_err().to_string(), "room 101 is vacant");
+        assert_eq!(d.check_out(&sys(), "101", false).unwrap_err().to_string(), "room 101 is vacant");
         d.check_in(&sys(), "101", guest("A")).unwrap();
         d.set_dnd(&sys(), "101", true).unwrap();
-        let stay = d.check_out(&sys(), "101").unwrap();
+        let stay = d.check_out(&sys(), "101", false).unwrap();
         assert!(stay.checked_out_at.is_some());
         let room = d.room("101").unwrap();
         assert!(!room.occupied && !room.dnd);
@@ -467,7 +490,7 @@ mod tests {
         let dora = Actor { id: 7, login: "dora".into(), display_name: "Dora".into(), role: crate::staff::Role::Desk };
         d.check_in(&dora, "101", guest("Wang Wei")).unwrap();
         d.move_room(&dora, "101", "102").unwrap();
-        d.check_out(&sys(), "102").unwrap();
+        d.check_out(&sys(), "102", false).unwrap();
         let rows = d.store.read(|c| crate::audit::query(c, &Default::default())).unwrap();
         let got: Vec<(String, String, Option<String>)> =
             rows.iter().rev().map(|r| (r.staff.clone(), r.action.clone(), r.room.clone())).collect();

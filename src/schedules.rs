@@ -11,8 +11,9 @@
 //!
 //! Actions: `wakeup_report` writes the report of the day before the run (`{date}` in `output`,
 //! relative to hotel.toml's folder); `expire` ends bookings of stays that are over and closes
-//! open alerts of such stays older than `alerts_older_than` (default "24h"); `pbx_resync`
-//! sends every room's state to the PBX. A bad file stops the service at start, naming the file
+//! open alerts of such stays older than `alerts_older_than` (default "24h");
+//! `expire_messages` expires messages older than `older_than` (default `[messages] keep_for`);
+//! `pbx_resync` sends every room's state to the PBX. A bad file stops the service at start, naming the file
 //! and the key. Parse-then-validate, like hotel.toml.
 
 use std::path::{Path, PathBuf};
@@ -51,12 +52,21 @@ struct RawJob {
     action: String,
     output: Option<String>,
     alerts_older_than: Option<String>,
+    older_than: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    WakeupReport { output: String },
-    Expire { alerts_older_than: Duration },
+    WakeupReport {
+        output: String,
+    },
+    Expire {
+        alerts_older_than: Duration,
+    },
+    /// Messages older than this (default: `[messages] keep_for`) are expired.
+    ExpireMessages {
+        older_than: Option<Duration>,
+    },
     PbxResync,
 }
 
@@ -94,10 +104,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Job>, ScheduleError> {
                     None => Duration::from_secs(24 * 3600),
                 },
             },
+            "expire_messages" => Action::ExpireMessages {
+                older_than: j
+                    .older_than
+                    .map(|d| parse_duration(&d).map_err(|m| bad(format!("{}: {m}", key("older_than")))))
+                    .transpose()?,
+            },
             "pbx_resync" => Action::PbxResync,
             other => {
                 return Err(bad(format!(
-                    "{}: {other:?} is not an action (wakeup_report, expire, pbx_resync)",
+                    "{}: {other:?} is not an action (wakeup_report, expire, expire_messages, pbx_resync)",
                     key("action")
                 )))
             }
@@ -128,7 +144,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Job>, ScheduleError> {
 }
 
 /// Starts one task per job.
-pub fn spawn(jobs: Vec<Job>, services: &Services, config_dir: PathBuf, tz: Tz) -> Vec<tokio::task::JoinHandle<()>> {
+pub fn spawn(
+    jobs: Vec<Job>,
+    services: &Services,
+    config_dir: PathBuf,
+    tz: Tz,
+    messages_keep_for: Duration,
+) -> Vec<tokio::task::JoinHandle<()>> {
     jobs.into_iter()
         .map(|job| {
             let ctx = JobCtx {
@@ -138,6 +160,8 @@ pub fn spawn(jobs: Vec<Job>, services: &Services, config_dir: PathBuf, tz: Tz) -
                 link: services.link.clone(),
                 config_dir: config_dir.clone(),
                 tz,
+                messages_keep_for,
+                outbox: services.signals.outbox.clone(),
             };
             tracing::info!(job = %job.name, cron = %job.cron, file = %job.file.display(), "property job scheduled");
             tokio::spawn(run_job(job, ctx))
@@ -152,6 +176,9 @@ pub struct JobCtx {
     pub link: crate::pbx::LinkHandle,
     pub config_dir: PathBuf,
     pub tz: Tz,
+    pub messages_keep_for: Duration,
+    /// Wakes the PBX link after jobs that queue commands (lamps).
+    pub outbox: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// The next run of a cron expression after `now`, by the wake-up DST rule.
@@ -204,6 +231,14 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
                 Ok::<_, crate::store::StoreError>((bookings, alerts))
             })?;
             Ok(format!("{bookings} bookings of past stays ended, {alerts} alerts of past stays closed"))
+        }
+        Action::ExpireMessages { older_than } => {
+            let keep = older_than.unwrap_or(ctx.messages_keep_for);
+            let now = audit::timestamp(at);
+            let before = audit::timestamp(at - chrono::Duration::from_std(keep).unwrap_or_default());
+            let n = ctx.store.write(|tx| crate::messages::expire(tx, &now, &before))?;
+            ctx.outbox.notify_one();
+            Ok(format!("{n} messages older than {} expired", before))
         }
         Action::PbxResync => {
             let link = ctx.link.clone();

@@ -53,7 +53,7 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
         );
     }
     let link = services.link.clone();
-    let _jobs = schedules::spawn(jobs, &services, config_dir.clone(), cfg.timezone);
+    let _jobs = schedules::spawn(jobs, &services, config_dir.clone(), cfg.timezone, cfg.messages_keep_for);
     let app = api::router(services.app_state());
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await

@@ -11,6 +11,7 @@ use crate::api::AppState;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::desk::{Desk, Signals};
+use crate::messages::Messages;
 use crate::pbx::link::{self, Connector, LinkCtx};
 use crate::pbx::LinkHandle;
 use crate::staff::Staff;
@@ -24,6 +25,7 @@ pub struct Services {
     pub desk: Desk,
     pub staff: Staff,
     pub wakeups: Wakeups,
+    pub messages: Messages,
     pub link: LinkHandle,
     pub signals: Signals,
     pub tasks: Vec<JoinHandle<()>>,
@@ -66,7 +68,18 @@ impl Services {
         let scheduler_task = tokio::spawn(scheduler.run());
         let staff = Staff::new(store.clone(), clock.clone(), cfg.auth);
         let desk = Desk::new(store.clone(), clock.clone(), cfg.default_class, signals.clone());
-        Ok(Services { store, clock, desk, staff, wakeups, link, signals, tasks: vec![link_task, scheduler_task] })
+        let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone, signals.outbox.clone());
+        Ok(Services {
+            store,
+            clock,
+            desk,
+            staff,
+            wakeups,
+            messages,
+            link,
+            signals,
+            tasks: vec![link_task, scheduler_task],
+        })
     }
 
     pub fn app_state(&self) -> AppState {
@@ -74,6 +87,7 @@ impl Services {
             desk: self.desk.clone(),
             staff: self.staff.clone(),
             wakeups: self.wakeups.clone(),
+            messages: self.messages.clone(),
             link: self.link.clone(),
             store: self.store.clone(),
         }

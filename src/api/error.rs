@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::alerts::AlertError;
 use crate::desk::DeskError;
+use crate::messages::MessageError;
 use crate::staff::StaffError;
 use crate::store::StoreError;
 use crate::wakeup::WakeupError;
@@ -32,7 +33,9 @@ impl From<DeskError> for ApiError {
         let msg = e.to_string();
         match e {
             DeskError::UnknownRoom(_) => ApiError::NotFound(msg),
-            DeskError::Occupied { .. } | DeskError::Vacant(_) => ApiError::Conflict(msg),
+            DeskError::Occupied { .. } | DeskError::Vacant(_) | DeskError::UndeliveredMessages { .. } => {
+                ApiError::Conflict(msg)
+            }
             DeskError::Invalid { .. } => ApiError::Unprocessable(msg),
             DeskError::Store(_) => ApiError::Internal(msg),
         }
@@ -64,6 +67,18 @@ impl From<WakeupError> for ApiError {
             }
             WakeupError::Invalid(_) | WakeupError::Past(_) => ApiError::Unprocessable(msg),
             WakeupError::Store(_) => ApiError::Internal(msg),
+        }
+    }
+}
+
+impl From<MessageError> for ApiError {
+    fn from(e: MessageError) -> Self {
+        let msg = e.to_string();
+        match e {
+            MessageError::UnknownRoom(_) | MessageError::Unknown(_) => ApiError::NotFound(msg),
+            MessageError::Vacant(_) | MessageError::NotWaiting { .. } => ApiError::Conflict(msg),
+            MessageError::Invalid { .. } => ApiError::Unprocessable(msg),
+            MessageError::Store(_) => ApiError::Internal(msg),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod messages;
 pub mod rooms;
 pub mod staff;
 pub mod wakeups;
@@ -17,6 +18,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::desk::Desk;
+use crate::messages::Messages;
 use crate::pbx::LinkHandle;
 use crate::staff::{Permission, Staff};
 use crate::store::Store;
@@ -28,6 +30,7 @@ pub struct AppState {
     pub desk: Desk,
     pub staff: Staff,
     pub wakeups: Wakeups,
+    pub messages: Messages,
     pub link: LinkHandle,
     pub store: Arc<Store>,
 }
@@ -47,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/wakeups/report", get(wakeups::report))
         .route("/api/wakeups/{id}", get(wakeups::get))
         .route("/api/alerts", get(wakeups::list_alerts))
+        .route("/api/messages", get(messages::list))
+        .route("/api/messages/{id}", get(messages::get))
         // The audit trail of one room (desk) or all of it (manager): decided per request.
         .route("/api/audit", get(staff::audit));
     let desk = Router::new()
@@ -56,7 +61,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rooms/{room}/dnd", post(rooms::set_dnd))
         .route("/api/rooms/{room}/class", post(rooms::set_class))
         .route("/api/wakeups", post(wakeups::add))
-        .route("/api/wakeups/{id}/cancel", post(wakeups::cancel));
+        .route("/api/wakeups/{id}/cancel", post(wakeups::cancel))
+        .route("/api/rooms/{room}/lamp", post(rooms::set_lamp))
+        .route("/api/messages", post(messages::leave))
+        .route("/api/messages/{id}/deliver", post(messages::deliver))
+        .route("/api/messages/{id}/clear", post(messages::clear));
     let operate = Router::new()
         .route("/api/pbx/resync", post(rooms::pbx_resync))
         .route("/api/alerts/{id}/ack", post(wakeups::ack_alert));

@@ -44,8 +44,26 @@ pub async fn check_in(
     Ok((StatusCode::CREATED, Json(redact_stay(stay, &actor))))
 }
 
-pub async fn check_out(State(s): State<AppState>, actor: Actor, Path(room): Path<String>) -> ApiResult<Json<Stay>> {
-    let stay = s.desk.check_out(&actor, &room)?;
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CheckOutReq {
+    #[serde(default)]
+    discard_messages: bool,
+}
+
+/// The body is optional: `{"discard_messages": true}` checks out despite undelivered messages.
+pub async fn check_out(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path(room): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Stay>> {
+    let req: CheckOutReq = if body.iter().all(u8::is_ascii_whitespace) {
+        CheckOutReq::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("bad JSON body: {e}")))?
+    };
+    let stay = s.desk.check_out(&actor, &room, req.discard_messages)?;
     Ok(Json(redact_stay(stay, &actor)))
 }
 
@@ -63,6 +81,23 @@ pub async fn move_room(
 ) -> ApiResult<Json<Stay>> {
     let stay = s.desk.move_room(&actor, &room, &req.to)?;
     Ok(Json(redact_stay(stay, &actor)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LampReq {
+    on: bool,
+}
+
+/// The message lamp by hand (until the next message change).
+pub async fn set_lamp(
+    State(s): State<AppState>,
+    actor: Actor,
+    Path(room): Path<String>,
+    ApiJson(req): ApiJson<LampReq>,
+) -> ApiResult<Json<RoomView>> {
+    s.messages.set_lamp(&actor, &room, req.on)?;
+    Ok(Json(s.desk.room(&room)?.redacted(actor.can(Permission::SeePrivate))))
 }
 
 #[derive(Deserialize)]

@@ -49,6 +49,19 @@ pub enum PbxCommand {
     RingCancel {
         at: chrono::NaiveDateTime,
     },
+    /// A guest message's text for the phone's display (`XL`), where the PBX has it.
+    MessageText {
+        id: i64,
+        stay: i64,
+        text: String,
+        at: chrono::NaiveDateTime,
+    },
+    /// The message is gone from the display (`XD`).
+    MessageDelete {
+        id: i64,
+        stay: i64,
+        at: chrono::NaiveDateTime,
+    },
 }
 
 impl PbxCommand {
@@ -60,7 +73,14 @@ impl PbxCommand {
             PbxCommand::MessageLamp { .. } => "lamp",
             PbxCommand::Dnd { .. } => "dnd",
             PbxCommand::Ring { .. } | PbxCommand::RingCancel { .. } => "wakeup",
+            PbxCommand::MessageText { .. } | PbxCommand::MessageDelete { .. } => "message",
         }
+    }
+
+    /// A feature the PBX may not have (message texts on the display): where it did not declare
+    /// the record, the command is skipped quietly instead of reported as undeliverable.
+    pub fn optional(&self) -> bool {
+        matches!(self, PbxCommand::MessageText { .. } | PbxCommand::MessageDelete { .. })
     }
 
     /// For a ring: whether it expired before it could be sent.
@@ -134,6 +154,20 @@ impl PbxCommand {
             PbxCommand::Dnd { on } => re(RoomEquipment { dnd: Some(on), ..Default::default() }),
             PbxCommand::Ring { at, .. } => Message::WakeRequest(fias::Wake { room, at }),
             PbxCommand::RingCancel { at } => Message::WakeClear(fias::Wake { room, at }),
+            PbxCommand::MessageText { id, stay, text, at } => Message::MessageText(fias::GuestMessage {
+                room,
+                stay: Some(stay.to_string()),
+                id: id.to_string(),
+                text: Some(text),
+                at: Some(at),
+            }),
+            PbxCommand::MessageDelete { id, stay, at } => Message::MessageDelete(fias::GuestMessage {
+                room,
+                stay: Some(stay.to_string()),
+                id: id.to_string(),
+                text: None,
+                at: Some(at),
+            }),
         }
     }
 }

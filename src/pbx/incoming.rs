@@ -10,6 +10,7 @@ use rusqlite::{params, Connection};
 
 use super::link::LinkCtx;
 use super::PbxReport;
+use crate::messages;
 use crate::store::{rooms, StoreError};
 
 pub fn record_event(
@@ -39,6 +40,10 @@ pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
                     if let Some(dnd) = e.dnd {
                         rooms::set_line(tx, &e.room, None, None, Some(dnd))?;
                     }
+                    if e.voicemail.is_some() {
+                        // Voicemail counts toward the message lamp.
+                        messages::sync_lamp(tx, &now, &e.room)?;
+                    }
                 }
                 (Some(e.room.as_str()), "room_equipment")
             }
@@ -47,7 +52,12 @@ pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
             Message::WakeAnswer { wake, .. } => (Some(wake.room.as_str()), "wakeup_answer"),
             Message::Posting(p) => (Some(p.room.as_str()), "call_charge"),
             Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),
-            Message::MessageDelete(m) => (Some(m.room.as_str()), "message_deleted"),
+            Message::MessageDelete(m) => {
+                if !messages::read_on_handset(tx, &now, &m.room, &m.id)? {
+                    tracing::info!(room = %m.room, id = %m.id, "the PBX deleted a message that is not waiting");
+                }
+                (Some(m.room.as_str()), "message_deleted")
+            }
             Message::GuestIn(g) => (Some(g.room.as_str()), "unexpected"),
             Message::GuestOut { room, .. } | Message::GuestChange { room, .. } => (Some(room.as_str()), "unexpected"),
             _ => (None, "unknown_record"),

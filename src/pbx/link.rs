@@ -510,6 +510,14 @@ impl<'a> Session<'a> {
                     self.in_flight = Some((tag, item));
                     return Ok(());
                 }
+                Err(SendError::NotDeclared(id)) if matches!(&item, InFlight::Outbox(rows) if rows.iter().all(|r| r.command.optional())) =>
+                {
+                    // An optional feature this PBX does not have (it declared no such record).
+                    tracing::debug!("the PBX has no {id} record; skipped");
+                    if let InFlight::Outbox(rows) = item {
+                        self.ctx.store.write(|tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?;
+                    }
+                }
                 Err(e @ (SendError::NotDeclared(_) | SendError::Record(_))) => {
                     // It can never be delivered as it stands: say so loudly, keep a record, move on.
                     tracing::error!(record = ?msg.to_record(), "cannot send to the PBX: {e}; dropped");

@@ -137,6 +137,26 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alerts_open ON alerts(acked_at, id);
     "#,
+    // 4: guest messages; a manual message-lamp override per room.
+    r#"
+    CREATE TABLE messages (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        stay         INTEGER NOT NULL REFERENCES stays(id),
+        room         TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        text         TEXT,
+        caller       TEXT,
+        callback     TEXT,
+        taken_by     TEXT NOT NULL,
+        left_at      TEXT NOT NULL,
+        delivered_at TEXT,
+        delivered_by TEXT
+    );
+    CREATE INDEX messages_by_status ON messages(status, id);
+    CREATE INDEX messages_by_room ON messages(room, status, id);
+    CREATE INDEX messages_by_stay ON messages(stay, id);
+    ALTER TABLE rooms ADD COLUMN lamp_override INTEGER;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

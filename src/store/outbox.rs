@@ -26,12 +26,25 @@ pub struct OutboxRow {
     pub command: PbxCommand,
 }
 
-/// Appends a command for `room`.
+/// Appends a command for `room`, under the attribute it sets.
 pub fn push(conn: &Connection, now: &str, room: &str, cmd: &PbxCommand, priority: i64) -> Result<i64, StoreError> {
+    push_attr(conn, now, room, cmd.attr(), cmd, priority)
+}
+
+/// Appends a command under an explicit attribute key (e.g. one per guest message, so that
+/// messages never supersede each other).
+pub fn push_attr(
+    conn: &Connection,
+    now: &str,
+    room: &str,
+    attr: &str,
+    cmd: &PbxCommand,
+    priority: i64,
+) -> Result<i64, StoreError> {
     let json = serde_json::to_string(cmd).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.execute(
         "INSERT INTO outbox(room, attr, priority, command, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![room, cmd.attr(), priority, json, now],
+        params![room, attr, priority, json, now],
     )?;
     Ok(conn.last_insert_rowid())
 }

@@ -42,7 +42,7 @@ async fn check_in_and_check_out_reach_the_pbx() {
     h.desk.set_dnd(&sys(), "101", true).unwrap();
     assert!(h.converged(T).await.rooms["101"].dnd);
 
-    h.desk.check_out(&sys(), "101").unwrap();
+    h.desk.check_out(&sys(), "101", false).unwrap();
     let s = h.converged(T).await;
     let room = &s.rooms["101"];
     assert!(!room.occupied && !room.dnd && !room.message_lamp);
@@ -82,7 +82,7 @@ async fn a_silent_pbx_during_50_changes_loses_nothing() {
         h.desk.set_dnd(&sys(), r, true).unwrap();
     }
     for r in &rooms[20..] {
-        h.desk.check_out(&sys(), r).unwrap();
+        h.desk.check_out(&sys(), r, false).unwrap();
     }
     let link = h.link.clone();
     eventually(T, "the link to notice the silence", || {

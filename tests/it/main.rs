@@ -7,4 +7,5 @@
 mod binary;
 mod fixtures;
 mod link;
+mod messages;
 mod wakeups;

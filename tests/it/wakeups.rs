@@ -11,44 +11,87 @@ use switchboard::alerts;
 use switchboard::clock::TokioClock;
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
-use switchboard::pbx::link::Streams;
+use switchboard::pbx::link::{Connector, Streams};
 use switchboard::services::Services;
 use switchboard::staff::Actor;
 use switchboard::store::Store;
 use switchboard::wakeup::{Booking, WakeupView};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 use crate::fixtures::config_text;
 
-fn utc(s: &str) -> DateTime<Utc> {
+pub fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-fn sys() -> Actor {
+pub fn sys() -> Actor {
     Actor::system()
 }
 
 /// A hotel on an in-memory line; everything runs on tokio's (paused) clock.
-struct Site {
-    services: Services,
-    sim: SimHandle,
+pub struct Site {
+    pub services: Services,
+    pub sim: SimHandle,
 }
 
-fn wake_config(wakeup: &str) -> Config {
+pub fn wake_config(wakeup: &str) -> Config {
     let text = format!("{}\n[wakeup]\n{wakeup}\n", config_text("\"101-110\"", "simulator", "127.0.0.1:1", ""));
     Config::parse(&text).unwrap()
 }
 
-impl Site {
-    fn start(store: Arc<Store>, start: DateTime<Utc>, wakeup: &str) -> Site {
-        let cfg = wake_config(wakeup);
+/// An in-memory "serial port" that can be reopened: each connect gets a fresh pipe, relayed
+/// to the one long-lived simulator (as reopening /dev/ttyUSB0 reaches the same PBX).
+pub struct Reopenable {
+    tx: tokio::sync::mpsc::UnboundedSender<DuplexStream>,
+}
+
+impl Connector for Reopenable {
+    type Stream = DuplexStream;
+    fn connect(&mut self) -> Result<DuplexStream, String> {
         let (ours, theirs) = tokio::io::duplex(4096);
-        let (sim, _t) = pbx_sim::spawn(theirs, SimOptions::default());
+        self.tx.send(theirs).map_err(|_| "the simulator is gone".to_string())?;
+        Ok(ours)
+    }
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+}
+
+async fn relay(mut sim_side: DuplexStream, mut rx: tokio::sync::mpsc::UnboundedReceiver<DuplexStream>) {
+    let (mut a, mut b) = ([0u8; 1024], [0u8; 1024]);
+    while let Some(mut link) = rx.recv().await {
+        loop {
+            tokio::select! {
+                n = sim_side.read(&mut a) => match n {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => if link.write_all(&a[..n]).await.is_err() { break },
+                },
+                n = link.read(&mut b) => match n {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => if sim_side.write_all(&b[..n]).await.is_err() { return },
+                },
+            }
+        }
+    }
+}
+
+impl Site {
+    pub fn start(store: Arc<Store>, start: DateTime<Utc>, wakeup: &str) -> Site {
+        Self::start_with(store, start, wakeup, SimOptions::default())
+    }
+
+    pub fn start_with(store: Arc<Store>, start: DateTime<Utc>, wakeup: &str, opts: SimOptions) -> Site {
+        let cfg = wake_config(wakeup);
+        let (sim_side, theirs) = tokio::io::duplex(4096);
+        let (sim, _t) = pbx_sim::spawn(theirs, opts);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(relay(sim_side, rx));
         let clock = Arc::new(TokioClock::starting_at(start));
-        let services = Services::start(&cfg, store, clock, Streams(VecDeque::from([ours]), "memory".into())).unwrap();
+        let services = Services::start(&cfg, store, clock, Reopenable { tx }).unwrap();
         Site { services, sim }
     }
 
-    fn check_in(&self, room: &str) {
+    pub fn check_in(&self, room: &str) {
         self.services
             .desk
             .check_in(&sys(), room, CheckIn { name: format!("Guest {room}"), ..Default::default() })
@@ -80,17 +123,17 @@ impl Site {
             .unwrap()
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub fn now(&self) -> DateTime<Utc> {
         self.services.clock.now()
     }
 
-    async fn link_up(&self) {
+    pub async fn link_up(&self) {
         let mut st = self.services.link.status.clone();
         tokio::time::timeout(Duration::from_secs(60), st.wait_for(|s| s.link == "up")).await.unwrap().unwrap();
     }
 
     /// Lets virtual time run in quarter-second steps until `cond` holds (or `max` passes).
-    async fn until(&self, what: &str, max: Duration, cond: impl FnMut(&Site) -> bool) {
+    pub async fn until(&self, what: &str, max: Duration, cond: impl FnMut(&Site) -> bool) {
         self.until_step(what, max, Duration::from_millis(250), cond).await
     }
 
@@ -103,12 +146,12 @@ impl Site {
     }
 }
 
-fn mem_store() -> Arc<Store> {
+pub fn mem_store() -> Arc<Store> {
     Arc::new(Store::open_in_memory().unwrap())
 }
 
 // 2026-11-30 is a Monday; Zurich is UTC+1 then.
-const T0: &str = "2026-11-30T05:58:00Z"; // 06:58 local
+pub const T0: &str = "2026-11-30T05:58:00Z"; // 06:58 local
 
 #[tokio::test(start_paused = true)]
 async fn rings_on_the_second_and_an_answer_ends_it() {
@@ -188,7 +231,7 @@ async fn check_out_cancels_a_retry_in_flight_and_a_move_takes_calls_along() {
     let moving = s.book("106", "07:05");
     s.until("the first ring of 105 unanswered", Duration::from_secs(300), |s| s.get(leaving.id).status == "retrying")
         .await;
-    s.services.desk.check_out(&sys(), "105").unwrap();
+    s.services.desk.check_out(&sys(), "105", false).unwrap();
     assert_eq!(s.get(leaving.id).status, "cancelled");
     s.services.desk.move_room(&sys(), "106", "107").unwrap();
     assert_eq!(s.get(moving.id).room, "107");
@@ -207,7 +250,7 @@ async fn check_out_while_ringing_sends_wc() {
     s.sim.command(Command::SetRing { room: "108".into(), behaviour: RingBehaviour::NoResult });
     let w = s.book("108", "07:00");
     s.until("ringing", Duration::from_secs(300), |s| s.get(w.id).status == "ringing").await;
-    s.services.desk.check_out(&sys(), "108").unwrap();
+    s.services.desk.check_out(&sys(), "108", false).unwrap();
     s.until("the WC delivered", Duration::from_secs(30), |s| s.services.desk.room("108").unwrap().pbx_synced).await;
     let events: i64 = s
         .services
@@ -401,7 +444,13 @@ async fn the_nightly_job_writes_the_wake_up_report() {
         "[[job]]\nname = \"report\"\ncron = \"0 5 0 * * *\"\naction = \"wakeup_report\"\noutput = \"reports/w-{date}.txt\"\n",
     )
     .unwrap();
-    let _tasks = switchboard::schedules::spawn(jobs, &s.services, dir.path().to_path_buf(), chrono_tz::Europe::Zurich);
+    let _tasks = switchboard::schedules::spawn(
+        jobs,
+        &s.services,
+        dir.path().to_path_buf(),
+        chrono_tz::Europe::Zurich,
+        Duration::from_secs(7 * 86400),
+    );
     let file = dir.path().join("reports/w-2026-11-30.txt");
     let hour = Duration::from_secs(3600);
     s.until_step("the report written after midnight", 24 * hour, Duration::from_secs(60), |_| file.exists()).await;

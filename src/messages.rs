@@ -1,0 +1,425 @@
+//! Guest messages, with the room's message lamp following them.
+//!
+//! A message is taken for a stay (not a bare room number). The lamp is lit while the stay has
+//! an undelivered message or the PBX reports voicemail, and goes out when the last is delivered,
+//! cleared or expired; `msg lamp` overrides it by hand until the next message change. Where the
+//! PBX declared `XL`, the text also goes to the PBX (phones with a display; line breaks become
+//! " / ", long texts are cut to [`PBX_TEXT_MAX`]); an `XD` from the PBX marks it delivered.
+//! At check-out the texts of the stay are purged: only the facts (count, times, who) remain.
+//!
+//! Every function that changes something takes the transaction of the change, so messages, lamp
+//! and outbox rows are written together.
+
+use std::sync::Arc;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use crate::audit::{self, Change};
+use crate::clock::SharedClock;
+use crate::pbx::command::PbxCommand;
+use crate::staff::Actor;
+use crate::store::{outbox, rooms, Store, StoreError};
+
+/// Longest message text.
+pub const MAX_TEXT: usize = 2000;
+/// Longest text sent to a phone display.
+pub const PBX_TEXT_MAX: usize = 160;
+
+pub mod status {
+    pub const WAITING: &str = "waiting";
+    pub const DELIVERED: &str = "delivered";
+    pub const CLEARED: &str = "cleared";
+    pub const EXPIRED: &str = "expired";
+    pub const DISCARDED: &str = "discarded";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    #[error("room {0} does not exist")]
+    UnknownRoom(String),
+    #[error("room {0} is vacant: messages are taken for a stay")]
+    Vacant(String),
+    #[error("{field}: {msg}")]
+    Invalid { field: &'static str, msg: String },
+    #[error("message {0} does not exist")]
+    Unknown(i64),
+    #[error("message {id} is already {status}")]
+    NotWaiting { id: i64, status: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn sql(e: rusqlite::Error) -> MessageError {
+    MessageError::Store(StoreError::from(e))
+}
+
+fn invalid(field: &'static str, msg: impl Into<String>) -> MessageError {
+    MessageError::Invalid { field, msg: msg.into() }
+}
+
+/// A message to leave.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    pub room: String,
+    pub text: String,
+    /// Who left it.
+    pub from: Option<String>,
+    pub callback: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: i64,
+    pub room: String,
+    pub stay: i64,
+    /// Null once purged (check-out, expiry, cleared).
+    pub text: Option<String>,
+    pub from: Option<String>,
+    pub callback: Option<String>,
+    pub taken_by: String,
+    pub left_at: String,
+    pub delivered: bool,
+    pub delivered_at: Option<String>,
+    pub delivered_by: Option<String>,
+    pub status: String,
+}
+
+/// Checks a text: not empty, at most [`MAX_TEXT`] characters, line breaks but no other
+/// control characters. CR LF becomes LF.
+pub fn check_text(text: &str) -> Result<String, MessageError> {
+    let t = text.replace("\r\n", "\n");
+    let t = t.trim();
+    if t.is_empty() {
+        return Err(invalid("text", "must not be empty"));
+    }
+    if let Some(c) = t.chars().find(|c| c.is_control() && *c != '\n') {
+        return Err(invalid(
+            "text",
+            format!("contains a control character (U+{:04X}); only line breaks are allowed", c as u32),
+        ));
+    }
+    let n = t.chars().count();
+    if n > MAX_TEXT {
+        return Err(invalid("text", format!("is {n} characters long; at most {MAX_TEXT}")));
+    }
+    Ok(t.to_string())
+}
+
+fn check_short(field: &'static str, v: Option<&str>, max: usize) -> Result<Option<String>, MessageError> {
+    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    if v.chars().any(char::is_control) || v.chars().count() > max {
+        return Err(invalid(field, format!("must be printable, at most {max} characters")));
+    }
+    if field == "callback" && !v.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c)) {
+        return Err(invalid(field, format!("{v:?} is not a phone number")));
+    }
+    Ok(Some(v.to_string()))
+}
+
+/// The text as a phone display can show it: one line, no FIAS separators, cut to length.
+pub fn display_text(text: &str) -> String {
+    let one_line: String = text.split('\n').map(str::trim).collect::<Vec<_>>().join(" / ").replace('|', "/");
+    if one_line.chars().count() <= PBX_TEXT_MAX {
+        one_line
+    } else {
+        let cut: String = one_line.chars().take(PBX_TEXT_MAX - 3).collect();
+        format!("{cut}...")
+    }
+}
+
+/// Makes the room's lamp what it should be (override, else waiting messages or voicemail);
+/// queues the PBX command when it changes. Returns the lamp state.
+pub fn sync_lamp(tx: &Connection, now: &str, room: &str) -> Result<bool, StoreError> {
+    let (lamp, voicemail, override_): (bool, u32, Option<bool>) =
+        tx.query_row("SELECT message_lamp, voicemail, lamp_override FROM rooms WHERE number = ?1", [room], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    let waiting: i64 =
+        tx.query_row("SELECT COUNT(*) FROM messages WHERE room = ?1 AND status = 'waiting'", [room], |r| r.get(0))?;
+    let want = override_.unwrap_or(waiting > 0 || voicemail > 0);
+    if want != lamp {
+        rooms::set_line(tx, room, None, Some(want), None)?;
+        outbox::push(tx, now, room, &PbxCommand::MessageLamp { on: want }, outbox::PRIORITY_NORMAL)?;
+    }
+    Ok(want)
+}
+
+/// Any message change ends a manual override and recomputes the lamp.
+fn messages_changed(tx: &Connection, now: &str, room: &str) -> Result<bool, StoreError> {
+    tx.execute("UPDATE rooms SET lamp_override = NULL WHERE number = ?1", [room])?;
+    sync_lamp(tx, now, room)
+}
+
+/// The PBX display command for a message: its text (`XL`), or its removal (`XD`).
+fn display_cmd(id: i64, stay: i64, text: Option<&str>, at: chrono::NaiveDateTime) -> PbxCommand {
+    match text {
+        Some(t) => PbxCommand::MessageText { id, stay, text: display_text(t), at },
+        None => PbxCommand::MessageDelete { id, stay, at },
+    }
+}
+
+const COLUMNS: &str = "id, room, stay, text, caller, callback, taken_by, left_at, delivered_at, delivered_by, status";
+
+fn from_row(r: &rusqlite::Row) -> rusqlite::Result<MessageView> {
+    let delivered_at: Option<String> = r.get(8)?;
+    Ok(MessageView {
+        id: r.get(0)?,
+        room: r.get(1)?,
+        stay: r.get(2)?,
+        text: r.get(3)?,
+        from: r.get(4)?,
+        callback: r.get(5)?,
+        taken_by: r.get(6)?,
+        left_at: r.get(7)?,
+        delivered: delivered_at.is_some(),
+        delivered_at,
+        delivered_by: r.get(9)?,
+        status: r.get(10)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<MessageView>, StoreError> {
+    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"), [id], from_row).optional()?)
+}
+
+/// Marks a waiting message delivered (or cleared); the PBX display is told (`XD`).
+pub fn finish(
+    tx: &Connection,
+    now: &str,
+    local_now: chrono::NaiveDateTime,
+    actor: &Actor,
+    id: i64,
+    new_status: &str,
+) -> Result<MessageView, MessageError> {
+    let m = get(tx, id)?.ok_or(MessageError::Unknown(id))?;
+    if m.status != status::WAITING {
+        return Err(MessageError::NotWaiting { id, status: m.status });
+    }
+    if new_status == status::DELIVERED {
+        tx.execute(
+            "UPDATE messages SET status = 'delivered', delivered_at = ?2, delivered_by = ?3 WHERE id = ?1",
+            params![id, now, actor.login],
+        )
+        .map_err(sql)?;
+    } else {
+        tx.execute(
+            "UPDATE messages SET status = ?2, text = NULL, caller = NULL, callback = NULL, delivered_by = ?3 WHERE id = ?1",
+            params![id, new_status, actor.login],
+        )
+        .map_err(sql)?;
+    }
+    let key = format!("msg:{id}");
+    outbox::push_attr(tx, now, &m.room, &key, &display_cmd(id, m.stay, None, local_now), outbox::PRIORITY_NORMAL)?;
+    messages_changed(tx, now, &m.room)?;
+    let action = if new_status == status::DELIVERED { "msg_deliver" } else { "msg_clear" };
+    audit::record(
+        tx,
+        now,
+        actor,
+        &Change::new(action).room(&m.room).stay(m.stay).subject(format!("message {id}")).after(new_status),
+    )?;
+    get(tx, id)?.ok_or(MessageError::Unknown(id))
+}
+
+/// Check-out: purges the texts of the stay's messages; returns how many were still waiting.
+pub fn purge_stay(tx: &Connection, stay: i64) -> Result<usize, StoreError> {
+    let waiting =
+        tx.execute("UPDATE messages SET status = 'discarded' WHERE stay = ?1 AND status = 'waiting'", [stay])?;
+    tx.execute("UPDATE messages SET text = NULL, caller = NULL, callback = NULL WHERE stay = ?1", [stay])?;
+    Ok(waiting)
+}
+
+/// The waiting messages of a stay (for the check-out refusal).
+pub fn waiting_of_stay(conn: &Connection, stay: i64) -> Result<Vec<MessageView>, StoreError> {
+    let mut stmt =
+        conn.prepare(&format!("SELECT {COLUMNS} FROM messages WHERE stay = ?1 AND status = 'waiting' ORDER BY id"))?;
+    let rows = stmt.query_map([stay], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Room move: the stay's messages follow it (the lamp is carried by the desk).
+pub fn move_stay(tx: &Connection, stay: i64, to: &str) -> Result<(), StoreError> {
+    tx.execute("UPDATE messages SET room = ?2 WHERE stay = ?1", params![stay, to])?;
+    Ok(())
+}
+
+/// The PBX reported the message read on the handset (`XD`).
+pub fn read_on_handset(tx: &Connection, now: &str, room: &str, id: &str) -> Result<bool, StoreError> {
+    let Ok(id) = id.parse::<i64>() else { return Ok(false) };
+    let n = tx.execute(
+        "UPDATE messages SET status = 'delivered', delivered_at = ?3, delivered_by = 'handset'
+         WHERE id = ?1 AND room = ?2 AND status = 'waiting'",
+        params![id, room, now],
+    )?;
+    if n > 0 {
+        messages_changed(tx, now, room)?;
+    }
+    Ok(n > 0)
+}
+
+/// Expires messages left before `before`: texts purged, waiting ones no longer light the lamp.
+pub fn expire(tx: &Connection, now: &str, before: &str) -> Result<usize, StoreError> {
+    let rooms: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT DISTINCT room FROM messages WHERE status = 'waiting' AND left_at < ?1")?;
+        let rows = stmt.query_map([before], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        rows
+    };
+    let n = tx.execute(
+        "UPDATE messages SET status = CASE status WHEN 'waiting' THEN 'expired' ELSE status END,
+                             text = NULL, caller = NULL, callback = NULL
+         WHERE left_at < ?1 AND text IS NOT NULL",
+        [before],
+    )?;
+    for room in rooms {
+        messages_changed(tx, now, &room)?;
+    }
+    Ok(n)
+}
+
+/// Guest messages over the store.
+#[derive(Clone)]
+pub struct Messages {
+    store: Arc<Store>,
+    clock: SharedClock,
+    tz: chrono_tz::Tz,
+    outbox_changed: Arc<Notify>,
+}
+
+impl Messages {
+    pub fn new(store: Arc<Store>, clock: SharedClock, tz: chrono_tz::Tz, outbox_changed: Arc<Notify>) -> Self {
+        Messages { store, clock, tz, outbox_changed }
+    }
+
+    fn now(&self) -> (String, chrono::NaiveDateTime) {
+        let now = self.clock.now();
+        (audit::timestamp(now), now.with_timezone(&self.tz).naive_local().with_nanosecond_zero())
+    }
+
+    fn done<T>(&self, r: Result<T, MessageError>) -> Result<T, MessageError> {
+        if r.is_ok() {
+            self.outbox_changed.notify_one();
+        }
+        r
+    }
+
+    pub fn leave(&self, actor: &Actor, m: &NewMessage) -> Result<MessageView, MessageError> {
+        let text = check_text(&m.text)?;
+        let caller = check_short("from", m.from.as_deref(), 60)?;
+        let callback = check_short("callback", m.callback.as_deref(), 30)?;
+        let (now, local) = self.now();
+        let r = self.store.write(|tx| {
+            if !rooms::exists(tx, &m.room)? {
+                return Err(MessageError::UnknownRoom(m.room.clone()));
+            }
+            let stay = rooms::active_stay(tx, &m.room)?.ok_or_else(|| MessageError::Vacant(m.room.clone()))?;
+            tx.execute(
+                "INSERT INTO messages(stay, room, status, text, caller, callback, taken_by, left_at)
+                 VALUES (?1, ?2, 'waiting', ?3, ?4, ?5, ?6, ?7)",
+                params![stay.id, m.room, text, caller, callback, actor.login, now],
+            )
+            .map_err(sql)?;
+            let id = tx.last_insert_rowid();
+            let cmd = display_cmd(id, stay.id, Some(&text), local);
+            outbox::push_attr(tx, &now, &m.room, &format!("msg:{id}"), &cmd, outbox::PRIORITY_NORMAL)?;
+            messages_changed(tx, &now, &m.room)?;
+            let change = Change::new("msg_leave").room(&m.room).stay(stay.id).subject(format!("message {id}")).after(
+                format!("{} characters from {}", text.chars().count(), caller.as_deref().unwrap_or("(unknown)")),
+            );
+            audit::record(tx, &now, actor, &change)?;
+            get(tx, id)?.ok_or(MessageError::Unknown(id))
+        });
+        self.done(r)
+    }
+
+    pub fn deliver(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
+        let (now, local) = self.now();
+        let r = self.store.write(|tx| finish(tx, &now, local, actor, id, status::DELIVERED));
+        self.done(r)
+    }
+
+    pub fn clear(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
+        let (now, local) = self.now();
+        let r = self.store.write(|tx| finish(tx, &now, local, actor, id, status::CLEARED));
+        self.done(r)
+    }
+
+    /// The lamp by hand (until the next message change); an occupied room only.
+    pub fn set_lamp(&self, actor: &Actor, room: &str, on: bool) -> Result<bool, MessageError> {
+        let (now, _) = self.now();
+        let r = self.store.write(|tx| {
+            if !rooms::exists(tx, room)? {
+                return Err(MessageError::UnknownRoom(room.to_string()));
+            }
+            let stay = rooms::active_stay(tx, room)?.ok_or_else(|| MessageError::Vacant(room.to_string()))?;
+            tx.execute("UPDATE rooms SET lamp_override = ?2 WHERE number = ?1", params![room, on]).map_err(sql)?;
+            let lamp = sync_lamp(tx, &now, room)?;
+            let change = Change::new("msg_lamp").room(room).stay(stay.id).after(if on {
+                "lamp on by hand"
+            } else {
+                "lamp off by hand"
+            });
+            audit::record(tx, &now, actor, &change)?;
+            Ok(lamp)
+        });
+        self.done(r)
+    }
+
+    pub fn get(&self, id: i64) -> Result<MessageView, MessageError> {
+        self.store.read(|c| get(c, id)?.ok_or(MessageError::Unknown(id)))
+    }
+
+    /// Messages of current stays, oldest first; `waiting_only` for the night round.
+    pub fn list(&self, room: Option<&str>, waiting_only: bool) -> Result<Vec<MessageView>, MessageError> {
+        let filter = if waiting_only {
+            "m.status = 'waiting'"
+        } else {
+            "m.stay IN (SELECT id FROM stays WHERE checked_out_at IS NULL)"
+        };
+        let sql_text = format!(
+            "SELECT {} FROM messages m WHERE {filter} AND (?1 IS NULL OR m.room = ?1) ORDER BY m.id LIMIT 5000",
+            COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        self.store.read(|c| {
+            let mut stmt = c.prepare_cached(&sql_text).map_err(sql)?;
+            let rows = stmt.query_map([room], from_row).map_err(sql)?.collect::<Result<_, _>>().map_err(sql)?;
+            Ok(rows)
+        })
+    }
+}
+
+trait NoNanos {
+    fn with_nanosecond_zero(self) -> Self;
+}
+
+impl NoNanos for chrono::NaiveDateTime {
+    fn with_nanosecond_zero(self) -> Self {
+        chrono::Timelike::with_nanosecond(&self, 0).unwrap_or(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_checked() {
+        assert_eq!(check_text("  Call Bob\r\nat 5  ").unwrap(), "Call Bob\nat 5");
+        assert!(check_text(" \n ").unwrap_err().to_string().starts_with("text: must not be empty"));
+        assert!(check_text("bell\u{7}").unwrap_err().to_string().contains("control character"));
+        assert!(check_text(&"x".repeat(2001)).unwrap_err().to_string().contains("at most 2000"));
+        assert!(check_text(&"x".repeat(2000)).is_ok());
+        assert!(check_short("callback", Some("+41 44 123 45 67"), 30).is_ok());
+        assert!(check_short("callback", Some("call me"), 30).is_err());
+    }
+
+    #[test]
+    fn display_text_fits_a_phone() {
+        assert_eq!(display_text("Call Bob\nat 5 | urgent"), "Call Bob / at 5 / urgent");
+        let long = display_text(&"y".repeat(500));
+        assert_eq!(long.chars().count(), PBX_TEXT_MAX);
+        assert!(long.ends_with("..."));
+    }
+}
