@@ -526,3 +526,50 @@ fn a_bad_job_file_stops_the_service_at_start() {
     assert!(!out.status.success());
     assert!(err.contains("schedules/nightly.toml") && err.contains("job[0].cron"), "{err}");
 }
+
+#[test]
+fn guest_messages_from_the_cli() {
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), "simulator", port, "");
+    add_staff(&config, "desk1", "desk", "desk one pw");
+    let _serve = spawn_serve(&config);
+    wait_healthy(port);
+    login(&config, "desk1", "desk one pw");
+    let (ok, _, _) = cli(&config, &["checkin", "104", "--name", "Message Guest"]);
+    assert!(ok);
+    let (ok, out, err) = cli(
+        &config,
+        &["msg", "leave", "104", "--text", "Please call reception", "--from", "Front desk", "--callback", "0"],
+    );
+    assert!(ok && out.contains("message 1 for room 104"), "{out}{err}");
+    eventually_blocking(T, "the lamp lit and synced", || {
+        let r = room_json(&config, "104");
+        r["message_lamp"] == true && r["pbx_synced"] == true && r["messages_waiting"] == 1
+    });
+    let (ok, out, _) = cli(&config, &["msg", "list", "--undelivered", "--json"]);
+    assert!(ok);
+    let list: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["text"], "Please call reception");
+    assert_eq!(list[0]["delivered"], false);
+    let (ok, _, err) = cli(&config, &["checkout", "104"]);
+    assert!(!ok && err.contains("undelivered") && err.contains("#1"), "{err}");
+    let (ok, _, err) = cli(&config, &["msg", "leave", "104", "--text", ""]);
+    assert!(!ok && err.contains("text: must not be empty"), "{err}");
+    let (ok, out, err) = cli(&config, &["msg", "deliver", "1"]);
+    assert!(ok && out.contains("delivered"), "{out}{err}");
+    let (ok, _, err) = cli(&config, &["msg", "deliver", "1"]);
+    assert!(!ok && err.contains("already delivered"), "{err}");
+    eventually_blocking(T, "the lamp out", || room_json(&config, "104")["message_lamp"] == false);
+    let (ok, out, err) = cli(&config, &["msg", "lamp", "104", "on"]);
+    assert!(ok && out.contains("message lamp on"), "{out}{err}");
+    let (ok, _, _) = cli(&config, &["msg", "leave", "104", "--text", "Second"]);
+    assert!(ok);
+    let (ok, out, err) = cli(&config, &["checkout", "104", "--discard-messages"]);
+    assert!(ok && out.contains("checked out"), "{out}{err}");
+    eventually_blocking(T, "lamp off after check-out", || {
+        let r = room_json(&config, "104");
+        r["message_lamp"] == false && r["pbx_synced"] == true
+    });
+}
