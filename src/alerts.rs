@@ -44,8 +44,10 @@ pub fn raise(
         "INSERT INTO alerts(at, kind, room, wakeup, message) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![at, kind, room, wakeup, message],
     )?;
+    let id = conn.last_insert_rowid();
     tracing::warn!(kind, room, "ALERT: {message}");
-    Ok(conn.last_insert_rowid())
+    crate::logbook::system_entry(conn, at, kind, room, true, &format!("alert {id}: {message}"))?;
+    Ok(id)
 }
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Alert> {
@@ -92,5 +94,7 @@ pub fn ack(conn: &Connection, at: &str, actor: &Actor, id: i64) -> Result<Alert,
         change = change.room(room);
     }
     audit::record(conn, at, actor, &change)?;
+    let text = format!("alert {id} acknowledged by {}: {}", actor.login, alert.message);
+    crate::logbook::system_entry(conn, at, "alert_ack", alert.room.as_deref(), false, &text)?;
     get(conn, id)?.ok_or(AlertError::Unknown(id))
 }

@@ -171,6 +171,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Shifts of the operator's logbook.
+    Shift {
+        #[command(subcommand)]
+        command: ShiftCommand,
+    },
+    /// The last shift's handover sheet (`handover ack` to take over).
+    Handover {
+        #[command(subcommand)]
+        command: Option<HandoverCommand>,
+        #[arg(long)]
+        json: bool,
+        /// Print the sheet as an HTML page (for the paper book).
+        #[arg(long)]
+        html: bool,
+    },
+    /// The operator's logbook.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+    /// Follow-ups from the logbook.
+    Followup {
+        #[command(subcommand)]
+        command: FollowupCommand,
+    },
     /// Which room is a guest in (staff only).
     Guests {
         name: String,
@@ -279,6 +304,88 @@ pub enum MsgCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ShiftCommand {
+    /// Open your shift (after acknowledging the last handover).
+    Open,
+    /// Close your shift; prints its handover sheet. Managers may --force someone else's.
+    Close {
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HandoverCommand {
+    /// Acknowledge the last handover (the incoming operator).
+    Ack,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Write an entry into the open shift.
+    Add {
+        /// incident, guest_request, maintenance, security or note.
+        #[arg(long, default_value = "note")]
+        category: String,
+        /// normal or high.
+        #[arg(long, default_value = "normal")]
+        priority: String,
+        #[arg(long)]
+        room: Option<String>,
+        /// Open a follow-up owned by this staff member or role.
+        #[arg(long)]
+        followup: Option<String>,
+        /// When the follow-up is due, e.g. "2026-12-01 09:00".
+        #[arg(long)]
+        due: Option<String>,
+        text: String,
+    },
+    /// Correct an entry with a new one (both stay).
+    Amend { id: i64, text: String },
+    /// Entries of the open shift (or --shift ID).
+    List {
+        #[arg(long)]
+        shift: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over every entry.
+    Search {
+        query: String,
+        #[arg(long)]
+        room: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        author: Option<String>,
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowupCommand {
+    List {
+        /// Only open and in-progress ones.
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a follow-up to open, in_progress or done (with an entry saying so).
+    Update {
+        id: i64,
+        #[arg(long)]
+        state: String,
+        text: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AlertsCommand {
     /// Acknowledge an alert.
     Ack { id: i64 },
@@ -366,6 +473,21 @@ impl Client {
         self.handle(self.auth(self.agent.get(format!("{}{path}", self.base))).call())
     }
 
+    /// A GET whose answer is not JSON (the printable handover page).
+    pub fn get_text(&self, path: &str) -> anyhow::Result<String> {
+        let mut resp = self
+            .auth(self.agent.get(format!("{}{path}", self.base)))
+            .call()
+            .map_err(|e| anyhow!("cannot reach switchboard at {}: {e}", self.base))?;
+        let status = resp.status();
+        let text = resp.body_mut().read_to_string().context("reading the service's answer")?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        bail!("{}", body.get("error").and_then(Value::as_str).unwrap_or("request failed"))
+    }
+
     pub fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         self.handle(self.auth(self.agent.post(format!("{}{path}", self.base))).send_json(body))
     }
@@ -406,6 +528,125 @@ fn print_room_line(r: &Value) {
 
 pub fn print_json(v: &Value) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn run_shift(c: &Client, cmd: &ShiftCommand) -> anyhow::Result<()> {
+    match cmd {
+        ShiftCommand::Open => {
+            let sh = c.post("/api/shifts/open", serde_json::json!({}))?;
+            println!("shift {} opened by {} at {}", s(&sh, "id"), s(&sh, "operator"), s(&sh, "opened_at"));
+        }
+        ShiftCommand::Close { force } => {
+            let h = c.post("/api/shifts/close", serde_json::json!({ "force": force }))?;
+            let sheet: crate::logbook::handover::Handover = serde_json::from_value(h)?;
+            print!("{}", sheet.to_text());
+        }
+    }
+    Ok(())
+}
+
+fn print_entries(list: &Value) {
+    if list.as_array().is_none_or(|l| l.is_empty()) {
+        println!("no entries");
+    }
+    for e in list.as_array().into_iter().flatten() {
+        let mut tags = vec![s(e, "category")];
+        if e["priority"] == "high" {
+            tags.push("HIGH".into());
+        }
+        if let Some(a) = e["amends"].as_i64() {
+            tags.push(format!("amends #{a}"));
+        }
+        if let Some(list) = e["amended_by"].as_array().filter(|l| !l.is_empty()) {
+            let ids: Vec<String> = list.iter().map(|v| format!("#{v}")).collect();
+            tags.push(format!("amended by {}", ids.join(",")));
+        }
+        if let Some(f) = e["followup"].as_i64() {
+            tags.push(format!("follow-up #{f}"));
+        }
+        let room = e["room"].as_str().map(|r| format!(" room {r}")).unwrap_or_default();
+        println!("#{:<5} {} {:<10}{room} [{}]", s(e, "id"), s(e, "at"), s(e, "author"), tags.join(", "));
+        for line in e["text"].as_str().unwrap_or("").lines() {
+            println!("       {line}");
+        }
+    }
+}
+
+fn run_log(c: &Client, cmd: &LogCommand) -> anyhow::Result<()> {
+    match cmd {
+        LogCommand::Add { category, priority, room, followup, due, text } => {
+            let body = serde_json::json!({
+                "text": text, "category": category, "priority": priority, "room": room,
+                "followup_owner": followup, "due": due,
+            });
+            let e = c.post("/api/log", body)?;
+            match e["followup"].as_i64() {
+                Some(f) => println!("entry {} written; follow-up {f} opened", s(&e, "id")),
+                None => println!("entry {} written", s(&e, "id")),
+            }
+        }
+        LogCommand::Amend { id, text } => {
+            let e = c.post(&format!("/api/log/{id}/amend"), serde_json::json!({ "text": text }))?;
+            println!("entry {} amends entry {id}", s(&e, "id"));
+        }
+        LogCommand::List { shift, json } => {
+            let path = match shift.as_deref() {
+                None | Some("current") => "/api/log".to_string(),
+                Some(id) => format!("/api/log?shift={}", url_encode(id)),
+            };
+            let list = c.get(&path)?;
+            if *json {
+                return print_json(&list);
+            }
+            print_entries(&list);
+        }
+        LogCommand::Search { query, room, category, author, since, until, json } => {
+            let mut q = vec![format!("q={}", url_encode(query))];
+            for (k, v) in
+                [("room", room), ("category", category), ("author", author), ("since", since), ("until", until)]
+            {
+                if let Some(v) = v {
+                    q.push(format!("{k}={}", url_encode(v)));
+                }
+            }
+            let list = c.get(&format!("/api/log/search?{}", q.join("&")))?;
+            if *json {
+                return print_json(&list);
+            }
+            print_entries(&list);
+        }
+    }
+    Ok(())
+}
+
+fn run_followup(c: &Client, cmd: &FollowupCommand) -> anyhow::Result<()> {
+    match cmd {
+        FollowupCommand::List { open, json } => {
+            let list = c.get(&format!("/api/followups?open={open}"))?;
+            if *json {
+                return print_json(&list);
+            }
+            if list.as_array().is_none_or(|l| l.is_empty()) {
+                println!("no follow-ups");
+            }
+            for f in list.as_array().into_iter().flatten() {
+                println!(
+                    "#{:<4} {:<11} owner {:<12} due {:<17} entry #{}: {}",
+                    s(f, "id"),
+                    s(f, "state"),
+                    s(f, "owner"),
+                    s(f, "due"),
+                    s(f, "entry"),
+                    s(f, "text")
+                );
+            }
+        }
+        FollowupCommand::Update { id, state, text } => {
+            let f = c.post(&format!("/api/followups/{id}"), serde_json::json!({ "state": state, "text": text }))?;
+            println!("follow-up {} is {}", s(&f, "id"), s(&f, "state"));
+        }
+    }
     Ok(())
 }
 
@@ -637,6 +878,30 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
         }
         Command::Wakeup { command } => run_wakeup(&c, command)?,
         Command::Msg { command } => run_msg(&c, command)?,
+        Command::Shift { command } => run_shift(&c, command)?,
+        Command::Handover { command: Some(HandoverCommand::Ack), .. } => {
+            let sh = c.post("/api/handover/ack", serde_json::json!({}))?;
+            println!("handover of shift {} acknowledged; you may open your shift", s(&sh, "id"));
+        }
+        Command::Handover { command: None, json, html } => {
+            if *html {
+                let page = c.get_text("/api/handover/print")?;
+                print!("{page}");
+                return Ok(());
+            }
+            let h = c.get("/api/handover")?;
+            if *json {
+                return print_json(&h);
+            }
+            if h.is_null() {
+                println!("no shift has been closed yet");
+                return Ok(());
+            }
+            let sheet: crate::logbook::handover::Handover = serde_json::from_value(h)?;
+            print!("{}", sheet.to_text());
+        }
+        Command::Log { command } => run_log(&c, command)?,
+        Command::Followup { command } => run_followup(&c, command)?,
         Command::Alerts { command: Some(AlertsCommand::Ack { id }), .. } => {
             let a = c.post(&format!("/api/alerts/{id}/ack"), serde_json::json!({}))?;
             println!("alert {} acknowledged by {}", s(&a, "id"), s(&a, "acked_by"));

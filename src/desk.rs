@@ -248,6 +248,11 @@ impl Desk {
             }
             if discarded > 0 {
                 after += &format!(", {discarded} undelivered message(s) discarded");
+                let text = format!(
+                    "room {room} checked out by {} with {discarded} undelivered message(s) discarded",
+                    actor.login
+                );
+                crate::logbook::system_entry(tx, &now, "checkout_discarded", Some(room), false, &text)?;
             }
             let change = Change::new("checkout")
                 .room(room)

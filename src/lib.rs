@@ -20,6 +20,7 @@ pub mod cli_staff;
 pub mod clock;
 pub mod config;
 pub mod desk;
+pub mod logbook;
 pub mod messages;
 pub mod pbx;
 pub mod schedules;

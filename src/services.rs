@@ -11,6 +11,7 @@ use crate::api::AppState;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::desk::{Desk, Signals};
+use crate::logbook::Logbook;
 use crate::messages::Messages;
 use crate::pbx::link::{self, Connector, LinkCtx};
 use crate::pbx::LinkHandle;
@@ -26,7 +27,9 @@ pub struct Services {
     pub staff: Staff,
     pub wakeups: Wakeups,
     pub messages: Messages,
+    pub logbook: Logbook,
     pub link: LinkHandle,
+    pub hotel_name: String,
     pub signals: Signals,
     pub tasks: Vec<JoinHandle<()>>,
 }
@@ -69,6 +72,7 @@ impl Services {
         let staff = Staff::new(store.clone(), clock.clone(), cfg.auth);
         let desk = Desk::new(store.clone(), clock.clone(), cfg.default_class, signals.clone());
         let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone, signals.outbox.clone());
+        let logbook = Logbook::new(store.clone(), clock.clone(), cfg.timezone);
         Ok(Services {
             store,
             clock,
@@ -76,7 +80,9 @@ impl Services {
             staff,
             wakeups,
             messages,
+            logbook,
             link,
+            hotel_name: cfg.hotel_name.clone(),
             signals,
             tasks: vec![link_task, scheduler_task],
         })
@@ -88,6 +94,8 @@ impl Services {
             staff: self.staff.clone(),
             wakeups: self.wakeups.clone(),
             messages: self.messages.clone(),
+            logbook: self.logbook.clone(),
+            hotel_name: self.hotel_name.clone(),
             link: self.link.clone(),
             store: self.store.clone(),
         }

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::alerts::AlertError;
 use crate::desk::DeskError;
+use crate::logbook::LogError;
 use crate::messages::MessageError;
 use crate::staff::StaffError;
 use crate::store::StoreError;
@@ -79,6 +80,24 @@ impl From<MessageError> for ApiError {
             MessageError::Vacant(_) | MessageError::NotWaiting { .. } => ApiError::Conflict(msg),
             MessageError::Invalid { .. } => ApiError::Unprocessable(msg),
             MessageError::Store(_) => ApiError::Internal(msg),
+        }
+    }
+}
+
+impl From<LogError> for ApiError {
+    fn from(e: LogError) -> Self {
+        let msg = e.to_string();
+        match e {
+            LogError::NotYourShift { .. } => ApiError::Forbidden(msg),
+            LogError::UnknownEntry(_) | LogError::UnknownFollowup(_) => ApiError::NotFound(msg),
+            LogError::Invalid { .. } => ApiError::Unprocessable(msg),
+            LogError::Store(_) => ApiError::Internal(msg),
+            LogError::NoShift
+            | LogError::ShiftClosed { .. }
+            | LogError::ShiftOpen { .. }
+            | LogError::HandoverPending { .. }
+            | LogError::OwnHandover { .. }
+            | LogError::NoHandover => ApiError::Conflict(msg),
         }
     }
 }

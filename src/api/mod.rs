@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod logbook;
 pub mod messages;
 pub mod rooms;
 pub mod staff;
@@ -18,6 +19,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::desk::Desk;
+use crate::logbook::Logbook;
 use crate::messages::Messages;
 use crate::pbx::LinkHandle;
 use crate::staff::{Permission, Staff};
@@ -31,7 +33,9 @@ pub struct AppState {
     pub staff: Staff,
     pub wakeups: Wakeups,
     pub messages: Messages,
+    pub logbook: Logbook,
     pub link: LinkHandle,
+    pub hotel_name: String,
     pub store: Arc<Store>,
 }
 
@@ -52,6 +56,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alerts", get(wakeups::list_alerts))
         .route("/api/messages", get(messages::list))
         .route("/api/messages/{id}", get(messages::get))
+        // An unacknowledged handover is shown to everyone.
+        .route("/api/handover", get(logbook::handover))
+        .route("/api/handover/print", get(logbook::handover_print))
         // The audit trail of one room (desk) or all of it (manager): decided per request.
         .route("/api/audit", get(staff::audit));
     let desk = Router::new()
@@ -68,7 +75,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/messages/{id}/clear", post(messages::clear));
     let operate = Router::new()
         .route("/api/pbx/resync", post(rooms::pbx_resync))
-        .route("/api/alerts/{id}/ack", post(wakeups::ack_alert));
+        .route("/api/alerts/{id}/ack", post(wakeups::ack_alert))
+        .route("/api/shifts/open", post(logbook::open_shift))
+        .route("/api/shifts/close", post(logbook::close_shift))
+        .route("/api/shifts/current", get(logbook::current_shift))
+        .route("/api/handover/ack", post(logbook::ack_handover))
+        .route("/api/log", get(logbook::list).post(logbook::add))
+        .route("/api/log/search", get(logbook::search))
+        .route("/api/log/{id}/amend", post(logbook::amend))
+        .route("/api/followups", get(logbook::followups))
+        .route("/api/followups/{id}", post(logbook::update_followup));
     let admin = Router::new()
         .route("/api/staff", get(staff::list).post(staff::add))
         .route("/api/staff/{login}/disable", post(staff::disable))

@@ -164,6 +164,33 @@ enum SessionEnd {
 struct Outer {
     down_since: Instant,
     resync_wanted: bool,
+    /// The link was up and its loss is not in the logbook yet.
+    was_up: bool,
+    /// A "link down" entry was written: the next "up" writes its counterpart.
+    logged_down: bool,
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}.{}s", s, d.subsec_millis() / 100)
+    }
+}
+
+/// Writes a logbook system entry about the link (a failure to write is logged, not fatal).
+fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
+    let now = ctx.now_text();
+    if let Err(e) = ctx.store.write(|tx| crate::logbook::system_entry(tx, &now, kind, None, kind == "pbx_down", text)) {
+        tracing::error!("cannot write the logbook: {e}");
+    }
+}
+
+fn queued(ctx: &LinkCtx) -> u64 {
+    ctx.store.read(outbox::pending).unwrap_or(0)
 }
 
 async fn run<C: Connector>(
@@ -173,7 +200,7 @@ async fn run<C: Connector>(
     status: watch::Sender<LinkStatus>,
 ) {
     let mut backoff = Duration::from_millis(250);
-    let mut outer = Outer { down_since: Instant::now(), resync_wanted: false };
+    let mut outer = Outer { down_since: Instant::now(), resync_wanted: false, was_up: false, logged_down: false };
     loop {
         let end = match connector.connect() {
             Ok(stream) => {
@@ -191,6 +218,11 @@ async fn run<C: Connector>(
             }
             SessionEnd::Lost(why) => {
                 tracing::warn!(port = %connector.describe(), "PBX link lost: {why}; retrying in {backoff:?}");
+                if std::mem::take(&mut outer.was_up) {
+                    outer.down_since = Instant::now();
+                    outer.logged_down = true;
+                    log_link(&ctx, "pbx_down", &format!("PBX link down: {why}; changes wait in the queue"));
+                }
                 status.send_modify(|s| {
                     if s.link != "down" {
                         s.since = Some(ctx.now_text());
@@ -364,6 +396,16 @@ impl<'a> Session<'a> {
                 Event::LinkUp { version, interface } => {
                     let outage = outer.down_since.elapsed();
                     tracing::info!(?version, ?interface, "PBX link up after {outage:.1?}");
+                    if outer.logged_down {
+                        let text = format!(
+                            "PBX link restored after {}; {} change(s) were waiting",
+                            human(outage),
+                            queued(self.ctx)
+                        );
+                        log_link(self.ctx, "pbx_up", &text);
+                    }
+                    outer.logged_down = false;
+                    outer.was_up = true;
                     self.status.send_modify(|s| {
                         s.pbx_version = version.clone();
                         s.degraded = false;
@@ -381,6 +423,14 @@ impl<'a> Session<'a> {
                 Event::LinkDown(reason) => {
                     tracing::warn!(?reason, "PBX link down");
                     outer.down_since = Instant::now();
+                    if std::mem::take(&mut outer.was_up) {
+                        outer.logged_down = true;
+                        log_link(
+                            self.ctx,
+                            "pbx_down",
+                            &format!("PBX link down ({reason:?}); changes wait in the queue"),
+                        );
+                    }
                     self.not_up_since = Instant::now();
                     if self.resync.take().is_some() {
                         outer.resync_wanted = true;

@@ -157,6 +157,52 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX messages_by_stay ON messages(stay, id);
     ALTER TABLE rooms ADD COLUMN lamp_override INTEGER;
     "#,
+    // 5: the operator's logbook: shifts with their handover, entries (append-only, searchable),
+    // follow-ups.
+    r#"
+    CREATE TABLE shifts (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        operator          TEXT NOT NULL,
+        opened_at         TEXT NOT NULL,
+        closed_at         TEXT,
+        closed_by         TEXT,
+        forced            INTEGER NOT NULL DEFAULT 0,
+        handover          TEXT,
+        handover_acked_by TEXT,
+        handover_acked_at TEXT
+    );
+    CREATE TABLE log_entries (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        shift    INTEGER REFERENCES shifts(id),
+        at       TEXT NOT NULL,
+        author   TEXT NOT NULL,
+        category TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        room     TEXT,
+        text     TEXT NOT NULL,
+        amends   INTEGER REFERENCES log_entries(id),
+        followup INTEGER,
+        kind     TEXT
+    );
+    CREATE INDEX log_entries_by_time ON log_entries(at);
+    CREATE INDEX log_entries_by_shift ON log_entries(shift, id);
+    CREATE TRIGGER log_entries_append_only_u BEFORE UPDATE ON log_entries
+        BEGIN SELECT RAISE(ABORT, 'log entries are never edited: amend them'); END;
+    CREATE TRIGGER log_entries_append_only_d BEFORE DELETE ON log_entries
+        BEGIN SELECT RAISE(ABORT, 'log entries are never deleted: amend them'); END;
+    CREATE VIRTUAL TABLE log_fts USING fts5(text, content='log_entries', content_rowid='id');
+    CREATE TRIGGER log_entries_fts AFTER INSERT ON log_entries
+        BEGIN INSERT INTO log_fts(rowid, text) VALUES (new.id, new.text); END;
+    CREATE TABLE followups (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        entry      INTEGER NOT NULL REFERENCES log_entries(id),
+        owner      TEXT NOT NULL,
+        due        TEXT,
+        state      TEXT NOT NULL CHECK (state IN ('open', 'in_progress', 'done')),
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX followups_by_state ON followups(state, id);
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

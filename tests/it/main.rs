@@ -7,5 +7,6 @@
 mod binary;
 mod fixtures;
 mod link;
+mod logbook;
 mod messages;
 mod wakeups;
