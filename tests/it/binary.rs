@@ -573,3 +573,82 @@ fn guest_messages_from_the_cli() {
         r["message_lamp"] == false && r["pbx_synced"] == true
     });
 }
+
+#[test]
+fn the_logbook_from_the_cli() {
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), "simulator", port, "");
+    add_staff(&config, "olga", "operator", "olga password");
+    add_staff(&config, "oscar", "operator", "oscar password");
+    add_staff(&config, "dora", "desk", "dora password");
+    let _serve = spawn_serve(&config);
+    wait_healthy(port);
+    login(&config, "dora", "dora password");
+    let (ok, _, err) = cli(&config, &["shift", "open"]);
+    assert!(!ok && err.contains("not allowed for the desk role"), "the logbook is for operators: {err}");
+    login(&config, "olga", "olga password");
+    let (ok, out, err) = cli(&config, &["shift", "open"]);
+    assert!(ok && out.contains("opened by olga"), "{out}{err}");
+    let (ok, out, err) = cli(
+        &config,
+        &[
+            "log",
+            "add",
+            "--category",
+            "incident",
+            "--priority",
+            "high",
+            "--room",
+            "102",
+            "Smoke alarm in 102, false alarm",
+        ],
+    );
+    assert!(ok && out.contains("entry"), "{out}{err}");
+    let (ok, out, err) = cli(
+        &config,
+        &["log", "add", "--followup", "operator", "--due", "2026-12-01 09:00", "Lost key card, guest in 103"],
+    );
+    assert!(ok && out.contains("follow-up 1 opened"), "{out}{err}");
+    let (ok, out, err) = cli(&config, &["log", "amend", "1", "Correction: it was room 104"]);
+    assert!(ok && out.contains("amends entry 1"), "{out}{err}");
+    for (args, want) in [
+        (vec!["log", "add", "--category", "gossip", "x"], "category:"),
+        (vec!["log", "add", ""], "text:"),
+        (vec!["log", "amend", "99", "x"], "does not exist"),
+        (vec!["followup", "update", "1", "--state", "maybe"], "state:"),
+        (vec!["shift", "open"], "still open"),
+    ] {
+        let (ok, out, err) = cli(&config, &args);
+        assert!(!ok && err.contains(want), "{args:?}: {out}{err}");
+    }
+    let (ok, out, _) = cli(&config, &["log", "list", "--json"]);
+    assert!(ok);
+    let entries: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(entries.as_array().unwrap().len(), 3);
+    assert_eq!(entries[0]["amended_by"], serde_json::json!([3]));
+    let (ok, out, _) = cli(&config, &["log", "search", "smoke", "--json"]);
+    assert!(ok);
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap().as_array().unwrap().len(), 1);
+    let (ok, out, _) = cli(&config, &["followup", "list", "--open"]);
+    assert!(ok && out.contains("Lost key card"), "{out}");
+    let (ok, out, err) = cli(&config, &["shift", "close"]);
+    assert!(ok && out.contains("Handover of shift 1") && out.contains("Smoke alarm"), "{out}{err}");
+    let (ok, out, _) = cli(&config, &["handover", "--html"]);
+    assert!(ok && out.starts_with("<!doctype html>") && out.contains("Lost key card"), "{out}");
+    let (ok, _, err) = cli(&config, &["handover", "ack"]);
+    assert!(!ok && err.contains("incoming operator"), "{err}");
+    login(&config, "dora", "dora password");
+    let (ok, out, _) = cli(&config, &["handover"]);
+    assert!(ok && out.contains("NOT YET ACKNOWLEDGED"), "an unacknowledged handover is shown to everyone: {out}");
+    login(&config, "oscar", "oscar password");
+    let (ok, _, err) = cli(&config, &["shift", "open"]);
+    assert!(!ok && err.contains("acknowledge the handover"), "{err}");
+    let (ok, out, err) = cli(&config, &["handover", "ack"]);
+    assert!(ok && out.contains("acknowledged"), "{out}{err}");
+    let (ok, _, err) = cli(&config, &["shift", "open"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = cli(&config, &["followup", "update", "1", "--state", "done", "Key card replaced"]);
+    assert!(ok && out.contains("is done"), "{out}{err}");
+}
