@@ -66,6 +66,11 @@ fn ts(t: DateTime<Utc>) -> String {
     audit::timestamp(t)
 }
 
+/// Attempt times keep milliseconds: "on the second" must be provable.
+fn ts_ms(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
 }
@@ -219,6 +224,7 @@ impl Scheduler {
 
     fn fire(&self, tx: &Connection, now: DateTime<Utc>, d: &Due, link_up: bool) -> Result<(), StoreError> {
         let now_text = ts(now);
+        let now_ms = ts_ms(now);
         let due = parse_utc(&d.next_due).unwrap_or(now);
         let at = self.occurrence_label(&d.next_local);
         let occurrence_due: String =
@@ -227,7 +233,7 @@ impl Scheduler {
             tx.execute(
                 "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at, result, result_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'missed', ?5)",
-                params![d.id, d.room, occurrence_due, d.attempt, now_text],
+                params![d.id, d.room, occurrence_due, d.attempt, now_ms],
             )?;
             let msg = format!(
                 "wake-up call {} for room {} at {at} was missed ({} late, the service was not running): call the room or send someone now",
@@ -243,7 +249,7 @@ impl Scheduler {
             tx.execute(
                 "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at, result, result_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'pbx_offline', ?5)",
-                params![d.id, d.room, occurrence_due, attempt, now_text],
+                params![d.id, d.room, occurrence_due, attempt, now_ms],
             )?;
             tx.execute("UPDATE wakeups SET attempt = ?2 WHERE id = ?1", params![d.id, attempt])?;
             if attempt == 1 {
@@ -257,7 +263,7 @@ impl Scheduler {
         let deadline = now + chrono_dur(self.cfg.ring_timeout);
         tx.execute(
             "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![d.id, d.room, occurrence_due, attempt, now_text],
+            params![d.id, d.room, occurrence_due, attempt, now_ms],
         )?;
         tx.execute(
             "UPDATE wakeups SET status = 'ringing', attempt = ?2, ring_deadline = ?3, ring_local = ?4 WHERE id = ?1",
@@ -271,7 +277,7 @@ impl Scheduler {
 
     /// An attempt ended (PBX answer or ring timeout).
     fn outcome(&self, tx: &Connection, now: DateTime<Utc>, id: i64, result: &str) -> Result<(), StoreError> {
-        let now_text = ts(now);
+        let now_text = ts_ms(now);
         let attempt: u32 = tx.query_row("SELECT attempt FROM wakeups WHERE id = ?1", [id], |r| r.get(0))?;
         tx.execute(
             "UPDATE wakeup_attempts SET result = ?2, result_at = ?3 WHERE wakeup = ?1 AND result IS NULL",
