@@ -53,6 +53,11 @@ pub struct LinkStatus {
 }
 
 impl LinkStatus {
+    /// A link that has not come up yet (for tools and benches that need a status).
+    pub fn default_down(port: &str) -> Self {
+        Self::new(port.to_string())
+    }
+
     fn new(port: String) -> Self {
         LinkStatus {
             link: "down",

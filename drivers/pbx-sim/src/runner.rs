@@ -186,6 +186,14 @@ where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (mut reader, mut writer) = tokio::io::split(stream);
+    // Full duplex, like a real PBX: writing (which may take wire time) never stops reading.
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let mut write_task = tokio::spawn(async move {
+        while let Some(bytes) = out_rx.recv().await {
+            writer.write_all(&bytes).await?;
+        }
+        Ok::<_, io::Error>(())
+    });
     let mut buf = vec![0u8; 4096];
     let mut faults = FaultState::default();
     let mut silent_until: Option<Instant> = None;
@@ -194,9 +202,8 @@ where
         let now = Instant::now();
         let silent = silent_until.is_some_and(|t| now < t);
         while let Some(bytes) = engine.poll_transmit() {
-            if !silent {
-                let bytes = faults.outgoing(bytes);
-                writer.write_all(&bytes).await?;
+            if !silent && out_tx.send(faults.outgoing(bytes)).is_err() {
+                return write_task.await.unwrap_or_else(|e| Err(io::Error::other(e)));
             }
         }
         if engine.take_changed() {
@@ -204,6 +211,9 @@ where
         }
         let deadline = engine.poll_timeout().map(Instant::from_std).unwrap_or(now + far);
         tokio::select! {
+            w = &mut write_task => {
+                return w.unwrap_or_else(|e| Err(io::Error::other(e)));
+            }
             n = reader.read(&mut buf) => {
                 let n = n?;
                 if n == 0 {
