@@ -373,18 +373,26 @@ impl Messages {
 
     /// Messages of current stays, oldest first; `waiting_only` for the night round.
     pub fn list(&self, room: Option<&str>, waiting_only: bool) -> Result<Vec<MessageView>, MessageError> {
-        let filter = if waiting_only {
-            "m.status = 'waiting'"
-        } else {
-            "m.stay IN (SELECT id FROM stays WHERE checked_out_at IS NULL)"
+        // Separate statements per filter, so each uses its index (no "?1 IS NULL OR ...").
+        let filter = match (room.is_some(), waiting_only) {
+            (true, true) => "m.room = ?1 AND m.status = 'waiting'",
+            (true, false) => {
+                "m.room = ?1 AND m.stay IN (SELECT id FROM stays WHERE room = ?1 AND checked_out_at IS NULL)"
+            }
+            (false, true) => "m.status = 'waiting'",
+            (false, false) => "m.stay IN (SELECT id FROM stays WHERE checked_out_at IS NULL)",
         };
-        let sql_text = format!(
-            "SELECT {} FROM messages m WHERE {filter} AND (?1 IS NULL OR m.room = ?1) ORDER BY m.id LIMIT 5000",
-            COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
-        );
+        let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("m.{c}")).collect();
+        let sql_text = format!("SELECT {} FROM messages m WHERE {filter} ORDER BY m.id LIMIT 5000", columns.join(", "));
         self.store.read(|c| {
             let mut stmt = c.prepare_cached(&sql_text).map_err(sql)?;
-            let rows = stmt.query_map([room], from_row).map_err(sql)?.collect::<Result<_, _>>().map_err(sql)?;
+            let rows = match room {
+                Some(r) => stmt.query_map([r], from_row),
+                None => stmt.query_map([], from_row),
+            }
+            .map_err(sql)?
+            .collect::<Result<_, _>>()
+            .map_err(sql)?;
             Ok(rows)
         })
     }
