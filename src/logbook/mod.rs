@@ -462,6 +462,12 @@ impl Logbook {
                 )
                 .map_err(sql)?;
             }
+            let mut change =
+                Change::new("log_add").subject(format!("log entry {id}")).after(format!("{category}, {priority}"));
+            if let Some(room) = &e.room {
+                change = change.room(room);
+            }
+            audit::record(tx, &now, actor, &change)?;
             Ok(get_entry(tx, id)?.expect("just inserted"))
         })
     }
@@ -486,6 +492,7 @@ impl Logbook {
                 kind: None,
             };
             let nid = insert_entry(tx, &row)?;
+            audit::record(tx, &now, actor, &Change::new("log_amend").subject(format!("log entry {nid} amends {id}")))?;
             Ok(get_entry(tx, nid)?.expect("just inserted"))
         })
     }
@@ -517,6 +524,11 @@ impl Logbook {
             .map_err(sql)?;
             tx.execute("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])
                 .map_err(sql)?;
+            let change = Change::new("followup_update")
+                .subject(format!("follow-up {id}"))
+                .before(f.state.clone())
+                .after(state.clone());
+            audit::record(tx, &now, actor, &change)?;
             self.get_followup_in(tx, id)
         })
     }

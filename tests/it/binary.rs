@@ -652,3 +652,32 @@ fn the_logbook_from_the_cli() {
     let (ok, out, err) = cli(&config, &["followup", "update", "1", "--state", "done", "Key card replaced"]);
     assert!(ok && out.contains("is done"), "{out}{err}");
 }
+
+#[test]
+fn sigterm_ends_the_link_with_le_and_closes_the_store() {
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("pbx.json");
+    let (_sim, pty) = spawn_pbx_sim(&state, "3s");
+    let port = free_port();
+    let config = write_config(dir.path(), &pty, port, "");
+    let mut serve = spawn_serve(&config);
+    wait_healthy(port);
+    let link_up = || {
+        std::fs::read_to_string(&state)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .map(|v| v["link_up"] == true)
+    };
+    eventually_blocking(T, "the PBX sees the link up", || link_up() == Some(true));
+    // SAFETY: signalling a child process we started.
+    unsafe { libc::kill(serve.child.id() as i32, libc::SIGTERM) };
+    let status = serve.child.wait().unwrap();
+    assert!(status.success(), "a clean shutdown exits 0: {status:?}");
+    eventually_blocking(T, "the PBX saw LE (link down)", || link_up() == Some(false));
+    assert!(
+        !dir.path().join("hotel.db-wal").exists()
+            || std::fs::metadata(dir.path().join("hotel.db-wal")).unwrap().len() == 0,
+        "the WAL was checkpointed on the way out"
+    );
+}

@@ -252,3 +252,65 @@ async fn search_with_filters() {
     assert!(lb.search(&Search { since: Some("last week".into()), ..Default::default() }).is_err());
     assert!(lb.search(&Search { category: Some("gossip".into()), ..Default::default() }).is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_kind_of_change_leaves_an_audit_row_with_its_actor() {
+    let s = Site::start(mem_store(), utc(T0), "");
+    let (olga, dora) = (staff("olga", Role::Operator), staff("dora", Role::Desk));
+    let svc = &s.services;
+    svc.desk
+        .check_in(&dora, "101", switchboard::desk::CheckIn { name: "Audit Me".into(), ..Default::default() })
+        .unwrap();
+    svc.desk.set_dnd(&dora, "101", true).unwrap();
+    svc.desk.set_class(&dora, "101", 2).unwrap();
+    let w = svc
+        .wakeups
+        .add(
+            &dora,
+            &switchboard::wakeup::Booking { room: "101".into(), time: Some("09:00".into()), ..Default::default() },
+            "desk",
+        )
+        .unwrap();
+    svc.wakeups.cancel(&dora, w.id, "guest changed plans").unwrap();
+    let m = svc
+        .messages
+        .leave(
+            &dora,
+            &switchboard::messages::NewMessage { room: "101".into(), text: "hi".into(), ..Default::default() },
+        )
+        .unwrap();
+    svc.messages.deliver(&dora, m.id).unwrap();
+    svc.messages.set_lamp(&dora, "101", true).unwrap();
+    svc.logbook.open_shift(&olga).unwrap();
+    let e = svc
+        .logbook
+        .add(&olga, &NewEntry { followup_owner: Some("operator".into()), ..entry("check minibar") })
+        .unwrap();
+    svc.logbook.amend(&olga, e.id, "check minibar in 101").unwrap();
+    svc.logbook.update_followup(&olga, e.followup.unwrap(), "done", None).unwrap();
+    svc.desk.move_room(&dora, "101", "102").unwrap();
+    svc.desk.check_out(&dora, "102", false).unwrap();
+    svc.logbook.close_shift(&olga, false).unwrap();
+    let rows = svc.store.read(|c| switchboard::audit::query(c, &Default::default())).unwrap();
+    let seen: std::collections::BTreeSet<(String, String)> =
+        rows.iter().map(|r| (r.staff.clone(), r.action.clone())).collect();
+    for (who, action) in [
+        ("dora", "checkin"),
+        ("dora", "dnd"),
+        ("dora", "class"),
+        ("dora", "wakeup_add"),
+        ("dora", "wakeup_cancel"),
+        ("dora", "msg_leave"),
+        ("dora", "msg_deliver"),
+        ("dora", "msg_lamp"),
+        ("dora", "move"),
+        ("dora", "checkout"),
+        ("olga", "shift_open"),
+        ("olga", "log_add"),
+        ("olga", "log_amend"),
+        ("olga", "followup_update"),
+        ("olga", "shift_close"),
+    ] {
+        assert!(seen.contains(&(who.to_string(), action.to_string())), "audit row {who}/{action} in {seen:?}");
+    }
+}
