@@ -346,6 +346,12 @@ impl Scheduler {
         Ok(())
     }
 
+    /// The booking a PBX report is about: `sql` selects an id by room (?1) and local time (?2).
+    fn find(&self, sql: &str, room: &str, at: NaiveDateTime) -> Result<Option<i64>, StoreError> {
+        self.store
+            .read(|c| c.query_row(sql, params![room, local_iso(at)], |r| r.get(0)).optional().map_err(StoreError::from))
+    }
+
     fn handle_report(&self, now: DateTime<Utc>, report: PbxReport) -> Result<(), StoreError> {
         match report {
             PbxReport::WakeAnswer { room, at, status: answer } => {
@@ -355,16 +361,12 @@ impl Scheduler {
                     "BY" => "busy".to_string(),
                     other => format!("not answered (AS={other})"),
                 };
-                let id: Option<i64> = self.store.read(|c| {
-                    c.query_row(
-                        "SELECT id FROM wakeups WHERE room = ?1 AND status = 'ringing'
-                         ORDER BY ring_local = ?2 DESC, ring_deadline LIMIT 1",
-                        params![room, local_iso(at)],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(StoreError::from)
-                })?;
+                let id = self.find(
+                    "SELECT id FROM wakeups WHERE room = ?1 AND status = 'ringing'
+                     ORDER BY ring_local = ?2 DESC, ring_deadline LIMIT 1",
+                    &room,
+                    at,
+                )?;
                 match id {
                     Some(id) => self.store.write(|tx| self.outcome(tx, now, id, &result))?,
                     None => tracing::warn!(
@@ -387,15 +389,11 @@ impl Scheduler {
                 }
             }
             PbxReport::HandsetClear { room, at } => {
-                let id: Option<i64> = self.store.read(|c| {
-                    c.query_row(
-                        "SELECT id FROM wakeups WHERE room = ?1 AND next_local = ?2 AND status IN ('scheduled','ringing','retrying')",
-                        params![room, local_iso(at)],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(StoreError::from)
-                })?;
+                let id = self.find(
+                    "SELECT id FROM wakeups WHERE room = ?1 AND next_local = ?2 AND status IN ('scheduled','ringing','retrying')",
+                    &room,
+                    at,
+                )?;
                 match id {
                     Some(id) => {
                         if let Err(e) = self.wakeups.cancel(&handset(), id, "cancelled on the handset") {

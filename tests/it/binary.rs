@@ -27,16 +27,33 @@ fn write_config(dir: &Path, port: &str, listen_port: u16, extra: &str) -> std::p
     path
 }
 
+/// A service running on `port_spec` (a pty path or "simulator"), with `staff` (login, role,
+/// password) added on the store file before it starts; the CLI is signed in as the first.
+struct Running {
+    config: std::path::PathBuf,
+    _serve: Proc,
+}
+
+fn running(dir: &Path, port_spec: &str, staff: &[(&str, &str, &str)]) -> Running {
+    let port = free_port();
+    let config = write_config(dir, port_spec, port, "");
+    for (login, role, password) in staff {
+        add_staff(&config, login, role, password);
+    }
+    let serve = spawn_serve(&config);
+    wait_healthy(port);
+    if let Some((user, _, password)) = staff.first() {
+        login(&config, user, password);
+    }
+    Running { config, _serve: serve }
+}
+
 #[test]
 fn serve_with_the_built_in_simulator_and_the_cli() {
     let _g = pty_lock();
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = write_config(dir.path(), "simulator", port, "");
-    add_staff(&config, "frontdesk", "operator", "front desk pw");
-    let _serve = spawn_serve(&config);
-    wait_healthy(port);
-    login(&config, "frontdesk", "front desk pw");
+    let site = running(dir.path(), "simulator", &[("frontdesk", "operator", "front desk pw")]);
+    let config = site.config.clone();
 
     let (ok, out, err) = cli(&config, &["checkin", "101", "--name", "Wang Wei", "--language", "en", "--class", "2"]);
     assert!(ok, "{err}");
@@ -163,12 +180,8 @@ fn standalone_simulator_and_service_over_a_real_pty() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("pbx.json");
     let (_sim, pty) = spawn_pbx_sim(&state, "3s");
-    let port = free_port();
-    let config = write_config(dir.path(), &pty, port, "");
-    add_staff(&config, "desk1", "desk", "desk one pw");
-    let _serve = spawn_serve(&config);
-    wait_healthy(port);
-    login(&config, "desk1", "desk one pw");
+    let site = running(dir.path(), &pty, &[("desk1", "desk", "desk one pw")]);
+    let config = site.config.clone();
     let (ok, _, err) = cli(&config, &["checkin", "103", "--name", "Grace Hopper"]);
     assert!(ok, "{err}");
     eventually_blocking(T, "the simulator's state file to show the guest", || {
@@ -245,12 +258,8 @@ fn bad_configuration_is_refused_with_the_key_named() {
 #[test]
 fn an_unreadable_port_is_reported_and_the_service_keeps_running() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = write_config(dir.path(), "/dev/nonexistent-ttyUSB9", port, "");
-    add_staff(&config, "desk1", "desk", "desk one pw");
-    let _serve = spawn_serve(&config);
-    wait_healthy(port);
-    login(&config, "desk1", "desk one pw");
+    let site = running(dir.path(), "/dev/nonexistent-ttyUSB9", &[("desk1", "desk", "desk one pw")]);
+    let config = site.config.clone();
     let (ok, _, err) = cli(&config, &["checkin", "101", "--name", "Queued Guest"]);
     assert!(ok, "changes are accepted while the PBX is unreachable: {err}");
     eventually_blocking(T, "the link status to name the port", || {
@@ -457,12 +466,8 @@ fn incognito_guests_are_hidden_from_the_desk_and_the_pbx() {
 fn wake_up_calls_from_the_cli() {
     let _g = pty_lock();
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = write_config(dir.path(), "simulator", port, "");
-    add_staff(&config, "desk1", "desk", "desk one pw");
-    let _serve = spawn_serve(&config);
-    wait_healthy(port);
-    login(&config, "desk1", "desk one pw");
+    let site = running(dir.path(), "simulator", &[("desk1", "desk", "desk one pw")]);
+    let config = site.config.clone();
     let (ok, _, err) = cli(&config, &["checkin", "101", "--name", "Early Riser"]);
     assert!(ok, "{err}");
     let (ok, out, err) = cli(&config, &["wakeup", "add", "101", "06:30", "--days", "mon,wed"]);
@@ -531,12 +536,8 @@ fn a_bad_job_file_stops_the_service_at_start() {
 fn guest_messages_from_the_cli() {
     let _g = pty_lock();
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = write_config(dir.path(), "simulator", port, "");
-    add_staff(&config, "desk1", "desk", "desk one pw");
-    let _serve = spawn_serve(&config);
-    wait_healthy(port);
-    login(&config, "desk1", "desk one pw");
+    let site = running(dir.path(), "simulator", &[("desk1", "desk", "desk one pw")]);
+    let config = site.config.clone();
     let (ok, _, _) = cli(&config, &["checkin", "104", "--name", "Message Guest"]);
     assert!(ok);
     let (ok, out, err) = cli(
@@ -578,14 +579,13 @@ fn guest_messages_from_the_cli() {
 fn the_logbook_from_the_cli() {
     let _g = pty_lock();
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = write_config(dir.path(), "simulator", port, "");
-    add_staff(&config, "olga", "operator", "olga password");
-    add_staff(&config, "oscar", "operator", "oscar password");
-    add_staff(&config, "dora", "desk", "dora password");
-    let _serve = spawn_serve(&config);
-    wait_healthy(port);
-    login(&config, "dora", "dora password");
+    let staff = [
+        ("dora", "desk", "dora password"),
+        ("olga", "operator", "olga password"),
+        ("oscar", "operator", "oscar password"),
+    ];
+    let site = running(dir.path(), "simulator", &staff);
+    let config = site.config.clone();
     let (ok, _, err) = cli(&config, &["shift", "open"]);
     assert!(!ok && err.contains("not allowed for the desk role"), "the logbook is for operators: {err}");
     login(&config, "olga", "olga password");

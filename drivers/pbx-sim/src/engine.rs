@@ -48,6 +48,19 @@ pub struct RoomState {
     pub ring_behaviour: RingBehaviour,
 }
 
+impl RoomState {
+    /// Occupies the room with (stay, name, first name, language), or vacates it.
+    #[allow(clippy::type_complexity)]
+    fn set_guest(&mut self, guest: Option<(Option<String>, Option<String>, Option<String>, Option<String>)>) {
+        self.occupied = guest.is_some();
+        let (stay, name, first, language) = guest.unwrap_or_default();
+        self.stay = stay;
+        self.guest_name = name;
+        self.first_name = first;
+        self.language = language;
+    }
+}
+
 /// Everything the PBX knows; published after every change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SimState {
@@ -325,22 +338,14 @@ impl PbxEngine {
         match msg {
             Message::GuestIn(Guest { room, stay, name, first_name, language, class_of_service, .. }) => {
                 let r = self.room(&room);
-                r.occupied = true;
-                r.stay = stay;
-                r.guest_name = name;
-                r.first_name = first_name;
-                r.language = language;
+                r.set_guest(Some((stay, name, first_name, language)));
                 if let Some(cs) = class_of_service {
                     r.class_of_service = cs;
                 }
             }
             Message::GuestOut { room, .. } => {
                 let r = self.room(&room);
-                r.occupied = false;
-                r.stay = None;
-                r.guest_name = None;
-                r.first_name = None;
-                r.language = None;
+                r.set_guest(None);
                 r.class_of_service = 0;
                 r.messages.clear();
             }
