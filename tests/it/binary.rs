@@ -31,6 +31,7 @@ fn write_config(dir: &Path, port: &str, listen_port: u16, extra: &str) -> std::p
 /// password) added on the store file before it starts; the CLI is signed in as the first.
 struct Running {
     config: std::path::PathBuf,
+    port: u16,
     _serve: Proc,
 }
 
@@ -45,7 +46,7 @@ fn running(dir: &Path, port_spec: &str, staff: &[(&str, &str, &str)]) -> Running
     if let Some((user, _, password)) = staff.first() {
         login(&config, user, password);
     }
-    Running { config, _serve: serve }
+    Running { config, port, _serve: serve }
 }
 
 #[test]
@@ -111,11 +112,8 @@ fn serve_with_the_built_in_simulator_and_the_cli() {
 fn the_api_answers_bad_requests_with_json_errors() {
     let _g = pty_lock();
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = write_config(dir.path(), "simulator", port, "");
-    add_staff(&config, "desk1", "desk", "desk one pw");
-    let _serve = spawn_serve(&config);
-    wait_healthy(port);
+    let site = running(dir.path(), "simulator", &[("desk1", "desk", "desk one pw")]);
+    let port = site.port;
     let tok = token(port, "desk1", "desk one pw");
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let base = format!("http://127.0.0.1:{port}");
@@ -359,14 +357,14 @@ fn first_start_manager_creates_a_desk_clerk_whose_check_in_is_audited() {
 fn each_role_against_each_class_of_route() {
     let _g = pty_lock();
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = write_config(dir.path(), "simulator", port, "");
-    add_staff(&config, "d", "desk", "desk password");
-    add_staff(&config, "o", "operator", "operator password");
-    add_staff(&config, "m", "manager", "manager password");
-    add_staff(&config, "x", "desk", "leaver password");
-    let _serve = spawn_serve(&config);
-    wait_healthy(port);
+    let staff = [
+        ("d", "desk", "desk password"),
+        ("o", "operator", "operator password"),
+        ("m", "manager", "manager password"),
+        ("x", "desk", "leaver password"),
+    ];
+    let site = running(dir.path(), "simulator", &staff);
+    let port = site.port;
     let leaver = token(port, "x", "leaver password");
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let call = |method: &str, path: &str, token: Option<&str>| -> u16 {
