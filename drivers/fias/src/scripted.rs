@@ -334,3 +334,54 @@ fn malformed_records_are_acked_and_reported() {
     ]);
     assert!(s.link.stats().noise_bytes >= 9);
 }
+
+/// A deterministic stream of pseudo-random bytes (xorshift), biased towards framing bytes.
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            match x % 10 {
+                0 => crate::frame::STX,
+                1 => crate::frame::ETX,
+                2 => [ACK, NAK, ENQ][(x >> 8) as usize % 3],
+                3 => b'|',
+                _ => (x >> 16) as u8,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn garbage_from_the_line_never_panics_and_the_link_recovers() {
+    let mut s = Script::started(LRS);
+    for seed in 1..200u64 {
+        let bytes = noise(seed, 500);
+        for chunk in bytes.chunks((seed % 17 + 1) as usize) {
+            s.link.handle_input(s.now, wall(), chunk);
+            s.now += Duration::from_millis(7);
+            s.link.handle_timeout(s.now, wall());
+        }
+        s.collect();
+        s.written.clear();
+        s.events.clear();
+        // Any record parses or is refused cleanly.
+        let _ = crate::Record::parse(&bytes).and_then(|r| Message::from_record(&r));
+    }
+    // After all that, the same engine comes up again on a clean start-up and delivers.
+    s.link.start(s.now, wall());
+    for bytes in [vec![ACK], f("LD|DA161117|TI102203|V#1.0|IFPB|"), f("LR|RIRE|FLRNML|"), f("LA|DA161117|TI102204|")] {
+        s.link.handle_input(s.now, wall(), &bytes);
+    }
+    s.link.handle_input(s.now, wall(), &[ACK]);
+    assert_eq!(s.link.state(), LinkState::Up);
+    s.collect();
+    s.written.clear();
+    s.events.clear();
+    s.link.send(s.now, 1, &re_lamp("101", true)).unwrap();
+    s.run(vec![Write(f("RE|RN101|MLY|")), Read(vec![ACK]), Event(Event::Delivered(1))]);
+    let st = s.link.stats();
+    assert!(st.noise_bytes > 0 && st.bad_lrc > 0, "{st:?}");
+}
