@@ -157,7 +157,7 @@ async fn run(pending: usize, burst: usize) {
             Default::default(),
         ),
     };
-    let next = probe.next_wake(clock.now()).unwrap();
+    let next = probe.next_wake().unwrap();
     probe.step(clock.now()).unwrap();
     let load_time = t.elapsed();
     assert!(next.is_some());

@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use chrono::Timelike;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
@@ -295,7 +296,8 @@ impl Messages {
 
     fn now(&self) -> (String, chrono::NaiveDateTime) {
         let now = self.clock.now();
-        (audit::timestamp(now), now.with_timezone(&self.tz).naive_local().with_nanosecond_zero())
+        let local = now.with_timezone(&self.tz).naive_local();
+        (audit::timestamp(now), local.with_nanosecond(0).unwrap_or(local))
     }
 
     fn done<T>(&self, r: Result<T, MessageError>) -> Result<T, MessageError> {
@@ -395,16 +397,6 @@ impl Messages {
             .map_err(sql)?;
             Ok(rows)
         })
-    }
-}
-
-trait NoNanos {
-    fn with_nanosecond_zero(self) -> Self;
-}
-
-impl NoNanos for chrono::NaiveDateTime {
-    fn with_nanosecond_zero(self) -> Self {
-        chrono::Timelike::with_nanosecond(&self, 0).unwrap_or(self)
     }
 }
 

@@ -435,6 +435,14 @@ impl Report {
     }
 }
 
+/// Stops a ring in progress at the PBX (`WC` for the ring's time), ahead of other traffic.
+fn stop_ring(tx: &Connection, now: &str, room: &str, ring_local: Option<String>) -> Result<(), StoreError> {
+    if let Some(at) = ring_local.and_then(|l| NaiveDateTime::parse_from_str(&l, "%Y-%m-%dT%H:%M:%S").ok()) {
+        outbox::push(tx, now, room, &PbxCommand::RingCancel { at }, outbox::PRIORITY_URGENT)?;
+    }
+    Ok(())
+}
+
 /// Ends a booking; a ring in progress is stopped at the PBX (`WC`) and its attempt closed.
 pub fn end_booking(
     tx: &Connection,
@@ -449,9 +457,7 @@ pub fn end_booking(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     if status == status::RINGING {
-        if let Some(at) = ring_local.and_then(|l| NaiveDateTime::parse_from_str(&l, "%Y-%m-%dT%H:%M:%S").ok()) {
-            outbox::push(tx, now, &room, &PbxCommand::RingCancel { at }, outbox::PRIORITY_URGENT)?;
-        }
+        stop_ring(tx, now, &room, ring_local)?;
     }
     tx.execute(
         "UPDATE wakeup_attempts SET result = 'cancelled', result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
@@ -494,9 +500,7 @@ pub fn move_stay(tx: &Connection, now: &str, stay: i64, to: &str) -> Result<usiz
         rows
     };
     for (id, old_room, ring_local) in ringing {
-        if let Some(at) = ring_local.and_then(|l| NaiveDateTime::parse_from_str(&l, "%Y-%m-%dT%H:%M:%S").ok()) {
-            outbox::push(tx, now, &old_room, &PbxCommand::RingCancel { at }, outbox::PRIORITY_URGENT)?;
-        }
+        stop_ring(tx, now, &old_room, ring_local)?;
         tx.execute(
             "UPDATE wakeup_attempts SET result = 'moved', result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
             params![id, now],

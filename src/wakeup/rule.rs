@@ -13,7 +13,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -117,7 +117,7 @@ pub fn resolve(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
         return t.with_timezone(&Utc);
     }
     // In a gap: the first whole minute after it that exists (gaps start and end on minutes).
-    let mut m = local.date().and_hms_opt(local.hour_(), local.minute_(), 0).expect("valid") + Duration::minutes(1);
+    let mut m = local.date().and_hms_opt(local.hour(), local.minute(), 0).expect("valid") + Duration::minutes(1);
     for _ in 0..(24 * 60) {
         if let Some(t) = tz.from_local_datetime(&m).earliest() {
             return t.with_timezone(&Utc);
@@ -126,20 +126,6 @@ pub fn resolve(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     }
     // No zone has a day-long gap; fall back to reading the time as UTC.
     local.and_utc()
-}
-
-trait HourMinute {
-    fn hour_(&self) -> u32;
-    fn minute_(&self) -> u32;
-}
-
-impl HourMinute for NaiveDateTime {
-    fn hour_(&self) -> u32 {
-        chrono::Timelike::hour(self)
-    }
-    fn minute_(&self) -> u32 {
-        chrono::Timelike::minute(self)
-    }
 }
 
 impl Rule {

@@ -115,7 +115,7 @@ impl Scheduler {
             if let Err(e) = self.step(now) {
                 tracing::error!("wake-up scheduler: {e}");
             }
-            let wake = self.next_wake(now).unwrap_or_else(|e| {
+            let wake = self.next_wake().unwrap_or_else(|e| {
                 tracing::error!("wake-up scheduler: {e}");
                 Some(now + chrono::Duration::seconds(5))
             });
@@ -140,7 +140,7 @@ impl Scheduler {
     }
 
     /// When the scheduler next has something to do.
-    pub fn next_wake(&self, _now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    pub fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let max = self.cfg.max_concurrent as i64;
         let settling = match self.pbx {
             Pbx::Settling { until } => Some(until),
