@@ -16,7 +16,6 @@ pub mod alerts;
 pub mod api;
 pub mod audit;
 pub mod cli;
-pub mod cli_staff;
 pub mod clock;
 pub mod config;
 pub mod desk;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context};
 use serde_json::Value;
 
-use crate::cli::{print_json, s, tokens, Cli, Client, StaffCommand};
+use super::{print_json, s, tokens, Cli, Client, StaffCommand};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::staff::{random_password, Actor, Role, Staff};
@@ -115,13 +115,13 @@ fn run_api(c: &Client, cmd: &StaffCommand) -> anyhow::Result<()> {
         }
         StaffCommand::List { json } => print_list(&c.get("/api/staff")?, *json)?,
         StaffCommand::Disable { name } => {
-            let v = c.post(&format!("/api/staff/{}/disable", crate::cli::url_encode(name)), serde_json::json!({}))?;
+            let v = c.post(&format!("/api/staff/{}/disable", super::url_encode(name)), serde_json::json!({}))?;
             println!("disabled {}", s(&v, "login"));
         }
         StaffCommand::Passwd { name, password_stdin } => {
             let (password, generated) = new_password(*password_stdin)?;
             c.post(
-                &format!("/api/staff/{}/password", crate::cli::url_encode(name)),
+                &format!("/api/staff/{}/password", super::url_encode(name)),
                 serde_json::json!({"password": password}),
             )?;
             println!("password of {name} changed; their sessions ended");
