@@ -1,6 +1,6 @@
 //! The HTTP API (JSON).
 //!
-//! Layout: [`auth`] (bearer tokens, the per-route permission layer, the [`Actor`] extractor),
+//! Layout: [`auth`] (bearer tokens, the per-route permission layer, the `Actor` extractor),
 //! [`rooms`] (rooms, stays, desk operations, PBX link), [`staff`] (sign-in, staff, audit),
 //! [`error`] (the one place errors become statuses). Every route but `/health` and
 //! `/api/login` needs a token; each group of routes declares the one permission it needs.

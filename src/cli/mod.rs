@@ -31,7 +31,7 @@ pub struct Cli {
     /// The hotel's configuration file.
     #[arg(long, global = true, default_value = "hotel.toml")]
     pub config: PathBuf,
-    /// The service's API (default: http:// plus the config's [api] listen address).
+    /// The service's API (default: http:// plus the config's `[api] listen` address).
     #[arg(long, global = true)]
     pub api: Option<String>,
     /// Bearer token (default: the one `switchboard login` stored for this API).
@@ -64,7 +64,7 @@ pub enum Command {
         /// Language code, e.g. EN.
         #[arg(long)]
         language: Option<String>,
-        /// Class of service (default: [rooms] default_class).
+        /// Class of service (default: `[rooms] default_class`).
         #[arg(long)]
         class: Option<u8>,
         #[arg(long)]
