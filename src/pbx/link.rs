@@ -271,7 +271,13 @@ struct Session<'a> {
     resync: Option<resync::Job>,
     hold_until: Option<Instant>,
     not_up_since: Instant,
+    /// The outbox row that failed last, and how many times in a row.
+    refused: Option<(i64, u32)>,
 }
+
+/// Rounds of 4 attempts a PBX may refuse (NAK) the same command, with the link up, before it
+/// is set aside with an alert, so that one record the PBX cannot take does not hold up the rest.
+const REFUSALS_BEFORE_SET_ASIDE: u32 = 3;
 
 impl<'a> Session<'a> {
     fn new(ctx: &'a LinkCtx, status: &'a watch::Sender<LinkStatus>) -> Self {
@@ -284,6 +290,7 @@ impl<'a> Session<'a> {
             resync: None,
             hold_until: None,
             not_up_since: Instant::now(),
+            refused: None,
         }
     }
 
@@ -442,7 +449,7 @@ impl<'a> Session<'a> {
                     }
                 }
                 Event::Delivered(tag) => self.delivered(tag)?,
-                Event::Failed(tag) => self.failed(tag),
+                Event::Failed(tag) => self.failed(tag)?,
                 Event::Received(msg) => incoming::handle(self.ctx, msg)?,
                 Event::ResyncRequested => self.begin_resync()?,
                 Event::Malformed { data, error } => {
@@ -495,11 +502,21 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    fn failed(&mut self, tag: u64) {
+    fn failed(&mut self, tag: u64) -> Result<(), StoreError> {
         match self.take_in_flight(tag) {
             Some(InFlight::Outbox(rows)) => {
-                for row in rows {
+                for row in &rows {
                     tracing::warn!(room = %row.room, attr = %row.attr, "PBX did not acknowledge a command; it stays queued");
+                }
+                let first = rows[0].id;
+                let n = match self.refused {
+                    Some((id, n)) if id == first => n + 1,
+                    _ => 1,
+                };
+                self.refused = Some((first, n));
+                if n >= REFUSALS_BEFORE_SET_ASIDE && self.engine.state() == LinkState::Up {
+                    self.set_aside(&rows)?;
+                    self.refused = None;
                 }
             }
             Some(InFlight::Resync(msg)) => {
@@ -515,6 +532,27 @@ impl<'a> Session<'a> {
         });
         // Let the line settle before trying again.
         self.hold_until = Some(Instant::now() + self.ctx.cfg.ack_timeout);
+        Ok(())
+    }
+
+    /// The PBX keeps refusing these rows: take them out of the queue, keep them on record, and
+    /// tell a person (a resync sends the room's whole state again once the PBX is fixed).
+    fn set_aside(&mut self, rows: &[outbox::OutboxRow]) -> Result<(), StoreError> {
+        let now = self.ctx.now_text();
+        let room = rows[0].room.clone();
+        let what: Vec<String> = rows.iter().map(|r| format!("{:?}", r.command)).collect();
+        let msg = format!(
+            "the PBX refuses a command for room {room} ({}); it was set aside: check the PBX, then run `switchboard pbx resync`",
+            what.join(", ")
+        );
+        self.ctx.store.write(|tx| {
+            for r in rows {
+                incoming::record_event(tx, &now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
+                outbox::done(tx, r)?;
+            }
+            crate::alerts::raise(tx, &now, "pbx_refused", Some(&room), None, &msg)?;
+            Ok(())
+        })
     }
 
     /// Hands the engine the next record when it is ready: urgent outbox rows, then a running

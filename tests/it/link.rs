@@ -104,7 +104,7 @@ async fn a_noisy_line_that_naks_and_loses_acks_still_converges() {
     let refs: Vec<&str> = rooms.iter().map(String::as_str).collect();
     let h = Hotel::start(&refs, FAST);
     h.link_up().await;
-    h.sim.set_faults(Faults { nak_every: 3, drop_ack_every: 4, noise_every: 5 });
+    h.sim.set_faults(Faults { nak_every: 3, drop_ack_every: 4, noise_every: 5, ..Default::default() });
     for r in &rooms {
         h.check_in(r, "Noisy Line");
         h.desk.set_dnd(&sys(), r, true).unwrap();

@@ -189,3 +189,23 @@ async fn the_night_round_and_bad_input() {
         assert!(json[0].get(key).is_some(), "msg list --json items carry {key}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_command_the_pbx_keeps_refusing_is_set_aside_with_an_alert() {
+    let s = Site::start(mem_store(), utc(T0), "");
+    s.link_up().await;
+    s.sim.set_faults(pbx_sim::Faults { refuse_record: Some(*b"GC"), ..Default::default() });
+    s.check_in("101");
+    s.services.desk.move_room(&sys(), "101", "102").unwrap();
+    s.check_in("103");
+    s.until("the refused move set aside and the rest delivered", Duration::from_secs(600), |s| {
+        s.services.desk.room("103").unwrap().pbx_synced && s.services.desk.room("102").unwrap().pbx_synced
+    })
+    .await;
+    assert!(s.sim.state().rooms["103"].occupied, "commands behind the refused one were not held up");
+    let alerts = s.services.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!((alerts[0].kind.as_str(), alerts[0].room.as_deref()), ("pbx_refused", Some("102")));
+    assert!(alerts[0].message.contains("pbx resync"));
+    assert!(s.sim.state().bad_frames >= 12, "three rounds of four attempts");
+}

@@ -25,6 +25,8 @@ pub struct Faults {
     pub drop_ack_every: u32,
     /// Put two bytes of line noise before every Nth write.
     pub noise_every: u32,
+    /// NAK every frame of this record type (a PBX that cannot take it), e.g. `*b"GC"`.
+    pub refuse_record: Option<[u8; 2]>,
 }
 
 /// How the simulator is set up.
@@ -129,6 +131,8 @@ struct FaultState {
     faults: Faults,
     frames_in: u32,
     corrupt_next: bool,
+    /// Bytes of the current incoming frame seen so far (for `refuse_record`).
+    frame_pos: Option<usize>,
     acks_out: u32,
     writes: u32,
     out_in_frame: bool,
@@ -138,6 +142,20 @@ struct FaultState {
 impl FaultState {
     fn incoming(&mut self, bytes: &mut [u8]) {
         for b in bytes.iter_mut() {
+            if let (Some(pos), Some(id)) = (self.frame_pos, self.faults.refuse_record) {
+                match pos {
+                    0 | 1 if *b == id[pos] => self.frame_pos = Some(pos + 1),
+                    // The record ID matched: spoil the byte after it, so the frame is NAKed.
+                    2 => {
+                        *b ^= 0x01;
+                        self.frame_pos = None;
+                    }
+                    _ => self.frame_pos = None,
+                }
+            }
+            if *b == STX {
+                self.frame_pos = Some(0);
+            }
             if self.corrupt_next {
                 self.corrupt_next = false;
                 *b ^= 0x01;
