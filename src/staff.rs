@@ -386,6 +386,21 @@ impl Staff {
         self.get(login)
     }
 
+    /// Changes one's own password after checking the current one; every session of the
+    /// account ends (sign in again).
+    pub fn change_own_password(&self, actor: &Actor, current: &str, new: &str) -> Result<(), StaffError> {
+        let hash: String = self.store.read(|c| {
+            c.query_row("SELECT password_hash FROM staff WHERE login = ?1", [&actor.login], |r| r.get(0))
+                .optional()
+                .map_err(sql)?
+                .ok_or_else(|| StaffError::UnknownStaff(actor.login.clone()))
+        })?;
+        if !verify_password(current, &hash) {
+            return Err(StaffError::BadCredentials);
+        }
+        self.set_password(actor, &actor.login, new)
+    }
+
     /// Sets a new password; the account's sessions are revoked.
     pub fn set_password(&self, actor: &Actor, login: &str, password: &str) -> Result<(), StaffError> {
         check_password(password)?;
@@ -611,6 +626,18 @@ mod tests {
             .starts_with("login"));
         assert!(s.add(&m, "eve", None, Role::Desk, "short").unwrap_err().to_string().starts_with("password"));
         assert_eq!(s.list().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn staff_change_their_own_password_knowing_the_old_one() {
+        let (s, _) = staff();
+        s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
+        let (token, dora) = s.login("dora", "correct horse").unwrap();
+        assert!(matches!(s.change_own_password(&dora, "wrong one", "new password"), Err(StaffError::BadCredentials)));
+        assert!(s.change_own_password(&dora, "correct horse", "short").is_err());
+        s.change_own_password(&dora, "correct horse", "new password").unwrap();
+        assert!(s.authenticate(&token).is_err(), "sessions end with the old password");
+        s.login("dora", "new password").unwrap();
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/guests", get(rooms::find_guests))
         .route("/api/pbx/status", get(rooms::pbx_status))
         .route("/api/me", get(staff::me))
+        .route("/api/me/password", post(staff::change_own_password))
         .route("/api/logout", post(staff::logout))
         .route("/api/wakeups", get(wakeups::list))
         .route("/api/wakeups/report", get(wakeups::report))

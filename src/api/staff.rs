@@ -95,6 +95,26 @@ pub async fn set_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnPasswordReq {
+    current: String,
+    password: String,
+}
+
+/// Any signed-in staff member changes their own password.
+pub async fn change_own_password(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(req): ApiJson<OwnPasswordReq>,
+) -> ApiResult<StatusCode> {
+    let staff = s.staff.clone();
+    tokio::task::spawn_blocking(move || staff.change_own_password(&actor, &req.current, &req.password))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The whole trail for managers; one room's trail for desk and operator staff.
 pub async fn audit(
     State(s): State<AppState>,

@@ -173,6 +173,11 @@ pub enum Command {
     },
     /// Sign out and forget the stored token.
     Logout,
+    /// Change your own password (current one first; with --password-stdin: two lines).
+    Passwd {
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Staff accounts (managers). Without a token, works directly on the store file.
     Staff {
         #[command(subcommand)]
@@ -413,6 +418,20 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
             let token = r["token"].as_str().ok_or_else(|| anyhow!("the service sent no token"))?;
             tokens::store(&c.base, Some(token))?;
             println!("signed in as {} ({})", s(&r, "login"), s(&r, "role"));
+        }
+        Command::Passwd { password_stdin } => {
+            let (current, new) = if *password_stdin {
+                let lines = staff::read_lines(2)?;
+                (lines[0].clone(), lines[1].clone())
+            } else {
+                let current = rpassword::prompt_password("Current password: ")?;
+                let new =
+                    staff::read_password(false, true)?.ok_or_else(|| anyhow!("no terminal to ask for a password"))?;
+                (current, new)
+            };
+            c.post("/api/me/password", serde_json::json!({ "current": current, "password": new }))?;
+            tokens::store(&c.base, None)?;
+            println!("password changed; sign in again");
         }
         Command::Logout => {
             if c.token.is_some() {

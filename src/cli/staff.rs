@@ -28,6 +28,22 @@ pub fn prompt_line(prompt: &str) -> anyhow::Result<String> {
     Ok(line)
 }
 
+/// Reads `n` non-empty lines from standard input.
+pub fn read_lines(n: usize) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::with_capacity(n);
+    let stdin = std::io::stdin();
+    for _ in 0..n {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).context("reading standard input")?;
+        let line = line.trim_end_matches(['\r', '\n']).to_string();
+        if line.is_empty() {
+            bail!("expected {n} lines on standard input");
+        }
+        out.push(line);
+    }
+    Ok(out)
+}
+
 /// The password: from the first line of stdin, or a prompt without echo (twice when `confirm`).
 /// `None` when neither is possible (no flag, no terminal).
 pub fn read_password(from_stdin: bool, confirm: bool) -> anyhow::Result<Option<String>> {

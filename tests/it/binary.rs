@@ -351,6 +351,13 @@ fn first_start_manager_creates_a_desk_clerk_whose_check_in_is_audited() {
     assert!(checkin["after"].as_str().unwrap().contains("Audited Guest"));
     let (ok, out, _) = cli(&config, &["audit", "--staff", "manager", "--json"]);
     assert!(ok && out.contains("staff_add"), "{out}");
+    // The clerk changes their own password (no manager needed).
+    login(&config, "clerk", "clerk password");
+    let (ok, _, err) = cli_stdin(&config, &["passwd", "--password-stdin"], "wrong\nnew clerk pw\n");
+    assert!(!ok && err.contains("wrong login or password"), "{err}");
+    let (ok, out, err) = cli_stdin(&config, &["passwd", "--password-stdin"], "clerk password\nnew clerk pw\n");
+    assert!(ok && out.contains("password changed"), "{out}{err}");
+    login(&config, "clerk", "new clerk pw");
 }
 
 #[test]
