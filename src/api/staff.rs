@@ -14,6 +14,13 @@ use crate::staff::{Actor, Permission, Role, StaffView};
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// Runs password hashing (deliberately slow) off the async workers.
+async fn hashing<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::staff::StaffError> + Send + 'static,
+) -> ApiResult<T> {
+    Ok(tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))??)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginReq {
@@ -23,10 +30,7 @@ pub struct LoginReq {
 
 pub async fn login(State(s): State<AppState>, ApiJson(req): ApiJson<LoginReq>) -> ApiResult<impl IntoResponse> {
     let staff = s.staff.clone();
-    // Password hashing is deliberately slow: keep it off the async workers.
-    let (token, actor) = tokio::task::spawn_blocking(move || staff.login(&req.login, &req.password))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let (token, actor) = hashing(move || staff.login(&req.login, &req.password)).await?;
     Ok(Json(serde_json::json!({
         "token": token,
         "login": actor.login,
@@ -64,11 +68,7 @@ pub async fn add(
 ) -> ApiResult<impl IntoResponse> {
     let role: Role = req.role.parse()?;
     let staff = s.staff.clone();
-    let view = tokio::task::spawn_blocking(move || {
-        staff.add(&actor, &req.login, req.display_name.as_deref(), role, &req.password)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let view = hashing(move || staff.add(&actor, &req.login, req.display_name.as_deref(), role, &req.password)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -89,9 +89,7 @@ pub async fn set_password(
     ApiJson(req): ApiJson<PasswordReq>,
 ) -> ApiResult<StatusCode> {
     let staff = s.staff.clone();
-    tokio::task::spawn_blocking(move || staff.set_password(&actor, &login, &req.password))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    hashing(move || staff.set_password(&actor, &login, &req.password)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -109,9 +107,7 @@ pub async fn change_own_password(
     ApiJson(req): ApiJson<OwnPasswordReq>,
 ) -> ApiResult<StatusCode> {
     let staff = s.staff.clone();
-    tokio::task::spawn_blocking(move || staff.change_own_password(&actor, &req.current, &req.password))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    hashing(move || staff.change_own_password(&actor, &req.current, &req.password)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
