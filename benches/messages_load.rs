@@ -74,7 +74,7 @@ async fn run(total: usize) {
             .unwrap();
     let actor = Actor::system();
     for r in &cfg.rooms {
-        services.desk.check_in(&actor, r, CheckIn { name: format!("Guest {r}"), ..Default::default() }).unwrap();
+        services.app.desk.check_in(&actor, r, CheckIn { name: format!("Guest {r}"), ..Default::default() }).unwrap();
     }
 
     let t = Instant::now();
@@ -86,7 +86,7 @@ async fn run(total: usize) {
             from: Some("Caller".into()),
             callback: Some("+41 44 555 01 01".into()),
         };
-        services.messages.leave(&actor, &m).unwrap();
+        services.app.messages.leave(&actor, &m).unwrap();
     }
     let leave_time = t.elapsed();
     // All but the newest message of each room were delivered long ago (history of the stays).
@@ -100,13 +100,13 @@ async fn run(total: usize) {
             .map_err(StoreError::from)
         })
         .unwrap();
-    let waiting = services.messages.list(None, true).unwrap().len();
+    let waiting = services.app.messages.list(None, true).unwrap().len();
 
-    services.staff.add(&actor, "bench", None, Role::Manager, "bench password").unwrap();
-    let (token, _) = services.staff.login("bench", "bench password").unwrap();
+    services.app.staff.add(&actor, "bench", None, Role::Manager, "bench password").unwrap();
+    let (token, _) = services.app.staff.login("bench", "bench password").unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = api::router(services.app_state());
+    let app = api::router(services.app.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
     let base = format!("http://{addr}/api/messages");
     let rooms = cfg.rooms.clone();

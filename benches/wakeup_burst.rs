@@ -194,7 +194,7 @@ async fn run(pending: usize, burst: usize) {
     let services =
         Services::start(&cfg, store.clone(), clock.clone(), DeviceConnector::new(&pty.slave_path, cfg.pbx.clone()))
             .unwrap();
-    let mut status = services.link.status.clone();
+    let mut status = services.app.link.status.clone();
     status.wait_for(|s| s.link == "up").await.unwrap();
 
     // When each room's WR reached the PBX (after its wire time).

@@ -154,10 +154,10 @@ pub fn spawn(
     jobs.into_iter()
         .map(|job| {
             let ctx = JobCtx {
-                store: services.store.clone(),
+                store: services.app.store.clone(),
                 clock: services.clock.clone(),
-                wakeups: services.wakeups.clone(),
-                link: services.link.clone(),
+                wakeups: services.app.wakeups.clone(),
+                link: services.app.link.clone(),
                 config_dir: config_dir.clone(),
                 tz,
                 messages_keep_for,

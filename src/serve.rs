@@ -45,16 +45,16 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
         PortSpec::Device(p) => p.clone(),
     };
     let services = Services::start(&cfg, store.clone(), clock.clone(), DeviceConnector::new(&port, cfg.pbx.clone()))?;
-    if let Some(password) = services.staff.bootstrap()? {
+    if let Some(password) = services.app.staff.bootstrap()? {
         tracing::warn!(
             "first start: created the manager account \"manager\" with password {password} \
              (shown only this once: sign in with `switchboard login --user manager`, then set your own \
              with `switchboard staff passwd manager`)"
         );
     }
-    let link = services.link.clone();
+    let link = services.app.link.clone();
     let _jobs = schedules::spawn(jobs, &services, config_dir.clone(), cfg.timezone, cfg.messages_keep_for);
-    let app = api::router(services.app_state());
+    let app = api::router(services.app.clone());
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {} (api.listen)", cfg.listen))?;

@@ -14,22 +14,15 @@ use crate::desk::{Desk, Signals};
 use crate::logbook::Logbook;
 use crate::messages::Messages;
 use crate::pbx::link::{self, Connector, LinkCtx};
-use crate::pbx::LinkHandle;
 use crate::staff::Staff;
 use crate::store::{rooms, Store, StoreError};
 use crate::wakeup::scheduler::Scheduler;
 use crate::wakeup::Wakeups;
 
 pub struct Services {
-    pub store: Arc<Store>,
+    /// The parts the API (and tests) work with.
+    pub app: AppState,
     pub clock: SharedClock,
-    pub desk: Desk,
-    pub staff: Staff,
-    pub wakeups: Wakeups,
-    pub messages: Messages,
-    pub logbook: Logbook,
-    pub link: LinkHandle,
-    pub hotel_name: String,
     pub signals: Signals,
     pub tasks: Vec<JoinHandle<()>>,
 }
@@ -73,31 +66,7 @@ impl Services {
         let desk = Desk::new(store.clone(), clock.clone(), cfg.default_class, signals.clone());
         let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone, signals.outbox.clone());
         let logbook = Logbook::new(store.clone(), clock.clone(), cfg.timezone);
-        Ok(Services {
-            store,
-            clock,
-            desk,
-            staff,
-            wakeups,
-            messages,
-            logbook,
-            link,
-            hotel_name: cfg.hotel_name.clone(),
-            signals,
-            tasks: vec![link_task, scheduler_task],
-        })
-    }
-
-    pub fn app_state(&self) -> AppState {
-        AppState {
-            desk: self.desk.clone(),
-            staff: self.staff.clone(),
-            wakeups: self.wakeups.clone(),
-            messages: self.messages.clone(),
-            logbook: self.logbook.clone(),
-            hotel_name: self.hotel_name.clone(),
-            link: self.link.clone(),
-            store: self.store.clone(),
-        }
+        let app = AppState { store, desk, staff, wakeups, messages, logbook, link, hotel_name: cfg.hotel_name.clone() };
+        Ok(Services { app, clock, signals, tasks: vec![link_task, scheduler_task] })
     }
 }

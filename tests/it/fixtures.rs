@@ -104,8 +104,8 @@ impl Hotel {
         let connector = DeviceConnector::new(&pty.port, cfg.pbx.clone());
         let services = Services::start(&cfg, store.clone(), Arc::new(SystemClock), connector).unwrap();
         Hotel {
-            desk: services.desk.clone(),
-            link: services.link.clone(),
+            desk: services.app.desk.clone(),
+            link: services.app.link.clone(),
             sim: pty.handle.clone(),
             store,
             _services: services,

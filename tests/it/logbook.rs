@@ -20,7 +20,7 @@ fn entry(text: &str) -> NewEntry {
 #[tokio::test(start_paused = true)]
 async fn shifts_open_close_and_hand_over_in_order() {
     let s = Site::start(mem_store(), utc(T0), "");
-    let lb = &s.services.logbook;
+    let lb = &s.services.app.logbook;
     let (olga, oscar, mia) =
         (staff("olga", Role::Operator), staff("oscar", Role::Operator), staff("mia", Role::Manager));
     assert!(matches!(lb.add(&olga, &entry("too early")), Err(LogError::NoShift)));
@@ -68,7 +68,7 @@ async fn shifts_open_close_and_hand_over_in_order() {
 #[tokio::test(start_paused = true)]
 async fn amendments_chain_and_both_stay_visible() {
     let s = Site::start(mem_store(), utc(T0), "");
-    let lb = &s.services.logbook;
+    let lb = &s.services.app.logbook;
     let olga = staff("olga", Role::Operator);
     lb.open_shift(&olga).unwrap();
     let e = lb
@@ -90,17 +90,17 @@ async fn amendments_chain_and_both_stay_visible() {
     assert_eq!(list.len(), 3, "nothing is edited in place");
     assert_eq!(list[0].text, "leak in 101 bathroom");
     assert_eq!(list[0].amended_by, vec![a1.id]);
-    let edit = s
-        .services
-        .store
-        .write(|tx| tx.execute("UPDATE log_entries SET text = 'x'", []).map_err(switchboard::store::StoreError::from));
+    let edit =
+        s.services.app.store.write(|tx| {
+            tx.execute("UPDATE log_entries SET text = 'x'", []).map_err(switchboard::store::StoreError::from)
+        });
     assert!(edit.unwrap_err().to_string().contains("never edited"));
 }
 
 #[tokio::test(start_paused = true)]
 async fn follow_ups_carry_over_until_done() {
     let s = Site::start(mem_store(), utc(T0), "");
-    let lb = &s.services.logbook;
+    let lb = &s.services.app.logbook;
     let (olga, oscar) = (staff("olga", Role::Operator), staff("oscar", Role::Operator));
     lb.open_shift(&olga).unwrap();
     let e = lb
@@ -138,7 +138,7 @@ async fn follow_ups_carry_over_until_done() {
 async fn the_service_writes_system_entries_and_the_handover_lists_them() {
     let s = Site::start(mem_store(), utc(T0), "attempts = 1");
     s.link_up().await;
-    let lb = &s.services.logbook;
+    let lb = &s.services.app.logbook;
     let olga = staff("olga", Role::Operator);
     lb.open_shift(&olga).unwrap();
     s.check_in("101");
@@ -152,6 +152,7 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
     s.sim.command(Command::SetRing { room: "101".into(), behaviour: RingBehaviour::NoAnswer });
     let w = s
         .services
+        .app
         .wakeups
         .add(
             &sys(),
@@ -159,28 +160,31 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
             "desk",
         )
         .unwrap();
-    s.until("escalated", Duration::from_secs(600), |s| s.services.wakeups.get(w.id).unwrap().status == "failed").await;
+    s.until("escalated", Duration::from_secs(600), |s| s.services.app.wakeups.get(w.id).unwrap().status == "failed")
+        .await;
     // a PBX outage
     s.sim.go_silent(Duration::from_secs(120));
-    s.services.desk.set_dnd(&sys(), "102", true).unwrap();
+    s.services.app.desk.set_dnd(&sys(), "102", true).unwrap();
     s.until("the outage logged and over", Duration::from_secs(900), |s| {
-        let e = s.services.logbook.search(&Search::default()).unwrap();
+        let e = s.services.app.logbook.search(&Search::default()).unwrap();
         e.iter().any(|e| e.kind.as_deref() == Some("pbx_down")) && e.iter().any(|e| e.kind.as_deref() == Some("pbx_up"))
     })
     .await;
     // a message discarded at check-out, and an alert acknowledged
     s.services
+        .app
         .messages
         .leave(
             &sys(),
             &switchboard::messages::NewMessage { room: "102".into(), text: "call home".into(), ..Default::default() },
         )
         .unwrap();
-    s.services.desk.check_out(&sys(), "102", true).unwrap();
-    let alert = s.services.store.read(|c| switchboard::alerts::list(c, true)).unwrap().remove(0);
+    s.services.app.desk.check_out(&sys(), "102", true).unwrap();
+    let alert = s.services.app.store.read(|c| switchboard::alerts::list(c, true)).unwrap().remove(0);
     let now = switchboard::audit::timestamp(s.now());
-    s.services.store.write(|tx| switchboard::alerts::ack(tx, &now, &olga, alert.id)).unwrap();
+    s.services.app.store.write(|tx| switchboard::alerts::ack(tx, &now, &olga, alert.id)).unwrap();
     s.services
+        .app
         .messages
         .leave(
             &sys(),
@@ -210,13 +214,13 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
     assert!(text.contains("NOT YET ACKNOWLEDGED"), "{text}");
     let html = sheet.to_html("Hotel <Test>");
     assert!(html.contains("Hotel &lt;Test&gt;") && html.contains("door 3 propped open"));
-    assert!(s.services.logbook.handover().unwrap().is_some(), "shown to everyone until acknowledged");
+    assert!(s.services.app.logbook.handover().unwrap().is_some(), "shown to everyone until acknowledged");
 }
 
 #[tokio::test(start_paused = true)]
 async fn search_with_filters() {
     let s = Site::start(mem_store(), utc(T0), "");
-    let lb = &s.services.logbook;
+    let lb = &s.services.app.logbook;
     let (olga, oscar) = (staff("olga", Role::Operator), staff("oscar", Role::Operator));
     lb.open_shift(&olga).unwrap();
     lb.add(
@@ -257,7 +261,7 @@ async fn search_with_filters() {
 async fn every_kind_of_change_leaves_an_audit_row_with_its_actor() {
     let s = Site::start(mem_store(), utc(T0), "");
     let (olga, dora) = (staff("olga", Role::Operator), staff("dora", Role::Desk));
-    let svc = &s.services;
+    let svc = &s.services.app;
     svc.desk
         .check_in(&dora, "101", switchboard::desk::CheckIn { name: "Audit Me".into(), ..Default::default() })
         .unwrap();

@@ -26,7 +26,7 @@ impl Site {
     }
 
     fn synced(&self, room: &str) -> bool {
-        self.services.desk.room(room).unwrap().pbx_synced
+        self.services.app.desk.room(room).unwrap().pbx_synced
     }
 
     async fn lamp_is(&self, room: &str, on: bool) {
@@ -34,7 +34,7 @@ impl Site {
             s.synced(room) && s.lamp(room) == on
         })
         .await;
-        assert_eq!(self.services.desk.room(room).unwrap().message_lamp, on, "the desk agrees");
+        assert_eq!(self.services.app.desk.room(room).unwrap().message_lamp, on, "the desk agrees");
     }
 }
 
@@ -44,18 +44,18 @@ async fn the_lamp_follows_leave_deliver_and_clear_and_texts_reach_the_display() 
     s.link_up().await;
     s.check_in("101");
     s.lamp_is("101", false).await;
-    let a = s.services.messages.leave(&sys(), &msg("101", "Call Bob\nabout dinner")).unwrap();
+    let a = s.services.app.messages.leave(&sys(), &msg("101", "Call Bob\nabout dinner")).unwrap();
     s.lamp_is("101", true).await;
-    let b = s.services.messages.leave(&sys(), &msg("101", "Taxi at 8")).unwrap();
+    let b = s.services.app.messages.leave(&sys(), &msg("101", "Taxi at 8")).unwrap();
     s.until("both texts on the display", T, |s| s.sim.state().rooms["101"].messages.len() == 2).await;
     assert_eq!(s.sim.state().rooms["101"].messages[&a.id.to_string()], "Call Bob / about dinner");
-    let delivered = s.services.messages.deliver(&sys(), a.id).unwrap();
+    let delivered = s.services.app.messages.deliver(&sys(), a.id).unwrap();
     assert!(delivered.delivered && delivered.delivered_by.as_deref() == Some("system"));
     s.lamp_is("101", true).await;
-    s.services.messages.clear(&sys(), b.id).unwrap();
+    s.services.app.messages.clear(&sys(), b.id).unwrap();
     s.lamp_is("101", false).await;
     s.until("the display emptied (XD)", T, |s| s.sim.state().rooms["101"].messages.is_empty()).await;
-    assert_eq!(s.services.messages.get(b.id).unwrap().text, None, "a cleared message's text is purged");
+    assert_eq!(s.services.app.messages.get(b.id).unwrap().text, None, "a cleared message's text is purged");
 }
 
 #[tokio::test(start_paused = true)]
@@ -63,15 +63,15 @@ async fn xd_from_the_handset_delivers_and_voicemail_counts_toward_the_lamp() {
     let s = Site::start(mem_store(), utc(T0), "");
     s.link_up().await;
     s.check_in("102");
-    let m = s.services.messages.leave(&sys(), &msg("102", "Your parcel arrived")).unwrap();
+    let m = s.services.app.messages.leave(&sys(), &msg("102", "Your parcel arrived")).unwrap();
     s.lamp_is("102", true).await;
     s.sim.command(Command::MessageDeleted { room: "102".into(), id: m.id.to_string() });
-    s.until("read on the handset", T, |s| s.services.messages.get(m.id).unwrap().delivered).await;
-    assert_eq!(s.services.messages.get(m.id).unwrap().delivered_by.as_deref(), Some("handset"));
+    s.until("read on the handset", T, |s| s.services.app.messages.get(m.id).unwrap().delivered).await;
+    assert_eq!(s.services.app.messages.get(m.id).unwrap().delivered_by.as_deref(), Some("handset"));
     s.lamp_is("102", false).await;
     s.sim.command(Command::Voicemail { room: "102".into(), count: 2 });
     s.lamp_is("102", true).await;
-    assert_eq!(s.services.desk.room("102").unwrap().voicemail, 2);
+    assert_eq!(s.services.app.desk.room("102").unwrap().voicemail, 2);
     s.sim.command(Command::Voicemail { room: "102".into(), count: 0 });
     s.lamp_is("102", false).await;
 }
@@ -81,26 +81,26 @@ async fn a_move_carries_messages_and_lamp_and_check_out_purges() {
     let s = Site::start(mem_store(), utc(T0), "");
     s.link_up().await;
     s.check_in("103");
-    let m = s.services.messages.leave(&sys(), &msg("103", "Meeting moved to 10:00")).unwrap();
+    let m = s.services.app.messages.leave(&sys(), &msg("103", "Meeting moved to 10:00")).unwrap();
     s.lamp_is("103", true).await;
-    s.services.desk.move_room(&sys(), "103", "104").unwrap();
+    s.services.app.desk.move_room(&sys(), "103", "104").unwrap();
     s.lamp_is("104", true).await;
     s.lamp_is("103", false).await;
-    assert_eq!(s.services.messages.get(m.id).unwrap().room, "104");
-    assert_eq!(s.services.desk.room("104").unwrap().messages_waiting, 1);
+    assert_eq!(s.services.app.messages.get(m.id).unwrap().room, "104");
+    assert_eq!(s.services.app.desk.room("104").unwrap().messages_waiting, 1);
 
-    match s.services.desk.check_out(&sys(), "104", false) {
+    match s.services.app.desk.check_out(&sys(), "104", false) {
         Err(DeskError::UndeliveredMessages { ids, .. }) => assert_eq!(ids, vec![m.id]),
         other => panic!("check-out must be refused with the list: {other:?}"),
     }
-    assert!(s.services.desk.room("104").unwrap().occupied, "nothing changed");
-    s.services.desk.check_out(&sys(), "104", true).unwrap();
+    assert!(s.services.app.desk.room("104").unwrap().occupied, "nothing changed");
+    s.services.app.desk.check_out(&sys(), "104", true).unwrap();
     s.lamp_is("104", false).await;
-    let after = s.services.messages.get(m.id).unwrap();
+    let after = s.services.app.messages.get(m.id).unwrap();
     assert_eq!((after.text, after.from, after.callback), (None, None, None), "texts purged at check-out");
     assert_eq!(after.status, "discarded");
     assert_eq!(after.taken_by, "system", "the facts remain");
-    let audit = s.services.store.read(|c| switchboard::audit::query(c, &Default::default())).unwrap();
+    let audit = s.services.app.store.read(|c| switchboard::audit::query(c, &Default::default())).unwrap();
     assert!(audit
         .iter()
         .any(|r| r.action == "checkout"
@@ -115,11 +115,11 @@ async fn messages_left_during_a_pbx_outage_end_with_the_right_lamp() {
     s.check_in("106");
     s.lamp_is("106", false).await;
     s.sim.go_silent(Duration::from_secs(60));
-    let a = s.services.messages.leave(&sys(), &msg("105", "one")).unwrap();
-    s.services.messages.leave(&sys(), &msg("105", "two")).unwrap();
-    let c = s.services.messages.leave(&sys(), &msg("106", "three")).unwrap();
-    s.services.messages.deliver(&sys(), a.id).unwrap();
-    s.services.messages.deliver(&sys(), c.id).unwrap();
+    let a = s.services.app.messages.leave(&sys(), &msg("105", "one")).unwrap();
+    s.services.app.messages.leave(&sys(), &msg("105", "two")).unwrap();
+    let c = s.services.app.messages.leave(&sys(), &msg("106", "three")).unwrap();
+    s.services.app.messages.deliver(&sys(), a.id).unwrap();
+    s.services.app.messages.deliver(&sys(), c.id).unwrap();
     assert!(!s.synced("105"), "the PBX is not listening");
     s.until("the link back after the outage", Duration::from_secs(600), |s| s.synced("105") && s.synced("106")).await;
     s.lamp_is("105", true).await;
@@ -131,20 +131,20 @@ async fn expiry_puts_the_lamp_out_and_a_manual_lamp_holds_until_the_next_change(
     let s = Site::start(mem_store(), utc(T0), "");
     s.link_up().await;
     s.check_in("107");
-    let m = s.services.messages.leave(&sys(), &msg("107", "old news")).unwrap();
+    let m = s.services.app.messages.leave(&sys(), &msg("107", "old news")).unwrap();
     s.lamp_is("107", true).await;
-    s.services.messages.set_lamp(&sys(), "107", false).unwrap();
+    s.services.app.messages.set_lamp(&sys(), "107", false).unwrap();
     s.lamp_is("107", false).await;
-    s.services.messages.leave(&sys(), &msg("107", "new news")).unwrap();
+    s.services.app.messages.leave(&sys(), &msg("107", "new news")).unwrap();
     s.lamp_is("107", true).await;
     // Everything older than "now + 1 minute" expires.
     let now = switchboard::audit::timestamp(s.now());
     let later = switchboard::audit::timestamp(s.now() + chrono::Duration::minutes(1));
-    let n = s.services.store.write(|tx| messages::expire(tx, &now, &later)).unwrap();
+    let n = s.services.app.store.write(|tx| messages::expire(tx, &now, &later)).unwrap();
     assert_eq!(n, 2);
     s.services.signals.outbox.notify_one();
     s.lamp_is("107", false).await;
-    assert_eq!(s.services.messages.get(m.id).unwrap().status, "expired");
+    assert_eq!(s.services.app.messages.get(m.id).unwrap().status, "expired");
 }
 
 #[tokio::test(start_paused = true)]
@@ -154,12 +154,12 @@ async fn a_pbx_without_xl_still_gets_its_lamps() {
     let s = Site::start_with(mem_store(), utc(T0), "", opts);
     s.link_up().await;
     s.check_in("108");
-    let m = s.services.messages.leave(&sys(), &msg("108", "hello")).unwrap();
+    let m = s.services.app.messages.leave(&sys(), &msg("108", "hello")).unwrap();
     s.lamp_is("108", true).await;
-    s.services.messages.deliver(&sys(), m.id).unwrap();
+    s.services.app.messages.deliver(&sys(), m.id).unwrap();
     s.lamp_is("108", false).await;
     assert!(s.sim.state().rooms["108"].messages.is_empty(), "no XL was sent to a PBX without it");
-    assert_eq!(s.services.link.status().dropped_unsupported, 0, "an optional record is skipped quietly");
+    assert_eq!(s.services.app.link.status().dropped_unsupported, 0, "an optional record is skipped quietly");
 }
 
 #[tokio::test(start_paused = true)]
@@ -167,11 +167,11 @@ async fn the_night_round_and_bad_input() {
     let s = Site::start(mem_store(), utc(T0), "");
     s.check_in("101");
     s.check_in("102");
-    let first = s.services.messages.leave(&sys(), &msg("102", "first")).unwrap();
-    let second = s.services.messages.leave(&sys(), &msg("101", "second")).unwrap();
-    let round = s.services.messages.list(None, true).unwrap();
+    let first = s.services.app.messages.leave(&sys(), &msg("102", "first")).unwrap();
+    let second = s.services.app.messages.leave(&sys(), &msg("101", "second")).unwrap();
+    let round = s.services.app.messages.list(None, true).unwrap();
     assert_eq!(round.iter().map(|m| m.id).collect::<Vec<_>>(), [first.id, second.id], "oldest first");
-    let m = &s.services.messages;
+    let m = &s.services.app.messages;
     let err = |r: Result<messages::MessageView, messages::MessageError>| r.unwrap_err().to_string();
     assert!(err(m.leave(&sys(), &msg("101", "   "))).starts_with("text: must not be empty"));
     assert!(err(m.leave(&sys(), &msg("101", &"x".repeat(2001)))).contains("at most 2000"));
@@ -196,14 +196,14 @@ async fn a_command_the_pbx_keeps_refusing_is_set_aside_with_an_alert() {
     s.link_up().await;
     s.sim.set_faults(pbx_sim::Faults { refuse_record: Some(*b"GC"), ..Default::default() });
     s.check_in("101");
-    s.services.desk.move_room(&sys(), "101", "102").unwrap();
+    s.services.app.desk.move_room(&sys(), "101", "102").unwrap();
     s.check_in("103");
     s.until("the refused move set aside and the rest delivered", Duration::from_secs(600), |s| {
-        s.services.desk.room("103").unwrap().pbx_synced && s.services.desk.room("102").unwrap().pbx_synced
+        s.services.app.desk.room("103").unwrap().pbx_synced && s.services.app.desk.room("102").unwrap().pbx_synced
     })
     .await;
     assert!(s.sim.state().rooms["103"].occupied, "commands behind the refused one were not held up");
-    let alerts = s.services.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
+    let alerts = s.services.app.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!((alerts[0].kind.as_str(), alerts[0].room.as_deref()), ("pbx_refused", Some("102")));
     assert!(alerts[0].message.contains("pbx resync"));

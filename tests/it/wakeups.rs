@@ -93,6 +93,7 @@ impl Site {
 
     pub fn check_in(&self, room: &str) {
         self.services
+            .app
             .desk
             .check_in(&sys(), room, CheckIn { name: format!("Guest {room}"), ..Default::default() })
             .unwrap();
@@ -100,19 +101,20 @@ impl Site {
 
     fn book(&self, room: &str, time: &str) -> WakeupView {
         let b = Booking { room: room.into(), time: Some(time.into()), ..Default::default() };
-        self.services.wakeups.add(&sys(), &b, "desk").unwrap()
+        self.services.app.wakeups.add(&sys(), &b, "desk").unwrap()
     }
 
     fn get(&self, id: i64) -> WakeupView {
-        self.services.wakeups.get(id).unwrap()
+        self.services.app.wakeups.get(id).unwrap()
     }
 
     fn open_alerts(&self) -> Vec<alerts::Alert> {
-        self.services.store.read(|c| alerts::list(c, true)).unwrap()
+        self.services.app.store.read(|c| alerts::list(c, true)).unwrap()
     }
 
     fn attempts(&self, id: i64) -> Vec<(String, Option<String>)> {
         self.services
+            .app
             .store
             .read(|c| {
                 let mut stmt =
@@ -128,7 +130,7 @@ impl Site {
     }
 
     pub async fn link_up(&self) {
-        let mut st = self.services.link.status.clone();
+        let mut st = self.services.app.link.status.clone();
         tokio::time::timeout(Duration::from_secs(60), st.wait_for(|s| s.link == "up")).await.unwrap().unwrap();
     }
 
@@ -169,7 +171,7 @@ async fn rings_on_the_second_and_an_answer_ends_it() {
     let started = utc(&attempts[0].0);
     let late = started - utc("2026-11-30T06:00:00Z");
     assert!(late >= chrono::Duration::zero() && late < chrono::Duration::milliseconds(50), "on the second: {late}");
-    let report = s.services.wakeups.report(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()).unwrap();
+    let report = s.services.app.wakeups.report(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()).unwrap();
     assert_eq!(report.summary.answered, 1);
     assert!(s.open_alerts().is_empty());
 }
@@ -195,7 +197,7 @@ async fn unanswered_calls_retry_then_escalate_to_a_person() {
     );
     // a person acknowledges it
     let now = switchboard::audit::timestamp(s.now());
-    s.services.store.write(|tx| alerts::ack(tx, &now, &sys(), alerts[0].id)).unwrap();
+    s.services.app.store.write(|tx| alerts::ack(tx, &now, &sys(), alerts[0].id)).unwrap();
     assert!(s.open_alerts().is_empty());
 }
 
@@ -235,9 +237,9 @@ async fn check_out_cancels_a_retry_in_flight_and_a_move_takes_calls_along() {
     let moving = s.book("106", "07:05");
     s.until("the first ring of 105 unanswered", Duration::from_secs(300), |s| s.get(leaving.id).status == "retrying")
         .await;
-    s.services.desk.check_out(&sys(), "105", false).unwrap();
+    s.services.app.desk.check_out(&sys(), "105", false).unwrap();
     assert_eq!(s.get(leaving.id).status, "cancelled");
-    s.services.desk.move_room(&sys(), "106", "107").unwrap();
+    s.services.app.desk.move_room(&sys(), "106", "107").unwrap();
     assert_eq!(s.get(moving.id).room, "107");
     s.until("the moved call answered", Duration::from_secs(900), |s| s.get(moving.id).status == "done").await;
     let st = s.sim.state();
@@ -254,10 +256,11 @@ async fn check_out_while_ringing_sends_wc() {
     s.sim.command(Command::SetRing { room: "108".into(), behaviour: RingBehaviour::NoResult });
     let w = s.book("108", "07:00");
     s.until("ringing", Duration::from_secs(300), |s| s.get(w.id).status == "ringing").await;
-    s.services.desk.check_out(&sys(), "108", false).unwrap();
-    s.until("the WC delivered", Duration::from_secs(30), |s| s.services.desk.room("108").unwrap().pbx_synced).await;
+    s.services.app.desk.check_out(&sys(), "108", false).unwrap();
+    s.until("the WC delivered", Duration::from_secs(30), |s| s.services.app.desk.room("108").unwrap().pbx_synced).await;
     let events: i64 = s
         .services
+        .app
         .store
         .read(|c| {
             c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(switchboard::store::StoreError::from)
@@ -275,10 +278,10 @@ async fn a_guest_books_and_cancels_on_the_handset() {
     let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(7, 30, 0).unwrap();
     s.sim.command(Command::HandsetWakeup { room: "109".into(), at });
     s.until("the handset booking stored", Duration::from_secs(30), |s| {
-        s.services.wakeups.list(Some("109"), false).unwrap().len() == 1
+        s.services.app.wakeups.list(Some("109"), false).unwrap().len() == 1
     })
     .await;
-    let w = s.services.wakeups.list(Some("109"), false).unwrap().remove(0);
+    let w = s.services.app.wakeups.list(Some("109"), false).unwrap().remove(0);
     assert_eq!((w.source.as_str(), w.created_by.as_str()), ("handset", "handset"));
     assert_eq!(w.due.as_deref(), Some("2026-11-30T07:30:00"));
     s.sim.command(Command::HandsetWakeClear { room: "109".into(), at });
@@ -356,7 +359,7 @@ async fn daily_seven_o_clock_across_the_spring_change_over() {
     s.link_up().await;
     s.check_in("101");
     let b = Booking { room: "101".into(), time: Some("07:00".into()), daily: true, ..Default::default() };
-    let w = s.services.wakeups.add(&sys(), &b, "desk").unwrap();
+    let w = s.services.app.wakeups.add(&sys(), &b, "desk").unwrap();
     let hour = Duration::from_secs(3600);
     s.until_step("three mornings rung", 4 * 24 * hour, hour / 4, |s| s.attempts(w.id).len() >= 3).await;
     let starts: Vec<String> = s.attempts(w.id).into_iter().take(3).map(|(t, _)| t[..19].to_string()).collect();
@@ -398,25 +401,26 @@ async fn a_pbx_offline_at_the_due_time_alerts_a_person_at_once() {
     let services =
         Services::start(&cfg, mem_store(), clock, Streams::<tokio::io::DuplexStream>(VecDeque::new(), "none".into()))
             .unwrap();
-    services.desk.check_in(&sys(), "101", CheckIn { name: "Offline".into(), ..Default::default() }).unwrap();
+    services.app.desk.check_in(&sys(), "101", CheckIn { name: "Offline".into(), ..Default::default() }).unwrap();
     let w = services
+        .app
         .wakeups
         .add(&sys(), &Booking { room: "101".into(), time: Some("07:00".into()), ..Default::default() }, "desk")
         .unwrap();
     tokio::time::sleep(Duration::from_secs(121)).await;
-    let alerts = services.store.read(|c| alerts::list(c, true)).unwrap();
+    let alerts = services.app.store.read(|c| alerts::list(c, true)).unwrap();
     assert_eq!(alerts[0].kind, "pbx_offline");
     assert!(alerts[0].message.contains("call room 101 by hand"), "{}", alerts[0].message);
     assert_eq!(alerts[0].at, "2026-11-30T06:00:00Z", "at once, at the due time");
     tokio::time::sleep(Duration::from_secs(120)).await;
-    assert_eq!(services.wakeups.get(w.id).unwrap().status, "failed");
+    assert_eq!(services.app.wakeups.get(w.id).unwrap().status, "failed");
 }
 
 #[tokio::test(start_paused = true)]
 async fn bad_bookings_are_refused_and_change_nothing() {
     let s = Site::start(mem_store(), utc(T0), "");
     s.check_in("101");
-    let add = |b: Booking| s.services.wakeups.add(&sys(), &b, "desk").map(|_| ()).unwrap_err().to_string();
+    let add = |b: Booking| s.services.app.wakeups.add(&sys(), &b, "desk").map(|_| ()).unwrap_err().to_string();
     let b = |time: &str| Booking { room: "101".into(), time: Some(time.into()), ..Default::default() };
     assert_eq!(add(Booking { room: "999".into(), ..b("07:00") }), "room 999 does not exist");
     assert!(add(Booking { room: "102".into(), ..b("07:00") }).contains("vacant"));
@@ -426,10 +430,13 @@ async fn bad_bookings_are_refused_and_change_nothing() {
     assert!(add(Booking { days: Some("mon,someday".into()), ..b("07:00") }).starts_with("days:"));
     assert!(add(Booking { cron: Some("not cron".into()), ..b("07:00") }).starts_with("cron:"));
     assert!(add(Booking { daily: true, for_days: Some(3), ..b("07:00") }).starts_with("repeat:"));
-    assert!(s.services.wakeups.list(None, true).unwrap().is_empty(), "nothing was booked");
+    assert!(s.services.app.wakeups.list(None, true).unwrap().is_empty(), "nothing was booked");
     s.book("101", "07:00");
     assert!(add(b("07:00")).contains("already has wake-up call"));
-    assert_eq!(s.services.wakeups.cancel(&sys(), 999, "x").unwrap_err().to_string(), "wake-up call 999 does not exist");
+    assert_eq!(
+        s.services.app.wakeups.cancel(&sys(), 999, "x").unwrap_err().to_string(),
+        "wake-up call 999 does not exist"
+    );
 }
 
 #[tokio::test(start_paused = true)]
