@@ -62,6 +62,11 @@ pub enum PbxCommand {
         stay: i64,
         at: chrono::NaiveDateTime,
     },
+    /// The answer to a call charge the PBX posted (`PA`).
+    PostingAnswer {
+        number: Option<String>,
+        status: String,
+    },
 }
 
 impl PbxCommand {
@@ -74,13 +79,17 @@ impl PbxCommand {
             PbxCommand::Dnd { .. } => "dnd",
             PbxCommand::Ring { .. } | PbxCommand::RingCancel { .. } => "wakeup",
             PbxCommand::MessageText { .. } | PbxCommand::MessageDelete { .. } => "message",
+            PbxCommand::PostingAnswer { .. } => "posting",
         }
     }
 
     /// A feature the PBX may not have (message texts on the display): where it did not declare
     /// the record, the command is skipped quietly instead of reported as undeliverable.
     pub fn optional(&self) -> bool {
-        matches!(self, PbxCommand::MessageText { .. } | PbxCommand::MessageDelete { .. })
+        matches!(
+            self,
+            PbxCommand::MessageText { .. } | PbxCommand::MessageDelete { .. } | PbxCommand::PostingAnswer { .. }
+        )
     }
 
     /// For a ring: whether it expired before it could be sent.
@@ -161,6 +170,7 @@ impl PbxCommand {
                 text: Some(text),
                 at: Some(at),
             }),
+            PbxCommand::PostingAnswer { number, status } => Message::PostingAnswer { room, number, status, at: None },
             PbxCommand::MessageDelete { id, stay, at } => Message::MessageDelete(fias::GuestMessage {
                 room,
                 stay: Some(stay.to_string()),

@@ -8,10 +8,11 @@
 use fias::Message;
 use rusqlite::{params, Connection};
 
+use super::command::PbxCommand;
 use super::link::LinkCtx;
 use super::PbxReport;
 use crate::messages;
-use crate::store::{rooms, StoreError};
+use crate::store::{outbox, rooms, StoreError};
 
 pub fn record_event(
     conn: &Connection,
@@ -50,7 +51,13 @@ pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
             Message::WakeRequest(w) => (Some(w.room.as_str()), "handset_wakeup"),
             Message::WakeClear(w) => (Some(w.room.as_str()), "handset_wakeup_clear"),
             Message::WakeAnswer { wake, .. } => (Some(wake.room.as_str()), "wakeup_answer"),
-            Message::Posting(p) => (Some(p.room.as_str()), "call_charge"),
+            Message::Posting(p) => {
+                // Answer every posting (PA), so the PBX does not post it again.
+                let answer = PbxCommand::PostingAnswer { number: p.number.clone(), status: "OK".into() };
+                let key = format!("posting:{}", p.number.as_deref().unwrap_or(""));
+                outbox::push_attr(tx, &now, &p.room, &key, &answer, outbox::PRIORITY_NORMAL)?;
+                (Some(p.room.as_str()), "call_charge")
+            }
             Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),
             Message::MessageDelete(m) => {
                 if !messages::read_on_handset(tx, &now, &m.room, &m.id)? {
@@ -75,6 +82,7 @@ pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
         Message::WakeClear(w) => Some(PbxReport::HandsetClear { room: w.room, at: w.at }),
         _ => None,
     };
+    ctx.outbox_changed.notify_one();
     if let (Some(report), Some(tx)) = (report, &ctx.reports) {
         if tx.send(report).is_err() {
             tracing::error!("a wake-up report from the PBX found no scheduler running; it is kept as a PBX event");

@@ -204,3 +204,31 @@ async fn records_the_pbx_did_not_declare_are_not_sent() {
     assert!(h.sim.state().rooms["101"].occupied);
     assert!(!h.link.status().declared.contains(&"RE".to_string()));
 }
+
+#[tokio::test]
+async fn call_charges_are_kept_and_answered() {
+    let _g = pty_lock();
+    let h = Hotel::start(&["101"], "");
+    h.link_up().await;
+    h.check_in("101", "Talkative Guest");
+    h.converged(T).await;
+    let posting = fias::Posting {
+        room: "101".into(),
+        number: Some("4711".into()),
+        kind: Some("T".into()),
+        amount: Some("350".into()),
+        duration: Some("000312".into()),
+        digits: Some("0041445550101".into()),
+        at: None,
+    };
+    h.sim.command(Command::Posting(posting));
+    h.sim.wait_for(T, |s| s.postings_answered == 1).await.expect("the PBX got its PA");
+    let kept: String = h
+        .store
+        .read(|c| {
+            c.query_row("SELECT detail FROM pbx_events WHERE kind = 'call_charge'", [], |r| r.get(0))
+                .map_err(switchboard::store::StoreError::from)
+        })
+        .unwrap();
+    assert!(kept.contains("TA350") && kept.contains("DD0041445550101"), "{kept}");
+}

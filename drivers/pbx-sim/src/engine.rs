@@ -75,6 +75,11 @@ pub struct SimState {
     pub bad_frames: u64,
     /// Link starts answered (LS received).
     pub link_starts: u64,
+    /// Call charges posted (PS) and answered by the PMS (PA).
+    #[serde(default)]
+    pub postings_sent: u64,
+    #[serde(default)]
+    pub postings_answered: u64,
 }
 
 /// What the simulator can be told to do.
@@ -253,7 +258,11 @@ impl PbxEngine {
             ),
             Command::HandsetWakeup { room, at } => self.send(now, Message::WakeRequest(Wake { room, at })),
             Command::HandsetWakeClear { room, at } => self.send(now, Message::WakeClear(Wake { room, at })),
-            Command::Posting(p) => self.send(now, Message::Posting(p)),
+            Command::Posting(p) => {
+                self.state.postings_sent += 1;
+                self.changed = true;
+                self.send(now, Message::Posting(p))
+            }
             Command::RequestResync => self.send(now, Message::ResyncRequest),
             Command::MessageDeleted { room, id } => {
                 self.room(&room).messages.remove(&id);
@@ -395,6 +404,9 @@ impl PbxEngine {
             }
             Message::MessageDelete(m) => {
                 self.room(&m.room).messages.remove(&m.id);
+            }
+            Message::PostingAnswer { .. } => {
+                self.state.postings_answered += 1;
             }
             Message::ResyncStart => {
                 self.state.resync_in_progress = true;
