@@ -427,6 +427,24 @@ fn each_role_against_each_class_of_route() {
     // logout revokes
     assert_eq!(call("POST", "/api/logout", Some(&tokens[1])), 204);
     assert_eq!(call("GET", "/api/rooms", Some(&tokens[1])), 401);
+    // password guessing is slowed down, with the same answer for a login that does not exist
+    for login in ["m", "nobody"] {
+        let attempt = || {
+            let mut r = agent
+                .post(format!("http://127.0.0.1:{port}/api/login"))
+                .send_json(serde_json::json!({"login": login, "password": "guess guess"}))
+                .unwrap();
+            (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+        };
+        for _ in 0..5 {
+            let (status, body) = attempt();
+            assert_eq!(status, 401, "{body}");
+            assert!(body.contains("wrong login or password"), "{body}");
+        }
+        let (status, body) = attempt();
+        assert_eq!(status, 429, "{body}");
+        assert!(body.contains("too many failed sign-ins"), "{body}");
+    }
 }
 
 #[test]
