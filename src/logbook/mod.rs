@@ -1,6 +1,6 @@
 //! The night operator's logbook: shifts, entries, follow-ups, system entries.
 //!
-//! Layout: this module (shifts, entries, amendments, follow-ups, search, system entries),
+//! Layout: this module (shifts, entries, amendments, system entries), `followups`, `search`,
 //! [`handover`] (the sheet a closing shift produces and the incoming operator acknowledges).
 //!
 //! Rules from the operator's rulebook: entries are never edited in place (the database refuses
@@ -11,7 +11,11 @@
 //! handover. The service writes system entries itself (PBX outages, escalated and missed
 //! wake-up calls, alerts acknowledged, check-outs that discarded messages).
 
+mod followups;
 pub mod handover;
+mod search;
+
+pub use followups::followups;
 
 use std::sync::Arc;
 
@@ -53,11 +57,11 @@ pub enum LogError {
     Store(#[from] StoreError),
 }
 
-fn sql(e: rusqlite::Error) -> LogError {
+pub(crate) fn sql(e: rusqlite::Error) -> LogError {
     LogError::Store(StoreError::from(e))
 }
 
-fn invalid(field: &'static str, msg: impl Into<String>) -> LogError {
+pub(crate) fn invalid(field: &'static str, msg: impl Into<String>) -> LogError {
     LogError::Invalid { field, msg: msg.into() }
 }
 
@@ -137,7 +141,7 @@ pub struct Search {
     pub shift: Option<i64>,
 }
 
-fn check_text(text: &str) -> Result<String, LogError> {
+pub(crate) fn check_text(text: &str) -> Result<String, LogError> {
     let t = text.trim();
     if t.is_empty() {
         return Err(invalid("text", "must not be empty"));
@@ -151,7 +155,7 @@ fn check_text(text: &str) -> Result<String, LogError> {
     Ok(t.to_string())
 }
 
-fn check_one_of(field: &'static str, v: &str, allowed: &[&str]) -> Result<String, LogError> {
+pub(crate) fn check_one_of(field: &'static str, v: &str, allowed: &[&str]) -> Result<String, LogError> {
     if allowed.contains(&v) {
         Ok(v.to_string())
     } else {
@@ -497,58 +501,6 @@ impl Logbook {
         })
     }
 
-    /// Moves a follow-up to `state`, with an entry that says so.
-    pub fn update_followup(
-        &self,
-        actor: &Actor,
-        id: i64,
-        state: &str,
-        text: Option<&str>,
-    ) -> Result<Followup, LogError> {
-        let state = check_one_of("state", state, &STATES)?;
-        let text = match text {
-            Some(t) => check_text(t)?,
-            None => format!("follow-up {id}: {}", state.replace('_', " ")),
-        };
-        let now = self.now();
-        self.store.write(|tx| {
-            let f = self.get_followup_in(tx, id)?;
-            if open_shift(tx)?.is_none() {
-                return Err(LogError::NoShift);
-            }
-            tx.execute(
-                "INSERT INTO log_entries(shift, at, author, category, priority, room, text, followup)
-                 VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL), ?1, ?2, 'note', 'normal', ?3, ?4, ?5)",
-                params![now, actor.login, f.room, text, id],
-            )
-            .map_err(sql)?;
-            tx.execute("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])
-                .map_err(sql)?;
-            let change = Change::new("followup_update")
-                .subject(format!("follow-up {id}"))
-                .before(f.state.clone())
-                .after(state.clone());
-            audit::record(tx, &now, actor, &change)?;
-            self.get_followup_in(tx, id)
-        })
-    }
-
-    fn get_followup_in(&self, c: &Connection, id: i64) -> Result<Followup, LogError> {
-        c.query_row(
-            "SELECT f.id, f.entry, f.owner, f.due, f.state, f.updated_at, e.text, e.room
-             FROM followups f JOIN log_entries e ON e.id = f.entry WHERE f.id = ?1",
-            [id],
-            followup_from_row,
-        )
-        .optional()
-        .map_err(sql)?
-        .ok_or(LogError::UnknownFollowup(id))
-    }
-
-    pub fn followups(&self, open_only: bool) -> Result<Vec<Followup>, LogError> {
-        self.store.read(|c| Ok(followups(c, open_only)?))
-    }
-
     /// Entries of a shift (default: the open one), oldest first.
     pub fn list(&self, shift: Option<i64>) -> Result<Vec<Entry>, LogError> {
         self.store.read(|c| {
@@ -563,69 +515,4 @@ impl Logbook {
             Ok(rows)
         })
     }
-
-    /// Full-text search (every word must match, as a prefix) with filters; newest first.
-    pub fn search(&self, s: &Search) -> Result<Vec<Entry>, LogError> {
-        let fts = match s.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => Some(
-                q.split_whitespace()
-                    .map(|w| format!("\"{}\"*", w.replace('"', "")))
-                    .filter(|w| w != "\"\"*")
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
-            None => None,
-        };
-        if let Some(c) = &s.category {
-            check_one_of("category", c, &CATEGORIES)?;
-        }
-        let bound = |v: &Option<String>, field: &'static str| -> Result<Option<String>, LogError> {
-            v.as_deref()
-                .map(|d| audit::parse_since(d).map_err(|m| invalid(field, m.replace("since", field))))
-                .transpose()
-        };
-        let since = bound(&s.since, "since")?;
-        let until = bound(&s.until, "until")?;
-        self.store.read(|c| {
-            let mut stmt = c
-                .prepare(&format!(
-                    "SELECT {ENTRY_COLUMNS} FROM log_entries e
-                     WHERE (?1 IS NULL OR e.id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH ?1))
-                       AND (?2 IS NULL OR e.room = ?2) AND (?3 IS NULL OR e.category = ?3)
-                       AND (?4 IS NULL OR e.author = ?4) AND (?5 IS NULL OR e.at >= ?5)
-                       AND (?6 IS NULL OR e.at < ?6) AND (?7 IS NULL OR e.shift = ?7)
-                     ORDER BY e.id DESC LIMIT 500"
-                ))
-                .map_err(sql)?;
-            let rows = stmt
-                .query_map(params![fts, s.room, s.category, s.author, since, until, s.shift], entry_from_row)
-                .map_err(sql)?
-                .collect::<Result<_, _>>()
-                .map_err(sql)?;
-            Ok(rows)
-        })
-    }
-}
-
-fn followup_from_row(r: &rusqlite::Row) -> rusqlite::Result<Followup> {
-    Ok(Followup {
-        id: r.get(0)?,
-        entry: r.get(1)?,
-        owner: r.get(2)?,
-        due: r.get(3)?,
-        state: r.get(4)?,
-        updated_at: r.get(5)?,
-        text: r.get(6)?,
-        room: r.get(7)?,
-    })
-}
-
-pub fn followups(c: &Connection, open_only: bool) -> Result<Vec<Followup>, StoreError> {
-    let filter = if open_only { "WHERE f.state != 'done'" } else { "" };
-    let mut stmt = c.prepare(&format!(
-        "SELECT f.id, f.entry, f.owner, f.due, f.state, f.updated_at, e.text, e.room
-         FROM followups f JOIN log_entries e ON e.id = f.entry {filter} ORDER BY f.id"
-    ))?;
-    let rows = stmt.query_map([], followup_from_row)?.collect::<Result<_, _>>()?;
-    Ok(rows)
 }

@@ -1,0 +1,86 @@
+//! Follow-ups: what cannot be solved at once gets an owner and a state, changed by entries that
+//! reference it, and carries over from shift to shift until done.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{check_one_of, check_text, open_shift, sql, Followup, LogError, Logbook, STATES};
+use crate::audit::{self, Change};
+use crate::staff::Actor;
+use crate::store::StoreError;
+
+impl Logbook {
+    /// Moves a follow-up to `state`, with an entry that says so.
+    pub fn update_followup(
+        &self,
+        actor: &Actor,
+        id: i64,
+        state: &str,
+        text: Option<&str>,
+    ) -> Result<Followup, LogError> {
+        let state = check_one_of("state", state, &STATES)?;
+        let text = match text {
+            Some(t) => check_text(t)?,
+            None => format!("follow-up {id}: {}", state.replace('_', " ")),
+        };
+        let now = self.now();
+        self.store.write(|tx| {
+            let f = self.get_followup_in(tx, id)?;
+            if open_shift(tx)?.is_none() {
+                return Err(LogError::NoShift);
+            }
+            tx.execute(
+                "INSERT INTO log_entries(shift, at, author, category, priority, room, text, followup)
+                 VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL), ?1, ?2, 'note', 'normal', ?3, ?4, ?5)",
+                params![now, actor.login, f.room, text, id],
+            )
+            .map_err(sql)?;
+            tx.execute("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])
+                .map_err(sql)?;
+            let change = Change::new("followup_update")
+                .subject(format!("follow-up {id}"))
+                .before(f.state.clone())
+                .after(state.clone());
+            audit::record(tx, &now, actor, &change)?;
+            self.get_followup_in(tx, id)
+        })
+    }
+
+    fn get_followup_in(&self, c: &Connection, id: i64) -> Result<Followup, LogError> {
+        c.query_row(
+            "SELECT f.id, f.entry, f.owner, f.due, f.state, f.updated_at, e.text, e.room
+             FROM followups f JOIN log_entries e ON e.id = f.entry WHERE f.id = ?1",
+            [id],
+            followup_from_row,
+        )
+        .optional()
+        .map_err(sql)?
+        .ok_or(LogError::UnknownFollowup(id))
+    }
+
+    pub fn followups(&self, open_only: bool) -> Result<Vec<Followup>, LogError> {
+        self.store.read(|c| Ok(followups(c, open_only)?))
+    }
+}
+
+fn followup_from_row(r: &rusqlite::Row) -> rusqlite::Result<Followup> {
+    Ok(Followup {
+        id: r.get(0)?,
+        entry: r.get(1)?,
+        owner: r.get(2)?,
+        due: r.get(3)?,
+        state: r.get(4)?,
+        updated_at: r.get(5)?,
+        text: r.get(6)?,
+        room: r.get(7)?,
+    })
+}
+
+pub fn followups(c: &Connection, open_only: bool) -> Result<Vec<Followup>, StoreError> {
+    let filter = if open_only { "WHERE f.state != 'done'" } else { "" };
+    let mut stmt = c.prepare(&format!(
+        "SELECT f.id, f.entry, f.owner, f.due, f.state, f.updated_at, e.text, e.room
+         FROM followups f JOIN log_entries e ON e.id = f.entry {filter} ORDER BY f.id"
+    ))?;
+    let rows = stmt.query_map([], followup_from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
