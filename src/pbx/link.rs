@@ -139,6 +139,7 @@ impl LinkCtx {
             timers: Timers { ack_timeout: ack, ..Timers::default() },
             startup_timeout: ack * 7,
             link_check: self.cfg.link_check,
+            seven_bit: self.cfg.data_bits == 7,
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct PmsConfig {
     pub startup_timeout: Duration,
     /// Send an `LA` link check after this long without traffic.
     pub link_check: Duration,
+    /// The line has 7 data bits: field data is folded to ASCII before sending.
+    pub seven_bit: bool,
 }
 
 impl Default for PmsConfig {
@@ -34,6 +36,7 @@ impl Default for PmsConfig {
             timers: Timers::default(),
             startup_timeout: Duration::from_secs(20),
             link_check: Duration::from_secs(120),
+            seven_bit: false,
         }
     }
 }
@@ -174,6 +177,13 @@ impl PmsLink {
         let fields = self.declared.get(&rec.id).ok_or(SendError::NotDeclared(rec.id))?;
         if !fields.is_empty() {
             rec.retain_fields(|f| fields.contains(&f));
+        }
+        if self.cfg.seven_bit {
+            for (_, v) in rec.fields.iter_mut() {
+                if !v.is_ascii() {
+                    *v = crate::record::fold_to_ascii(v);
+                }
+            }
         }
         let data = rec.encode()?;
         self.transport.send(now, Tag::App(tag), &data);

@@ -117,6 +117,60 @@ pub fn check_data(field: FieldId, value: &str) -> Result<(), RecordError> {
     }
 }
 
+/// Folds text to 7-bit ASCII for lines with 7 data bits: accented Latin letters lose their
+/// accents (Müller -> Muller, Ørsted -> Orsted, ß -> ss), anything else becomes '?'.
+pub fn fold_to_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let folded = match c {
+            'À'..='Å' | 'Ā' | 'Ă' | 'Ą' => "A",
+            'à'..='å' | 'ā' | 'ă' | 'ą' => "a",
+            'Æ' => "AE",
+            'æ' => "ae",
+            'Ç' | 'Ć' | 'Č' => "C",
+            'ç' | 'ć' | 'č' => "c",
+            'Ð' | 'Ď' | 'Đ' => "D",
+            'ð' | 'ď' | 'đ' => "d",
+            'È'..='Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => "E",
+            'è'..='ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+            'Ğ' => "G",
+            'ğ' => "g",
+            'Ì'..='Ï' | 'İ' | 'Ī' => "I",
+            'ì'..='ï' | 'ı' | 'ī' => "i",
+            'Ł' => "L",
+            'ł' => "l",
+            'Ñ' | 'Ń' | 'Ň' => "N",
+            'ñ' | 'ń' | 'ň' => "n",
+            'Ò'..='Ö' | 'Ø' | 'Ő' | 'Ō' => "O",
+            'ò'..='ö' | 'ø' | 'ő' | 'ō' => "o",
+            'Œ' => "OE",
+            'œ' => "oe",
+            'Ř' => "R",
+            'ř' => "r",
+            'Ś' | 'Š' | 'Ş' => "S",
+            'ś' | 'š' | 'ş' => "s",
+            'ß' => "ss",
+            'Ť' | 'Ţ' => "T",
+            'ť' | 'ţ' => "t",
+            'Þ' => "TH",
+            'þ' => "th",
+            'Ù'..='Ü' | 'Ů' | 'Ű' | 'Ū' => "U",
+            'ù'..='ü' | 'ů' | 'ű' | 'ū' => "u",
+            'Ý' | 'Ÿ' => "Y",
+            'ý' | 'ÿ' => "y",
+            'Ź' | 'Ż' | 'Ž' => "Z",
+            'ź' | 'ż' | 'ž' => "z",
+            _ => "?",
+        };
+        out.push_str(folded);
+    }
+    out
+}
+
 /// One record: its ID and its fields in the order they were given or received.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Record {
@@ -255,6 +309,14 @@ mod tests {
         assert_eq!(Record::parse(&[0xFF, 0xFE, b'|']), Err(RecordError::NotText));
         let long = Record::new(XL).with(MT, "x".repeat(MAX_RECORD_LEN));
         assert!(matches!(long.encode(), Err(RecordError::TooLong(_))));
+    }
+
+    #[test]
+    fn seven_bit_folding() {
+        assert_eq!(fold_to_ascii("Müller-Lüdenscheidt"), "Muller-Ludenscheidt");
+        assert_eq!(fold_to_ascii("Ørsted Straße, Zoë"), "Orsted Strasse, Zoe");
+        assert_eq!(fold_to_ascii("王伟"), "??");
+        assert!(fold_to_ascii("Çağlar Žižek Łódź").is_ascii());
     }
 
     #[test]

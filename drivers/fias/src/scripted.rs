@@ -235,6 +235,27 @@ fn lr_lists_are_honoured() {
 }
 
 #[test]
+fn a_seven_bit_line_gets_folded_names() {
+    let mut s = Script::new();
+    s.link = PmsLink::new(PmsConfig { seven_bit: true, ..PmsConfig::default() });
+    s.link.start(s.now, wall());
+    s.run(vec![
+        Write(f("LS|DA161117|TI102926|")),
+        Read(vec![ACK]),
+        Read(f("LR|RIGI|FLRNGN|")),
+        Write(vec![ACK]),
+        Read(f("LA|DA161117|TI102204|")),
+        Write(vec![ACK]),
+        Write(f("LA|DA161117|TI102926|")),
+        Read(vec![ACK]),
+        Event(Event::LinkUp { version: None, interface: None }),
+    ]);
+    let gi = Message::GuestIn(Guest { room: "101".into(), name: Some("Jürgen Müller".into()), ..Default::default() });
+    s.link.send(s.now, 1, &gi).unwrap();
+    s.run(vec![Write(f("GI|RN101|GNJurgen Muller|")), Read(vec![ACK]), Event(Event::Delivered(1))]);
+}
+
+#[test]
 fn dr_asks_for_a_resync() {
     let mut s = Script::started(LRS);
     s.run(vec![Read(f("DR|")), Write(vec![ACK]), Event(Event::ResyncRequested)]);
