@@ -116,10 +116,6 @@ impl Desk {
         Desk { store, clock, default_class, signals }
     }
 
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
-    }
-
     fn now(&self) -> String {
         audit::timestamp(self.clock.now())
     }

@@ -66,10 +66,6 @@ impl Store {
         Ok(Store { conn: Mutex::new(conn), path: None })
     }
 
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (the transaction rolls
         // back on drop), so a poisoned lock is safe to keep using.

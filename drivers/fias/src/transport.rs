@@ -97,10 +97,6 @@ impl<T: Clone> Transport<T> {
         }
     }
 
-    pub fn timers(&self) -> Timers {
-        self.timers
-    }
-
     pub fn stats(&self) -> Stats {
         self.stats
     }
@@ -108,11 +104,6 @@ impl<T: Clone> Transport<T> {
     /// Nothing in flight and nothing queued.
     pub fn is_idle(&self) -> bool {
         self.in_flight.is_none() && self.queue.is_empty()
-    }
-
-    /// Frames waiting behind the one in flight.
-    pub fn queued(&self) -> usize {
-        self.queue.len()
     }
 
     /// Queues record bytes (the data between STX and ETX) for sending.
