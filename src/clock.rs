@@ -46,6 +46,18 @@ impl Clock for FakeClock {
 
 pub type SharedClock = Arc<dyn Clock>;
 
+/// A duration as people read it in logs and alerts: "2h05m", "12m00s", "4.2s".
+pub fn human(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}.{}s", s, d.subsec_millis() / 100)
+    }
+}
+
 /// A wall clock that follows tokio's clock from a fixed start: with paused tokio time in tests,
 /// time only moves when the runtime auto-advances or the test advances it, and timers and the
 /// calendar agree.

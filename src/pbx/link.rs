@@ -174,17 +174,6 @@ pub(super) struct Outer {
     pub(super) logged_down: bool,
 }
 
-pub(super) fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    } else if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{}.{}s", s, d.subsec_millis() / 100)
-    }
-}
-
 /// Writes a logbook system entry about the link (a failure to write is logged, not fatal).
 pub(super) fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
     let now = ctx.now_text();

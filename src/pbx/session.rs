@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::command::PbxCommand;
-use super::link::{human, log_link, queued, LinkCommand, LinkCtx, LinkStatus, Outer, SessionEnd};
+use super::link::{log_link, queued, LinkCommand, LinkCtx, LinkStatus, Outer, SessionEnd};
 use super::{incoming, resync};
 use crate::store::{outbox, StoreError};
 
@@ -170,7 +170,7 @@ impl<'a> Session<'a> {
                     if outer.logged_down {
                         let text = format!(
                             "PBX link restored after {}; {} change(s) were waiting",
-                            human(outage),
+                            crate::clock::human(outage),
                             queued(self.ctx)
                         );
                         log_link(self.ctx, "pbx_up", &text);

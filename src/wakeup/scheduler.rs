@@ -239,7 +239,7 @@ impl Scheduler {
                 "wake-up call {} for room {} at {at} was missed ({} late, the service was not running): call the room or send someone now",
                 d.id,
                 d.room,
-                humantime(now - due)
+                crate::clock::human((now - due).to_std().unwrap_or_default())
             );
             alerts::raise(tx, &now_text, "wakeup_missed", Some(&d.room), Some(d.id), &msg)?;
             return self.finish_occurrence(tx, now, d.id, status::MISSED);
@@ -426,15 +426,4 @@ pub fn end_bookings_of_past_stays(tx: &Connection, now: &str) -> Result<usize, S
         end_booking(tx, now, *id, &Actor::system(), status::CANCELLED, "stay ended")?;
     }
     Ok(ids.len())
-}
-
-fn humantime(d: chrono::Duration) -> String {
-    let s = d.num_seconds();
-    if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    } else if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
-    }
 }

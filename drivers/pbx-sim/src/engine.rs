@@ -362,11 +362,7 @@ impl PbxEngine {
                 if let Some(old) = old_room.filter(|o| *o != room) {
                     let moved = std::mem::take(self.room(&old));
                     let r = self.room(&room);
-                    r.occupied = true;
-                    r.stay = moved.stay;
-                    r.guest_name = moved.guest_name;
-                    r.first_name = moved.first_name;
-                    r.language = moved.language;
+                    r.set_guest(Some((moved.stay, moved.guest_name, moved.first_name, moved.language)));
                     r.class_of_service = moved.class_of_service;
                     r.messages = moved.messages;
                     self.room(&old).ring_behaviour = moved.ring_behaviour;
