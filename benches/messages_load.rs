@@ -13,10 +13,10 @@ use switchboard::api;
 use switchboard::clock::{SharedClock, SystemClock};
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
+use switchboard::identity::{Actor, Role};
 use switchboard::messages::NewMessage;
 use switchboard::pbx::link::Streams;
 use switchboard::services::Services;
-use switchboard::staff::{Actor, Role};
 use switchboard::store::{Store, StoreError};
 
 const ROOMS: usize = 2000;

@@ -14,10 +14,10 @@ use pbx_sim::{Paced, SimOptions};
 use switchboard::clock::SystemClock;
 use switchboard::config::Config;
 use switchboard::desk::{CheckIn, Desk, Signals};
+use switchboard::identity::Actor;
 use switchboard::pbx::link::{self, LinkCtx};
 use switchboard::pbx::serial::{open_pty, FdStream};
 use switchboard::pbx::simulator::DeviceConnector;
-use switchboard::staff::Actor;
 use switchboard::store::{outbox, rooms, Store};
 use tokio::sync::Notify;
 

@@ -18,10 +18,10 @@ use pbx_sim::{Paced, SimOptions};
 use switchboard::clock::{SharedClock, SystemClock};
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
+use switchboard::identity::Actor;
 use switchboard::pbx::serial::{open_pty, FdStream};
 use switchboard::pbx::simulator::DeviceConnector;
 use switchboard::services::Services;
-use switchboard::staff::Actor;
 use switchboard::store::{rooms, Store, StoreError};
 use switchboard::wakeup::rule::{Repeat, Rule};
 use switchboard::wakeup::scheduler::{Pbx, Scheduler};
@@ -70,7 +70,7 @@ fn config() -> Config {
 }
 
 fn ts(t: DateTime<Utc>) -> String {
-    switchboard::audit::timestamp(t)
+    switchboard::clock::timestamp(t)
 }
 
 /// Rooms checked in, `pending` calls far ahead, `burst` calls due at `due`.

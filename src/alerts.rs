@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Change};
-use crate::staff::Actor;
+use crate::identity::Actor;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +46,7 @@ pub fn raise(
     )?;
     let id = conn.last_insert_rowid();
     tracing::warn!(kind, room, "ALERT: {message}");
-    crate::logbook::system_entry(conn, at, kind, room, true, &format!("alert {id}: {message}"))?;
+    crate::journal::system_entry(conn, at, kind, room, true, &format!("alert {id}: {message}"))?;
     Ok(id)
 }
 
@@ -95,6 +95,6 @@ pub fn ack(conn: &Connection, at: &str, actor: &Actor, id: i64) -> Result<Alert,
     }
     audit::record(conn, at, actor, &change)?;
     let text = format!("alert {id} acknowledged by {}: {}", actor.login, alert.message);
-    crate::logbook::system_entry(conn, at, "alert_ack", alert.room.as_deref(), false, &text)?;
+    crate::journal::system_entry(conn, at, "alert_ack", alert.room.as_deref(), false, &text)?;
     get(conn, id)?.ok_or(AlertError::Unknown(id))
 }

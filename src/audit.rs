@@ -7,13 +7,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use crate::staff::Actor;
+use crate::clock::timestamp;
+use crate::identity::Actor;
 use crate::store::StoreError;
-
-/// Timestamps as stored and shown: UTC, RFC 3339, whole seconds.
-pub fn timestamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// One change to record.
 #[derive(Debug, Clone, Default)]

@@ -46,6 +46,21 @@ impl Clock for FakeClock {
 
 pub type SharedClock = Arc<dyn Clock>;
 
+/// Timestamps as stored and shown: UTC, RFC 3339, whole seconds.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A stored RFC 3339 timestamp back as UTC (`None` if it is not one).
+pub fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+}
+
+/// A hotel-local time as stored and shown: ISO 8601 without zone, whole seconds.
+pub fn local_iso(l: chrono::NaiveDateTime) -> String {
+    l.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
 /// A duration as people read it in logs and alerts: "2h05m", "12m00s", "4.2s".
 pub fn human(d: std::time::Duration) -> String {
     let s = d.as_secs();

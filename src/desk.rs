@@ -11,11 +11,12 @@ use tokio::sync::Notify;
 
 use crate::audit::{self, Change};
 use crate::clock::SharedClock;
+use crate::identity::Actor;
 use crate::messages;
 use crate::pbx::command::PbxCommand;
-use crate::staff::Actor;
 use crate::store::rooms::{self, RoomView, Stay};
 use crate::store::{outbox, Store, StoreError};
+use crate::validate::{Invalid, Text};
 use crate::wakeup;
 
 /// FIAS GN/GF length limit switchboard enforces.
@@ -33,14 +34,16 @@ pub enum DeskError {
     Vacant(String),
     #[error("room {room} has {} undelivered message(s): {}; deliver them first or check out with --discard-messages", ids.len(), ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))]
     UndeliveredMessages { room: String, ids: Vec<i64> },
-    #[error("{field}: {msg}")]
-    Invalid { field: &'static str, msg: String },
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+crate::store::sql_errors_into!(DeskError);
+
 fn invalid(field: &'static str, msg: impl Into<String>) -> DeskError {
-    DeskError::Invalid { field, msg: msg.into() }
+    DeskError::Invalid(Invalid::new(field, msg))
 }
 
 /// A check-in request.
@@ -56,24 +59,6 @@ pub struct CheckIn {
     pub private: Option<bool>,
 }
 
-/// Checks a name-like value: printable, no `|`, within the FIAS length.
-pub fn check_text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String, DeskError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return if required { Err(invalid(field, "must not be empty")) } else { Ok(String::new()) };
-    }
-    if let Some(c) = v.chars().find(|c| c.is_control()) {
-        return Err(invalid(field, format!("contains a control character (U+{:04X})", c as u32)));
-    }
-    if v.contains('|') {
-        return Err(invalid(field, "must not contain '|' (the FIAS field separator)"));
-    }
-    if v.chars().count() > max {
-        return Err(invalid(field, format!("is {} characters long; at most {max} fit the PBX", v.chars().count())));
-    }
-    Ok(v.to_string())
-}
-
 fn check_language(lang: &str) -> Result<String, DeskError> {
     let l = lang.trim();
     if l.is_empty() || l.len() > 4 || !l.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -87,10 +72,6 @@ fn check_class(class: u8) -> Result<u8, DeskError> {
         return Err(invalid("class", format!("{class} is not a class of service (0 to 9)")));
     }
     Ok(class)
-}
-
-fn optional(v: Option<String>) -> Option<String> {
-    v.filter(|s| !s.is_empty())
 }
 
 /// Wake-ups for the tasks that act on store changes.
@@ -117,7 +98,7 @@ impl Desk {
     }
 
     fn now(&self) -> String {
-        audit::timestamp(self.clock.now())
+        crate::clock::timestamp(self.clock.now())
     }
 
     pub fn now_utc(&self) -> chrono::DateTime<chrono::Utc> {
@@ -164,13 +145,11 @@ impl Desk {
     /// Opens the room for a guest: line class, name and language to the PBX, lamp and DND off.
     /// An incognito (`private`) stay sends no name to the PBX.
     pub fn check_in(&self, actor: &Actor, room: &str, req: CheckIn) -> Result<Stay, DeskError> {
-        let name = check_text("name", &req.name, MAX_NAME_LEN, true)?;
-        let first_name =
-            optional(req.first_name.map(|f| check_text("first_name", &f, MAX_NAME_LEN, false)).transpose()?);
+        let name = Text::pbx(MAX_NAME_LEN).required("name", &req.name)?;
+        let first_name = Text::pbx(MAX_NAME_LEN).optional("first_name", req.first_name.as_deref())?;
         let language = req.language.as_deref().map(check_language).transpose()?;
         let class = check_class(req.class.unwrap_or(self.default_class))?;
-        let reservation =
-            optional(req.reservation.map(|r| check_text("reservation", &r, MAX_RESERVATION_LEN, false)).transpose()?);
+        let reservation = Text::pbx(MAX_RESERVATION_LEN).optional("reservation", req.reservation.as_deref())?;
         let private = req.private.unwrap_or(false);
         let now = self.now();
         let r = self.store.write(|tx| {
@@ -248,7 +227,7 @@ impl Desk {
                     "room {room} checked out by {} with {discarded} undelivered message(s) discarded",
                     actor.login
                 );
-                crate::logbook::system_entry(tx, &now, "checkout_discarded", Some(room), false, &text)?;
+                crate::journal::system_entry(tx, &now, "checkout_discarded", Some(room), false, &text)?;
             }
             let change = Change::new("checkout")
                 .room(room)
@@ -488,7 +467,8 @@ mod tests {
     #[test]
     fn changes_are_audited_with_their_actor() {
         let d = desk();
-        let dora = Actor { id: 7, login: "dora".into(), display_name: "Dora".into(), role: crate::staff::Role::Desk };
+        let dora =
+            Actor { id: 7, login: "dora".into(), display_name: "Dora".into(), role: crate::identity::Role::Desk };
         d.check_in(&dora, "101", guest("Wang Wei")).unwrap();
         d.move_room(&dora, "101", "102").unwrap();
         d.check_out(&sys(), "102", false).unwrap();

@@ -19,9 +19,10 @@ use tokio::sync::Notify;
 
 use crate::audit::{self, Change};
 use crate::clock::SharedClock;
+use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::staff::Actor;
 use crate::store::{outbox, rooms, Store, StoreError};
+use crate::validate::{Invalid, Text};
 
 /// Longest message text.
 pub const MAX_TEXT: usize = 2000;
@@ -42,8 +43,8 @@ pub enum MessageError {
     UnknownRoom(String),
     #[error("room {0} is vacant: messages are taken for a stay")]
     Vacant(String),
-    #[error("{field}: {msg}")]
-    Invalid { field: &'static str, msg: String },
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
     #[error("message {0} does not exist")]
     Unknown(i64),
     #[error("message {id} is already {status}")]
@@ -52,12 +53,10 @@ pub enum MessageError {
     Store(#[from] StoreError),
 }
 
-fn sql(e: rusqlite::Error) -> MessageError {
-    MessageError::Store(StoreError::from(e))
-}
+crate::store::sql_errors_into!(MessageError);
 
 fn invalid(field: &'static str, msg: impl Into<String>) -> MessageError {
-    MessageError::Invalid { field, msg: msg.into() }
+    MessageError::Invalid(Invalid::new(field, msg))
 }
 
 /// A message to leave.
@@ -91,33 +90,17 @@ pub struct MessageView {
 /// Checks a text: not empty, at most [`MAX_TEXT`] characters, line breaks but no other
 /// control characters. CR LF becomes LF.
 pub fn check_text(text: &str) -> Result<String, MessageError> {
-    let t = text.replace("\r\n", "\n");
-    let t = t.trim();
-    if t.is_empty() {
-        return Err(invalid("text", "must not be empty"));
-    }
-    if let Some(c) = t.chars().find(|c| c.is_control() && *c != '\n') {
-        return Err(invalid(
-            "text",
-            format!("contains a control character (U+{:04X}); only line breaks are allowed", c as u32),
-        ));
-    }
-    let n = t.chars().count();
-    if n > MAX_TEXT {
-        return Err(invalid("text", format!("is {n} characters long; at most {MAX_TEXT}")));
-    }
-    Ok(t.to_string())
+    Ok(Text::lines(MAX_TEXT).required("text", text)?)
 }
 
 fn check_short(field: &'static str, v: Option<&str>, max: usize) -> Result<Option<String>, MessageError> {
-    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
-    if v.chars().any(char::is_control) || v.chars().count() > max {
-        return Err(invalid(field, format!("must be printable, at most {max} characters")));
+    let v = Text::line(max).optional(field, v)?;
+    if let Some(v) = v.as_deref().filter(|_| field == "callback") {
+        if !v.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c)) {
+            return Err(invalid(field, format!("{v:?} is not a phone number")));
+        }
     }
-    if field == "callback" && !v.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c)) {
-        return Err(invalid(field, format!("{v:?} is not a phone number")));
-    }
-    Ok(Some(v.to_string()))
+    Ok(v)
 }
 
 /// The text as a phone display can show it: one line, no FIAS separators, cut to length.
@@ -203,14 +186,13 @@ pub fn finish(
         tx.execute(
             "UPDATE messages SET status = 'delivered', delivered_at = ?2, delivered_by = ?3 WHERE id = ?1",
             params![id, now, actor.login],
-        )
-        .map_err(sql)?;
+        )?;
     } else {
         tx.execute(
             "UPDATE messages SET status = ?2, text = NULL, caller = NULL, callback = NULL, delivered_by = ?3 WHERE id = ?1",
             params![id, new_status, actor.login],
         )
-        .map_err(sql)?;
+        ?;
     }
     let key = format!("msg:{id}");
     outbox::push_attr(tx, now, &m.room, &key, &display_cmd(id, m.stay, None, local_now), outbox::PRIORITY_NORMAL)?;
@@ -297,7 +279,7 @@ impl Messages {
     fn now(&self) -> (String, chrono::NaiveDateTime) {
         let now = self.clock.now();
         let local = now.with_timezone(&self.tz).naive_local();
-        (audit::timestamp(now), local.with_nanosecond(0).unwrap_or(local))
+        (crate::clock::timestamp(now), local.with_nanosecond(0).unwrap_or(local))
     }
 
     fn done<T>(&self, r: Result<T, MessageError>) -> Result<T, MessageError> {
@@ -321,8 +303,7 @@ impl Messages {
                 "INSERT INTO messages(stay, room, status, text, caller, callback, taken_by, left_at)
                  VALUES (?1, ?2, 'waiting', ?3, ?4, ?5, ?6, ?7)",
                 params![stay.id, m.room, text, caller, callback, actor.login, now],
-            )
-            .map_err(sql)?;
+            )?;
             let id = tx.last_insert_rowid();
             let cmd = display_cmd(id, stay.id, Some(&text), local);
             outbox::push_attr(tx, &now, &m.room, &format!("msg:{id}"), &cmd, outbox::PRIORITY_NORMAL)?;
@@ -356,7 +337,7 @@ impl Messages {
                 return Err(MessageError::UnknownRoom(room.to_string()));
             }
             let stay = rooms::active_stay(tx, room)?.ok_or_else(|| MessageError::Vacant(room.to_string()))?;
-            tx.execute("UPDATE rooms SET lamp_override = ?2 WHERE number = ?1", params![room, on]).map_err(sql)?;
+            tx.execute("UPDATE rooms SET lamp_override = ?2 WHERE number = ?1", params![room, on])?;
             let lamp = sync_lamp(tx, &now, room)?;
             let change = Change::new("msg_lamp").room(room).stay(stay.id).after(if on {
                 "lamp on by hand"
@@ -387,14 +368,12 @@ impl Messages {
         let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("m.{c}")).collect();
         let sql_text = format!("SELECT {} FROM messages m WHERE {filter} ORDER BY m.id LIMIT 5000", columns.join(", "));
         self.store.read(|c| {
-            let mut stmt = c.prepare_cached(&sql_text).map_err(sql)?;
+            let mut stmt = c.prepare_cached(&sql_text)?;
             let rows = match room {
                 Some(r) => stmt.query_map([r], from_row),
                 None => stmt.query_map([], from_row),
-            }
-            .map_err(sql)?
-            .collect::<Result<_, _>>()
-            .map_err(sql)?;
+            }?
+            .collect::<Result<_, _>>()?;
             Ok(rows)
         })
     }

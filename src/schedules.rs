@@ -24,7 +24,6 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::audit;
 use crate::config::parse_duration;
 use crate::services::Services;
 use crate::wakeup::rule;
@@ -218,8 +217,9 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
             Ok(format!("wake-up report of {day} written to {}", path.display()))
         }
         Action::Expire { alerts_older_than } => {
-            let now = audit::timestamp(at);
-            let before = audit::timestamp(at - chrono::Duration::from_std(*alerts_older_than).unwrap_or_default());
+            let now = crate::clock::timestamp(at);
+            let before =
+                crate::clock::timestamp(at - chrono::Duration::from_std(*alerts_older_than).unwrap_or_default());
             let (bookings, alerts) = ctx.store.write(|tx| {
                 let bookings = crate::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
                 let alerts = tx.execute(
@@ -234,8 +234,8 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
         }
         Action::ExpireMessages { older_than } => {
             let keep = older_than.unwrap_or(ctx.messages_keep_for);
-            let now = audit::timestamp(at);
-            let before = audit::timestamp(at - chrono::Duration::from_std(keep).unwrap_or_default());
+            let now = crate::clock::timestamp(at);
+            let before = crate::clock::timestamp(at - chrono::Duration::from_std(keep).unwrap_or_default());
             let n = ctx.store.write(|tx| crate::messages::expire(tx, &now, &before))?;
             ctx.outbox.notify_one();
             Ok(format!("{n} messages older than {} expired", before))

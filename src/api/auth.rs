@@ -11,7 +11,7 @@ use axum::Router;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::staff::{Actor, Permission};
+use crate::identity::{Actor, Permission};
 
 /// The bearer token of the request (for logout).
 #[derive(Clone)]

@@ -10,10 +10,12 @@ use serde::de::DeserializeOwned;
 
 use crate::alerts::AlertError;
 use crate::desk::DeskError;
+use crate::identity::Forbidden;
 use crate::logbook::LogError;
 use crate::messages::MessageError;
 use crate::staff::StaffError;
 use crate::store::StoreError;
+use crate::validate::Invalid;
 use crate::wakeup::WakeupError;
 
 #[derive(Debug)]
@@ -37,7 +39,7 @@ impl From<DeskError> for ApiError {
             DeskError::Occupied { .. } | DeskError::Vacant(_) | DeskError::UndeliveredMessages { .. } => {
                 ApiError::Conflict(msg)
             }
-            DeskError::Invalid { .. } => ApiError::Unprocessable(msg),
+            DeskError::Invalid(_) => ApiError::Unprocessable(msg),
             DeskError::Store(_) => ApiError::Internal(msg),
         }
     }
@@ -49,10 +51,10 @@ impl From<StaffError> for ApiError {
         match e {
             StaffError::BadCredentials | StaffError::Unauthenticated(_) => ApiError::Unauthorized(msg),
             StaffError::Throttled { .. } => ApiError::TooManyRequests(msg),
-            StaffError::Forbidden { .. } => ApiError::Forbidden(msg),
+            StaffError::Forbidden(_) => ApiError::Forbidden(msg),
             StaffError::UnknownStaff(_) => ApiError::NotFound(msg),
             StaffError::Exists(_) | StaffError::LastManager(_) => ApiError::Conflict(msg),
-            StaffError::Invalid { .. } => ApiError::Unprocessable(msg),
+            StaffError::Invalid(_) => ApiError::Unprocessable(msg),
             StaffError::Store(_) => ApiError::Internal(msg),
         }
     }
@@ -78,7 +80,7 @@ impl From<MessageError> for ApiError {
         match e {
             MessageError::UnknownRoom(_) | MessageError::Unknown(_) => ApiError::NotFound(msg),
             MessageError::Vacant(_) | MessageError::NotWaiting { .. } => ApiError::Conflict(msg),
-            MessageError::Invalid { .. } => ApiError::Unprocessable(msg),
+            MessageError::Invalid(_) => ApiError::Unprocessable(msg),
             MessageError::Store(_) => ApiError::Internal(msg),
         }
     }
@@ -90,7 +92,7 @@ impl From<LogError> for ApiError {
         match e {
             LogError::NotYourShift { .. } => ApiError::Forbidden(msg),
             LogError::UnknownEntry(_) | LogError::UnknownFollowup(_) => ApiError::NotFound(msg),
-            LogError::Invalid { .. } => ApiError::Unprocessable(msg),
+            LogError::Invalid(_) => ApiError::Unprocessable(msg),
             LogError::Store(_) => ApiError::Internal(msg),
             LogError::NoShift
             | LogError::ShiftClosed { .. }
@@ -110,6 +112,18 @@ impl From<AlertError> for ApiError {
             AlertError::AlreadyAcked { .. } => ApiError::Conflict(msg),
             AlertError::Store(_) => ApiError::Internal(msg),
         }
+    }
+}
+
+impl From<Forbidden> for ApiError {
+    fn from(e: Forbidden) -> Self {
+        ApiError::Forbidden(e.to_string())
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> Self {
+        ApiError::Unprocessable(e.to_string())
     }
 }
 

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::error::{ApiError, ApiJson};
 use super::AppState;
+use crate::identity::Actor;
 use crate::logbook::{handover::Handover, Entry, Followup, NewEntry, Search, Shift};
-use crate::staff::Actor;
 
 type ApiResult<T> = Result<T, ApiError>;
 

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::error::{ApiError, ApiJson};
 use super::AppState;
+use crate::identity::Actor;
 use crate::messages::{MessageView, NewMessage};
-use crate::staff::Actor;
 
 type ApiResult<T> = Result<T, ApiError>;
 

@@ -19,10 +19,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::desk::Desk;
+use crate::identity::Permission;
 use crate::logbook::Logbook;
 use crate::messages::Messages;
 use crate::pbx::LinkHandle;
-use crate::staff::{Permission, Staff};
+use crate::staff::Staff;
 use crate::store::Store;
 use crate::wakeup::Wakeups;
 use error::ApiError;

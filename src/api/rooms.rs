@@ -10,8 +10,8 @@ use super::error::{ApiError, ApiJson};
 use super::AppState;
 use crate::audit::{self, Change};
 use crate::desk::CheckIn;
+use crate::identity::{Actor, Permission};
 use crate::pbx::LinkStatus;
-use crate::staff::{Actor, Permission};
 use crate::store::outbox;
 use crate::store::rooms::{RoomView, Stay};
 
@@ -182,7 +182,7 @@ pub async fn pbx_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<im
     if !s.link.resync().await {
         return Err(ApiError::Unavailable("the PBX link task is not running".into()));
     }
-    let now = audit::timestamp(s.desk.now_utc());
+    let now = crate::clock::timestamp(s.desk.now_utc());
     s.store.write(|tx| audit::record(tx, &now, &actor, &Change::new("pbx_resync").subject("every room")))?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"resync": "requested"}))))
 }

@@ -10,7 +10,8 @@ use super::auth::Token;
 use super::error::{ApiError, ApiJson};
 use super::AppState;
 use crate::audit::{self, AuditQuery, AuditRow};
-use crate::staff::{Actor, Permission, Role, StaffView};
+use crate::identity::{Actor, Permission, Role};
+use crate::staff::StaffView;
 
 type ApiResult<T> = Result<T, ApiError>;
 

@@ -9,8 +9,7 @@ use serde::Deserialize;
 use super::error::{ApiError, ApiJson};
 use super::AppState;
 use crate::alerts::{self, Alert};
-use crate::audit;
-use crate::staff::Actor;
+use crate::identity::Actor;
 use crate::wakeup::{rule, Booking, Report, WakeupView};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -74,6 +73,6 @@ pub async fn list_alerts(State(s): State<AppState>, Query(q): Query<AlertsQuery>
 
 pub async fn ack_alert(State(s): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<Json<Alert>> {
     let id = id_of(&id, "alert")?;
-    let now = audit::timestamp(s.desk.now_utc());
+    let now = crate::clock::timestamp(s.desk.now_utc());
     Ok(Json(s.store.write(|tx| alerts::ack(tx, &now, &actor, id))?))
 }

@@ -11,7 +11,8 @@ use serde_json::Value;
 use super::{print_json, s, tokens, Cli, Client, StaffCommand};
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::staff::{random_password, Actor, Role, Staff};
+use crate::identity::{Actor, Role};
+use crate::staff::{random_password, Staff};
 use crate::store::Store;
 
 /// Reads one line from standard input (a prompt on the terminal when there is one).

@@ -3,10 +3,12 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{check_one_of, check_text, open_shift, sql, Followup, LogError, Logbook, STATES};
+use super::book::Logbook;
+use super::model::{check_text, open_shift, Followup, LogError, STATES};
 use crate::audit::{self, Change};
-use crate::staff::Actor;
+use crate::identity::Actor;
 use crate::store::StoreError;
+use crate::validate::one_of;
 
 impl Logbook {
     /// Moves a follow-up to `state`, with an entry that says so.
@@ -17,7 +19,7 @@ impl Logbook {
         state: &str,
         text: Option<&str>,
     ) -> Result<Followup, LogError> {
-        let state = check_one_of("state", state, &STATES)?;
+        let state = one_of("state", state, &STATES)?;
         let text = match text {
             Some(t) => check_text(t)?,
             None => format!("follow-up {id}: {}", state.replace('_', " ")),
@@ -32,10 +34,8 @@ impl Logbook {
                 "INSERT INTO log_entries(shift, at, author, category, priority, room, text, followup)
                  VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL), ?1, ?2, 'note', 'normal', ?3, ?4, ?5)",
                 params![now, actor.login, f.room, text, id],
-            )
-            .map_err(sql)?;
-            tx.execute("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])
-                .map_err(sql)?;
+            )?;
+            tx.execute("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])?;
             let change = Change::new("followup_update")
                 .subject(format!("follow-up {id}"))
                 .before(f.state.clone())
@@ -52,8 +52,7 @@ impl Logbook {
             [id],
             followup_from_row,
         )
-        .optional()
-        .map_err(sql)?
+        .optional()?
         .ok_or(LogError::UnknownFollowup(id))
     }
 

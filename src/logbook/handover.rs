@@ -8,7 +8,8 @@
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use super::{entry_from_row, followups, get_shift, Entry, Followup, Shift, ENTRY_COLUMNS};
+use super::followups::followups;
+use super::model::{entry_from_row, get_shift, Entry, Followup, Shift, ENTRY_COLUMNS};
 use crate::alerts::{self, Alert};
 use crate::store::StoreError;
 

@@ -2,8 +2,10 @@
 
 use rusqlite::params;
 
-use super::{check_one_of, entry_from_row, invalid, sql, Entry, LogError, Logbook, Search, CATEGORIES, ENTRY_COLUMNS};
+use super::book::Logbook;
+use super::model::{entry_from_row, invalid, Entry, LogError, Search, CATEGORIES, ENTRY_COLUMNS};
 use crate::audit;
+use crate::validate::one_of;
 
 impl Logbook {
     /// Full-text search (every word must match, as a prefix) with filters; newest first.
@@ -19,7 +21,7 @@ impl Logbook {
             None => None,
         };
         if let Some(c) = &s.category {
-            check_one_of("category", c, &CATEGORIES)?;
+            one_of("category", c, &CATEGORIES)?;
         }
         let bound = |v: &Option<String>, field: &'static str| -> Result<Option<String>, LogError> {
             v.as_deref()
@@ -29,21 +31,17 @@ impl Logbook {
         let since = bound(&s.since, "since")?;
         let until = bound(&s.until, "until")?;
         self.store.read(|c| {
-            let mut stmt = c
-                .prepare(&format!(
-                    "SELECT {ENTRY_COLUMNS} FROM log_entries e
+            let mut stmt = c.prepare(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM log_entries e
                      WHERE (?1 IS NULL OR e.id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH ?1))
                        AND (?2 IS NULL OR e.room = ?2) AND (?3 IS NULL OR e.category = ?3)
                        AND (?4 IS NULL OR e.author = ?4) AND (?5 IS NULL OR e.at >= ?5)
                        AND (?6 IS NULL OR e.at < ?6) AND (?7 IS NULL OR e.shift = ?7)
                      ORDER BY e.id DESC LIMIT 500"
-                ))
-                .map_err(sql)?;
+            ))?;
             let rows = stmt
-                .query_map(params![fts, s.room, s.category, s.author, since, until, s.shift], entry_from_row)
-                .map_err(sql)?
-                .collect::<Result<_, _>>()
-                .map_err(sql)?;
+                .query_map(params![fts, s.room, s.category, s.author, since, until, s.shift], entry_from_row)?
+                .collect::<Result<_, _>>()?;
             Ok(rows)
         })
     }

@@ -177,7 +177,7 @@ pub(super) struct Outer {
 /// Writes a logbook system entry about the link (a failure to write is logged, not fatal).
 pub(super) fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
     let now = ctx.now_text();
-    if let Err(e) = ctx.store.write(|tx| crate::logbook::system_entry(tx, &now, kind, None, kind == "pbx_down", text)) {
+    if let Err(e) = ctx.store.write(|tx| crate::journal::system_entry(tx, &now, kind, None, kind == "pbx_down", text)) {
         tracing::error!("cannot write the logbook: {e}");
     }
 }

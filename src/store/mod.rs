@@ -28,6 +28,19 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// `From<rusqlite::Error>` for a layer's error enum with a `Store(StoreError)` variant, so that
+/// `?` on a SQL call works there without a conversion helper per layer.
+macro_rules! sql_errors_into {
+    ($($t:ty),+ $(,)?) => {
+        $(impl From<rusqlite::Error> for $t {
+            fn from(e: rusqlite::Error) -> Self {
+                Self::Store($crate::store::StoreError::from(e))
+            }
+        })+
+    };
+}
+pub(crate) use sql_errors_into;
+
 pub struct Store {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,

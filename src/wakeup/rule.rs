@@ -48,15 +48,11 @@ pub struct Rule {
     pub repeat: Repeat,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {msg}")]
-pub struct RuleError {
-    pub field: &'static str,
-    pub msg: String,
-}
+/// A rule that cannot be: the one input error.
+pub use crate::validate::Invalid as RuleError;
 
 fn err(field: &'static str, msg: impl Into<String>) -> RuleError {
-    RuleError { field, msg: msg.into() }
+    RuleError::new(field, msg)
 }
 
 /// Parses `HH:MM` or `HH:MM:SS`.

@@ -21,15 +21,16 @@ use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{mpsc, watch, Notify};
 
+use super::bookings::{end_booking, Booking, Wakeups};
 use super::rule::Rule;
-use super::{end_booking, status, Booking, Wakeups};
+use super::status::{WakeStatus, ACTIVE_SQL};
 use crate::alerts;
-use crate::audit;
 use crate::clock::SharedClock;
+use crate::clock::{local_iso, parse_utc};
 use crate::config::WakeupConfig;
+use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
 use crate::pbx::{LinkStatus, PbxReport};
-use crate::staff::{Actor, Role};
 use crate::store::{outbox, rooms, Store, StoreError};
 
 /// The PBX as the scheduler sees it.
@@ -57,26 +58,13 @@ pub struct Scheduler {
     pub wakeups: Wakeups,
 }
 
-/// The guest's handset, as the actor of bookings made from the room phone.
-pub fn handset() -> Actor {
-    Actor { id: 0, login: "handset".into(), display_name: "guest handset".into(), role: Role::Desk }
-}
-
 fn ts(t: DateTime<Utc>) -> String {
-    audit::timestamp(t)
+    crate::clock::timestamp(t)
 }
 
 /// Attempt times keep milliseconds: "on the second" must be provable.
 fn ts_ms(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
-}
-
-fn local_iso(l: NaiveDateTime) -> String {
-    l.format("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
 /// How long the link may be down (starting, reconnecting) before the PBX counts as offline
@@ -242,7 +230,7 @@ impl Scheduler {
                 crate::clock::human((now - due).to_std().unwrap_or_default())
             );
             alerts::raise(tx, &now_text, "wakeup_missed", Some(&d.room), Some(d.id), &msg)?;
-            return self.finish_occurrence(tx, now, d.id, status::MISSED);
+            return self.finish_occurrence(tx, now, d.id, WakeStatus::Missed);
         }
         let attempt = d.attempt + 1;
         if !link_up {
@@ -286,7 +274,7 @@ impl Scheduler {
         tx.execute("UPDATE wakeups SET ring_deadline = NULL WHERE id = ?1", [id])?;
         tracing::info!(wakeup = id, attempt, "wake-up attempt: {result}");
         if result == "answered" {
-            self.finish_occurrence(tx, now, id, status::DONE)
+            self.finish_occurrence(tx, now, id, WakeStatus::Done)
         } else {
             self.after_failure(tx, now, id, attempt)
         }
@@ -306,7 +294,7 @@ impl Scheduler {
             self.occurrence_label(&next_local)
         );
         alerts::raise(tx, &ts(now), "wakeup_failed", Some(&room), Some(id), &msg)?;
-        self.finish_occurrence(tx, now, id, status::FAILED)
+        self.finish_occurrence(tx, now, id, WakeStatus::Failed)
     }
 
     /// The occurrence is over: the next one of a recurring booking (while the stay lasts), or
@@ -316,7 +304,7 @@ impl Scheduler {
         tx: &Connection,
         now: DateTime<Utc>,
         id: i64,
-        final_status: &str,
+        final_status: WakeStatus,
     ) -> Result<(), StoreError> {
         let (rule_json, next_local, stay): (String, String, i64) =
             tx.query_row("SELECT rule, next_local, stay FROM wakeups WHERE id = ?1", [id], |r| {
@@ -336,7 +324,11 @@ impl Scheduler {
                 )?;
             }
             None => {
-                let end = if rule.is_recurring() && final_status == status::DONE { status::DONE } else { final_status };
+                let end = if rule.is_recurring() && final_status == WakeStatus::Done {
+                    WakeStatus::Done
+                } else {
+                    final_status
+                };
                 tx.execute(
                     "UPDATE wakeups SET status = ?2, next_due = NULL, ring_deadline = NULL, ended_at = ?3 WHERE id = ?1",
                     params![id, end, ts(now)],
@@ -382,7 +374,7 @@ impl Scheduler {
                     date: Some(at.format("%Y-%m-%d").to_string()),
                     ..Default::default()
                 };
-                if let Err(e) = self.wakeups.add(&handset(), &b, "handset") {
+                if let Err(e) = self.wakeups.add(&Actor::handset(), &b, "handset") {
                     let msg = format!("a wake-up call booked on the handset of room {room} for {at} was refused: {e}");
                     self.store
                         .write(|tx| alerts::raise(tx, &ts(now), "handset_booking_refused", Some(&room), None, &msg))?;
@@ -390,13 +382,13 @@ impl Scheduler {
             }
             PbxReport::HandsetClear { room, at } => {
                 let id = self.find(
-                    "SELECT id FROM wakeups WHERE room = ?1 AND next_local = ?2 AND status IN ('scheduled','ringing','retrying')",
+                    &format!("SELECT id FROM wakeups WHERE room = ?1 AND next_local = ?2 AND status IN {ACTIVE_SQL}"),
                     &room,
                     at,
                 )?;
                 match id {
                     Some(id) => {
-                        if let Err(e) = self.wakeups.cancel(&handset(), id, "cancelled on the handset") {
+                        if let Err(e) = self.wakeups.cancel(&Actor::handset(), id, "cancelled on the handset") {
                             tracing::warn!(room, "handset cancel of wake-up {id}: {e}");
                         }
                     }
@@ -415,15 +407,15 @@ impl Scheduler {
 /// Ends every active booking whose stay is over (a safety net; check-out already does it).
 pub fn end_bookings_of_past_stays(tx: &Connection, now: &str) -> Result<usize, StoreError> {
     let ids: Vec<i64> = {
-        let mut stmt = tx.prepare(
+        let mut stmt = tx.prepare(&format!(
             "SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay
-             WHERE w.status IN ('scheduled','ringing','retrying') AND s.checked_out_at IS NOT NULL",
-        )?;
+             WHERE w.status IN {ACTIVE_SQL} AND s.checked_out_at IS NOT NULL"
+        ))?;
         let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
         ids
     };
     for id in &ids {
-        end_booking(tx, now, *id, &Actor::system(), status::CANCELLED, "stay ended")?;
+        end_booking(tx, now, *id, &Actor::system(), WakeStatus::Cancelled, "stay ended")?;
     }
     Ok(ids.len())
 }

@@ -11,10 +11,10 @@ use pbx_sim::{SimHandle, SimOptions, SimState};
 use switchboard::clock::SystemClock;
 use switchboard::config::Config;
 use switchboard::desk::{CheckIn, Desk};
+use switchboard::identity::Actor;
 use switchboard::pbx::simulator::{self, DeviceConnector, PtySimulator};
 use switchboard::pbx::LinkHandle;
 use switchboard::services::Services;
-use switchboard::staff::Actor;
 use switchboard::store::rooms::RoomView;
 use switchboard::store::{outbox, Store};
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use pbx_sim::{Command, Faults, SimOptions};
 use switchboard::desk::CheckIn;
 
-use switchboard::staff::Actor;
+use switchboard::identity::Actor;
 
 use crate::fixtures::{eventually, pty_lock, Hotel};
 

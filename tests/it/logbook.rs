@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use pbx_sim::{Command, RingBehaviour};
+use switchboard::identity::{Actor, Role};
 use switchboard::logbook::{LogError, NewEntry, Search};
-use switchboard::staff::{Actor, Role};
 
 use crate::wakeups::{mem_store, sys, utc, Site, T0};
 
@@ -181,7 +181,7 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
         .unwrap();
     s.services.app.desk.check_out(&sys(), "102", true).unwrap();
     let alert = s.services.app.store.read(|c| switchboard::alerts::list(c, true)).unwrap().remove(0);
-    let now = switchboard::audit::timestamp(s.now());
+    let now = switchboard::clock::timestamp(s.now());
     s.services.app.store.write(|tx| switchboard::alerts::ack(tx, &now, &olga, alert.id)).unwrap();
     s.services
         .app

@@ -138,8 +138,8 @@ async fn expiry_puts_the_lamp_out_and_a_manual_lamp_holds_until_the_next_change(
     s.services.app.messages.leave(&sys(), &msg("107", "new news")).unwrap();
     s.lamp_is("107", true).await;
     // Everything older than "now + 1 minute" expires.
-    let now = switchboard::audit::timestamp(s.now());
-    let later = switchboard::audit::timestamp(s.now() + chrono::Duration::minutes(1));
+    let now = switchboard::clock::timestamp(s.now());
+    let later = switchboard::clock::timestamp(s.now() + chrono::Duration::minutes(1));
     let n = s.services.app.store.write(|tx| messages::expire(tx, &now, &later)).unwrap();
     assert_eq!(n, 2);
     s.services.signals.outbox.notify_one();

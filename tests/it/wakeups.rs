@@ -11,9 +11,9 @@ use switchboard::alerts;
 use switchboard::clock::TokioClock;
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
+use switchboard::identity::Actor;
 use switchboard::pbx::link::{Connector, Streams};
 use switchboard::services::Services;
-use switchboard::staff::Actor;
 use switchboard::store::Store;
 use switchboard::wakeup::{Booking, WakeupView};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
@@ -196,7 +196,7 @@ async fn unanswered_calls_retry_then_escalate_to_a_person() {
         alerts[0].message.contains("send someone to room") || alerts[0].message.contains("send someone to the room")
     );
     // a person acknowledges it
-    let now = switchboard::audit::timestamp(s.now());
+    let now = switchboard::clock::timestamp(s.now());
     s.services.app.store.write(|tx| alerts::ack(tx, &now, &sys(), alerts[0].id)).unwrap();
     assert!(s.open_alerts().is_empty());
 }

@@ -1,0 +1,48 @@
+//! The journal: entries the service writes into the logbook itself (PBX outages, alerts,
+//! forced closes, ...). A small primitive below alerts and the logbook, so that raising an alert
+//! and the logbook's own writes share one way of appending an entry.
+
+use rusqlite::{params, Connection};
+
+use crate::store::StoreError;
+
+/// The fields of a new log entry row.
+pub struct EntryRow<'a> {
+    pub at: &'a str,
+    pub author: &'a str,
+    pub category: &'a str,
+    pub priority: &'a str,
+    pub room: Option<&'a str>,
+    pub text: &'a str,
+    pub amends: Option<i64>,
+    pub kind: Option<&'a str>,
+}
+
+/// Appends an entry to the open shift (or to no shift, for a system entry between shifts).
+pub fn insert_entry(conn: &Connection, e: &EntryRow) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO log_entries(shift, at, author, category, priority, room, text, amends, kind)
+         VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1),
+                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![e.at, e.author, e.category, e.priority, e.room, e.text, e.amends, e.kind],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// An entry written by the service itself, in the open shift (if any). `kind` says what
+/// happened (`pbx_down`, `pbx_up`, `wakeup_failed`, `wakeup_missed`, `pbx_offline`,
+/// `alert_ack`, `checkout_discarded`, `handover_ack`, `shift_forced`).
+pub fn system_entry(
+    conn: &Connection,
+    at: &str,
+    kind: &str,
+    room: Option<&str>,
+    high: bool,
+    text: &str,
+) -> Result<i64, StoreError> {
+    let priority = if high { "high" } else { "normal" };
+    insert_entry(
+        conn,
+        &EntryRow { at, author: "system", category: "incident", priority, room, text, amends: None, kind: Some(kind) },
+    )
+}

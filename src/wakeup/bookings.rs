@@ -1,0 +1,361 @@
+//! Bookings: add, list, cancel; and the in-transaction hooks the desk calls on check-out and
+//! room moves.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use super::report::{self, Report};
+use super::rule::{self, Repeat, Rule};
+use super::status::{WakeStatus, ACTIVE_SQL};
+use crate::audit::{self, Change};
+use crate::clock::{local_iso, parse_utc, SharedClock};
+use crate::identity::Actor;
+use crate::pbx::command::PbxCommand;
+use crate::store::{outbox, rooms, Store, StoreError};
+use crate::validate::Invalid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WakeupError {
+    #[error("room {0} does not exist")]
+    UnknownRoom(String),
+    #[error("room {0} is vacant: wake-up calls are booked for a stay")]
+    Vacant(String),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("{0} is in the past")]
+    Past(String),
+    #[error("room {room} already has wake-up call {id} at {due}")]
+    Duplicate { room: String, id: i64, due: String },
+    #[error("wake-up call {0} does not exist")]
+    Unknown(i64),
+    #[error("wake-up call {id} is already {status}")]
+    Ended { id: i64, status: WakeStatus },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+crate::store::sql_errors_into!(WakeupError);
+
+/// A booking request, as the API and CLI give it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Booking {
+    pub room: String,
+    /// HH:MM or HH:MM:SS, local; optional only with `cron`.
+    pub time: Option<String>,
+    /// YYYY-MM-DD: the day of a one-off call, or the first day of `for_days`.
+    pub date: Option<String>,
+    #[serde(default)]
+    pub daily: bool,
+    /// e.g. "mon,wed".
+    pub days: Option<String>,
+    pub for_days: Option<u32>,
+    pub cron: Option<String>,
+}
+
+/// A booking as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WakeupView {
+    pub id: i64,
+    pub room: String,
+    pub stay: i64,
+    pub rule: String,
+    /// Local ISO-8601 of the next firing (a retry's time while retrying); null once ended.
+    pub due: Option<String>,
+    pub due_utc: Option<String>,
+    pub status: WakeStatus,
+    /// Rings so far for the current occurrence.
+    pub attempt: u32,
+    pub source: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub end_reason: Option<String>,
+}
+
+const VIEW_COLUMNS: &str =
+    "id, room, stay, rule, next_due, status, attempt, source, created_by, created_at, end_reason";
+
+fn view_from_row(tz: Tz) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<WakeupView> {
+    move |r| {
+        let rule_json: String = r.get(3)?;
+        let rule = serde_json::from_str::<Rule>(&rule_json).map(|r| r.describe()).unwrap_or(rule_json);
+        let due_utc: Option<String> = r.get(4)?;
+        let due = due_utc.as_deref().and_then(parse_utc).map(|d| local_iso(d.with_timezone(&tz).naive_local()));
+        Ok(WakeupView {
+            id: r.get(0)?,
+            room: r.get(1)?,
+            stay: r.get(2)?,
+            rule,
+            due,
+            due_utc,
+            status: r.get(5)?,
+            attempt: r.get(6)?,
+            source: r.get(7)?,
+            created_by: r.get(8)?,
+            created_at: r.get(9)?,
+            end_reason: r.get(10)?,
+        })
+    }
+}
+
+/// Turns a request into a rule, given the local time now.
+pub fn rule_of(b: &Booking, now_local: NaiveDateTime) -> Result<Rule, WakeupError> {
+    let time = b.time.as_deref().map(rule::parse_time).transpose()?;
+    let date = b.date.as_deref().map(rule::parse_date).transpose()?;
+    let kinds = [b.daily, b.days.is_some(), b.for_days.is_some(), b.cron.is_some()].iter().filter(|k| **k).count();
+    if kinds > 1 {
+        return Err(Invalid { field: "repeat", msg: "give at most one of daily, days, for_days, cron".into() }.into());
+    }
+    if date.is_some() && (b.daily || b.days.is_some() || b.cron.is_some()) {
+        return Err(Invalid {
+            field: "date",
+            msg: "a date goes with a one-off call or for_days (its first day)".into(),
+        }
+        .into());
+    }
+    if let Some(expr) = &b.cron {
+        let expr = rule::parse_cron(expr, time)?;
+        return Ok(Rule { time: time.unwrap_or_default(), repeat: Repeat::Cron { expr } });
+    }
+    let time = time.ok_or(Invalid { field: "time", msg: "give a time such as 07:00".into() })?;
+    // Without a date, a call starts at the next occurrence of its time.
+    let next_date =
+        if now_local.time() < time { now_local.date() } else { now_local.date().succ_opt().unwrap_or(NaiveDate::MAX) };
+    let repeat = if b.daily {
+        Repeat::Daily
+    } else if let Some(days) = &b.days {
+        Repeat::Days { days: rule::parse_days(days)? }
+    } else if let Some(n) = b.for_days {
+        if !(1..=366).contains(&n) {
+            return Err(Invalid { field: "for_days", msg: format!("{n} must be 1 to 366") }.into());
+        }
+        Repeat::ForDays { from: date.unwrap_or(next_date), days: n }
+    } else {
+        Repeat::Once { date: date.unwrap_or(next_date) }
+    };
+    Ok(Rule { time, repeat })
+}
+
+/// Wake-up bookings over the store.
+#[derive(Clone)]
+pub struct Wakeups {
+    store: Arc<Store>,
+    clock: SharedClock,
+    tz: Tz,
+    /// Wakes the scheduler after a change.
+    pub changed: Arc<Notify>,
+    outbox_changed: Arc<Notify>,
+}
+
+impl Wakeups {
+    pub fn new(
+        store: Arc<Store>,
+        clock: SharedClock,
+        tz: Tz,
+        changed: Arc<Notify>,
+        outbox_changed: Arc<Notify>,
+    ) -> Self {
+        Wakeups { store, clock, tz, changed, outbox_changed }
+    }
+
+    pub fn timezone(&self) -> Tz {
+        self.tz
+    }
+
+    fn now(&self) -> (DateTime<Utc>, NaiveDateTime) {
+        let now = self.clock.now();
+        (now, now.with_timezone(&self.tz).naive_local())
+    }
+
+    /// Books a call for the stay in `b.room`.
+    pub fn add(&self, actor: &Actor, b: &Booking, source: &str) -> Result<WakeupView, WakeupError> {
+        let (now, now_local) = self.now();
+        let rule = rule_of(b, now_local)?;
+        if let Repeat::Once { date } = &rule.repeat {
+            let at = date.and_time(rule.time);
+            if b.date.is_some() && rule::resolve(self.tz, at) <= now {
+                return Err(WakeupError::Past(local_iso(at).replace('T', " ")));
+            }
+        }
+        let (due, due_local) = rule
+            .next_after(self.tz, now_local)
+            .ok_or_else(|| WakeupError::Past(format!("every time of {}", rule.describe())))?;
+        let now_text = crate::clock::timestamp(now);
+        let due_text = crate::clock::timestamp(due);
+        let id = self.store.write(|tx| {
+            if !rooms::exists(tx, &b.room)? {
+                return Err(WakeupError::UnknownRoom(b.room.clone()));
+            }
+            let stay = rooms::active_stay(tx, &b.room)?.ok_or_else(|| WakeupError::Vacant(b.room.clone()))?;
+            let dup: Option<i64> = tx
+                .query_row(
+                    &format!("SELECT id FROM wakeups WHERE room = ?1 AND next_due = ?2 AND status IN {ACTIVE_SQL}"),
+                    params![b.room, due_text],
+                    |r| r.get(0),
+                )
+                .optional()
+                ?;
+            if let Some(id) = dup {
+                return Err(WakeupError::Duplicate { room: b.room.clone(), id, due: local_iso(due_local) });
+            }
+            let rule_json = serde_json::to_string(&rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO wakeups(stay, room, rule, status, next_due, next_local, occurrence_due, source, created_by, created_at)
+                 VALUES (?1, ?2, ?3, 'scheduled', ?4, ?5, ?4, ?6, ?7, ?8)",
+                params![stay.id, b.room, rule_json, due_text, local_iso(due_local), source, actor.login, now_text],
+            )
+            ?;
+            let id = tx.last_insert_rowid();
+            let change = Change::new("wakeup_add")
+                .room(&b.room)
+                .stay(stay.id)
+                .subject(format!("wake-up {id} ({source})"))
+                .after(format!("{}, first {}", rule.describe(), local_iso(due_local)));
+            audit::record(tx, &now_text, actor, &change)?;
+            Ok(id)
+        })?;
+        self.changed.notify_one();
+        self.get(id)
+    }
+
+    pub fn get(&self, id: i64) -> Result<WakeupView, WakeupError> {
+        self.store.read(|c| {
+            c.query_row(&format!("SELECT {VIEW_COLUMNS} FROM wakeups WHERE id = ?1"), [id], view_from_row(self.tz))
+                .optional()?
+                .ok_or(WakeupError::Unknown(id))
+        })
+    }
+
+    /// Active bookings (or, with `all`, the last 1000 of any state), soonest first.
+    pub fn list(&self, room: Option<&str>, all: bool) -> Result<Vec<WakeupView>, WakeupError> {
+        let filter = if all { "1 = 1".to_string() } else { format!("status IN {ACTIVE_SQL}") };
+        let sql_text = format!(
+            "SELECT {VIEW_COLUMNS} FROM wakeups WHERE {filter} AND (?1 IS NULL OR room = ?1)
+             ORDER BY next_due IS NULL, next_due, id LIMIT 1000"
+        );
+        self.store.read(|c| {
+            let mut stmt = c.prepare(&sql_text)?;
+            let rows = stmt.query_map([room], view_from_row(self.tz))?.collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Cancels a booking (and a ring in progress).
+    pub fn cancel(&self, actor: &Actor, id: i64, reason: &str) -> Result<WakeupView, WakeupError> {
+        let now = crate::clock::timestamp(self.clock.now());
+        self.store.write(|tx| {
+            let (status, room, stay): (WakeStatus, String, i64) = tx
+                .query_row("SELECT status, room, stay FROM wakeups WHERE id = ?1", [id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?
+                .ok_or(WakeupError::Unknown(id))?;
+            if !status.is_active() {
+                return Err(WakeupError::Ended { id, status });
+            }
+            end_booking(tx, &now, id, actor, WakeStatus::Cancelled, reason)?;
+            let change = Change::new("wakeup_cancel")
+                .room(&room)
+                .stay(stay)
+                .subject(format!("wake-up {id}"))
+                .before(status.as_str())
+                .after(reason);
+            audit::record(tx, &now, actor, &change)?;
+            Ok(())
+        })?;
+        self.changed.notify_one();
+        self.outbox_changed.notify_one();
+        self.get(id)
+    }
+
+    /// Every call of one local day: attempts and outcomes.
+    pub fn report(&self, date: NaiveDate) -> Result<Report, WakeupError> {
+        Ok(self.store.read(|c| report::report(c, self.tz, date))?)
+    }
+}
+
+/// Stops a ring in progress at the PBX (`WC` for the ring's time), ahead of other traffic.
+fn stop_ring(tx: &Connection, now: &str, room: &str, ring_local: Option<String>) -> Result<(), StoreError> {
+    if let Some(at) = ring_local.and_then(|l| NaiveDateTime::parse_from_str(&l, "%Y-%m-%dT%H:%M:%S").ok()) {
+        outbox::push(tx, now, room, &PbxCommand::RingCancel { at }, outbox::PRIORITY_URGENT)?;
+    }
+    Ok(())
+}
+
+/// Ends a booking; a ring in progress is stopped at the PBX (`WC`) and its attempt closed.
+pub fn end_booking(
+    tx: &Connection,
+    now: &str,
+    id: i64,
+    actor: &Actor,
+    new_status: WakeStatus,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let (status, room, ring_local): (WakeStatus, String, Option<String>) =
+        tx.query_row("SELECT status, room, ring_local FROM wakeups WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    if status == WakeStatus::Ringing {
+        stop_ring(tx, now, &room, ring_local)?;
+    }
+    tx.execute(
+        "UPDATE wakeup_attempts SET result = 'cancelled', result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
+        params![id, now],
+    )?;
+    tx.execute(
+        "UPDATE wakeups SET status = ?2, next_due = NULL, ring_deadline = NULL, ended_by = ?3, ended_at = ?4, end_reason = ?5
+         WHERE id = ?1",
+        params![id, new_status, actor.login, now, reason],
+    )?;
+    Ok(())
+}
+
+/// Check-out: every call of the stay ends, a ring in progress included (the PBX gets `WC`).
+pub fn cancel_for_stay(tx: &Connection, now: &str, actor: &Actor, stay: i64) -> Result<usize, StoreError> {
+    let ids: Vec<i64> = {
+        let mut stmt = tx.prepare(&format!("SELECT id FROM wakeups WHERE stay = ?1 AND status IN {ACTIVE_SQL}"))?;
+        let ids = stmt.query_map([stay], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        ids
+    };
+    for id in &ids {
+        end_booking(tx, now, *id, actor, WakeStatus::Cancelled, "check-out")?;
+        audit::record(
+            tx,
+            now,
+            actor,
+            &Change::new("wakeup_cancel").stay(stay).subject(format!("wake-up {id}")).after("check-out"),
+        )?;
+    }
+    Ok(ids.len())
+}
+
+/// Room move: the stay's calls follow it; a ring in progress stops in the old room and starts
+/// again at once in the new one (without using up an attempt).
+pub fn move_stay(tx: &Connection, now: &str, stay: i64, to: &str) -> Result<usize, StoreError> {
+    let ringing: Vec<(i64, String, Option<String>)> = {
+        let mut stmt = tx.prepare("SELECT id, room, ring_local FROM wakeups WHERE stay = ?1 AND status = 'ringing'")?;
+        let rows = stmt.query_map([stay], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        rows
+    };
+    for (id, old_room, ring_local) in ringing {
+        stop_ring(tx, now, &old_room, ring_local)?;
+        tx.execute(
+            "UPDATE wakeup_attempts SET result = 'moved', result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
+            params![id, now],
+        )?;
+        tx.execute(
+            "UPDATE wakeups SET status = 'retrying', next_due = ?2, ring_deadline = NULL, attempt = MAX(attempt - 1, 0)
+             WHERE id = ?1",
+            params![id, now],
+        )?;
+    }
+    Ok(tx.execute(
+        &format!("UPDATE wakeups SET room = ?2 WHERE stay = ?1 AND status IN {ACTIVE_SQL}"),
+        params![stay, to],
+    )?)
+}
