@@ -16,8 +16,8 @@ use switchboard::config::Config;
 use switchboard::desk::{CheckIn, Desk, Signals};
 use switchboard::identity::Actor;
 use switchboard::pbx::link::{self, LinkCtx};
+use switchboard::pbx::serial::DeviceConnector;
 use switchboard::pbx::serial::{open_pty, FdStream};
-use switchboard::pbx::simulator::DeviceConnector;
 use switchboard::store::{outbox, rooms, Store};
 use tokio::sync::Notify;
 

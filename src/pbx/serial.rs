@@ -17,6 +17,7 @@ use serialport::{DataBits, FlowControl, SerialPortBuilder, StopBits, TTYPort};
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::link::Connector;
 use crate::config::{Parity, PbxConfig};
 
 #[derive(Debug, thiserror::Error)]
@@ -158,3 +159,27 @@ pub fn open_pty() -> Result<Pty, SerialError> {
 }
 
 use std::os::unix::fs::OpenOptionsExt;
+
+/// Opens a serial device path with the configured line settings, again on every reconnect.
+pub struct DeviceConnector {
+    pub path: PathBuf,
+    pub cfg: PbxConfig,
+}
+
+impl DeviceConnector {
+    pub fn new(path: &Path, cfg: PbxConfig) -> Self {
+        DeviceConnector { path: path.to_path_buf(), cfg }
+    }
+}
+
+impl Connector for DeviceConnector {
+    type Stream = FdStream<TTYPort>;
+
+    fn connect(&mut self) -> Result<Self::Stream, String> {
+        open_port(&self.path, &self.cfg).map_err(|e| e.to_string())
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+}

@@ -30,7 +30,7 @@ use crate::clock::{local_iso, parse_utc};
 use crate::config::WakeupConfig;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::pbx::{LinkStatus, PbxReport};
+use crate::pbx::{LinkState, LinkStatus, PbxReport};
 use crate::store::{outbox, rooms, Store, StoreError};
 
 /// The PBX as the scheduler sees it.
@@ -90,7 +90,7 @@ impl Scheduler {
         let mut down_since: Option<DateTime<Utc>> = None;
         loop {
             let now = self.clock.now();
-            if self.link.borrow_and_update().link == "up" {
+            if self.link.borrow_and_update().link == LinkState::Up {
                 down_since = None;
             } else if down_since.is_none() {
                 down_since = Some(now);

@@ -11,6 +11,7 @@ use fias::{Guest, Message, RoomEquipment};
 
 use crate::store::{outbox, rooms, Store, StoreError};
 
+#[derive(Debug)]
 pub struct Job {
     queue: VecDeque<Message>,
     retry: Option<Message>,
@@ -49,7 +50,13 @@ impl Job {
                 ..Default::default()
             }));
         }
-        Ok(Job { remaining: queue.len(), queue, retry: None, rooms: list.len(), upto })
+        Ok(Job::from_records(queue.into(), list.len(), upto))
+    }
+
+    /// A job that sends `records` (a snapshot covering `rooms` rooms and the outbox up to row
+    /// `upto`).
+    pub fn from_records(records: Vec<Message>, rooms: usize, upto: i64) -> Job {
+        Job { remaining: records.len(), queue: records.into(), retry: None, rooms, upto }
     }
 
     /// The next record to send (a failed one first).

@@ -5,14 +5,14 @@
 //! (handset wake-up bookings, wake-up answers, call charges, message deletions, records we do not
 //! know) is kept in `pbx_events` for the features that act on them, and logged.
 
+use chrono::{DateTime, Utc};
 use fias::Message;
 use rusqlite::{params, Connection};
 
-use super::command::PbxCommand;
-use super::link::LinkCtx;
-use super::PbxReport;
 use crate::messages;
-use crate::store::{outbox, rooms, StoreError};
+use crate::pbx::command::PbxCommand;
+use crate::pbx::report::PbxReport;
+use crate::store::{outbox, rooms, Store, StoreError};
 
 pub fn record_event(
     conn: &Connection,
@@ -28,10 +28,12 @@ pub fn record_event(
     Ok(())
 }
 
-pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
-    let now = ctx.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+/// Stores what the PBX said and acts on it in one transaction (at `now`); returns what the
+/// wake-up scheduler must act on.
+pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message) -> Result<Option<PbxReport>, StoreError> {
+    let now = crate::clock::timestamp(now);
     let detail = format!("{:?}", msg.to_record());
-    ctx.store.write(|tx| {
+    store.write(|tx| {
         let (room, kind) = match &msg {
             Message::RoomEquipment(e) => {
                 if !rooms::exists(tx, &e.room)? {
@@ -76,17 +78,10 @@ pub fn handle(ctx: &LinkCtx, msg: Message) -> Result<(), StoreError> {
         }
         record_event(tx, &now, room, kind, &detail)
     })?;
-    let report = match msg {
+    Ok(match msg {
         Message::WakeAnswer { wake, status } => Some(PbxReport::WakeAnswer { room: wake.room, at: wake.at, status }),
         Message::WakeRequest(w) => Some(PbxReport::HandsetBooking { room: w.room, at: w.at }),
         Message::WakeClear(w) => Some(PbxReport::HandsetClear { room: w.room, at: w.at }),
         _ => None,
-    };
-    ctx.outbox_changed.notify_one();
-    if let (Some(report), Some(tx)) = (report, &ctx.reports) {
-        if tx.send(report).is_err() {
-            tracing::error!("a wake-up report from the PBX found no scheduler running; it is kept as a PBX event");
-        }
-    }
-    Ok(())
+    })
 }

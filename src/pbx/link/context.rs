@@ -1,0 +1,44 @@
+//! What the link needs from the rest of the service, given once at start.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use fias::{PmsConfig, Timers};
+use tokio::sync::{mpsc, Notify};
+
+use crate::clock::SharedClock;
+use crate::config::PbxConfig;
+use crate::pbx::report::PbxReport;
+use crate::store::Store;
+
+/// Everything the link task needs.
+pub struct LinkCtx {
+    pub store: Arc<Store>,
+    pub clock: SharedClock,
+    pub timezone: Tz,
+    pub cfg: PbxConfig,
+    pub outbox_changed: Arc<Notify>,
+    /// Where reports for other parts of the service go (the wake-up scheduler).
+    pub reports: Option<mpsc::UnboundedSender<PbxReport>>,
+}
+
+impl LinkCtx {
+    pub fn wall(&self) -> NaiveDateTime {
+        self.clock.now().with_timezone(&self.timezone).naive_local()
+    }
+
+    pub fn now_text(&self) -> String {
+        crate::clock::timestamp(self.clock.now())
+    }
+
+    pub fn engine_config(&self) -> PmsConfig {
+        let ack = self.cfg.ack_timeout;
+        PmsConfig {
+            timers: Timers { ack_timeout: ack, ..Timers::default() },
+            startup_timeout: ack * 7,
+            link_check: self.cfg.link_check,
+            seven_bit: self.cfg.data_bits == 7,
+        }
+    }
+}

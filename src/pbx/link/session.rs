@@ -1,0 +1,352 @@
+//! One connection's life on the link: the FIAS engine over an open port. The session moves
+//! bytes, turns engine events into store writes, and asks the [`Dispatcher`] what to send;
+//! every delivery decision is the dispatcher's.
+
+use std::time::Duration;
+
+use fias::{Event, Message, PmsLink};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+use super::context::LinkCtx;
+use super::dispatch::{Decision, Dispatcher, Effect, BATCH};
+use super::handle::LinkCommand;
+use super::status::{LinkState, LinkStatus};
+use super::{incoming, resync};
+use crate::store::{outbox, StoreError};
+
+/// How a session ended.
+pub(super) enum SessionEnd {
+    Shutdown(oneshot::Sender<()>),
+    Lost(String),
+}
+
+/// State that outlives one connection.
+pub(super) struct Outer {
+    pub(super) down_since: Instant,
+    pub(super) resync_wanted: bool,
+    /// The link was up and its loss is not in the logbook yet.
+    pub(super) was_up: bool,
+    /// A "link down" entry was written: the next "up" writes its counterpart.
+    pub(super) logged_down: bool,
+}
+
+/// Writes a logbook system entry about the link (a failure to write is logged, not fatal).
+pub(super) fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
+    let now = ctx.now_text();
+    if let Err(e) = ctx.store.write(|tx| crate::journal::system_entry(tx, &now, kind, None, kind == "pbx_down", text)) {
+        tracing::error!("cannot write the logbook: {e}");
+    }
+}
+
+fn queued(ctx: &LinkCtx) -> u64 {
+    ctx.store.read(outbox::pending).unwrap_or(0)
+}
+
+pub(super) struct Session<'a> {
+    ctx: &'a LinkCtx,
+    status: &'a watch::Sender<LinkStatus>,
+    engine: PmsLink,
+    dispatch: Dispatcher,
+    not_up_since: Instant,
+}
+
+impl<'a> Session<'a> {
+    pub(super) fn new(ctx: &'a LinkCtx, status: &'a watch::Sender<LinkStatus>) -> Self {
+        Session {
+            ctx,
+            status,
+            engine: PmsLink::new(ctx.engine_config()),
+            dispatch: Dispatcher::new(ctx.cfg.ack_timeout),
+            not_up_since: Instant::now(),
+        }
+    }
+
+    fn state(&self) -> LinkState {
+        self.engine.state().into()
+    }
+
+    pub(super) async fn run<S: AsyncRead + AsyncWrite>(
+        &mut self,
+        stream: S,
+        commands: &mut mpsc::Receiver<LinkCommand>,
+        outer: &mut Outer,
+    ) -> SessionEnd {
+        let (mut rd, mut wr) = tokio::io::split(stream);
+        let mut buf = vec![0u8; 1024];
+        self.engine.start(Instant::now().into_std(), self.ctx.wall());
+        self.set_state();
+        // Give up on this connection (and reopen the port) after this long without a link.
+        let reopen_after = self.ctx.engine_config().startup_timeout * 3;
+        loop {
+            if let Err(e) = self.handle_events(outer).and_then(|()| self.feed()) {
+                tracing::error!("PBX link: store error: {e}");
+                return SessionEnd::Lost(format!("store error: {e}"));
+            }
+            while let Some(bytes) = self.engine.poll_transmit() {
+                if let Err(e) = wr.write_all(&bytes).await {
+                    return SessionEnd::Lost(format!("write failed: {e}"));
+                }
+            }
+            if self.state() != LinkState::Up && self.not_up_since.elapsed() > reopen_after {
+                return SessionEnd::Lost("the PBX does not answer".into());
+            }
+            let idle = self.engine.ready() && self.dispatch.is_idle();
+            let far = Instant::now() + Duration::from_secs(3600);
+            let engine_deadline = self.engine.poll_timeout().map(Instant::from_std).unwrap_or(far);
+            let deadline = match self.dispatch.deadline() {
+                Some(h) => engine_deadline.min(Instant::from_std(h)),
+                None => engine_deadline,
+            }
+            .min(self.not_up_since + reopen_after + Duration::from_millis(1));
+            tokio::select! {
+                r = rd.read(&mut buf) => match r {
+                    Ok(0) => return SessionEnd::Lost("the port was closed".into()),
+                    Ok(n) => self.engine.handle_input(Instant::now().into_std(), self.ctx.wall(), &buf[..n]),
+                    Err(e) => return SessionEnd::Lost(format!("read failed: {e}")),
+                },
+                _ = tokio::time::sleep_until(deadline) => {
+                    self.engine.handle_timeout(Instant::now().into_std(), self.ctx.wall());
+                }
+                _ = self.ctx.outbox_changed.notified(), if idle => {}
+                cmd = commands.recv() => match cmd {
+                    Some(LinkCommand::Resync) => {
+                        if self.state() == LinkState::Up {
+                            if let Err(e) = self.begin_resync() {
+                                tracing::error!("resync: {e}");
+                            }
+                        } else {
+                            outer.resync_wanted = true;
+                        }
+                    }
+                    Some(LinkCommand::Shutdown(done)) => {
+                        self.engine.shutdown(Instant::now().into_std(), self.ctx.wall());
+                        while let Some(bytes) = self.engine.poll_transmit() {
+                            let _ = wr.write_all(&bytes).await;
+                        }
+                        // Wait briefly for the PBX to ACK the LE.
+                        let _ = tokio::time::timeout(self.ctx.cfg.ack_timeout, rd.read(&mut buf)).await;
+                        self.status.send_modify(|s| { s.link = LinkState::Down; s.since = Some(self.ctx.now_text()); });
+                        return SessionEnd::Shutdown(done);
+                    }
+                    None => return SessionEnd::Lost("service stopping".into()),
+                },
+            }
+        }
+    }
+
+    fn set_state(&mut self) {
+        let state = self.state();
+        let stats = self.engine.stats();
+        let declared: Vec<String> = self.engine.declarations().keys().map(|k| k.to_string()).collect();
+        let resync = self.dispatch.resync_running();
+        self.status.send_if_modified(|s| {
+            let before = s.clone();
+            if (s.link == LinkState::Up) != (state == LinkState::Up) {
+                s.since = Some(self.ctx.now_text());
+            }
+            s.link = state;
+            s.declared = declared;
+            s.resync_in_progress = resync;
+            s.frames_sent = stats.frames_sent;
+            s.frames_received = stats.frames_received;
+            s.retransmits = stats.retransmits;
+            s.bad_lrc = stats.bad_lrc;
+            s.noise_bytes = stats.noise_bytes;
+            *s != before
+        });
+    }
+
+    fn begin_resync(&mut self) -> Result<(), StoreError> {
+        let job = resync::Job::snapshot(&self.ctx.store)?;
+        tracing::info!(rooms = job.rooms(), "resync of every room started");
+        self.dispatch.begin_resync(job);
+        self.set_state();
+        Ok(())
+    }
+
+    fn handle_events(&mut self, outer: &mut Outer) -> Result<(), StoreError> {
+        let mut changed = false;
+        while let Some(ev) = self.engine.poll_event() {
+            changed = true;
+            match ev {
+                Event::LinkUp { version, interface } => {
+                    let outage = outer.down_since.elapsed();
+                    tracing::info!(?version, ?interface, "PBX link up after {outage:.1?}");
+                    if outer.logged_down {
+                        let text = format!(
+                            "PBX link restored after {}; {} change(s) were waiting",
+                            crate::clock::human(outage),
+                            queued(self.ctx)
+                        );
+                        log_link(self.ctx, "pbx_up", &text);
+                    }
+                    outer.logged_down = false;
+                    outer.was_up = true;
+                    self.status.send_modify(|s| {
+                        s.pbx_version = version.clone();
+                        s.degraded = false;
+                    });
+                    if outer.resync_wanted || outage >= self.ctx.cfg.resync_after {
+                        outer.resync_wanted = false;
+                        self.begin_resync()?;
+                    }
+                    for need in [fias::ids::GI, fias::ids::GO, fias::ids::RE] {
+                        if !self.engine.declared(need) {
+                            tracing::warn!("the PBX did not declare {need}: those changes cannot reach it");
+                        }
+                    }
+                }
+                Event::LinkDown(reason) => {
+                    tracing::warn!(?reason, "PBX link down");
+                    outer.down_since = Instant::now();
+                    if std::mem::take(&mut outer.was_up) {
+                        outer.logged_down = true;
+                        log_link(
+                            self.ctx,
+                            "pbx_down",
+                            &format!("PBX link down ({reason:?}); changes wait in the queue"),
+                        );
+                    }
+                    self.not_up_since = Instant::now();
+                    if self.dispatch.link_lost() {
+                        outer.resync_wanted = true;
+                    }
+                }
+                Event::Delivered(tag) => {
+                    let effect = self.dispatch.delivered(tag);
+                    self.apply(effect)?;
+                }
+                Event::Failed(tag) => {
+                    let link_up = self.state() == LinkState::Up;
+                    let effect = self.dispatch.failed(tag, Instant::now().into_std(), link_up);
+                    self.status.send_modify(|s| {
+                        s.degraded = true;
+                        s.failed_deliveries += 1;
+                    });
+                    self.apply(effect)?;
+                }
+                Event::Received(msg) => self.received(msg)?,
+                Event::ResyncRequested => self.begin_resync()?,
+                Event::Malformed { data, error } => {
+                    tracing::warn!(record = %String::from_utf8_lossy(&data), "PBX sent a malformed record: {error}");
+                    self.status.send_modify(|s| s.malformed_received += 1);
+                }
+                Event::Ignored(id) => {
+                    tracing::debug!("PBX sent {id} before the link was up; ignored")
+                }
+            }
+        }
+        if self.state() == LinkState::Up {
+            // (Up is refreshed on every pass; Starting/Down keep their first instant.)
+            self.not_up_since = Instant::now();
+        }
+        if changed {
+            self.set_state();
+        }
+        Ok(())
+    }
+
+    /// Stores what the PBX said and passes wake-up reports on to the scheduler.
+    fn received(&mut self, msg: Message) -> Result<(), StoreError> {
+        let report = incoming::handle(&self.ctx.store, self.ctx.clock.now(), msg)?;
+        // An answer (PA) may have been queued.
+        self.ctx.outbox_changed.notify_one();
+        if let (Some(report), Some(tx)) = (report, &self.ctx.reports) {
+            if tx.send(report).is_err() {
+                tracing::error!("a wake-up report from the PBX found no scheduler running; it is kept as a PBX event");
+            }
+        }
+        Ok(())
+    }
+
+    /// Carries out what the dispatcher decided about the store.
+    fn apply(&mut self, effect: Effect) -> Result<(), StoreError> {
+        let now = self.ctx.now_text();
+        match effect {
+            Effect::None => {}
+            Effect::Done(rows) => self.ctx.store.write(|tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?,
+            Effect::ResyncFinished { upto, rooms } => {
+                let n = self.ctx.store.write(|tx| outbox::covered_by_resync(tx, upto))?;
+                tracing::info!(rooms, covered = n, "resync of every room finished");
+            }
+            Effect::SetAside(rows) => {
+                // The PBX keeps refusing these rows: take them out of the queue, keep them on
+                // record, and tell a person (a resync sends the room's whole state again once
+                // the PBX is fixed).
+                let room = rows[0].room.clone();
+                let what: Vec<String> = rows.iter().map(|r| format!("{:?}", r.command)).collect();
+                let msg = format!(
+                    "the PBX refuses a command for room {room} ({}); it was set aside: check the PBX, then run `switchboard pbx resync`",
+                    what.join(", ")
+                );
+                self.ctx.store.write(|tx| {
+                    for r in &rows {
+                        incoming::record_event(tx, &now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
+                        outbox::done(tx, r)?;
+                    }
+                    crate::alerts::raise(tx, &now, "pbx_refused", Some(&room), None, &msg)?;
+                    Ok::<_, StoreError>(())
+                })?;
+            }
+            Effect::Undeliverable { rows, why } => {
+                // It can never be delivered as it stands: say so loudly, keep a record, move on.
+                tracing::error!(room = %rows[0].room, "cannot send to the PBX: {why}; dropped");
+                self.status.send_modify(|s| s.dropped_unsupported += 1);
+                self.ctx.store.write(|tx| {
+                    rows.iter().try_for_each(|row| {
+                        let detail = format!("{why}: {:?}", row.command);
+                        incoming::record_event(tx, &now, Some(&row.room), "undeliverable", &detail)?;
+                        outbox::done(tx, row)
+                    })
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands the engine what the dispatcher says to send, until it says to wait.
+    fn feed(&mut self) -> Result<(), StoreError> {
+        loop {
+            let now = Instant::now().into_std();
+            self.dispatch.tick(now);
+            if !self.engine.ready() || !self.dispatch.wants_work(now) {
+                return Ok(());
+            }
+            let batch = self.ctx.store.read(|c| outbox::next_batch(c, BATCH))?;
+            let engine = &self.engine;
+            match self.dispatch.next(now, self.ctx.clock.now(), engine.ready(), batch, |id| engine.declared(id)) {
+                Decision::Idle => return Ok(()),
+                Decision::Expired(rows) => {
+                    let now = self.ctx.now_text();
+                    tracing::warn!(room = %rows[0].room, "wake-up ring expired before the PBX could take it; not sent");
+                    self.ctx.store.write(|tx| {
+                        rows.iter().try_for_each(|r| {
+                            incoming::record_event(
+                                tx,
+                                &now,
+                                Some(&r.room),
+                                "ring_expired",
+                                &format!("{:?}", r.command),
+                            )?;
+                            outbox::done(tx, r)
+                        })
+                    })?;
+                }
+                Decision::Send { tag, msg } => match self.engine.send(now, tag, &msg) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => {
+                        tracing::debug!(record = ?msg.to_record(), "not sent: {e}");
+                        let not_up = matches!(e, fias::SendError::NotUp);
+                        let effect = self.dispatch.not_sent(tag, &e);
+                        self.apply(effect)?;
+                        if not_up {
+                            return Ok(());
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
