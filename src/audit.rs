@@ -71,7 +71,7 @@ pub struct AuditRow {
 }
 
 /// Filters for reading the trail; all optional.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     pub room: Option<String>,

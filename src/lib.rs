@@ -2,16 +2,20 @@
 //!
 //! Layout (the spine of every change: validate, write the change, its audit row and its PBX
 //! commands in one transaction, let the link task deliver the commands):
-//! - [`config`]: hotel.toml, parsed then validated. [`clock`]: the injected wall clock.
+//! - [`config`]: hotel.toml, parsed then validated. [`clock`]: the injected wall clock and the
+//!   one way times are written. [`validate`]: the one input error and text check.
+//! - [`identity`]: who acts (`Actor`) and what each role may do; below everything that checks.
 //! - [`store`]: one SQLite file (append-only migrations): rooms, stays, the durable PBX outbox.
 //! - [`desk`]: check-in, check-out, move, DND, class of service.
 //! - [`staff`]: accounts, roles, sign-in; [`audit`]: the append-only trail of every change.
 //! - [`wakeup`]: bookings, the DST rule and the scheduler; [`alerts`]: what a person must act on.
 //! - [`messages`]: guest messages and the message lamp.
-//! - [`logbook`]: shifts, entries, follow-ups, the handover.
+//! - [`logbook`]: shifts, entries, follow-ups, the handover; [`journal`]: the entries the
+//!   service writes itself (below alerts and the logbook).
 //! - [`pbx`]: the link task owning the serial port, the FIAS mapping, the built-in simulator.
 //! - [`schedules`]: property jobs from `schedules/*.toml`.
-//! - [`api`]: the HTTP API; [`cli`]: the command line, a client of the API.
+//! - [`contract`]: every route's method, path, request and reply types, written once;
+//!   [`api`]: the HTTP API serving it; [`cli`]: the command line, a client of it.
 //! - [`services`]: the parts wired together; [`serve`]: plus the listener and the simulator.
 //!
 //! The FIAS protocol engine and the PBX simulator live in `drivers/`.
@@ -22,6 +26,7 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod contract;
 pub mod desk;
 pub mod identity;
 pub mod journal;

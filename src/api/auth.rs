@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::Router;
 
 use super::error::ApiError;
-use super::AppState;
+use super::state::AppState;
 use crate::identity::{Actor, Permission};
 
 /// The bearer token of the request (for logout).

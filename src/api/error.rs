@@ -1,12 +1,9 @@
 //! The one place where errors become HTTP statuses. Every error body is `{"error": "..."}`;
 //! a 500 says only "internal error" (the details go to the log).
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::de::DeserializeOwned;
 
 use crate::alerts::AlertError;
 use crate::desk::DeskError;
@@ -17,6 +14,9 @@ use crate::staff::StaffError;
 use crate::store::StoreError;
 use crate::validate::Invalid;
 use crate::wakeup::WakeupError;
+
+/// What every handler returns.
+pub type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -150,22 +150,5 @@ impl IntoResponse for ApiError {
             }
         };
         (status, Json(serde_json::json!({ "error": msg }))).into_response()
-    }
-}
-
-/// `Json<T>` whose rejections (malformed JSON, wrong fields) are JSON errors too.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::BadRequest("expected a JSON body (Content-Type: application/json)".into()))
-            }
-            Err(e) => Err(ApiError::BadRequest(format!("bad JSON body: {}", e.body_text()))),
-        }
     }
 }

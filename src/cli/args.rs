@@ -1,6 +1,180 @@
-//! The subcommands' arguments.
+//! The command line's grammar: global options, commands and their arguments.
 
-use clap::Subcommand;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about = "Hotel switchboard: front desk <-> PBX")]
+pub struct Cli {
+    /// The hotel's configuration file.
+    #[arg(long, global = true, default_value = "hotel.toml")]
+    pub config: PathBuf,
+    /// The service's API (default: http:// plus the config's `[api] listen` address).
+    #[arg(long, global = true)]
+    pub api: Option<String>,
+    /// Bearer token (default: the one `switchboard login` stored for this API).
+    #[arg(long, global = true, env = "SWITCHBOARD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (the default when no command is given).
+    Serve,
+    /// Run the PBX simulator on a new pseudo-terminal and print its path.
+    PbxSim {
+        /// Keep every room's state, as the PBX sees it, in this JSON file.
+        #[arg(long)]
+        state_file: Option<PathBuf>,
+        /// FIAS ACK timeout, e.g. "3s" (tests use shorter).
+        #[arg(long, default_value = "3s")]
+        ack_timeout: String,
+    },
+    /// Check a guest in: open the room's line and show their name.
+    Checkin {
+        room: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        first_name: Option<String>,
+        /// Language code, e.g. EN.
+        #[arg(long)]
+        language: Option<String>,
+        /// Class of service (default: `[rooms] default_class`).
+        #[arg(long)]
+        class: Option<u8>,
+        #[arg(long)]
+        reservation: Option<String>,
+        /// Incognito: no name on the PBX, hidden from desk lists and name look-ups.
+        #[arg(long)]
+        private: bool,
+    },
+    /// Check a guest out: bar the room's line (refused while messages wait, unless discarded).
+    Checkout {
+        room: String,
+        /// Check out even with undelivered messages (their texts are purged).
+        #[arg(long)]
+        discard_messages: bool,
+    },
+    /// Move a stay to another (vacant) room.
+    Move { from: String, to: String },
+    /// Do-not-disturb on or off.
+    Dnd {
+        room: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+    /// Change an occupied room's class of service.
+    Class { room: String, class: u8 },
+    /// List every room.
+    Rooms {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one room.
+    Room {
+        room: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stays (active ones unless --all).
+    Stays {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The PBX link.
+    Pbx {
+        #[command(subcommand)]
+        command: PbxCommand,
+    },
+    /// Guest messages and the message lamp.
+    Msg {
+        #[command(subcommand)]
+        command: MsgCommand,
+    },
+    /// Wake-up calls.
+    Wakeup {
+        #[command(subcommand)]
+        command: WakeupCommand,
+    },
+    /// Alerts a person must acknowledge (open ones unless --all).
+    Alerts {
+        #[command(subcommand)]
+        command: Option<AlertsCommand>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shifts of the operator's logbook.
+    Shift {
+        #[command(subcommand)]
+        command: ShiftCommand,
+    },
+    /// The last shift's handover sheet (`handover ack` to take over).
+    Handover {
+        #[command(subcommand)]
+        command: Option<HandoverCommand>,
+        #[arg(long)]
+        json: bool,
+        /// Print the sheet as an HTML page (for the paper book).
+        #[arg(long)]
+        html: bool,
+    },
+    /// The operator's logbook.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+    /// Follow-ups from the logbook.
+    Followup {
+        #[command(subcommand)]
+        command: FollowupCommand,
+    },
+    /// Which room is a guest in (staff only).
+    Guests {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in; the token is kept in your config directory.
+    Login {
+        #[arg(long)]
+        user: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sign out and forget the stored token.
+    Logout,
+    /// Change your own password (current one first; with --password-stdin: two lines).
+    Passwd {
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Staff accounts (managers). Without a token, works directly on the store file.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// The audit trail (managers; desk and operator staff for one --room).
+    Audit {
+        #[arg(long)]
+        room: Option<String>,
+        #[arg(long)]
+        staff: Option<String>,
+        /// A date (YYYY-MM-DD) or an RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
 
 #[derive(Debug, Subcommand)]
 pub enum WakeupCommand {

@@ -1,54 +1,51 @@
-//! Wake-up calls and guest messages.
+//! Wake-up calls, alerts and guest messages.
 
-use super::{print_json, room_path, s, url_encode, yn, Client, MsgCommand, WakeupCommand};
+use super::args::{AlertsCommand, MsgCommand, WakeupCommand};
+use super::client::Client;
+use super::render::{self, on_off, or_dash};
+use super::rooms::room_arg;
+use crate::contract::{route, AlertsQuery, Booking, DateQuery, MessagesQuery, NewMessage, Switch, WakeupsQuery};
 
 pub fn run_msg(c: &Client, cmd: &MsgCommand) -> anyhow::Result<()> {
     match cmd {
         MsgCommand::Leave { room, text, from, callback } => {
-            let body = serde_json::json!({ "room": room, "text": text, "from": from, "callback": callback });
-            let m = c.post("/api/messages", body)?;
-            println!("message {} for room {} taken; the lamp is on", s(&m, "id"), s(&m, "room"));
+            let req =
+                NewMessage { room: room.clone(), text: text.clone(), from: from.clone(), callback: callback.clone() };
+            let m = c.call::<route::LeaveMessage>(&[], &req)?;
+            println!("message {} for room {} taken; the lamp is on", m.id, m.room);
         }
         MsgCommand::List { room, undelivered, json } => {
-            let mut path = format!("/api/messages?undelivered={undelivered}");
-            if let Some(r) = room {
-                path += &format!("&room={}", url_encode(r));
-            }
-            let list = c.get(&path)?;
-            if *json {
-                return print_json(&list);
-            }
-            if list.as_array().is_none_or(|l| l.is_empty()) {
-                println!("no messages");
-            }
-            for m in list.as_array().into_iter().flatten() {
-                let state = if m["delivered"].as_bool().unwrap_or(false) { "delivered" } else { "WAITING" };
-                println!(
-                    "{:>5} room {:<6} {} {:<9} from {} (call back {}), taken by {}",
-                    s(m, "id"),
-                    s(m, "room"),
-                    s(m, "left_at"),
+            let q = MessagesQuery { room: room.clone(), undelivered: Some(*undelivered) };
+            let list = c.call::<route::Messages>(&[], &q)?;
+            render::blocks(&list, *json, "no messages", |m| {
+                let state = if m.delivered { "delivered" } else { "WAITING" };
+                let mut out = format!(
+                    "{:>5} room {:<6} {} {:<9} from {} (call back {}), taken by {}\n",
+                    m.id,
+                    m.room,
+                    m.left_at,
                     state,
-                    s(m, "from"),
-                    s(m, "callback"),
-                    s(m, "taken_by")
+                    or_dash(m.from.as_ref()),
+                    or_dash(m.callback.as_ref()),
+                    m.taken_by
                 );
-                for line in m["text"].as_str().unwrap_or("(text purged)").lines() {
-                    println!("      {line}");
+                for line in m.text.as_deref().unwrap_or("(text purged)").lines() {
+                    out += &format!("      {line}\n");
                 }
-            }
+                out
+            })?;
         }
         MsgCommand::Deliver { id } => {
-            let m = c.post(&format!("/api/messages/{id}/deliver"), serde_json::json!({}))?;
-            println!("message {} for room {} delivered", s(&m, "id"), s(&m, "room"));
+            let m = c.call::<route::DeliverMessage>(&[&id.to_string()], &())?;
+            println!("message {} for room {} delivered", m.id, m.room);
         }
         MsgCommand::Clear { id } => {
-            let m = c.post(&format!("/api/messages/{id}/clear"), serde_json::json!({}))?;
-            println!("message {} for room {} cleared", s(&m, "id"), s(&m, "room"));
+            let m = c.call::<route::ClearMessage>(&[&id.to_string()], &())?;
+            println!("message {} for room {} cleared", m.id, m.room);
         }
         MsgCommand::Lamp { room, state } => {
-            let r = c.post(&format!("{}/lamp", room_path(room)?), serde_json::json!({ "on": state == "on" }))?;
-            println!("room {}: message lamp {}", s(&r, "room"), yn(&r, "message_lamp"));
+            let r = c.call::<route::Lamp>(&[room_arg(room)?], &Switch { on: state == "on" })?;
+            println!("room {}: message lamp {}", r.room, on_off(r.message_lamp));
         }
     }
     Ok(())
@@ -57,56 +54,63 @@ pub fn run_msg(c: &Client, cmd: &MsgCommand) -> anyhow::Result<()> {
 pub fn run_wakeup(c: &Client, cmd: &WakeupCommand) -> anyhow::Result<()> {
     match cmd {
         WakeupCommand::Add { room, time, date, daily, days, for_days, cron } => {
-            let body = serde_json::json!({
-                "room": room, "time": time, "date": date, "daily": daily, "days": days, "for_days": for_days, "cron": cron,
-            });
-            let w = c.post("/api/wakeups", body)?;
-            println!(
-                "wake-up call {} for room {}: {}, first at {}",
-                s(&w, "id"),
-                s(&w, "room"),
-                s(&w, "rule"),
-                s(&w, "due")
-            );
+            let req = Booking {
+                room: room.clone(),
+                time: time.clone(),
+                date: date.clone(),
+                daily: *daily,
+                days: days.clone(),
+                for_days: *for_days,
+                cron: cron.clone(),
+            };
+            let w = c.call::<route::BookWakeup>(&[], &req)?;
+            println!("wake-up call {} for room {}: {}, first at {}", w.id, w.room, w.rule, or_dash(w.due));
         }
         WakeupCommand::List { room, all, json } => {
-            let mut path = format!("/api/wakeups?all={all}");
-            if let Some(r) = room {
-                path += &format!("&room={}", url_encode(r));
-            }
-            let list = c.get(&path)?;
-            if *json {
-                return print_json(&list);
-            }
-            println!("{:>5} {:<6} {:<20} {:<10} {:<8} RULE", "ID", "ROOM", "DUE", "STATUS", "SOURCE");
-            for w in list.as_array().into_iter().flatten() {
-                println!(
-                    "{:>5} {:<6} {:<20} {:<10} {:<8} {}",
-                    s(w, "id"),
-                    s(w, "room"),
-                    s(w, "due"),
-                    s(w, "status"),
-                    s(w, "source"),
-                    s(w, "rule")
-                );
-            }
+            let list = c.call::<route::Wakeups>(&[], &WakeupsQuery { room: room.clone(), all: Some(*all) })?;
+            let header = ["#ID", "ROOM", "DUE", "STATUS", "SOURCE", "RULE"];
+            render::list(&list, *json, "no wake-up calls", &header, |w| {
+                vec![
+                    w.id.to_string(),
+                    w.room.clone(),
+                    or_dash(w.due.as_ref()),
+                    w.status.to_string(),
+                    w.source.clone(),
+                    w.rule.clone(),
+                ]
+            })?;
         }
         WakeupCommand::Cancel { id } => {
-            let w = c.post(&format!("/api/wakeups/{id}/cancel"), serde_json::json!({}))?;
-            println!("wake-up call {} for room {} cancelled", s(&w, "id"), s(&w, "room"));
+            let w = c.call::<route::CancelWakeup>(&[&id.to_string()], &())?;
+            println!("wake-up call {} for room {} cancelled", w.id, w.room);
         }
         WakeupCommand::Report { date, json } => {
-            let path = match date {
-                Some(d) => format!("/api/wakeups/report?date={}", url_encode(d)),
-                None => "/api/wakeups/report".to_string(),
-            };
-            let r = c.get(&path)?;
+            let report = c.call::<route::WakeupReport>(&[], &DateQuery { date: date.clone() })?;
             if *json {
-                return print_json(&r);
+                return render::json(&report);
             }
-            let report: crate::wakeup::Report = serde_json::from_value(r)?;
             print!("{}", report.to_text());
         }
     }
     Ok(())
+}
+
+pub fn run_alerts(c: &Client, cmd: Option<&AlertsCommand>, all: bool, json: bool) -> anyhow::Result<()> {
+    if let Some(AlertsCommand::Ack { id }) = cmd {
+        let a = c.call::<route::AckAlert>(&[&id.to_string()], &())?;
+        println!("alert {} acknowledged by {}", a.id, or_dash(a.acked_by));
+        return Ok(());
+    }
+    let list = c.call::<route::Alerts>(&[], &AlertsQuery { all: Some(all) })?;
+    let empty = if all { "no alerts" } else { "no open alerts" };
+    render::list(&list, json, empty, &["#ID", "TIME", "KIND", "ROOM", "ALERT", "ACKNOWLEDGED BY"], |a| {
+        vec![
+            a.id.to_string(),
+            a.at.clone(),
+            a.kind.clone(),
+            or_dash(a.room.as_ref()),
+            a.message.clone(),
+            or_dash(a.acked_by.as_ref()),
+        ]
+    })
 }

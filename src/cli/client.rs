@@ -1,11 +1,14 @@
-//! A small blocking client of the service's API, and the store of sign-in tokens.
+//! A small blocking client of the service's API, typed by [`crate::contract`], and the store
+//! of sign-in tokens.
 
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 use serde_json::Value;
 
-use super::{api_base, Cli};
+use super::args::Cli;
+use crate::config::Config;
+use crate::contract::{self, Endpoint, Method};
 
 /// Tokens `switchboard login` stored, one per API address, in the user's config directory.
 pub mod tokens {
@@ -59,6 +62,17 @@ pub mod tokens {
     }
 }
 
+/// The API's base URL: `--api`, or http:// plus the config's `[api] listen`.
+pub fn api_base(cli: &Cli) -> anyhow::Result<String> {
+    Ok(match &cli.api {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => {
+            let cfg = Config::from_file(&cli.config).map_err(|e| anyhow!("{e} (or give --api URL)"))?;
+            format!("http://{}", cfg.listen)
+        }
+    })
+}
+
 /// A small blocking client of the service's API.
 pub struct Client {
     /// The API's base URL (the key of the token store).
@@ -68,18 +82,31 @@ pub struct Client {
     pub token: Option<String>,
 }
 
+/// A request's JSON as query pairs (fields that are null are left out).
+fn query_pairs(v: &Value) -> Vec<(String, String)> {
+    let Value::Object(map) = v else { return Vec::new() };
+    map.iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect()
+}
+
 impl Client {
     /// Uses `--api`, or the listen address of the config file; the token from `--token`,
     /// `SWITCHBOARD_TOKEN` or the token store.
     pub fn new(cli: &Cli) -> anyhow::Result<Client> {
-        let base = api_base(cli)?;
+        Ok(Client::with_token(api_base(cli)?, cli.token.clone()))
+    }
+
+    /// A client of the API at `base` with `token` (or the stored one).
+    pub fn with_token(base: String, token: Option<String>) -> Client {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();
-        let token = cli.token.clone().or_else(|| tokens::load(&base));
-        Ok(Client { base, agent, token })
+        let token = token.or_else(|| tokens::load(&base));
+        Client { base, agent, token }
     }
 
     fn auth<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
@@ -89,39 +116,41 @@ impl Client {
         }
     }
 
-    fn handle(&self, res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> anyhow::Result<Value> {
+    /// Calls `E` with its path segments `args` and its request; the typed answer, or the
+    /// service's error message.
+    pub fn call<E: Endpoint>(&self, args: &[&str], req: &E::Request) -> anyhow::Result<E::Reply> {
+        let url = format!("{}{}", self.base, contract::path::<E>(args)?);
+        let body = serde_json::to_value(req)?;
+        let res = match E::METHOD {
+            Method::Get => {
+                let mut r = self.auth(self.agent.get(&url));
+                for (k, v) in query_pairs(&body) {
+                    r = r.query(k, v);
+                }
+                r.call()
+            }
+            Method::Post => {
+                let r = self.auth(self.agent.post(&url));
+                if body.is_null() {
+                    r.send_empty()
+                } else {
+                    r.send_json(&body)
+                }
+            }
+        };
         let mut resp = res.map_err(|e| anyhow!("cannot reach switchboard at {}: {e}", self.base))?;
         let status = resp.status();
         let text = resp.body_mut().read_to_string().context("reading the service's answer")?;
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        if status.is_success() {
-            Ok(body)
-        } else {
+        if !status.is_success() {
+            let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
             let msg = body.get("error").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| body.to_string());
-            bail!("{msg}")
+            bail!("{msg}");
         }
-    }
-
-    pub fn get(&self, path: &str) -> anyhow::Result<Value> {
-        self.handle(self.auth(self.agent.get(format!("{}{path}", self.base))).call())
-    }
-
-    /// A GET whose answer is not JSON (the printable handover page).
-    pub fn get_text(&self, path: &str) -> anyhow::Result<String> {
-        let mut resp = self
-            .auth(self.agent.get(format!("{}{path}", self.base)))
-            .call()
-            .map_err(|e| anyhow!("cannot reach switchboard at {}: {e}", self.base))?;
-        let status = resp.status();
-        let text = resp.body_mut().read_to_string().context("reading the service's answer")?;
-        if status.is_success() {
-            return Ok(text);
-        }
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        bail!("{}", body.get("error").and_then(Value::as_str).unwrap_or("request failed"))
-    }
-
-    pub fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.handle(self.auth(self.agent.post(format!("{}{path}", self.base))).send_json(body))
+        let parsed = if text.trim().is_empty() { serde_json::from_str("null") } else { serde_json::from_str(&text) };
+        parsed.or_else(|e| {
+            // The one answer that is not JSON (a printable page) is a string.
+            serde_json::from_value(Value::String(text))
+                .map_err(|_| anyhow!("the service's answer to {} was not understood: {e}", E::PATH))
+        })
     }
 }

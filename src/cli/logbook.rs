@@ -1,93 +1,112 @@
 //! Shifts, handover, log entries and follow-ups.
 
-use serde_json::Value;
-
-use super::{print_json, s, url_encode, Client, FollowupCommand, LogCommand, ShiftCommand};
+use super::args::{FollowupCommand, HandoverCommand, LogCommand, ShiftCommand};
+use super::client::Client;
+use super::render::{self, or_dash};
+use crate::contract::{route, Amend, CloseShift, Entry, FollowupChange, FollowupsQuery, LogQuery, NewEntry, Search};
 
 pub fn run_shift(c: &Client, cmd: &ShiftCommand) -> anyhow::Result<()> {
     match cmd {
         ShiftCommand::Open => {
-            let sh = c.post("/api/shifts/open", serde_json::json!({}))?;
-            println!("shift {} opened by {} at {}", s(&sh, "id"), s(&sh, "operator"), s(&sh, "opened_at"));
+            let sh = c.call::<route::OpenShift>(&[], &())?;
+            println!("shift {} opened by {} at {}", sh.id, sh.operator, sh.opened_at);
         }
         ShiftCommand::Close { force } => {
-            let h = c.post("/api/shifts/close", serde_json::json!({ "force": force }))?;
-            let sheet: crate::logbook::handover::Handover = serde_json::from_value(h)?;
+            let sheet = c.call::<route::CloseShift>(&[], &CloseShift { force: *force })?;
             print!("{}", sheet.to_text());
         }
     }
     Ok(())
 }
 
-fn print_entries(list: &Value) {
-    if list.as_array().is_none_or(|l| l.is_empty()) {
-        println!("no entries");
+pub fn run_handover(c: &Client, cmd: Option<&HandoverCommand>, json: bool, html: bool) -> anyhow::Result<()> {
+    if let Some(HandoverCommand::Ack) = cmd {
+        let sh = c.call::<route::AckHandover>(&[], &())?;
+        println!("handover of shift {} acknowledged; you may open your shift", sh.id);
+        return Ok(());
     }
-    for e in list.as_array().into_iter().flatten() {
-        let mut tags = vec![s(e, "category")];
-        if e["priority"] == "high" {
-            tags.push("HIGH".into());
-        }
-        if let Some(a) = e["amends"].as_i64() {
-            tags.push(format!("amends #{a}"));
-        }
-        if let Some(list) = e["amended_by"].as_array().filter(|l| !l.is_empty()) {
-            let ids: Vec<String> = list.iter().map(|v| format!("#{v}")).collect();
-            tags.push(format!("amended by {}", ids.join(",")));
-        }
-        if let Some(f) = e["followup"].as_i64() {
-            tags.push(format!("follow-up #{f}"));
-        }
-        let room = e["room"].as_str().map(|r| format!(" room {r}")).unwrap_or_default();
-        println!("#{:<5} {} {:<10}{room} [{}]", s(e, "id"), s(e, "at"), s(e, "author"), tags.join(", "));
-        for line in e["text"].as_str().unwrap_or("").lines() {
-            println!("       {line}");
-        }
+    if html {
+        print!("{}", c.call::<route::HandoverPrint>(&[], &())?);
+        return Ok(());
     }
+    let sheet = c.call::<route::Handover>(&[], &())?;
+    if json {
+        return render::json(&sheet);
+    }
+    match sheet {
+        Some(sheet) => print!("{}", sheet.to_text()),
+        None => println!("no shift has been closed yet"),
+    }
+    Ok(())
+}
+
+fn entry_block(e: &Entry) -> String {
+    let mut tags = vec![e.category.clone()];
+    if e.priority == "high" {
+        tags.push("HIGH".into());
+    }
+    if let Some(a) = e.amends {
+        tags.push(format!("amends #{a}"));
+    }
+    if !e.amended_by.is_empty() {
+        let ids: Vec<String> = e.amended_by.iter().map(|v| format!("#{v}")).collect();
+        tags.push(format!("amended by {}", ids.join(",")));
+    }
+    if let Some(f) = e.followup {
+        tags.push(format!("follow-up #{f}"));
+    }
+    let room = e.room.as_ref().map(|r| format!(" room {r}")).unwrap_or_default();
+    let mut out = format!("#{:<5} {} {:<10}{room} [{}]\n", e.id, e.at, e.author, tags.join(", "));
+    for line in e.text.lines() {
+        out += &format!("       {line}\n");
+    }
+    out
 }
 
 pub fn run_log(c: &Client, cmd: &LogCommand) -> anyhow::Result<()> {
     match cmd {
         LogCommand::Add { category, priority, room, followup, due, text } => {
-            let body = serde_json::json!({
-                "text": text, "category": category, "priority": priority, "room": room,
-                "followup_owner": followup, "due": due,
-            });
-            let e = c.post("/api/log", body)?;
-            match e["followup"].as_i64() {
-                Some(f) => println!("entry {} written; follow-up {f} opened", s(&e, "id")),
-                None => println!("entry {} written", s(&e, "id")),
+            let req = NewEntry {
+                text: text.clone(),
+                category: Some(category.clone()),
+                priority: Some(priority.clone()),
+                room: room.clone(),
+                followup_owner: followup.clone(),
+                due: due.clone(),
+                shift: None,
+            };
+            let e = c.call::<route::AddLog>(&[], &req)?;
+            match e.followup {
+                Some(f) => println!("entry {} written; follow-up {f} opened", e.id),
+                None => println!("entry {} written", e.id),
             }
         }
         LogCommand::Amend { id, text } => {
-            let e = c.post(&format!("/api/log/{id}/amend"), serde_json::json!({ "text": text }))?;
-            println!("entry {} amends entry {id}", s(&e, "id"));
+            let e = c.call::<route::Amend>(&[&id.to_string()], &Amend { text: text.clone() })?;
+            println!("entry {} amends entry {id}", e.id);
         }
         LogCommand::List { shift, json } => {
-            let path = match shift.as_deref() {
-                None | Some("current") => "/api/log".to_string(),
-                Some(id) => format!("/api/log?shift={}", url_encode(id)),
+            let shift = match shift.as_deref() {
+                None | Some("current") => None,
+                Some(id) => {
+                    Some(id.parse().map_err(|_| anyhow::anyhow!("--shift {id:?}: give a shift id or \"current\""))?)
+                }
             };
-            let list = c.get(&path)?;
-            if *json {
-                return print_json(&list);
-            }
-            print_entries(&list);
+            let list = c.call::<route::Log>(&[], &LogQuery { shift })?;
+            render::blocks(&list, *json, "no entries", entry_block)?;
         }
         LogCommand::Search { query, room, category, author, since, until, json } => {
-            let mut q = vec![format!("q={}", url_encode(query))];
-            for (k, v) in
-                [("room", room), ("category", category), ("author", author), ("since", since), ("until", until)]
-            {
-                if let Some(v) = v {
-                    q.push(format!("{k}={}", url_encode(v)));
-                }
-            }
-            let list = c.get(&format!("/api/log/search?{}", q.join("&")))?;
-            if *json {
-                return print_json(&list);
-            }
-            print_entries(&list);
+            let q = Search {
+                q: Some(query.clone()),
+                room: room.clone(),
+                category: category.clone(),
+                author: author.clone(),
+                since: since.clone(),
+                until: until.clone(),
+                shift: None,
+            };
+            let list = c.call::<route::SearchLog>(&[], &q)?;
+            render::blocks(&list, *json, "no entries", entry_block)?;
         }
     }
     Ok(())
@@ -96,28 +115,23 @@ pub fn run_log(c: &Client, cmd: &LogCommand) -> anyhow::Result<()> {
 pub fn run_followup(c: &Client, cmd: &FollowupCommand) -> anyhow::Result<()> {
     match cmd {
         FollowupCommand::List { open, json } => {
-            let list = c.get(&format!("/api/followups?open={open}"))?;
-            if *json {
-                return print_json(&list);
-            }
-            if list.as_array().is_none_or(|l| l.is_empty()) {
-                println!("no follow-ups");
-            }
-            for f in list.as_array().into_iter().flatten() {
-                println!(
-                    "#{:<4} {:<11} owner {:<12} due {:<17} entry #{}: {}",
-                    s(f, "id"),
-                    s(f, "state"),
-                    s(f, "owner"),
-                    s(f, "due"),
-                    s(f, "entry"),
-                    s(f, "text")
-                );
-            }
+            let list = c.call::<route::Followups>(&[], &FollowupsQuery { open: Some(*open) })?;
+            let header = ["#ID", "STATE", "OWNER", "DUE", "#ENTRY", "TEXT"];
+            render::list(&list, *json, "no follow-ups", &header, |f| {
+                vec![
+                    f.id.to_string(),
+                    f.state.clone(),
+                    f.owner.clone(),
+                    or_dash(f.due.as_ref()),
+                    f.entry.to_string(),
+                    f.text.lines().next().unwrap_or_default().to_string(),
+                ]
+            })?;
         }
         FollowupCommand::Update { id, state, text } => {
-            let f = c.post(&format!("/api/followups/{id}"), serde_json::json!({ "state": state, "text": text }))?;
-            println!("follow-up {} is {}", s(&f, "id"), s(&f, "state"));
+            let req = FollowupChange { state: state.clone(), text: text.clone() };
+            let f = c.call::<route::UpdateFollowup>(&[&id.to_string()], &req)?;
+            println!("follow-up {} is {}", f.id, f.state);
         }
     }
     Ok(())

@@ -1,18 +1,21 @@
 //! `switchboard staff ...`: through the API when signed in, otherwise directly on the store
 //! file named in hotel.toml (whoever can write that file administers the hotel; that is how
-//! installers and scripts create the first accounts, with or without a running service).
+//! installers and scripts create the first accounts, with or without a running service); and
+//! signing in and out.
 
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context};
-use serde_json::Value;
 
-use super::{print_json, s, tokens, Cli, Client, StaffCommand};
+use super::args::{Cli, StaffCommand};
+use super::client::{tokens, Client};
+use super::render;
 use crate::clock::SystemClock;
 use crate::config::Config;
+use crate::contract::{route, Login, NewPassword, NewStaff, OwnPassword, StaffView};
 use crate::identity::{Actor, Role};
-use crate::staff::{random_password, Staff};
+use crate::staff::{check_login, random_password, Staff};
 use crate::store::Store;
 
 /// Reads one line from standard input (a prompt on the terminal when there is one).
@@ -101,46 +104,47 @@ pub fn run(cli: &Cli, cmd: &StaffCommand) -> anyhow::Result<()> {
     }
 }
 
-fn print_list(list: &Value, json: bool) -> anyhow::Result<()> {
-    if json {
-        return print_json(list);
-    }
-    println!("{:<20} {:<30} {:<9} ACTIVE", "LOGIN", "NAME", "ROLE");
-    for st in list.as_array().into_iter().flatten() {
-        println!(
-            "{:<20} {:<30} {:<9} {}",
-            s(st, "login"),
-            s(st, "display_name"),
-            s(st, "role"),
-            if st["active"].as_bool().unwrap_or(false) { "yes" } else { "no" }
-        );
-    }
-    Ok(())
+fn print_list(list: &[StaffView], json: bool) -> anyhow::Result<()> {
+    render::list(list, json, "no staff", &["LOGIN", "NAME", "ROLE", "ACTIVE"], |st| {
+        vec![
+            st.login.clone(),
+            st.display_name.clone(),
+            st.role.as_str().into(),
+            if st.active { "yes" } else { "no" }.into(),
+        ]
+    })
+}
+
+/// A login as a path segment (checked here: logins are plain text, nothing to encode).
+fn login_arg(name: &str) -> anyhow::Result<String> {
+    Ok(check_login(name)?)
 }
 
 fn run_api(c: &Client, cmd: &StaffCommand) -> anyhow::Result<()> {
     match cmd {
         StaffCommand::Add { name, role, display_name, password_stdin } => {
             let (password, generated) = new_password(*password_stdin)?;
-            let body =
-                serde_json::json!({"login": name, "role": role, "display_name": display_name, "password": password});
-            let v = c.post("/api/staff", body)?;
-            println!("added {} ({})", s(&v, "login"), s(&v, "role"));
+            let req = NewStaff {
+                login: name.clone(),
+                role: role.clone(),
+                display_name: display_name.clone(),
+                password: password.clone(),
+            };
+            let v = c.call::<route::AddStaff>(&[], &req)?;
+            println!("added {} ({})", v.login, v.role.as_str());
             if generated {
                 println!("password: {password}");
             }
         }
-        StaffCommand::List { json } => print_list(&c.get("/api/staff")?, *json)?,
+        StaffCommand::List { json } => print_list(&c.call::<route::Staff>(&[], &())?, *json)?,
         StaffCommand::Disable { name } => {
-            let v = c.post(&format!("/api/staff/{}/disable", super::url_encode(name)), serde_json::json!({}))?;
-            println!("disabled {}", s(&v, "login"));
+            let v = c.call::<route::DisableStaff>(&[&login_arg(name)?], &())?;
+            println!("disabled {}", v.login);
         }
         StaffCommand::Passwd { name, password_stdin } => {
+            let login = login_arg(name)?;
             let (password, generated) = new_password(*password_stdin)?;
-            c.post(
-                &format!("/api/staff/{}/password", super::url_encode(name)),
-                serde_json::json!({"password": password}),
-            )?;
+            c.call::<route::SetPassword>(&[&login], &NewPassword { password: password.clone() })?;
             println!("password of {name} changed; their sessions ended");
             if generated {
                 println!("password: {password}");
@@ -162,7 +166,7 @@ fn run_local(cli: &Cli, cmd: &StaffCommand) -> anyhow::Result<()> {
                 println!("password: {password}");
             }
         }
-        StaffCommand::List { json } => print_list(&serde_json::to_value(staff.list()?)?, *json)?,
+        StaffCommand::List { json } => print_list(&staff.list()?, *json)?,
         StaffCommand::Disable { name } => {
             let v = staff.disable(&actor, name)?;
             println!("disabled {}", v.login);
@@ -176,5 +180,46 @@ fn run_local(cli: &Cli, cmd: &StaffCommand) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// `switchboard login`: signs in and keeps the token for this API.
+pub fn login(c: &Client, user: Option<&str>, password_stdin: bool) -> anyhow::Result<()> {
+    let user = match user {
+        Some(u) => u.to_string(),
+        None => prompt_line("Login: ")?,
+    };
+    let password = read_password(password_stdin, false)?
+        .ok_or_else(|| anyhow!("no password: give --password-stdin or run in a terminal"))?;
+    let r = c.call::<route::Login>(&[], &Login { login: user, password })?;
+    tokens::store(&c.base, Some(&r.token))?;
+    println!("signed in as {} ({})", r.login, r.role.as_str());
+    Ok(())
+}
+
+/// `switchboard passwd`: one's own password (the current one first).
+pub fn passwd(c: &Client, password_stdin: bool) -> anyhow::Result<()> {
+    let (current, new) = if password_stdin {
+        let lines = read_lines(2)?;
+        (lines[0].clone(), lines[1].clone())
+    } else {
+        let current = rpassword::prompt_password("Current password: ")?;
+        let new = read_password(false, true)?.ok_or_else(|| anyhow!("no terminal to ask for a password"))?;
+        (current, new)
+    };
+    c.call::<route::ChangeOwnPassword>(&[], &OwnPassword { current, password: new })?;
+    tokens::store(&c.base, None)?;
+    println!("password changed; sign in again");
+    Ok(())
+}
+
+/// `switchboard logout`: ends the session and forgets the token.
+pub fn logout(c: &Client) -> anyhow::Result<()> {
+    if c.token.is_some() {
+        // The session may have expired already; forget the token either way.
+        let _ = c.call::<route::Logout>(&[], &());
+    }
+    tokens::store(&c.base, None)?;
+    println!("signed out");
     Ok(())
 }

@@ -106,7 +106,7 @@ pub struct NewEntry {
 }
 
 /// Search filters.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Search {
     pub q: Option<String>,

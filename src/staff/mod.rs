@@ -1,8 +1,8 @@
 //! Staff accounts, sign-in sessions and the secrets behind them.
 //!
-//! Layout: [`accounts`] (the [`Staff`] service, account CRUD and the one "find by login"
-//! query), [`sessions`] (sign-in, bearer tokens, idle expiry, the failed sign-in brake),
-//! [`secrets`] (password hashing, token generation and hashing). Who may do what is
+//! Layout: `accounts` (the [`Staff`] service, account CRUD and the one "find by login"
+//! query), `sessions` (sign-in, bearer tokens, idle expiry, the failed sign-in brake),
+//! `secrets` (password hashing, token generation and hashing), `error` ([`StaffError`]). Who may do what is
 //! [`crate::identity`]'s, below this module.
 //!
 //! - Passwords are argon2id hashes; never logged, never returned.

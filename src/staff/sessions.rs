@@ -68,7 +68,7 @@ impl Staff {
     }
 
     /// The staff member behind a bearer token, refreshing its idle timer (at most once per
-    /// [`LAST_USED_GRANULARITY`]).
+    /// `LAST_USED_GRANULARITY`).
     pub fn authenticate(&self, token: &str) -> Result<Actor, StaffError> {
         let now = self.clock.now();
         let th = hash_token(token);

@@ -80,7 +80,7 @@ pub struct Hotel {
     pub link: LinkHandle,
     pub sim: SimHandle,
     pub store: Arc<Store>,
-    _services: Services,
+    pub services: Services,
     _pty: PtySimulator,
     _dir: tempfile::TempDir,
 }
@@ -109,7 +109,7 @@ impl Hotel {
             link: services.app.link.clone(),
             sim: pty.handle.clone(),
             store,
-            _services: services,
+            services,
             _pty: pty,
             _dir: dir,
         }

@@ -5,7 +5,9 @@
 //! synchronise: every wait polls a condition with a deadline.
 
 mod binary;
+mod contract;
 mod fixtures;
+mod layout;
 mod link;
 mod logbook;
 mod messages;

@@ -11,6 +11,7 @@
 //! - [`transport`]: stop-and-wait with the 3-second timers, retransmission and ENQ recovery;
 //!   symmetric, so the PBX simulator uses it too.
 //! - [`pms`]: the PMS session: LS/LD/LR/LA start-up, LR lists honoured, LE, link checks, DR.
+//! - `scripted` (tests only): a scripted peer whose exchange must be used up.
 
 pub mod frame;
 pub mod message;

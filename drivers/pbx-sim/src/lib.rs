@@ -8,6 +8,8 @@
 //!   bookings, call charges, restart) built on the FIAS crate's stop-and-wait transport.
 //! - [`runner`]: the async driver with fault knobs (NAK some frames, lose ACKs, line noise, a
 //!   pulled cable) and the handle to steer and watch it.
+//! - [`paced`]: a stream wrapper that takes a real serial line's time per byte (9600 8N1 by
+//!   default), for benchmarks against the wire bound.
 
 pub mod engine;
 pub mod paced;

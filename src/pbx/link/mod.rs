@@ -1,7 +1,7 @@
 //! The PBX link: the one owner of the port.
 //!
 //! Layout: [`task`] (opens the port, reconnects with back-off, one session per connection),
-//! [`session`] (one connection's life: moves bytes between the port and the FIAS engine and
+//! `session` (one connection's life: moves bytes between the port and the FIAS engine and
 //! carries out the dispatcher's decisions on the store), [`dispatch`] (the delivery policy as
 //! a pure state machine: what to send next, what an answer means, when to give up),
 //! [`resync`] (the full-state database swap), [`incoming`] (what the PBX reports, stored and

@@ -1,5 +1,5 @@
 //! The link task: the one owner of the port. It opens the port (reconnecting with back-off
-//! when the device vanishes or stops answering) and runs one [`Session`] per connection.
+//! when the device vanishes or stops answering) and runs one session per connection.
 
 use std::collections::VecDeque;
 use std::time::Duration;

@@ -1,0 +1,23 @@
+//! What every handler is given: the service's parts.
+
+use std::sync::Arc;
+
+use crate::desk::Desk;
+use crate::logbook::Logbook;
+use crate::messages::Messages;
+use crate::pbx::LinkHandle;
+use crate::staff::Staff;
+use crate::store::Store;
+use crate::wakeup::Wakeups;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub desk: Desk,
+    pub staff: Staff,
+    pub wakeups: Wakeups,
+    pub messages: Messages,
+    pub logbook: Logbook,
+    pub link: LinkHandle,
+    pub hotel_name: String,
+    pub store: Arc<Store>,
+}

@@ -1,0 +1,148 @@
+//! Rooms, stays, guests, the PBX link and the audit trail.
+
+use anyhow::bail;
+
+use super::args::{Command, PbxCommand};
+use super::client::Client;
+use super::render::{self, on_off, or_dash};
+use crate::contract::{
+    route, AuditQuery, CheckIn, CheckOut, GuestQuery, MoveTo, RoomView, SetClass, Stay, StaysQuery, Switch,
+};
+
+/// A room number as a path segment: letters and digits.
+pub fn room_arg(room: &str) -> anyhow::Result<&str> {
+    if room.is_empty() || !room.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        bail!("room {room:?} must be letters and digits");
+    }
+    Ok(room)
+}
+
+fn pbx_state(r: &RoomView) -> String {
+    if r.pbx_synced {
+        "synced".into()
+    } else {
+        format!("{} waiting", r.pbx_pending)
+    }
+}
+
+fn room_row(r: &RoomView) -> Vec<String> {
+    vec![
+        r.room.clone(),
+        if r.occupied { "occupied" } else { "vacant" }.into(),
+        or_dash(r.guest_name.as_ref()),
+        r.class_of_service.to_string(),
+        on_off(r.message_lamp).into(),
+        on_off(r.dnd).into(),
+        pbx_state(r),
+    ]
+}
+
+fn stay_row(st: &Stay) -> Vec<String> {
+    vec![
+        st.id.to_string(),
+        st.room.clone(),
+        st.guest_name.clone(),
+        st.checked_in_at.clone(),
+        or_dash(st.checked_out_at.as_ref()),
+    ]
+}
+
+/// The room, stay, guest, PBX and audit commands.
+pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Checkin { room, name, first_name, language, class, reservation, private } => {
+            let req = CheckIn {
+                name: name.clone(),
+                first_name: first_name.clone(),
+                language: language.clone(),
+                class: *class,
+                reservation: reservation.clone(),
+                private: Some(*private),
+            };
+            let stay = c.call::<route::CheckIn>(&[room_arg(room)?], &req)?;
+            println!("checked in {} to room {} (stay {})", stay.guest_name, stay.room, stay.id);
+        }
+        Command::Checkout { room, discard_messages } => {
+            let req = CheckOut { discard_messages: *discard_messages };
+            let stay = c.call::<route::CheckOut>(&[room_arg(room)?], &req)?;
+            println!("checked out {} from room {} (stay {})", stay.guest_name, stay.room, stay.id);
+        }
+        Command::Move { from, to } => {
+            let stay = c.call::<route::Move>(&[room_arg(from)?], &MoveTo { to: to.clone() })?;
+            println!("moved stay {} from room {from} to room {}", stay.id, stay.room);
+        }
+        Command::Dnd { room, state } => {
+            let r = c.call::<route::Dnd>(&[room_arg(room)?], &Switch { on: state == "on" })?;
+            println!("room {}: do-not-disturb {}", r.room, on_off(r.dnd));
+        }
+        Command::Class { room, class } => {
+            let r = c.call::<route::Class>(&[room_arg(room)?], &SetClass { class: *class })?;
+            println!("room {}: class of service {}", r.room, r.class_of_service);
+        }
+        Command::Rooms { json } => {
+            let rooms = c.call::<route::Rooms>(&[], &())?;
+            let header = ["ROOM", "STATE", "GUEST", "#CLASS", "LAMP", "DND", "PBX"];
+            render::list(&rooms, *json, "no rooms", &header, room_row)?;
+        }
+        Command::Room { room, json } => {
+            let r = c.call::<route::Room>(&[room_arg(room)?], &())?;
+            if *json {
+                return render::json(&r);
+            }
+            let fields = serde_json::to_value(&r)?;
+            let rows = fields
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| vec![k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())]);
+            print!("{}", render::table(&["FIELD", "VALUE"], rows));
+        }
+        Command::Stays { all, json } => {
+            let stays = c.call::<route::Stays>(&[], &StaysQuery { active: Some(!all) })?;
+            let header = ["#STAY", "ROOM", "GUEST", "CHECKED IN", "CHECKED OUT"];
+            render::list(&stays, *json, "no stays", &header, stay_row)?;
+        }
+        Command::Guests { name, json } => {
+            let found = c.call::<route::Guests>(&[], &GuestQuery { name: Some(name.clone()) })?;
+            render::list(&found, *json, "no guest by that name", &["ROOM", "GUEST", "#STAY"], |st| {
+                vec![st.room.clone(), st.guest_name.clone(), st.id.to_string()]
+            })?;
+        }
+        Command::Pbx { command: PbxCommand::Status { json } } => {
+            let st = c.call::<route::PbxStatus>(&[], &())?;
+            if *json {
+                return render::json(&st);
+            }
+            let link = serde_json::to_value(st.link.link)?;
+            println!("link      {} (since {})", link.as_str().unwrap_or("?"), or_dash(st.link.since.as_ref()));
+            println!("port      {}", st.link.port);
+            println!("queued    {}", st.queued);
+            if st.link.degraded {
+                println!("degraded  yes ({} deliveries failed)", st.link.failed_deliveries);
+            }
+            if let Some(e) = &st.link.last_error {
+                println!("error     {e}");
+            }
+        }
+        Command::Pbx { command: PbxCommand::Resync } => {
+            c.call::<route::PbxResync>(&[], &())?;
+            println!("resync of every room requested");
+        }
+        Command::Audit { room, staff, since, json } => {
+            let q = AuditQuery { room: room.clone(), staff: staff.clone(), since: since.clone(), limit: None };
+            let rows = c.call::<route::Audit>(&[], &q)?;
+            let header = ["TIME", "STAFF", "ACTION", "ROOM", "#STAY", "CHANGE"];
+            render::list(&rows, *json, "no changes recorded", &header, |r| {
+                let change = match (&r.before, &r.after) {
+                    (Some(b), Some(a)) => format!("{b} -> {a}"),
+                    (None, Some(a)) => a.clone(),
+                    (Some(b), None) => b.clone(),
+                    (None, None) => or_dash(r.subject.as_ref()),
+                };
+                vec![r.at.clone(), r.staff.clone(), r.action.clone(), or_dash(r.room.as_ref()), or_dash(r.stay), change]
+            })?;
+        }
+        other => bail!("{other:?} is not a command of the API client"),
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! One contract: every route of `contract::route::ALL`, called through the CLI's typed client
+//! against the real router over loopback HTTP, answers with the types the contract names.
+// The test holds the pty lock for its whole life on purpose (see link.rs).
+#![allow(clippy::await_holding_lock)]
+
+use std::collections::HashSet;
+
+use switchboard::cli::Client;
+use switchboard::contract::*;
+
+use crate::fixtures::{pty_lock, Hotel};
+
+/// The typed client, recording which routes were called.
+struct Calls {
+    client: Client,
+    seen: HashSet<(bool, &'static str)>,
+}
+
+impl Calls {
+    fn new(base: &str, token: Option<String>) -> Calls {
+        Calls { client: Client::with_token(base.to_string(), token), seen: HashSet::new() }
+    }
+
+    fn call<E: Endpoint>(&mut self, args: &[&str], req: &E::Request) -> E::Reply {
+        self.seen.insert((E::METHOD == Method::Get, E::PATH));
+        self.client.call::<E>(args, req).unwrap_or_else(|e| panic!("{:?} {}: {e}", E::METHOD, E::PATH))
+    }
+}
+
+fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashSet<(bool, &'static str)> {
+    let mut anon = Calls::new(base, Some("none".into()));
+    assert_eq!(anon.call::<route::Health>(&[], &()).status, "ok");
+    let login = Login { login: "manager".into(), password: manager_password.into() };
+    let signed = anon.call::<route::Login>(&[], &login);
+    assert_eq!(signed.role, Role::Manager);
+    let mut m = Calls::new(base, Some(signed.token));
+    m.seen = std::mem::take(&mut anon.seen);
+    assert_eq!(m.call::<route::Me>(&[], &()).login, "manager");
+
+    let olga = NewStaff {
+        login: "olga".into(),
+        display_name: Some("Olga 王".into()),
+        role: "operator".into(),
+        password: "olga first pw".into(),
+    };
+    assert_eq!(m.call::<route::AddStaff>(&[], &olga).role, Role::Operator);
+    assert!(m.call::<route::Staff>(&[], &()).iter().any(|s| s.login == "olga"));
+    m.call::<route::SetPassword>(&["olga"], &NewPassword { password: "olga second pw".into() });
+
+    assert_eq!(m.call::<route::Rooms>(&[], &()).len(), 3);
+    assert!(!m.call::<route::Room>(&["101"], &()).occupied);
+    let guest = CheckIn { name: "王小明".into(), language: Some("ZH".into()), ..Default::default() };
+    let stay = m.call::<route::CheckIn>(&["101"], &guest);
+    assert_eq!(m.call::<route::Stays>(&[], &StaysQuery::default()).len(), 1);
+    assert_eq!(m.call::<route::Stay>(&[&stay.id.to_string()], &()).guest_name, "王小明");
+    assert_eq!(m.call::<route::Guests>(&[], &GuestQuery { name: Some("王小".into()) }).len(), 1);
+    assert!(m.call::<route::Dnd>(&["101"], &Switch { on: true }).dnd);
+    assert_eq!(m.call::<route::Class>(&["101"], &SetClass { class: 2 }).class_of_service, 2);
+    assert!(m.call::<route::Lamp>(&["101"], &Switch { on: true }).message_lamp);
+    assert_eq!(m.call::<route::Move>(&["101"], &MoveTo { to: "102".into() }).room, "102");
+
+    let booking = Booking { room: "102".into(), time: Some("07:00".into()), daily: true, ..Default::default() };
+    let w = m.call::<route::BookWakeup>(&[], &booking);
+    let id = w.id.to_string();
+    assert_eq!(m.call::<route::Wakeups>(&[], &WakeupsQuery::default()).len(), 1);
+    assert_eq!(m.call::<route::Wakeup>(&[&id], &()).room, "102");
+    m.call::<route::WakeupReport>(&[], &DateQuery::default());
+    assert_eq!(m.call::<route::CancelWakeup>(&[&id], &()).status, "cancelled");
+
+    let note = NewMessage { room: "102".into(), text: "Call home".into(), from: None, callback: None };
+    let msg = m.call::<route::LeaveMessage>(&[], &note);
+    let id = msg.id.to_string();
+    assert_eq!(m.call::<route::Messages>(&[], &MessagesQuery::default()).len(), 1);
+    assert_eq!(m.call::<route::Message>(&[&id], &()).text.as_deref(), Some("Call home"));
+    assert!(m.call::<route::DeliverMessage>(&[&id], &()).delivered);
+    let again = m.call::<route::LeaveMessage>(&[], &note);
+    assert_eq!(m.call::<route::ClearMessage>(&[&again.id.to_string()], &()).status, "cleared");
+
+    m.call::<route::PbxStatus>(&[], &());
+    assert_eq!(m.call::<route::PbxResync>(&[], &()).resync, "requested");
+    raise_alert();
+    let alerts = m.call::<route::Alerts>(&[], &AlertsQuery::default());
+    let alert = m.call::<route::AckAlert>(&[&alerts[0].id.to_string()], &());
+    assert_eq!(alert.acked_by.as_deref(), Some("manager"));
+
+    m.call::<route::OpenShift>(&[], &());
+    assert!(m.call::<route::CurrentShift>(&[], &()).is_some());
+    let entry = NewEntry {
+        text: "Lost key card, room 102".into(),
+        followup_owner: Some("operator".into()),
+        ..Default::default()
+    };
+    let e = m.call::<route::AddLog>(&[], &entry);
+    assert_eq!(m.call::<route::Log>(&[], &LogQuery::default()).len(), 1);
+    let search = Search { q: Some("key".into()), ..Default::default() };
+    assert_eq!(m.call::<route::SearchLog>(&[], &search).len(), 1);
+    m.call::<route::Amend>(&[&e.id.to_string()], &Amend { text: "Lost key card (two)".into() });
+    let f = &m.call::<route::Followups>(&[], &FollowupsQuery::default())[0];
+    let done = FollowupChange { state: "done".into(), text: None };
+    assert_eq!(m.call::<route::UpdateFollowup>(&[&f.id.to_string()], &done).state, "done");
+    assert_eq!(m.call::<route::CloseShift>(&[], &CloseShift::default()).shift.operator, "manager");
+    assert!(m.call::<route::Handover>(&[], &()).is_some());
+    assert!(m.call::<route::HandoverPrint>(&[], &()).starts_with("<!doctype html>"));
+
+    let mut o = Calls::new(base, None);
+    let signed = o.call::<route::Login>(&[], &Login { login: "olga".into(), password: "olga second pw".into() });
+    o.client.token = Some(signed.token);
+    assert!(o.call::<route::AckHandover>(&[], &()).handover_acked_by.is_some());
+    o.call::<route::Logout>(&[], &());
+    assert!(!m.call::<route::DisableStaff>(&["olga"], &()).active);
+
+    let trail = m.call::<route::Audit>(&[], &AuditQuery { room: Some("102".into()), ..Default::default() });
+    assert!(trail.iter().any(|r| r.action == "move"), "{trail:?}");
+    assert_eq!(m.call::<route::CheckOut>(&["102"], &CheckOut::default()).room, "102");
+    m.call::<route::ChangeOwnPassword>(
+        &[],
+        &OwnPassword { current: manager_password.into(), password: "a new manager pw".into() },
+    );
+    m.seen.extend(o.seen);
+    m.seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_round_trips_its_types_through_the_real_router() {
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102", "103"], "");
+    h.link_up().await;
+    let password = h.services.app.staff.bootstrap().unwrap().expect("a new store");
+    let app = switchboard::api::router(h.services.app.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let store = h.store.clone();
+    let raise_alert = move || {
+        store
+            .write(|tx| switchboard::alerts::raise(tx, "2026-01-01T00:00:00Z", "test", None, None, "a test alert"))
+            .unwrap();
+    };
+    let seen = tokio::task::spawn_blocking(move || exercise(&base, &password, raise_alert)).await.unwrap();
+    server.abort();
+    let all: HashSet<(bool, &str)> = route::ALL.iter().map(|(m, p)| (*m == Method::Get, *p)).collect();
+    let missed: Vec<_> = all.difference(&seen).collect();
+    assert!(missed.is_empty(), "routes the round trip did not call: {missed:?}");
+}
