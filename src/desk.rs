@@ -42,10 +42,6 @@ pub enum DeskError {
 
 crate::store::sql_errors_into!(DeskError);
 
-fn invalid(field: &'static str, msg: impl Into<String>) -> DeskError {
-    DeskError::Invalid(Invalid::new(field, msg))
-}
-
 /// A check-in request.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -62,14 +58,18 @@ pub struct CheckIn {
 fn check_language(lang: &str) -> Result<String, DeskError> {
     let l = lang.trim();
     if l.is_empty() || l.len() > 4 || !l.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(invalid("language", format!("{lang:?} must be a language code of 1 to 4 letters, such as \"EN\"")));
+        return Err(Invalid::new(
+            "language",
+            format!("{lang:?} must be a language code of 1 to 4 letters, such as \"EN\""),
+        )
+        .into());
     }
     Ok(l.to_ascii_uppercase())
 }
 
 fn check_class(class: u8) -> Result<u8, DeskError> {
     if class > 9 {
-        return Err(invalid("class", format!("{class} is not a class of service (0 to 9)")));
+        return Err(Invalid::new("class", format!("{class} is not a class of service (0 to 9)")).into());
     }
     Ok(class)
 }
@@ -257,7 +257,7 @@ impl Desk {
     /// opened with the stay's class, name, lamp and DND.
     pub fn move_room(&self, actor: &Actor, from: &str, to: &str) -> Result<Stay, DeskError> {
         if from == to {
-            return Err(invalid("to", "the new room is the same as the old one"));
+            return Err(Invalid::new("to", "the new room is the same as the old one").into());
         }
         let now = self.now();
         let r = self.store.write(|tx| {
@@ -346,7 +346,7 @@ impl Desk {
     pub fn find_guests(&self, name: &str, see_private: bool) -> Result<Vec<Stay>, DeskError> {
         let needle = name.trim().to_lowercase();
         if needle.chars().count() < 2 {
-            return Err(invalid("name", "give at least 2 characters of the name"));
+            return Err(Invalid::new("name", "give at least 2 characters of the name").into());
         }
         let stays = self.stays(true)?;
         Ok(stays

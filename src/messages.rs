@@ -55,10 +55,6 @@ pub enum MessageError {
 
 crate::store::sql_errors_into!(MessageError);
 
-fn invalid(field: &'static str, msg: impl Into<String>) -> MessageError {
-    MessageError::Invalid(Invalid::new(field, msg))
-}
-
 /// A message to leave.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -97,7 +93,7 @@ fn check_short(field: &'static str, v: Option<&str>, max: usize) -> Result<Optio
     let v = Text::line(max).optional(field, v)?;
     if let Some(v) = v.as_deref().filter(|_| field == "callback") {
         if !v.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c)) {
-            return Err(invalid(field, format!("{v:?} is not a phone number")));
+            return Err(Invalid::new(field, format!("{v:?} is not a phone number")).into());
         }
     }
     Ok(v)

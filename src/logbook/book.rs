@@ -5,15 +5,14 @@ use std::sync::Arc;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::model::{
-    check_text, entry_from_row, get_entry, get_shift, invalid, open_shift, Entry, LogError, NewEntry, CATEGORIES,
-    ENTRY_COLUMNS,
+    check_text, entry_from_row, get_entry, get_shift, open_shift, Entry, LogError, NewEntry, CATEGORIES, ENTRY_COLUMNS,
 };
 use crate::audit::{self, Change};
 use crate::clock::SharedClock;
 use crate::identity::{Actor, Role};
 use crate::journal::{insert_entry, EntryRow};
 use crate::store::Store;
-use crate::validate::one_of;
+use crate::validate::{one_of, Invalid};
 
 /// Is `owner` a staff login or a role?
 fn check_owner(conn: &Connection, owner: &str) -> Result<String, LogError> {
@@ -25,10 +24,11 @@ fn check_owner(conn: &Connection, owner: &str) -> Result<String, LogError> {
         conn.query_row("SELECT id FROM staff WHERE login = ?1 AND active = 1", [o], |r| r.get(0)).optional()?;
     match exists {
         Some(_) => Ok(o.to_string()),
-        None => Err(invalid(
+        None => Err(Invalid::new(
             "followup_owner",
             format!("{o:?} is neither an active staff member nor a role (desk, operator, manager)"),
-        )),
+        )
+        .into()),
     }
 }
 
@@ -41,7 +41,7 @@ fn check_due(due: &str) -> Result<String, LogError> {
             return Ok(due.to_string());
         }
     }
-    Err(invalid("due", format!("{due:?} is not a time like 2026-12-01 09:00")))
+    Err(Invalid::new("due", format!("{due:?} is not a time like 2026-12-01 09:00")).into())
 }
 
 /// The logbook over the store.
@@ -68,7 +68,7 @@ impl Logbook {
         let priority = one_of("priority", e.priority.as_deref().unwrap_or("normal"), &["normal", "high"])?;
         let due = e.due.as_deref().map(check_due).transpose()?;
         if due.is_some() && e.followup_owner.is_none() {
-            return Err(invalid("due", "a due time goes with a follow-up (followup_owner)"));
+            return Err(Invalid::new("due", "a due time goes with a follow-up (followup_owner)").into());
         }
         let now = self.now();
         self.store.write(|tx| {
@@ -81,7 +81,7 @@ impl Logbook {
             }
             if let Some(room) = &e.room {
                 if !crate::store::rooms::exists(tx, room)? {
-                    return Err(invalid("room", format!("room {room} does not exist")));
+                    return Err(Invalid::new("room", format!("room {room} does not exist")).into());
                 }
             }
             let owner = e.followup_owner.as_deref().map(|o| check_owner(tx, o)).transpose()?;
@@ -141,7 +141,9 @@ impl Logbook {
     pub fn list(&self, shift: Option<i64>) -> Result<Vec<Entry>, LogError> {
         self.store.read(|c| {
             let id = match shift {
-                Some(id) => get_shift(c, id)?.ok_or_else(|| invalid("shift", format!("shift {id} does not exist")))?.id,
+                Some(id) => {
+                    get_shift(c, id)?.ok_or_else(|| Invalid::new("shift", format!("shift {id} does not exist")))?.id
+                }
                 None => open_shift(c)?.ok_or(LogError::NoShift)?.id,
             };
             let mut stmt =

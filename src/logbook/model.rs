@@ -39,10 +39,6 @@ pub enum LogError {
 
 crate::store::sql_errors_into!(LogError);
 
-pub(crate) fn invalid(field: &'static str, msg: impl Into<String>) -> LogError {
-    LogError::Invalid(Invalid::new(field, msg))
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shift {
     pub id: i64,

@@ -3,9 +3,9 @@
 use rusqlite::params;
 
 use super::book::Logbook;
-use super::model::{entry_from_row, invalid, Entry, LogError, Search, CATEGORIES, ENTRY_COLUMNS};
+use super::model::{entry_from_row, Entry, LogError, Search, CATEGORIES, ENTRY_COLUMNS};
 use crate::audit;
-use crate::validate::one_of;
+use crate::validate::{one_of, Invalid};
 
 impl Logbook {
     /// Full-text search (every word must match, as a prefix) with filters; newest first.
@@ -25,7 +25,7 @@ impl Logbook {
         }
         let bound = |v: &Option<String>, field: &'static str| -> Result<Option<String>, LogError> {
             v.as_deref()
-                .map(|d| audit::parse_since(d).map_err(|m| invalid(field, m.replace("since", field))))
+                .map(|d| audit::parse_since(d).map_err(|m| Invalid::new(field, m.replace("since", field)).into()))
                 .transpose()
         };
         let since = bound(&s.since, "since")?;

@@ -207,7 +207,9 @@ pub const MIGRATIONS: &[&str] = &[
 
 /// Brings the schema up to date; returns the version reached.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<usize> {
-    let tx = conn.transaction()?;
+    // Exclusive from the start: a deferred transaction that read the version and then wanted to
+    // write could find another process (`staff add` beside the service) had migrated meanwhile.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
     let current: usize = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
     if current > MIGRATIONS.len() {
         // A newer switchboard wrote this file; refuse rather than guess.

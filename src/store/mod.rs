@@ -41,6 +41,22 @@ macro_rules! sql_errors_into {
 }
 pub(crate) use sql_errors_into;
 
+/// Switches the file to WAL. SQLite answers "locked" at once, without its busy handler, when
+/// another connection opens the same new file at that moment: retry for the busy timeout.
+fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 pub struct Store {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
@@ -60,10 +76,11 @@ impl Store {
         }
         let open = || -> rusqlite::Result<Connection> {
             let mut conn = Connection::open(path)?;
-            conn.pragma_update(None, "journal_mode", "WAL")?;
+            // First, so that every step after it waits for another opener instead of failing.
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            wal_mode(&conn)?;
             conn.pragma_update(None, "synchronous", "FULL")?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
-            conn.busy_timeout(std::time::Duration::from_secs(5))?;
             migrations::migrate(&mut conn)?;
             Ok(conn)
         };
@@ -125,6 +142,29 @@ mod tests {
         assert_eq!(mode, "wal");
         drop(s);
         Store::open(&path).unwrap();
+    }
+
+    #[test]
+    fn many_openers_of_a_new_file_all_succeed() {
+        // The service and `staff add` (another process) may open a new store at once: the
+        // schema is created by exactly one of them, the others wait and find it done.
+        for round in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("hotel.db");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        Store::open(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap().unwrap_or_else(|e| panic!("round {round}: {e}"));
+            }
+        }
     }
 
     #[test]
