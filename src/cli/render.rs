@@ -16,6 +16,15 @@ pub fn or_dash<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
 }
 
+/// A JSON value as a cell: strings bare, null as "-".
+pub fn value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "-".into(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 pub fn on_off(b: bool) -> &'static str {
     if b {
         "on"

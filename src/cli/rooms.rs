@@ -90,11 +90,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 return render::json(&r);
             }
             let fields = serde_json::to_value(&r)?;
-            let rows = fields
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| vec![k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())]);
+            let rows = fields.as_object().into_iter().flatten().map(|(k, v)| vec![k.clone(), render::value(v)]);
             print!("{}", render::table(&["FIELD", "VALUE"], rows));
         }
         Command::Stays { all, json } => {
