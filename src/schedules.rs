@@ -87,7 +87,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Job>, ScheduleError> {
         if j.name.trim().is_empty() {
             return Err(bad(format!("{}: must not be empty", key("name"))));
         }
-        let cron = rule::parse_cron(&j.cron, None).map_err(|e| bad(format!("{}: {}", key("cron"), e.msg)))?;
+        let cron = rule::parse_cron(&j.cron, None, rule::MIN_JOB_INTERVAL)
+            .map_err(|e| bad(format!("{}: {}", key("cron"), e.msg)))?;
         let action = match j.action.as_str() {
             "wakeup_report" => {
                 let output =

@@ -256,8 +256,12 @@ pub(super) mod tests {
     pub fn staff() -> (Staff, FakeClock) {
         let store = Arc::new(Store::open_in_memory().unwrap());
         let clock = FakeClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap());
-        let cfg =
-            AuthConfig { idle_timeout: Duration::from_secs(600), max_failures: 3, lockout: Duration::from_secs(30) };
+        let cfg = AuthConfig {
+            idle_timeout: Duration::from_secs(600),
+            max_failures: 3,
+            max_failures_per_address: 10,
+            lockout: Duration::from_secs(30),
+        };
         (Staff::new(store, Arc::new(clock.clone()), cfg), clock)
     }
 

@@ -103,6 +103,9 @@ fn view_from_row(tz: Tz) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<WakeupVi
     }
 }
 
+/// How far ahead a call may be booked.
+pub const MAX_DAYS_AHEAD: i64 = 366;
+
 /// Turns a request into a rule, given the local time now.
 pub fn rule_of(b: &Booking, now_local: NaiveDateTime) -> Result<Rule, WakeupError> {
     let time = b.time.as_deref().map(rule::parse_time).transpose()?;
@@ -119,13 +122,20 @@ pub fn rule_of(b: &Booking, now_local: NaiveDateTime) -> Result<Rule, WakeupErro
         .into());
     }
     if let Some(expr) = &b.cron {
-        let expr = rule::parse_cron(expr, time)?;
+        let expr = rule::parse_cron(expr, time, rule::MIN_WAKEUP_INTERVAL)?;
         return Ok(Rule { time: time.unwrap_or_default(), repeat: Repeat::Cron { expr } });
     }
     let time = time.ok_or(Invalid { field: "time", msg: "give a time such as 07:00".into() })?;
     // Without a date, a call starts at the next occurrence of its time.
     let next_date =
         if now_local.time() < time { now_local.date() } else { now_local.date().succ_opt().unwrap_or(NaiveDate::MAX) };
+    // A call is booked for the coming days, not for the year 9999.
+    if let Some(d) = date {
+        let last = now_local.date() + chrono::Duration::days(MAX_DAYS_AHEAD);
+        if d > last {
+            return Err(Invalid::new("date", format!("{d} is more than {MAX_DAYS_AHEAD} days ahead")).into());
+        }
+    }
     let repeat = if b.daily {
         Repeat::Daily
     } else if let Some(days) = &b.days {
@@ -358,4 +368,71 @@ pub fn move_stay(tx: &Connection, now: &str, stay: i64, to: &str) -> Result<usiz
         &format!("UPDATE wakeups SET room = ?2 WHERE stay = ?1 AND status IN {ACTIVE_SQL}"),
         params![stay, to],
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A cron field over `lo..=hi`: any, a step, a value, a range or a list.
+    fn field(lo: u32, hi: u32) -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("*".to_string()),
+            (1..=hi.max(2)).prop_map(|n| format!("*/{n}")),
+            (lo..=hi).prop_map(|n| n.to_string()),
+            (lo..=hi, lo..=hi).prop_map(|(a, b)| format!("{}-{}", a.min(b), a.max(b))),
+            (lo..=hi, lo..=hi).prop_map(|(a, b)| format!("{a},{b}")),
+        ]
+    }
+
+    fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(12, 0, 0).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever cron a desk or a script sends, an accepted rule never rings one booking more
+        /// often than once an hour.
+        #[test]
+        fn no_rule_rings_more_often_than_the_minimum_interval(
+            sec in field(0, 59), min in field(0, 59), hour in field(0, 23),
+            dom in field(1, 31), month in field(1, 12), dow in field(0, 6),
+            time in proptest::option::of((0u32..24, 0u32..60)),
+        ) {
+            let b = Booking {
+                room: "101".into(),
+                cron: Some(format!("{sec} {min} {hour} {dom} {month} {dow}")),
+                time: time.map(|(h, m)| format!("{h:02}:{m:02}")),
+                ..Default::default()
+            };
+            if let Ok(rule) = rule_of(&b, now()) {
+                let (mut at, mut prev) = (now(), None::<NaiveDateTime>);
+                for _ in 0..300 {
+                    let Some(next) = rule.next_local_after(at) else { break };
+                    if let Some(p) = prev {
+                        prop_assert!(next - p >= chrono::Duration::hours(1), "{:?}: {p} then {next}", b.cron);
+                    }
+                    prev = Some(next);
+                    at = next;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn calls_are_booked_for_the_coming_year_only() {
+        let b = |date: &str| Booking {
+            room: "101".into(),
+            time: Some("07:00".into()),
+            date: Some(date.into()),
+            ..Default::default()
+        };
+        assert!(rule_of(&b("2027-02-28"), now()).is_ok());
+        let e = rule_of(&b("9999-12-31"), now()).unwrap_err().to_string();
+        assert!(e.starts_with("date:") && e.contains("366 days ahead"), "{e}");
+        let every_second = Booking { room: "101".into(), cron: Some("* * * * * *".into()), ..Default::default() };
+        assert!(rule_of(&every_second, now()).unwrap_err().to_string().starts_with("cron:"));
+    }
 }

@@ -83,9 +83,27 @@ pub fn parse_days(s: &str) -> Result<Vec<u8>, RuleError> {
     Ok(days)
 }
 
+/// One booking rings at most once an hour, however its rule is written: a guest is woken, not
+/// paged (and a rule of `* * * * * *` would ring the room every second).
+pub const MIN_WAKEUP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// A property job (report, expiry, resync) runs at most every five minutes.
+pub const MIN_JOB_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Longest cron expression accepted.
+pub const MAX_CRON_LEN: usize = 100;
+
+/// How many upcoming firings are checked against the minimum interval: more than a year of a
+/// daily rule, so every month and weekday pattern is seen.
+const FIRINGS_CHECKED: usize = 500;
+
 /// Normalises a cron expression to the 6-field form; `time`, when given, sets its seconds,
-/// minutes and hours (so `--cron` chooses the days and HH:MM the time).
-pub fn parse_cron(expr: &str, time: Option<NaiveTime>) -> Result<String, RuleError> {
+/// minutes and hours (so `--cron` chooses the days and HH:MM the time). Its firings must be at
+/// least `min_interval` apart.
+pub fn parse_cron(expr: &str, time: Option<NaiveTime>, min_interval: std::time::Duration) -> Result<String, RuleError> {
+    if expr.len() > MAX_CRON_LEN {
+        return Err(err("cron", format!("is {} characters long; at most {MAX_CRON_LEN}", expr.len())));
+    }
     let mut fields: Vec<String> = expr.split_whitespace().map(str::to_string).collect();
     match fields.len() {
         5 => fields.insert(0, "0".into()),
@@ -103,7 +121,26 @@ pub fn parse_cron(expr: &str, time: Option<NaiveTime>) -> Result<String, RuleErr
         fields[2] = t.format("%-H").to_string();
     }
     let norm = fields.join(" ");
-    cron::Schedule::from_str(&norm).map_err(|e| err("cron", format!("{expr:?}: {e}")))?;
+    let schedule = cron::Schedule::from_str(&norm).map_err(|e| err("cron", format!("{expr:?}: {e}")))?;
+    let start = NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date").and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let firings: Vec<DateTime<Utc>> = schedule.after(&start).take(FIRINGS_CHECKED).collect();
+    if firings.is_empty() {
+        return Err(err("cron", format!("{expr:?} never fires")));
+    }
+    let min = Duration::from_std(min_interval).expect("a small interval");
+    if let Some(w) = firings.windows(2).find(|w| w[1] - w[0] < min) {
+        let gap = (w[1] - w[0]).to_std().unwrap_or_default();
+        return Err(err(
+            "cron",
+            format!(
+                "{expr:?} fires {} apart (at {} and {}); at most once every {}",
+                crate::clock::human(gap),
+                w[0].format("%H:%M:%S"),
+                w[1].format("%H:%M:%S"),
+                crate::clock::human(min_interval)
+            ),
+        ));
+    }
     Ok(norm)
 }
 
@@ -266,7 +303,7 @@ mod tests {
         };
         assert_eq!(once.next_local_after(local("2026-11-29 07:00:00")), Some(local("2026-12-01 07:00:00")));
         assert_eq!(once.next_local_after(local("2026-12-01 07:00:00")), None);
-        let expr = parse_cron("0 7 * * Mon-Fri", Some(parse_time("06:15").unwrap())).unwrap();
+        let expr = parse_cron("0 7 * * Mon-Fri", Some(parse_time("06:15").unwrap()), MIN_WAKEUP_INTERVAL).unwrap();
         assert_eq!(expr, "0 15 6 * * Mon-Fri");
         let cron = Rule { time: parse_time("06:15").unwrap(), repeat: Repeat::Cron { expr } };
         assert_eq!(cron.next_local_after(local("2026-11-28 10:00:00")), Some(local("2026-11-30 06:15:00")));
@@ -279,7 +316,18 @@ mod tests {
         assert_eq!(parse_date("2026-02-30").unwrap_err().field, "date");
         assert_eq!(parse_days("mon,funday").unwrap_err().field, "days");
         assert_eq!(parse_days("").unwrap_err().field, "days");
-        assert_eq!(parse_cron("* *", None).unwrap_err().field, "cron");
-        assert_eq!(parse_cron("0 99 * * *", None).unwrap_err().field, "cron");
+        let h = MIN_WAKEUP_INTERVAL;
+        assert_eq!(parse_cron("* *", None, h).unwrap_err().field, "cron");
+        assert_eq!(parse_cron("0 99 * * *", None, h).unwrap_err().field, "cron");
+        assert!(parse_cron("* * * * * *", None, h).unwrap_err().msg.contains("at most once every 1h00m"));
+        assert!(parse_cron("* * * * *", None, h).is_err(), "every minute");
+        assert!(parse_cron("0 */30 * * * *", None, h).is_err(), "every half hour");
+        assert!(parse_cron("0 0 7 29 2 *", None, h).is_ok(), "once a leap day");
+        assert!(parse_cron("0 0 6,7 * * *", None, h).is_ok(), "twice a morning, an hour apart");
+        assert!(parse_cron(&format!("0 0 7 * * {}", "Mon,".repeat(40)), None, h)
+            .unwrap_err()
+            .msg
+            .contains("at most 100"));
+        assert!(parse_cron("0 */10 * * * *", None, MIN_JOB_INTERVAL).is_ok());
     }
 }

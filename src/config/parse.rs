@@ -1,0 +1,339 @@
+//! Reading hotel.toml: [`Config::parse`] is pure (text in, config or an error naming the key
+//! out); [`Config::from_file`] only reads the file and resolves paths relative to it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+use super::duration::duration_key;
+use super::raw::RawConfig;
+use super::rooms::expand_rooms;
+use super::types::{
+    invalid, ApiConfig, AuthConfig, Config, ConfigError, Parity, PbxConfig, PortSpec, WakeupConfig, DEFAULT_LISTEN,
+};
+
+/// The highest class of service: FIAS `CS` 0 (barred) to 3 (international), the classes every
+/// FIAS PBX maps; a PBX with more classes needs a mapping that does not exist yet.
+pub const MAX_CLASS: u8 = 3;
+
+const fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+const fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+const MINUTE: Duration = secs(60);
+const HOUR: Duration = secs(3600);
+const DAY: Duration = secs(86400);
+
+/// Parses a size: "65536", "64k", "1m" (bytes, KiB, MiB), 1 KiB to 16 MiB.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (num, mul) = match t.strip_suffix('k') {
+        Some(n) => (n, 1024),
+        None => match t.strip_suffix('m') {
+            Some(n) => (n, 1024 * 1024),
+            None => (t.as_str(), 1),
+        },
+    };
+    let n: usize = num.parse().map_err(|_| format!("{s:?} is not a size like \"64k\" or \"1m\""))?;
+    let bytes = n.checked_mul(mul).filter(|b| (1024..=16 * 1024 * 1024).contains(b));
+    bytes.ok_or_else(|| format!("{s:?} must be 1k to 16m"))
+}
+
+impl Config {
+    /// Parses and validates hotel.toml text. Relative store paths stay relative.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
+        if raw.hotel.name.trim().is_empty() {
+            return Err(invalid("hotel.name", "must not be empty"));
+        }
+        let timezone: Tz = raw.hotel.timezone.parse().map_err(|_| {
+            invalid(
+                "hotel.timezone",
+                format!("{:?} is not an IANA time zone such as \"Europe/Zurich\"", raw.hotel.timezone),
+            )
+        })?;
+        let rooms = expand_rooms(&raw.rooms.numbers)?;
+        let default_class = raw.rooms.default_class.unwrap_or(3);
+        if default_class > MAX_CLASS {
+            return Err(invalid("rooms.default_class", format!("must be a class of service from 0 to {MAX_CLASS}")));
+        }
+
+        let p = raw.pbx;
+        match p.protocol.as_deref().unwrap_or("fias") {
+            "fias" => {}
+            other => return Err(invalid("pbx.protocol", format!("{other:?} is not supported (supported: \"fias\")"))),
+        }
+        let port = match p.port.as_deref().unwrap_or("simulator") {
+            "simulator" => PortSpec::Simulator,
+            "" => return Err(invalid("pbx.port", "must be \"simulator\" or a device path such as \"/dev/ttyUSB0\"")),
+            path => PortSpec::Device(PathBuf::from(path)),
+        };
+        let baud = p.baud.unwrap_or(9600);
+        if !(1200..=38400).contains(&baud) || ![1200, 2400, 4800, 9600, 19200, 38400].contains(&baud) {
+            return Err(invalid("pbx.baud", format!("{baud} is not one of 1200, 2400, 4800, 9600, 19200, 38400")));
+        }
+        let data_bits = p.data_bits.unwrap_or(8);
+        if !(data_bits == 7 || data_bits == 8) {
+            return Err(invalid("pbx.data_bits", format!("{data_bits} must be 7 or 8")));
+        }
+        let parity = match p.parity.as_deref().unwrap_or("none") {
+            "none" => Parity::None,
+            "even" => Parity::Even,
+            "odd" => Parity::Odd,
+            other => return Err(invalid("pbx.parity", format!("{other:?} must be \"none\", \"even\" or \"odd\""))),
+        };
+        let stop_bits = p.stop_bits.unwrap_or(1);
+        if !(stop_bits == 1 || stop_bits == 2) {
+            return Err(invalid("pbx.stop_bits", format!("{stop_bits} must be 1 or 2")));
+        }
+        let ack_timeout = duration_key("pbx.ack_timeout", p.ack_timeout, secs(3), (ms(50), secs(60)))?;
+        let pbx = PbxConfig {
+            port,
+            baud,
+            data_bits,
+            parity,
+            stop_bits,
+            ack_timeout,
+            link_check: duration_key("pbx.link_check", p.link_check, secs(120), (secs(1), HOUR))?,
+            resync_after: duration_key("pbx.resync_after", p.resync_after, secs(300), (Duration::ZERO, DAY))?,
+            reconnect_max: duration_key("pbx.reconnect_max", p.reconnect_max, secs(30), (ms(100), HOUR))?,
+        };
+
+        let listen_text = raw.api.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen = listen_text
+            .parse()
+            .map_err(|_| invalid("api.listen", format!("{listen_text:?} is not an address like \"127.0.0.1:8080\"")))?;
+        let a = ApiConfig::default();
+        let max_connections = raw.api.max_connections.unwrap_or(a.max_connections);
+        if !(4..=10_000).contains(&max_connections) {
+            return Err(invalid("api.max_connections", format!("{max_connections} must be 4 to 10000")));
+        }
+        let max_body = match raw.api.max_body {
+            None => a.max_body,
+            Some(text) => parse_size(&text).map_err(|m| invalid("api.max_body", m))?,
+        };
+        let api = ApiConfig {
+            listen,
+            max_connections,
+            header_timeout: duration_key(
+                "api.header_timeout",
+                raw.api.header_timeout,
+                a.header_timeout,
+                (secs(1), 5 * MINUTE),
+            )?,
+            request_timeout: duration_key(
+                "api.request_timeout",
+                raw.api.request_timeout,
+                a.request_timeout,
+                (secs(1), 10 * MINUTE),
+            )?,
+            max_body,
+        };
+        let store_path = PathBuf::from(raw.store.path.unwrap_or_else(|| "switchboard.db".into()));
+        if store_path.as_os_str().is_empty() {
+            return Err(invalid("store.path", "must not be empty"));
+        }
+        let d = AuthConfig::default();
+        let auth = AuthConfig {
+            idle_timeout: duration_key("auth.idle_timeout", raw.auth.idle_timeout, d.idle_timeout, (secs(1), 7 * DAY))?,
+            max_failures: raw.auth.max_failures.unwrap_or(d.max_failures),
+            max_failures_per_address: raw.auth.max_failures_per_address.unwrap_or(d.max_failures_per_address),
+            lockout: duration_key("auth.lockout", raw.auth.lockout, d.lockout, (secs(1), DAY))?,
+        };
+        if !(1..=100).contains(&auth.max_failures) {
+            return Err(invalid("auth.max_failures", "must be 1 to 100"));
+        }
+        if !(1..=1000).contains(&auth.max_failures_per_address) {
+            return Err(invalid("auth.max_failures_per_address", "must be 1 to 1000"));
+        }
+        let w = WakeupConfig::default();
+        let wakeup = WakeupConfig {
+            attempts: raw.wakeup.attempts.unwrap_or(w.attempts),
+            retry_interval: duration_key(
+                "wakeup.retry_interval",
+                raw.wakeup.retry_interval,
+                w.retry_interval,
+                (secs(1), HOUR),
+            )?,
+            ring_timeout: duration_key(
+                "wakeup.ring_timeout",
+                raw.wakeup.ring_timeout,
+                w.ring_timeout,
+                (secs(1), 10 * MINUTE),
+            )?,
+            late_grace: duration_key(
+                "wakeup.late_grace",
+                raw.wakeup.late_grace,
+                w.late_grace,
+                (Duration::ZERO, 6 * HOUR),
+            )?,
+            max_concurrent: raw.wakeup.max_concurrent.unwrap_or(w.max_concurrent),
+        };
+        if !(1..=10).contains(&wakeup.attempts) {
+            return Err(invalid("wakeup.attempts", "must be 1 to 10"));
+        }
+        if !(1..=10_000).contains(&wakeup.max_concurrent) {
+            return Err(invalid("wakeup.max_concurrent", "must be 1 to 10000"));
+        }
+        let messages_keep_for = duration_key("messages.keep_for", raw.messages.keep_for, 7 * DAY, (HOUR, 365 * DAY))?;
+        Ok(Config {
+            hotel_name: raw.hotel.name,
+            timezone,
+            rooms,
+            default_class,
+            pbx,
+            listen,
+            api,
+            store_path,
+            auth,
+            wakeup,
+            messages_keep_for,
+        })
+    }
+
+    /// Reads and validates a config file; the store path becomes relative to its folder.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|err| ConfigError::Read { path: path.to_path_buf(), err })?;
+        let mut cfg = Config::parse(&text).map_err(|e| match e {
+            ConfigError::Syntax(m) => ConfigError::Syntax(format!("{}: {m}", path.display())),
+            ConfigError::Invalid { key, msg } => {
+                ConfigError::Invalid { key: format!("{}: {key}", path.display()), msg }
+            }
+            other => other,
+        })?;
+        if cfg.store_path.is_relative() {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            cfg.store_path = dir.join(&cfg.store_path);
+        }
+        if let PortSpec::Device(dev) = &cfg.pbx.port {
+            if !dev.is_absolute() {
+                return Err(invalid(
+                    format!("{}: pbx.port", path.display()),
+                    format!("{} must be an absolute device path", dev.display()),
+                ));
+            }
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::expand_rooms;
+
+    const MIN: &str = r#"
+[hotel]
+name = "Test"
+timezone = "Europe/Zurich"
+[rooms]
+numbers = ["101-103", "201"]
+"#;
+
+    fn err(text: &str) -> String {
+        Config::parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = Config::parse(MIN).unwrap();
+        assert_eq!(c.rooms, ["101", "102", "103", "201"]);
+        assert_eq!(c.default_class, 3);
+        assert_eq!(c.pbx.port, PortSpec::Simulator);
+        assert_eq!(c.pbx.baud, 9600);
+        assert_eq!(c.pbx.ack_timeout, Duration::from_secs(3));
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = err(&format!("{MIN}\n[pbx]\nbaud_rate = 9600\n"));
+        assert!(e.contains("baud_rate"), "{e}");
+        let e = err(&format!("{MIN}\n[printer]\nx = 1\n"));
+        assert!(e.contains("printer"), "{e}");
+    }
+
+    #[test]
+    fn bad_room_ranges_are_named() {
+        let with = |rooms: &str| MIN.replace(r#"["101-103", "201"]"#, rooms);
+        assert!(err(&with(r#"["101-105", "104"]"#)).starts_with("rooms.numbers[1]: room 104 is already listed"));
+        assert!(err(&with(r#"["110-101"]"#)).contains("backwards"));
+        assert!(err(&with(r#"["1a-5"]"#)).starts_with("rooms.numbers[0]"));
+        assert!(err(&with(r#"["10 1"]"#)).contains("letters or digits"));
+        assert!(err(&with("[]")).contains("no rooms"));
+        assert_eq!(expand_rooms(&["0098-0101".into()]).unwrap(), ["0098", "0099", "0100", "0101"]);
+    }
+
+    #[test]
+    fn bad_line_settings_are_named() {
+        let e = err(&format!("{MIN}\n[pbx]\nbaud = 9601\n"));
+        assert!(e.starts_with("pbx.baud:"), "{e}");
+        let e = err(&format!("{MIN}\n[pbx]\nparity = \"mark\"\n"));
+        assert!(e.starts_with("pbx.parity:"), "{e}");
+        let e = err(&format!("{MIN}\n[pbx]\ndata_bits = 6\n"));
+        assert!(e.starts_with("pbx.data_bits:"), "{e}");
+        let e = err(&format!("{MIN}\n[pbx]\nprotocol = \"sx200\"\n"));
+        assert!(e.starts_with("pbx.protocol:"), "{e}");
+        let e = err(&format!("{MIN}\n[pbx]\nack_timeout = \"3\"\n"));
+        assert!(e.starts_with("pbx.ack_timeout:"), "{e}");
+    }
+
+    #[test]
+    fn other_bad_values_are_named() {
+        assert!(err(&MIN.replace("Europe/Zurich", "Mars/Base")).starts_with("hotel.timezone:"));
+        assert!(err(&format!("{MIN}\n[api]\nlisten = \"localhost\"\n")).starts_with("api.listen:"));
+    }
+
+    #[test]
+    fn out_of_range_durations_are_refused_with_the_key() {
+        for (section, key, value) in [
+            ("auth", "lockout", "9999999999999h"),
+            ("auth", "idle_timeout", "99999999999999999999s"),
+            ("auth", "idle_timeout", "30d"),
+            ("wakeup", "late_grace", "100d"),
+            ("wakeup", "ring_timeout", "0s"),
+            ("pbx", "ack_timeout", "1h"),
+            ("pbx", "ack_timeout", "10ms"),
+            ("messages", "keep_for", "1s"),
+            ("api", "header_timeout", "0s"),
+        ] {
+            let e = err(&format!("{MIN}\n[{section}]\n{key} = \"{value}\"\n"));
+            assert!(e.starts_with(&format!("{section}.{key}:")), "{section}.{key} = {value}: {e}");
+        }
+        let c = Config::parse(&format!("{MIN}\n[wakeup]\nlate_grace = \"0s\"\n")).unwrap();
+        assert_eq!(c.wakeup.late_grace, Duration::ZERO);
+        assert!(err(&format!("{MIN}\n[api]\nmax_body = \"1g\"\n")).starts_with("api.max_body:"));
+        assert_eq!(Config::parse(&format!("{MIN}\n[api]\nmax_body = \"1m\"\n")).unwrap().api.max_body, 1 << 20);
+        assert!(err(&format!("{MIN}\n[rooms]\n")).contains("rooms"), "a second [rooms] is a syntax error");
+        assert!(err(&MIN.replace("[rooms]", "[rooms]\ndefault_class = 4")).starts_with("rooms.default_class:"));
+    }
+
+    proptest::proptest! {
+        /// Whatever duration a key is given, hotel.toml is refused with that key named or the
+        /// value lies within the key's range: nothing wraps or silently becomes 0.
+        #[test]
+        fn any_lockout_is_in_range_or_named(n in proptest::num::u64::ANY, unit in proptest::sample::select(vec!["ms", "s", "m", "h", "d"])) {
+            match Config::parse(&format!("{MIN}\n[auth]\nlockout = \"{n}{unit}\"\n")) {
+                Ok(c) => proptest::prop_assert!(c.auth.lockout >= secs(1) && c.auth.lockout <= DAY),
+                Err(e) => proptest::prop_assert!(e.to_string().starts_with("auth.lockout:"), "{}", e),
+            }
+        }
+    }
+
+    #[test]
+    fn store_path_is_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hotel.toml");
+        std::fs::write(&path, format!("{MIN}\n[store]\npath = \"data/x.db\"\n")).unwrap();
+        let c = Config::from_file(&path).unwrap();
+        assert_eq!(c.store_path, dir.path().join("data/x.db"));
+        let e = Config::from_file(&dir.path().join("missing.toml")).unwrap_err().to_string();
+        assert!(e.contains("missing.toml"), "{e}");
+        std::fs::write(&path, format!("{MIN}\n[pbx]\nport = \"ttyUSB0\"\n")).unwrap();
+        let e = Config::from_file(&path).unwrap_err().to_string();
+        assert!(e.contains("pbx.port"), "{e}");
+    }
+}

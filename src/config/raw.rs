@@ -1,0 +1,92 @@
+//! hotel.toml as written: every section and key, unknown ones refused.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    pub hotel: RawHotel,
+    pub rooms: RawRooms,
+    #[serde(default)]
+    pub pbx: RawPbx,
+    #[serde(default)]
+    pub api: RawApi,
+    #[serde(default)]
+    pub store: RawStore,
+    #[serde(default)]
+    pub auth: RawAuth,
+    #[serde(default)]
+    pub wakeup: RawWakeup,
+    #[serde(default)]
+    pub messages: RawMessages,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMessages {
+    pub keep_for: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWakeup {
+    pub attempts: Option<u32>,
+    pub retry_interval: Option<String>,
+    pub ring_timeout: Option<String>,
+    pub late_grace: Option<String>,
+    pub max_concurrent: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAuth {
+    pub idle_timeout: Option<String>,
+    pub max_failures: Option<u32>,
+    pub max_failures_per_address: Option<u32>,
+    pub lockout: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHotel {
+    pub name: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRooms {
+    pub numbers: Vec<String>,
+    pub default_class: Option<u8>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPbx {
+    pub protocol: Option<String>,
+    pub port: Option<String>,
+    pub baud: Option<u32>,
+    pub data_bits: Option<u8>,
+    pub parity: Option<String>,
+    pub stop_bits: Option<u8>,
+    pub ack_timeout: Option<String>,
+    pub link_check: Option<String>,
+    pub resync_after: Option<String>,
+    pub reconnect_max: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApi {
+    pub listen: Option<String>,
+    pub max_connections: Option<u32>,
+    pub header_timeout: Option<String>,
+    pub request_timeout: Option<String>,
+    pub max_body: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStore {
+    pub path: Option<String>,
+}

@@ -1,0 +1,155 @@
+//! The configuration as the service uses it: validated, typed, with defaults filled in.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+/// What was wrong with the configuration, naming the key (or the file).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {err}")]
+    Read { path: PathBuf, err: std::io::Error },
+    #[error("{0}")]
+    Syntax(String),
+    #[error("{key}: {msg}")]
+    Invalid { key: String, msg: String },
+}
+
+pub(super) fn invalid(key: impl Into<String>, msg: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), msg: msg.into() }
+}
+
+/// Serial parity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parity {
+    None,
+    Even,
+    Odd,
+}
+
+/// Where the PBX is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortSpec {
+    /// The built-in simulated PBX, behind a pseudo-terminal.
+    Simulator,
+    /// A serial device such as `/dev/ttyUSB0`.
+    Device(PathBuf),
+}
+
+/// The `[pbx]` section, validated.
+#[derive(Debug, Clone)]
+pub struct PbxConfig {
+    pub port: PortSpec,
+    pub baud: u32,
+    pub data_bits: u8,
+    pub parity: Parity,
+    pub stop_bits: u8,
+    /// FIAS ACK timeout (3 s by the spec; shorter only for tests).
+    pub ack_timeout: Duration,
+    /// Idle time before an `LA` link check.
+    pub link_check: Duration,
+    /// After an outage at least this long, every room is resynced.
+    pub resync_after: Duration,
+    /// Longest pause between reconnection attempts.
+    pub reconnect_max: Duration,
+}
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub hotel_name: String,
+    pub timezone: Tz,
+    /// Every room number, in the order given.
+    pub rooms: Vec<String>,
+    pub default_class: u8,
+    pub pbx: PbxConfig,
+    pub listen: SocketAddr,
+    pub api: ApiConfig,
+    /// The SQLite file; relative paths are resolved against the config file's folder.
+    pub store_path: PathBuf,
+    pub auth: AuthConfig,
+    pub wakeup: WakeupConfig,
+    /// Messages older than this are expired (text purged) by the `expire_messages` job.
+    pub messages_keep_for: Duration,
+}
+
+/// The `[wakeup]` section: the wake-up call policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WakeupConfig {
+    /// Rings per call, the first included.
+    pub attempts: u32,
+    /// Pause between an unanswered (or busy) ring and the next.
+    pub retry_interval: Duration,
+    /// A ring with no answer from the PBX within this counts as not answered.
+    pub ring_timeout: Duration,
+    /// After a restart, calls at most this late still ring; later ones go to a person.
+    pub late_grace: Duration,
+    /// Rooms ringing at once, at most.
+    pub max_concurrent: u32,
+}
+
+impl Default for WakeupConfig {
+    fn default() -> Self {
+        WakeupConfig {
+            attempts: 3,
+            retry_interval: Duration::from_secs(180),
+            ring_timeout: Duration::from_secs(90),
+            late_grace: Duration::from_secs(300),
+            max_concurrent: 20,
+        }
+    }
+}
+
+/// The `[auth]` section: sign-in sessions and the brake on password guessing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// A session token unused this long expires.
+    pub idle_timeout: Duration,
+    /// Failed sign-ins for one login before it is slowed down.
+    pub max_failures: u32,
+    /// Failed sign-ins from one client address (whatever logins it tries) before it is slowed down.
+    pub max_failures_per_address: u32,
+    /// How long a slowed-down login must wait between attempts.
+    pub lockout: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            idle_timeout: Duration::from_secs(8 * 3600),
+            max_failures: 5,
+            max_failures_per_address: 20,
+            lockout: Duration::from_secs(30),
+        }
+    }
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The `[api]` section: where the API listens and what it puts up with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiConfig {
+    pub listen: SocketAddr,
+    /// Connections served at once; more wait in the kernel's queue until one ends.
+    pub max_connections: u32,
+    /// A client must send a request's headers within this (slow clients are cut off).
+    pub header_timeout: Duration,
+    /// Reading the body and answering one request, at most.
+    pub request_timeout: Duration,
+    /// Largest request body, in bytes.
+    pub max_body: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            listen: DEFAULT_LISTEN.parse().expect("a valid address"),
+            max_connections: 256,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_body: 64 * 1024,
+        }
+    }
+}
