@@ -103,7 +103,7 @@ async fn run(total: usize) {
     let waiting = services.app.messages.list(None, true).unwrap().len();
 
     services.app.staff.add(&actor, "bench", None, Role::Manager, "bench password").unwrap();
-    let (token, _) = services.app.staff.login("bench", "bench password").unwrap();
+    let (token, _) = services.app.staff.login("bench", "bench password", None).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = api::router(services.app.clone());

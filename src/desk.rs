@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 
 use crate::audit::{self, Change};
 use crate::clock::SharedClock;
+use crate::config::MAX_CLASS;
 use crate::identity::Actor;
 use crate::messages;
 use crate::pbx::command::PbxCommand;
@@ -67,9 +68,14 @@ fn check_language(lang: &str) -> Result<String, DeskError> {
     Ok(l.to_ascii_uppercase())
 }
 
+/// Classes of service the PBX side can mean: FIAS `CS` 0 (barred or internal) to 3 (unrestricted).
 fn check_class(class: u8) -> Result<u8, DeskError> {
-    if class > 9 {
-        return Err(Invalid::new("class", format!("{class} is not a class of service (0 to 9)")).into());
+    if class > MAX_CLASS {
+        return Err(Invalid::new(
+            "class",
+            format!("{class} is not a class of service: 0 barred or internal, 1 local, 2 national, 3 unrestricted"),
+        )
+        .into());
     }
     Ok(class)
 }

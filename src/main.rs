@@ -33,8 +33,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A command line that does not parse, as one line: what is wrong and the usage.
+fn usage_error(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default().trim_start_matches("error: ").to_string();
+    let more: Vec<&str> = lines.take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    let what = if more.is_empty() { first } else { format!("{first} {}", more.join(", ")) };
+    let usage = text.lines().find_map(|l| l.strip_prefix("Usage: ")).unwrap_or("switchboard --help");
+    format!("{what} (usage: {usage})")
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprintln!("switchboard: {}", usage_error(&e));
+            std::process::exit(2);
+        }
+    };
     if let Err(e) = run(cli) {
         eprintln!("switchboard: {e:#}");
         std::process::exit(1);

@@ -30,8 +30,8 @@ use crate::wakeup::rule;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {path}: {err}")]
+    Read { path: PathBuf, err: std::io::Error },
     #[error("{path}: {msg}")]
     Invalid { path: PathBuf, msg: String },
 }
@@ -128,7 +128,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Job>, ScheduleError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(ScheduleError::Read { path: dir.to_path_buf(), source }),
+        Err(err) => return Err(ScheduleError::Read { path: dir.to_path_buf(), err }),
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -137,7 +137,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Job>, ScheduleError> {
     files.sort();
     let mut jobs = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|source| ScheduleError::Read { path: f.clone(), source })?;
+        let text = std::fs::read_to_string(&f).map_err(|err| ScheduleError::Read { path: f.clone(), err })?;
         jobs.extend(parse(&f, &text)?);
     }
     Ok(jobs)

@@ -66,7 +66,7 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
         "switchboard listening on http://{}",
         cfg.listen
     );
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    api::server::serve(listener, app, cfg.api, shutdown_signal()).await?;
     tracing::info!("shutting down: ending the PBX link");
     link.shutdown(Duration::from_secs(5)).await;
     for t in &services.tasks {

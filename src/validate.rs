@@ -62,6 +62,12 @@ impl Text {
         if v.is_empty() {
             return Ok(None);
         }
+        if let Some(c) = v.chars().find(|c| invisible(*c)) {
+            return Err(Invalid::new(
+                field,
+                format!("contains an invisible or direction-changing character (U+{:04X})", c as u32),
+            ));
+        }
         if let Some(c) = v.chars().find(|c| c.is_control() && !(self.lines && *c == '\n')) {
             let hint = if self.lines { "; only line breaks are allowed" } else { "" };
             return Err(Invalid::new(field, format!("contains a control character (U+{:04X}){hint}", c as u32)));
@@ -76,6 +82,15 @@ impl Text {
         }
         Ok(Some(v.to_string()))
     }
+}
+
+/// Characters that show nothing or turn the text around (bidi overrides, zero-width spaces,
+/// line and paragraph separators, the byte-order mark, tags): in a name they hide what a
+/// person reads, and no phone display shows them.
+pub fn invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x061C | 0x180E | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF
+        | 0xFFF9..=0xFFFB | 0xE0000..=0xE007F)
 }
 
 /// `v` must be one of `allowed`.
@@ -106,5 +121,11 @@ mod tests {
         assert!(text.required("text", "a|b").is_ok(), "only PBX fields refuse '|'");
         assert_eq!(Text::line(3).required("t", "台北市").unwrap(), "台北市", "characters, not bytes");
         assert!(one_of("state", "x", &["open"]).unwrap_err().msg.contains("not one of open"));
+        for c in ['\u{202E}', '\u{FEFF}', '\u{2028}', '\u{200B}', '\u{2066}', '\u{E0041}'] {
+            let e = name.required("name", &format!("ab{c}c")).unwrap_err();
+            assert!(e.msg.contains("invisible"), "U+{:04X}: {e}", c as u32);
+            assert!(text.required("text", &format!("ab{c}c")).is_err(), "multi-line text too");
+        }
+        assert!(Text::line(20).required("name", "Zoë Ünal-Çelik 王").is_ok());
     }
 }

@@ -1,6 +1,7 @@
 //! Request extractors whose every rejection is a JSON error like the rest of the API:
 //! [`ApiJson`] (a JSON body), [`OptionalJson`] (a body that may be left out), [`Id`] (a
-//! numeric `{id}` path segment), [`ApiQuery`] (the query string).
+//! numeric `{id}` path segment), [`Segment`] (a text one), [`ApiQuery`] (the query string),
+//! [`ClientAddr`] (who is asking).
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
@@ -19,6 +20,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge("the request body is too large".into()))
+            }
             Err(JsonRejection::MissingJsonContentType(_)) => {
                 Err(ApiError::BadRequest("expected a JSON body (Content-Type: application/json)".into()))
             }
@@ -34,9 +38,13 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let body = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("cannot read the body: {}", e.body_text())))?;
+        let body = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("the request body is too large".into())
+            } else {
+                ApiError::BadRequest(format!("cannot read the body: {}", e.body_text()))
+            }
+        })?;
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
@@ -55,6 +63,32 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
             .await
             .map_err(|e| ApiError::BadRequest(format!("bad path: {}", e.body_text())))?;
         raw.parse().map(Id).map_err(|_| ApiError::BadRequest(format!("id {raw:?} is not a number")))
+    }
+}
+
+/// A text path segment (a room number, a login).
+pub struct Segment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(s)| Segment(s))
+            .map_err(|e| ApiError::BadRequest(format!("bad path: {}", e.body_text())))
+    }
+}
+
+/// The client's address, where the server recorded it (a router called directly has none).
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientAddr(addr.map(|c| c.0.ip())))
     }
 }
 

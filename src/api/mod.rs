@@ -1,6 +1,7 @@
 //! The HTTP API (JSON), serving the routes of [`crate::contract`].
 //!
 //! Layout: [`routes`] (the router: every route and the permission its group needs),
+//! [`server`] (connections: the cap, header and request timeouts, body limit, client address),
 //! [`state`] (what handlers are given), [`auth`] (bearer tokens, the per-route permission
 //! layer, the `Actor` extractor), [`extract`] (body, path, query extractors with JSON errors;
 //! the blocking-pool helper), [`error`] (the one place errors become statuses), and the
@@ -16,6 +17,7 @@ pub mod logbook;
 pub mod messages;
 pub mod rooms;
 pub mod routes;
+pub mod server;
 pub mod staff;
 pub mod state;
 pub mod wakeups;

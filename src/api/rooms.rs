@@ -1,12 +1,12 @@
 //! Rooms, stays, desk operations and the PBX link.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Id, OptionalJson};
+use super::extract::{ApiJson, ApiQuery, Id, OptionalJson, Segment};
 use super::state::AppState;
 use crate::audit::{self, Change};
 use crate::contract::{CheckIn, CheckOut, GuestQuery, MoveTo, PbxStatus, ResyncReply, SetClass, StaysQuery, Switch};
@@ -30,14 +30,14 @@ pub async fn list_rooms(State(s): State<AppState>, actor: Actor) -> ApiResult<Js
     Ok(Json(s.desk.rooms()?.into_iter().map(|r| redact_room(r, &actor)).collect()))
 }
 
-pub async fn get_room(State(s): State<AppState>, actor: Actor, Path(room): Path<String>) -> ApiResult<Json<RoomView>> {
+pub async fn get_room(State(s): State<AppState>, actor: Actor, Segment(room): Segment) -> ApiResult<Json<RoomView>> {
     Ok(Json(redact_room(s.desk.room(&room)?, &actor)))
 }
 
 pub async fn check_in(
     State(s): State<AppState>,
     actor: Actor,
-    Path(room): Path<String>,
+    Segment(room): Segment,
     ApiJson(req): ApiJson<CheckIn>,
 ) -> ApiResult<impl IntoResponse> {
     let stay = s.desk.check_in(&actor, &room, req)?;
@@ -47,7 +47,7 @@ pub async fn check_in(
 pub async fn check_out(
     State(s): State<AppState>,
     actor: Actor,
-    Path(room): Path<String>,
+    Segment(room): Segment,
     OptionalJson(req): OptionalJson<CheckOut>,
 ) -> ApiResult<Json<Stay>> {
     let stay = s.desk.check_out(&actor, &room, req.discard_messages)?;
@@ -57,7 +57,7 @@ pub async fn check_out(
 pub async fn move_room(
     State(s): State<AppState>,
     actor: Actor,
-    Path(room): Path<String>,
+    Segment(room): Segment,
     ApiJson(req): ApiJson<MoveTo>,
 ) -> ApiResult<Json<Stay>> {
     let stay = s.desk.move_room(&actor, &room, &req.to)?;
@@ -68,7 +68,7 @@ pub async fn move_room(
 pub async fn set_lamp(
     State(s): State<AppState>,
     actor: Actor,
-    Path(room): Path<String>,
+    Segment(room): Segment,
     ApiJson(req): ApiJson<Switch>,
 ) -> ApiResult<Json<RoomView>> {
     s.messages.set_lamp(&actor, &room, req.on)?;
@@ -78,7 +78,7 @@ pub async fn set_lamp(
 pub async fn set_dnd(
     State(s): State<AppState>,
     actor: Actor,
-    Path(room): Path<String>,
+    Segment(room): Segment,
     ApiJson(req): ApiJson<Switch>,
 ) -> ApiResult<Json<RoomView>> {
     Ok(Json(redact_room(s.desk.set_dnd(&actor, &room, req.on)?, &actor)))
@@ -87,7 +87,7 @@ pub async fn set_dnd(
 pub async fn set_class(
     State(s): State<AppState>,
     actor: Actor,
-    Path(room): Path<String>,
+    Segment(room): Segment,
     ApiJson(req): ApiJson<SetClass>,
 ) -> ApiResult<Json<RoomView>> {
     Ok(Json(redact_room(s.desk.set_class(&actor, &room, req.class)?, &actor)))

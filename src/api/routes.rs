@@ -72,5 +72,8 @@ pub fn router(state: AppState) -> Router {
         .route(route::Login::PATH, post(staff::login))
         .merge(signed_in)
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::MethodNotAllowed("this endpoint does not take that method".into())
+        })
         .with_state(state)
 }

@@ -1,22 +1,26 @@
 //! Sign-in, staff administration and the audit trail.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 
 use super::auth::Token;
 use super::error::{ApiError, ApiResult};
-use super::extract::{blocking, ApiJson, ApiQuery};
+use super::extract::{blocking, ApiJson, ApiQuery, ClientAddr, Segment};
 use super::state::AppState;
 use crate::audit::{self, AuditQuery, AuditRow};
 use crate::contract::{Login, LoginReply, NewPassword, NewStaff, OwnPassword};
 use crate::identity::{Actor, Permission, Role};
 use crate::staff::StaffView;
 
-pub async fn login(State(s): State<AppState>, ApiJson(req): ApiJson<Login>) -> ApiResult<Json<LoginReply>> {
+pub async fn login(
+    State(s): State<AppState>,
+    ClientAddr(from): ClientAddr,
+    ApiJson(req): ApiJson<Login>,
+) -> ApiResult<Json<LoginReply>> {
     let staff = s.staff.clone();
-    let (token, actor) = blocking(move || staff.login(&req.login, &req.password)).await?;
+    let (token, actor) = blocking(move || staff.login(&req.login, &req.password, from)).await?;
     Ok(Json(LoginReply { token, login: actor.login, display_name: actor.display_name, role: actor.role }))
 }
 
@@ -45,14 +49,14 @@ pub async fn add(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-pub async fn disable(State(s): State<AppState>, actor: Actor, Path(login): Path<String>) -> ApiResult<Json<StaffView>> {
+pub async fn disable(State(s): State<AppState>, actor: Actor, Segment(login): Segment) -> ApiResult<Json<StaffView>> {
     Ok(Json(s.staff.disable(&actor, &login)?))
 }
 
 pub async fn set_password(
     State(s): State<AppState>,
     actor: Actor,
-    Path(login): Path<String>,
+    Segment(login): Segment,
     ApiJson(req): ApiJson<NewPassword>,
 ) -> ApiResult<StatusCode> {
     let staff = s.staff.clone();
@@ -64,10 +68,11 @@ pub async fn set_password(
 pub async fn change_own_password(
     State(s): State<AppState>,
     actor: Actor,
+    ClientAddr(from): ClientAddr,
     ApiJson(req): ApiJson<OwnPassword>,
 ) -> ApiResult<StatusCode> {
     let staff = s.staff.clone();
-    blocking(move || staff.change_own_password(&actor, &req.current, &req.password)).await?;
+    blocking(move || staff.change_own_password(&actor, &req.current, &req.password, from)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

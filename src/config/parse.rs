@@ -13,7 +13,7 @@ use super::types::{
     invalid, ApiConfig, AuthConfig, Config, ConfigError, Parity, PbxConfig, PortSpec, WakeupConfig, DEFAULT_LISTEN,
 };
 
-/// The highest class of service: FIAS `CS` 0 (barred) to 3 (international), the classes every
+/// The highest class of service: FIAS `CS` 0 (barred or internal) to 3 (unrestricted), the classes every
 /// FIAS PBX maps; a PBX with more classes needs a mapping that does not exist yet.
 pub const MAX_CLASS: u8 = 3;
 

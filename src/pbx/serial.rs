@@ -26,8 +26,8 @@ pub enum SerialError {
     Open { path: PathBuf, msg: String },
     #[error("cannot create a pseudo-terminal: {0}")]
     Pty(String),
-    #[error("serial port {path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    #[error("serial port {path}: {err}")]
+    Io { path: PathBuf, err: io::Error },
 }
 
 fn set_nonblocking(fd: RawFd) -> io::Result<()> {
@@ -124,7 +124,7 @@ pub fn open_port(path: &Path, cfg: &PbxConfig) -> Result<FdStream<TTYPort>, Seri
         .flow_control(FlowControl::None);
     let port =
         TTYPort::open(&builder).map_err(|e| SerialError::Open { path: path.to_path_buf(), msg: e.to_string() })?;
-    FdStream::new(port).map_err(|source| SerialError::Io { path: path.to_path_buf(), source })
+    FdStream::new(port).map_err(|err| SerialError::Io { path: path.to_path_buf(), err })
 }
 
 /// A pseudo-terminal pair for the simulator.

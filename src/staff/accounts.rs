@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::error::StaffError;
-use super::secrets::{hash_password, random_password, verify_password};
+use super::secrets::{hash_password, random_password};
 use crate::audit::{self, Change};
 use crate::clock::{self, SharedClock};
 use crate::config::AuthConfig;
@@ -16,6 +16,8 @@ use crate::store::Store;
 use crate::validate::{Invalid, Text};
 
 pub const MIN_PASSWORD_LEN: usize = 8;
+/// Hashing a password costs the same whatever its length, but nobody types more than this.
+pub const MAX_PASSWORD_LEN: usize = 200;
 /// Longest display name.
 pub const MAX_DISPLAY_NAME: usize = 60;
 
@@ -30,7 +32,7 @@ pub struct StaffView {
 }
 
 /// A stored account, password hash included (never leaves this module's callers).
-pub(super) struct Account {
+pub struct Account {
     pub id: i64,
     pub view: StaffView,
     pub password_hash: String,
@@ -91,8 +93,14 @@ pub fn check_login(login: &str) -> Result<String, Invalid> {
 }
 
 pub fn check_password(password: &str) -> Result<(), Invalid> {
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(Invalid::new("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
+    if password.trim().chars().count() < MIN_PASSWORD_LEN {
+        return Err(Invalid::new(
+            "password",
+            format!("must be at least {MIN_PASSWORD_LEN} characters, not counting spaces at either end"),
+        ));
+    }
+    if password.chars().count() > MAX_PASSWORD_LEN {
+        return Err(Invalid::new("password", format!("must be at most {MAX_PASSWORD_LEN} characters")));
     }
     if password.chars().any(char::is_control) {
         return Err(Invalid::new("password", "must not contain control characters"));
@@ -220,16 +228,6 @@ impl Staff {
         self.get(login)
     }
 
-    /// Changes one's own password after checking the current one; every session of the
-    /// account ends (sign in again).
-    pub fn change_own_password(&self, actor: &Actor, current: &str, new: &str) -> Result<(), StaffError> {
-        let account = self.store.read(|c| find_or_unknown(c, &actor.login))?;
-        if !verify_password(current, &account.password_hash) {
-            return Err(StaffError::BadCredentials);
-        }
-        self.set_password(actor, &actor.login, new)
-    }
-
     /// Sets a new password; the account's sessions are revoked.
     pub fn set_password(&self, actor: &Actor, login: &str, password: &str) -> Result<(), StaffError> {
         check_password(password)?;
@@ -270,7 +268,7 @@ pub(super) mod tests {
         let (s, _) = staff();
         let pw = s.bootstrap().unwrap().expect("first start creates the manager");
         assert!(s.bootstrap().unwrap().is_none());
-        let (_, actor) = s.login("manager", &pw).unwrap();
+        let (_, actor) = s.login("manager", &pw, None).unwrap();
         assert_eq!(actor.role, Role::Manager);
     }
 
@@ -280,10 +278,10 @@ pub(super) mod tests {
         let m = Actor::system();
         s.add(&m, "boss", None, Role::Manager, "managerpw").unwrap();
         s.add(&m, "dora", None, Role::Desk, "correct horse").unwrap();
-        let (token, _) = s.login("dora", "correct horse").unwrap();
+        let (token, _) = s.login("dora", "correct horse", None).unwrap();
         assert!(!s.disable(&m, "dora").unwrap().active);
         assert!(s.authenticate(&token).is_err());
-        assert!(matches!(s.login("dora", "correct horse"), Err(StaffError::BadCredentials)));
+        assert!(matches!(s.login("dora", "correct horse", None), Err(StaffError::BadCredentials)));
         assert!(matches!(s.disable(&m, "boss"), Err(StaffError::LastManager(_))));
         assert!(matches!(s.disable(&m, "nobody"), Err(StaffError::UnknownStaff(_))));
     }
@@ -300,6 +298,9 @@ pub(super) mod tests {
             .to_string()
             .starts_with("login"));
         assert!(s.add(&m, "eve", None, Role::Desk, "short").unwrap_err().to_string().starts_with("password"));
+        assert!(s.add(&m, "eve", None, Role::Desk, "          ").unwrap_err().to_string().starts_with("password"));
+        assert!(s.add(&m, "eve", None, Role::Desk, " a b c d ").unwrap_err().to_string().starts_with("password"));
+        assert!(s.add(&m, "eve", Some("Eve\u{202E}gnp.exe"), Role::Desk, "correct horse").is_err());
         assert_eq!(s.list().unwrap().len(), 1);
     }
 
@@ -307,12 +308,15 @@ pub(super) mod tests {
     fn staff_change_their_own_password_knowing_the_old_one() {
         let (s, _) = staff();
         s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
-        let (token, dora) = s.login("dora", "correct horse").unwrap();
-        assert!(matches!(s.change_own_password(&dora, "wrong one", "new password"), Err(StaffError::BadCredentials)));
-        assert!(s.change_own_password(&dora, "correct horse", "short").is_err());
-        s.change_own_password(&dora, "correct horse", "new password").unwrap();
+        let (token, dora) = s.login("dora", "correct horse", None).unwrap();
+        assert!(matches!(
+            s.change_own_password(&dora, "wrong one", "new password", None),
+            Err(StaffError::BadCredentials)
+        ));
+        assert!(s.change_own_password(&dora, "correct horse", "short", None).is_err());
+        s.change_own_password(&dora, "correct horse", "new password", None).unwrap();
         assert!(s.authenticate(&token).is_err(), "sessions end with the old password");
-        s.login("dora", "new password").unwrap();
+        s.login("dora", "new password", None).unwrap();
     }
 
     #[test]
@@ -325,6 +329,6 @@ pub(super) mod tests {
             .unwrap();
         assert!(hash.starts_with("$argon2id$") && !hash.contains("correct horse"));
         s.set_password(&Actor::system(), "dora", "battery staple").unwrap();
-        s.login("dora", "battery staple").unwrap();
+        s.login("dora", "battery staple", None).unwrap();
     }
 }

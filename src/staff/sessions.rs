@@ -1,63 +1,144 @@
-//! Sign-in sessions: login (with the failed sign-in brake), bearer-token authentication with
-//! idle expiry, logout.
+//! Sign-in sessions: login (with the brake on password guessing), bearer-token authentication
+//! with idle expiry, logout.
+//!
+//! The brake: every attempt is counted against the login it names and the address it comes
+//! from *before* the password is checked, in the same transaction that decides whether the
+//! attempt may go ahead. Guesses sent in parallel are therefore counted one by one: after
+//! `max_failures` of them the rest are refused (429) without a password check. A slowed-down
+//! key waits `lockout`, doubled for every further failure (at most [`LONGEST_WAIT`]). A
+//! success clears the login's and the address's counts; rows quiet for a day are deleted.
 
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::accounts::{find, Staff};
+use super::accounts::{check_login, find, Staff};
 use super::error::StaffError;
 use super::secrets::{hash_token, new_token, verify_nothing, verify_password};
 use crate::clock;
+use crate::config::duration;
 use crate::identity::Actor;
 
 /// A token's `last_used` is written at most this often: reading the API must not commit a
 /// write per request. Idle expiry is therefore exact to within this much.
 pub const LAST_USED_GRANULARITY: chrono::Duration = chrono::Duration::seconds(60);
 
+/// The longest a slowed-down login or address waits between attempts.
+pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Failure counts untouched this long are forgotten.
+const FORGET_AFTER: chrono::Duration = chrono::Duration::days(1);
+
+/// What one attempt is counted against, and its limit.
+struct Key {
+    key: String,
+    max: u32,
+}
+
 impl Staff {
-    /// Signs in: a new bearer token, or one message for every kind of wrong.
-    pub fn login(&self, login: &str, password: &str) -> Result<(String, Actor), StaffError> {
-        let now = self.clock.now();
+    /// How long a key waits after its last failure when it has `over` failures more than its
+    /// limit: `lockout`, doubled for each.
+    fn wait(&self, over: u32) -> chrono::Duration {
+        let wait = self.cfg.lockout.saturating_mul(1 << over.min(16)).min(LONGEST_WAIT);
+        duration::chrono(wait)
+    }
+
+    /// Counts an attempt against `keys`, or refuses it while any of them is slowed down.
+    fn count_attempt(&self, keys: &[Key], now: DateTime<Utc>) -> Result<(), StaffError> {
         let now_text = clock::timestamp(now);
-        let failures: Option<(u32, String)> = self.store.read(|c| {
-            Ok::<_, StaffError>(
-                c.query_row("SELECT failures, last_failure FROM login_failures WHERE login = ?1", [login], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()?,
-            )
-        })?;
-        if let Some((n, last)) = &failures {
-            if *n >= self.cfg.max_failures {
-                let last = clock::parse_utc(last).unwrap_or(now);
-                let until = last + chrono::Duration::from_std(self.cfg.lockout).unwrap_or_default();
-                if now < until {
-                    return Err(StaffError::Throttled { wait_secs: (until - now).num_seconds().max(1) as u64 });
+        let forget = clock::timestamp(now - FORGET_AFTER);
+        self.store.write(|tx| {
+            tx.execute("DELETE FROM login_failures WHERE last_failure < ?1", [&forget])?;
+            for k in keys {
+                let row: Option<(u32, String)> = tx
+                    .query_row("SELECT failures, last_failure FROM login_failures WHERE login = ?1", [&k.key], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?;
+                if let Some((n, last)) = row.filter(|(n, _)| *n >= k.max) {
+                    let until = clock::parse_utc(&last).unwrap_or(now) + self.wait(n - k.max);
+                    if now < until {
+                        return Err(StaffError::Throttled { wait_secs: (until - now).num_seconds().max(1) as u64 });
+                    }
                 }
             }
+            for k in keys {
+                tx.execute(
+                    "INSERT INTO login_failures(login, failures, last_failure) VALUES (?1, 1, ?2)
+                     ON CONFLICT(login) DO UPDATE SET failures = failures + 1, last_failure = ?2",
+                    params![k.key, now_text],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn clear_attempts(&self, keys: &[Key]) -> Result<(), StaffError> {
+        self.store.write(|tx| {
+            for k in keys {
+                tx.execute("DELETE FROM login_failures WHERE login = ?1", [&k.key])?;
+            }
+            Ok::<_, StaffError>(())
+        })
+    }
+
+    fn keys(&self, login: Option<&str>, from: Option<IpAddr>) -> Vec<Key> {
+        let mut keys = Vec::new();
+        if let Some(l) = login {
+            keys.push(Key { key: l.to_string(), max: self.cfg.max_failures });
         }
-        let account = self.store.read(|c| find(c, login))?;
+        if let Some(a) = from {
+            // '@' cannot start a login, so the two kinds of key never meet.
+            keys.push(Key { key: format!("@{a}"), max: self.cfg.max_failures_per_address });
+        }
+        keys
+    }
+
+    /// Checks `password` against `login`'s, under the brake; the account on success.
+    fn checked(
+        &self,
+        login: &str,
+        password: &str,
+        from: Option<IpAddr>,
+    ) -> Result<super::accounts::Account, StaffError> {
+        let now = self.clock.now();
+        // A name that cannot be a login is refused before anything about it is written (it
+        // still counts against the address).
+        let valid = check_login(login).ok().filter(|l| l == login);
+        let keys = self.keys(valid.as_deref(), from);
+        self.count_attempt(&keys, now)?;
+        let Some(login) = valid else {
+            verify_nothing(password);
+            return Err(StaffError::BadCredentials);
+        };
+        let account = self.store.read(|c| find(c, &login))?;
         let ok = match &account {
             Some(a) => verify_password(password, &a.password_hash) && a.view.active,
             None => {
+                // Spend the same effort as for a real account: no timing hint.
                 verify_nothing(password);
                 false
             }
         };
-        let Some(account) = account.filter(|_| ok) else {
-            self.store.write(|tx| {
-                tx.execute(
-                    "INSERT INTO login_failures(login, failures, last_failure) VALUES (?1, 1, ?2)
-                     ON CONFLICT(login) DO UPDATE SET failures = failures + 1, last_failure = ?2",
-                    params![login, now_text],
-                )?;
-                Ok::<_, StaffError>(())
-            })?;
-            tracing::warn!(login, "failed sign-in");
-            return Err(StaffError::BadCredentials);
-        };
+        match account.filter(|_| ok) {
+            Some(a) => {
+                self.clear_attempts(&keys)?;
+                Ok(a)
+            }
+            None => {
+                tracing::warn!(login, from = ?from, "failed sign-in");
+                Err(StaffError::BadCredentials)
+            }
+        }
+    }
+
+    /// Signs in: a new bearer token, or one message for every kind of wrong.
+    pub fn login(&self, login: &str, password: &str, from: Option<IpAddr>) -> Result<(String, Actor), StaffError> {
+        let account = self.checked(login, password, from)?;
         let token = new_token();
+        let now_text = clock::timestamp(self.clock.now());
         self.store.write(|tx| {
-            tx.execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
             tx.execute(
                 "INSERT INTO sessions(token_hash, staff_id, created_at, last_used) VALUES (?1, ?2, ?3, ?3)",
                 params![hash_token(&token), account.id, now_text],
@@ -65,6 +146,21 @@ impl Staff {
             Ok::<_, StaffError>(())
         })?;
         Ok((token, account.actor()))
+    }
+
+    /// Changes one's own password after checking the current one, under the same brake as
+    /// signing in (an unattended desk is no place to guess a colleague's password); every
+    /// session of the account ends.
+    pub fn change_own_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new: &str,
+        from: Option<IpAddr>,
+    ) -> Result<(), StaffError> {
+        super::accounts::check_password(new)?;
+        self.checked(&actor.login, current, from)?;
+        self.set_password(actor, &actor.login, new)
     }
 
     /// The staff member behind a bearer token, refreshing its idle timer (at most once per
@@ -91,7 +187,7 @@ impl Staff {
             return Err(StaffError::Unauthenticated("the session was ended: sign in again"));
         }
         let last = clock::parse_utc(&last_used).unwrap_or(now);
-        if now - last > chrono::Duration::from_std(self.cfg.idle_timeout).unwrap_or_default() {
+        if now - last > duration::chrono(self.cfg.idle_timeout) {
             return Err(StaffError::Unauthenticated("the session expired: sign in again"));
         }
         if now - last >= LAST_USED_GRANULARITY {
@@ -115,33 +211,66 @@ impl Staff {
     }
 }
 
-/// When a session was last used, as stored (tests).
-#[cfg(test)]
-fn last_used(s: &Staff, token: &str) -> chrono::DateTime<chrono::Utc> {
-    let text: String = s
-        .store
-        .read(|c| {
-            c.query_row("SELECT last_used FROM sessions WHERE token_hash = ?1", [hash_token(token)], |r| r.get(0))
-                .map_err(crate::store::StoreError::from)
-        })
-        .unwrap();
-    clock::parse_utc(&text).unwrap()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Barrier};
+
     use super::super::accounts::tests::staff;
     use super::*;
     use crate::identity::Role;
+    use crate::store::StoreError;
+
+    fn last_used(s: &Staff, token: &str) -> DateTime<Utc> {
+        let text: String = s
+            .store
+            .read(|c| {
+                c.query_row("SELECT last_used FROM sessions WHERE token_hash = ?1", [hash_token(token)], |r| r.get(0))
+                    .map_err(StoreError::from)
+            })
+            .unwrap();
+        clock::parse_utc(&text).unwrap()
+    }
+
+    fn failure_rows(s: &Staff) -> Vec<(String, u32)> {
+        s.store
+            .read(|c| {
+                let mut st = c.prepare("SELECT login, failures FROM login_failures ORDER BY login")?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+                Ok::<_, StoreError>(rows)
+            })
+            .unwrap()
+    }
+
+    /// `n` wrong guesses for `login` sent at the same moment from `n` threads; how many were
+    /// checked (401) and how many refused by the brake (429).
+    fn parallel_guesses(s: &Staff, login: &str, n: usize, from: Option<IpAddr>) -> (usize, usize) {
+        let barrier = Arc::new(Barrier::new(n));
+        let results: Vec<Result<_, StaffError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let (s, barrier) = (s.clone(), barrier.clone());
+                    scope.spawn(move || {
+                        barrier.wait();
+                        s.login(login, &format!("guess number {i}"), from)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let checked = results.iter().filter(|r| matches!(r, Err(StaffError::BadCredentials))).count();
+        let braked = results.iter().filter(|r| matches!(r, Err(StaffError::Throttled { .. }))).count();
+        assert_eq!(checked + braked, n, "every guess failed one way or the other");
+        (checked, braked)
+    }
 
     #[test]
     fn login_token_expiry_and_logout() {
         let (s, clock) = staff();
         let m = Actor::system();
         s.add(&m, "dora", Some("Dora Desk"), Role::Desk, "correct horse").unwrap();
-        assert!(matches!(s.login("dora", "wrong pass"), Err(StaffError::BadCredentials)));
-        assert!(matches!(s.login("nobody", "wrong pass"), Err(StaffError::BadCredentials)));
-        let (token, actor) = s.login("dora", "correct horse").unwrap();
+        assert!(matches!(s.login("dora", "wrong pass", None), Err(StaffError::BadCredentials)));
+        assert!(matches!(s.login("nobody", "wrong pass", None), Err(StaffError::BadCredentials)));
+        let (token, actor) = s.login("dora", "correct horse", None).unwrap();
         assert_eq!(actor.display_name, "Dora Desk");
         clock.advance(chrono::Duration::seconds(599));
         assert_eq!(s.authenticate(&token).unwrap().login, "dora");
@@ -150,7 +279,7 @@ mod tests {
         s.authenticate(&token).unwrap();
         clock.advance(chrono::Duration::seconds(601));
         assert!(s.authenticate(&token).unwrap_err().to_string().contains("expired"));
-        let (token, _) = s.login("dora", "correct horse").unwrap();
+        let (token, _) = s.login("dora", "correct horse", None).unwrap();
         s.logout(&token).unwrap();
         assert!(matches!(s.authenticate(&token), Err(StaffError::Unauthenticated(_))));
         assert!(matches!(s.authenticate("sb_forged"), Err(StaffError::Unauthenticated(_))));
@@ -160,7 +289,7 @@ mod tests {
     fn last_used_is_written_at_most_once_a_minute() {
         let (s, clock) = staff();
         s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
-        let (token, _) = s.login("dora", "correct horse").unwrap();
+        let (token, _) = s.login("dora", "correct horse", None).unwrap();
         let signed_in = last_used(&s, &token);
         clock.advance(chrono::Duration::seconds(59));
         s.authenticate(&token).unwrap();
@@ -171,19 +300,76 @@ mod tests {
     }
 
     #[test]
-    fn repeated_failures_are_slowed_down() {
+    fn repeated_failures_are_slowed_down_and_success_clears_them() {
         let (s, clock) = staff();
         s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
         for _ in 0..3 {
-            assert!(matches!(s.login("dora", "guess1234"), Err(StaffError::BadCredentials)));
+            assert!(matches!(s.login("dora", "guess1234", None), Err(StaffError::BadCredentials)));
         }
-        assert!(matches!(s.login("dora", "correct horse"), Err(StaffError::Throttled { .. })));
+        assert!(matches!(s.login("dora", "correct horse", None), Err(StaffError::Throttled { .. })));
         // the same brake for a login that does not exist
         for _ in 0..3 {
-            let _ = s.login("ghost", "guess1234");
+            let _ = s.login("ghost", "guess1234", None);
         }
-        assert!(matches!(s.login("ghost", "guess1234"), Err(StaffError::Throttled { .. })));
+        assert!(matches!(s.login("ghost", "guess1234", None), Err(StaffError::Throttled { .. })));
         clock.advance(chrono::Duration::seconds(31));
-        s.login("dora", "correct horse").unwrap();
+        s.login("dora", "correct horse", None).unwrap();
+        assert_eq!(failure_rows(&s), [("ghost".to_string(), 3)], "dora's count is cleared");
+        clock.advance(chrono::Duration::days(2));
+        let _ = s.login("ghost", "guess", None);
+        assert_eq!(failure_rows(&s), [("ghost".to_string(), 1)], "a day-old count is forgotten");
+    }
+
+    #[test]
+    fn guesses_sent_in_parallel_are_counted_one_by_one() {
+        let (s, clock) = staff(); // max_failures = 3, lockout 30 s
+        s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
+        assert_eq!(parallel_guesses(&s, "dora", 24, None), (3, 21), "only max_failures get a password check");
+        // Right after the lockout ends, a burst gets one guess; the wait then doubles.
+        clock.advance(chrono::Duration::seconds(31));
+        assert_eq!(parallel_guesses(&s, "dora", 12, None), (1, 11));
+        clock.advance(chrono::Duration::seconds(31));
+        assert!(matches!(s.login("dora", "correct horse", None), Err(StaffError::Throttled { .. })), "60 s now");
+        clock.advance(chrono::Duration::seconds(30));
+        s.login("dora", "correct horse", None).unwrap();
+    }
+
+    #[test]
+    fn one_address_guessing_many_logins_is_slowed_down() {
+        let (s, _) = staff(); // 10 failures per address
+        let attacker: IpAddr = "10.9.8.7".parse().unwrap();
+        let desk: IpAddr = "10.0.0.2".parse().unwrap();
+        s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
+        for i in 0..10 {
+            assert!(matches!(s.login(&format!("user{i}"), "guess", Some(attacker)), Err(StaffError::BadCredentials)));
+        }
+        assert!(matches!(s.login("user99", "guess", Some(attacker)), Err(StaffError::Throttled { .. })));
+        assert!(matches!(s.login("dora", "correct horse", Some(attacker)), Err(StaffError::Throttled { .. })));
+        s.login("dora", "correct horse", Some(desk)).unwrap();
+    }
+
+    #[test]
+    fn a_name_that_cannot_be_a_login_is_never_written() {
+        let (s, _) = staff();
+        let from: IpAddr = "10.9.8.7".parse().unwrap();
+        let huge = "x".repeat(1_000_000);
+        assert!(matches!(s.login(&huge, "guess", Some(from)), Err(StaffError::BadCredentials)));
+        assert!(matches!(s.login("Dora Smith", "guess", None), Err(StaffError::BadCredentials)));
+        assert_eq!(failure_rows(&s), [("@10.9.8.7".to_string(), 1)], "only the address is counted");
+    }
+
+    #[test]
+    fn guessing_ones_own_password_is_braked_like_signing_in() {
+        let (s, clock) = staff();
+        s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
+        let (_, dora) = s.login("dora", "correct horse", None).unwrap();
+        let change = |current: &str| s.change_own_password(&dora, current, "a new password", None);
+        for _ in 0..3 {
+            assert!(matches!(change("wrong guess"), Err(StaffError::BadCredentials)));
+        }
+        assert!(matches!(change("correct horse"), Err(StaffError::Throttled { .. })));
+        assert!(matches!(s.login("dora", "correct horse", None), Err(StaffError::Throttled { .. })), "one count");
+        clock.advance(chrono::Duration::seconds(31));
+        change("correct horse").unwrap();
     }
 }

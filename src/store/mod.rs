@@ -18,10 +18,12 @@ use rusqlite::{Connection, Transaction};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open the store {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
-    #[error("cannot create the store's folder {path}: {source}")]
-    Folder { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the store {path}: {err}")]
+    Open { path: PathBuf, err: rusqlite::Error },
+    #[error("cannot create the store's folder {path}: {err}")]
+    Folder { path: PathBuf, err: std::io::Error },
+    #[error("cannot create or protect the store file {path}: {err}")]
+    File { path: PathBuf, err: std::io::Error },
     #[error("store: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("store: bad stored data: {0}")]
@@ -40,6 +42,29 @@ macro_rules! sql_errors_into {
     };
 }
 pub(crate) use sql_errors_into;
+
+/// Guest names, message texts and password hashes are nobody else's business: the store is
+/// created readable by its owner only (SQLite gives its `-wal` and `-shm` files the same mode),
+/// and a store found open to others is closed to them.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            for suffix in ["", "-wal", "-shm"] {
+                let p = PathBuf::from(format!("{}{suffix}", path.display()));
+                if let Ok(meta) = std::fs::metadata(&p) {
+                    if meta.permissions().mode() & 0o077 != 0 {
+                        tracing::warn!("{} was readable by others; now by its owner only", p.display());
+                        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
 
 /// Switches the file to WAL. SQLite answers "locked" at once, without its busy handler, when
 /// another connection opens the same new file at that moment: retry for the busy timeout.
@@ -72,8 +97,9 @@ impl Store {
     /// Opens (creating if needed) the store file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|err| StoreError::Folder { path: dir.to_path_buf(), err })?;
         }
+        private_file(path).map_err(|err| StoreError::File { path: path.to_path_buf(), err })?;
         let open = || -> rusqlite::Result<Connection> {
             let mut conn = Connection::open(path)?;
             // First, so that every step after it waits for another opener instead of failing.
@@ -84,7 +110,7 @@ impl Store {
             migrations::migrate(&mut conn)?;
             Ok(conn)
         };
-        let conn = open().map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        let conn = open().map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
         Ok(Store { conn: Mutex::new(conn), path: Some(path.to_path_buf()) })
     }
 
@@ -165,6 +191,27 @@ mod tests {
                 h.join().unwrap().unwrap_or_else(|e| panic!("round {round}: {e}"));
             }
         }
+    }
+
+    #[test]
+    fn the_store_and_its_wal_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hotel.db");
+        let s = Store::open(&path).unwrap();
+        s.write(|tx| tx.execute("INSERT INTO rooms(number, position) VALUES ('1', 0)", []).map_err(StoreError::from))
+            .unwrap();
+        let mode = |suffix: &str| {
+            let p = format!("{}{suffix}", path.display());
+            std::fs::metadata(&p).unwrap_or_else(|e| panic!("{p}: {e}")).permissions().mode() & 0o777
+        };
+        for suffix in ["", "-wal", "-shm"] {
+            assert_eq!(mode(suffix), 0o600, "hotel.db{suffix}");
+        }
+        drop(s);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        Store::open(&path).unwrap();
+        assert_eq!(mode(""), 0o600, "an old world-readable store is closed");
     }
 
     #[test]
