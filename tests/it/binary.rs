@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::fixtures::{
-    add_staff, bin, cli, cli_stdin, config_text, eventually_blocking, free_port, login, pty_lock, spawn_serve, token,
-    wait_healthy, Proc,
+    add_staff, bin, cli, cli_stdin, config_text, eventually_blocking, free_port, login, pty_lock, running, spawn_serve,
+    token, wait_healthy, write_config, Proc,
 };
 
 const T: Duration = Duration::from_secs(30);
@@ -18,35 +18,6 @@ fn room_json(config: &Path, room: &str) -> Value {
     let (ok, out, err) = cli(config, &["room", room, "--json"]);
     assert!(ok, "room --json failed: {err}");
     serde_json::from_str(&out).unwrap()
-}
-
-fn write_config(dir: &Path, port: &str, listen_port: u16, extra: &str) -> std::path::PathBuf {
-    let path = dir.join("hotel.toml");
-    let text = config_text("\"101-105\"", port, &format!("127.0.0.1:{listen_port}"), extra);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// A service running on `port_spec` (a pty path or "simulator"), with `staff` (login, role,
-/// password) added on the store file before it starts; the CLI is signed in as the first.
-struct Running {
-    config: std::path::PathBuf,
-    port: u16,
-    _serve: Proc,
-}
-
-fn running(dir: &Path, port_spec: &str, staff: &[(&str, &str, &str)]) -> Running {
-    let port = free_port();
-    let config = write_config(dir, port_spec, port, "");
-    for (login, role, password) in staff {
-        add_staff(&config, login, role, password);
-    }
-    let serve = spawn_serve(&config);
-    wait_healthy(port);
-    if let Some((user, _, password)) = staff.first() {
-        login(&config, user, password);
-    }
-    Running { config, port, _serve: serve }
 }
 
 #[test]

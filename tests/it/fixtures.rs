@@ -253,3 +253,43 @@ pub fn wait_healthy(port: u16) {
         ureq::get(format!("http://127.0.0.1:{port}/health")).call().is_ok()
     });
 }
+
+pub fn write_config(dir: &Path, port: &str, listen_port: u16, extra: &str) -> std::path::PathBuf {
+    let path = dir.join("hotel.toml");
+    let text = config_text("\"101-105\"", port, &format!("127.0.0.1:{listen_port}"), extra);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A service running on `port_spec` (a pty path or "simulator"), with `staff` (login, role,
+/// password) added on the store file before it starts; the CLI is signed in as the first.
+pub struct Running {
+    pub config: std::path::PathBuf,
+    pub port: u16,
+    pub _serve: Proc,
+}
+
+pub fn running(dir: &Path, port_spec: &str, staff: &[(&str, &str, &str)]) -> Running {
+    running_with(dir, port_spec, staff, |text| text)
+}
+
+/// As [`running`], with the config text edited by `edit` first.
+pub fn running_with(
+    dir: &Path,
+    port_spec: &str,
+    staff: &[(&str, &str, &str)],
+    edit: impl Fn(String) -> String,
+) -> Running {
+    let port = free_port();
+    let config = write_config(dir, port_spec, port, "");
+    std::fs::write(&config, edit(std::fs::read_to_string(&config).unwrap())).unwrap();
+    for (login, role, password) in staff {
+        add_staff(&config, login, role, password);
+    }
+    let serve = spawn_serve(&config);
+    wait_healthy(port);
+    if let Some((user, _, password)) = staff.first() {
+        login(&config, user, password);
+    }
+    Running { config, port, _serve: serve }
+}

@@ -7,6 +7,7 @@
 mod binary;
 mod contract;
 mod fixtures;
+mod hardening;
 mod layout;
 mod link;
 mod logbook;
