@@ -78,7 +78,7 @@ async fn drain(ops: usize) {
     let notify = Arc::new(Notify::new());
     let clock = Arc::new(SystemClock);
     let signals = Signals { outbox: notify.clone(), ..Default::default() };
-    let desk = Desk::new(store.clone(), clock.clone(), 3, signals);
+    let desk = Desk::new(store.clone(), clock.clone(), chrono_tz::UTC, 3, signals);
     let (ins, outs) = room_names.split_at(ops / 2);
     // The rooms to check out are occupied already (and the PBX knew): clear their outbox rows.
     for r in outs {

@@ -78,7 +78,7 @@ fn prepare(path: &std::path::Path, cfg: &Config, pending: usize, burst: usize, d
     let store = Arc::new(Store::open(path).unwrap());
     store.write(|tx| rooms::sync_rooms(tx, &cfg.rooms)).unwrap();
     let clock: SharedClock = Arc::new(SystemClock);
-    let desk = switchboard::desk::Desk::new(store.clone(), clock.clone(), 3, Default::default());
+    let desk = switchboard::desk::Desk::new(store.clone(), clock.clone(), chrono_tz::UTC, 3, Default::default());
     for r in &cfg.rooms {
         desk.check_in(&Actor::system(), r, CheckIn { name: format!("Guest {r}"), ..Default::default() }).unwrap();
     }

@@ -94,13 +94,15 @@ pub struct Signals {
 pub struct Desk {
     store: Arc<Store>,
     clock: SharedClock,
+    /// The hotel's zone: display texts show local times.
+    tz: chrono_tz::Tz,
     default_class: u8,
     signals: Signals,
 }
 
 impl Desk {
-    pub fn new(store: Arc<Store>, clock: SharedClock, default_class: u8, signals: Signals) -> Self {
-        Desk { store, clock, default_class, signals }
+    pub fn new(store: Arc<Store>, clock: SharedClock, tz: chrono_tz::Tz, default_class: u8, signals: Signals) -> Self {
+        Desk { store, clock, tz, default_class, signals }
     }
 
     fn now(&self) -> String {
@@ -284,6 +286,7 @@ impl Desk {
                     from: from.to_string(),
                     stay: stay.id,
                     name: (!stay.private).then(|| stay.guest_name.clone()),
+                    first_name: stay.first_name.clone().filter(|_| !stay.private),
                     language: stay.language.clone(),
                     class_of_service: stay.class_of_service,
                 },
@@ -293,6 +296,8 @@ impl Desk {
             ] {
                 outbox::push(tx, &now, to, &c, outbox::PRIORITY_NORMAL)?;
             }
+            // After the move itself: the new room's display shows the texts the old one had.
+            messages::show_waiting(tx, &now, self.tz, stay.id, to)?;
             let who = format!("stay {}: {}", stay.id, stay.audit_name());
             for (room, before, after) in [
                 (from, who.clone(), format!("moved to room {to}, line barred")),
@@ -376,7 +381,7 @@ mod tests {
         let store = Arc::new(Store::open_in_memory().unwrap());
         store.write(|tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).unwrap();
         let clock = Arc::new(FakeClock::new(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()));
-        Desk::new(store, clock, 3, Signals::default())
+        Desk::new(store, clock, chrono_tz::UTC, 3, Signals::default())
     }
 
     fn sys() -> Actor {

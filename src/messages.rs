@@ -225,6 +225,31 @@ pub fn move_stay(tx: &Connection, stay: i64, to: &str) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Queues the display texts of a stay's waiting messages for `room` (after a move: the old
+/// room's display was cleared with its check-out).
+pub fn show_waiting(tx: &Connection, now: &str, tz: chrono_tz::Tz, stay: i64, room: &str) -> Result<(), StoreError> {
+    for m in waiting_of_stay(tx, stay)? {
+        if let Some(cmd) = display_of(&m, tz) {
+            outbox::push_attr(tx, now, room, &format!("msg:{}", m.id), &cmd, outbox::PRIORITY_NORMAL)?;
+        }
+    }
+    Ok(())
+}
+
+/// The display command that shows a waiting message (none once its text is purged).
+pub fn display_of(m: &MessageView, tz: chrono_tz::Tz) -> Option<PbxCommand> {
+    let text = m.text.as_deref()?;
+    let at = crate::clock::parse_utc(&m.left_at).map(|t| t.with_timezone(&tz).naive_local()).unwrap_or_default();
+    Some(display_cmd(m.id, m.stay, Some(text), at))
+}
+
+/// Every message still waiting, oldest first (what a full resync shows on the displays).
+pub fn all_waiting(conn: &Connection) -> Result<Vec<MessageView>, StoreError> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM messages WHERE status = 'waiting' ORDER BY id"))?;
+    let rows = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// The PBX reported the message read on the handset (`XD`).
 pub fn read_on_handset(tx: &Connection, now: &str, room: &str, id: &str) -> Result<bool, StoreError> {
     let Ok(id) = id.parse::<i64>() else { return Ok(false) };

@@ -63,7 +63,7 @@ impl Services {
         };
         let scheduler_task = tokio::spawn(scheduler.run());
         let staff = Staff::new(store.clone(), clock.clone(), cfg.auth);
-        let desk = Desk::new(store.clone(), clock.clone(), cfg.default_class, signals.clone());
+        let desk = Desk::new(store.clone(), clock.clone(), cfg.timezone, cfg.default_class, signals.clone());
         let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone, signals.outbox.clone());
         let logbook = Logbook::new(store.clone(), clock.clone(), cfg.timezone);
         let app = AppState { store, desk, staff, wakeups, messages, logbook, link, hotel_name: cfg.hotel_name.clone() };

@@ -26,6 +26,9 @@ pub enum PbxCommand {
         from: String,
         stay: i64,
         name: Option<String>,
+        /// (Rows queued before first names travelled with a move have none.)
+        #[serde(default)]
+        first_name: Option<String>,
         language: Option<String>,
         class_of_service: u8,
     },
@@ -142,14 +145,16 @@ impl PbxCommand {
                 swap: false,
             }),
             PbxCommand::CheckOut { stay } => Message::GuestOut { room, stay: stay.map(|s| s.to_string()), swap: false },
-            PbxCommand::Move { from, stay, name, language, class_of_service } => {
+            PbxCommand::Move { from, stay, name, first_name, language, class_of_service } => {
                 if declared(ids::GC) {
-                    Message::GuestChange { room, old_room: Some(from), stay: Some(stay.to_string()), name, language }
+                    let stay = Some(stay.to_string());
+                    Message::GuestChange { room, old_room: Some(from), stay, name, first_name, language }
                 } else {
                     Message::GuestIn(Guest {
                         room,
                         stay: Some(stay.to_string()),
                         name,
+                        first_name,
                         language,
                         class_of_service: Some(class_of_service),
                         ..Default::default()
@@ -211,6 +216,7 @@ mod tests {
             from: "101".into(),
             stay: 1,
             name: Some("A".into()),
+            first_name: None,
             language: None,
             class_of_service: 3,
         };

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use pbx_sim::{Command, SimOptions};
 use serde_json::Value;
-use switchboard::desk::DeskError;
+use switchboard::desk::{CheckIn, DeskError};
 use switchboard::messages::{self, NewMessage};
 
 use crate::wakeups::{mem_store, sys, utc, Site, T0};
@@ -105,6 +105,43 @@ async fn a_move_carries_messages_and_lamp_and_check_out_purges() {
         .iter()
         .any(|r| r.action == "checkout"
             && r.after.as_deref().unwrap_or("").contains("1 undelivered message(s) discarded")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_move_the_new_rooms_display_has_the_first_name_and_texts_and_so_has_a_resync() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hotel.db");
+    let open = || std::sync::Arc::new(switchboard::store::Store::open(&path).unwrap());
+    let shows = |st: &pbx_sim::SimState, room: &str, id: &str| {
+        st.rooms.get(room).is_some_and(|r| {
+            r.occupied
+                && r.first_name.as_deref() == Some("Ada")
+                && r.messages.get(id).map(String::as_str) == Some("Call Bob")
+        })
+    };
+    let id = {
+        let s = Site::start(open(), utc(T0), "");
+        s.link_up().await;
+        let guest = CheckIn { name: "Lovelace".into(), first_name: Some("Ada".into()), ..Default::default() };
+        s.services.app.desk.check_in(&sys(), "103", guest).unwrap();
+        let note = NewMessage { room: "103".into(), text: "Call Bob".into(), from: None, callback: None };
+        let id = s.services.app.messages.leave(&sys(), &note).unwrap().id.to_string();
+        s.sim.wait_for(T, |st| shows(st, "103", &id)).await.expect("the first room shows it");
+        s.services.app.desk.move_room(&sys(), "103", "104").unwrap();
+        let st = s.sim.wait_for(T, |st| shows(st, "104", &id)).await.unwrap_or_else(|st| {
+            panic!("after the move, 104 should show the first name and the text: {:?}", st.rooms.get("104"))
+        });
+        assert!(!st.rooms["103"].occupied && st.rooms["103"].messages.is_empty(), "{:?}", st.rooms["103"]);
+        id
+    };
+    // A PBX that lost everything (a new one here): a resync shows the same again.
+    let s = Site::start(open(), utc(T0), "");
+    s.link_up().await;
+    assert!(!shows(&s.sim.state(), "104", &id));
+    assert!(s.services.app.link.resync().await);
+    s.sim.wait_for(T, |st| shows(st, "104", &id)).await.unwrap_or_else(|st| {
+        panic!("after a resync, 104 should show the first name and the text: {:?}", st.rooms.get("104"))
+    });
 }
 
 #[tokio::test(start_paused = true)]

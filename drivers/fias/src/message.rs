@@ -95,6 +95,7 @@ pub enum Message {
         old_room: Option<String>,
         stay: Option<String>,
         name: Option<String>,
+        first_name: Option<String>,
         language: Option<String>,
     },
     RoomEquipment(RoomEquipment),
@@ -230,6 +231,7 @@ impl Message {
                 old_room: opt(r, RO),
                 stay: opt(r, GNUM),
                 name: opt(r, GN),
+                first_name: opt(r, GF),
                 language: opt(r, GL),
             },
             RE => Message::RoomEquipment(RoomEquipment {
@@ -337,9 +339,9 @@ impl Message {
                     r
                 }
             }
-            Message::GuestChange { room, old_room, stay, name, language } => {
+            Message::GuestChange { room, old_room, stay, name, first_name, language } => {
                 let r = with_opt(r.with(RN, room.clone()), RO, old_room);
-                with_opt(with_opt(with_opt(r, GNUM, stay), GN, name), GL, language)
+                with_opt(with_opt(with_opt(with_opt(r, GNUM, stay), GN, name), GF, first_name), GL, language)
             }
             Message::RoomEquipment(e) => {
                 let mut r = r.with(RN, e.room.clone());
@@ -412,6 +414,7 @@ mod tests {
             old_room: Some("101".into()),
             stay: Some("7".into()),
             name: None,
+            first_name: Some("Ada".into()),
             language: None,
         });
         round_trip(Message::RoomEquipment(RoomEquipment {

@@ -114,7 +114,7 @@ pub fn default_declarations() -> Vec<(RecordId, Vec<FieldId>)> {
     vec![
         (GI, vec![RN, GNUM, GN, GF, GL, CS, SF]),
         (GO, vec![RN, GNUM, SF]),
-        (GC, vec![RN, RO, GNUM, GN, GL]),
+        (GC, vec![RN, RO, GNUM, GN, GF, GL]),
         (RE, vec![RN, CS, ML, DN, RS, VM]),
         (WR, vec![RN, DA, TI]),
         (WC, vec![RN, DA, TI]),
@@ -358,7 +358,7 @@ impl PbxEngine {
                 r.class_of_service = 0;
                 r.messages.clear();
             }
-            Message::GuestChange { room, old_room, stay, name, language } => {
+            Message::GuestChange { room, old_room, stay, name, first_name, language } => {
                 if let Some(old) = old_room.filter(|o| *o != room) {
                     let moved = std::mem::take(self.room(&old));
                     let r = self.room(&room);
@@ -373,6 +373,9 @@ impl PbxEngine {
                 }
                 if name.is_some() {
                     r.guest_name = name;
+                }
+                if first_name.is_some() {
+                    r.first_name = first_name;
                 }
                 if language.is_some() {
                     r.language = language;

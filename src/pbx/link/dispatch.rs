@@ -463,7 +463,14 @@ mod tests {
     #[test]
     fn a_move_falls_back_to_check_in_where_the_pbx_has_no_gc() {
         let mut d = Dispatcher::new(SETTLE);
-        let mv = PbxCommand::Move { from: "101".into(), stay: 1, name: None, language: None, class_of_service: 1 };
+        let mv = PbxCommand::Move {
+            from: "101".into(),
+            stay: 1,
+            name: None,
+            first_name: None,
+            language: None,
+            class_of_service: 1,
+        };
         let rows = vec![row(1, "102", PRIORITY_NORMAL, mv)];
         let (_, msg) = sent(d.next(Instant::now(), wall(), true, rows, |id| id != ids::GC));
         assert_eq!(msg.record_id(), ids::GI);

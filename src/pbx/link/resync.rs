@@ -1,7 +1,8 @@
 //! A full resync: every room's state, as the PBX should have it, sent as one database swap.
 //!
 //! `DS`, then `GI` (occupied) or `GO` (vacant) with `SF` for every room, then `DE`, then one `RE`
-//! per room with class of service, message lamp and DND (GI/GO carry neither lamp nor DND). The
+//! per room with class of service, message lamp and DND (GI/GO carry neither lamp nor DND), then
+//! the display text (`XL`) of every waiting message (skipped where the PBX has no `XL`). The
 //! snapshot notes the newest outbox row: once the PBX has acknowledged the whole swap, every
 //! normal row up to it is delivered.
 
@@ -9,6 +10,7 @@ use std::collections::VecDeque;
 
 use fias::{Guest, Message, RoomEquipment};
 
+use crate::messages;
 use crate::store::{outbox, rooms, Store, StoreError};
 
 #[derive(Debug)]
@@ -22,8 +24,9 @@ pub struct Job {
 
 impl Job {
     /// Reads every room's state and the outbox position, in one consistent read.
-    pub fn snapshot(store: &Store) -> Result<Job, StoreError> {
-        let (list, upto) = store.read(|c| Ok::<_, StoreError>((rooms::list(c)?, outbox::max_id(c)?)))?;
+    pub fn snapshot(store: &Store, tz: chrono_tz::Tz) -> Result<Job, StoreError> {
+        let (list, waiting, upto) =
+            store.read(|c| Ok::<_, StoreError>((rooms::list(c)?, messages::all_waiting(c)?, outbox::max_id(c)?)))?;
         let mut queue = VecDeque::with_capacity(list.len() * 2 + 2);
         queue.push_back(Message::ResyncStart);
         for r in &list {
@@ -49,6 +52,11 @@ impl Job {
                 dnd: Some(r.dnd),
                 ..Default::default()
             }));
+        }
+        for m in &waiting {
+            if let Some(cmd) = messages::display_of(m, tz) {
+                queue.push_back(cmd.to_fias(&m.room, |_| true));
+            }
         }
         Ok(Job::from_records(queue.into(), list.len(), upto))
     }

@@ -159,7 +159,7 @@ impl<'a> Session<'a> {
     }
 
     fn begin_resync(&mut self) -> Result<(), StoreError> {
-        let job = resync::Job::snapshot(&self.ctx.store)?;
+        let job = resync::Job::snapshot(&self.ctx.store, self.ctx.timezone)?;
         tracing::info!(rooms = job.rooms(), "resync of every room started");
         self.dispatch.begin_resync(job);
         self.set_state();
