@@ -115,7 +115,7 @@ async fn drain(ops: usize) {
         timezone: chrono_tz::UTC,
         cfg: cfg.pbx.clone(),
         outbox_changed: notify,
-        reports: None,
+        inbox: Default::default(),
     };
     let (link, _t) = link::spawn(ctx, DeviceConnector::new(&pty.slave_path, cfg.pbx));
     let mut status = link.status.clone();

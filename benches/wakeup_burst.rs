@@ -137,7 +137,6 @@ async fn run(pending: usize, burst: usize) {
     // Start-up: open the store and find the next due call, as the scheduler does at start.
     let t = Instant::now();
     let store = Arc::new(Store::open(&path).unwrap());
-    let (_rtx, rrx) = tokio::sync::mpsc::unbounded_channel();
     let (_stx, srx) = tokio::sync::watch::channel(switchboard::pbx::LinkStatus::default_down("bench"));
     let probe = Scheduler {
         pbx: Pbx::Up,
@@ -148,7 +147,7 @@ async fn run(pending: usize, burst: usize) {
         link: srx,
         changed: Default::default(),
         outbox_changed: Default::default(),
-        reports: rrx,
+        inbox: Default::default(),
         wakeups: switchboard::wakeup::Wakeups::new(
             store.clone(),
             clock.clone(),

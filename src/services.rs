@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::api::AppState;
@@ -37,14 +36,14 @@ impl Services {
     ) -> Result<Services, StoreError> {
         store.write(|tx| rooms::sync_rooms(tx, &cfg.rooms))?;
         let signals = Signals::default();
-        let (reports_tx, reports_rx) = mpsc::unbounded_channel();
+        let inbox = Arc::new(tokio::sync::Notify::new());
         let ctx = LinkCtx {
             store: store.clone(),
             clock: clock.clone(),
             timezone: cfg.timezone,
             cfg: cfg.pbx.clone(),
             outbox_changed: signals.outbox.clone(),
-            reports: Some(reports_tx),
+            inbox: inbox.clone(),
         };
         let (link, link_task) = link::spawn(ctx, connector);
         let wakeups =
@@ -58,7 +57,7 @@ impl Services {
             link: link.status.clone(),
             changed: signals.wakeups.clone(),
             outbox_changed: signals.outbox.clone(),
-            reports: reports_rx,
+            inbox,
             wakeups: wakeups.clone(),
         };
         let scheduler_task = tokio::spawn(scheduler.run());

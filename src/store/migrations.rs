@@ -203,6 +203,13 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX followups_by_state ON followups(state, id);
     "#,
+    // 6: the inbox: a PBX report another part acts on (wake-up answers, handset bookings) is
+    // kept with `pending` set until its effect is committed, in the same transaction.
+    r#"
+    ALTER TABLE pbx_events ADD COLUMN report TEXT;
+    ALTER TABLE pbx_events ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX pbx_events_pending ON pbx_events(id) WHERE pending = 1;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

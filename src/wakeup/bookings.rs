@@ -184,6 +184,14 @@ impl Wakeups {
 
     /// Books a call for the stay in `b.room`.
     pub fn add(&self, actor: &Actor, b: &Booking, source: &str) -> Result<WakeupView, WakeupError> {
+        let id = self.store.write(|tx| self.add_in(tx, actor, b, source))?;
+        self.changed.notify_one();
+        self.get(id)
+    }
+
+    /// Books a call inside the caller's transaction (a handset booking is committed with its
+    /// "handled" mark); returns its id. Every refusal comes before anything is written.
+    pub fn add_in(&self, tx: &Connection, actor: &Actor, b: &Booking, source: &str) -> Result<i64, WakeupError> {
         let (now, now_local) = self.now();
         let rule = rule_of(b, now_local)?;
         if let Repeat::Once { date } = &rule.repeat {
@@ -197,7 +205,7 @@ impl Wakeups {
             .ok_or_else(|| WakeupError::Past(format!("every time of {}", rule.describe())))?;
         let now_text = crate::clock::timestamp(now);
         let due_text = crate::clock::timestamp(due);
-        let id = self.store.write(|tx| {
+        {
             if !rooms::exists(tx, &b.room)? {
                 return Err(WakeupError::UnknownRoom(b.room.clone()));
             }
@@ -208,8 +216,7 @@ impl Wakeups {
                     params![b.room, due_text],
                     |r| r.get(0),
                 )
-                .optional()
-                ?;
+                .optional()?;
             if let Some(id) = dup {
                 return Err(WakeupError::Duplicate { room: b.room.clone(), id, due: local_iso(due_local) });
             }
@@ -228,9 +235,7 @@ impl Wakeups {
                 .after(format!("{}, first {}", rule.describe(), local_iso(due_local)));
             audit::record(tx, &now_text, actor, &change)?;
             Ok(id)
-        })?;
-        self.changed.notify_one();
-        self.get(id)
+        }
     }
 
     pub fn get(&self, id: i64) -> Result<WakeupView, WakeupError> {
@@ -257,8 +262,16 @@ impl Wakeups {
 
     /// Cancels a booking (and a ring in progress).
     pub fn cancel(&self, actor: &Actor, id: i64, reason: &str) -> Result<WakeupView, WakeupError> {
+        self.store.write(|tx| self.cancel_in(tx, actor, id, reason))?;
+        self.changed.notify_one();
+        self.outbox_changed.notify_one();
+        self.get(id)
+    }
+
+    /// Cancels a booking inside the caller's transaction.
+    pub fn cancel_in(&self, tx: &Connection, actor: &Actor, id: i64, reason: &str) -> Result<(), WakeupError> {
         let now = crate::clock::timestamp(self.clock.now());
-        self.store.write(|tx| {
+        {
             let (status, room, stay): (WakeStatus, String, i64) = tx
                 .query_row("SELECT status, room, stay FROM wakeups WHERE id = ?1", [id], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -277,10 +290,7 @@ impl Wakeups {
                 .after(reason);
             audit::record(tx, &now, actor, &change)?;
             Ok(())
-        })?;
-        self.changed.notify_one();
-        self.outbox_changed.notify_one();
-        self.get(id)
+        }
     }
 
     /// Every call of one local day: attempts and outcomes.

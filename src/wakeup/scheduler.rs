@@ -19,9 +19,9 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension};
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{watch, Notify};
 
-use super::bookings::{end_booking, Booking, Wakeups};
+use super::bookings::{end_booking, Booking, WakeupError, Wakeups};
 use super::rule::Rule;
 use super::status::{WakeStatus, ACTIVE_SQL};
 use crate::alerts;
@@ -30,7 +30,8 @@ use crate::clock::{local_iso, parse_utc};
 use crate::config::WakeupConfig;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::pbx::{LinkState, LinkStatus, PbxReport};
+use crate::pbx::report::{self, PbxReport};
+use crate::pbx::{LinkState, LinkStatus};
 use crate::store::{outbox, rooms, Store, StoreError};
 
 /// The PBX as the scheduler sees it.
@@ -54,7 +55,8 @@ pub struct Scheduler {
     pub link: watch::Receiver<LinkStatus>,
     pub changed: Arc<Notify>,
     pub outbox_changed: Arc<Notify>,
-    pub reports: mpsc::UnboundedReceiver<PbxReport>,
+    /// Rung when the link put a PBX report in the inbox.
+    pub inbox: Arc<Notify>,
     pub wakeups: Wakeups,
 }
 
@@ -86,7 +88,6 @@ struct Due {
 
 impl Scheduler {
     pub async fn run(mut self) {
-        let mut reports_open = true;
         let mut down_since: Option<DateTime<Utc>> = None;
         loop {
             let now = self.clock.now();
@@ -100,6 +101,11 @@ impl Scheduler {
                 Some(t) if now - t >= chrono_dur(PBX_SETTLE) => Pbx::Offline,
                 Some(t) => Pbx::Settling { until: t + chrono_dur(PBX_SETTLE) },
             };
+            // What the PBX said first (an answer ends a ring before its deadline is looked at);
+            // at start-up this is whatever a crash left unhandled.
+            if let Err(e) = self.process_inbox(now) {
+                tracing::error!("wake-up scheduler: the PBX's reports: {e}");
+            }
             if let Err(e) = self.step(now) {
                 tracing::error!("wake-up scheduler: {e}");
             }
@@ -115,14 +121,7 @@ impl Scheduler {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = self.changed.notified() => {}
                 _ = self.link.changed() => {}
-                r = self.reports.recv(), if reports_open => match r {
-                    Some(report) => {
-                        if let Err(e) = self.handle_report(self.clock.now(), report) {
-                            tracing::error!("wake-up scheduler: {e}");
-                        }
-                    }
-                    None => reports_open = false,
-                },
+                _ = self.inbox.notified() => {}
             }
         }
     }
@@ -339,31 +338,51 @@ impl Scheduler {
     }
 
     /// The booking a PBX report is about: `sql` selects an id by room (?1) and local time (?2).
-    fn find(&self, sql: &str, room: &str, at: NaiveDateTime) -> Result<Option<i64>, StoreError> {
-        self.store
-            .read(|c| c.query_row(sql, params![room, local_iso(at)], |r| r.get(0)).optional().map_err(StoreError::from))
+    /// Acts on what the PBX reported, oldest first, from the inbox in the store: each report's
+    /// effect and its "handled" mark are committed together, so a crash in between loses
+    /// nothing (the report is acted on after the restart) and nothing is acted on twice.
+    pub fn process_inbox(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut done = 0;
+        loop {
+            let batch = self.store.read(|c| report::pending(c, 32))?;
+            if batch.is_empty() {
+                break;
+            }
+            for (event, r) in batch {
+                self.store.write(|tx| {
+                    self.act_on(tx, now, &r)?;
+                    report::handled(tx, event)
+                })?;
+                done += 1;
+            }
+        }
+        if done > 0 {
+            self.changed.notify_one();
+            self.outbox_changed.notify_one();
+        }
+        Ok(done)
     }
 
-    fn handle_report(&self, now: DateTime<Utc>, report: PbxReport) -> Result<(), StoreError> {
+    fn find(tx: &Connection, sql: &str, room: &str, at: NaiveDateTime) -> Result<Option<i64>, StoreError> {
+        Ok(tx.query_row(sql, params![room, local_iso(at)], |r| r.get(0)).optional()?)
+    }
+
+    /// One report's effect, inside the transaction that marks it handled.
+    fn act_on(&self, tx: &Connection, now: DateTime<Utc>, report: &PbxReport) -> Result<(), StoreError> {
         match report {
-            PbxReport::WakeAnswer { room, at, status: answer } => {
-                let result = match answer.as_str() {
-                    "OK" => "answered".to_string(),
-                    "NR" => "no_answer".to_string(),
-                    "BY" => "busy".to_string(),
-                    other => format!("not answered (AS={other})"),
-                };
-                let id = self.find(
+            PbxReport::WakeAnswer { room, at, result } => {
+                let id = Self::find(
+                    tx,
                     "SELECT id FROM wakeups WHERE room = ?1 AND status = 'ringing'
                      ORDER BY ring_local = ?2 DESC, ring_deadline LIMIT 1",
-                    &room,
-                    at,
+                    room,
+                    *at,
                 )?;
                 match id {
-                    Some(id) => self.store.write(|tx| self.outcome(tx, now, id, &result))?,
+                    Some(id) => self.outcome(tx, now, id, &result.as_text())?,
                     None => tracing::warn!(
                         room,
-                        "the PBX answered a wake-up ring nobody is waiting for ({answer}); kept as a PBX event"
+                        "the PBX answered a wake-up ring nobody is waiting for ({result:?}); kept as a PBX event"
                     ),
                 }
             }
@@ -374,24 +393,25 @@ impl Scheduler {
                     date: Some(at.format("%Y-%m-%d").to_string()),
                     ..Default::default()
                 };
-                if let Err(e) = self.wakeups.add(&Actor::handset(), &b, "handset") {
-                    let msg = format!("a wake-up call booked on the handset of room {room} for {at} was refused: {e}");
-                    self.store
-                        .write(|tx| alerts::raise(tx, &ts(now), "handset_booking_refused", Some(&room), None, &msg))?;
+                match self.wakeups.add_in(tx, &Actor::handset(), &b, "handset") {
+                    Ok(_) => {}
+                    Err(WakeupError::Store(e)) => return Err(e),
+                    Err(e) => {
+                        let msg =
+                            format!("a wake-up call booked on the handset of room {room} for {at} was refused: {e}");
+                        alerts::raise(tx, &ts(now), "handset_booking_refused", Some(room), None, &msg)?;
+                    }
                 }
             }
             PbxReport::HandsetClear { room, at } => {
-                let id = self.find(
-                    &format!("SELECT id FROM wakeups WHERE room = ?1 AND next_local = ?2 AND status IN {ACTIVE_SQL}"),
-                    &room,
-                    at,
-                )?;
-                match id {
-                    Some(id) => {
-                        if let Err(e) = self.wakeups.cancel(&Actor::handset(), id, "cancelled on the handset") {
-                            tracing::warn!(room, "handset cancel of wake-up {id}: {e}");
-                        }
-                    }
+                let sql =
+                    format!("SELECT id FROM wakeups WHERE room = ?1 AND next_local = ?2 AND status IN {ACTIVE_SQL}");
+                match Self::find(tx, &sql, room, *at)? {
+                    Some(id) => match self.wakeups.cancel_in(tx, &Actor::handset(), id, "cancelled on the handset") {
+                        Ok(()) => {}
+                        Err(WakeupError::Store(e)) => return Err(e),
+                        Err(e) => tracing::warn!(room, "handset cancel of wake-up {id}: {e}"),
+                    },
                     None => tracing::warn!(
                         room,
                         "the guest cancelled a wake-up at {at} on the handset, but none is booked then"
@@ -399,7 +419,6 @@ impl Scheduler {
                 }
             }
         }
-        self.changed.notify_one();
         Ok(())
     }
 }

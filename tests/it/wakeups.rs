@@ -467,3 +467,67 @@ async fn the_nightly_job_writes_the_wake_up_report() {
     assert!(text.contains(&format!("call {:<5}", w.id)), "{text}");
     assert!(s.now() >= utc("2026-11-30T23:05:00Z"), "not before 00:05 local");
 }
+
+/// What the PBX said was stored, then the service died before acting on it: the PBX event is in
+/// the inbox, and the restarted service acts on it once.
+#[tokio::test(start_paused = true)]
+async fn a_handset_booking_and_a_wake_up_answer_stored_before_a_crash_are_acted_on_after_it() {
+    use switchboard::pbx::link::incoming;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hotel.db");
+    let cfg = "ring_timeout = \"5m\"\nattempts = 2\nretry_interval = \"2m\"";
+    let (ringing, ring_local) = {
+        let s = Site::start(Arc::new(Store::open(&path).unwrap()), utc(T0), cfg);
+        s.link_up().await;
+        s.check_in("103");
+        s.check_in("104");
+        s.sim.command(Command::SetRing { room: "103".into(), behaviour: RingBehaviour::NoResult });
+        let w = s.book("103", "07:00");
+        s.until("ringing", Duration::from_secs(300), |s| s.get(w.id).status == "ringing").await;
+        for t in s.services.tasks.iter() {
+            t.abort();
+        }
+        let ring_local: String = s
+            .services
+            .app
+            .store
+            .read(|c| {
+                c.query_row("SELECT ring_local FROM wakeups WHERE id = ?1", [w.id], |r| r.get(0))
+                    .map_err(switchboard::store::StoreError::from)
+            })
+            .unwrap();
+        (w.id, chrono::NaiveDateTime::parse_from_str(&ring_local, "%Y-%m-%dT%H:%M:%S").unwrap())
+    };
+    // The link stored these two records, then the process was killed before the scheduler saw them.
+    let store = Arc::new(Store::open(&path).unwrap());
+    let now = utc("2026-11-30T06:01:00Z");
+    let booked_at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(6, 45, 0).unwrap();
+    let wake = |room: &str, at| fias::Wake { room: room.into(), at };
+    assert!(incoming::handle(&store, now, fias::Message::WakeRequest(wake("104", booked_at))).unwrap());
+    let answer = fias::Message::WakeAnswer { wake: wake("103", ring_local), status: "OK".into() };
+    assert!(incoming::handle(&store, now, answer).unwrap());
+    let pending = |store: &Store| {
+        store
+            .read(|c| {
+                c.query_row("SELECT COUNT(*) FROM pbx_events WHERE pending = 1", [], |r| r.get::<_, i64>(0))
+                    .map_err(switchboard::store::StoreError::from)
+            })
+            .unwrap()
+    };
+    assert_eq!(pending(&store), 2);
+
+    let s = Site::start(store.clone(), utc("2026-11-30T06:01:30Z"), cfg);
+    s.until("the inbox emptied", Duration::from_secs(30), |_| pending(&store) == 0).await;
+    assert_eq!(s.get(ringing).status, "done", "the answered ring is answered, not retried");
+    assert_eq!(s.attempts(ringing).len(), 1);
+    assert_eq!(s.attempts(ringing)[0].1.as_deref(), Some("answered"));
+    let booked = s.services.app.wakeups.list(Some("104"), false).unwrap();
+    assert_eq!(booked.len(), 1, "the handset booking became a booking");
+    assert_eq!((booked[0].source.as_str(), booked[0].due.as_deref()), ("handset", Some("2026-12-01T06:45:00")));
+    // Acted on once: a second start finds nothing to do.
+    drop(s);
+    let s = Site::start(store.clone(), utc("2026-11-30T06:02:00Z"), cfg);
+    s.link_up().await;
+    assert_eq!(s.services.app.wakeups.list(Some("104"), false).unwrap().len(), 1);
+    assert_eq!(s.attempts(ringing).len(), 1);
+}

@@ -5,11 +5,10 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use fias::{PmsConfig, Timers};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 
 use crate::clock::SharedClock;
 use crate::config::PbxConfig;
-use crate::pbx::report::PbxReport;
 use crate::store::Store;
 
 /// Everything the link task needs.
@@ -19,8 +18,8 @@ pub struct LinkCtx {
     pub timezone: Tz,
     pub cfg: PbxConfig,
     pub outbox_changed: Arc<Notify>,
-    /// Where reports for other parts of the service go (the wake-up scheduler).
-    pub reports: Option<mpsc::UnboundedSender<PbxReport>>,
+    /// Rung when a report lands in the inbox (the wake-up scheduler reads it from the store).
+    pub inbox: Arc<Notify>,
 }
 
 impl LinkCtx {

@@ -11,26 +11,27 @@ use rusqlite::{params, Connection};
 
 use crate::messages;
 use crate::pbx::command::PbxCommand;
-use crate::pbx::report::PbxReport;
+use crate::pbx::report::{self, PbxReport, WakeResult};
 use crate::store::{outbox, rooms, Store, StoreError};
 
+/// Stores an event; returns its id.
 pub fn record_event(
     conn: &Connection,
     at: &str,
     room: Option<&str>,
     kind: &str,
     detail: &str,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     conn.execute(
         "INSERT INTO pbx_events(at, room, kind, detail) VALUES (?1, ?2, ?3, ?4)",
         params![at, room, kind, detail],
     )?;
-    Ok(())
+    Ok(conn.last_insert_rowid())
 }
 
-/// Stores what the PBX said and acts on it in one transaction (at `now`); returns what the
-/// wake-up scheduler must act on.
-pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message) -> Result<Option<PbxReport>, StoreError> {
+/// Stores what the PBX said and acts on it in one transaction (at `now`). What the wake-up
+/// scheduler must act on goes into the inbox in the same transaction; returns whether it did.
+pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message) -> Result<bool, StoreError> {
     let now = crate::clock::timestamp(now);
     let detail = format!("{:?}", msg.to_record());
     store.write(|tx| {
@@ -76,12 +77,21 @@ pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message) -> Result<Option<
         } else {
             tracing::info!(kind, "from PBX: {detail}");
         }
-        record_event(tx, &now, room, kind, &detail)
-    })?;
-    Ok(match msg {
-        Message::WakeAnswer { wake, status } => Some(PbxReport::WakeAnswer { room: wake.room, at: wake.at, status }),
-        Message::WakeRequest(w) => Some(PbxReport::HandsetBooking { room: w.room, at: w.at }),
-        Message::WakeClear(w) => Some(PbxReport::HandsetClear { room: w.room, at: w.at }),
-        _ => None,
+        let event = record_event(tx, &now, room, kind, &detail)?;
+        // Decoded here, where it arrives: the scheduler reads typed reports from the inbox.
+        let report = match &msg {
+            Message::WakeAnswer { wake, status } => Some(PbxReport::WakeAnswer {
+                room: wake.room.clone(),
+                at: wake.at,
+                result: WakeResult::from_fias(status),
+            }),
+            Message::WakeRequest(w) => Some(PbxReport::HandsetBooking { room: w.room.clone(), at: w.at }),
+            Message::WakeClear(w) => Some(PbxReport::HandsetClear { room: w.room.clone(), at: w.at }),
+            _ => None,
+        };
+        if let Some(report) = &report {
+            report::push(tx, event, report)?;
+        }
+        Ok(report.is_some())
     })
 }

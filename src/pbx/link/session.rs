@@ -248,16 +248,13 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Stores what the PBX said and passes wake-up reports on to the scheduler.
+    /// Stores what the PBX said; wakes the scheduler when it has something in its inbox.
     fn received(&mut self, msg: Message) -> Result<(), StoreError> {
-        let report = incoming::handle(&self.ctx.store, self.ctx.clock.now(), msg)?;
+        if incoming::handle(&self.ctx.store, self.ctx.clock.now(), msg)? {
+            self.ctx.inbox.notify_one();
+        }
         // An answer (PA) may have been queued.
         self.ctx.outbox_changed.notify_one();
-        if let (Some(report), Some(tx)) = (report, &self.ctx.reports) {
-            if tx.send(report).is_err() {
-                tracing::error!("a wake-up report from the PBX found no scheduler running; it is kept as a PBX event");
-            }
-        }
         Ok(())
     }
 
