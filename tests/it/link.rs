@@ -9,6 +9,7 @@ use pbx_sim::{Command, Faults, SimOptions};
 use switchboard::desk::CheckIn;
 
 use switchboard::identity::Actor;
+use switchboard::pbx::LinkState;
 
 use crate::fixtures::{eventually, pty_lock, Hotel};
 
@@ -174,6 +175,54 @@ async fn pbx_reports_are_stored() {
         async move { n == 4 }
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_store_that_refuses_writes_does_not_take_the_link_down() {
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102"], "");
+    h.link_up().await;
+    h.check_in("101", "Ann Early");
+    h.converged(T).await;
+    let reconnects = h.link.status().reconnects;
+    // The disk is full for what the PBX tells us (a trigger on the store's own connection).
+    h.store
+        .write(|tx| {
+            tx.execute_batch(
+                "CREATE TEMP TRIGGER full_disk BEFORE INSERT ON pbx_events
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+            )
+            .map_err(switchboard::store::StoreError::from)
+        })
+        .unwrap();
+    h.sim.command(Command::RoomStatus { room: "101".into(), status: 6 });
+    let link = h.link.clone();
+    eventually(T, "the store error seen by the link", || {
+        let st = link.status();
+        async move { st.store_errors >= 1 }
+    })
+    .await;
+    let st = h.link.status();
+    assert_eq!(st.link, "up", "the link stays up: {st:?}");
+    assert!(st.last_error.as_deref().is_some_and(|e| e.starts_with("store:")), "{st:?}");
+    // Meanwhile the queue still drains (the store refuses only the one table)...
+    h.check_in("102", "Bob Meanwhile");
+    h.converged(T).await;
+    assert_eq!(h.desk.room("101").unwrap().room_status, None, "not stored yet");
+    // ...and once the disk has room again, what the PBX said is stored, nothing lost.
+    h.store
+        .write(|tx| tx.execute_batch("DROP TRIGGER full_disk").map_err(switchboard::store::StoreError::from))
+        .unwrap();
+    let desk = h.desk.clone();
+    eventually(Duration::from_secs(60), "the room status kept in memory is stored", || {
+        let r = desk.room("101").unwrap();
+        async move { r.room_status == Some(6) }
+    })
+    .await;
+    let st = h.link.status();
+    assert_eq!((st.link, st.reconnects, st.last_error.clone()), (LinkState::Up, reconnects, None), "{st:?}");
+    let alerts = h.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
+    assert!(alerts.iter().any(|a| a.kind == "store_recovered"), "{alerts:?}");
 }
 
 #[tokio::test]

@@ -23,5 +23,6 @@ pub mod task;
 
 pub use context::LinkCtx;
 pub use handle::{LinkCommand, LinkHandle};
+pub use session::LinkError;
 pub use status::{LinkState, LinkStatus};
 pub use task::{spawn, Connector, Streams};

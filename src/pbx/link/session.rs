@@ -16,11 +16,38 @@ use super::status::{LinkState, LinkStatus};
 use super::{incoming, resync};
 use crate::store::{outbox, StoreError};
 
+/// Why the connection to the PBX was lost: faults of the wire, never of the store (a store
+/// that refuses writes is waited out with the link kept up).
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("cannot open the port: {0}")]
+    Open(String),
+    #[error("{what} failed: {err}")]
+    Io { what: &'static str, err: std::io::Error },
+    #[error("the PBX does not answer")]
+    Silent,
+    #[error("the port was closed")]
+    Closed,
+    #[error("service stopping")]
+    Stopping,
+}
+
 /// How a session ended.
 pub(super) enum SessionEnd {
     Shutdown(oneshot::Sender<()>),
-    Lost(String),
+    Lost(LinkError),
 }
+
+/// Work on the outbox the store must take before anything more is sent, in order.
+enum Work {
+    Effect(Effect),
+    Resync,
+}
+
+/// The longest pause between tries while the store refuses writes.
+const STORE_RETRY_MAX: Duration = Duration::from_secs(30);
+/// PBX records kept in memory while the store refuses them, at most (hours of traffic).
+const BACKLOG_MAX: usize = 100_000;
 
 /// State that outlives one connection.
 pub(super) struct Outer {
@@ -50,6 +77,13 @@ pub(super) struct Session<'a> {
     engine: PmsLink,
     dispatch: Dispatcher,
     not_up_since: Instant,
+    /// Outbox work the store has not taken yet; nothing more is sent until it has.
+    backlog: std::collections::VecDeque<Work>,
+    /// What the PBX said that the store has not taken yet (it failed); tried again, in order,
+    /// at `store_retry`, while the outbox keeps draining.
+    inbound: std::collections::VecDeque<Message>,
+    store_retry: Option<(Instant, Duration)>,
+    store_failing_since: Option<Instant>,
 }
 
 impl<'a> Session<'a> {
@@ -60,6 +94,10 @@ impl<'a> Session<'a> {
             engine: PmsLink::new(ctx.engine_config()),
             dispatch: Dispatcher::new(ctx.cfg.ack_timeout),
             not_up_since: Instant::now(),
+            backlog: std::collections::VecDeque::new(),
+            inbound: std::collections::VecDeque::new(),
+            store_retry: None,
+            store_failing_since: None,
         }
     }
 
@@ -80,17 +118,20 @@ impl<'a> Session<'a> {
         // Give up on this connection (and reopen the port) after this long without a link.
         let reopen_after = self.ctx.engine_config().startup_timeout * 3;
         loop {
-            if let Err(e) = self.handle_events(outer).and_then(|()| self.feed()) {
-                tracing::error!("PBX link: store error: {e}");
-                return SessionEnd::Lost(format!("store error: {e}"));
+            self.handle_events(outer);
+            if self.drain_backlog() {
+                match self.feed() {
+                    Ok(()) => self.store_recovered(),
+                    Err(e) => self.store_failed(e),
+                }
             }
             while let Some(bytes) = self.engine.poll_transmit() {
-                if let Err(e) = wr.write_all(&bytes).await {
-                    return SessionEnd::Lost(format!("write failed: {e}"));
+                if let Err(err) = wr.write_all(&bytes).await {
+                    return SessionEnd::Lost(LinkError::Io { what: "writing to the port", err });
                 }
             }
             if self.state() != LinkState::Up && self.not_up_since.elapsed() > reopen_after {
-                return SessionEnd::Lost("the PBX does not answer".into());
+                return SessionEnd::Lost(LinkError::Silent);
             }
             let idle = self.engine.ready() && self.dispatch.is_idle();
             let far = Instant::now() + Duration::from_secs(3600);
@@ -99,12 +140,13 @@ impl<'a> Session<'a> {
                 Some(h) => engine_deadline.min(Instant::from_std(h)),
                 None => engine_deadline,
             }
-            .min(self.not_up_since + reopen_after + Duration::from_millis(1));
+            .min(self.not_up_since + reopen_after + Duration::from_millis(1))
+            .min(self.store_retry.map_or(far, |(at, _)| at));
             tokio::select! {
                 r = rd.read(&mut buf) => match r {
-                    Ok(0) => return SessionEnd::Lost("the port was closed".into()),
+                    Ok(0) => return SessionEnd::Lost(LinkError::Closed),
                     Ok(n) => self.engine.handle_input(Instant::now().into_std(), self.ctx.wall(), &buf[..n]),
-                    Err(e) => return SessionEnd::Lost(format!("read failed: {e}")),
+                    Err(err) => return SessionEnd::Lost(LinkError::Io { what: "reading from the port", err }),
                 },
                 _ = tokio::time::sleep_until(deadline) => {
                     self.engine.handle_timeout(Instant::now().into_std(), self.ctx.wall());
@@ -113,9 +155,7 @@ impl<'a> Session<'a> {
                 cmd = commands.recv() => match cmd {
                     Some(LinkCommand::Resync) => {
                         if self.state() == LinkState::Up {
-                            if let Err(e) = self.begin_resync() {
-                                tracing::error!("resync: {e}");
-                            }
+                            self.backlog.push_back(Work::Resync);
                         } else {
                             outer.resync_wanted = true;
                         }
@@ -130,7 +170,7 @@ impl<'a> Session<'a> {
                         self.status.send_modify(|s| { s.link = LinkState::Down; s.since = Some(self.ctx.now_text()); });
                         return SessionEnd::Shutdown(done);
                     }
-                    None => return SessionEnd::Lost("service stopping".into()),
+                    None => return SessionEnd::Lost(LinkError::Stopping),
                 },
             }
         }
@@ -166,7 +206,9 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    fn handle_events(&mut self, outer: &mut Outer) -> Result<(), StoreError> {
+    /// Turns what the engine says into state changes and work for the store (done, in order,
+    /// by [`Session::drain_backlog`]).
+    fn handle_events(&mut self, outer: &mut Outer) {
         let mut changed = false;
         while let Some(ev) = self.engine.poll_event() {
             changed = true;
@@ -190,7 +232,7 @@ impl<'a> Session<'a> {
                     });
                     if outer.resync_wanted || outage >= self.ctx.cfg.resync_after {
                         outer.resync_wanted = false;
-                        self.begin_resync()?;
+                        self.backlog.push_back(Work::Resync);
                     }
                     for need in [fias::ids::GI, fias::ids::GO, fias::ids::RE] {
                         if !self.engine.declared(need) {
@@ -216,7 +258,7 @@ impl<'a> Session<'a> {
                 }
                 Event::Delivered(tag) => {
                     let effect = self.dispatch.delivered(tag);
-                    self.apply(effect)?;
+                    self.backlog.push_back(Work::Effect(effect));
                 }
                 Event::Failed(tag) => {
                     let link_up = self.state() == LinkState::Up;
@@ -225,10 +267,16 @@ impl<'a> Session<'a> {
                         s.degraded = true;
                         s.failed_deliveries += 1;
                     });
-                    self.apply(effect)?;
+                    self.backlog.push_back(Work::Effect(effect));
                 }
-                Event::Received(msg) => self.received(msg)?,
-                Event::ResyncRequested => self.begin_resync()?,
+                Event::Received(msg) => {
+                    if self.inbound.len() >= BACKLOG_MAX {
+                        tracing::error!(record = ?msg.to_record(), "the store has refused writes for too long; a PBX record is dropped");
+                    } else {
+                        self.inbound.push_back(msg);
+                    }
+                }
+                Event::ResyncRequested => self.backlog.push_back(Work::Resync),
                 Event::Malformed { data, error } => {
                     tracing::warn!(record = %String::from_utf8_lossy(&data), "PBX sent a malformed record: {error}");
                     self.status.send_modify(|s| s.malformed_received += 1);
@@ -245,7 +293,70 @@ impl<'a> Session<'a> {
         if changed {
             self.set_state();
         }
-        Ok(())
+    }
+
+    /// Hands the store what it has not taken yet, in order: outbox work at once (nothing more
+    /// is sent before it is done), what the PBX said when the back-off allows. On a store error
+    /// the rest waits and the link stays up. Returns whether the outbox may be fed.
+    fn drain_backlog(&mut self) -> bool {
+        while let Some(work) = self.backlog.pop_front() {
+            let result = match &work {
+                Work::Effect(effect) => self.apply(effect.clone()),
+                Work::Resync => self.begin_resync(),
+            };
+            if let Err(e) = result {
+                self.backlog.push_front(work);
+                self.store_failed(e);
+                return false;
+            }
+        }
+        if self.store_retry.is_none_or(|(at, _)| Instant::now() >= at) {
+            while let Some(msg) = self.inbound.pop_front() {
+                if let Err(e) = self.received(msg.clone()) {
+                    self.inbound.push_front(msg);
+                    self.store_failed(e);
+                    return true;
+                }
+            }
+        }
+        true
+    }
+
+    /// Everything the store was refused has been taken: say so once.
+    fn store_recovered(&mut self) {
+        if !self.inbound.is_empty() {
+            return;
+        }
+        let Some(since) = self.store_failing_since.take() else { return };
+        self.store_retry = None;
+        let text = format!(
+            "the store refused writes for {}; the PBX link stayed up and what it said meanwhile is stored now",
+            crate::clock::human(since.elapsed())
+        );
+        tracing::warn!("{text}");
+        let now = self.ctx.now_text();
+        let raised = self.ctx.store.write(|tx| crate::alerts::raise(tx, &now, "store_recovered", None, None, &text));
+        if let Err(e) = raised {
+            tracing::error!("cannot raise an alert: {e}");
+        }
+        self.status.send_modify(|s| s.last_error = None);
+    }
+
+    /// The store refused: wait (doubling, at most `STORE_RETRY_MAX`) before trying again.
+    fn store_failed(&mut self, e: StoreError) {
+        let pause = self.store_retry.map_or(Duration::from_millis(250), |(_, p)| (p * 2).min(STORE_RETRY_MAX));
+        self.store_retry = Some((Instant::now() + pause, pause));
+        if self.store_failing_since.is_none() {
+            self.store_failing_since = Some(Instant::now());
+            tracing::error!("the store refuses writes ({e}); the PBX link stays up, PBX records are kept in memory");
+        } else {
+            let waiting = self.backlog.len() + self.inbound.len();
+            tracing::warn!(waiting, "the store still refuses writes ({e}); next try in {pause:?}");
+        }
+        self.status.send_modify(|s| {
+            s.last_error = Some(format!("store: {e}"));
+            s.store_errors += 1;
+        });
     }
 
     /// Stores what the PBX said; wakes the scheduler when it has something in its inbox.
@@ -303,7 +414,8 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Hands the engine what the dispatcher says to send, until it says to wait.
+    /// Hands the engine what the dispatcher says to send, until it says to wait. A store error
+    /// leaves the outbox as it was (tried again after the back-off).
     fn feed(&mut self) -> Result<(), StoreError> {
         loop {
             let now = Instant::now().into_std();
@@ -337,7 +449,10 @@ impl<'a> Session<'a> {
                         tracing::debug!(record = ?msg.to_record(), "not sent: {e}");
                         let not_up = matches!(e, fias::SendError::NotUp);
                         let effect = self.dispatch.not_sent(tag, &e);
-                        self.apply(effect)?;
+                        if let Err(err) = self.apply(effect.clone()) {
+                            self.backlog.push_back(Work::Effect(effect));
+                            return Err(err);
+                        }
                         if not_up {
                             return Ok(());
                         }

@@ -54,6 +54,9 @@ pub struct LinkStatus {
     pub bad_lrc: u64,
     pub noise_bytes: u64,
     pub reconnects: u64,
+    /// Times the store refused what the link had to write (the link stays up meanwhile).
+    #[serde(default)]
+    pub store_errors: u64,
 }
 
 impl LinkStatus {
@@ -81,6 +84,7 @@ impl LinkStatus {
             bad_lrc: 0,
             noise_bytes: 0,
             reconnects: 0,
+            store_errors: 0,
         }
     }
 }

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::context::LinkCtx;
 use super::handle::{LinkCommand, LinkHandle};
-use super::session::{log_link, Outer, Session, SessionEnd};
+use super::session::{log_link, LinkError, Outer, Session, SessionEnd};
 use super::status::{LinkState, LinkStatus};
 
 /// Opens the stream to the PBX; called again after every loss.
@@ -44,7 +44,7 @@ async fn run<C: Connector>(
                 let mut session = Session::new(&ctx, &status);
                 session.run(stream, &mut commands, &mut outer).await
             }
-            Err(e) => SessionEnd::Lost(e),
+            Err(e) => SessionEnd::Lost(LinkError::Open(e)),
         };
         match end {
             SessionEnd::Shutdown(done) => {
@@ -63,7 +63,7 @@ async fn run<C: Connector>(
                         s.since = Some(ctx.now_text());
                     }
                     s.link = LinkState::Down;
-                    s.last_error = Some(why);
+                    s.last_error = Some(why.to_string());
                     s.reconnects += 1;
                     s.resync_in_progress = false;
                 });
