@@ -78,6 +78,16 @@ pub struct Job {
 }
 
 /// Parses one job file's text; errors name the key (`job[1].cron`).
+/// How old something must be before a job expires it: 1 hour to 365 days.
+fn age(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    let (min, max) = (Duration::from_secs(3600), Duration::from_secs(365 * 86400));
+    if d < min || d > max {
+        return Err(format!("{text:?} is outside 1h to 365d"));
+    }
+    Ok(d)
+}
+
 pub fn parse(path: &Path, text: &str) -> Result<Vec<Job>, ScheduleError> {
     let bad = |msg: String| ScheduleError::Invalid { path: path.to_path_buf(), msg };
     let raw: RawFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
@@ -100,14 +110,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Job>, ScheduleError> {
             }
             "expire" => Action::Expire {
                 alerts_older_than: match j.alerts_older_than {
-                    Some(d) => parse_duration(&d).map_err(|m| bad(format!("{}: {m}", key("alerts_older_than"))))?,
+                    Some(d) => age(&d).map_err(|m| bad(format!("{}: {m}", key("alerts_older_than"))))?,
                     None => Duration::from_secs(24 * 3600),
                 },
             },
             "expire_messages" => Action::ExpireMessages {
                 older_than: j
                     .older_than
-                    .map(|d| parse_duration(&d).map_err(|m| bad(format!("{}: {m}", key("older_than")))))
+                    .map(|d| age(&d).map_err(|m| bad(format!("{}: {m}", key("older_than")))))
                     .transpose()?,
             },
             "pbx_resync" => Action::PbxResync,
@@ -219,8 +229,7 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
         }
         Action::Expire { alerts_older_than } => {
             let now = crate::clock::timestamp(at);
-            let before =
-                crate::clock::timestamp(at - chrono::Duration::from_std(*alerts_older_than).unwrap_or_default());
+            let before = crate::clock::timestamp(at - crate::config::duration::chrono(*alerts_older_than));
             let (bookings, alerts) = ctx.store.write(|tx| {
                 let bookings = crate::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
                 let alerts = tx.execute(
@@ -236,7 +245,7 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
         Action::ExpireMessages { older_than } => {
             let keep = older_than.unwrap_or(ctx.messages_keep_for);
             let now = crate::clock::timestamp(at);
-            let before = crate::clock::timestamp(at - chrono::Duration::from_std(keep).unwrap_or_default());
+            let before = crate::clock::timestamp(at - crate::config::duration::chrono(keep));
             let n = ctx.store.write(|tx| crate::messages::expire(tx, &now, &before))?;
             ctx.outbox.notify_one();
             Ok(format!("{n} messages older than {} expired", before))
@@ -291,6 +300,14 @@ alerts_older_than = "48h"
         assert!(msg.contains("job[0].output"), "{msg}");
         let msg = e("[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"expire\"\ncolour = 1\n");
         assert!(msg.contains("colour"), "{msg}");
+        let msg = e("[[job]]\nname = \"x\"\ncron = \"* * * * * *\"\naction = \"pbx_resync\"\n");
+        assert!(msg.contains("job[0].cron") && msg.contains("at most once every 5m"), "{msg}");
+        let msg = e(
+            "[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"expire\"\nalerts_older_than = \"9999999999d\"\n",
+        );
+        assert!(msg.contains("job[0].alerts_older_than"), "{msg}");
+        let msg = e("[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"expire_messages\"\nolder_than = \"1s\"\n");
+        assert!(msg.contains("job[0].older_than") && msg.contains("outside"), "{msg}");
     }
 
     #[test]

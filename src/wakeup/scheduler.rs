@@ -74,7 +74,7 @@ fn ts_ms(t: DateTime<Utc>) -> String {
 pub const PBX_SETTLE: Duration = Duration::from_secs(10);
 
 fn chrono_dur(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or_default()
+    crate::config::duration::chrono(d)
 }
 
 /// One due call, as read for firing.
