@@ -85,6 +85,14 @@ pub struct LoginReply {
     pub role: Role,
 }
 
+/// The console's sign-in answer (the token went into a cookie).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionReply {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
 /// Check-out; the body is optional (`{"discard_messages": true}` checks out despite
 /// undelivered messages, purging them).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -255,6 +263,8 @@ pub mod route {
         Health: Get "/health", () => super::Health;
         /// Sign in: a bearer token.
         Login: Post "/api/login", super::Login => LoginReply;
+        /// The console's sign-in: the token is set as an HttpOnly cookie.
+        OpenSession: Post "/api/session", super::Login => SessionReply;
         Logout: Post "/api/logout", () => ();
         Me: Get "/api/me", () => Actor;
         ChangeOwnPassword: Post "/api/me/password", OwnPassword => ();
@@ -274,6 +284,8 @@ pub mod route {
         Guests: Get "/api/guests", GuestQuery => Vec<super::Stay>;
 
         PbxStatus: Get "/api/pbx/status", () => super::PbxStatus;
+        /// Live updates (server-sent events: `hello`, `rooms`, `alerts`, `wakeups`, `log`, `link`).
+        Events: Get "/api/events", () => String;
         PbxResync: Post "/api/pbx/resync", () => ResyncReply;
 
         Wakeups: Get "/api/wakeups", WakeupsQuery => Vec<WakeupView>;

@@ -2,6 +2,7 @@
 //!
 //! Layout: [`routes`] (the router: every route and the permission its group needs),
 //! [`server`] (connections: the cap, header and request timeouts, body limit, client address),
+//! [`events`] (live updates as server-sent events),
 //! [`state`] (what handlers are given), [`auth`] (bearer tokens, the per-route permission
 //! layer, the `Actor` extractor), [`extract`] (body, path, query extractors with JSON errors;
 //! the blocking-pool helper), [`error`] (the one place errors become statuses), and the
@@ -12,6 +13,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod logbook;
 pub mod messages;

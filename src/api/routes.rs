@@ -6,7 +6,7 @@ use axum::{Json, Router};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{auth, logbook, messages, rooms, staff, wakeups};
+use super::{auth, events, logbook, messages, rooms, staff, wakeups};
 use crate::contract::{route, Endpoint, Health};
 use crate::identity::Permission;
 
@@ -19,6 +19,7 @@ pub fn router(state: AppState) -> Router {
         .route(route::Stay::PATH, get(rooms::get_stay))
         .route(route::Guests::PATH, get(rooms::find_guests))
         .route(route::PbxStatus::PATH, get(rooms::pbx_status))
+        .route(route::Events::PATH, get(events::events))
         .route(route::Me::PATH, get(staff::me))
         .route(route::ChangeOwnPassword::PATH, post(staff::change_own_password))
         .route(route::Logout::PATH, post(staff::logout))
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(route::Health::PATH, get(|| async { Json(Health { status: "ok".into() }) }))
         .route(route::Login::PATH, post(staff::login))
+        .route(route::OpenSession::PATH, post(staff::open_session))
         .merge(signed_in)
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async {

@@ -1,16 +1,16 @@
 //! Sign-in, staff administration and the audit trail.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 
-use super::auth::Token;
+use super::auth::{self, Token};
 use super::error::{ApiError, ApiResult};
 use super::extract::{blocking, ApiJson, ApiQuery, ClientAddr, Segment};
 use super::state::AppState;
 use crate::audit::{self, AuditQuery, AuditRow};
-use crate::contract::{Login, LoginReply, NewPassword, NewStaff, OwnPassword};
+use crate::contract::{Login, LoginReply, NewPassword, NewStaff, OwnPassword, SessionReply};
 use crate::identity::{Actor, Permission, Role};
 use crate::staff::StaffView;
 
@@ -24,9 +24,22 @@ pub async fn login(
     Ok(Json(LoginReply { token, login: actor.login, display_name: actor.display_name, role: actor.role }))
 }
 
-pub async fn logout(State(s): State<AppState>, Token(token): Token) -> ApiResult<StatusCode> {
+/// Ends the session (a console's cookie is cleared too).
+pub async fn logout(State(s): State<AppState>, Token(token): Token) -> ApiResult<impl IntoResponse> {
     s.staff.logout(&token)?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie())]))
+}
+
+/// The console's sign-in: the token goes into an `HttpOnly` cookie, never to the page.
+pub async fn open_session(
+    State(s): State<AppState>,
+    ClientAddr(from): ClientAddr,
+    ApiJson(req): ApiJson<Login>,
+) -> ApiResult<impl IntoResponse> {
+    let staff = s.staff.clone();
+    let (token, actor) = blocking(move || staff.login(&req.login, &req.password, from)).await?;
+    let reply = SessionReply { login: actor.login, display_name: actor.display_name, role: actor.role };
+    Ok(([(header::SET_COOKIE, auth::set_cookie(&token))], Json(reply)))
 }
 
 pub async fn me(actor: Actor) -> Json<Actor> {

@@ -85,6 +85,9 @@ fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
 pub struct Store {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
+    /// Counts committed writes: whoever shows the hotel's state (the console's live events)
+    /// watches it instead of polling.
+    commits: tokio::sync::watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -111,7 +114,7 @@ impl Store {
             Ok(conn)
         };
         let conn = open().map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
-        Ok(Store { conn: Mutex::new(conn), path: Some(path.to_path_buf()) })
+        Ok(Store { conn: Mutex::new(conn), path: Some(path.to_path_buf()), commits: Default::default() })
     }
 
     /// A private in-memory store (tests, benches).
@@ -119,7 +122,7 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn: Mutex::new(conn), path: None })
+        Ok(Store { conn: Mutex::new(conn), path: None, commits: Default::default() })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -134,7 +137,14 @@ impl Store {
         let tx = conn.transaction().map_err(StoreError::from)?;
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
+        drop(conn);
+        self.commits.send_modify(|n| *n += 1);
         Ok(out)
+    }
+
+    /// Changes whenever a write is committed.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// Runs read-only queries.

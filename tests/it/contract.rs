@@ -33,9 +33,20 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     let login = Login { login: "manager".into(), password: manager_password.into() };
     let signed = anon.call::<route::Login>(&[], &login);
     assert_eq!(signed.role, Role::Manager);
-    let mut m = Calls::new(base, Some(signed.token));
+    let console = anon.call::<route::OpenSession>(&[], &login);
+    assert_eq!(console.login, "manager");
+    let mut m = Calls::new(base, Some(signed.token.clone()));
     m.seen = std::mem::take(&mut anon.seen);
     assert_eq!(m.call::<route::Me>(&[], &()).login, "manager");
+    // The event stream never ends: read its first event and hang up.
+    let mut events = ureq::get(format!("{base}{}", route::Events::PATH))
+        .header("Authorization", format!("Bearer {}", signed.token))
+        .call()
+        .unwrap();
+    let mut first = [0u8; 12];
+    std::io::Read::read_exact(&mut events.body_mut().as_reader(), &mut first).unwrap();
+    assert_eq!(&first, b"event: hello");
+    m.seen.insert((true, route::Events::PATH));
 
     let olga = NewStaff {
         login: "olga".into(),

@@ -1,0 +1,133 @@
+//! Live updates: `GET /api/events`, server-sent events, for the console and any tool with a
+//! token. Each event names what changed; the client reads it again through the API:
+//! - `hello` first, on every (re)connection: read everything (nothing is missed across a drop);
+//! - `rooms` (a desk change, a command the PBX took, a room status from the handset),
+//! - `alerts` (raised or acknowledged; the data lists the open alerts' ids),
+//! - `wakeups` (booked, rung, answered, escalated, cancelled),
+//! - `log` (the logbook and shifts),
+//! - `link` (the PBX link went up or down; the data is the link status).
+//!
+//! The store counts its commits; this waits on that count (no polling), coalesces a burst for
+//! a tenth of a second, and compares cheap fingerprints to say what changed.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use rusqlite::Connection;
+use tokio::sync::mpsc;
+
+use super::state::AppState;
+use crate::pbx::LinkStatus;
+use crate::store::StoreError;
+
+/// What each kind of change is seen by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Fingerprints {
+    rooms: (i64, i64, i64),
+    alerts: (i64, Vec<i64>),
+    wakeups: (i64, i64, i64),
+    log: (i64, i64, i64),
+}
+
+fn fingerprints(c: &Connection) -> Result<Fingerprints, StoreError> {
+    let one = |sql: &str| -> Result<i64, StoreError> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
+    let mut open = c.prepare_cached("SELECT id FROM alerts WHERE acked_at IS NULL ORDER BY id")?;
+    let open_ids = open.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    Ok(Fingerprints {
+        rooms: (
+            one("SELECT COALESCE(MAX(id), 0) FROM audit")?,
+            one("SELECT COUNT(*) FROM outbox")?,
+            one("SELECT COALESCE(MAX(id), 0) FROM pbx_events")?,
+        ),
+        alerts: (one("SELECT COALESCE(MAX(id), 0) FROM alerts")?, open_ids),
+        wakeups: (
+            one("SELECT COALESCE(MAX(id), 0) FROM wakeups")?,
+            one("SELECT COALESCE(MAX(id), 0) FROM wakeup_attempts")?,
+            one("SELECT COUNT(*) FROM wakeup_attempts WHERE result IS NOT NULL")?,
+        ),
+        log: (
+            one("SELECT COALESCE(MAX(id), 0) FROM log_entries")?,
+            one("SELECT COALESCE(MAX(id), 0) FROM shifts")?,
+            one("SELECT COUNT(*) FROM shifts WHERE closed_at IS NOT NULL OR handover_acked_at IS NOT NULL")?,
+        ),
+    })
+}
+
+/// The part of the link status worth an event (not every frame counter).
+fn link_key(s: &LinkStatus) -> (crate::pbx::LinkState, Option<String>, bool) {
+    (s.link, s.since.clone(), s.resync_in_progress)
+}
+
+fn event(name: &str, data: serde_json::Value) -> Event {
+    Event::default().event(name).data(data.to_string())
+}
+
+/// `GET /api/events`.
+pub async fn events(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let (tx, rx) = mpsc::channel(32);
+    tokio::spawn(watch(s, tx));
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+async fn watch(s: AppState, tx: mpsc::Sender<Event>) {
+    let mut commits = s.store.commits();
+    let mut link = s.link.status.clone();
+    let mut last_link = link_key(&link.borrow_and_update());
+    let Ok(mut last) = s.store.read(fingerprints) else { return };
+    if tx.send(event("hello", serde_json::json!({ "link": *link.borrow() }))).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            changed = commits.changed() => if changed.is_err() { return },
+            changed = link.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let status = link.borrow_and_update().clone();
+                let key = link_key(&status);
+                if key != last_link {
+                    last_link = key;
+                    if tx.send(event("link", serde_json::json!(status))).await.is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
+            () = tx.closed() => return,
+        }
+        // A change rarely comes alone (a check-in writes the stay, the outbox, the audit).
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        commits.borrow_and_update();
+        let now = match s.store.read(fingerprints) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!("live events: {e}");
+                continue;
+            }
+        };
+        let mut out = Vec::new();
+        if now.rooms != last.rooms {
+            out.push(event("rooms", serde_json::json!({ "queued": now.rooms.1 })));
+        }
+        if now.alerts != last.alerts {
+            out.push(event("alerts", serde_json::json!({ "open": now.alerts.1 })));
+        }
+        if now.wakeups != last.wakeups {
+            out.push(event("wakeups", serde_json::json!({})));
+        }
+        if now.log != last.log {
+            out.push(event("log", serde_json::json!({})));
+        }
+        last = now;
+        for e in out {
+            if tx.send(e).await.is_err() {
+                return;
+            }
+        }
+    }
+}
