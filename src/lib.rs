@@ -15,7 +15,8 @@
 //! - [`pbx`]: the link task owning the serial port, the FIAS mapping, the built-in simulator.
 //! - [`schedules`]: property jobs from `schedules/*.toml`.
 //! - [`contract`]: every route's method, path, request and reply types, written once;
-//!   [`api`]: the HTTP API serving it; [`cli`]: the command line, a client of it.
+//!   [`api`]: the HTTP API serving it; [`cli`]: the command line, a client of it;
+//!   [`console`]: the web console (English and 繁體中文), served at `/`.
 //! - [`services`]: the parts wired together; [`serve`]: plus the listener and the simulator.
 //!
 //! The FIAS protocol engine and the PBX simulator live in `drivers/`.
@@ -26,6 +27,7 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod contract;
 pub mod desk;
 pub mod identity;

@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route(route::Login::PATH, post(staff::login))
         .route(route::OpenSession::PATH, post(staff::open_session))
         .merge(signed_in)
+        .merge(crate::console::routes())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this endpoint does not take that method".into())

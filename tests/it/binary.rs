@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::fixtures::{
-    add_staff, bin, cli, cli_stdin, config_text, eventually_blocking, free_port, login, pty_lock, running, spawn_serve,
-    token, wait_healthy, write_config, Proc,
+    add_staff, bin, cli, cli_stdin, config_text, eventually_blocking, free_port, login, pty_lock, running,
+    spawn_pbx_sim, spawn_serve, token, wait_healthy, write_config, Proc,
 };
 
 const T: Duration = Duration::from_secs(30);
@@ -118,23 +118,6 @@ fn the_api_answers_bad_requests_with_json_errors() {
     let (ok, out, err) =
         cli(Path::new("/nonexistent.toml"), &["--api", &base, "--token", &tok, "room", "101", "--json"]);
     assert!(ok && out.contains("Only Once"), "--api overrides the config: {out}{err}");
-}
-
-/// Starts `switchboard pbx-sim --state-file F`; returns it and the pty path it printed.
-fn spawn_pbx_sim(state: &Path, ack: &str) -> (Proc, String) {
-    let mut child = Command::new(bin())
-        .args(["pbx-sim", "--state-file", state.to_str().unwrap(), "--ack-timeout", ack])
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let path = line.trim().to_string();
-    assert!(path.starts_with("/dev/"), "pbx-sim printed {line:?}");
-    (Proc { child }, path)
 }
 
 fn sim_room(state: &Path, room: &str) -> Option<Value> {

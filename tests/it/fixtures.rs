@@ -2,6 +2,7 @@
 //! binary with a temporary hotel.toml, and polling with a deadline.
 
 use std::future::Future;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -292,4 +293,21 @@ pub fn running_with(
         login(&config, user, password);
     }
     Running { config, port, _serve: serve }
+}
+
+/// Starts `switchboard pbx-sim --state-file F`; returns it and the pty path it printed.
+pub fn spawn_pbx_sim(state: &Path, ack: &str) -> (Proc, String) {
+    let mut child = Command::new(bin())
+        .args(["pbx-sim", "--state-file", state.to_str().unwrap(), "--ack-timeout", ack])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let path = line.trim().to_string();
+    assert!(path.starts_with("/dev/"), "pbx-sim printed {line:?}");
+    (Proc { child }, path)
 }

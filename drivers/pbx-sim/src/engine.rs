@@ -30,8 +30,9 @@ pub enum RingBehaviour {
     NoResult,
 }
 
-/// One room as the PBX sees it.
+/// One room as the PBX sees it. (A state file may leave out any field: it takes its default.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct RoomState {
     pub occupied: bool,
     pub stay: Option<String>,
@@ -63,6 +64,7 @@ impl RoomState {
 
 /// Everything the PBX knows; published after every change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct SimState {
     pub link_up: bool,
     pub rooms: BTreeMap<String, RoomState>,

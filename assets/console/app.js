@@ -1,0 +1,481 @@
+// switchboard console: a small page set over the JSON API. No build step, no network beyond
+// this service. Layout: api (fetch with the CSRF header), i18n (tables in /console/i18n), the
+// views (rooms, room dialog, wake-ups, logbook, alerts), live updates (server-sent events).
+"use strict";
+
+const S = { me: null, lang: "en", dict: {}, rooms: [], wakeups: [], alerts: [], heard: new Set(), view: "rooms", open: null };
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+// ---- i18n -------------------------------------------------------------------------------
+
+function t(key, params = {}) {
+  let s = S.dict[key];
+  if (s === undefined) { console.warn("missing translation", key); s = key; }
+  return s.replace(/\{(\w+)\}/g, (_, k) => esc(params[k] ?? ""));
+}
+
+async function setLang(lang) {
+  const res = await fetch(`/console/i18n/${lang}.json`);
+  S.dict = await res.json();
+  S.lang = lang;
+  document.documentElement.lang = lang === "zh-Hant" ? "zh-Hant" : "en";
+  for (const el of $$("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  $("#lang").value = lang;
+  document.title = t("app.title");
+  if (S.me) localStorage.setItem(`switchboard.lang.${S.me.login}`, lang);
+  localStorage.setItem("switchboard.lang", lang);
+  fillSelects();
+  if (S.me) {
+    $("#who").textContent = `${S.me.display_name} (${t(`role.${S.me.role}`)})`;
+    S.dialogKey = null;
+    renderAll();
+    if (S.open) renderRoomDialog(S.open);
+  }
+}
+
+function defaultLang(login) {
+  return localStorage.getItem(`switchboard.lang.${login}`) || localStorage.getItem("switchboard.lang")
+    || ((navigator.language || "").startsWith("zh") ? "zh-Hant" : "en");
+}
+
+/// A local date-time ("2026-11-30T06:30:00") or an RFC 3339 instant, in the user's language.
+function when(v) {
+  if (!v) return "–";
+  let d = v.endsWith("Z") || /[+-]\d\d:\d\d$/.test(v) ? new Date(v) : new Date(v + (v.length <= 10 ? "T00:00:00" : ""));
+  if (isNaN(d)) return esc(v);
+  const p = (n) => String(n).padStart(2, "0");
+  const hm = `${p(d.getHours())}:${p(d.getMinutes())}`;
+  return S.lang === "zh-Hant" ? `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${hm}`
+    : `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${hm}`;
+}
+
+/// The service's error in the user's words: English as the service says it; other languages
+/// by what kind of error it is (the field it names, the status).
+function errorText(e) {
+  if (S.lang === "en" || !e.status) return e.message;
+  const m = e.message;
+  const field = /^(\w+): /.exec(m);
+  const known = [
+    [/is occupied/, "err.occupied"], [/is vacant/, "err.vacant"], [/undelivered message/, "err.undelivered"],
+    [/already has wake-up call/, "err.duplicate_wakeup"], [/is in the past/, "err.past"],
+    [/acknowledge the handover/, "err.handover_pending"], [/incoming operator/, "err.own_handover"],
+    [/no shift is open/, "err.no_shift"], [/still open/, "err.shift_open"], [/already/, "err.already"],
+    [/too many failed sign-ins/, "err.throttled"], [/wrong login or password/, "err.credentials"],
+    [/sign in/, "err.signin"], [/not allowed/, "err.forbidden"], [/does not exist/, "err.not_found"],
+  ];
+  for (const [re, key] of known) if (re.test(m)) return t(key);
+  if (e.status === 422 && field) return t("err.invalid", { field: t(`field.${field[1]}`) });
+  const k = `err.status_${e.status}`;
+  return S.dict[k] ? t(k) : t("err.generic");
+}
+
+// ---- the API ----------------------------------------------------------------------------
+
+class ApiError extends Error { constructor(msg, status) { super(msg); this.status = status; } }
+
+async function api(method, path, body) {
+  const opts = { method, credentials: "same-origin", headers: { "X-Switchboard": "console" } };
+  if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+  let res;
+  try { res = await fetch(path, opts); } catch (err) { throw new ApiError(t("err.unreachable"), 0); }
+  if (res.status === 204) return null;
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (_) { data = text; }
+  if (!res.ok) {
+    const err = new ApiError((data && data.error) || res.statusText, res.status);
+    if (res.status === 401 && path !== "/api/session") showSignin(errorText(err));
+    throw err;
+  }
+  return data;
+}
+
+const can = (what) => {
+  const rank = { desk: 0, operator: 1, manager: 2 }[S.me?.role] ?? -1;
+  return { operate: rank >= 1, manage: rank >= 2 }[what];
+};
+
+// ---- sign-in ----------------------------------------------------------------------------
+
+function showSignin(message) {
+  S.me = null;
+  if (S.events) { S.events.close(); S.events = null; }
+  $("#app").hidden = true;
+  $("#signin").hidden = false;
+  $("#signin-error").textContent = message || "";
+  $("#signin-login").focus();
+}
+
+async function signedIn(me) {
+  S.me = me;
+  $("#signin").hidden = true;
+  $("#app").hidden = false;
+  await setLang(defaultLang(me.login));
+  $("#who").textContent = `${me.display_name} (${t(`role.${me.role}`)})`;
+  for (const el of $$("[data-needs=operator]")) el.hidden = !can("operate");
+  show(S.view === "log" && !can("operate") ? "rooms" : S.view);
+  connectEvents();
+}
+
+$("#signin-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  try {
+    const me = await api("POST", "/api/session", { login: f.get("login"), password: f.get("password") });
+    $("#signin-password").value = "";
+    await signedIn(me);
+  } catch (e) { $("#signin-error").textContent = errorText(e); }
+});
+
+$("#logout").addEventListener("click", async () => {
+  try { await api("POST", "/api/logout"); } catch (_) { /* the session may be gone already */ }
+  showSignin("");
+});
+
+for (const b of $$("[data-lang]")) b.addEventListener("click", () => setLang(b.dataset.lang));
+$("#lang").addEventListener("change", (e) => setLang(e.target.value));
+
+// ---- views ------------------------------------------------------------------------------
+
+function show(view) {
+  if (view === "log" && !can("operate")) view = "rooms";
+  S.view = view;
+  for (const s of $$(".view")) s.hidden = s.id !== `view-${view}`;
+  for (const b of $$("header nav button")) b.classList.toggle("active", b.dataset.view === view);
+  refresh(view);
+}
+for (const b of $$("[data-view]")) b.addEventListener("click", () => show(b.dataset.view));
+
+async function refresh(what) {
+  try {
+    if (what === "rooms" || what === "all") await loadRooms();
+    if (what === "wakeups" || what === "all" || what === "rooms") await loadWakeups();
+    if (what === "alerts" || what === "all") await loadAlerts();
+    if ((what === "log" || what === "all") && can("operate") && S.view === "log") await loadLog();
+    if (S.open) await renderRoomDialog(S.open);
+  } catch (e) { if (e.status !== 401) console.error(e); }
+}
+
+function renderAll() {
+  renderBoard(); renderBanner(S.link); renderAlerts();
+  if (S.view === "wakeups") loadWakeups();
+  if (S.view === "log") loadLog();
+}
+
+function fillSelects() {
+  const cats = ["incident", "guest_request", "maintenance", "security", "note"];
+  $("[name=category]").innerHTML = cats.map((c) => `<option value="${c}"${c === "note" ? " selected" : ""}>${t(`log.cat.${c}`)}</option>`).join("");
+}
+
+// The PBX banner: link state, since when, changes waiting.
+function renderBanner(link) {
+  if (!link) return;
+  S.link = link;
+  const up = link.link === "up";
+  const b = $("#pbx-banner");
+  b.className = up ? "banner" : "banner bad";
+  b.textContent = t(up ? "pbx.up" : "pbx.down", { since: when(link.since), queued: link.queued ?? 0 });
+}
+
+async function loadRooms() {
+  const [rooms, status] = await Promise.all([api("GET", "/api/rooms"), api("GET", "/api/pbx/status")]);
+  S.rooms = rooms;
+  renderBanner(status);
+  renderBoard();
+}
+
+function fillFloors() {
+  const floors = [...new Set(S.rooms.map(floorOf))];
+  const sel = $("#floor"), cur = sel.value;
+  sel.innerHTML = `<option value="">${t("rooms.all")}</option>` + floors.map((f) => `<option>${esc(f)}</option>`).join("");
+  sel.value = floors.includes(cur) ? cur : "";
+}
+
+const floorOf = (r) => (r.room.length > 2 ? r.room.slice(0, -2) : r.room);
+
+function nextWakeup(room) {
+  const due = S.wakeups.filter((w) => w.room === room && w.due).map((w) => w.due).sort();
+  return due[0];
+}
+
+// Every room as a tile. One innerHTML for the board: thousands of rooms render at once.
+function renderBoard() {
+  fillFloors();
+  const floor = $("#floor").value, state = $("#state-filter").value;
+  const list = S.rooms.filter((r) => (!floor || floorOf(r) === floor)
+    && (state === "all" || (state === "vacant" && !r.occupied) || (state === "occupied" && r.occupied) || (state === "waiting" && !r.pbx_synced)));
+  $("#room-count").textContent = t("rooms.count", { n: list.length });
+  $("#board").innerHTML = list.map((r) => {
+    const cls = ["tile", r.occupied ? "occupied" : "vacant", r.private ? "incognito" : ""].join(" ");
+    const guest = !r.occupied ? t("room.vacant") : r.private && !r.guest_name ? t("room.incognito") : esc(r.guest_name);
+    const marks = [];
+    if (r.occupied) marks.push(`<span title="${t("room.class")}">${t(`class.${r.class_of_service}`)}</span>`);
+    if (r.private) marks.push(`<span>${t("room.incognito")}</span>`);
+    if (r.message_lamp) marks.push(`<span class="lamp">${t("room.lamp")}</span>`);
+    if (r.dnd) marks.push(`<span>${t("room.dnd")}</span>`);
+    const w = nextWakeup(r.room);
+    if (w) marks.push(`<span>⏰ ${when(w).slice(-5)}</span>`);
+    if (!r.pbx_synced) marks.push(`<span class="pending">${t("room.not_on_pbx")}</span>`);
+    return `<button class="${cls}" data-room="${esc(r.room)}" id="tile-${esc(r.room)}"><span class="no">${esc(r.room)}</span><span class="guest">${guest}</span><span class="marks">${marks.join("")}</span></button>`;
+  }).join("");
+}
+
+$("#board").addEventListener("click", (e) => { const b = e.target.closest("[data-room]"); if (b) openRoom(b.dataset.room); });
+$("#floor").addEventListener("change", renderBoard);
+$("#state-filter").addEventListener("change", renderBoard);
+$("#jump").addEventListener("keydown", (e) => {
+  if (e.key !== "Enter") return;
+  const room = e.target.value.trim();
+  if (S.rooms.some((r) => r.room === room)) { openRoom(room); e.target.value = ""; } else e.target.select();
+});
+
+// ---- a room -----------------------------------------------------------------------------
+
+async function openRoom(room) {
+  S.open = room;
+  await renderRoomDialog(room);
+  const d = $("#room-dialog");
+  if (!d.open) d.showModal();
+}
+$("#room-dialog").addEventListener("close", () => { S.open = null; S.dialogKey = null; });
+
+function form(id, fields, submit, extra = "") {
+  return `<form id="${id}">${fields}<button type="submit">${submit}</button>${extra}<p class="error" role="alert"></p></form>`;
+}
+
+/// The room's dialog. Its forms are built once per room and occupancy and never rebuilt by a
+/// live update (whatever someone is typing stays); the lists and the status around them are.
+async function renderRoomDialog(room) {
+  const [r, wakeups, messages, audit] = await Promise.all([
+    api("GET", `/api/rooms/${room}`), api("GET", `/api/wakeups?room=${room}`),
+    api("GET", `/api/messages?room=${room}`), api("GET", `/api/audit?room=${room}&limit=20`),
+  ]);
+  const key = `${room}:${r.occupied}:${S.lang}`;
+  if (S.dialogKey !== key) {
+    S.dialogKey = key;
+    $("#room-detail").innerHTML = roomSkeleton(room, r);
+    wireRoomForms(room);
+  }
+  S.openRoom = r;
+  const d = $("#room-detail");
+  $("#rd-status", d).innerHTML = `${r.occupied ? (r.private && !r.guest_name ? t("room.incognito") : `<b>${esc(r.guest_name)}</b> ${esc(r.first_name || "")}`) : t("room.vacant")}
+    ${r.pbx_synced ? `<span class="muted">· ${t("room.on_pbx")}</span>` : `<span class="pending">· ${t("room.not_on_pbx")}</span>`}`;
+  $("#rd-history", d).innerHTML = audit.map((a) => `<tr><td>${when(a.at)}</td><td>${esc(a.staff)}</td><td>${t(`action.${a.action}`)}</td><td>${esc(a.after ?? a.subject ?? "")}</td></tr>`).join("");
+  if (!r.occupied) return;
+  $("#dnd button", d).textContent = t(r.dnd ? "room.dnd_off" : "room.dnd_on");
+  const move = $("#move [name=to]", d);
+  if (document.activeElement !== move) {
+    move.innerHTML = S.rooms.filter((x) => !x.occupied && x.room !== room).map((x) => `<option>${esc(x.room)}</option>`).join("");
+  }
+  $("#rd-wakeups", d).innerHTML = `<tr><th>${t("wakeups.due")}</th><th>${t("wakeups.rule")}</th><th>${t("wakeups.status")}</th><th></th></tr>` +
+    wakeups.map((w) => `<tr><td>${when(w.due)}</td><td>${esc(w.rule)}</td><td class="state-${w.status}">${t(`wstatus.${w.status}`)}</td>
+      <td><button class="secondary" data-cancel="${w.id}">${t("wakeups.cancel")}</button></td></tr>`).join("");
+  $("#rd-messages", d).innerHTML = messages.map((m) => `<tr><td>${when(m.left_at)}</td><td>${esc(m.text ?? "")}<div class="muted">${esc(m.from ?? "")} ${esc(m.callback ?? "")}</div></td>
+      <td>${m.delivered ? t("messages.delivered") : m.status === "waiting" ? `<button data-deliver="${m.id}">${t("messages.deliver")}</button>` : t(`mstatus.${m.status}`)}</td></tr>`).join("");
+  const waiting = messages.filter((m) => !m.delivered && m.status === "waiting");
+  $("#checkout-waiting", d).hidden = !waiting.length;
+  $("#checkout-waiting", d).textContent = t("checkout.waiting", { n: waiting.length });
+  $("#checkout-discard", d).hidden = !waiting.length;
+  $("#checkout", d).hidden = !!waiting.length;
+}
+
+function roomSkeleton(room, r) {
+  const classes = [0, 1, 2, 3].map((c) => `<option value="${c}"${c === r.class_of_service ? " selected" : ""}>${t(`class.${c}`)}</option>`).join("");
+  let html = `<h2>${t("room.title", { room: esc(room) })}</h2><p id="rd-status"></p>`;
+  if (!r.occupied) {
+    html += `<section><h3>${t("checkin.title")}</h3>` + form("checkin",
+      `<label><span>${t("field.name")}</span><input name="name" required maxlength="40"></label>
+       <label><span>${t("field.first_name")}</span><input name="first_name" maxlength="40"></label>
+       <label><span>${t("field.language")}</span><input name="language" size="4" maxlength="4" placeholder="EN"></label>
+       <label><span>${t("room.class")}</span><select name="class">${[0, 1, 2, 3].map((c) => `<option value="${c}"${c === 3 ? " selected" : ""}>${t(`class.${c}`)}</option>`).join("")}</select></label>
+       <label><span>${t("room.incognito")}</span><input type="checkbox" name="private"></label>`, t("checkin.submit")) + `</section>`;
+  } else {
+    html += `<section><h3>${t("room.line")}</h3>
+      <form id="dnd"><button type="submit" class="secondary"></button><p class="error" role="alert"></p></form>
+      ${form("class", `<label><span>${t("room.class")}</span><select name="class">${classes}</select></label>`, t("room.set_class"))}
+      ${form("move", `<label><span>${t("move.to")}</span><select name="to"></select></label>`, t("move.submit"))}
+      </section>`;
+    html += `<section><h3>${t("wakeups.book")}</h3>` + form("book",
+      `<label><span>${t("field.time")}</span><input name="time" type="time" required></label>
+       <label><span>${t("wakeups.repeat")}</span><select name="repeat">
+         <option value="once">${t("wakeups.once")}</option><option value="daily">${t("wakeups.daily")}</option>
+         <option value="weekdays">${t("wakeups.weekdays")}</option><option value="days">${t("wakeups.for_days")}</option></select></label>
+       <label><span>${t("wakeups.days")}</span><input name="for_days" type="number" min="1" max="366" value="3" size="4"></label>`, t("wakeups.submit"));
+    html += `<table class="list" id="rd-wakeups"></table></section>`;
+    html += `<section><h3>${t("messages.title")}</h3>` + form("leave",
+      `<label class="wide"><span>${t("field.text")}</span><textarea name="text" rows="2" required maxlength="2000"></textarea></label>
+       <label><span>${t("field.from")}</span><input name="from" maxlength="60"></label>
+       <label><span>${t("field.callback")}</span><input name="callback" maxlength="30"></label>`, t("messages.leave")) +
+      `<table class="list" id="rd-messages"></table></section>`;
+    html += `<section><h3>${t("checkout.title")}</h3><p class="pending" id="checkout-waiting" hidden></p>
+      <form id="checkout-discard" hidden><button type="submit" class="danger">${t("checkout.discard")}</button><p class="error" role="alert"></p></form>
+      <form id="checkout"><button type="submit" class="danger">${t("checkout.submit")}</button><p class="error" role="alert"></p></form></section>`;
+  }
+  html += `<section><h3>${t("room.history")}</h3><table class="list" id="rd-history"></table></section>`;
+  return html;
+}
+
+/// Sends a form's request; shows the service's error in the form, in the user's language.
+function onSubmit(id, send) {
+  const f = $(`#${id}`);
+  if (!f) return;
+  f.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const err = $(".error", f);
+    if (err) err.textContent = "";
+    if (!f.checkValidity()) { f.reportValidity(); return; }
+    try {
+      await send(new FormData(f));
+      if (id !== "checkin" && id !== "dnd" && id !== "class" && id !== "move" && !id.startsWith("checkout")) f.reset();
+      await refresh("rooms");
+    } catch (e) { if (err) err.textContent = errorText(e); }
+  });
+}
+
+function wireRoomForms(room) {
+  const opt = (v) => (v && String(v).trim()) || null;
+  onSubmit("checkin", (f) => api("POST", `/api/rooms/${room}/checkin`, {
+    name: f.get("name"), first_name: opt(f.get("first_name")), language: opt(f.get("language")),
+    class: Number(f.get("class")), private: f.get("private") === "on",
+  }));
+  onSubmit("dnd", () => api("POST", `/api/rooms/${room}/dnd`, { on: !S.openRoom.dnd }));
+  onSubmit("class", (f) => api("POST", `/api/rooms/${room}/class`, { class: Number(f.get("class")) }));
+  onSubmit("move", async (f) => { const to = f.get("to"); await api("POST", `/api/rooms/${room}/move`, { to }); S.open = to; S.dialogKey = null; });
+  onSubmit("book", (f) => {
+    const b = { room, time: f.get("time") };
+    const rep = f.get("repeat");
+    if (rep === "daily") b.daily = true;
+    if (rep === "weekdays") b.days = "mon,tue,wed,thu,fri";
+    if (rep === "days") b.for_days = Number(f.get("for_days"));
+    return api("POST", "/api/wakeups", b);
+  });
+  onSubmit("leave", (f) => api("POST", "/api/messages", { room, text: f.get("text"), from: opt(f.get("from")), callback: opt(f.get("callback")) }));
+  onSubmit("checkout", () => api("POST", `/api/rooms/${room}/checkout`, {}));
+  onSubmit("checkout-discard", () => api("POST", `/api/rooms/${room}/checkout`, { discard_messages: true }));
+  // The lists are re-rendered: one listener on the dialog serves their buttons.
+  $("#room-detail").onclick = async (e) => {
+    const deliver = e.target.closest("[data-deliver]"), cancel = e.target.closest("[data-cancel]");
+    if (deliver) { await api("POST", `/api/messages/${deliver.dataset.deliver}/deliver`); refresh("rooms"); }
+    if (cancel) { await api("POST", `/api/wakeups/${cancel.dataset.cancel}/cancel`); refresh("rooms"); }
+  };
+}
+
+// ---- wake-ups ---------------------------------------------------------------------------
+
+async function loadWakeups() {
+  S.wakeups = await api("GET", "/api/wakeups");
+  if (S.view !== "wakeups") return;
+  $("#wakeup-list").innerHTML = `<tr><th>${t("wakeups.due")}</th><th>${t("field.room")}</th><th>${t("wakeups.rule")}</th><th>${t("wakeups.status")}</th></tr>` +
+    S.wakeups.map((w) => `<tr><td>${when(w.due)}</td><td>${esc(w.room)}</td><td>${esc(w.rule)}</td><td class="state-${w.status}">${t(`wstatus.${w.status}`)}</td></tr>`).join("");
+  const date = $("#report-date").value;
+  const rep = await api("GET", `/api/wakeups/report${date ? `?date=${date}` : ""}`);
+  if (!date) $("#report-date").value = rep.date;
+  const s = rep.summary;
+  $("#report-summary").textContent = t("wakeups.summary", s);
+  $("#report").innerHTML = `<tr><th>${t("wakeups.due")}</th><th>${t("field.room")}</th><th>${t("wakeups.outcome")}</th><th>${t("wakeups.attempts")}</th></tr>` +
+    rep.calls.map((c) => `<tr><td>${when(c.due)}</td><td>${esc(c.room)}</td><td class="state-${c.outcome.replace(" ", "_")}">${t(`outcome.${c.outcome.replace(" ", "_")}`)}</td>
+      <td>${c.attempts.map((a) => `#${a.attempt} ${when(a.started_at).slice(-5)} ${t(`result.${(a.result || "ringing").split(" ")[0]}`)}`).join("; ")}</td></tr>`).join("");
+}
+$("#report-date").addEventListener("change", loadWakeups);
+
+// ---- alerts: on screen, with a sound, until acknowledged ------------------------------
+
+async function loadAlerts() {
+  S.alerts = await api("GET", "/api/alerts?all=true");
+  renderAlerts();
+}
+
+function beep() {
+  try {
+    const ctx = S.audio || (S.audio = new AudioContext());
+    const o = ctx.createOscillator(), g = ctx.createGain();
+    o.frequency.value = 880; g.gain.value = 0.2;
+    o.connect(g); g.connect(ctx.destination); o.start(); o.stop(ctx.currentTime + 0.4);
+  } catch (_) { /* no sound device: the alert stays on screen */ }
+}
+
+function renderAlerts() {
+  const open = S.alerts.filter((a) => !a.acked_by);
+  $("#alerts-count").textContent = open.length;
+  if (open.some((a) => !S.heard.has(a.id))) beep();
+  for (const a of open) S.heard.add(a.id);
+  const row = (a) => `<div class="alert" id="alert-${a.id}"><b>${t(`alert.${a.kind}`)}</b> <span>${esc(a.room ? t("room.title", { room: a.room }) : "")}</span>
+    <span class="muted">${when(a.at)}</span><span class="grow">${S.lang === "en" ? esc(a.message) : ""}</span>
+    ${can("operate") ? `<button data-ack="${a.id}">${t("alerts.ack")}</button>` : ""}</div>`;
+  $("#alert-strip").innerHTML = open.map(row).join("");
+  $("#alerts").innerHTML = `<tr><th>${t("alerts.when")}</th><th>${t("alerts.kind")}</th><th>${t("field.room")}</th><th>${t("alerts.acked")}</th></tr>` +
+    [...S.alerts].reverse().map((a) => `<tr><td>${when(a.at)}</td><td>${t(`alert.${a.kind}`)}</td><td>${esc(a.room ?? "")}</td><td>${a.acked_by ? t("alerts.acked_by", { who: a.acked_by, at: when(a.acked_at) }) : ""}</td></tr>`).join("");
+  for (const b of $$("[data-ack]")) b.addEventListener("click", async () => { await api("POST", `/api/alerts/${b.dataset.ack}/ack`); loadAlerts(); });
+}
+
+// ---- the logbook ------------------------------------------------------------------------
+
+async function loadLog() {
+  const [shift, handover, followups] = await Promise.all([
+    api("GET", "/api/shifts/current"), api("GET", "/api/handover"), api("GET", "/api/followups?open=true"),
+  ]);
+  $("#shift-state").textContent = shift ? t("log.shift_open", { id: shift.id, who: shift.operator, at: when(shift.opened_at) }) : t("log.no_shift");
+  $("#shift-open").hidden = !!shift;
+  $("#shift-close").hidden = !shift;
+  const hv = $("#handover");
+  const pending = handover && !handover.shift.handover_acked_by;
+  hv.hidden = !pending;
+  if (pending) {
+    const s = handover;
+    hv.innerHTML = `<div><h3>${t("log.handover_of", { id: s.shift.id, who: esc(s.shift.operator) })}</h3>
+      <p>${t("log.handover_counts", { ins: s.check_ins, outs: s.check_outs, followups: s.open_followups.length, alerts: s.open_alerts.length, messages: s.undelivered_messages.length })}</p>
+      ${s.high_priority.map((e) => `<p>⚠ ${esc(e.text)}</p>`).join("")}
+      <button id="handover-ack">${t("log.ack_handover")}</button><p class="error" role="alert"></p></div>`;
+    $("#handover-ack").addEventListener("click", async () => {
+      try { await api("POST", "/api/handover/ack"); loadLog(); } catch (e) { $(".error", hv).textContent = errorText(e); }
+    });
+  }
+  $("#followups").innerHTML = `<tr><th>#</th><th>${t("log.owner")}</th><th>${t("log.due")}</th><th>${t("log.text")}</th><th></th></tr>` +
+    followups.map((f) => `<tr><td>${f.id}</td><td>${esc(f.owner)}</td><td>${when(f.due)}</td><td>${esc(f.text)}</td>
+      <td><button class="secondary" data-done="${f.id}">${t("log.mark_done")}</button></td></tr>`).join("");
+  for (const b of $$("[data-done]")) b.addEventListener("click", async () => { await api("POST", `/api/followups/${b.dataset.done}`, { state: "done" }); loadLog(); });
+  const q = $("#log-search").value.trim();
+  let entries = [];
+  try {
+    entries = q ? await api("GET", `/api/log/search?q=${encodeURIComponent(q)}`) : shift ? await api("GET", "/api/log") : [];
+  } catch (e) { entries = []; $("#entries").textContent = errorText(e); }
+  if (entries.length || !q) $("#entries").innerHTML = entries.map((e) => `<div class="entry ${e.priority}"><div class="meta">#${e.id} ${when(e.at)} · ${esc(e.author)} · ${t(`log.cat.${e.category}`)}${e.room ? ` · ${t("room.title", { room: esc(e.room) })}` : ""}${e.amends ? ` · ${t("log.amends", { id: e.amends })}` : ""}</div><pre>${esc(e.text)}</pre></div>`).join("") || `<p class="muted">${t("log.empty")}</p>`;
+}
+
+$("#shift-open").addEventListener("click", async () => { try { await api("POST", "/api/shifts/open"); loadLog(); } catch (e) { $("#shift-state").textContent = errorText(e); } });
+$("#shift-close").addEventListener("click", async () => { try { await api("POST", "/api/shifts/close", {}); loadLog(); } catch (e) { $("#shift-state").textContent = errorText(e); } });
+$("#log-search").addEventListener("keydown", (e) => { if (e.key === "Enter") loadLog(); });
+$("#log-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target), err = $(".error", ev.target);
+  const opt = (v) => (v && String(v).trim()) || null;
+  try {
+    await api("POST", "/api/log", { text: f.get("text"), category: f.get("category"), priority: f.get("priority"), room: opt(f.get("room")), followup_owner: opt(f.get("followup_owner")), due: opt(f.get("due")) });
+    ev.target.reset(); err.textContent = ""; loadLog();
+  } catch (e) { err.textContent = errorText(e); }
+});
+
+// ---- live updates -----------------------------------------------------------------------
+
+function connectEvents() {
+  if (S.events) S.events.close();
+  const es = new EventSource("/api/events");
+  S.events = es;
+  es.addEventListener("hello", (e) => { $("#offline-banner").hidden = true; renderBanner({ ...JSON.parse(e.data).link, queued: S.link?.queued }); refresh("all"); });
+  es.addEventListener("rooms", () => refresh("rooms"));
+  es.addEventListener("wakeups", () => refresh("wakeups"));
+  es.addEventListener("alerts", () => loadAlerts());
+  es.addEventListener("log", () => { if (S.view === "log") loadLog(); });
+  es.addEventListener("link", (e) => { renderBanner({ ...JSON.parse(e.data), queued: S.link?.queued }); refresh("rooms"); });
+  // The browser reconnects by itself; meanwhile the page says it is not live.
+  es.onerror = () => { $("#offline-banner").hidden = false; };
+}
+
+// ---- start ------------------------------------------------------------------------------
+
+(async function start() {
+  await setLang(localStorage.getItem("switchboard.lang") || ((navigator.language || "").startsWith("zh") ? "zh-Hant" : "en"));
+  try { await signedIn(await api("GET", "/api/me")); } catch (_) { showSignin(""); }
+})();
