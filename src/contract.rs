@@ -67,6 +67,9 @@ pub fn path<E: Endpoint>(args: &[&str]) -> Result<String, BadSegment> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Health {
     pub status: String,
+    /// The hotel's name (`[hotel] name`), for the console's title.
+    #[serde(default)]
+    pub hotel: String,
 }
 
 /// `POST /api/login`.

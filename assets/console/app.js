@@ -22,8 +22,9 @@ async function setLang(lang) {
   S.lang = lang;
   document.documentElement.lang = lang === "zh-Hant" ? "zh-Hant" : "en";
   for (const el of $$("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  if (S.hotel) for (const el of $$("#hotel, #signin h1")) el.textContent = S.hotel;
   $("#lang").value = lang;
-  document.title = t("app.title");
+  document.title = S.hotel ? `${S.hotel} · ${t("app.title")}` : t("app.title");
   if (S.me) localStorage.setItem(`switchboard.lang.${S.me.login}`, lang);
   localStorage.setItem("switchboard.lang", lang);
   fillSelects();
@@ -475,7 +476,15 @@ function connectEvents() {
 
 // ---- start ------------------------------------------------------------------------------
 
+async function hotelName() {
+  try {
+    const h = await (await fetch("/health")).json();
+    if (h.hotel) { S.hotel = h.hotel; for (const el of $$("#hotel, #signin h1")) el.textContent = h.hotel; document.title = `${h.hotel} · ${t("app.title")}`; }
+  } catch (_) { /* the title stays generic */ }
+}
+
 (async function start() {
   await setLang(localStorage.getItem("switchboard.lang") || ((navigator.language || "").startsWith("zh") ? "zh-Hant" : "en"));
+  await hotelName();
   try { await signedIn(await api("GET", "/api/me")); } catch (_) { showSignin(""); }
 })();

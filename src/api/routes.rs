@@ -1,6 +1,7 @@
 //! The router: every route of [`crate::contract::route`] mounted on its handler, grouped by the
 //! one permission each group needs.
 
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
@@ -69,7 +70,10 @@ pub fn router(state: AppState) -> Router {
         .merge(needs(Permission::Staff, admin))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
-        .route(route::Health::PATH, get(|| async { Json(Health { status: "ok".into() }) }))
+        .route(
+            route::Health::PATH,
+            get(|State(s): State<AppState>| async move { Json(Health { status: "ok".into(), hotel: s.hotel_name }) }),
+        )
         .route(route::Login::PATH, post(staff::login))
         .route(route::OpenSession::PATH, post(staff::open_session))
         .merge(signed_in)
