@@ -413,6 +413,10 @@ function renderAlerts() {
 
 // ---- the logbook ------------------------------------------------------------------------
 
+/// An entry's text: what a person wrote as written; what the service wrote (it has a kind) in
+/// the user's language.
+const entryText = (e) => (e.kind && S.lang !== "en" ? t(`kind.${e.kind}`) : e.text);
+
 async function loadLog() {
   const [shift, handover, followups] = await Promise.all([
     api("GET", "/api/shifts/current"), api("GET", "/api/handover"), api("GET", "/api/followups?open=true"),
@@ -427,7 +431,7 @@ async function loadLog() {
     const s = handover;
     hv.innerHTML = `<div><h3>${t("log.handover_of", { id: s.shift.id, who: esc(s.shift.operator) })}</h3>
       <p>${t("log.handover_counts", { ins: s.check_ins, outs: s.check_outs, followups: s.open_followups.length, alerts: s.open_alerts.length, messages: s.undelivered_messages.length })}</p>
-      ${s.high_priority.map((e) => `<p>⚠ ${esc(e.text)}</p>`).join("")}
+      ${s.high_priority.map((e) => `<p>⚠ ${esc(entryText(e))}${e.room ? ` · ${t("room.title", { room: esc(e.room) })}` : ""}</p>`).join("")}
       <button id="handover-ack">${t("log.ack_handover")}</button><p class="error" role="alert"></p></div>`;
     $("#handover-ack").addEventListener("click", async () => {
       try { await api("POST", "/api/handover/ack"); loadLog(); } catch (e) { $(".error", hv).textContent = errorText(e); }
@@ -442,7 +446,7 @@ async function loadLog() {
   try {
     entries = q ? await api("GET", `/api/log/search?q=${encodeURIComponent(q)}`) : shift ? await api("GET", "/api/log") : [];
   } catch (e) { entries = []; $("#entries").textContent = errorText(e); }
-  if (entries.length || !q) $("#entries").innerHTML = entries.map((e) => `<div class="entry ${e.priority}"><div class="meta">#${e.id} ${when(e.at)} · ${esc(e.author)} · ${t(`log.cat.${e.category}`)}${e.room ? ` · ${t("room.title", { room: esc(e.room) })}` : ""}${e.amends ? ` · ${t("log.amends", { id: e.amends })}` : ""}</div><pre>${esc(e.text)}</pre></div>`).join("") || `<p class="muted">${t("log.empty")}</p>`;
+  if (entries.length || !q) $("#entries").innerHTML = entries.map((e) => `<div class="entry ${e.priority}"><div class="meta">#${e.id} ${when(e.at)} · ${esc(e.author)} · ${t(`log.cat.${e.category}`)}${e.room ? ` · ${t("room.title", { room: esc(e.room) })}` : ""}${e.amends ? ` · ${t("log.amends", { id: e.amends })}` : ""}</div><pre>${esc(entryText(e))}</pre></div>`).join("") || `<p class="muted">${t("log.empty")}</p>`;
 }
 
 $("#shift-open").addEventListener("click", async () => { try { await api("POST", "/api/shifts/open"); loadLog(); } catch (e) { $("#shift-state").textContent = errorText(e); } });
