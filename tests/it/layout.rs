@@ -323,5 +323,21 @@ fn long_files_say_why_and_facades_list_their_modules() {
             }
         }
     }
+    // Tests and benches are held to the same length.
+    let top = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests", "benches", "drivers/fias/tests"] {
+        if top.join(dir).exists() {
+            rust_files(&top.join(dir), &mut files);
+        }
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let lines = text.split("#[cfg(test)]").next().unwrap_or("").lines().count();
+        let head: String = text.lines().take_while(|l| l.starts_with("//")).collect::<Vec<_>>().join("\n");
+        if lines > 500 && !head.contains("Long:") {
+            problems.push(format!("{} has {lines} lines and no `//! Long: ...` reason", f.display()));
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

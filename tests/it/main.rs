@@ -5,6 +5,7 @@
 //! synchronise: every wait polls a condition with a deadline.
 
 mod binary;
+mod cli;
 mod console;
 mod contract;
 mod fixtures;
@@ -13,4 +14,5 @@ mod layout;
 mod link;
 mod logbook;
 mod messages;
+mod site;
 mod wakeups;
