@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::alerts::Alert;
 pub use crate::audit::{AuditQuery, AuditRow};
 pub use crate::desk::CheckIn;
+pub use crate::housekeeping::RoomHousekeeping;
 pub use crate::identity::{Actor, Role};
 pub use crate::logbook::handover::Handover;
 pub use crate::logbook::{Entry, Followup, NewEntry, Search, Shift};
@@ -109,6 +110,23 @@ pub struct CheckOut {
 #[serde(deny_unknown_fields)]
 pub struct MoveTo {
     pub to: String,
+    /// Into a room that is not clean or inspected (recorded).
+    #[serde(default)]
+    pub not_ready_ok: bool,
+}
+
+/// Setting a room's housekeeping status by hand.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetHousekeeping {
+    /// dirty, clean, inspected, out-of-order or out-of-service.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HousekeepingQuery {
+    pub status: Option<String>,
 }
 
 /// DND or the message lamp, on or off.
@@ -281,6 +299,10 @@ pub mod route {
         Class: Post "/api/rooms/{room}/class", SetClass => RoomView;
         /// The message lamp by hand (until the next message change).
         Lamp: Post "/api/rooms/{room}/lamp", Switch => RoomView;
+        /// Housekeeping status of every room (optionally one status).
+        Housekeeping: Get "/api/housekeeping", HousekeepingQuery => Vec<RoomHousekeeping>;
+        /// A room's housekeeping status by hand (out of order / out of service only this way).
+        SetHousekeeping: Post "/api/rooms/{room}/housekeeping", super::SetHousekeeping => RoomView;
         Stays: Get "/api/stays", StaysQuery => Vec<super::Stay>;
         Stay: Get "/api/stays/{id}", () => super::Stay;
         /// Which room is a guest in (incognito guests for managers only).

@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use crate::audit::{self, Change};
 use crate::clock::SharedClock;
 use crate::config::MAX_CLASS;
+use crate::housekeeping::{self, Housekeeping};
 use crate::identity::Actor;
 use crate::messages;
 use crate::pbx::command::PbxCommand;
@@ -35,6 +36,8 @@ pub enum DeskError {
     Vacant(String),
     #[error("room {room} has {} undelivered message(s): {}; deliver them first or check out with --discard-messages", ids.len(), ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))]
     UndeliveredMessages { room: String, ids: Vec<i64> },
+    #[error("room {room} is {status}: give it to a guest once it is clean or inspected (or say so explicitly: --not-ready-ok)")]
+    NotReady { room: String, status: Housekeeping },
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error(transparent)]
@@ -42,6 +45,21 @@ pub enum DeskError {
 }
 
 crate::store::sql_errors_into!(DeskError);
+
+/// A room about to be given to a guest must be ready, unless the desk says otherwise; returns
+/// what to note in the audit trail when it was not.
+fn check_ready(tx: &rusqlite::Connection, room: &str, override_ok: bool) -> Result<Option<String>, DeskError> {
+    match housekeeping::get(tx, room)? {
+        Some(status) if !status.ready() => {
+            if override_ok {
+                Ok(Some(format!(" (room was {status})")))
+            } else {
+                Err(DeskError::NotReady { room: room.into(), status })
+            }
+        }
+        _ => Ok(None),
+    }
+}
 
 /// A check-in request.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -54,6 +72,9 @@ pub struct CheckIn {
     pub reservation: Option<String>,
     /// Incognito: no name on the PBX, hidden from desk lists and name look-ups.
     pub private: Option<bool>,
+    /// Check in although the room is not clean or inspected (recorded in the audit trail).
+    #[serde(default)]
+    pub not_ready_ok: bool,
 }
 
 fn check_language(lang: &str) -> Result<String, DeskError> {
@@ -165,6 +186,7 @@ impl Desk {
             if let Some(s) = rooms::active_stay(tx, room)? {
                 return Err(DeskError::Occupied { room: room.into(), stay: s.id });
             }
+            let not_ready = check_ready(tx, room, req.not_ready_ok)?;
             tx.execute(
                 "INSERT INTO stays(room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, private)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -191,8 +213,9 @@ impl Desk {
             }
             let stay = Self::stay_in(tx, stay_id)?;
             let change = Change::new("checkin").room(room).stay(stay_id).before("vacant").after(format!(
-                "stay {stay_id}: {}, class {class}",
-                stay.audit_name()
+                "stay {stay_id}: {}, class {class}{}",
+                stay.audit_name(),
+                not_ready.unwrap_or_default()
             ));
             audit::record(tx, &now, actor, &change)?;
             Ok(stay)
@@ -221,6 +244,7 @@ impl Desk {
             tx.execute("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
                 .map_err(StoreError::from)?;
             Self::bar(tx, &now, room, Some(stay.id))?;
+            housekeeping::set(tx, &now, actor, room, Housekeeping::Dirty, "check-out")?;
             tx.execute("UPDATE rooms SET lamp_override = NULL, voicemail = 0 WHERE number = ?1", [room])
                 .map_err(StoreError::from)?;
             let calls = wakeup::cancel_for_stay(tx, &now, actor, stay.id)?;
@@ -264,6 +288,12 @@ impl Desk {
     /// Moves the stay in `from` to the vacant room `to`: the old line is barred, the new one
     /// opened with the stay's class, name, lamp and DND.
     pub fn move_room(&self, actor: &Actor, from: &str, to: &str) -> Result<Stay, DeskError> {
+        self.move_room_with(actor, from, to, false)
+    }
+
+    /// A room move; `not_ready_ok`: into a room that is not clean or inspected (recorded). The
+    /// old room is dirty afterwards.
+    pub fn move_room_with(&self, actor: &Actor, from: &str, to: &str, not_ready_ok: bool) -> Result<Stay, DeskError> {
         if from == to {
             return Err(Invalid::new("to", "the new room is the same as the old one").into());
         }
@@ -274,10 +304,12 @@ impl Desk {
             if let Some(s) = rooms::active_stay(tx, to)? {
                 return Err(DeskError::Occupied { room: to.into(), stay: s.id });
             }
+            let not_ready = check_ready(tx, to, not_ready_ok)?.unwrap_or_default();
             let old = rooms::view(tx, from)?.ok_or_else(|| DeskError::UnknownRoom(from.into()))?;
             tx.execute("UPDATE stays SET room = ?2 WHERE id = ?1", rusqlite::params![stay.id, to])
                 .map_err(StoreError::from)?;
             Self::bar(tx, &now, from, Some(stay.id))?;
+            housekeeping::set(tx, &now, actor, from, Housekeeping::Dirty, "room move")?;
             wakeup::move_stay(tx, &now, stay.id, to)?;
             messages::move_stay(tx, stay.id, to)?;
             rooms::set_line(tx, to, Some(stay.class_of_service), Some(old.message_lamp), Some(old.dnd))?;
@@ -301,7 +333,7 @@ impl Desk {
             let who = format!("stay {}: {}", stay.id, stay.audit_name());
             for (room, before, after) in [
                 (from, who.clone(), format!("moved to room {to}, line barred")),
-                (to, "vacant".to_string(), format!("{who}, moved from room {from}")),
+                (to, "vacant".to_string(), format!("{who}, moved from room {from}{not_ready}")),
             ] {
                 audit::record(
                     tx,
@@ -313,6 +345,16 @@ impl Desk {
             Self::stay_in(tx, stay.id)
         });
         self.queued(r)
+    }
+
+    /// A room's housekeeping status set by the desk (the only way to out of order / service).
+    pub fn set_housekeeping(&self, actor: &Actor, room: &str, status: Housekeeping) -> Result<(), DeskError> {
+        let now = self.now();
+        self.store.write(|tx| {
+            Self::require_room(tx, room)?;
+            housekeeping::set(tx, &now, actor, room, status, &actor.login)?;
+            Ok(())
+        })
     }
 
     /// Do-not-disturb for an occupied room.
@@ -470,7 +512,11 @@ mod tests {
         assert!(new.occupied && new.dnd);
         assert_eq!(new.class_of_service, 2);
         assert!(!d.room("101").unwrap().occupied);
-        d.check_in(&sys(), "101", guest("B")).unwrap();
+        assert!(
+            matches!(d.check_in(&sys(), "101", guest("B")), Err(DeskError::NotReady { .. })),
+            "the old room is dirty"
+        );
+        d.check_in(&sys(), "101", CheckIn { not_ready_ok: true, ..guest("B") }).unwrap();
         assert!(matches!(d.move_room(&sys(), "102", "101"), Err(DeskError::Occupied { .. })));
         assert!(matches!(d.move_room(&sys(), "999", "101"), Err(DeskError::UnknownRoom(_))));
     }
@@ -488,8 +534,10 @@ mod tests {
             rows.iter().rev().map(|r| (r.staff.clone(), r.action.clone(), r.room.clone())).collect();
         let want = [
             ("dora", "checkin", "101"),
+            ("dora", "room_status", "101"),
             ("dora", "move", "101"),
             ("dora", "move", "102"),
+            ("system", "room_status", "102"),
             ("system", "checkout", "102"),
         ];
         assert_eq!(got, want.map(|(a, b, c)| (a.to_string(), b.to_string(), Some(c.to_string()))));

@@ -6,7 +6,8 @@
 //!   one way times are written. [`validate`]: the one input error and text check.
 //! - [`identity`]: who acts (`Actor`) and what each role may do; below everything that checks.
 //! - [`store`]: one SQLite file (append-only migrations): rooms, stays, the durable PBX outbox.
-//! - [`desk`]: check-in, check-out, move, DND, class of service.
+//! - [`desk`]: check-in, check-out, move, DND, class of service; [`housekeeping`]: whether a
+//!   room is ready (from the handset's room-status codes and the desk).
 //! - [`staff`]: accounts, roles, sign-in; [`audit`]: the append-only trail of every change.
 //! - [`wakeup`]: bookings, the DST rule and the scheduler; [`alerts`]: what a person must act on.
 //! - [`messages`]: guest messages and the message lamp.
@@ -30,6 +31,7 @@ pub mod config;
 pub mod console;
 pub mod contract;
 pub mod desk;
+pub mod housekeeping;
 pub mod identity;
 pub mod journal;
 pub mod logbook;

@@ -59,7 +59,7 @@ function errorText(e) {
   const m = e.message;
   const field = /^(\w+): /.exec(m);
   const known = [
-    [/is occupied/, "err.occupied"], [/is vacant/, "err.vacant"], [/undelivered message/, "err.undelivered"],
+    [/give it to a guest once it is clean/, "err.not_ready"], [/is occupied/, "err.occupied"], [/is vacant/, "err.vacant"], [/undelivered message/, "err.undelivered"],
     [/already has wake-up call/, "err.duplicate_wakeup"], [/is in the past/, "err.past"],
     [/acknowledge the handover/, "err.handover_pending"], [/incoming operator/, "err.own_handover"],
     [/no shift is open/, "err.no_shift"], [/still open/, "err.shift_open"], [/already/, "err.already"],
@@ -206,7 +206,9 @@ function renderBoard() {
   fillFloors();
   const floor = $("#floor").value, state = $("#state-filter").value;
   const list = S.rooms.filter((r) => (!floor || floorOf(r) === floor)
-    && (state === "all" || (state === "vacant" && !r.occupied) || (state === "occupied" && r.occupied) || (state === "waiting" && !r.pbx_synced)));
+    && (state === "all" || (state === "vacant" && !r.occupied) || (state === "occupied" && r.occupied) || (state === "waiting" && !r.pbx_synced)
+      || (state === "ready" && !r.occupied && ["clean", "inspected"].includes(r.housekeeping))
+      || (state === "notready" && !["clean", "inspected"].includes(r.housekeeping))));
   $("#room-count").textContent = t("rooms.count", { n: list.length });
   $("#board").innerHTML = list.map((r) => {
     const cls = ["tile", r.occupied ? "occupied" : "vacant", r.private ? "incognito" : ""].join(" ");
@@ -218,6 +220,9 @@ function renderBoard() {
     if (r.dnd) marks.push(`<span>${t("room.dnd")}</span>`);
     const w = nextWakeup(r.room);
     if (w) marks.push(`<span>⏰ ${when(w).slice(-5)}</span>`);
+    if (!r.occupied || !["clean", "inspected"].includes(r.housekeeping)) {
+      marks.push(`<span class="${["clean", "inspected"].includes(r.housekeeping) ? "" : "pending"}">${t(`hk.${r.housekeeping}`)}</span>`);
+    }
     if (!r.pbx_synced) marks.push(`<span class="pending">${t("room.not_on_pbx")}</span>`);
     return `<button class="${cls}" data-room="${esc(r.room)}" id="tile-${esc(r.room)}"><span class="no">${esc(r.room)}</span><span class="guest">${guest}</span><span class="marks">${marks.join("")}</span></button>`;
   }).join("");
@@ -262,7 +267,12 @@ async function renderRoomDialog(room) {
   S.openRoom = r;
   const d = $("#room-detail");
   $("#rd-status", d).innerHTML = `${r.occupied ? (r.private && !r.guest_name ? t("room.incognito") : `<b>${esc(r.guest_name)}</b> ${esc(r.first_name || "")}`) : t("room.vacant")}
-    ${r.pbx_synced ? `<span class="muted">· ${t("room.on_pbx")}</span>` : `<span class="pending">· ${t("room.not_on_pbx")}</span>`}`;
+    ${r.pbx_synced ? `<span class="muted">· ${t("room.on_pbx")}</span>` : `<span class="pending">· ${t("room.not_on_pbx")}</span>`}
+    · ${t("hk.title")}: <b>${t(`hk.${r.housekeeping}`)}</b>`;
+  const hk = $("#housekeeping [name=status]", d);
+  if (hk && document.activeElement !== hk) hk.value = r.housekeeping;
+  const notReady = $("#checkin-not-ready", d);
+  if (notReady) notReady.hidden = ["clean", "inspected"].includes(r.housekeeping);
   $("#rd-history", d).innerHTML = audit.map((a) => `<tr><td>${when(a.at)}</td><td>${esc(a.staff)}</td><td>${t(`action.${a.action}`)}</td><td>${esc(a.after ?? a.subject ?? "")}</td></tr>`).join("");
   if (!r.occupied) return;
   $("#dnd button", d).textContent = t(r.dnd ? "room.dnd_off" : "room.dnd_on");
@@ -291,7 +301,8 @@ function roomSkeleton(room, r) {
        <label><span>${t("field.first_name")}</span><input name="first_name" maxlength="40"></label>
        <label><span>${t("field.language")}</span><input name="language" size="4" maxlength="4" placeholder="EN"></label>
        <label><span>${t("room.class")}</span><select name="class">${[0, 1, 2, 3].map((c) => `<option value="${c}"${c === 3 ? " selected" : ""}>${t(`class.${c}`)}</option>`).join("")}</select></label>
-       <label><span>${t("room.incognito")}</span><input type="checkbox" name="private"></label>`, t("checkin.submit")) + `</section>`;
+       <label><span>${t("room.incognito")}</span><input type="checkbox" name="private"></label>
+       <label id="checkin-not-ready" hidden><span>${t("checkin.not_ready_ok")}</span><input type="checkbox" name="not_ready_ok"></label>`, t("checkin.submit")) + `</section>`;
   } else {
     html += `<section><h3>${t("room.line")}</h3>
       <form id="dnd"><button type="submit" class="secondary"></button><p class="error" role="alert"></p></form>
@@ -314,6 +325,7 @@ function roomSkeleton(room, r) {
       <form id="checkout-discard" hidden><button type="submit" class="danger">${t("checkout.discard")}</button><p class="error" role="alert"></p></form>
       <form id="checkout"><button type="submit" class="danger">${t("checkout.submit")}</button><p class="error" role="alert"></p></form></section>`;
   }
+  html += `<section><h3>${t("hk.title")}</h3>` + form("housekeeping", `<label><span>${t("hk.title")}</span><select name="status">${["dirty", "clean", "inspected", "out-of-order", "out-of-service"].map((h) => `<option value="${h}">${t(`hk.${h}`)}</option>`).join("")}</select></label>`, t("hk.set")) + `</section>`;
   html += `<section><h3>${t("room.history")}</h3><table class="list" id="rd-history"></table></section>`;
   return html;
 }
@@ -329,7 +341,7 @@ function onSubmit(id, send) {
     if (!f.checkValidity()) { f.reportValidity(); return; }
     try {
       await send(new FormData(f));
-      if (id !== "checkin" && id !== "dnd" && id !== "class" && id !== "move" && !id.startsWith("checkout")) f.reset();
+      if (["book", "leave"].includes(id)) f.reset();
       await refresh("rooms");
     } catch (e) { if (err) err.textContent = errorText(e); }
   });
@@ -339,8 +351,9 @@ function wireRoomForms(room) {
   const opt = (v) => (v && String(v).trim()) || null;
   onSubmit("checkin", (f) => api("POST", `/api/rooms/${room}/checkin`, {
     name: f.get("name"), first_name: opt(f.get("first_name")), language: opt(f.get("language")),
-    class: Number(f.get("class")), private: f.get("private") === "on",
+    class: Number(f.get("class")), private: f.get("private") === "on", not_ready_ok: f.get("not_ready_ok") === "on",
   }));
+  onSubmit("housekeeping", (f) => api("POST", `/api/rooms/${room}/housekeeping`, { status: f.get("status") }));
   onSubmit("dnd", () => api("POST", `/api/rooms/${room}/dnd`, { on: !S.openRoom.dnd }));
   onSubmit("class", (f) => api("POST", `/api/rooms/${room}/class`, { class: Number(f.get("class")) }));
   onSubmit("move", async (f) => { const to = f.get("to"); await api("POST", `/api/rooms/${room}/move`, { to }); S.open = to; S.dialogKey = null; });

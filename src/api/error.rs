@@ -39,9 +39,10 @@ impl From<DeskError> for ApiError {
         let msg = e.to_string();
         match e {
             DeskError::UnknownRoom(_) => ApiError::NotFound(msg),
-            DeskError::Occupied { .. } | DeskError::Vacant(_) | DeskError::UndeliveredMessages { .. } => {
-                ApiError::Conflict(msg)
-            }
+            DeskError::Occupied { .. }
+            | DeskError::Vacant(_)
+            | DeskError::UndeliveredMessages { .. }
+            | DeskError::NotReady { .. } => ApiError::Conflict(msg),
             DeskError::Invalid(_) => ApiError::Unprocessable(msg),
             DeskError::Store(_) => ApiError::Internal(msg),
         }

@@ -9,7 +9,10 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Id, OptionalJson, Segment};
 use super::state::AppState;
 use crate::audit::{self, Change};
-use crate::contract::{CheckIn, CheckOut, GuestQuery, MoveTo, PbxStatus, ResyncReply, SetClass, StaysQuery, Switch};
+use crate::contract::{
+    CheckIn, CheckOut, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus, ResyncReply, RoomHousekeeping, SetClass,
+    SetHousekeeping, StaysQuery, Switch,
+};
 use crate::identity::{Actor, Permission};
 use crate::store::outbox;
 use crate::store::rooms::{RoomView, Stay};
@@ -60,7 +63,7 @@ pub async fn move_room(
     Segment(room): Segment,
     ApiJson(req): ApiJson<MoveTo>,
 ) -> ApiResult<Json<Stay>> {
-    let stay = s.desk.move_room(&actor, &room, &req.to)?;
+    let stay = s.desk.move_room_with(&actor, &room, &req.to, req.not_ready_ok)?;
     Ok(Json(redact_stay(stay, &actor)))
 }
 
@@ -91,6 +94,25 @@ pub async fn set_class(
     ApiJson(req): ApiJson<SetClass>,
 ) -> ApiResult<Json<RoomView>> {
     Ok(Json(redact_room(s.desk.set_class(&actor, &room, req.class)?, &actor)))
+}
+
+pub async fn housekeeping(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<HousekeepingQuery>,
+) -> ApiResult<Json<Vec<RoomHousekeeping>>> {
+    let only = q.status.as_deref().map(str::parse::<crate::housekeeping::Housekeeping>).transpose()?;
+    Ok(Json(s.store.read(|c| crate::housekeeping::list(c, only))?))
+}
+
+pub async fn set_housekeeping(
+    State(s): State<AppState>,
+    actor: Actor,
+    Segment(room): Segment,
+    ApiJson(req): ApiJson<SetHousekeeping>,
+) -> ApiResult<Json<RoomView>> {
+    let status: crate::housekeeping::Housekeeping = req.status.parse()?;
+    s.desk.set_housekeeping(&actor, &room, status)?;
+    Ok(Json(redact_room(s.desk.room(&room)?, &actor)))
 }
 
 pub async fn list_stays(

@@ -51,6 +51,9 @@ pub enum Command {
         /// Incognito: no name on the PBX, hidden from desk lists and name look-ups.
         #[arg(long)]
         private: bool,
+        /// Check in although the room is not clean or inspected (recorded).
+        #[arg(long)]
+        not_ready_ok: bool,
     },
     /// Check a guest out: bar the room's line (refused while messages wait, unless discarded).
     Checkout {
@@ -60,7 +63,26 @@ pub enum Command {
         discard_messages: bool,
     },
     /// Move a stay to another (vacant) room.
-    Move { from: String, to: String },
+    Move {
+        from: String,
+        to: String,
+        /// Into a room that is not clean or inspected (recorded).
+        #[arg(long)]
+        not_ready_ok: bool,
+    },
+    /// Housekeeping status of every room (--status to list one status only).
+    Housekeeping {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a room's housekeeping status by hand.
+    RoomStatus {
+        room: String,
+        #[arg(value_parser = ["dirty", "clean", "inspected", "out-of-order", "out-of-service"])]
+        status: String,
+    },
     /// Do-not-disturb on or off.
     Dnd {
         room: String,

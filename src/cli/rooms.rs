@@ -6,7 +6,8 @@ use super::args::{Command, PbxCommand};
 use super::client::Client;
 use super::render::{self, on_off, or_dash};
 use crate::contract::{
-    route, AuditQuery, CheckIn, CheckOut, GuestQuery, MoveTo, RoomView, SetClass, Stay, StaysQuery, Switch,
+    route, AuditQuery, CheckIn, CheckOut, GuestQuery, HousekeepingQuery, MoveTo, RoomView, SetClass, SetHousekeeping,
+    Stay, StaysQuery, Switch,
 };
 
 /// A room number as a path segment: letters and digits.
@@ -50,7 +51,7 @@ fn stay_row(st: &Stay) -> Vec<String> {
 /// The room, stay, guest, PBX and audit commands.
 pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
     match cmd {
-        Command::Checkin { room, name, first_name, language, class, reservation, private } => {
+        Command::Checkin { room, name, first_name, language, class, reservation, private, not_ready_ok } => {
             let req = CheckIn {
                 name: name.clone(),
                 first_name: first_name.clone(),
@@ -58,6 +59,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 class: *class,
                 reservation: reservation.clone(),
                 private: Some(*private),
+                not_ready_ok: *not_ready_ok,
             };
             let stay = c.call::<route::CheckIn>(&[room_arg(room)?], &req)?;
             println!("checked in {} to room {} (stay {})", stay.guest_name, stay.room, stay.id);
@@ -67,8 +69,9 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
             let stay = c.call::<route::CheckOut>(&[room_arg(room)?], &req)?;
             println!("checked out {} from room {} (stay {})", stay.guest_name, stay.room, stay.id);
         }
-        Command::Move { from, to } => {
-            let stay = c.call::<route::Move>(&[room_arg(from)?], &MoveTo { to: to.clone() })?;
+        Command::Move { from, to, not_ready_ok } => {
+            let req = MoveTo { to: to.clone(), not_ready_ok: *not_ready_ok };
+            let stay = c.call::<route::Move>(&[room_arg(from)?], &req)?;
             println!("moved stay {} from room {from} to room {}", stay.id, stay.room);
         }
         Command::Dnd { room, state } => {
@@ -119,6 +122,23 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
             if let Some(e) = &st.link.last_error {
                 println!("error     {e}");
             }
+        }
+        Command::Housekeeping { status, json } => {
+            let list = c.call::<route::Housekeeping>(&[], &HousekeepingQuery { status: status.clone() })?;
+            render::list(&list, *json, "no rooms", &["ROOM", "STATUS", "OCCUPIED", "SINCE", "BY"], |h| {
+                vec![
+                    h.room.clone(),
+                    h.status.to_string(),
+                    if h.occupied { "yes" } else { "no" }.into(),
+                    or_dash(h.since.as_ref()),
+                    or_dash(h.by.as_ref()),
+                ]
+            })?;
+        }
+        Command::RoomStatus { room, status } => {
+            let r =
+                c.call::<route::SetHousekeeping>(&[room_arg(room)?], &SetHousekeeping { status: status.clone() })?;
+            println!("room {}: {}", r.room, r.housekeeping);
         }
         Command::Pbx { command: PbxCommand::Resync } => {
             c.call::<route::PbxResync>(&[], &())?;

@@ -210,6 +210,14 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE pbx_events ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX pbx_events_pending ON pbx_events(id) WHERE pending = 1;
     "#,
+    // 7: housekeeping status per room, with who set it and when (rooms start clean: a new
+    // installation must be able to check guests in).
+    r#"
+    ALTER TABLE rooms ADD COLUMN housekeeping TEXT NOT NULL DEFAULT 'clean'
+        CHECK (housekeeping IN ('dirty', 'clean', 'inspected', 'out-of-order', 'out-of-service'));
+    ALTER TABLE rooms ADD COLUMN housekeeping_since TEXT;
+    ALTER TABLE rooms ADD COLUMN housekeeping_by TEXT;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

@@ -24,6 +24,8 @@ pub struct RoomView {
     pub dnd: bool,
     /// Last room status dialled on the handset (FIAS RS), if any.
     pub room_status: Option<u8>,
+    /// Housekeeping: dirty, clean, inspected, out-of-order, out-of-service.
+    pub housekeeping: crate::housekeeping::Housekeeping,
     pub voicemail: u32,
     /// Guest messages waiting for delivery.
     pub messages_waiting: u32,
@@ -75,7 +77,8 @@ const ROOM_SELECT: &str = "
     SELECT r.number, r.class_of_service, r.message_lamp, r.dnd, r.room_status, r.voicemail,
            s.id, s.guest_name, s.first_name, s.language, s.reservation, s.checked_in_at, COALESCE(s.private, 0),
            (SELECT COUNT(*) FROM (SELECT DISTINCT attr FROM outbox o WHERE o.room = r.number)),
-           (SELECT COUNT(*) FROM messages m WHERE m.room = r.number AND m.status = 'waiting')
+           (SELECT COUNT(*) FROM messages m WHERE m.room = r.number AND m.status = 'waiting'),
+           r.housekeeping
     FROM rooms r LEFT JOIN stays s ON s.room = r.number AND s.checked_out_at IS NULL
     WHERE r.in_config = 1";
 
@@ -98,6 +101,7 @@ fn room_from_row(row: &Row) -> rusqlite::Result<RoomView> {
         checked_in_at: row.get(11)?,
         private: row.get(12)?,
         messages_waiting: row.get(14)?,
+        housekeeping: row.get(15)?,
         pbx_synced: pending == 0,
         pbx_pending: pending,
     })

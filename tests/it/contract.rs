@@ -68,7 +68,11 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert!(m.call::<route::Dnd>(&["101"], &Switch { on: true }).dnd);
     assert_eq!(m.call::<route::Class>(&["101"], &SetClass { class: 2 }).class_of_service, 2);
     assert!(m.call::<route::Lamp>(&["101"], &Switch { on: true }).message_lamp);
-    assert_eq!(m.call::<route::Move>(&["101"], &MoveTo { to: "102".into() }).room, "102");
+    assert_eq!(m.call::<route::Move>(&["101"], &MoveTo { to: "102".into(), not_ready_ok: false }).room, "102");
+    let dirty = m.call::<route::Housekeeping>(&[], &HousekeepingQuery { status: Some("dirty".into()) });
+    assert_eq!(dirty.iter().map(|h| h.room.as_str()).collect::<Vec<_>>(), ["101"], "a room left is dirty");
+    let clean = SetHousekeeping { status: "inspected".into() };
+    assert_eq!(m.call::<route::SetHousekeeping>(&["101"], &clean).housekeeping.as_str(), "inspected");
 
     let booking = Booking { room: "102".into(), time: Some("07:00".into()), daily: true, ..Default::default() };
     let w = m.call::<route::BookWakeup>(&[], &booking);

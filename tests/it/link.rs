@@ -281,3 +281,72 @@ async fn call_charges_are_kept_and_answered() {
         .unwrap();
     assert!(kept.contains("TA350") && kept.contains("DD0041445550101"), "{kept}");
 }
+
+#[tokio::test]
+async fn housekeeping_follows_the_handset_and_the_desk() {
+    use switchboard::desk::DeskError;
+    use switchboard::housekeeping::{self, Housekeeping};
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102"], "");
+    h.link_up().await;
+    let status = |room: &str| h.desk.room(room).unwrap().housekeeping;
+    assert_eq!(status("101"), Housekeeping::Clean, "a new hotel's rooms start clean");
+    // Every RS code from the handset, with and without an attendant's code.
+    for (rs, want) in [
+        (1, Housekeeping::Dirty),
+        (3, Housekeeping::Clean),
+        (2, Housekeeping::Dirty),
+        (4, Housekeeping::Clean),
+        (5, Housekeeping::Inspected),
+        (6, Housekeeping::Inspected),
+    ] {
+        h.sim.command(Command::MaidCode { room: "101".into(), status: rs, attendant: "M07".into() });
+        let desk = h.desk.clone();
+        eventually(T, &format!("RS {rs} -> {want}"), || {
+            let now = desk.room("101").unwrap();
+            async move { now.housekeeping == want && now.room_status == Some(rs) }
+        })
+        .await;
+    }
+    h.sim.command(Command::RoomStatus { room: "101".into(), status: 1 });
+    let desk = h.desk.clone();
+    eventually(T, "dirty from the handset without a code", || {
+        let now = desk.room("101").unwrap();
+        async move { now.housekeeping == Housekeeping::Dirty }
+    })
+    .await;
+    // DND and the other codes are no housekeeping status.
+    h.sim.command(Command::RoomStatus { room: "101".into(), status: 8 });
+    let desk = h.desk.clone();
+    eventually(T, "RS 8 stored", || {
+        let now = desk.room("101").unwrap();
+        async move { now.room_status == Some(8) }
+    })
+    .await;
+    assert_eq!(status("101"), Housekeeping::Dirty);
+    let list = h.store.read(|c| housekeeping::list(c, None)).unwrap();
+    assert_eq!(list[0].by.as_deref(), Some("handset"));
+    // A dirty room is not given to a guest, unless the desk says so (and that is recorded).
+    let guest = |ok| CheckIn { name: "Early Arrival".into(), not_ready_ok: ok, ..Default::default() };
+    match h.desk.check_in(&sys(), "101", guest(false)) {
+        Err(e @ DeskError::NotReady { .. }) => assert!(e.to_string().contains("room 101 is dirty"), "{e}"),
+        other => panic!("a dirty room must be refused: {other:?}"),
+    }
+    h.desk.check_in(&sys(), "101", guest(true)).unwrap();
+    let trail = h.store.read(|c| switchboard::audit::query(c, &Default::default())).unwrap();
+    assert!(trail
+        .iter()
+        .any(|r| r.action == "checkin" && r.after.as_deref().unwrap_or("").contains("(room was dirty)")));
+    // A move leaves the old room dirty; check-out makes the room dirty.
+    h.desk.move_room(&sys(), "101", "102").unwrap();
+    assert_eq!(status("101"), Housekeeping::Dirty);
+    h.desk.set_housekeeping(&sys(), "101", Housekeeping::OutOfOrder).unwrap();
+    assert_eq!(status("101"), Housekeeping::OutOfOrder);
+    h.desk.check_out(&sys(), "102", false).unwrap();
+    assert_eq!(status("102"), Housekeeping::Dirty);
+    let dirty = h.store.read(|c| housekeeping::list(c, Some(Housekeeping::Dirty))).unwrap();
+    assert_eq!(
+        dirty.iter().map(|r| (r.room.as_str(), r.by.as_deref())).collect::<Vec<_>>(),
+        [("102", Some("check-out"))]
+    );
+}

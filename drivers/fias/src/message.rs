@@ -32,6 +32,8 @@ pub struct RoomEquipment {
     pub room_status: Option<u8>,
     /// `VM`: voicemail count as reported by the PBX.
     pub voicemail: Option<u32>,
+    /// `ID`: who dialled the room status (the room attendant's code), where the PBX sends it.
+    pub attendant: Option<String>,
 }
 
 /// Wake-up request, clear or answer: a room and a local date-time.
@@ -241,6 +243,7 @@ impl Message {
                 dnd: yes_no(r, DN)?,
                 room_status: number(r, RS)?,
                 voicemail: number(r, VM)?,
+                attendant: opt(r, ID),
             }),
             WR => Message::WakeRequest(wake(r)?),
             WC => Message::WakeClear(wake(r)?),
@@ -349,7 +352,8 @@ impl Message {
                 r = with_opt(r, ML, &e.message_lamp.map(|b| flag(b).into()));
                 r = with_opt(r, DN, &e.dnd.map(|b| flag(b).into()));
                 r = with_opt(r, RS, &e.room_status.map(|c| c.to_string()));
-                with_opt(r, VM, &e.voicemail.map(|c| c.to_string()))
+                r = with_opt(r, VM, &e.voicemail.map(|c| c.to_string()));
+                with_opt(r, ID, &e.attendant)
             }
             Message::WakeRequest(w) | Message::WakeClear(w) => with_stamp(r.with(RN, w.room.clone()), Some(w.at)),
             Message::WakeAnswer { wake, status } => {
@@ -424,6 +428,7 @@ mod tests {
             dnd: Some(false),
             room_status: Some(8),
             voicemail: Some(2),
+            attendant: Some("M07".into()),
         }));
         round_trip(Message::WakeRequest(Wake { room: "2781".into(), at }));
         round_trip(Message::WakeAnswer { wake: Wake { room: "2781".into(), at }, status: "BY".into() });

@@ -89,6 +89,8 @@ pub struct SimState {
 pub enum Command {
     /// Housekeeping dialled a room status (`RE RS`).
     RoomStatus { room: String, status: u8 },
+    /// A room attendant dialled a room status with their code (`RE RS ID`).
+    MaidCode { room: String, status: u8, attendant: String },
     /// The guest toggled DND on the handset (`RE DN`).
     HandsetDnd { room: String, on: bool },
     /// Voicemail count changed (`RE VM`).
@@ -117,7 +119,7 @@ pub fn default_declarations() -> Vec<(RecordId, Vec<FieldId>)> {
         (GI, vec![RN, GNUM, GN, GF, GL, CS, SF]),
         (GO, vec![RN, GNUM, SF]),
         (GC, vec![RN, RO, GNUM, GN, GF, GL]),
-        (RE, vec![RN, CS, ML, DN, RS, VM]),
+        (RE, vec![RN, CS, ML, DN, RS, VM, ID]),
         (WR, vec![RN, DA, TI]),
         (WC, vec![RN, DA, TI]),
         (WA, vec![RN, DA, TI, AS]),
@@ -249,6 +251,15 @@ impl PbxEngine {
             Command::RoomStatus { room, status } => self.send(
                 now,
                 Message::RoomEquipment(RoomEquipment { room, room_status: Some(status), ..Default::default() }),
+            ),
+            Command::MaidCode { room, status, attendant } => self.send(
+                now,
+                Message::RoomEquipment(RoomEquipment {
+                    room,
+                    room_status: Some(status),
+                    attendant: Some(attendant),
+                    ..Default::default()
+                }),
             ),
             Command::HandsetDnd { room, on } => {
                 self.room(&room).dnd = on;

@@ -41,6 +41,9 @@ pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message) -> Result<bool, S
                     tracing::warn!(room = %e.room, "PBX reported a room that is not in hotel.toml: {detail}");
                 } else {
                     rooms::set_reported(tx, &e.room, e.room_status, e.voicemail)?;
+                    if let Some(rs) = e.room_status {
+                        crate::housekeeping::from_pbx(tx, &now, &e.room, rs, e.attendant.as_deref())?;
+                    }
                     if let Some(dnd) = e.dnd {
                         rooms::set_line(tx, &e.room, None, None, Some(dnd))?;
                     }

@@ -1,0 +1,195 @@
+//! Housekeeping status: is a room ready for the next guest?
+//!
+//! Room attendants dial a code on the room phone when they have cleaned or inspected a room;
+//! the PBX reports it (FIAS `RE` with `RS`, and the attendant's `ID` where it sends one). The
+//! desk sets out of order / out of service (and may set any status by hand). A check-out makes
+//! the room dirty; a check-in into a room that is not clean or inspected is refused unless the
+//! desk says so explicitly (recorded in the audit trail). Every change records who and when.
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Change};
+use crate::identity::Actor;
+use crate::store::StoreError;
+use crate::validate::Invalid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Housekeeping {
+    Dirty,
+    Clean,
+    Inspected,
+    /// Not to be let (repairs): set by the desk only.
+    OutOfOrder,
+    /// Temporarily not let (a short fault): set by the desk only.
+    OutOfService,
+}
+
+impl Housekeeping {
+    pub const ALL: [Housekeeping; 5] = [
+        Housekeeping::Dirty,
+        Housekeeping::Clean,
+        Housekeeping::Inspected,
+        Housekeeping::OutOfOrder,
+        Housekeeping::OutOfService,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Housekeeping::Dirty => "dirty",
+            Housekeeping::Clean => "clean",
+            Housekeeping::Inspected => "inspected",
+            Housekeeping::OutOfOrder => "out-of-order",
+            Housekeeping::OutOfService => "out-of-service",
+        }
+    }
+
+    /// A guest may be given the room.
+    pub fn ready(self) -> bool {
+        matches!(self, Housekeeping::Clean | Housekeeping::Inspected)
+    }
+
+    /// What a FIAS `RS` code says about the room (1/2 dirty, 3/4 clean, 5/6 inspected, each
+    /// vacant/occupied); other codes (DND, make-up room, ...) are not housekeeping statuses.
+    pub fn from_fias(rs: u8) -> Option<Housekeeping> {
+        match rs {
+            1 | 2 => Some(Housekeeping::Dirty),
+            3 | 4 => Some(Housekeeping::Clean),
+            5 | 6 => Some(Housekeeping::Inspected),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Housekeeping {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Invalid> {
+        Housekeeping::ALL.into_iter().find(|h| h.as_str() == s).ok_or_else(|| {
+            Invalid::new("status", format!("{s:?} is not dirty, clean, inspected, out-of-order or out-of-service"))
+        })
+    }
+}
+
+impl std::fmt::Display for Housekeeping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for Housekeeping {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for Housekeeping {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        text.parse().map_err(|e: Invalid| FromSqlError::Other(e.msg.into()))
+    }
+}
+
+/// One room's housekeeping status, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomHousekeeping {
+    pub room: String,
+    pub status: Housekeeping,
+    pub occupied: bool,
+    /// When the status was last set (UTC, RFC 3339); null if never.
+    pub since: Option<String>,
+    /// Who set it: a staff login, `handset` (no attendant code), `attendant:ID`, or `check-out`.
+    pub by: Option<String>,
+}
+
+/// The status of `room` (None if there is no such room).
+pub fn get(conn: &Connection, room: &str) -> Result<Option<Housekeeping>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn.query_row("SELECT housekeeping FROM rooms WHERE number = ?1", [room], |r| r.get(0)).optional()?)
+}
+
+/// Sets the status, recording who and when, with an audit row.
+pub fn set(
+    tx: &Connection,
+    now: &str,
+    actor: &Actor,
+    room: &str,
+    status: Housekeeping,
+    by: &str,
+) -> Result<Option<Housekeeping>, StoreError> {
+    let before = get(tx, room)?;
+    tx.execute(
+        "UPDATE rooms SET housekeeping = ?2, housekeeping_since = ?3, housekeeping_by = ?4 WHERE number = ?1",
+        params![room, status, now, by],
+    )?;
+    if before != Some(status) {
+        let mut change = Change::new("room_status").room(room).after(status.as_str());
+        if let Some(b) = before {
+            change = change.before(b.as_str());
+        }
+        audit::record(tx, now, actor, &change.subject(format!("by {by}")))?;
+    }
+    Ok(before)
+}
+
+/// What the PBX reported from the handset (`RS`, and the attendant's `ID`).
+pub fn from_pbx(tx: &Connection, now: &str, room: &str, rs: u8, attendant: Option<&str>) -> Result<(), StoreError> {
+    let Some(status) = Housekeeping::from_fias(rs) else { return Ok(()) };
+    let by = attendant.map_or_else(|| "handset".to_string(), |a| format!("attendant:{a}"));
+    set(tx, now, &Actor::handset(), room, status, &by)?;
+    Ok(())
+}
+
+/// Every room's status, in room order, optionally only one status.
+pub fn list(conn: &Connection, only: Option<Housekeeping>) -> Result<Vec<RoomHousekeeping>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT r.number, r.housekeeping, s.id IS NOT NULL, r.housekeeping_since, r.housekeeping_by
+         FROM rooms r LEFT JOIN stays s ON s.room = r.number AND s.checked_out_at IS NULL
+         WHERE r.in_config = 1 AND (?1 IS NULL OR r.housekeeping = ?1) ORDER BY r.position",
+    )?;
+    let rows = stmt
+        .query_map([only], |r| {
+            Ok(RoomHousekeeping {
+                room: r.get(0)?,
+                status: r.get(1)?,
+                occupied: r.get(2)?,
+                since: r.get(3)?,
+                by: r.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rs_code_and_the_stored_form() {
+        let want = [
+            (1, Some(Housekeeping::Dirty)),
+            (2, Some(Housekeeping::Dirty)),
+            (3, Some(Housekeeping::Clean)),
+            (4, Some(Housekeeping::Clean)),
+            (5, Some(Housekeeping::Inspected)),
+            (6, Some(Housekeeping::Inspected)),
+            (7, None),
+            (8, None),
+            (9, None),
+            (10, None),
+        ];
+        for (rs, status) in want {
+            assert_eq!(Housekeeping::from_fias(rs), status, "RS {rs}");
+        }
+        let c = Connection::open_in_memory().unwrap();
+        for h in Housekeeping::ALL {
+            let back: Housekeeping = c.query_row("SELECT ?1", [h], |r| r.get(0)).unwrap();
+            assert_eq!((back, h.as_str().parse::<Housekeeping>().unwrap()), (h, h));
+            assert_eq!(serde_json::to_string(&h).unwrap(), format!("\"{h}\""));
+        }
+        assert!("tidy".parse::<Housekeeping>().unwrap_err().to_string().starts_with("status:"));
+        assert!(Housekeeping::Clean.ready() && Housekeeping::Inspected.ready() && !Housekeeping::Dirty.ready());
+    }
+}
