@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::alerts::Alert;
 pub use crate::audit::{AuditQuery, AuditRow};
 pub use crate::desk::CheckIn;
+pub use crate::directory::{CodeAnswer, DirEntry, NewDirEntry};
 pub use crate::housekeeping::RoomHousekeeping;
 pub use crate::identity::{Actor, Role};
 pub use crate::logbook::handover::Handover;
@@ -113,6 +114,40 @@ pub struct MoveTo {
     /// Into a room that is not clean or inspected (recorded).
     #[serde(default)]
     pub not_ready_ok: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirQuery {
+    pub q: Option<String>,
+}
+
+/// A city (English or Chinese) or a number starting with `+`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeQuery {
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// csv or toml (default).
+    pub format: Option<String>,
+}
+
+/// A directory file to import (all entries or none).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirImport {
+    /// csv or toml.
+    pub format: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DirImported {
+    pub imported: usize,
 }
 
 /// Setting a room's housekeeping status by hand.
@@ -342,6 +377,17 @@ pub mod route {
         Followups: Get "/api/followups", FollowupsQuery => Vec<Followup>;
         UpdateFollowup: Post "/api/followups/{id}", FollowupChange => Followup;
 
+        /// Directory search (private entries' numbers withheld but for managers).
+        Directory: Get "/api/directory", DirQuery => Vec<super::DirEntry>;
+        AddDirEntry: Post "/api/directory", NewDirEntry => super::DirEntry;
+        DirEntry: Get "/api/directory/{id}", () => super::DirEntry;
+        EditDirEntry: Post "/api/directory/{id}", NewDirEntry => super::DirEntry;
+        RemoveDirEntry: Post "/api/directory/{id}/remove", () => ();
+        ImportDirectory: Post "/api/directory/import", DirImport => DirImported;
+        /// The whole directory as a file (CSV or TOML text).
+        ExportDirectory: Get "/api/directory/export", ExportQuery => String;
+        /// Country and area code of a city, or the place of a number.
+        DiallingCode: Get "/api/directory/code", CodeQuery => CodeAnswer;
         Staff: Get "/api/staff", () => Vec<StaffView>;
         AddStaff: Post "/api/staff", NewStaff => StaffView;
         DisableStaff: Post "/api/staff/{login}/disable", () => StaffView;

@@ -10,7 +10,8 @@
 //!   room is ready (from the handset's room-status codes and the desk).
 //! - [`staff`]: accounts, roles, sign-in; [`audit`]: the append-only trail of every change.
 //! - [`wakeup`]: bookings, the DST rule and the scheduler; [`alerts`]: what a person must act on.
-//! - [`messages`]: guest messages and the message lamp.
+//! - [`messages`]: guest messages and the message lamp; [`directory`]: the operator's
+//!   directory (private numbers withheld) and dialling codes.
 //! - [`logbook`]: shifts, entries, follow-ups, the handover; [`journal`]: the entries the
 //!   service writes itself (below alerts and the logbook).
 //! - [`pbx`]: the link task owning the serial port, the FIAS mapping, the built-in simulator.
@@ -31,6 +32,7 @@ pub mod config;
 pub mod console;
 pub mod contract;
 pub mod desk;
+pub mod directory;
 pub mod housekeeping;
 pub mod identity;
 pub mod journal;

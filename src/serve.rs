@@ -53,6 +53,7 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
              with `switchboard staff passwd manager`)"
         );
     }
+    seed_directory(&services, &config_dir)?;
     let link = services.app.link.clone();
     let _jobs = schedules::spawn(jobs, &services, config_dir.clone(), cfg.timezone, cfg.messages_keep_for);
     let app = api::router(services.app.clone());
@@ -74,6 +75,24 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
     }
     store.close()?;
     tracing::info!("store closed; bye");
+    Ok(())
+}
+
+/// On a new installation (an empty directory), imports `directory.toml` beside hotel.toml.
+fn seed_directory(services: &Services, config_dir: &Path) -> anyhow::Result<()> {
+    let file = config_dir.join("directory.toml");
+    if !file.exists() || !services.app.directory.is_empty()? {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let entries = crate::directory::exchange::parse(&text, crate::directory::exchange::Format::Toml)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let n = services
+        .app
+        .directory
+        .import(&crate::identity::Actor::system(), &entries)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    tracing::info!("directory: {n} entries imported from {}", file.display());
     Ok(())
 }
 

@@ -65,7 +65,19 @@ impl Services {
         let desk = Desk::new(store.clone(), clock.clone(), cfg.timezone, cfg.default_class, signals.clone());
         let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone, signals.outbox.clone());
         let logbook = Logbook::new(store.clone(), clock.clone(), cfg.timezone);
-        let app = AppState { store, desk, staff, wakeups, messages, logbook, link, hotel_name: cfg.hotel_name.clone() };
+        let directory = crate::directory::Directory::new(store.clone(), clock.clone());
+        let app = AppState {
+            store,
+            desk,
+            staff,
+            wakeups,
+            messages,
+            logbook,
+            link,
+            hotel_name: cfg.hotel_name.clone(),
+            directory,
+            dialling: cfg.dialling.clone(),
+        };
         Ok(Services { app, clock, signals, tasks: vec![link_task, scheduler_task] })
     }
 }

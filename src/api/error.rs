@@ -119,6 +119,18 @@ impl From<AlertError> for ApiError {
     }
 }
 
+impl From<crate::directory::DirError> for ApiError {
+    fn from(e: crate::directory::DirError) -> Self {
+        use crate::directory::DirError;
+        let msg = e.to_string();
+        match e {
+            DirError::Unknown(_) => ApiError::NotFound(msg),
+            DirError::Invalid(_) => ApiError::Unprocessable(msg),
+            DirError::Store(_) => ApiError::Internal(msg),
+        }
+    }
+}
+
 impl From<Forbidden> for ApiError {
     fn from(e: Forbidden) -> Self {
         ApiError::Forbidden(e.to_string())

@@ -8,10 +8,12 @@
 //! the blocking-pool helper), [`error`] (the one place errors become statuses), and the
 //! handlers by subject: [`rooms`] (rooms, stays, desk operations, PBX link), [`wakeups`]
 //! (wake-up calls, alerts), [`messages`] (guest messages), [`logbook`] (shifts, handover,
-//! entries, follow-ups, search), [`staff`] (sign-in, staff, audit). Every route but `/health`
+//! entries, follow-ups, search), [`staff`] (sign-in, staff, audit), [`directory`] (the
+//! operator's directory and dialling codes). Every route but `/health`
 //! and `/api/login` needs a token.
 
 pub mod auth;
+pub mod directory;
 pub mod error;
 pub mod events;
 pub mod extract;

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{auth, events, logbook, messages, rooms, staff, wakeups};
+use super::{auth, directory, events, logbook, messages, rooms, staff, wakeups};
 use crate::contract::{route, Endpoint, Health};
 use crate::identity::Permission;
 
@@ -21,6 +21,9 @@ pub fn router(state: AppState) -> Router {
         .route(route::Guests::PATH, get(rooms::find_guests))
         .route(route::PbxStatus::PATH, get(rooms::pbx_status))
         .route(route::Housekeeping::PATH, get(rooms::housekeeping))
+        .route(route::Directory::PATH, get(directory::search))
+        .route(route::DirEntry::PATH, get(directory::get))
+        .route(route::DiallingCode::PATH, get(directory::code))
         .route(route::Events::PATH, get(events::events))
         .route(route::Me::PATH, get(staff::me))
         .route(route::ChangeOwnPassword::PATH, post(staff::change_own_password))
@@ -64,7 +67,12 @@ pub fn router(state: AppState) -> Router {
     let admin = Router::new()
         .route(route::Staff::PATH, get(staff::list).post(staff::add))
         .route(route::DisableStaff::PATH, post(staff::disable))
-        .route(route::SetPassword::PATH, post(staff::set_password));
+        .route(route::SetPassword::PATH, post(staff::set_password))
+        .route(route::AddDirEntry::PATH, post(directory::add))
+        .route(route::EditDirEntry::PATH, post(directory::edit))
+        .route(route::RemoveDirEntry::PATH, post(directory::remove))
+        .route(route::ImportDirectory::PATH, post(directory::import))
+        .route(route::ExportDirectory::PATH, get(directory::export));
     let signed_in = Router::new()
         .merge(needs(Permission::View, view))
         .merge(needs(Permission::Desk, desk))

@@ -19,5 +19,7 @@ pub struct AppState {
     pub logbook: Logbook,
     pub link: LinkHandle,
     pub hotel_name: String,
+    pub directory: crate::directory::Directory,
+    pub dialling: Option<crate::directory::Dialling>,
     pub store: Arc<Store>,
 }

@@ -164,6 +164,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The operator's directory and dialling codes.
+    Dir {
+        #[command(subcommand)]
+        command: DirCommand,
+    },
     /// Sign in; the token is kept in your config directory.
     Login {
         #[arg(long)]
@@ -381,6 +386,65 @@ pub enum StaffCommand {
         name: String,
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+/// The fields of a directory entry (add, edit).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DirFields {
+    /// department, staff or external.
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub extension: Option<String>,
+    #[arg(long)]
+    pub number: Option<String>,
+    /// e.g. "EN, ZH".
+    #[arg(long = "language")]
+    pub languages: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Numbers withheld from all but managers.
+    #[arg(long)]
+    pub private: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirCommand {
+    /// Find entries by any word (or its beginning) of name, department, title or note.
+    Search {
+        text: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an entry (managers).
+    Add(DirFields),
+    /// Change the fields given (managers).
+    Edit {
+        id: i64,
+        #[command(flatten)]
+        fields: DirFields,
+    },
+    /// Remove an entry (managers).
+    Remove { id: i64 },
+    /// Add the entries of a .csv or .toml file (managers; all or none).
+    Import { file: PathBuf },
+    /// Print the whole directory (managers).
+    Export {
+        #[arg(long, default_value = "toml", value_parser = ["toml", "csv"])]
+        format: String,
+    },
+    /// Country and area code of a city (English or Chinese), or where a +number is.
+    Code {
+        place: Vec<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -8,11 +8,12 @@
 //! [`render`] (tables that know East Asian widths, JSON, empty lists), and the commands by
 //! subject: [`rooms`] (rooms, stays, guests, PBX, sign-in, audit), [`calls`] (wake-up calls,
 //! alerts, messages), [`logbook`] (shifts, handover, log, follow-ups), [`staff`] (staff
-//! accounts, through the API or on the store file).
+//! accounts, through the API or on the store file), [`directory`] (the directory, codes).
 
 pub mod args;
 pub mod calls;
 pub mod client;
+pub mod directory;
 pub mod logbook;
 pub mod render;
 pub mod rooms;

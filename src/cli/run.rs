@@ -2,7 +2,7 @@
 
 use super::args::{Cli, Command};
 use super::client::Client;
-use super::{calls, logbook, rooms, staff};
+use super::{calls, directory, logbook, rooms, staff};
 
 /// Runs `cmd` (any command but `serve` and `pbx-sim`).
 pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
@@ -17,6 +17,7 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
         Command::Shift { command } => logbook::run_shift(&c, command),
         Command::Handover { command, json, html } => logbook::run_handover(&c, command.as_ref(), *json, *html),
         Command::Log { command } => logbook::run_log(&c, command),
+        Command::Dir { command } => directory::run(&c, command),
         Command::Followup { command } => logbook::run_followup(&c, command),
         Command::Login { user, password_stdin } => staff::login(&c, user.as_deref(), *password_stdin),
         Command::Passwd { password_stdin } => staff::passwd(&c, *password_stdin),

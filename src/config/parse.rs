@@ -55,6 +55,23 @@ impl Config {
                 format!("{:?} is not an IANA time zone such as \"Europe/Zurich\"", raw.hotel.timezone),
             )
         })?;
+        let dialling = match raw.hotel.country {
+            None => None,
+            Some(c) => {
+                let c = c.trim().to_ascii_uppercase();
+                if phonenumber::metadata::DATABASE.by_id(c.as_str()).is_none() {
+                    return Err(invalid(
+                        "hotel.country",
+                        format!("{c:?} is not a country code such as \"TW\" or \"CH\""),
+                    ));
+                }
+                let outside = raw.hotel.outside_line.unwrap_or_else(|| "0".into());
+                if outside.len() > 4 || !outside.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid("hotel.outside_line", format!("{outside:?} must be up to 4 digits")));
+                }
+                Some(crate::directory::Dialling { country: c, outside_line: outside })
+            }
+        };
         let rooms = expand_rooms(&raw.rooms.numbers)?;
         let default_class = raw.rooms.default_class.unwrap_or(3);
         if default_class > MAX_CLASS {
@@ -182,6 +199,7 @@ impl Config {
         Ok(Config {
             hotel_name: raw.hotel.name,
             timezone,
+            dialling,
             rooms,
             default_class,
             pbx,

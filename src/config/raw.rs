@@ -51,6 +51,8 @@ pub(super) struct RawAuth {
 pub(super) struct RawHotel {
     pub name: String,
     pub timezone: String,
+    pub country: Option<String>,
+    pub outside_line: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -61,6 +61,8 @@ pub struct PbxConfig {
 pub struct Config {
     pub hotel_name: String,
     pub timezone: Tz,
+    /// Where the hotel dials from (`[hotel] country`, `outside_line`), if given.
+    pub dialling: Option<crate::directory::Dialling>,
     /// Every room number, in the order given.
     pub rooms: Vec<String>,
     pub default_class: u8,

@@ -218,6 +218,23 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE rooms ADD COLUMN housekeeping_since TEXT;
     ALTER TABLE rooms ADD COLUMN housekeeping_by TEXT;
     "#,
+    // 8: the operator's directory, searchable (one CJK character a token, accents folded).
+    r#"
+    CREATE TABLE directory (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind       TEXT NOT NULL CHECK (kind IN ('department', 'staff', 'external')),
+        name       TEXT NOT NULL,
+        department TEXT,
+        title      TEXT,
+        extension  TEXT,
+        number     TEXT,
+        languages  TEXT,
+        note       TEXT,
+        private    INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+    );
+    CREATE VIRTUAL TABLE directory_fts USING fts5(words, tokenize = 'unicode61 remove_diacritics 2');
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

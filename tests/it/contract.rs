@@ -124,6 +124,30 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     o.call::<route::Logout>(&[], &());
     assert!(!m.call::<route::DisableStaff>(&["olga"], &()).active);
 
+    // The directory: add, find, edit, export, import, remove; codes.
+    let gm = NewDirEntry {
+        kind: Some("staff".into()),
+        name: Some("李總經理".into()),
+        title: Some("總經理".into()),
+        number: Some("+886 912 000 111".into()),
+        private: Some(true),
+        ..Default::default()
+    };
+    let e = m.call::<route::AddDirEntry>(&[], &gm);
+    let found = m.call::<route::Directory>(&[], &DirQuery { q: Some("經理".into()) });
+    assert_eq!(found[0].number.as_deref(), Some("+886 912 000 111"), "a manager sees it");
+    let id = e.id.to_string();
+    assert_eq!(m.call::<route::DirEntry>(&[&id], &()).name, "李總經理");
+    let moved = NewDirEntry { extension: Some("2900".into()), ..Default::default() };
+    assert_eq!(m.call::<route::EditDirEntry>(&[&id], &moved).extension.as_deref(), Some("2900"));
+    let csv = m.call::<route::ExportDirectory>(&[], &ExportQuery { format: Some("csv".into()) });
+    assert!(csv.starts_with("kind,name"), "{csv}");
+    m.call::<route::RemoveDirEntry>(&[&id], &());
+    let back = m.call::<route::ImportDirectory>(&[], &DirImport { format: "csv".into(), text: csv });
+    assert_eq!(back.imported, 1);
+    let code = m.call::<route::DiallingCode>(&[], &CodeQuery { q: Some("上海".into()) });
+    assert_eq!(code.international, "+86 21");
+
     let trail = m.call::<route::Audit>(&[], &AuditQuery { room: Some("102".into()), ..Default::default() });
     assert!(trail.iter().any(|r| r.action == "move"), "{trail:?}");
     assert_eq!(m.call::<route::CheckOut>(&["102"], &CheckOut::default()).room, "102");

@@ -1,0 +1,71 @@
+//! The operator's directory and dialling codes.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{blocking, ApiJson, ApiQuery, Id};
+use super::state::AppState;
+use crate::contract::{CodeAnswer, CodeQuery, DirEntry, DirImport, DirImported, DirQuery, ExportQuery, NewDirEntry};
+use crate::directory::{codes, exchange};
+use crate::identity::Actor;
+
+pub async fn search(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<DirQuery>,
+) -> ApiResult<Json<Vec<DirEntry>>> {
+    let text = q.q.ok_or_else(|| ApiError::BadRequest("give ?q=".into()))?;
+    Ok(Json(blocking(move || s.directory.search(&actor, &text)).await?))
+}
+
+pub async fn get(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<DirEntry>> {
+    Ok(Json(s.directory.get(&actor, id)?))
+}
+
+pub async fn add(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(e): ApiJson<NewDirEntry>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(s.directory.add(&actor, &e)?)))
+}
+
+pub async fn edit(
+    State(s): State<AppState>,
+    actor: Actor,
+    Id(id): Id,
+    ApiJson(e): ApiJson<NewDirEntry>,
+) -> ApiResult<Json<DirEntry>> {
+    Ok(Json(s.directory.edit(&actor, id, &e)?))
+}
+
+pub async fn remove(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<StatusCode> {
+    s.directory.remove(&actor, id)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn import(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiJson(req): ApiJson<DirImport>,
+) -> ApiResult<Json<DirImported>> {
+    let format: exchange::Format = req.format.parse()?;
+    let entries = exchange::parse(&req.text, format)?;
+    let imported = blocking(move || s.directory.import(&actor, &entries)).await?;
+    Ok(Json(DirImported { imported }))
+}
+
+pub async fn export(State(s): State<AppState>, ApiQuery(q): ApiQuery<ExportQuery>) -> ApiResult<impl IntoResponse> {
+    let format: exchange::Format = q.format.as_deref().unwrap_or("toml").parse()?;
+    let text = exchange::export(&s.directory.all()?, format)?;
+    let kind = if format == exchange::Format::Csv { "text/csv; charset=utf-8" } else { "text/plain; charset=utf-8" };
+    Ok(([(header::CONTENT_TYPE, kind)], text))
+}
+
+pub async fn code(State(s): State<AppState>, ApiQuery(q): ApiQuery<CodeQuery>) -> ApiResult<Json<CodeAnswer>> {
+    let text = q.q.ok_or_else(|| ApiError::BadRequest("give ?q= (a city, or a number starting with +)".into()))?;
+    Ok(Json(codes::lookup(&text, s.dialling.as_ref())?))
+}

@@ -1,0 +1,14 @@
+//! The operator's directory: the hotel's departments and staff, local services, consulates,
+//! each with extension and outside number; private numbers kept private; and the dialling codes
+//! of cities at home and abroad.
+//!
+//! Layout: [`entries`] (the entries: adding, editing, removing, searching, and what each role
+//! may see of a private one), [`exchange`] (import and export as CSV or TOML), [`codes`]
+//! (country and area codes both ways, and how to dial them from the hotel).
+
+pub mod codes;
+pub mod entries;
+pub mod exchange;
+
+pub use codes::{CodeAnswer, Dialling};
+pub use entries::{DirEntry, DirError, Directory, Kind, NewDirEntry, WITHHELD_HINT};
