@@ -13,7 +13,7 @@ pub use crate::alerts::Alert;
 pub use crate::audit::{AuditQuery, AuditRow};
 pub use crate::desk::CheckIn;
 pub use crate::directory::{CodeAnswer, DirEntry, NewDirEntry};
-pub use crate::housekeeping::RoomHousekeeping;
+pub use crate::housekeeping::{DayReport, RoomHousekeeping};
 pub use crate::identity::{Actor, Role};
 pub use crate::logbook::handover::Handover;
 pub use crate::logbook::{Entry, Followup, NewEntry, Search, Shift};
@@ -338,6 +338,8 @@ pub mod route {
         Housekeeping: Get "/api/housekeeping", HousekeepingQuery => Vec<RoomHousekeeping>;
         /// A room's housekeeping status by hand (out of order / out of service only this way).
         SetHousekeeping: Post "/api/rooms/{room}/housekeeping", super::SetHousekeeping => RoomView;
+        /// Rooms made ready per attendant and the wait from check-out to clean, for a day.
+        HousekeepingReport: Get "/api/housekeeping/report", DateQuery => DayReport;
         Stays: Get "/api/stays", StaysQuery => Vec<super::Stay>;
         Stay: Get "/api/stays/{id}", () => super::Stay;
         /// Which room is a guest in (incognito guests for managers only).

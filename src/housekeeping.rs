@@ -162,6 +162,60 @@ pub fn list(conn: &Connection, only: Option<Housekeeping>) -> Result<Vec<RoomHou
     Ok(rows)
 }
 
+/// One day's housekeeping: rooms made ready per attendant, and how long rooms waited from
+/// check-out to clean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayReport {
+    pub date: String,
+    /// (who, rooms made clean or inspected), most first.
+    pub per_attendant: Vec<(String, u32)>,
+    /// Rooms cleaned after a check-out that day, and the mean and longest wait in minutes.
+    pub turnarounds: u32,
+    pub mean_minutes: Option<u32>,
+    pub longest_minutes: Option<u32>,
+}
+
+/// The report of the UTC instants `[from, until)` (a hotel-local day), read from the audit trail.
+pub fn day_report(conn: &Connection, date: &str, from: &str, until: &str) -> Result<DayReport, StoreError> {
+    // Check-outs up to two days before still count toward the day's turnarounds.
+    let lookback = crate::clock::parse_utc(from)
+        .map(|t| crate::clock::timestamp(t - chrono::Duration::days(2)))
+        .unwrap_or_else(|| from.to_string());
+    let mut stmt = conn.prepare(
+        "SELECT at, room, subject, after FROM audit WHERE action = 'room_status' AND at >= ?1 AND at < ?2 ORDER BY id",
+    )?;
+    type Row = (String, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Row> = stmt
+        .query_map(params![lookback, until], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut per: std::collections::BTreeMap<String, u32> = Default::default();
+    let mut dirty_since: std::collections::HashMap<String, chrono::DateTime<chrono::Utc>> = Default::default();
+    let mut waits = Vec::new();
+    for (at, room, subject, after) in rows {
+        let (Some(room), Some(after)) = (room, after) else { continue };
+        let by = subject.unwrap_or_default().trim_start_matches("by ").to_string();
+        let Some(t) = crate::clock::parse_utc(&at) else { continue };
+        if after == "dirty" && (by == "check-out" || by == "room move") {
+            dirty_since.insert(room.clone(), t);
+        }
+        if (after == "clean" || after == "inspected") && at.as_str() >= from {
+            *per.entry(by).or_default() += 1;
+            if let Some(since) = dirty_since.remove(&room) {
+                waits.push(((t - since).num_minutes().max(0)) as u32);
+            }
+        }
+    }
+    let mut per_attendant: Vec<(String, u32)> = per.into_iter().collect();
+    per_attendant.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(DayReport {
+        date: date.to_string(),
+        per_attendant,
+        turnarounds: waits.len() as u32,
+        mean_minutes: (!waits.is_empty()).then(|| waits.iter().sum::<u32>() / waits.len() as u32),
+        longest_minutes: waits.iter().copied().max(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,12 +6,12 @@ use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Id, OptionalJson, Segment};
+use super::extract::{blocking, ApiJson, ApiQuery, Id, OptionalJson, Segment};
 use super::state::AppState;
 use crate::audit::{self, Change};
 use crate::contract::{
-    CheckIn, CheckOut, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus, ResyncReply, RoomHousekeeping, SetClass,
-    SetHousekeeping, StaysQuery, Switch,
+    CheckIn, CheckOut, DateQuery, DayReport, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus, ResyncReply,
+    RoomHousekeeping, SetClass, SetHousekeeping, StaysQuery, Switch,
 };
 use crate::identity::{Actor, Permission};
 use crate::store::outbox;
@@ -102,6 +102,25 @@ pub async fn housekeeping(
 ) -> ApiResult<Json<Vec<RoomHousekeeping>>> {
     let only = q.status.as_deref().map(str::parse::<crate::housekeeping::Housekeeping>).transpose()?;
     Ok(Json(s.store.read(|c| crate::housekeeping::list(c, only))?))
+}
+
+pub async fn housekeeping_report(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<DateQuery>,
+) -> ApiResult<Json<DayReport>> {
+    let tz = s.wakeups.timezone();
+    let date = match q.date {
+        Some(d) => crate::wakeup::rule::parse_date(&d)?,
+        None => s.desk.now_utc().with_timezone(&tz).date_naive(),
+    };
+    let start = |d: chrono::NaiveDate| {
+        crate::clock::timestamp(crate::wakeup::rule::resolve(tz, d.and_time(chrono::NaiveTime::MIN)))
+    };
+    let (from, until) = (start(date), start(date.succ_opt().unwrap_or(date)));
+    let report =
+        blocking(move || s.store.read(|c| crate::housekeeping::day_report(c, &date.to_string(), &from, &until)))
+            .await?;
+    Ok(Json(report))
 }
 
 pub async fn set_housekeeping(

@@ -21,6 +21,7 @@ pub fn router(state: AppState) -> Router {
         .route(route::Guests::PATH, get(rooms::find_guests))
         .route(route::PbxStatus::PATH, get(rooms::pbx_status))
         .route(route::Housekeeping::PATH, get(rooms::housekeeping))
+        .route(route::HousekeepingReport::PATH, get(rooms::housekeeping_report))
         .route(route::Directory::PATH, get(directory::search))
         .route(route::DirEntry::PATH, get(directory::get))
         .route(route::DiallingCode::PATH, get(directory::code))

@@ -77,6 +77,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A day's housekeeping: rooms made ready per attendant, wait from check-out to clean.
+    HousekeepingReport {
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Set a room's housekeeping status by hand.
     RoomStatus {
         room: String,

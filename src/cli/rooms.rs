@@ -6,8 +6,8 @@ use super::args::{Command, PbxCommand};
 use super::client::Client;
 use super::render::{self, on_off, or_dash};
 use crate::contract::{
-    route, AuditQuery, CheckIn, CheckOut, GuestQuery, HousekeepingQuery, MoveTo, RoomView, SetClass, SetHousekeeping,
-    Stay, StaysQuery, Switch,
+    route, AuditQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, RoomView, SetClass,
+    SetHousekeeping, Stay, StaysQuery, Switch,
 };
 
 /// A room number as a path segment: letters and digits.
@@ -134,6 +134,21 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                     or_dash(h.by.as_ref()),
                 ]
             })?;
+        }
+        Command::HousekeepingReport { date, json } => {
+            let r = c.call::<route::HousekeepingReport>(&[], &DateQuery { date: date.clone() })?;
+            if *json {
+                return render::json(&r);
+            }
+            println!("Housekeeping of {}", r.date);
+            let rows = r.per_attendant.iter().map(|(who, n)| vec![who.clone(), n.to_string()]);
+            print!("{}", render::table(&["BY", "#ROOMS READY"], rows));
+            println!(
+                "{} room(s) cleaned after a check-out; wait mean {} min, longest {} min",
+                r.turnarounds,
+                or_dash(r.mean_minutes),
+                or_dash(r.longest_minutes)
+            );
         }
         Command::RoomStatus { room, status } => {
             let r =

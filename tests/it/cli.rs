@@ -200,3 +200,54 @@ fn the_logbook_from_the_cli() {
     let (ok, out, err) = cli(&config, &["followup", "update", "1", "--state", "done", "Key card replaced"]);
     assert!(ok && out.contains("is done"), "{out}{err}");
 }
+
+#[test]
+fn the_directory_from_the_cli_keeps_private_numbers_private() {
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let site =
+        running(dir.path(), "simulator", &[("max", "manager", "max manager pw"), ("dora", "desk", "dora desk pw")]);
+    let config = site.config.clone();
+    for args in [
+        vec!["dir", "add", "--kind", "staff", "--name", "王大明", "--title", "客房部經理", "--extension", "2301"],
+        vec![
+            "dir",
+            "add",
+            "--kind",
+            "staff",
+            "--name",
+            "GM mobile",
+            "--title",
+            "General Manager",
+            "--number",
+            "+41 79 555 01 01",
+            "--private",
+        ],
+    ] {
+        let (ok, out, err) = cli(&config, &args);
+        assert!(ok && out.contains("added"), "{args:?}: {out}{err}");
+    }
+    let (ok, out, err) = cli(&config, &["dir", "search", "經理"]);
+    assert!(ok && out.contains("王大明") && out.contains("2301"), "{out}{err}");
+    let (ok, out, _) = cli(&config, &["dir", "search", "general", "--json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(ok && v[0]["number"] == "+41 79 555 01 01", "the manager sees it: {out}");
+    login(&config, "dora", "dora desk pw");
+    let (ok, out, err) = cli(&config, &["dir", "search", "general"]);
+    assert!(ok && out.contains("not disclosed") && !out.contains("555 01 01"), "{out}{err}");
+    let (ok, _, err) = cli(&config, &["dir", "add", "--kind", "staff", "--name", "X"]);
+    assert!(!ok && err.contains("not allowed"), "only managers edit: {err}");
+    let (ok, out, err) = cli(&config, &["dir", "code", "上海"]);
+    assert!(ok && out.contains("+86 21"), "{out}{err}");
+    let (ok, out, err) = cli(&config, &["dir", "code", "+886", "2", "2713", "8000"]);
+    assert!(ok && out.contains("Taipei"), "{out}{err}");
+    let (ok, _, err) = cli(&config, &["dir", "code", "Atlantis"]);
+    assert!(!ok && err.contains("place:"), "{err}");
+    // Housekeeping as the desk sees it.
+    let (ok, out, err) = cli(&config, &["room-status", "103", "out-of-order"]);
+    assert!(ok && out.contains("out-of-order"), "{out}{err}");
+    let (ok, out, err) = cli(&config, &["housekeeping", "--status", "out-of-order"]);
+    assert!(ok && out.contains("103") && !out.contains("104"), "{out}{err}");
+    let (ok, _, err) = cli(&config, &["checkin", "103", "--name", "Too Early"]);
+    assert!(!ok && err.contains("room 103 is out-of-order"), "{err}");
+}

@@ -73,6 +73,8 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert_eq!(dirty.iter().map(|h| h.room.as_str()).collect::<Vec<_>>(), ["101"], "a room left is dirty");
     let clean = SetHousekeeping { status: "inspected".into() };
     assert_eq!(m.call::<route::SetHousekeeping>(&["101"], &clean).housekeeping.as_str(), "inspected");
+    let report = m.call::<route::HousekeepingReport>(&[], &DateQuery::default());
+    assert_eq!(report.per_attendant, [("manager".to_string(), 1)]);
 
     let booking = Booking { room: "102".into(), time: Some("07:00".into()), daily: true, ..Default::default() };
     let w = m.call::<route::BookWakeup>(&[], &booking);

@@ -349,4 +349,16 @@ async fn housekeeping_follows_the_handset_and_the_desk() {
         dirty.iter().map(|r| (r.room.as_str(), r.by.as_deref())).collect::<Vec<_>>(),
         [("102", Some("check-out"))]
     );
+    // The attendant cleans it: the day's report counts it, and the wait since the check-out.
+    h.sim.command(Command::MaidCode { room: "102".into(), status: 3, attendant: "M07".into() });
+    let desk = h.desk.clone();
+    eventually(T, "102 clean", || {
+        let now = desk.room("102").unwrap();
+        async move { now.housekeeping == Housekeeping::Clean }
+    })
+    .await;
+    let report =
+        h.store.read(|c| housekeeping::day_report(c, "today", "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")).unwrap();
+    assert_eq!(report.per_attendant[0], ("attendant:M07".to_string(), 4), "{report:?}");
+    assert_eq!((report.turnarounds, report.mean_minutes), (1, Some(0)), "{report:?}");
 }
