@@ -51,6 +51,19 @@ impl Housekeeping {
         matches!(self, Housekeeping::Clean | Housekeeping::Inspected)
     }
 
+    /// The one FIAS `RS` code for this status and switchboard's own occupancy (what goes on to
+    /// a PMS: never two records for one change); none for out of order / out of service,
+    /// which FIAS room status cannot carry.
+    pub fn to_fias(self, occupied: bool) -> Option<u8> {
+        let vacant_code = match self {
+            Housekeeping::Dirty => 1,
+            Housekeeping::Clean => 3,
+            Housekeeping::Inspected => 5,
+            Housekeeping::OutOfOrder | Housekeeping::OutOfService => return None,
+        };
+        Some(if occupied { vacant_code + 1 } else { vacant_code })
+    }
+
     /// What a FIAS `RS` code says about the room (1/2 dirty, 3/4 clean, 5/6 inspected, each
     /// vacant/occupied); other codes (DND, make-up room, ...) are not housekeeping statuses.
     pub fn from_fias(rs: u8) -> Option<Housekeeping> {
@@ -245,5 +258,11 @@ mod tests {
         }
         assert!("tidy".parse::<Housekeeping>().unwrap_err().to_string().starts_with("status:"));
         assert!(Housekeeping::Clean.ready() && Housekeeping::Inspected.ready() && !Housekeeping::Dirty.ready());
+        // Back to one RS code with the occupancy, and round trip for every code.
+        for rs in 1..=6u8 {
+            let h = Housekeeping::from_fias(rs).unwrap();
+            assert_eq!(h.to_fias(rs % 2 == 0), Some(rs));
+        }
+        assert_eq!(Housekeeping::OutOfOrder.to_fias(false), None);
     }
 }
