@@ -2,7 +2,7 @@
 //!
 //! Layout (the spine of every change: validate, write the change, its audit row and its PBX
 //! commands in one transaction, let the link task deliver the commands):
-//! - [`config`]: hotel.toml, parsed then validated. [`clock`]: the injected wall clock and the
+//! - [`charges`]: the tariff and call pricing. [`config`]: hotel.toml, parsed then validated. [`clock`]: the injected wall clock and the
 //!   one way times are written. [`validate`]: the one input error and text check.
 //! - [`identity`]: who acts (`Actor`) and what each role may do; below everything that checks.
 //! - [`store`]: one SQLite file (append-only migrations): rooms, stays, the durable PBX outbox.
@@ -26,6 +26,7 @@
 pub mod alerts;
 pub mod api;
 pub mod audit;
+pub mod charges;
 pub mod cli;
 pub mod clock;
 pub mod config;
