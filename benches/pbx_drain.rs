@@ -116,6 +116,7 @@ async fn drain(ops: usize) {
         cfg: cfg.pbx.clone(),
         outbox_changed: notify,
         inbox: Default::default(),
+        charges: Arc::new(switchboard::charges::Charges::new(None, Default::default(), chrono_tz::UTC)),
     };
     let (link, _t) = link::spawn(ctx, DeviceConnector::new(&pty.slave_path, cfg.pbx));
     let mut status = link.status.clone();

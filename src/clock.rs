@@ -61,6 +61,44 @@ pub fn local_iso(l: chrono::NaiveDateTime) -> String {
     l.format("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
+/// Nothing anywhere is configured longer than this (ten years).
+pub const LONGEST: std::time::Duration = std::time::Duration::from_secs(3650 * 86400);
+
+/// Parses `"45s"`, `"5m"`, `"1h"`, `"250ms"`, `"7d"`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let shown: String = s.chars().take(40).collect();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("{shown:?} is not a duration like \"45s\", \"5m\" or \"1h\""))?;
+    let (per_unit_ms, name): (u64, &str) = match unit {
+        "ms" => (1, "ms"),
+        "s" => (1_000, "s"),
+        "m" => (60_000, "m"),
+        "h" => (3_600_000, "h"),
+        "d" => (86_400_000, "d"),
+        _ => return Err(format!("{shown:?} has no unit: write it like \"45s\", \"5m\", \"1h\" or \"7d\"")),
+    };
+    let too_long = || format!("{n}{name} is longer than {}", show(LONGEST));
+    let ms = n.checked_mul(per_unit_ms).ok_or_else(too_long)?;
+    let d = std::time::Duration::from_millis(ms);
+    if d > LONGEST {
+        return Err(too_long());
+    }
+    Ok(d)
+}
+
+/// A duration as it would be written in hotel.toml ("250ms", "90s", "5m", "2h", "7d").
+pub fn show(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    for (unit, name) in [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")] {
+        if ms >= unit && ms.is_multiple_of(unit) {
+            return format!("{}{name}", ms / unit);
+        }
+    }
+    format!("{ms}ms")
+}
+
 /// A duration as people read it in logs and alerts: "2h05m", "12m00s", "4.2s".
 pub fn human(d: std::time::Duration) -> String {
     let s = d.as_secs();

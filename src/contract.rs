@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::alerts::Alert;
 pub use crate::audit::{AuditQuery, AuditRow};
+pub use crate::charges::{Call, CallsQuery, Folio};
 pub use crate::desk::CheckIn;
 pub use crate::directory::{CodeAnswer, DirEntry, NewDirEntry};
 pub use crate::housekeeping::{DayReport, RoomHousekeeping};
@@ -390,6 +391,10 @@ pub mod route {
         ExportDirectory: Get "/api/directory/export", ExportQuery => String;
         /// Country and area code of a city, or the place of a number.
         DiallingCode: Get "/api/directory/code", CodeQuery => CodeAnswer;
+        /// Calls the PBX reported (dialled digits masked but for managers).
+        Calls: Get "/api/calls", CallsQuery => Vec<Call>;
+        /// The guest's bill of calls: the room's stay, its calls and their total.
+        Folio: Get "/api/rooms/{room}/folio", () => super::Folio;
         Staff: Get "/api/staff", () => Vec<StaffView>;
         AddStaff: Post "/api/staff", NewStaff => StaffView;
         DisableStaff: Post "/api/staff/{login}/disable", () => StaffView;

@@ -75,6 +75,9 @@ pub struct CheckIn {
     /// Check in although the room is not clean or inspected (recorded in the audit trail).
     #[serde(default)]
     pub not_ready_ok: bool,
+    /// The stay may not post call charges (the PBX is answered NP; the calls stay unbilled).
+    #[serde(default)]
+    pub no_post: bool,
 }
 
 fn check_language(lang: &str) -> Result<String, DeskError> {
@@ -188,9 +191,9 @@ impl Desk {
             }
             let not_ready = check_ready(tx, room, req.not_ready_ok)?;
             tx.execute(
-                "INSERT INTO stays(room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, private)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                rusqlite::params![room, name, first_name, language, class, reservation, now, private],
+                "INSERT INTO stays(room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, private, no_post)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rusqlite::params![room, name, first_name, language, class, reservation, now, private, req.no_post],
             )
             .map_err(StoreError::from)?;
             let stay_id = tx.last_insert_rowid();

@@ -37,6 +37,10 @@ impl Services {
         store.write(|tx| rooms::sync_rooms(tx, &cfg.rooms))?;
         let signals = Signals::default();
         let inbox = Arc::new(tokio::sync::Notify::new());
+        let charges = Arc::new(crate::charges::Charges::new(cfg.tariff.clone(), cfg.charges.clone(), cfg.timezone));
+        if cfg.tariff.is_none() {
+            tracing::info!("no tariffs.toml beside hotel.toml: calls are recorded at the PBX's price, or 0");
+        }
         let ctx = LinkCtx {
             store: store.clone(),
             clock: clock.clone(),
@@ -44,6 +48,7 @@ impl Services {
             cfg: cfg.pbx.clone(),
             outbox_changed: signals.outbox.clone(),
             inbox: inbox.clone(),
+            charges: charges.clone(),
         };
         let (link, link_task) = link::spawn(ctx, connector);
         let wakeups =
@@ -77,6 +82,7 @@ impl Services {
             hotel_name: cfg.hotel_name.clone(),
             directory,
             dialling: cfg.dialling.clone(),
+            charges,
         };
         Ok(Services { app, clock, signals, tasks: vec![link_task, scheduler_task] })
     }

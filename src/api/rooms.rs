@@ -10,8 +10,8 @@ use super::extract::{blocking, ApiJson, ApiQuery, Id, OptionalJson, Segment};
 use super::state::AppState;
 use crate::audit::{self, Change};
 use crate::contract::{
-    CheckIn, CheckOut, DateQuery, DayReport, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus, ResyncReply,
-    RoomHousekeeping, SetClass, SetHousekeeping, StaysQuery, Switch,
+    Call, CallsQuery, CheckIn, CheckOut, DateQuery, DayReport, Folio, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus,
+    ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, StaysQuery, Switch,
 };
 use crate::identity::{Actor, Permission};
 use crate::store::outbox;
@@ -102,6 +102,25 @@ pub async fn housekeeping(
 ) -> ApiResult<Json<Vec<RoomHousekeeping>>> {
     let only = q.status.as_deref().map(str::parse::<crate::housekeeping::Housekeeping>).transpose()?;
     Ok(Json(s.store.read(|c| crate::housekeeping::list(c, only))?))
+}
+
+fn mask(s: &AppState, actor: &Actor) -> Option<usize> {
+    (!actor.can(Permission::SeePrivate)).then_some(s.charges.cfg.mask_digits)
+}
+
+pub async fn calls(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<CallsQuery>,
+) -> ApiResult<Json<Vec<Call>>> {
+    let m = mask(&s, &actor);
+    Ok(Json(blocking(move || s.store.read(|c| crate::charges::ledger::list(c, &q, m))).await?))
+}
+
+pub async fn folio(State(s): State<AppState>, actor: Actor, Segment(room): Segment) -> ApiResult<Json<Folio>> {
+    s.desk.room(&room)?;
+    let m = mask(&s, &actor);
+    Ok(Json(s.store.read(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency, m))?))
 }
 
 pub async fn housekeeping_report(

@@ -22,6 +22,8 @@ pub fn router(state: AppState) -> Router {
         .route(route::PbxStatus::PATH, get(rooms::pbx_status))
         .route(route::Housekeeping::PATH, get(rooms::housekeeping))
         .route(route::HousekeepingReport::PATH, get(rooms::housekeeping_report))
+        .route(route::Calls::PATH, get(rooms::calls))
+        .route(route::Folio::PATH, get(rooms::folio))
         .route(route::Directory::PATH, get(directory::search))
         .route(route::DirEntry::PATH, get(directory::get))
         .route(route::DiallingCode::PATH, get(directory::code))

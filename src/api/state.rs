@@ -21,5 +21,6 @@ pub struct AppState {
     pub hotel_name: String,
     pub directory: crate::directory::Directory,
     pub dialling: Option<crate::directory::Dialling>,
+    pub charges: std::sync::Arc<crate::charges::Charges>,
     pub store: Arc<Store>,
 }

@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDateTime, NaiveTime, Weekday};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::config::parse_duration;
+use crate::clock::parse_duration;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{key}: {msg}")]

@@ -54,6 +54,32 @@ pub enum Command {
         /// Check in although the room is not clean or inspected (recorded).
         #[arg(long)]
         not_ready_ok: bool,
+        /// The stay may not post call charges.
+        #[arg(long)]
+        no_post: bool,
+    },
+    /// Calls the PBX reported, newest first (dialled digits masked but for managers).
+    Calls {
+        #[arg(long)]
+        room: Option<String>,
+        #[arg(long)]
+        stay: Option<i64>,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<String>,
+        /// Only calls not posted to a stay.
+        #[arg(long)]
+        unbilled: bool,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
+    /// The guest's bill of calls: the room's stay, its calls and the total.
+    Folio {
+        room: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Check a guest out: bar the room's line (refused while messages wait, unless discarded).
     Checkout {

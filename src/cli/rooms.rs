@@ -6,9 +6,14 @@ use super::args::{Command, PbxCommand};
 use super::client::Client;
 use super::render::{self, on_off, or_dash};
 use crate::contract::{
-    route, AuditQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, RoomView, SetClass,
-    SetHousekeeping, Stay, StaysQuery, Switch,
+    route, AuditQuery, CallsQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, RoomView,
+    SetClass, SetHousekeeping, Stay, StaysQuery, Switch,
 };
+
+/// Minor units as an amount with two decimals (the usual currencies).
+fn money(minor: i64) -> String {
+    format!("{}.{:02}", minor / 100, (minor % 100).abs())
+}
 
 /// A room number as a path segment: letters and digits.
 pub fn room_arg(room: &str) -> anyhow::Result<&str> {
@@ -51,7 +56,7 @@ fn stay_row(st: &Stay) -> Vec<String> {
 /// The room, stay, guest, PBX and audit commands.
 pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
     match cmd {
-        Command::Checkin { room, name, first_name, language, class, reservation, private, not_ready_ok } => {
+        Command::Checkin { room, name, first_name, language, class, reservation, private, not_ready_ok, no_post } => {
             let req = CheckIn {
                 name: name.clone(),
                 first_name: first_name.clone(),
@@ -60,6 +65,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 reservation: reservation.clone(),
                 private: Some(*private),
                 not_ready_ok: *not_ready_ok,
+                no_post: *no_post,
             };
             let stay = c.call::<route::CheckIn>(&[room_arg(room)?], &req)?;
             println!("checked in {} to room {} (stay {})", stay.guest_name, stay.room, stay.id);
@@ -68,6 +74,53 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
             let req = CheckOut { discard_messages: *discard_messages };
             let stay = c.call::<route::CheckOut>(&[room_arg(room)?], &req)?;
             println!("checked out {} from room {} (stay {})", stay.guest_name, stay.room, stay.id);
+            let folio = c.call::<route::Folio>(&[room_arg(room)?], &())?;
+            if folio.stay == Some(stay.id) {
+                println!("calls: {} for {} {}", folio.count, money(folio.total_minor), folio.currency);
+            }
+        }
+        Command::Calls { room, stay, date, unbilled, json, csv } => {
+            let q = CallsQuery { room: room.clone(), stay: *stay, date: date.clone(), unbilled: Some(*unbilled) };
+            let calls = c.call::<route::Calls>(&[], &q)?;
+            if *csv {
+                let mut w = csv::Writer::from_writer(std::io::stdout());
+                for call in &calls {
+                    w.serialize(call)?;
+                }
+                w.flush()?;
+                return Ok(());
+            }
+            let header = ["#ID", "ROOM", "STARTED", "#SECONDS", "DIALLED", "BAND", "#AMOUNT", "STATE"];
+            render::list(&calls, *json, "no calls", &header, |call| {
+                vec![
+                    call.id.to_string(),
+                    call.room.clone(),
+                    call.started.clone(),
+                    call.duration_s.to_string(),
+                    or_dash(call.dialled.as_ref()),
+                    call.band.clone(),
+                    format!("{} {}", money(call.amount_minor), call.currency),
+                    call.reason.clone().map_or(call.state.clone(), |r| format!("{} ({r})", call.state)),
+                ]
+            })?;
+        }
+        Command::Folio { room, json } => {
+            let f = c.call::<route::Folio>(&[room_arg(room)?], &())?;
+            if *json {
+                return render::json(&f);
+            }
+            println!("Calls of room {} (stay {})", f.room, or_dash(f.stay));
+            let rows = f.calls.iter().map(|call| {
+                vec![
+                    call.started.clone(),
+                    or_dash(call.dialled.as_ref()),
+                    call.duration_s.to_string(),
+                    call.band.clone(),
+                    money(call.amount_minor),
+                ]
+            });
+            print!("{}", render::table(&["STARTED", "DIALLED", "#SECONDS", "BAND", "#AMOUNT"], rows));
+            println!("{} call(s), total {} {}", f.count, money(f.total_minor), f.currency);
         }
         Command::Move { from, to, not_ready_ok } => {
             let req = MoveTo { to: to.clone(), not_ready_ok: *not_ready_ok };

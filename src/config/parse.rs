@@ -10,7 +10,8 @@ use super::duration::duration_key;
 use super::raw::RawConfig;
 use super::rooms::expand_rooms;
 use super::types::{
-    invalid, ApiConfig, AuthConfig, Config, ConfigError, Parity, PbxConfig, PortSpec, WakeupConfig, DEFAULT_LISTEN,
+    invalid, ApiConfig, AuthConfig, ChargesConfig, Config, ConfigError, Parity, PbxConfig, PortSpec, WakeupConfig,
+    DEFAULT_LISTEN,
 };
 
 /// The highest class of service: FIAS `CS` 0 (barred or internal) to 3 (unrestricted), the classes every
@@ -196,7 +197,34 @@ impl Config {
             return Err(invalid("wakeup.max_concurrent", "must be 1 to 10000"));
         }
         let messages_keep_for = duration_key("messages.keep_for", raw.messages.keep_for, 7 * DAY, (HOUR, 365 * DAY))?;
+        let d = ChargesConfig::default();
+        let numbers = |key: &str, v: Option<Vec<String>>, default: Vec<String>| -> Result<Vec<String>, ConfigError> {
+            let v = v.unwrap_or(default);
+            if let Some(bad) = v.iter().find(|n| n.is_empty() || n.len() > 20 || !n.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(invalid(key, format!("{bad:?} is not a number (digits only)")));
+            }
+            Ok(v)
+        };
+        let charges = ChargesConfig {
+            free_numbers: numbers("charges.free_numbers", raw.charges.free_numbers, d.free_numbers)?,
+            emergency_numbers: numbers(
+                "charges.emergency_numbers",
+                raw.charges.emergency_numbers,
+                d.emergency_numbers,
+            )?,
+            pulse_price: raw.charges.pulse_price.unwrap_or(d.pulse_price),
+            mask_digits: raw.charges.mask_digits.unwrap_or(d.mask_digits),
+        };
+        if !(0..=100_000).contains(&charges.pulse_price) {
+            return Err(invalid("charges.pulse_price", "must be 0 to 100000 minor units"));
+        }
+        if charges.mask_digits > 20 {
+            return Err(invalid("charges.mask_digits", "must be 0 to 20"));
+        }
         Ok(Config {
+            charges,
+            tariff: None,
             hotel_name: raw.hotel.name,
             timezone,
             dialling,
@@ -222,6 +250,15 @@ impl Config {
             }
             other => other,
         })?;
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let tariffs = dir.join("tariffs.toml");
+        if tariffs.exists() {
+            let text =
+                std::fs::read_to_string(&tariffs).map_err(|err| ConfigError::Read { path: tariffs.clone(), err })?;
+            let t = crate::charges::Tariff::parse(&text)
+                .map_err(|e| ConfigError::Invalid { key: format!("{}: {}", tariffs.display(), e.key), msg: e.msg })?;
+            cfg.tariff = Some(t);
+        }
         if cfg.store_path.is_relative() {
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             cfg.store_path = dir.join(&cfg.store_path);

@@ -19,6 +19,17 @@ pub(super) struct RawConfig {
     pub wakeup: RawWakeup,
     #[serde(default)]
     pub messages: RawMessages,
+    #[serde(default)]
+    pub charges: RawCharges,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCharges {
+    pub free_numbers: Option<Vec<String>>,
+    pub emergency_numbers: Option<Vec<String>>,
+    pub pulse_price: Option<i64>,
+    pub mask_digits: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -75,6 +75,10 @@ pub struct Config {
     pub wakeup: WakeupConfig,
     /// Messages older than this are expired (text purged) by the `expire_messages` job.
     pub messages_keep_for: Duration,
+    /// `[charges]`: free and emergency numbers, pulse price, digit masking.
+    pub charges: ChargesConfig,
+    /// `tariffs.toml` beside hotel.toml, if the hotel has one (read by `Config::from_file`).
+    pub tariff: Option<crate::charges::Tariff>,
 }
 
 /// The `[wakeup]` section: the wake-up call policy.
@@ -153,5 +157,26 @@ impl Default for ApiConfig {
             request_timeout: Duration::from_secs(30),
             max_body: 64 * 1024,
         }
+    }
+}
+
+/// `[charges]` in hotel.toml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargesConfig {
+    /// Dialled-digit prefixes never charged (emergency and toll-free numbers).
+    pub free_numbers: Vec<String>,
+    /// Numbers whose call raises an emergency alert (also never charged).
+    pub emergency_numbers: Vec<String>,
+    /// Price of one meter pulse, in minor units.
+    pub pulse_price: i64,
+    /// Digits hidden at the end of a dialled number for desk and operator staff.
+    pub mask_digits: usize,
+}
+
+impl Default for ChargesConfig {
+    fn default() -> Self {
+        let emergency: Vec<String> =
+            ["110", "112", "117", "118", "119", "120", "144", "911", "999"].map(String::from).to_vec();
+        ChargesConfig { free_numbers: emergency.clone(), emergency_numbers: emergency, pulse_price: 0, mask_digits: 3 }
     }
 }

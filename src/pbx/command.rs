@@ -69,6 +69,9 @@ pub enum PbxCommand {
     PostingAnswer {
         number: Option<String>,
         status: String,
+        /// The posting's own date and time, echoed (`DA`, `TI`).
+        #[serde(default)]
+        at: Option<chrono::NaiveDateTime>,
     },
 }
 
@@ -175,7 +178,7 @@ impl PbxCommand {
                 text: Some(text),
                 at: Some(at),
             }),
-            PbxCommand::PostingAnswer { number, status } => Message::PostingAnswer { room, number, status, at: None },
+            PbxCommand::PostingAnswer { number, status, at } => Message::PostingAnswer { room, number, status, at },
             PbxCommand::MessageDelete { id, stay, at } => Message::MessageDelete(fias::GuestMessage {
                 room,
                 stay: Some(stay.to_string()),

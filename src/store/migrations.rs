@@ -235,6 +235,32 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE VIRTUAL TABLE directory_fts USING fts5(words, tokenize = 'unicode61 remove_diacritics 2');
     "#,
+    // 9: the call ledger: every call the PBX reported, priced once and never repriced; stays
+    // that may not post charges.
+    r#"
+    CREATE TABLE calls (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        posting        TEXT UNIQUE,
+        record_key     TEXT NOT NULL UNIQUE,
+        room           TEXT NOT NULL,
+        stay           INTEGER REFERENCES stays(id),
+        guest          TEXT,
+        dialled        TEXT,
+        started        TEXT NOT NULL,
+        duration_s     INTEGER NOT NULL,
+        pulses         INTEGER,
+        band           TEXT NOT NULL,
+        amount_minor   INTEGER NOT NULL,
+        currency       TEXT NOT NULL,
+        tariff_version TEXT,
+        state          TEXT NOT NULL CHECK (state IN ('posted', 'unbilled')),
+        reason         TEXT,
+        recorded_at    TEXT NOT NULL
+    );
+    CREATE INDEX calls_by_stay ON calls(stay, id);
+    CREATE INDEX calls_by_room ON calls(room, started);
+    ALTER TABLE stays ADD COLUMN no_post INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

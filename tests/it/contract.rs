@@ -94,6 +94,8 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert_eq!(m.call::<route::ClearMessage>(&[&again.id.to_string()], &()).status, "cleared");
 
     m.call::<route::PbxStatus>(&[], &());
+    assert!(m.call::<route::Calls>(&[], &CallsQuery::default()).is_empty());
+    assert_eq!(m.call::<route::Folio>(&["102"], &()).total_minor, 0);
     assert_eq!(m.call::<route::PbxResync>(&[], &()).resync, "requested");
     raise_alert();
     let alerts = m.call::<route::Alerts>(&[], &AlertsQuery::default());

@@ -97,10 +97,14 @@ impl Hotel {
         Self::start_with(rooms, extra_pbx, SimOptions::default())
     }
 
-    pub fn start_with(rooms: &[&str], extra_pbx: &str, mut sim_opts: SimOptions) -> Hotel {
+    pub fn start_with(rooms: &[&str], extra_pbx: &str, sim_opts: SimOptions) -> Hotel {
+        Self::start_config(config(rooms, extra_pbx), sim_opts)
+    }
+
+    /// A hotel with a configuration made by the test (a tariff, say).
+    pub fn start_config(cfg: Config, mut sim_opts: SimOptions) -> Hotel {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("hotel.db")).unwrap());
-        let cfg = config(rooms, extra_pbx);
         sim_opts.timers.ack_timeout = cfg.pbx.ack_timeout;
         let pty = simulator::start(sim_opts).unwrap();
         let connector = DeviceConnector::new(&pty.port, cfg.pbx.clone());

@@ -5,6 +5,7 @@
 //! synchronise: every wait polls a condition with a deadline.
 
 mod binary;
+mod charges;
 mod cli;
 mod console;
 mod contract;

@@ -364,9 +364,10 @@ async fn a_handset_booking_and_a_wake_up_answer_stored_before_a_crash_are_acted_
     let now = utc("2026-11-30T06:01:00Z");
     let booked_at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(6, 45, 0).unwrap();
     let wake = |room: &str, at| fias::Wake { room: room.into(), at };
-    assert!(incoming::handle(&store, now, fias::Message::WakeRequest(wake("104", booked_at))).unwrap());
+    let charges = switchboard::charges::Charges::new(None, Default::default(), chrono_tz::UTC);
+    assert!(incoming::handle(&store, now, fias::Message::WakeRequest(wake("104", booked_at)), &charges).unwrap());
     let answer = fias::Message::WakeAnswer { wake: wake("103", ring_local), status: "OK".into() };
-    assert!(incoming::handle(&store, now, answer).unwrap());
+    assert!(incoming::handle(&store, now, answer, &charges).unwrap());
     let pending = |store: &Store| {
         store
             .read(|c| {

@@ -82,6 +82,9 @@ pub struct SimState {
     pub postings_sent: u64,
     #[serde(default)]
     pub postings_answered: u64,
+    /// The answer status (`AS`) the PMS gave each posting, by posting number (`P#`).
+    #[serde(default)]
+    pub posting_answers: BTreeMap<String, String>,
 }
 
 /// What the simulator can be told to do.
@@ -417,8 +420,9 @@ impl PbxEngine {
             Message::MessageDelete(m) => {
                 self.room(&m.room).messages.remove(&m.id);
             }
-            Message::PostingAnswer { .. } => {
+            Message::PostingAnswer { number, status, .. } => {
                 self.state.postings_answered += 1;
+                self.state.posting_answers.insert(number.unwrap_or_default(), status);
             }
             Message::ResyncStart => {
                 self.state.resync_in_progress = true;

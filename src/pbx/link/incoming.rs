@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use fias::Message;
 use rusqlite::{params, Connection};
 
+use crate::charges::Charges;
 use crate::messages;
-use crate::pbx::command::PbxCommand;
 use crate::pbx::report::{self, PbxReport, WakeResult};
-use crate::store::{outbox, rooms, Store, StoreError};
+use crate::store::{rooms, Store, StoreError};
 
 /// Stores an event; returns its id.
 pub fn record_event(
@@ -31,7 +31,8 @@ pub fn record_event(
 
 /// Stores what the PBX said and acts on it in one transaction (at `now`). What the wake-up
 /// scheduler must act on goes into the inbox in the same transaction; returns whether it did.
-pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message) -> Result<bool, StoreError> {
+pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Charges) -> Result<bool, StoreError> {
+    let now_utc = now;
     let now = crate::clock::timestamp(now);
     let detail = format!("{:?}", msg.to_record());
     store.write(|tx| {
@@ -58,10 +59,8 @@ pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message) -> Result<bool, S
             Message::WakeClear(w) => (Some(w.room.as_str()), "handset_wakeup_clear"),
             Message::WakeAnswer { wake, .. } => (Some(wake.room.as_str()), "wakeup_answer"),
             Message::Posting(p) => {
-                // Answer every posting (PA), so the PBX does not post it again.
-                let answer = PbxCommand::PostingAnswer { number: p.number.clone(), status: "OK".into() };
-                let key = format!("posting:{}", p.number.as_deref().unwrap_or(""));
-                outbox::push_attr(tx, &now, &p.room, &key, &answer, outbox::PRIORITY_NORMAL)?;
+                // Priced onto the stay and answered (PA) with what became of it.
+                crate::charges::ledger::post(tx, now_utc, charges, p, None)?;
                 (Some(p.room.as_str()), "call_charge")
             }
             Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),

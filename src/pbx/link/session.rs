@@ -361,7 +361,7 @@ impl<'a> Session<'a> {
 
     /// Stores what the PBX said; wakes the scheduler when it has something in its inbox.
     fn received(&mut self, msg: Message) -> Result<(), StoreError> {
-        if incoming::handle(&self.ctx.store, self.ctx.clock.now(), msg)? {
+        if incoming::handle(&self.ctx.store, self.ctx.clock.now(), msg, &self.ctx.charges)? {
             self.ctx.inbox.notify_one();
         }
         // An answer (PA) may have been queued.
