@@ -151,6 +151,24 @@ pub struct DirImported {
     pub imported: usize,
 }
 
+/// A call the built-in simulated PBX places (and then reports, as a PBX does when it ends).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimCall {
+    pub room: String,
+    pub digits: String,
+    /// Talk time in seconds.
+    pub duration_s: u32,
+    /// Pre-costed by the PBX: its price in minor units.
+    pub amount_minor: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimCallReply {
+    /// The posting number the simulated PBX gave the call.
+    pub posting: String,
+}
+
 /// Setting a room's housekeeping status by hand.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -350,6 +368,8 @@ pub mod route {
         /// Live updates (server-sent events: `hello`, `rooms`, `alerts`, `wakeups`, `log`, `link`).
         Events: Get "/api/events", () => String;
         PbxResync: Post "/api/pbx/resync", () => ResyncReply;
+        /// The built-in simulated PBX places a call (no real PBX: 409).
+        SimulateCall: Post "/api/pbx/simulator/call", SimCall => SimCallReply;
 
         Wakeups: Get "/api/wakeups", WakeupsQuery => Vec<WakeupView>;
         BookWakeup: Post "/api/wakeups", Booking => WakeupView;

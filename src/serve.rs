@@ -45,7 +45,9 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
         }
         PortSpec::Device(p) => p.clone(),
     };
-    let services = Services::start(&cfg, store.clone(), clock.clone(), DeviceConnector::new(&port, cfg.pbx.clone()))?;
+    let mut services =
+        Services::start(&cfg, store.clone(), clock.clone(), DeviceConnector::new(&port, cfg.pbx.clone()))?;
+    services.app.simulator = _simulator.as_ref().map(|s| s.handle.clone());
     if let Some(password) = services.app.staff.bootstrap()? {
         tracing::warn!(
             "first start: created the manager account \"manager\" with password {password} \

@@ -83,6 +83,7 @@ impl Services {
             directory,
             dialling: cfg.dialling.clone(),
             charges,
+            simulator: None,
         };
         Ok(Services { app, clock, signals, tasks: vec![link_task, scheduler_task] })
     }

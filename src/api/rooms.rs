@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
+use chrono::Timelike;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{blocking, ApiJson, ApiQuery, Id, OptionalJson, Segment};
@@ -11,7 +12,7 @@ use super::state::AppState;
 use crate::audit::{self, Change};
 use crate::contract::{
     Call, CallsQuery, CheckIn, CheckOut, DateQuery, DayReport, Folio, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus,
-    ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, StaysQuery, Switch,
+    ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, SimCall, SimCallReply, StaysQuery, Switch,
 };
 use crate::identity::{Actor, Permission};
 use crate::store::outbox;
@@ -180,6 +181,29 @@ pub async fn find_guests(
 pub async fn pbx_status(State(s): State<AppState>) -> ApiResult<Json<PbxStatus>> {
     let queued = s.store.read(outbox::pending)?;
     Ok(Json(PbxStatus { link: s.link.status(), queued }))
+}
+
+/// The built-in simulator reports a call from a room, as a PBX does when the call ends.
+pub async fn simulate_call(State(s): State<AppState>, ApiJson(req): ApiJson<SimCall>) -> ApiResult<impl IntoResponse> {
+    let sim =
+        s.simulator.as_ref().ok_or_else(|| ApiError::Conflict("the PBX is a real one: calls come from it".into()))?;
+    s.desk.room(&req.room)?;
+    if req.digits.is_empty() || req.digits.len() > 30 || !req.digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::Unprocessable(format!("digits: {:?} must be 1 to 30 digits", req.digits)));
+    }
+    let posting = (sim.state().postings_sent + 1).to_string();
+    let d = req.duration_s.min(359_999);
+    let at = s.desk.now_utc().with_timezone(&s.wakeups.timezone()).naive_local();
+    sim.command(pbx_sim::Command::Posting(fias::Posting {
+        room: req.room,
+        number: Some(posting.clone()),
+        kind: Some(if req.amount_minor.is_some() { "C" } else { "T" }.into()),
+        amount: req.amount_minor.map(|a| a.to_string()),
+        duration: Some(format!("{:02}{:02}{:02}", d / 3600, (d / 60) % 60, d % 60)),
+        digits: Some(req.digits),
+        at: Some(at.with_nanosecond(0).unwrap_or(at)),
+    }));
+    Ok((StatusCode::ACCEPTED, Json(SimCallReply { posting })))
 }
 
 pub async fn pbx_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<impl IntoResponse> {

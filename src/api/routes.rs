@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route(route::ClearMessage::PATH, post(messages::clear));
     let operate = Router::new()
         .route(route::PbxResync::PATH, post(rooms::pbx_resync))
+        .route(route::SimulateCall::PATH, post(rooms::simulate_call))
         .route(route::AckAlert::PATH, post(wakeups::ack_alert))
         .route(route::OpenShift::PATH, post(logbook::open_shift))
         .route(route::CloseShift::PATH, post(logbook::close_shift))

@@ -22,5 +22,7 @@ pub struct AppState {
     pub directory: crate::directory::Directory,
     pub dialling: Option<crate::directory::Dialling>,
     pub charges: std::sync::Arc<crate::charges::Charges>,
+    /// The built-in simulated PBX, when the service runs one (it can place calls on request).
+    pub simulator: Option<pbx_sim::SimHandle>,
     pub store: Arc<Store>,
 }

@@ -490,4 +490,15 @@ pub enum PbxCommand {
     },
     /// Send every room's state to the PBX again.
     Resync,
+    /// The built-in simulated PBX places a call from ROOM (to try call charges without a PBX).
+    Call {
+        room: String,
+        digits: String,
+        /// Talk time, e.g. "95s" or "3m".
+        #[arg(long, default_value = "60s")]
+        duration: String,
+        /// Pre-costed by the PBX, in minor units.
+        #[arg(long)]
+        amount: Option<u64>,
+    },
 }

@@ -7,7 +7,7 @@ use super::client::Client;
 use super::render::{self, on_off, or_dash};
 use crate::contract::{
     route, AuditQuery, CallsQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, RoomView,
-    SetClass, SetHousekeeping, Stay, StaysQuery, Switch,
+    SetClass, SetHousekeeping, SimCall, Stay, StaysQuery, Switch,
 };
 
 /// Minor units as an amount with two decimals (the usual currencies).
@@ -207,6 +207,18 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
             let r =
                 c.call::<route::SetHousekeeping>(&[room_arg(room)?], &SetHousekeeping { status: status.clone() })?;
             println!("room {}: {}", r.room, r.housekeeping);
+        }
+        Command::Pbx { command: PbxCommand::Call { room, digits, duration, amount } } => {
+            let secs =
+                crate::clock::parse_duration(duration).map_err(|e| anyhow::anyhow!("--duration: {e}"))?.as_secs();
+            let req = SimCall {
+                room: room.clone(),
+                digits: digits.clone(),
+                duration_s: secs.min(359_999) as u32,
+                amount_minor: *amount,
+            };
+            let r = c.call::<route::SimulateCall>(&[], &req)?;
+            println!("the simulated PBX reported call {} from room {room} to {digits}", r.posting);
         }
         Command::Pbx { command: PbxCommand::Resync } => {
             c.call::<route::PbxResync>(&[], &())?;

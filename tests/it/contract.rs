@@ -96,6 +96,8 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     m.call::<route::PbxStatus>(&[], &());
     assert!(m.call::<route::Calls>(&[], &CallsQuery::default()).is_empty());
     assert_eq!(m.call::<route::Folio>(&["102"], &()).total_minor, 0);
+    let placed = SimCall { room: "102".into(), digits: "0445556677".into(), duration_s: 61, amount_minor: None };
+    assert_eq!(m.call::<route::SimulateCall>(&[], &placed).posting, "1");
     assert_eq!(m.call::<route::PbxResync>(&[], &()).resync, "requested");
     raise_alert();
     let alerts = m.call::<route::Alerts>(&[], &AlertsQuery::default());
@@ -169,7 +171,9 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let h = Hotel::start(&["101", "102", "103"], "");
     h.link_up().await;
     let password = h.services.app.staff.bootstrap().unwrap().expect("a new store");
-    let app = switchboard::api::router(h.services.app.clone());
+    let mut state = h.services.app.clone();
+    state.simulator = Some(h.sim.clone());
+    let app = switchboard::api::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
