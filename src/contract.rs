@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::alerts::Alert;
 pub use crate::audit::{AuditQuery, AuditRow};
-pub use crate::charges::{Call, CallsQuery, Folio};
+pub use crate::charges::{Call, CallsQuery, Folio, Quote, TariffView};
 pub use crate::desk::CheckIn;
 pub use crate::directory::{CodeAnswer, DirEntry, NewDirEntry};
 pub use crate::housekeeping::{DayReport, RoomHousekeeping};
@@ -149,6 +149,17 @@ pub struct DirImport {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DirImported {
     pub imported: usize,
+}
+
+/// A price to tell the guest before they dial.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteQuery {
+    pub number: Option<String>,
+    /// Talk time (default 1 minute).
+    pub minutes: Option<u32>,
+    /// HH:MM hotel local time today (default now).
+    pub at: Option<String>,
 }
 
 /// A call the built-in simulated PBX places (and then reports, as a PBX does when it ends).
@@ -413,6 +424,10 @@ pub mod route {
         DiallingCode: Get "/api/directory/code", CodeQuery => CodeAnswer;
         /// Calls the PBX reported (dialled digits masked but for managers).
         Calls: Get "/api/calls", CallsQuery => Vec<Call>;
+        /// The tariff (404 when the hotel has none).
+        Tariff: Get "/api/tariff", () => TariffView;
+        /// What a call would cost.
+        TariffQuote: Get "/api/tariff/quote", QuoteQuery => Quote;
         /// The guest's bill of calls: the room's stay, its calls and their total.
         Folio: Get "/api/rooms/{room}/folio", () => super::Folio;
         Staff: Get "/api/staff", () => Vec<StaffView>;

@@ -12,7 +12,8 @@ use super::state::AppState;
 use crate::audit::{self, Change};
 use crate::contract::{
     Call, CallsQuery, CheckIn, CheckOut, DateQuery, DayReport, Folio, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus,
-    ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, SimCall, SimCallReply, StaysQuery, Switch,
+    Quote, QuoteQuery, ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, SimCall, SimCallReply, StaysQuery,
+    Switch, TariffView,
 };
 use crate::identity::{Actor, Permission};
 use crate::store::outbox;
@@ -122,6 +123,39 @@ pub async fn folio(State(s): State<AppState>, actor: Actor, Segment(room): Segme
     s.desk.room(&room)?;
     let m = mask(&s, &actor);
     Ok(Json(s.store.read(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency, m))?))
+}
+
+pub async fn tariff(State(s): State<AppState>) -> ApiResult<Json<TariffView>> {
+    let t = s.charges.tariff.as_ref().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))?;
+    Ok(Json(t.view()))
+}
+
+pub async fn tariff_quote(State(s): State<AppState>, ApiQuery(q): ApiQuery<QuoteQuery>) -> ApiResult<Json<Quote>> {
+    let t = s.charges.tariff.as_ref().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))?;
+    let number = q.number.ok_or_else(|| ApiError::BadRequest("give ?number=".into()))?;
+    if number.is_empty() || number.len() > 30 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::Unprocessable(format!("number: {number:?} must be 1 to 30 digits")));
+    }
+    let minutes = q.minutes.unwrap_or(1).clamp(1, 600);
+    let tz = s.wakeups.timezone();
+    let now = s.desk.now_utc().with_timezone(&tz).naive_local();
+    let at = match q.at {
+        Some(t) => now.date().and_time(crate::wakeup::rule::parse_time(&t)?),
+        None => now,
+    };
+    let free = s.charges.cfg.free_numbers.iter().any(|f| number.starts_with(f.as_str()));
+    let priced = if free {
+        crate::charges::Priced { band: "free".into(), amount_minor: 0 }
+    } else {
+        t.price(&number, at, std::time::Duration::from_secs(u64::from(minutes) * 60))
+    };
+    Ok(Json(Quote {
+        number,
+        minutes,
+        band: priced.band,
+        amount_minor: priced.amount_minor,
+        currency: t.currency.clone(),
+    }))
 }
 
 pub async fn housekeeping_report(

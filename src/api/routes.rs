@@ -23,6 +23,8 @@ pub fn router(state: AppState) -> Router {
         .route(route::Housekeeping::PATH, get(rooms::housekeeping))
         .route(route::HousekeepingReport::PATH, get(rooms::housekeeping_report))
         .route(route::Calls::PATH, get(rooms::calls))
+        .route(route::Tariff::PATH, get(rooms::tariff))
+        .route(route::TariffQuote::PATH, get(rooms::tariff_quote))
         .route(route::Folio::PATH, get(rooms::folio))
         .route(route::Directory::PATH, get(directory::search))
         .route(route::DirEntry::PATH, get(directory::get))

@@ -9,4 +9,4 @@ pub mod tariff;
 
 pub use crate::config::ChargesConfig;
 pub use ledger::{Call, CallsQuery, Charges, Folio};
-pub use tariff::{Priced, Tariff, TariffError};
+pub use tariff::{Priced, Quote, Tariff, TariffError, TariffView};

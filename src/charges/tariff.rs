@@ -98,6 +98,40 @@ pub struct Tariff {
     pub version: String,
 }
 
+/// A band as shown (`tariff show`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BandView {
+    pub name: String,
+    pub prefixes: Vec<String>,
+    pub setup: i64,
+    pub unit_s: u64,
+    pub per_unit: i64,
+    pub minimum: i64,
+    pub free_under_s: u64,
+    /// Percent, e.g. 10.0.
+    pub surcharge_percent: f64,
+    /// "mon,tue 19:00-07:00: setup 0, per unit 20, minimum 0".
+    pub periods: Vec<String>,
+}
+
+/// The tariff as shown.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TariffView {
+    pub currency: String,
+    pub version: String,
+    pub bands: Vec<BandView>,
+}
+
+/// A price told before dialling.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Quote {
+    pub number: String,
+    pub minutes: u32,
+    pub band: String,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
 /// A call priced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Priced {
@@ -208,6 +242,42 @@ impl Tariff {
         }
         let version = Sha256::digest(text.as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect();
         Ok(Tariff { currency, bands, prefixes, version })
+    }
+
+    /// The tariff as shown.
+    pub fn view(&self) -> TariffView {
+        let bands = self
+            .bands
+            .iter()
+            .enumerate()
+            .map(|(i, b)| BandView {
+                name: b.name.clone(),
+                prefixes: self.prefixes.iter().filter(|(_, &j)| j == i).map(|(p, _)| p.clone()).collect(),
+                setup: b.prices.setup,
+                unit_s: b.unit.as_secs(),
+                per_unit: b.prices.per_unit,
+                minimum: b.prices.minimum,
+                free_under_s: b.free_under.as_secs(),
+                surcharge_percent: b.surcharge_bp as f64 / 100.0,
+                periods: b
+                    .periods
+                    .iter()
+                    .map(|p| {
+                        let days: Vec<String> = p.days.iter().map(|d| d.to_string().to_lowercase()).collect();
+                        format!(
+                            "{} {}-{}: setup {}, per unit {}, minimum {}",
+                            days.join(","),
+                            p.from.format("%H:%M"),
+                            p.to.format("%H:%M"),
+                            p.prices.setup,
+                            p.prices.per_unit,
+                            p.prices.minimum
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        TariffView { currency: self.currency.clone(), version: self.version.clone(), bands }
     }
 
     /// The band of the longest prefix of `digits`.

@@ -1,9 +1,9 @@
 //! Wake-up calls, alerts and guest messages.
 
-use super::args::{AlertsCommand, MsgCommand, WakeupCommand};
 use super::client::Client;
 use super::render::{self, on_off, or_dash};
 use super::rooms::room_arg;
+use super::subcommands::{AlertsCommand, MsgCommand, WakeupCommand};
 use crate::contract::{route, AlertsQuery, Booking, DateQuery, MessagesQuery, NewMessage, Switch, WakeupsQuery};
 
 pub fn run_msg(c: &Client, cmd: &MsgCommand) -> anyhow::Result<()> {

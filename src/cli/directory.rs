@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 
-use super::args::{DirCommand, DirFields};
 use super::client::Client;
 use super::render::{self, or_dash};
+use super::subcommands::{DirCommand, DirFields};
 use crate::contract::{route, CodeQuery, DirImport, DirQuery, ExportQuery, NewDirEntry};
 use crate::directory::exchange::Format;
 

@@ -1,8 +1,8 @@
 //! Shifts, handover, log entries and follow-ups.
 
-use super::args::{FollowupCommand, HandoverCommand, LogCommand, ShiftCommand};
 use super::client::Client;
 use super::render::{self, or_dash};
+use super::subcommands::{FollowupCommand, HandoverCommand, LogCommand, ShiftCommand};
 use crate::contract::{route, Amend, CloseShift, Entry, FollowupChange, FollowupsQuery, LogQuery, NewEntry, Search};
 
 pub fn run_shift(c: &Client, cmd: &ShiftCommand) -> anyhow::Result<()> {

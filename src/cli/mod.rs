@@ -3,7 +3,8 @@
 //! Global options (`--config`, `--api`, `--token`) go before the subcommand. Every failure
 //! prints one line on stderr and exits non-zero (see `main`).
 //!
-//! Layout: [`args`] (the grammar: global options, commands, arguments), [`run`] (dispatches a
+//! Layout: [`args`] (the grammar: global options and commands), [`subcommands`] (their
+//! subcommands' arguments), [`run`] (dispatches a
 //! command), [`client`] (the typed HTTP client over [`crate::contract`], and the token store),
 //! [`render`] (tables that know East Asian widths, JSON, empty lists), and the commands by
 //! subject: [`rooms`] (rooms, stays, guests, PBX, sign-in, audit), [`calls`] (wake-up calls,
@@ -19,7 +20,9 @@ pub mod render;
 pub mod rooms;
 pub mod run;
 pub mod staff;
+pub mod subcommands;
 
 pub use args::*;
 pub use client::{tokens, Client};
 pub use run::run_client;
+pub use subcommands::*;

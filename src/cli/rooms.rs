@@ -2,12 +2,13 @@
 
 use anyhow::bail;
 
-use super::args::{Command, PbxCommand};
+use super::args::Command;
 use super::client::Client;
 use super::render::{self, on_off, or_dash};
+use super::subcommands::{PbxCommand, TariffCommand};
 use crate::contract::{
-    route, AuditQuery, CallsQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, RoomView,
-    SetClass, SetHousekeeping, SimCall, Stay, StaysQuery, Switch,
+    route, AuditQuery, CallsQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, QuoteQuery,
+    RoomView, SetClass, SetHousekeeping, SimCall, Stay, StaysQuery, Switch,
 };
 
 /// Minor units as an amount with two decimals (the usual currencies).
@@ -103,6 +104,48 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                     call.reason.clone().map_or(call.state.clone(), |r| format!("{} ({r})", call.state)),
                 ]
             })?;
+        }
+        Command::Tariff { command: TariffCommand::Show { json } } => {
+            let t = c.call::<route::Tariff>(&[], &())?;
+            if *json {
+                return render::json(&t);
+            }
+            println!("Tariff {} ({})", t.currency, t.version);
+            let header =
+                ["BAND", "PREFIXES", "#SETUP", "#UNIT S", "#PER UNIT", "#MINIMUM", "#FREE UNDER S", "#SURCHARGE %"];
+            let rows = t.bands.iter().map(|b| {
+                vec![
+                    b.name.clone(),
+                    b.prefixes.join(" "),
+                    b.setup.to_string(),
+                    b.unit_s.to_string(),
+                    b.per_unit.to_string(),
+                    b.minimum.to_string(),
+                    b.free_under_s.to_string(),
+                    b.surcharge_percent.to_string(),
+                ]
+            });
+            print!("{}", render::table(&header, rows));
+            for b in &t.bands {
+                for p in &b.periods {
+                    println!("{}: {p}", b.name);
+                }
+            }
+        }
+        Command::Tariff { command: TariffCommand::Quote { number, minutes, at, json } } => {
+            let q = QuoteQuery { number: Some(number.clone()), minutes: Some(*minutes), at: at.clone() };
+            let quote = c.call::<route::TariffQuote>(&[], &q)?;
+            if *json {
+                return render::json(&quote);
+            }
+            println!(
+                "{} for {} minute(s): {} {} ({})",
+                quote.number,
+                quote.minutes,
+                money(quote.amount_minor),
+                quote.currency,
+                quote.band
+            );
         }
         Command::Folio { room, json } => {
             let f = c.call::<route::Folio>(&[room_arg(room)?], &())?;

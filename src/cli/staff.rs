@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context};
 
-use super::args::{Cli, StaffCommand};
+use super::args::Cli;
 use super::client::{tokens, Client};
 use super::render;
+use super::subcommands::StaffCommand;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::contract::{route, Login, NewPassword, NewStaff, OwnPassword, StaffView};

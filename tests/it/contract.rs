@@ -98,6 +98,9 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert_eq!(m.call::<route::Folio>(&["102"], &()).total_minor, 0);
     let placed = SimCall { room: "102".into(), digits: "0445556677".into(), duration_s: 61, amount_minor: None };
     assert_eq!(m.call::<route::SimulateCall>(&[], &placed).posting, "1");
+    let quote = QuoteQuery { number: Some("004989920920".into()), minutes: Some(2), at: None };
+    assert_eq!(m.call::<route::TariffQuote>(&[], &quote).band, "international");
+    assert!(m.call::<route::Tariff>(&[], &()).bands.len() >= 4);
     assert_eq!(m.call::<route::PbxResync>(&[], &()).resync, "requested");
     raise_alert();
     let alerts = m.call::<route::Alerts>(&[], &AlertsQuery::default());
@@ -168,7 +171,9 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_round_trips_its_types_through_the_real_router() {
     let _g = pty_lock();
-    let h = Hotel::start(&["101", "102", "103"], "");
+    let mut cfg = crate::fixtures::config(&["101", "102", "103"], "");
+    cfg.tariff = Some(switchboard::charges::Tariff::parse(include_str!("../../tariffs.example.toml")).unwrap());
+    let h = Hotel::start_config(cfg, pbx_sim::SimOptions::default());
     h.link_up().await;
     let password = h.services.app.staff.bootstrap().unwrap().expect("a new store");
     let mut state = h.services.app.clone();

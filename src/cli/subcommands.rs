@@ -1,0 +1,292 @@
+//! The subcommands' arguments (wake-ups, messages, logbook, staff, directory, tariff, PBX).
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum WakeupCommand {
+    /// Book a call: one-off (next occurrence of TIME, or --date), --daily, --days mon,wed,
+    /// --for-days N, or --cron EXPR (which picks the days; TIME, if given, the time).
+    Add {
+        room: String,
+        /// HH:MM or HH:MM:SS, hotel local time.
+        time: Option<String>,
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, group = "repeat")]
+        daily: bool,
+        #[arg(long, group = "repeat")]
+        days: Option<String>,
+        #[arg(long, group = "repeat")]
+        for_days: Option<u32>,
+        #[arg(long, group = "repeat")]
+        cron: Option<String>,
+    },
+    /// Active calls (all states with --all), soonest first.
+    List {
+        #[arg(long)]
+        room: Option<String>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a call (a ring in progress stops).
+    Cancel { id: i64 },
+    /// Every call of a day (default today): attempts and outcomes.
+    Report {
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MsgCommand {
+    /// Take a message for the guest in ROOM (lights the lamp).
+    Leave {
+        room: String,
+        #[arg(long)]
+        text: String,
+        /// Who left it.
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        callback: Option<String>,
+    },
+    /// Messages of current stays, oldest first; --undelivered without ROOM is the night round.
+    List {
+        room: Option<String>,
+        #[arg(long)]
+        undelivered: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a message delivered.
+    Deliver { id: i64 },
+    /// Remove a message without delivering it (its text is purged).
+    Clear { id: i64 },
+    /// Set the message lamp by hand (until the next message change).
+    Lamp {
+        room: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShiftCommand {
+    /// Open your shift (after acknowledging the last handover).
+    Open,
+    /// Close your shift; prints its handover sheet. Managers may --force someone else's.
+    Close {
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HandoverCommand {
+    /// Acknowledge the last handover (the incoming operator).
+    Ack,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Write an entry into the open shift.
+    Add {
+        /// incident, guest_request, maintenance, security or note.
+        #[arg(long, default_value = "note")]
+        category: String,
+        /// normal or high.
+        #[arg(long, default_value = "normal")]
+        priority: String,
+        #[arg(long)]
+        room: Option<String>,
+        /// Open a follow-up owned by this staff member or role.
+        #[arg(long)]
+        followup: Option<String>,
+        /// When the follow-up is due, e.g. "2026-12-01 09:00".
+        #[arg(long)]
+        due: Option<String>,
+        text: String,
+    },
+    /// Correct an entry with a new one (both stay).
+    Amend { id: i64, text: String },
+    /// Entries of the open shift (or --shift ID).
+    List {
+        #[arg(long)]
+        shift: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over every entry.
+    Search {
+        query: String,
+        #[arg(long)]
+        room: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        author: Option<String>,
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowupCommand {
+    List {
+        /// Only open and in-progress ones.
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a follow-up to open, in_progress or done (with an entry saying so).
+    Update {
+        id: i64,
+        #[arg(long)]
+        state: String,
+        text: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Acknowledge an alert.
+    Ack { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add an account; the password comes from --password-stdin, a prompt, or is generated.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an account (its sessions end at once).
+    Disable { name: String },
+    /// Set a new password.
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// The fields of a directory entry (add, edit).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DirFields {
+    /// department, staff or external.
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub extension: Option<String>,
+    #[arg(long)]
+    pub number: Option<String>,
+    /// e.g. "EN, ZH".
+    #[arg(long = "language")]
+    pub languages: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Numbers withheld from all but managers.
+    #[arg(long)]
+    pub private: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirCommand {
+    /// Find entries by any word (or its beginning) of name, department, title or note.
+    Search {
+        text: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an entry (managers).
+    Add(DirFields),
+    /// Change the fields given (managers).
+    Edit {
+        id: i64,
+        #[command(flatten)]
+        fields: DirFields,
+    },
+    /// Remove an entry (managers).
+    Remove { id: i64 },
+    /// Add the entries of a .csv or .toml file (managers; all or none).
+    Import { file: PathBuf },
+    /// Print the whole directory (managers).
+    Export {
+        #[arg(long, default_value = "toml", value_parser = ["toml", "csv"])]
+        format: String,
+    },
+    /// Country and area code of a city (English or Chinese), or where a +number is.
+    Code {
+        place: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TariffCommand {
+    /// The bands, their prefixes and prices.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// What a call would cost (tell the guest before they dial).
+    Quote {
+        number: String,
+        #[arg(long, default_value_t = 1)]
+        minutes: u32,
+        /// HH:MM today (cheaper hours), default now.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PbxCommand {
+    /// Link state and commands waiting.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send every room's state to the PBX again.
+    Resync,
+    /// The built-in simulated PBX places a call from ROOM (to try call charges without a PBX).
+    Call {
+        room: String,
+        digits: String,
+        /// Talk time, e.g. "95s" or "3m".
+        #[arg(long, default_value = "60s")]
+        duration: String,
+        /// Pre-costed by the PBX, in minor units.
+        #[arg(long)]
+        amount: Option<u64>,
+    },
+}
