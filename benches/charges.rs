@@ -60,7 +60,7 @@ fn main() {
             at: Some(start),
             ..Default::default()
         };
-        store.write(|tx| ledger::post(tx, now, &charges, &p, None)).unwrap();
+        store.write(|tx| ledger::post(tx, now, &charges, &p)).unwrap();
     }
     let insert_s = t0.elapsed().as_secs_f64();
     println!("| measure | value |\n|---|---|");

@@ -162,6 +162,15 @@ pub struct QuoteQuery {
     pub at: Option<String>,
 }
 
+/// The tariff in use after a reload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TariffReloaded {
+    /// None: there is no tariffs.toml any more; calls are recorded at the PBX's price.
+    pub version: Option<String>,
+    pub currency: Option<String>,
+    pub bands: usize,
+}
+
 /// A call the built-in simulated PBX places (and then reports, as a PBX does when it ends).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,6 +181,9 @@ pub struct SimCall {
     pub duration_s: u32,
     /// Pre-costed by the PBX: its price in minor units.
     pub amount_minor: Option<u64>,
+    /// A PBX that counts meter pulses: the call's pulses (priced at `[charges] pulse_price`).
+    #[serde(default)]
+    pub pulses: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -428,6 +440,8 @@ pub mod route {
         Tariff: Get "/api/tariff", () => TariffView;
         /// What a call would cost.
         TariffQuote: Get "/api/tariff/quote", QuoteQuery => Quote;
+        /// Reads tariffs.toml again (managers): calls reported from now on are priced by it.
+        TariffReload: Post "/api/tariff/reload", () => TariffReloaded;
         /// The guest's bill of calls: the room's stay, its calls and their total.
         Folio: Get "/api/rooms/{room}/folio", () => super::Folio;
         Staff: Get "/api/staff", () => Vec<StaffView>;

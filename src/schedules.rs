@@ -5,12 +5,14 @@
 //! [[job]]
 //! name = "nightly wake-up report"
 //! cron = "0 5 0 * * *"            # sec min hour day-of-month month day-of-week
-//! action = "wakeup_report"        # or "expire", "pbx_resync"
+//! action = "wakeup_report"        # or "revenue_report", "expire", "pbx_resync", ...
 //! output = "reports/wakeups-{date}.txt"
 //! ```
 //!
 //! Actions: `wakeup_report` writes the report of the day before the run (`{date}` in `output`,
-//! relative to hotel.toml's folder); `expire` ends bookings of stays that are over and closes
+//! relative to hotel.toml's folder); `revenue_report` writes the call revenue per band of the day
+//! before the run (same `output` rule); `purge_call_digits` purges the dialled digits of calls of
+//! stays over for longer than `older_than` (default `[charges] keep_digits_for`); `expire` ends bookings of stays that are over and closes
 //! open alerts of such stays older than `alerts_older_than` (default "24h");
 //! `expire_messages` expires messages older than `older_than` (default `[messages] keep_for`);
 //! `pbx_resync` sends every room's state to the PBX. A bad file stops the service at start, naming the file
@@ -66,6 +68,14 @@ pub enum Action {
     ExpireMessages {
         older_than: Option<Duration>,
     },
+    RevenueReport {
+        output: String,
+    },
+    /// Dialled digits of calls of stays over for longer than this (default: `[charges]
+    /// keep_digits_for`) are purged.
+    PurgeCallDigits {
+        older_than: Option<Duration>,
+    },
     PbxResync,
 }
 
@@ -99,15 +109,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Job>, ScheduleError> {
         }
         let cron = rule::parse_cron(&j.cron, None, rule::MIN_JOB_INTERVAL)
             .map_err(|e| bad(format!("{}: {}", key("cron"), e.msg)))?;
+        let output = |action: &str| match &j.output {
+            None => Err(bad(format!("{}: {action} needs an output file", key("output")))),
+            Some(o) if o.trim().is_empty() => Err(bad(format!("{}: must not be empty", key("output")))),
+            Some(o) => Ok(o.clone()),
+        };
         let action = match j.action.as_str() {
-            "wakeup_report" => {
-                let output =
-                    j.output.ok_or_else(|| bad(format!("{}: wakeup_report needs an output file", key("output"))))?;
-                if output.trim().is_empty() {
-                    return Err(bad(format!("{}: must not be empty", key("output"))));
-                }
-                Action::WakeupReport { output }
-            }
+            "wakeup_report" => Action::WakeupReport { output: output("wakeup_report")? },
+            "revenue_report" => Action::RevenueReport { output: output("revenue_report")? },
             "expire" => Action::Expire {
                 alerts_older_than: match j.alerts_older_than {
                     Some(d) => age(&d).map_err(|m| bad(format!("{}: {m}", key("alerts_older_than"))))?,
@@ -120,10 +129,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Job>, ScheduleError> {
                     .map(|d| age(&d).map_err(|m| bad(format!("{}: {m}", key("older_than")))))
                     .transpose()?,
             },
+            "purge_call_digits" => Action::PurgeCallDigits {
+                older_than: j
+                    .older_than
+                    .map(|d| age(&d).map_err(|m| bad(format!("{}: {m}", key("older_than")))))
+                    .transpose()?,
+            },
             "pbx_resync" => Action::PbxResync,
             other => {
                 return Err(bad(format!(
-                    "{}: {other:?} is not an action (wakeup_report, expire, expire_messages, pbx_resync)",
+                    "{}: {other:?} is not an action (wakeup_report, revenue_report, expire, expire_messages, \
+                     purge_call_digits, pbx_resync)",
                     key("action")
                 )))
             }
@@ -172,6 +188,8 @@ pub fn spawn(
                 tz,
                 messages_keep_for,
                 outbox: services.signals.outbox.clone(),
+                charges: services.app.charges.clone(),
+                hotel_name: services.app.hotel_name.clone(),
             };
             tracing::info!(job = %job.name, cron = %job.cron, file = %job.file.display(), "property job scheduled");
             tokio::spawn(run_job(job, ctx))
@@ -189,6 +207,8 @@ pub struct JobCtx {
     pub messages_keep_for: Duration,
     /// Wakes the PBX link after jobs that queue commands (lamps).
     pub outbox: std::sync::Arc<tokio::sync::Notify>,
+    pub charges: std::sync::Arc<crate::charges::Charges>,
+    pub hotel_name: String,
 }
 
 /// The next run of a cron expression after `now`, by the wake-up DST rule.
@@ -220,12 +240,19 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
         Action::WakeupReport { output } => {
             let day = at.with_timezone(&ctx.tz).date_naive().pred_opt().unwrap_or_default();
             let report = ctx.wakeups.report(day)?;
-            let path = ctx.config_dir.join(output.replace("{date}", &day.to_string()));
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(&path, report.to_text())?;
+            let path = write_report(ctx, output, day, &report.to_text())?;
             Ok(format!("wake-up report of {day} written to {}", path.display()))
+        }
+        Action::RevenueReport { output } => {
+            let day = at.with_timezone(&ctx.tz).date_naive().pred_opt().unwrap_or_default();
+            let revenue = ctx.store.read(|c| crate::charges::report::revenue(c, ctx.tz, day))?;
+            let path = write_report(ctx, output, day, &revenue.to_text(&ctx.hotel_name))?;
+            Ok(format!("call revenue of {day} written to {}", path.display()))
+        }
+        Action::PurgeCallDigits { older_than } => {
+            let keep = older_than.unwrap_or(ctx.charges.cfg.keep_digits_for);
+            let n = ctx.store.write(|tx| crate::charges::report::purge_digits(tx, at, keep))?;
+            Ok(format!("dialled digits of {n} calls purged (stays over for more than {})", crate::clock::show(keep)))
         }
         Action::Expire { alerts_older_than } => {
             let now = crate::clock::timestamp(at);
@@ -258,6 +285,16 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
     }
 }
 
+/// Writes a report of `day` to `output` (`{date}` replaced), relative to hotel.toml's folder.
+fn write_report(ctx: &JobCtx, output: &str, day: chrono::NaiveDate, text: &str) -> anyhow::Result<PathBuf> {
+    let path = ctx.config_dir.join(output.replace("{date}", &day.to_string()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +322,11 @@ alerts_older_than = "48h"
         )
         .unwrap();
         assert_eq!(jobs.len(), 2);
+        let shipped = parse(&p(), include_str!("../schedules/nightly.toml")).unwrap();
+        assert!(shipped
+            .iter()
+            .any(|j| matches!(&j.action, Action::RevenueReport { output } if output.contains("{date}"))));
+        assert!(shipped.iter().any(|j| j.action == Action::PurgeCallDigits { older_than: None }));
         assert_eq!(jobs[1].cron, "0 0 4 * * *");
         assert_eq!(jobs[1].action, Action::Expire { alerts_older_than: Duration::from_secs(48 * 3600) });
     }
@@ -306,6 +348,11 @@ alerts_older_than = "48h"
             "[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"expire\"\nalerts_older_than = \"9999999999d\"\n",
         );
         assert!(msg.contains("job[0].alerts_older_than"), "{msg}");
+        let msg = e("[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"revenue_report\"\n");
+        assert!(msg.contains("job[0].output") && msg.contains("revenue_report needs"), "{msg}");
+        let msg =
+            e("[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"purge_call_digits\"\nolder_than = \"2m\"\n");
+        assert!(msg.contains("job[0].older_than"), "{msg}");
         let msg = e("[[job]]\nname = \"x\"\ncron = \"0 1 * * *\"\naction = \"expire_messages\"\nolder_than = \"1s\"\n");
         assert!(msg.contains("job[0].older_than") && msg.contains("outside"), "{msg}");
     }

@@ -58,6 +58,7 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
     seed_directory(&services, &config_dir)?;
     let link = services.app.link.clone();
     let _jobs = schedules::spawn(jobs, &services, config_dir.clone(), cfg.timezone, cfg.messages_keep_for);
+    spawn_tariff_reload_on_hangup(services.app.charges.clone());
     let app = api::router(services.app.clone());
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
@@ -78,6 +79,24 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
     store.close()?;
     tracing::info!("store closed; bye");
     Ok(())
+}
+
+/// `kill -HUP` reads tariffs.toml again, as `switchboard tariff reload` does.
+fn spawn_tariff_reload_on_hangup(charges: Arc<crate::charges::Charges>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP: reload the tariff with `switchboard tariff reload`");
+        return;
+    };
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            match charges.reload() {
+                Ok(Some(t)) => tracing::info!(version = %t.version, "SIGHUP: tariff reloaded"),
+                Ok(None) => tracing::info!("SIGHUP: no tariffs.toml any more; calls recorded at the PBX's price"),
+                Err(e) => tracing::error!("SIGHUP: {e}"),
+            }
+        }
+    });
 }
 
 /// On a new installation (an empty directory), imports `directory.toml` beside hotel.toml.

@@ -37,7 +37,10 @@ impl Services {
         store.write(|tx| rooms::sync_rooms(tx, &cfg.rooms))?;
         let signals = Signals::default();
         let inbox = Arc::new(tokio::sync::Notify::new());
-        let charges = Arc::new(crate::charges::Charges::new(cfg.tariff.clone(), cfg.charges.clone(), cfg.timezone));
+        let charges = Arc::new(
+            crate::charges::Charges::new(cfg.tariff.clone(), cfg.charges.clone(), cfg.timezone)
+                .reloading_from(cfg.tariff_file.clone()),
+        );
         if cfg.tariff.is_none() {
             tracing::info!("no tariffs.toml beside hotel.toml: calls are recorded at the PBX's price, or 0");
         }

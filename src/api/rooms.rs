@@ -13,7 +13,7 @@ use crate::audit::{self, Change};
 use crate::contract::{
     Call, CallsQuery, CheckIn, CheckOut, DateQuery, DayReport, Folio, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus,
     Quote, QuoteQuery, ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, SimCall, SimCallReply, StaysQuery,
-    Switch, TariffView,
+    Switch, TariffReloaded, TariffView,
 };
 use crate::identity::{Actor, Permission};
 use crate::store::outbox;
@@ -122,16 +122,37 @@ pub async fn calls(
 pub async fn folio(State(s): State<AppState>, actor: Actor, Segment(room): Segment) -> ApiResult<Json<Folio>> {
     s.desk.room(&room)?;
     let m = mask(&s, &actor);
-    Ok(Json(s.store.read(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency, m))?))
+    Ok(Json(s.store.read(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?))
 }
 
 pub async fn tariff(State(s): State<AppState>) -> ApiResult<Json<TariffView>> {
-    let t = s.charges.tariff.as_ref().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))?;
+    let t = s.charges.tariff().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))?;
     Ok(Json(t.view()))
 }
 
+/// Reads tariffs.toml again (a manager, after editing it): calls reported from now on are priced
+/// by it; a wrong file is refused with the key named and the tariff in use stays.
+pub async fn tariff_reload(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<TariffReloaded>> {
+    let before = s.charges.tariff().map(|t| t.version.clone());
+    let charges = s.charges.clone();
+    let t = blocking(move || charges.reload().map_err(|e| ApiError::Unprocessable(e.to_string()))).await?;
+    let after = t.as_ref().map(|t| t.version.clone());
+    let now = crate::clock::timestamp(s.desk.now_utc());
+    let change = Change::new("tariff_reload")
+        .subject("tariffs.toml")
+        .before(before.unwrap_or_else(|| "no tariff".into()))
+        .after(after.clone().unwrap_or_else(|| "no tariff".into()));
+    s.store.write(|tx| audit::record(tx, &now, &actor, &change))?;
+    tracing::info!(version = ?after, by = %actor.login, "tariff reloaded");
+    Ok(Json(TariffReloaded {
+        version: after,
+        currency: t.as_ref().map(|t| t.currency.clone()),
+        bands: t.as_ref().map_or(0, |t| t.view().bands.len()),
+    }))
+}
+
 pub async fn tariff_quote(State(s): State<AppState>, ApiQuery(q): ApiQuery<QuoteQuery>) -> ApiResult<Json<Quote>> {
-    let t = s.charges.tariff.as_ref().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))?;
+    let t = s.charges.tariff().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))?;
     let number = q.number.ok_or_else(|| ApiError::BadRequest("give ?number=".into()))?;
     if number.is_empty() || number.len() > 30 || !number.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::Unprocessable(format!("number: {number:?} must be 1 to 30 digits")));
@@ -232,6 +253,7 @@ pub async fn simulate_call(State(s): State<AppState>, ApiJson(req): ApiJson<SimC
         room: req.room,
         number: Some(posting.clone()),
         kind: Some(if req.amount_minor.is_some() { "C" } else { "T" }.into()),
+        pulses: req.pulses.map(|p| p.to_string()),
         amount: req.amount_minor.map(|a| a.to_string()),
         duration: Some(format!("{:02}{:02}{:02}", d / 3600, (d / 60) % 60, d % 60)),
         digits: Some(req.digits),

@@ -78,7 +78,8 @@ pub fn router(state: AppState) -> Router {
         .route(route::EditDirEntry::PATH, post(directory::edit))
         .route(route::RemoveDirEntry::PATH, post(directory::remove))
         .route(route::ImportDirectory::PATH, post(directory::import))
-        .route(route::ExportDirectory::PATH, get(directory::export));
+        .route(route::ExportDirectory::PATH, get(directory::export))
+        .route(route::TariffReload::PATH, post(rooms::tariff_reload));
     let signed_in = Router::new()
         .merge(needs(Permission::View, view))
         .merge(needs(Permission::Desk, desk))

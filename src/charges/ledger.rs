@@ -4,8 +4,11 @@
 //! the PBX sends again (same posting number, or the same record after a lost ACK) is recorded
 //! once. A call to an emergency number raises an alert at once, for every operator.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwapOption;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use fias::Posting;
@@ -13,24 +16,67 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::tariff::Tariff;
+use super::tariff::{Tariff, TariffError};
 use crate::config::ChargesConfig;
 use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, rooms, StoreError};
 
-/// What pricing needs: the tariff (if the hotel has one), the rules, the hotel's zone.
-#[derive(Debug, Clone)]
+/// What pricing needs: the tariff (if the hotel has one), the rules, the hotel's zone. The
+/// tariff can be replaced while the service runs ([`Charges::reload`]): calls priced before keep
+/// their price and tariff version, calls reported after are priced by the new one.
+#[derive(Debug)]
 pub struct Charges {
-    pub tariff: Option<Tariff>,
+    tariff: ArcSwapOption<Tariff>,
+    /// The `tariffs.toml` a reload reads (none: the tariff cannot be reloaded).
+    file: Option<PathBuf>,
     pub cfg: ChargesConfig,
     pub tz: Tz,
-    pub currency: String,
+}
+
+/// Why a reload left the tariff as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error("this service was not started from a hotel.toml: there is no tariffs.toml to read")]
+    NoFile,
+    #[error("cannot read {path}: {err}")]
+    Read { path: PathBuf, err: std::io::Error },
+    #[error("{path}: {err} (the tariff in use is unchanged)")]
+    Invalid { path: PathBuf, err: TariffError },
 }
 
 impl Charges {
     pub fn new(tariff: Option<Tariff>, cfg: ChargesConfig, tz: Tz) -> Self {
-        let currency = tariff.as_ref().map_or_else(|| "XXX".to_string(), |t| t.currency.clone());
-        Charges { tariff, cfg, tz, currency }
+        Charges { tariff: ArcSwapOption::from(tariff.map(Arc::new)), file: None, cfg, tz }
+    }
+
+    /// Where [`Charges::reload`] reads the tariff from.
+    pub fn reloading_from(self, file: Option<PathBuf>) -> Self {
+        Charges { file, ..self }
+    }
+
+    /// The tariff in use, if any.
+    pub fn tariff(&self) -> Option<Arc<Tariff>> {
+        self.tariff.load_full()
+    }
+
+    /// The tariff's currency (`XXX`, "no currency", without a tariff).
+    pub fn currency(&self) -> String {
+        self.tariff.load().as_ref().map_or_else(|| "XXX".to_string(), |t| t.currency.clone())
+    }
+
+    /// Reads `tariffs.toml` again. A file that is wrong leaves the tariff in use as it was; a
+    /// file that is gone means calls are recorded at the PBX's price from now on.
+    pub fn reload(&self) -> Result<Option<Arc<Tariff>>, ReloadError> {
+        let path = self.file.as_ref().ok_or(ReloadError::NoFile)?;
+        let tariff = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                Some(Arc::new(Tariff::parse(&text).map_err(|err| ReloadError::Invalid { path: path.clone(), err })?))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(err) => return Err(ReloadError::Read { path: path.clone(), err }),
+        };
+        self.tariff.store(tariff.clone());
+        Ok(tariff)
     }
 }
 
@@ -68,10 +114,12 @@ fn is_emergency(cfg: &ChargesConfig, digits: &str) -> bool {
 
 /// Records a posting from the PBX, in the caller's transaction; queues the `PA`. Returns the
 /// call's id (an existing one for a record sent again).
-pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting, mp: Option<u64>) -> Result<i64, StoreError> {
+pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Result<i64, StoreError> {
     let now_text = crate::clock::timestamp(now);
-    let key_text =
-        format!("{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}", p.room, p.number, p.kind, p.amount, p.duration, p.digits, p.at);
+    let key_text = format!(
+        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        p.room, p.number, p.kind, p.amount, p.duration, p.digits, p.pulses, p.at
+    );
     let record_key: String = Sha256::digest(key_text.as_bytes()).iter().take(12).map(|b| format!("{b:02x}")).collect();
     let existing: Option<(i64, String, Option<String>)> = tx
         .query_row(
@@ -89,6 +137,11 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting, mp: O
             let started = crate::wakeup::rule::resolve(c.tz, started_local);
             let digits = p.digits.clone().filter(|d| !d.is_empty());
             let emergency = digits.as_deref().is_some_and(|d| is_emergency(&c.cfg, d));
+            let pulses: Option<i64> =
+                p.pulses.as_deref().and_then(|m| m.parse().ok()).filter(|m| (0..=1_000_000).contains(m));
+            if p.pulses.is_some() && pulses.is_none() {
+                tracing::warn!(room = %p.room, pulses = ?p.pulses, "the PBX sent meter pulses that are not a count; the call is priced by its digits");
+            }
             let free = emergency
                 || digits.as_deref().is_some_and(|d| c.cfg.free_numbers.iter().any(|f| d.starts_with(f.as_str())));
             let (band, amount, version) = if free {
@@ -99,10 +152,10 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting, mp: O
                     p.amount.as_deref().and_then(|a| a.parse().ok()).unwrap_or(0),
                     None,
                 )
-            } else if let Some(pulses) = mp {
-                ("meter pulses".to_string(), (pulses as i64).saturating_mul(c.cfg.pulse_price), None)
+            } else if let Some(pulses) = pulses {
+                ("meter pulses".to_string(), pulses.saturating_mul(c.cfg.pulse_price), None)
             } else {
-                match (&c.tariff, &digits) {
+                match (c.tariff(), &digits) {
                     (Some(t), Some(d)) => {
                         let priced = t.price(d, started_local, duration);
                         (priced.band, priced.amount_minor, Some(t.version.clone()))
@@ -133,10 +186,10 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting, mp: O
                     digits,
                     crate::clock::timestamp(started),
                     duration.as_secs() as i64,
-                    mp.map(|m| m as i64),
+                    pulses,
                     band,
                     amount,
-                    c.currency,
+                    c.currency(),
                     version,
                     state,
                     reason,

@@ -2,11 +2,14 @@
 //!
 //! Layout: [`tariff`] (tariffs.toml parsed then validated; the pure pricing of one call),
 //! [`ledger`] (every call the PBX reports, priced once, on the right stay, answered with `PA`;
-//! emergency calls alerted).
+//! emergency calls alerted), [`report`] (amounts in a currency's decimals, the day's revenue per
+//! band, the purge of old dialled digits).
 
 pub mod ledger;
+pub mod report;
 pub mod tariff;
 
 pub use crate::config::ChargesConfig;
 pub use ledger::{Call, CallsQuery, Charges, Folio};
+pub use report::{money, Revenue};
 pub use tariff::{Priced, Quote, Tariff, TariffError, TariffView};

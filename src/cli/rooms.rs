@@ -1,5 +1,6 @@
 //! Rooms, stays, guests, the PBX link and the audit trail.
 
+use crate::charges::money;
 use anyhow::bail;
 
 use super::args::Command;
@@ -10,11 +11,6 @@ use crate::contract::{
     route, AuditQuery, CallsQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, QuoteQuery,
     RoomView, SetClass, SetHousekeeping, SimCall, Stay, StaysQuery, Switch,
 };
-
-/// Minor units as an amount with two decimals (the usual currencies).
-fn money(minor: i64) -> String {
-    format!("{}.{:02}", minor / 100, (minor % 100).abs())
-}
 
 /// A room number as a path segment: letters and digits.
 pub fn room_arg(room: &str) -> anyhow::Result<&str> {
@@ -77,7 +73,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
             println!("checked out {} from room {} (stay {})", stay.guest_name, stay.room, stay.id);
             let folio = c.call::<route::Folio>(&[room_arg(room)?], &())?;
             if folio.stay == Some(stay.id) {
-                println!("calls: {} for {} {}", folio.count, money(folio.total_minor), folio.currency);
+                println!("calls: {} for {} {}", folio.count, money(folio.total_minor, &folio.currency), folio.currency);
             }
         }
         Command::Calls { room, stay, date, unbilled, json, csv } => {
@@ -100,7 +96,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                     call.duration_s.to_string(),
                     or_dash(call.dialled.as_ref()),
                     call.band.clone(),
-                    format!("{} {}", money(call.amount_minor), call.currency),
+                    format!("{} {}", money(call.amount_minor, &call.currency), call.currency),
                     call.reason.clone().map_or(call.state.clone(), |r| format!("{} ({r})", call.state)),
                 ]
             })?;
@@ -142,10 +138,17 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 "{} for {} minute(s): {} {} ({})",
                 quote.number,
                 quote.minutes,
-                money(quote.amount_minor),
+                money(quote.amount_minor, &quote.currency),
                 quote.currency,
                 quote.band
             );
+        }
+        Command::Tariff { command: TariffCommand::Reload } => {
+            let r = c.call::<route::TariffReload>(&[], &())?;
+            match (r.version, r.currency) {
+                (Some(v), Some(cur)) => println!("tariff {v} in use: {} bands, {cur}", r.bands),
+                _ => println!("no tariffs.toml: calls are recorded at the PBX's price from now on"),
+            }
         }
         Command::Folio { room, json } => {
             let f = c.call::<route::Folio>(&[room_arg(room)?], &())?;
@@ -159,11 +162,11 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                     or_dash(call.dialled.as_ref()),
                     call.duration_s.to_string(),
                     call.band.clone(),
-                    money(call.amount_minor),
+                    money(call.amount_minor, &call.currency),
                 ]
             });
             print!("{}", render::table(&["STARTED", "DIALLED", "#SECONDS", "BAND", "#AMOUNT"], rows));
-            println!("{} call(s), total {} {}", f.count, money(f.total_minor), f.currency);
+            println!("{} call(s), total {} {}", f.count, money(f.total_minor, &f.currency), f.currency);
         }
         Command::Move { from, to, not_ready_ok } => {
             let req = MoveTo { to: to.clone(), not_ready_ok: *not_ready_ok };
@@ -251,7 +254,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 c.call::<route::SetHousekeeping>(&[room_arg(room)?], &SetHousekeeping { status: status.clone() })?;
             println!("room {}: {}", r.room, r.housekeeping);
         }
-        Command::Pbx { command: PbxCommand::Call { room, digits, duration, amount } } => {
+        Command::Pbx { command: PbxCommand::Call { room, digits, duration, amount, pulses } } => {
             let secs =
                 crate::clock::parse_duration(duration).map_err(|e| anyhow::anyhow!("--duration: {e}"))?.as_secs();
             let req = SimCall {
@@ -259,6 +262,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 digits: digits.clone(),
                 duration_s: secs.min(359_999) as u32,
                 amount_minor: *amount,
+                pulses: *pulses,
             };
             let r = c.call::<route::SimulateCall>(&[], &req)?;
             println!("the simulated PBX reported call {} from room {room} to {digits}", r.posting);

@@ -267,6 +267,9 @@ pub enum TariffCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Read tariffs.toml again after editing it (managers): calls from now on are priced by it;
+    /// calls already in the ledger keep their price. (The service also reloads it on SIGHUP.)
+    Reload,
 }
 
 #[derive(Debug, Subcommand)]
@@ -286,7 +289,10 @@ pub enum PbxCommand {
         #[arg(long, default_value = "60s")]
         duration: String,
         /// Pre-costed by the PBX, in minor units.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "pulses")]
         amount: Option<u64>,
+        /// Report meter pulses instead of digits priced by the tariff.
+        #[arg(long)]
+        pulses: Option<u32>,
     },
 }

@@ -215,6 +215,12 @@ impl Config {
             )?,
             pulse_price: raw.charges.pulse_price.unwrap_or(d.pulse_price),
             mask_digits: raw.charges.mask_digits.unwrap_or(d.mask_digits),
+            keep_digits_for: duration_key(
+                "charges.keep_digits_for",
+                raw.charges.keep_digits_for,
+                d.keep_digits_for,
+                (DAY, 3650 * DAY),
+            )?,
         };
         if !(0..=100_000).contains(&charges.pulse_price) {
             return Err(invalid("charges.pulse_price", "must be 0 to 100000 minor units"));
@@ -225,6 +231,7 @@ impl Config {
         Ok(Config {
             charges,
             tariff: None,
+            tariff_file: None,
             hotel_name: raw.hotel.name,
             timezone,
             dialling,
@@ -252,6 +259,7 @@ impl Config {
         })?;
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let tariffs = dir.join("tariffs.toml");
+        cfg.tariff_file = Some(tariffs.clone());
         if tariffs.exists() {
             let text =
                 std::fs::read_to_string(&tariffs).map_err(|err| ConfigError::Read { path: tariffs.clone(), err })?;

@@ -30,6 +30,7 @@ pub(super) struct RawCharges {
     pub emergency_numbers: Option<Vec<String>>,
     pub pulse_price: Option<i64>,
     pub mask_digits: Option<usize>,
+    pub keep_digits_for: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -79,6 +79,8 @@ pub struct Config {
     pub charges: ChargesConfig,
     /// `tariffs.toml` beside hotel.toml, if the hotel has one (read by `Config::from_file`).
     pub tariff: Option<crate::charges::Tariff>,
+    /// Where `tariffs.toml` is read from (and reloaded from while the service runs).
+    pub tariff_file: Option<PathBuf>,
 }
 
 /// The `[wakeup]` section: the wake-up call policy.
@@ -171,12 +173,21 @@ pub struct ChargesConfig {
     pub pulse_price: i64,
     /// Digits hidden at the end of a dialled number for desk and operator staff.
     pub mask_digits: usize,
+    /// How long after check-out (or, for a vacant room's call, after the call) the dialled digits
+    /// are kept; the `purge_call_digits` job purges them after that. Amounts stay for accounting.
+    pub keep_digits_for: Duration,
 }
 
 impl Default for ChargesConfig {
     fn default() -> Self {
         let emergency: Vec<String> =
             ["110", "112", "117", "118", "119", "120", "144", "911", "999"].map(String::from).to_vec();
-        ChargesConfig { free_numbers: emergency.clone(), emergency_numbers: emergency, pulse_price: 0, mask_digits: 3 }
+        ChargesConfig {
+            free_numbers: emergency.clone(),
+            emergency_numbers: emergency,
+            pulse_price: 0,
+            mask_digits: 3,
+            keep_digits_for: Duration::from_secs(90 * 86_400),
+        }
     }
 }

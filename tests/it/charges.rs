@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fias::Posting;
 use pbx_sim::{Command, SimOptions};
-use switchboard::charges::{ledger, CallsQuery, Tariff};
+use switchboard::charges::{ledger, report, CallsQuery, Charges, Tariff};
 use switchboard::desk::CheckIn;
 use switchboard::identity::Actor;
 
@@ -32,6 +32,7 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     let _g = pty_lock();
     let mut cfg = config(&["101", "102", "103"], "");
     cfg.tariff = Some(Tariff::parse(include_str!("../../tariffs.example.toml")).unwrap());
+    cfg.charges.pulse_price = 25;
     let h = Hotel::start_config(cfg, SimOptions::default());
     h.link_up().await;
     h.check_in("101", "Wang Wei");
@@ -47,10 +48,15 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     h.sim.command(Command::Posting(call("102", "1730", "0445556677", "000100")));
     h.sim.command(Command::Posting(call("101", "1731", "119", "000200")));
     h.sim.command(Command::Posting(call("103", "1732", "0445556677", "000100")));
+    // A PBX that counts meter pulses: 12 pulses at 25 each, whatever the digits.
+    h.sim.command(Command::Posting(Posting {
+        pulses: Some("12".into()),
+        ..call("101", "1733", "004989920920", "000400")
+    }));
     let sim = h.sim.clone();
     eventually(T, "every posting answered", || {
         let st = sim.state();
-        async move { st.posting_answers.len() == 4 && st.postings_answered >= 5 }
+        async move { st.posting_answers.len() == 5 && st.postings_answered >= 6 }
     })
     .await;
     let answers = h.sim.state().posting_answers;
@@ -60,7 +66,9 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     assert_eq!(answers["1732"], "NP", "the stay may not post");
 
     let all = h.store.read(|c| ledger::list(c, &CallsQuery::default(), None)).unwrap();
-    assert_eq!(all.len(), 4, "the resent record is recorded once: {all:?}");
+    assert_eq!(all.len(), 5, "the resent record is recorded once: {all:?}");
+    let pulsed = all.iter().find(|c| c.posting.as_deref() == Some("1733")).unwrap();
+    assert_eq!((pulsed.band.as_str(), pulsed.amount_minor), ("meter pulses", 300));
     let intl = all.iter().find(|c| c.posting.as_deref() == Some("1729")).unwrap();
     assert_eq!((intl.band.as_str(), intl.amount_minor, intl.currency.as_str()), ("international", 319, "CHF"));
     assert_eq!(intl.duration_s, 95);
@@ -71,7 +79,7 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
 
     // The guest's bill, and the digits masked for the desk.
     let folio = h.store.read(|c| ledger::folio(c, "101", "CHF", None)).unwrap();
-    assert_eq!((folio.count, folio.total_minor), (2, 319));
+    assert_eq!((folio.count, folio.total_minor), (3, 619));
     let masked = h
         .store
         .read(|c| ledger::list(c, &CallsQuery { room: Some("101".into()), ..Default::default() }, Some(3)))
@@ -82,4 +90,81 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     let alerts = h.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
     let alert = alerts.iter().find(|a| a.kind == "emergency_call").expect("an emergency alert");
     assert!(alert.message.contains("room 101 called 119") && alert.message.contains("Wang Wei"), "{}", alert.message);
+
+    // The day's revenue per band, as the nightly job writes it.
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let revenue = h.store.read(|c| report::revenue(c, chrono_tz::UTC, day)).unwrap();
+    let posted: i64 = revenue.bands.iter().map(|b| b.posted_minor).sum();
+    let unbilled: i64 = revenue.bands.iter().map(|b| b.unbilled).sum();
+    assert_eq!((posted, unbilled), (619, 2), "{revenue:?}");
+    let text = revenue.to_text("Hotel Test");
+    assert!(text.contains("total posted 6.19 CHF in 3 calls; unbilled"), "{text}");
+    assert!(text.contains("meter pulses"), "{text}");
+    let other_day = h.store.read(|c| report::revenue(c, chrono_tz::UTC, day.succ_opt().unwrap())).unwrap();
+    assert!(other_day.bands.is_empty(), "{other_day:?}");
+
+    // After check-out the calls stay for accounting; their digits go after keep_digits_for.
+    h.desk.check_out(&Actor::system(), "101", false).unwrap();
+    let keep = Duration::from_secs(90 * 86_400);
+    let soon = h.desk.now_utc() + chrono::Duration::days(1);
+    assert_eq!(h.store.write(|tx| report::purge_digits(tx, soon, keep)).unwrap(), 0, "kept within 90 days");
+    let later = h.desk.now_utc() + chrono::Duration::days(200);
+    h.store.write(|tx| report::purge_digits(tx, later, keep)).unwrap();
+    let of_101 = h
+        .store
+        .read(|c| ledger::list(c, &CallsQuery { room: Some("101".into()), ..Default::default() }, None))
+        .unwrap();
+    assert_eq!(of_101.len(), 3, "the calls survive");
+    assert!(of_101.iter().all(|c| c.dialled.is_none() && c.amount_minor >= 0), "{of_101:?}");
+    let of_103 = h
+        .store
+        .read(|c| ledger::list(c, &CallsQuery { room: Some("103".into()), ..Default::default() }, None))
+        .unwrap();
+    assert!(of_103[0].dialled.is_some(), "103 is still in the house: its digits stay");
+}
+
+/// A tariff edited and reloaded prices the calls reported after it; the calls in the ledger keep
+/// their price and tariff version; a wrong file is refused with the key named.
+#[test]
+fn a_reloaded_tariff_prices_later_calls_and_never_earlier_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tariffs.toml");
+    let example = include_str!("../../tariffs.example.toml");
+    std::fs::write(&file, example).unwrap();
+    let first = Tariff::parse(example).unwrap();
+    let charges =
+        Charges::new(Some(first.clone()), Default::default(), chrono_tz::UTC).reloading_from(Some(file.clone()));
+    let store = switchboard::store::Store::open_in_memory().unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:10:00Z").unwrap().to_utc();
+    let post = |p: Posting| store.write(|tx| ledger::post(tx, now, &charges, &p)).unwrap();
+    post(call("101", "1", "004989920920", "000135"));
+
+    // International minutes double in price.
+    std::fs::write(&file, example.replace("per_unit = 120", "per_unit = 240")).unwrap();
+    let second = charges.reload().unwrap().expect("a tariff");
+    assert_ne!(second.version, first.version);
+    post(call("101", "2", "004989920920", "000135"));
+
+    // A wrong file: refused with the key named, the tariff in use stays.
+    std::fs::write(&file, example.replace("per_unit = 120", "per_unit = -1")).unwrap();
+    let err = charges.reload().unwrap_err().to_string();
+    assert!(err.contains("per_unit") && err.contains("unchanged"), "{err}");
+    assert_eq!(charges.tariff().unwrap().version, second.version);
+
+    let calls = store.read(|c| ledger::list(c, &CallsQuery::default(), None)).unwrap();
+    let of = |n: &str| calls.iter().find(|c| c.posting.as_deref() == Some(n)).unwrap().amount_minor;
+    // 50 setup + 2 x 120 = 290 (+10% = 319); then 50 + 2 x 240 = 530 (+10% = 583).
+    assert_eq!((of("1"), of("2")), (319, 583), "{calls:?}");
+    let versions: Vec<String> = store
+        .read(|c| {
+            let mut s = c.prepare("SELECT tariff_version FROM calls ORDER BY id")?;
+            let v = s.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok::<_, switchboard::store::StoreError>(v)
+        })
+        .unwrap();
+    assert_eq!(versions, [first.version.clone(), second.version.clone()]);
+
+    // The file gone: calls are recorded at the PBX's price from now on.
+    std::fs::remove_file(&file).unwrap();
+    assert!(charges.reload().unwrap().is_none() && charges.tariff().is_none());
 }

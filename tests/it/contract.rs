@@ -96,11 +96,14 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     m.call::<route::PbxStatus>(&[], &());
     assert!(m.call::<route::Calls>(&[], &CallsQuery::default()).is_empty());
     assert_eq!(m.call::<route::Folio>(&["102"], &()).total_minor, 0);
-    let placed = SimCall { room: "102".into(), digits: "0445556677".into(), duration_s: 61, amount_minor: None };
+    let placed =
+        SimCall { room: "102".into(), digits: "0445556677".into(), duration_s: 61, amount_minor: None, pulses: None };
     assert_eq!(m.call::<route::SimulateCall>(&[], &placed).posting, "1");
     let quote = QuoteQuery { number: Some("004989920920".into()), minutes: Some(2), at: None };
     assert_eq!(m.call::<route::TariffQuote>(&[], &quote).band, "international");
     assert!(m.call::<route::Tariff>(&[], &()).bands.len() >= 4);
+    let reloaded = m.call::<route::TariffReload>(&[], &());
+    assert_eq!((reloaded.currency.as_deref(), reloaded.bands >= 4), (Some("CHF"), true));
     assert_eq!(m.call::<route::PbxResync>(&[], &()).resync, "requested");
     raise_alert();
     let alerts = m.call::<route::Alerts>(&[], &AlertsQuery::default());
@@ -173,6 +176,9 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let _g = pty_lock();
     let mut cfg = crate::fixtures::config(&["101", "102", "103"], "");
     cfg.tariff = Some(switchboard::charges::Tariff::parse(include_str!("../../tariffs.example.toml")).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tariffs.toml"), include_str!("../../tariffs.example.toml")).unwrap();
+    cfg.tariff_file = Some(dir.path().join("tariffs.toml"));
     let h = Hotel::start_config(cfg, pbx_sim::SimOptions::default());
     h.link_up().await;
     let password = h.services.app.staff.bootstrap().unwrap().expect("a new store");

@@ -268,6 +268,7 @@ async fn call_charges_are_kept_and_answered() {
         amount: Some("350".into()),
         duration: Some("000312".into()),
         digits: Some("0041445550101".into()),
+        pulses: None,
         at: None,
     };
     h.sim.command(Command::Posting(posting));

@@ -52,6 +52,8 @@ pub struct Posting {
     pub amount: Option<String>,
     pub duration: Option<String>,
     pub digits: Option<String>,
+    /// Meter pulses (`MP`), for a PBX that counts pulses rather than reporting digits.
+    pub pulses: Option<String>,
     pub at: Option<NaiveDateTime>,
 }
 
@@ -269,6 +271,7 @@ impl Message {
                 amount: opt(r, TA),
                 duration: opt(r, DU),
                 digits: opt(r, DD),
+                pulses: opt(r, MP),
                 at: stamp(r)?,
             }),
             PA => Message::PostingAnswer {
@@ -370,6 +373,7 @@ impl Message {
                 r = with_opt(r, TA, &p.amount);
                 r = with_opt(r, DU, &p.duration);
                 r = with_opt(r, DD, &p.digits);
+                r = with_opt(r, MP, &p.pulses);
                 with_stamp(r, p.at)
             }
             Message::PostingAnswer { room, number, status, at } => {

@@ -75,6 +75,8 @@ pub mod ids {
     pub const TA: FieldId = FieldId(*b"TA");
     pub const DU: FieldId = FieldId(*b"DU");
     pub const DD: FieldId = FieldId(*b"DD");
+    /// Meter pulses of a call.
+    pub const MP: FieldId = FieldId(*b"MP");
     pub const VNUM: FieldId = FieldId(*b"V#");
     pub const IF: FieldId = FieldId(*b"IF");
     pub const RI: FieldId = FieldId(*b"RI");

@@ -60,7 +60,7 @@ pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Charges
             Message::WakeAnswer { wake, .. } => (Some(wake.room.as_str()), "wakeup_answer"),
             Message::Posting(p) => {
                 // Priced onto the stay and answered (PA) with what became of it.
-                crate::charges::ledger::post(tx, now_utc, charges, p, None)?;
+                crate::charges::ledger::post(tx, now_utc, charges, p)?;
                 (Some(p.room.as_str()), "call_charge")
             }
             Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),
