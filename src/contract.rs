@@ -444,6 +444,8 @@ pub mod route {
         TariffReload: Post "/api/tariff/reload", () => TariffReloaded;
         /// The guest's bill of calls: the room's stay, its calls and their total.
         Folio: Get "/api/rooms/{room}/folio", () => super::Folio;
+        /// The same, as a printable HTML page.
+        FolioPrint: Get "/api/rooms/{room}/folio/print", () => String;
         Staff: Get "/api/staff", () => Vec<StaffView>;
         AddStaff: Post "/api/staff", NewStaff => StaffView;
         DisableStaff: Post "/api/staff/{login}/disable", () => StaffView;

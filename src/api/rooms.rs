@@ -125,6 +125,15 @@ pub async fn folio(State(s): State<AppState>, actor: Actor, Segment(room): Segme
     Ok(Json(s.store.read(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?))
 }
 
+/// The guest's printed bill: digits as `[charges] mask_digits` says, whoever prints it.
+pub async fn folio_print(State(s): State<AppState>, Segment(room): Segment) -> ApiResult<impl IntoResponse> {
+    s.desk.room(&room)?;
+    let m = Some(s.charges.cfg.mask_digits).filter(|n| *n > 0);
+    let folio = s.store.read(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?;
+    let html = folio.to_html(&s.hotel_name, s.wakeups.timezone());
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html))
+}
+
 pub async fn tariff(State(s): State<AppState>) -> ApiResult<Json<TariffView>> {
     let t = s.charges.tariff().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))?;
     Ok(Json(t.view()))

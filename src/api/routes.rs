@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route(route::Tariff::PATH, get(rooms::tariff))
         .route(route::TariffQuote::PATH, get(rooms::tariff_quote))
         .route(route::Folio::PATH, get(rooms::folio))
+        .route(route::FolioPrint::PATH, get(rooms::folio_print))
         .route(route::Directory::PATH, get(directory::search))
         .route(route::DirEntry::PATH, get(directory::get))
         .route(route::DiallingCode::PATH, get(directory::code))

@@ -139,6 +139,9 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
             let emergency = digits.as_deref().is_some_and(|d| is_emergency(&c.cfg, d));
             let pulses: Option<i64> =
                 p.pulses.as_deref().and_then(|m| m.parse().ok()).filter(|m| (0..=1_000_000).contains(m));
+            if pulses.is_some() && c.cfg.pulse_price == 0 {
+                tracing::warn!(room = %p.room, "the PBX counts meter pulses but [charges] pulse_price is 0: the call is free");
+            }
             if p.pulses.is_some() && pulses.is_none() {
                 tracing::warn!(room = %p.room, pulses = ?p.pulses, "the PBX sent meter pulses that are not a count; the call is priced by its digits");
             }

@@ -86,8 +86,11 @@ pub enum Command {
     /// The guest's bill of calls: the room's stay, its calls and the total.
     Folio {
         room: String,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "html")]
         json: bool,
+        /// The printable bill (HTML), e.g. `switchboard folio 101 --html > folio-101.html`.
+        #[arg(long)]
+        html: bool,
     },
     /// Check a guest out: bar the room's line (refused while messages wait, unless discarded).
     Checkout {

@@ -67,7 +67,7 @@ pub fn api_base(cli: &Cli) -> anyhow::Result<String> {
     Ok(match &cli.api {
         Some(url) => url.trim_end_matches('/').to_string(),
         None => {
-            let cfg = Config::from_file(&cli.config).map_err(|e| anyhow!("{e} (or give --api URL)"))?;
+            let cfg = Config::hotel_only(&cli.config).map_err(|e| anyhow!("{e} (or give --api URL)"))?;
             format!("http://{}", cfg.listen)
         }
     })

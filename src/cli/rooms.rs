@@ -150,7 +150,10 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 _ => println!("no tariffs.toml: calls are recorded at the PBX's price from now on"),
             }
         }
-        Command::Folio { room, json } => {
+        Command::Folio { room, html: true, .. } => {
+            print!("{}", c.call::<route::FolioPrint>(&[room_arg(room)?], &())?);
+        }
+        Command::Folio { room, json, .. } => {
             let f = c.call::<route::Folio>(&[room_arg(room)?], &())?;
             if *json {
                 return render::json(&f);

@@ -85,7 +85,7 @@ fn local_user() -> String {
 
 /// Staff administration on the store file itself.
 fn local_staff(cli: &Cli) -> anyhow::Result<(Staff, Actor)> {
-    let cfg = Config::from_file(&cli.config)?;
+    let cfg = Config::hotel_only(&cli.config)?;
     let store = Store::open(&cfg.store_path)?;
     Ok((Staff::new(Arc::new(store), Arc::new(SystemClock), cfg.auth), Actor::local(&local_user())))
 }
@@ -93,7 +93,7 @@ fn local_staff(cli: &Cli) -> anyhow::Result<(Staff, Actor)> {
 fn signed_in(cli: &Cli) -> bool {
     cli.token.is_some() || cli.api.is_some() || {
         // A stored token for the configured API counts as signed in.
-        Config::from_file(&cli.config).ok().and_then(|c| tokens::load(&format!("http://{}", c.listen))).is_some()
+        Config::hotel_only(&cli.config).ok().and_then(|c| tokens::load(&format!("http://{}", c.listen))).is_some()
     }
 }
 

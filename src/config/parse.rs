@@ -247,8 +247,23 @@ impl Config {
         })
     }
 
-    /// Reads and validates a config file; the store path becomes relative to its folder.
+    /// Reads and validates a config file and the `tariffs.toml` beside it; the store path
+    /// becomes relative to its folder.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let mut cfg = Config::hotel_only(path)?;
+        if let Some(tariffs) = cfg.tariff_file.clone().filter(|t| t.exists()) {
+            let text =
+                std::fs::read_to_string(&tariffs).map_err(|err| ConfigError::Read { path: tariffs.clone(), err })?;
+            let t = crate::charges::Tariff::parse(&text)
+                .map_err(|e| ConfigError::Invalid { key: format!("{}: {}", tariffs.display(), e.key), msg: e.msg })?;
+            cfg.tariff = Some(t);
+        }
+        Ok(cfg)
+    }
+
+    /// hotel.toml alone (what the CLI needs to find the service; a tariff being edited must not
+    /// stop `switchboard tariff reload` from reporting what is wrong with it).
+    pub fn hotel_only(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|err| ConfigError::Read { path: path.to_path_buf(), err })?;
         let mut cfg = Config::parse(&text).map_err(|e| match e {
             ConfigError::Syntax(m) => ConfigError::Syntax(format!("{}: {m}", path.display())),
@@ -259,14 +274,7 @@ impl Config {
         })?;
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let tariffs = dir.join("tariffs.toml");
-        cfg.tariff_file = Some(tariffs.clone());
-        if tariffs.exists() {
-            let text =
-                std::fs::read_to_string(&tariffs).map_err(|err| ConfigError::Read { path: tariffs.clone(), err })?;
-            let t = crate::charges::Tariff::parse(&text)
-                .map_err(|e| ConfigError::Invalid { key: format!("{}: {}", tariffs.display(), e.key), msg: e.msg })?;
-            cfg.tariff = Some(t);
-        }
+        cfg.tariff_file = Some(tariffs);
         if cfg.store_path.is_relative() {
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             cfg.store_path = dir.join(&cfg.store_path);

@@ -96,7 +96,7 @@ pub fn build(c: &Connection, _tz: chrono_tz::Tz, id: i64) -> Result<Handover, St
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    html_escape::encode_safe(s).into_owned()
 }
 
 impl Handover {
