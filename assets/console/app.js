@@ -155,6 +155,7 @@ async function refresh(what) {
     if (what === "wakeups" || what === "all" || what === "rooms") await loadWakeups();
     if (what === "alerts" || what === "all") await loadAlerts();
     if ((what === "log" || what === "all") && can("operate") && S.view === "log") await loadLog();
+    if (S.view === "charges" && (what === "charges" || what === "all")) await loadCharges();
     if (S.open) await renderRoomDialog(S.open);
   } catch (e) { if (e.status !== 401) console.error(e); }
 }
@@ -163,6 +164,7 @@ function renderAll() {
   renderBoard(); renderBanner(S.link); renderAlerts();
   if (S.view === "wakeups") loadWakeups();
   if (S.view === "log") loadLog();
+  if (S.view === "charges") loadCharges();
 }
 
 function fillSelects() {
@@ -294,7 +296,8 @@ async function renderRoomDialog(room) {
 
 function roomSkeleton(room, r) {
   const classes = [0, 1, 2, 3].map((c) => `<option value="${c}"${c === r.class_of_service ? " selected" : ""}>${t(`class.${c}`)}</option>`).join("");
-  let html = `<h2>${t("room.title", { room: esc(room) })}</h2><p id="rd-status"></p>`;
+  let html = `<h2>${t("room.title", { room: esc(room) })}</h2><p id="rd-status"></p>
+    <p><a href="/api/rooms/${encodeURIComponent(room)}/folio/print" target="_blank" id="rd-bill">${t("charges.print_bill")}</a></p>`;
   if (!r.occupied) {
     html += `<section><h3>${t("checkin.title")}</h3>` + form("checkin",
       `<label><span>${t("field.name")}</span><input name="name" required maxlength="40"></label>
@@ -393,6 +396,45 @@ async function loadWakeups() {
       <td>${c.attempts.map((a) => `#${a.attempt} ${when(a.started_at).slice(-5)} ${t(`result.${(a.result || "ringing").split(" ")[0]}`)}`).join("; ")}</td></tr>`).join("");
 }
 $("#report-date").addEventListener("change", loadWakeups);
+
+// ---- call charges: the tariff, a quote for the guest, the latest calls --------------------
+
+/// Minor units in the currency's own decimals (ISO 4217, as the browser knows them).
+function money(minor, currency) {
+  try {
+    const f = new Intl.NumberFormat(S.lang, { style: "currency", currency });
+    return f.format(minor / 10 ** f.resolvedOptions().maximumFractionDigits);
+  } catch { return `${(minor / 100).toFixed(2)} ${currency}`; }
+}
+
+async function loadCharges() {
+  const calls = await api("GET", "/api/calls");
+  $("#calls").innerHTML = `<tr><th>${t("charges.started")}</th><th>${t("field.room")}</th><th>${t("charges.number")}</th><th>${t("charges.duration")}</th>
+    <th>${t("charges.band")}</th><th>${t("charges.amount")}</th><th>${t("charges.state")}</th></tr>` +
+    (calls.length ? calls.slice(0, 100).map((c) => `<tr><td>${when(c.started)}</td><td>${esc(c.room)}</td><td>${esc(c.dialled ?? "-")}</td>
+      <td>${Math.floor(c.duration_s / 60)}:${String(c.duration_s % 60).padStart(2, "0")}</td><td>${esc(c.band)}</td><td>${esc(money(c.amount_minor, c.currency))}</td>
+      <td class="${c.state === "posted" ? "state-done" : "state-failed"}">${t(`charges.${c.state}`)}${c.reason ? ` <span class="muted">(${esc(c.reason)})</span>` : ""}</td></tr>`).join("")
+      : `<tr><td colspan="7" class="muted">${t("charges.no_calls")}</td></tr>`);
+  let tariff = null;
+  try { tariff = await api("GET", "/api/tariff"); } catch (e) { if (e.status !== 404) throw e; }
+  $("#quote-form").hidden = !tariff;
+  if (!tariff) {
+    $("#tariff-head").textContent = t("charges.no_tariff");
+    $("#tariff").innerHTML = "";
+    return;
+  }
+  $("#tariff-head").textContent = t("charges.tariff_head", { currency: tariff.currency, version: tariff.version });
+  $("#tariff").innerHTML = `<tr><th>${t("charges.band")}</th><th>${t("charges.prefixes")}</th><th>${t("charges.setup")}</th><th>${t("charges.per_unit")}</th>
+    <th>${t("charges.minimum")}</th><th>${t("charges.surcharge")}</th><th>${t("charges.periods")}</th></tr>` +
+    tariff.bands.map((b) => `<tr><td>${esc(b.name)}</td><td>${esc(b.prefixes.join(" "))}</td><td>${esc(money(b.setup, tariff.currency))}</td>
+      <td>${t("charges.per_unit_of", { price: money(b.per_unit, tariff.currency), unit: b.unit_s })}</td><td>${esc(money(b.minimum, tariff.currency))}</td>
+      <td>${esc(b.surcharge_percent)} %</td><td>${b.periods.map(esc).join("<br>")}</td></tr>`).join("");
+}
+
+onSubmit("quote-form", async (fd) => {
+  const q = await api("GET", `/api/tariff/quote?number=${encodeURIComponent(fd.get("number"))}&minutes=${encodeURIComponent(fd.get("minutes") || 1)}`);
+  $("#quote-result").innerHTML = t("charges.quoted", { number: q.number, minutes: q.minutes, price: money(q.amount_minor, q.currency), band: q.band });
+});
 
 // ---- alerts: on screen, with a sound, until acknowledged ------------------------------
 

@@ -149,6 +149,7 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
         ("otto", "operator", "otto operator pw"),
         ("dora", "desk", "dora desk pw"),
     ];
+    std::fs::write(dir.path().join("tariffs.toml"), include_str!("../../tariffs.example.toml")).unwrap();
     let site = running_with(dir.path(), &pty, &staff, |t| {
         t.replace("[api]\n", "[wakeup]\nattempts = 1\nring_timeout = \"5s\"\n[api]\n").replace("Europe/Zurich", "UTC")
     });
@@ -267,6 +268,14 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
         .unwrap();
     assert_eq!(status, json!(403));
     shot(&dora, "12-desk-clerk").await;
+
+    // Tell the guest the price before they dial: the tariff and a quote.
+    click(&dora, "[data-view=charges]").await;
+    until(&dora, "the tariff", "document.querySelector('#tariff').innerText.includes('international')").await;
+    fill(&dora, "#quote-form [name=number]", "004989920920").await;
+    click(&dora, "#quote-form button[type=submit]").await;
+    until(&dora, "the quote", "document.querySelector('#quote-result').innerText.includes('international')").await;
+    shot(&dora, "13-tariff-and-quote").await;
     // Signing out ends the session.
     click(&dora, "#logout").await;
     until(&dora, "the sign-in form again", "!document.querySelector('#signin').hidden").await;
