@@ -200,16 +200,11 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
                 ],
             )?;
             let id = tx.last_insert_rowid();
-            if emergency {
-                let guest =
-                    stay.as_ref().map_or("the room is vacant".to_string(), |s| format!("guest {}", s.audit_name()));
-                let msg = format!(
-                    "EMERGENCY: room {} called {} at {}, {guest}",
-                    p.room,
-                    digits.as_deref().unwrap_or("?"),
-                    started_local.format("%H:%M")
-                );
-                crate::alerts::raise(tx, &now_text, "emergency_call", Some(&p.room), None, &msg)?;
+            if let (true, Some(d)) = (emergency, digits.as_deref()) {
+                // Raised once: a driver that reports the dialling has raised it already.
+                if !alarm_raised(tx, &p.room, d, started)? {
+                    emergency_alarm(tx, now, &p.room, d, started_local)?;
+                }
             }
             (id, answer_status(state, reason))
         }
@@ -218,6 +213,50 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
     let key = format!("posting:{}", p.number.as_deref().unwrap_or(&record_key));
     outbox::push_attr(tx, &now_text, &p.room, &key, &answer, outbox::PRIORITY_NORMAL)?;
     Ok(id)
+}
+
+/// A room is dialling (for a PBX that reports call start; FIAS reports the call when it ends):
+/// an emergency number raises the alarm now, and the call record that follows does not again.
+/// Returns whether it was an emergency number.
+pub fn dialling(
+    tx: &Connection,
+    now: DateTime<Utc>,
+    c: &Charges,
+    room: &str,
+    digits: &str,
+) -> Result<bool, StoreError> {
+    if !is_emergency(&c.cfg, digits) {
+        return Ok(false);
+    }
+    emergency_alarm(tx, now, room, digits, now.with_timezone(&c.tz).naive_local())?;
+    Ok(true)
+}
+
+/// The high-priority alert for every operator (and its logbook entry): who called what, when.
+fn emergency_alarm(
+    tx: &Connection,
+    now: DateTime<Utc>,
+    room: &str,
+    digits: &str,
+    started_local: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let guest =
+        rooms::active_stay(tx, room)?.map_or("the room is vacant".to_string(), |s| format!("guest {}", s.audit_name()));
+    let msg = format!("EMERGENCY: room {room} called {digits} at {}, {guest}", started_local.format("%H:%M"));
+    crate::alerts::raise(tx, &crate::clock::timestamp(now), "emergency_call", Some(room), None, &msg)?;
+    Ok(())
+}
+
+/// Whether the alarm for this call was raised at dial time (an emergency alert for the room and
+/// number since a minute before the call started).
+fn alarm_raised(tx: &Connection, room: &str, digits: &str, started: DateTime<Utc>) -> Result<bool, StoreError> {
+    let since = crate::clock::timestamp(started - chrono::Duration::minutes(1));
+    let n: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM alerts WHERE kind = 'emergency_call' AND room = ?1 AND at >= ?2 AND message LIKE ?3",
+        params![room, since, format!("% called {digits} at %")],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
 }
 
 fn answer_status(state: &str, reason: Option<&str>) -> &'static str {

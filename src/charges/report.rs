@@ -1,5 +1,4 @@
-//! What accounting sees of the ledger: amounts in a currency's own decimals, the day's call
-//! revenue per band (the `revenue_report` property job), and the purge of dialled digits kept
+//! What accounting sees of the ledger: the guest's printable bill, the day's call revenue per band (the `revenue_report` property job), and the purge of dialled digits kept
 //! past `[charges] keep_digits_for` (the `purge_call_digits` job; amounts stay for accounting).
 
 use std::fmt::Write as _;
@@ -7,29 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use iso_currency::Currency;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
+use super::money::money;
 use crate::store::StoreError;
-
-/// Minor units written with the currency's decimals (ISO 4217: CHF 319 is "3.19", JPY 500 is
-/// "500"); a code the standard does not know is shown with two.
-pub fn money(minor: i64, currency: &str) -> String {
-    let exponent = Currency::from_code(currency).and_then(|c| c.exponent()).unwrap_or(2) as u32;
-    if exponent == 0 {
-        return minor.to_string();
-    }
-    let scale = 10i64.pow(exponent);
-    let sign = if minor < 0 { "-" } else { "" };
-    let (whole, part) = (minor.unsigned_abs() / scale as u64, minor.unsigned_abs() % scale as u64);
-    format!("{sign}{whole}.{part:0width$}", width = exponent as usize)
-}
-
-/// Whether ISO 4217 knows the code.
-pub fn is_currency(code: &str) -> bool {
-    Currency::from_code(code).is_some()
-}
 
 impl super::Folio {
     /// The guest's bill of calls as a printable page (times in the hotel's local time).
@@ -170,20 +151,4 @@ pub fn purge_digits(tx: &Connection, now: DateTime<Utc>, keep: Duration) -> Resu
         [before],
     )?;
     Ok(n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_use_the_currency_decimals() {
-        assert_eq!(money(319, "CHF"), "3.19");
-        assert_eq!(money(5, "EUR"), "0.05");
-        assert_eq!(money(500, "JPY"), "500");
-        assert_eq!(money(1234, "KWD"), "1.234", "three decimals");
-        assert_eq!(money(-250, "USD"), "-2.50");
-        assert_eq!(money(250, "ZZZ"), "2.50", "unknown codes show two decimals");
-        assert!(is_currency("TWD") && !is_currency("ABC"));
-    }
 }

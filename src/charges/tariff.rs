@@ -183,7 +183,7 @@ impl Tariff {
     pub fn parse(text: &str) -> Result<Tariff, TariffError> {
         let raw: RawTariff = toml::from_str(text).map_err(|e| bad("tariffs.toml", e.to_string()))?;
         let currency = raw.currency.trim().to_ascii_uppercase();
-        if currency.len() != 3 || !super::report::is_currency(&currency) {
+        if currency.len() != 3 || !super::money::is_currency(&currency) {
             return Err(bad("currency", format!("{:?} is not an ISO 4217 code such as \"CHF\"", raw.currency)));
         }
         let mut bands = Vec::new();

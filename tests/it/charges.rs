@@ -172,3 +172,35 @@ fn a_reloaded_tariff_prices_later_calls_and_never_earlier_ones() {
     std::fs::remove_file(&file).unwrap();
     assert!(charges.reload().unwrap().is_none() && charges.tariff().is_none());
 }
+
+/// A driver that reports the dialling raises the emergency alarm then; the call record that
+/// follows when the call ends does not raise it again. FIAS reports calls only when they end.
+#[test]
+fn an_emergency_number_alarms_at_dial_time_once() {
+    let charges = Charges::new(None, Default::default(), chrono_tz::UTC);
+    let store = switchboard::store::Store::open_in_memory().unwrap();
+    let dialled_at = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:03:00Z").unwrap().to_utc();
+    let alerts = || {
+        store
+            .read(|c| switchboard::alerts::list(c, true))
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.kind == "emergency_call")
+            .count()
+    };
+    assert!(!store.write(|tx| ledger::dialling(tx, dialled_at, &charges, "101", "0445556677")).unwrap());
+    assert_eq!(alerts(), 0, "an ordinary number raises nothing");
+    assert!(store.write(|tx| ledger::dialling(tx, dialled_at, &charges, "101", "119")).unwrap());
+    assert_eq!(alerts(), 1, "the alarm at dial time");
+    // The record when the call ends (10:05, two minutes long): no second alarm.
+    let ended = dialled_at + chrono::Duration::minutes(2);
+    store.write(|tx| ledger::post(tx, ended, &charges, &call("101", "9", "119", "000200"))).unwrap();
+    assert_eq!(alerts(), 1, "raised once");
+    // Without a dial-time report (FIAS), the record raises it.
+    let next_day = Posting {
+        at: Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(3, 0, 0).unwrap()),
+        ..call("101", "10", "119", "000100")
+    };
+    store.write(|tx| ledger::post(tx, ended + chrono::Duration::days(1), &charges, &next_day)).unwrap();
+    assert_eq!(alerts(), 2);
+}
