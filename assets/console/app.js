@@ -424,17 +424,25 @@ async function loadCharges() {
     return;
   }
   $("#tariff-head").textContent = t("charges.tariff_head", { currency: tariff.currency, version: tariff.version });
+  renderQuote();
   $("#tariff").innerHTML = `<tr><th>${t("charges.band")}</th><th>${t("charges.prefixes")}</th><th>${t("charges.setup")}</th><th>${t("charges.per_unit")}</th>
     <th>${t("charges.minimum")}</th><th>${t("charges.surcharge")}</th><th>${t("charges.periods")}</th></tr>` +
     tariff.bands.map((b) => `<tr><td>${esc(b.name)}</td><td>${esc(b.prefixes.join(" "))}</td><td>${esc(money(b.setup, tariff.currency))}</td>
       <td>${t("charges.per_unit_of", { price: money(b.per_unit, tariff.currency), unit: b.unit_s })}</td><td>${esc(money(b.minimum, tariff.currency))}</td>
-      <td>${esc(b.surcharge_percent)} %</td><td>${b.periods.map(esc).join("<br>")}</td></tr>`).join("");
+      <td>${esc(b.surcharge_percent)} %</td><td>${(b.period_prices || []).map((p) => t("charges.period", {
+        days: p.days.map((d) => t(`day.${d}`)).join(" "), from: p.from, to: p.to, price: money(p.per_unit, tariff.currency), unit: b.unit_s,
+        setup: money(p.setup, tariff.currency) })).join("<br>")}</td></tr>`).join("");
 }
 
 onSubmit("quote-form", async (fd) => {
-  const q = await api("GET", `/api/tariff/quote?number=${encodeURIComponent(fd.get("number"))}&minutes=${encodeURIComponent(fd.get("minutes") || 1)}`);
-  $("#quote-result").innerHTML = t("charges.quoted", { number: q.number, minutes: q.minutes, price: money(q.amount_minor, q.currency), band: q.band });
+  S.quote = await api("GET", `/api/tariff/quote?number=${encodeURIComponent(fd.get("number"))}&minutes=${encodeURIComponent(fd.get("minutes") || 1)}`);
+  renderQuote();
 });
+
+function renderQuote() {
+  const q = S.quote;
+  $("#quote-result").innerHTML = q ? t("charges.quoted", { number: q.number, minutes: q.minutes, price: money(q.amount_minor, q.currency), band: q.band }) : "";
+}
 
 // ---- alerts: on screen, with a sound, until acknowledged ------------------------------
 

@@ -112,6 +112,22 @@ pub struct BandView {
     pub surcharge_percent: f64,
     /// "mon,tue 19:00-07:00: setup 0, per unit 20, minimum 0".
     pub periods: Vec<String>,
+    /// The same periods, field by field (for a display in the reader's language).
+    #[serde(default)]
+    pub period_prices: Vec<PeriodView>,
+}
+
+/// A cheaper (or dearer) period of a band, as shown.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PeriodView {
+    /// "mon" .. "sun".
+    pub days: Vec<String>,
+    /// HH:MM, hotel local time.
+    pub from: String,
+    pub to: String,
+    pub setup: i64,
+    pub per_unit: i64,
+    pub minimum: i64,
 }
 
 /// The tariff as shown.
@@ -273,6 +289,18 @@ impl Tariff {
                             p.prices.per_unit,
                             p.prices.minimum
                         )
+                    })
+                    .collect(),
+                period_prices: b
+                    .periods
+                    .iter()
+                    .map(|p| PeriodView {
+                        days: p.days.iter().map(|d| d.to_string().to_lowercase()).collect(),
+                        from: p.from.format("%H:%M").to_string(),
+                        to: p.to.format("%H:%M").to_string(),
+                        setup: p.prices.setup,
+                        per_unit: p.prices.per_unit,
+                        minimum: p.prices.minimum,
                     })
                     .collect(),
             })

@@ -276,6 +276,15 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
     click(&dora, "#quote-form button[type=submit]").await;
     until(&dora, "the quote", "document.querySelector('#quote-result').innerText.includes('international')").await;
     shot(&dora, "13-tariff-and-quote").await;
+    dora.execute(
+        "const s = document.querySelector('#lang'); s.value = 'zh-Hant'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(&dora, "the tariff in Chinese", "document.querySelector('#tariff').innerText.includes('週六')").await;
+    until(&dora, "the quote in Chinese", "document.querySelector('#quote-result').innerText.includes('分鐘')").await;
+    shot(&dora, "14-tariff-in-chinese").await;
     // Signing out ends the session.
     click(&dora, "#logout").await;
     until(&dora, "the sign-in form again", "!document.querySelector('#signin').hidden").await;
