@@ -147,6 +147,21 @@ async fn resync_on_command_and_after_a_pbx_restart() {
     h.converged(T).await;
 }
 
+/// FIAS: an `LE` from the PBX is answered with `LE`, and the link restarted with `LS`; what was
+/// queued meanwhile reaches the PBX once it is back.
+#[tokio::test]
+async fn an_le_from_the_pbx_is_answered_and_the_link_restarts() {
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102"], "");
+    h.link_up().await;
+    let starts = h.sim.state().link_starts;
+    h.sim.command(Command::EndLink);
+    h.check_in("102", "During The Restart");
+    h.sim.wait_for(T, |s| s.link_starts > starts && s.link_up).await.expect("the link restarted by switchboard");
+    let s = h.converged(T).await;
+    assert_eq!(s.rooms["102"].guest_name.as_deref(), Some("During The Restart"));
+}
+
 #[tokio::test]
 async fn pbx_reports_are_stored() {
     let _g = pty_lock();

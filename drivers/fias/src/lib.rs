@@ -19,7 +19,7 @@ pub mod pms;
 pub mod record;
 pub mod transport;
 
-pub use message::{Guest, GuestMessage, Message, Posting, RoomEquipment, Wake};
+pub use message::{language_from_wire, language_to_wire, Guest, GuestMessage, Message, Posting, RoomEquipment, Wake};
 pub use pms::{DownReason, Event, LinkState, PmsConfig, PmsLink, SendError};
 pub use record::{ids, FieldId, Record, RecordError, RecordId};
 pub use transport::{Stats, Timers, Transport, TransportEvent};

@@ -67,6 +67,22 @@ pub struct GuestMessage {
     pub at: Option<NaiveDateTime>,
 }
 
+/// FIAS's own language codes (`GL`) for six languages, ISO 639-1 for the rest: (ISO, FIAS).
+const FIAS_LANGUAGES: [(&str, &str); 3] = [("EN", "EA"), ("DE", "GE"), ("ES", "SP")];
+
+/// A language as it goes on the wire: ISO `EN`/`DE`/`ES` become FIAS `EA`/`GE`/`SP`; `FR`, `IT`,
+/// `JA` and every other ISO code are the same in both.
+pub fn language_to_wire(iso: &str) -> String {
+    let upper = iso.to_ascii_uppercase();
+    FIAS_LANGUAGES.iter().find(|(i, _)| *i == upper).map_or(iso.to_string(), |(_, f)| f.to_string())
+}
+
+/// A language from the wire, as ISO 639-1 (`EA` is `EN`, `GE` is `DE`, `SP` is `ES`).
+pub fn language_from_wire(wire: &str) -> String {
+    let upper = wire.to_ascii_uppercase();
+    FIAS_LANGUAGES.iter().find(|(_, f)| *f == upper).map_or(wire.to_string(), |(i, _)| i.to_string())
+}
+
 /// Every record switchboard understands, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -225,7 +241,7 @@ impl Message {
                 stay: opt(r, GNUM),
                 name: opt(r, GN),
                 first_name: opt(r, GF),
-                language: opt(r, GL),
+                language: opt(r, GL).map(|l| language_from_wire(&l)),
                 class_of_service: number(r, CS)?,
                 swap: r.get(SF).is_some(),
             }),
@@ -236,7 +252,7 @@ impl Message {
                 stay: opt(r, GNUM),
                 name: opt(r, GN),
                 first_name: opt(r, GF),
-                language: opt(r, GL),
+                language: opt(r, GL).map(|l| language_from_wire(&l)),
             },
             RE => Message::RoomEquipment(RoomEquipment {
                 room: room(r)?,
@@ -330,7 +346,7 @@ impl Message {
                 r = with_opt(r, GNUM, &g.stay);
                 r = with_opt(r, GN, &g.name);
                 r = with_opt(r, GF, &g.first_name);
-                r = with_opt(r, GL, &g.language);
+                r = with_opt(r, GL, &g.language.as_deref().map(language_to_wire));
                 r = with_opt(r, CS, &g.class_of_service.map(|c| c.to_string()));
                 if g.swap {
                     r = r.with(SF, "");
@@ -347,7 +363,8 @@ impl Message {
             }
             Message::GuestChange { room, old_room, stay, name, first_name, language } => {
                 let r = with_opt(r.with(RN, room.clone()), RO, old_room);
-                with_opt(with_opt(with_opt(with_opt(r, GNUM, stay), GN, name), GF, first_name), GL, language)
+                let language = language.as_deref().map(language_to_wire);
+                with_opt(with_opt(with_opt(with_opt(r, GNUM, stay), GN, name), GF, first_name), GL, &language)
             }
             Message::RoomEquipment(e) => {
                 let mut r = r.with(RN, e.room.clone());
@@ -387,6 +404,28 @@ impl Message {
 }
 
 #[cfg(test)]
+mod language_tests {
+    use super::*;
+
+    #[test]
+    fn english_german_and_spanish_use_fias_codes_on_the_wire() {
+        let gi =
+            |l: &str| Message::GuestIn(Guest { room: "101".into(), language: Some(l.into()), ..Default::default() });
+        let wire = |m: &Message| String::from_utf8(m.to_record().encode().unwrap()).unwrap();
+        assert_eq!(wire(&gi("EN")), "GI|RN101|GLEA|");
+        assert_eq!(wire(&gi("de")), "GI|RN101|GLGE|");
+        assert_eq!(wire(&gi("ES")), "GI|RN101|GLSP|");
+        assert_eq!(wire(&gi("FR")), "GI|RN101|GLFR|");
+        assert_eq!(wire(&gi("ZH")), "GI|RN101|GLZH|");
+        // From the wire: ISO again.
+        let parsed = Message::from_record(&Record::parse(b"GI|RN101|GLEA|").unwrap()).unwrap();
+        assert!(matches!(parsed, Message::GuestIn(g) if g.language.as_deref() == Some("EN")));
+        let parsed = Message::from_record(&Record::parse(b"GI|RN101|GLJA|").unwrap()).unwrap();
+        assert!(matches!(parsed, Message::GuestIn(g) if g.language.as_deref() == Some("JA")));
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -412,11 +451,19 @@ mod tests {
             stay: Some("12345".into()),
             name: Some("Guest, Mr.".into()),
             first_name: Some("Al".into()),
-            language: Some("EA".into()),
+            language: Some("EN".into()),
             class_of_service: Some(3),
             swap: true,
         }));
         round_trip(Message::GuestOut { room: "9327".into(), stay: Some("1".into()), swap: false });
+        round_trip(Message::GuestChange {
+            room: "102".into(),
+            old_room: None,
+            stay: None,
+            name: None,
+            first_name: None,
+            language: Some("ZH".into()),
+        });
         round_trip(Message::GuestChange {
             room: "102".into(),
             old_room: Some("101".into()),

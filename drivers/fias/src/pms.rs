@@ -315,7 +315,15 @@ impl PmsLink {
                 LinkState::Up => {} // link test: the transport's ACK is the whole answer
                 LinkState::Down => self.start(now, wall),
             },
-            Message::LinkEnd { .. } => self.go_down(DownReason::PeerEnded),
+            Message::LinkEnd { .. } => {
+                // FIAS: answer LE, keep what is queued (the caller's outbox), restart with LS.
+                self.go_down(DownReason::PeerEnded);
+                self.send_control(now, Message::LinkEnd { at: Some(wall) });
+                self.state = LinkState::Starting;
+                self.declared.clear();
+                self.send_control(now, Message::LinkStart { at: Some(wall) });
+                self.startup_deadline = Some(now + self.cfg.startup_timeout);
+            }
             other if self.state != LinkState::Up => {
                 self.events.push_back(Event::Ignored(other.record_id()));
                 if self.state == LinkState::Down {

@@ -228,7 +228,7 @@ fn lr_lists_are_honoured() {
         swap: false,
     });
     s.link.send(s.now, 1, &gi).unwrap();
-    s.run(vec![Write(f("GI|RN101|G#5|GNWang Wei|GLEN|CS3|")), Read(vec![ACK]), Event(Event::Delivered(1))]);
+    s.run(vec![Write(f("GI|RN101|G#5|GNWang Wei|GLEA|CS3|")), Read(vec![ACK]), Event(Event::Delivered(1))]);
     let wr = Message::WakeRequest(crate::Wake { room: "101".into(), at: wall() });
     assert_eq!(s.link.send(s.now, 2, &wr), Err(crate::SendError::NotDeclared(WR)));
     s.run(vec![]);
@@ -302,7 +302,7 @@ fn ls_from_the_pbx_restarts_the_handshake() {
 }
 
 #[test]
-fn le_takes_the_link_down_and_la_is_a_link_test() {
+fn le_is_answered_with_le_and_the_link_restarted_and_la_is_a_link_test() {
     let mut s = Script::started(LRS);
     s.run(vec![
         Read(f("LA|DA161117|TI110000|")),
@@ -310,8 +310,22 @@ fn le_takes_the_link_down_and_la_is_a_link_test() {
         Read(f("LE|DA161117|TI110001|")),
         Write(vec![ACK]),
         Event(Event::LinkDown(DownReason::PeerEnded)),
+        Write(f("LE|DA161117|TI102926|")),
+        Read(vec![ACK]),
+        Write(f("LS|DA161117|TI102926|")),
+        Read(vec![ACK]),
     ]);
     assert_eq!(s.link.send(s.now, 1, &re_lamp("1", true)), Err(crate::SendError::NotUp));
+    assert_eq!(s.link.state(), LinkState::Starting);
+    s.run(vec![
+        Read(f("LD|DA161117|TI110002|V#1.0|IFPB|")),
+        Write(vec![ACK]),
+        Read(f("LA|DA161117|TI110002|")),
+        Write(vec![ACK]),
+        Write(f("LA|DA161117|TI102926|")),
+        Read(vec![ACK]),
+        Event(Event::LinkUp { version: Some("1.0".into()), interface: Some("PB".into()) }),
+    ]);
 }
 
 #[test]
