@@ -16,8 +16,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             init_logging();
             let cfg = Config::from_file(&cli.config)?;
-            let dir = cli.config.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            tokio::runtime::Runtime::new()?.block_on(switchboard::serve::serve(cfg, dir.to_path_buf()))
+            let dir = Config::folder(&cli.config).to_path_buf();
+            tokio::runtime::Runtime::new()?.block_on(switchboard::serve::serve(cfg, dir))
         }
         Command::PbxSim { state_file, ack_timeout } => {
             init_logging();

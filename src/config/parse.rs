@@ -261,6 +261,12 @@ impl Config {
         Ok(cfg)
     }
 
+    /// The folder of a config file, where the files beside it (tariffs.toml, schedules/,
+    /// directory.toml, a relative store path) are found.
+    pub fn folder(path: &Path) -> &Path {
+        path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    }
+
     /// hotel.toml alone (what the CLI needs to find the service; a tariff being edited must not
     /// stop `switchboard tariff reload` from reporting what is wrong with it).
     pub fn hotel_only(path: &Path) -> Result<Config, ConfigError> {
@@ -272,11 +278,9 @@ impl Config {
             }
             other => other,
         })?;
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let tariffs = dir.join("tariffs.toml");
-        cfg.tariff_file = Some(tariffs);
+        let dir = Config::folder(path);
+        cfg.tariff_file = Some(dir.join("tariffs.toml"));
         if cfg.store_path.is_relative() {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             cfg.store_path = dir.join(&cfg.store_path);
         }
         if let PortSpec::Device(dev) = &cfg.pbx.port {
