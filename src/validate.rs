@@ -93,6 +93,14 @@ pub fn invisible(c: char) -> bool {
         | 0xFFF9..=0xFFFB | 0xE0000..=0xE007F)
 }
 
+/// A dialled number: 1 to 30 digits.
+pub fn dialled(field: &'static str, v: &str) -> Result<(), Invalid> {
+    if v.is_empty() || v.len() > 30 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Invalid::new(field, format!("{v:?} must be 1 to 30 digits")));
+    }
+    Ok(())
+}
+
 /// `v` must be one of `allowed`.
 pub fn one_of(field: &'static str, v: &str, allowed: &[&str]) -> Result<String, Invalid> {
     if allowed.contains(&v) {
@@ -105,6 +113,14 @@ pub fn one_of(field: &'static str, v: &str, allowed: &[&str]) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dialled_numbers_are_1_to_30_digits() {
+        assert_eq!(dialled("number", "004989920920"), Ok(()));
+        assert_eq!(dialled("number", "").unwrap_err().to_string(), "number: \"\" must be 1 to 30 digits");
+        assert!(dialled("digits", "+4144").is_err());
+        assert!(dialled("digits", &"9".repeat(31)).is_err());
+    }
 
     #[test]
     fn one_check_for_every_text_field() {

@@ -134,9 +134,13 @@ pub async fn folio_print(State(s): State<AppState>, Segment(room): Segment) -> A
     Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html))
 }
 
+/// The tariff in use, or 404 when the hotel has none.
+fn tariff_in_use(s: &AppState) -> ApiResult<std::sync::Arc<crate::charges::Tariff>> {
+    s.charges.tariff().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))
+}
+
 pub async fn tariff(State(s): State<AppState>) -> ApiResult<Json<TariffView>> {
-    let t = s.charges.tariff().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))?;
-    Ok(Json(t.view()))
+    Ok(Json(tariff_in_use(&s)?.view()))
 }
 
 /// Reads tariffs.toml again (a manager, after editing it): calls reported from now on are priced
@@ -156,16 +160,14 @@ pub async fn tariff_reload(State(s): State<AppState>, actor: Actor) -> ApiResult
     Ok(Json(TariffReloaded {
         version: after,
         currency: t.as_ref().map(|t| t.currency.clone()),
-        bands: t.as_ref().map_or(0, |t| t.view().bands.len()),
+        bands: t.as_ref().map_or(0, |t| t.bands.len()),
     }))
 }
 
 pub async fn tariff_quote(State(s): State<AppState>, ApiQuery(q): ApiQuery<QuoteQuery>) -> ApiResult<Json<Quote>> {
-    let t = s.charges.tariff().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))?;
+    let t = tariff_in_use(&s)?;
     let number = q.number.ok_or_else(|| ApiError::BadRequest("give ?number=".into()))?;
-    if number.is_empty() || number.len() > 30 || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::Unprocessable(format!("number: {number:?} must be 1 to 30 digits")));
-    }
+    crate::validate::dialled("number", &number)?;
     let minutes = q.minutes.unwrap_or(1).clamp(1, 600);
     let tz = s.wakeups.timezone();
     let now = s.desk.now_utc().with_timezone(&tz).naive_local();
@@ -252,9 +254,7 @@ pub async fn simulate_call(State(s): State<AppState>, ApiJson(req): ApiJson<SimC
     let sim =
         s.simulator.as_ref().ok_or_else(|| ApiError::Conflict("the PBX is a real one: calls come from it".into()))?;
     s.desk.room(&req.room)?;
-    if req.digits.is_empty() || req.digits.len() > 30 || !req.digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::Unprocessable(format!("digits: {:?} must be 1 to 30 digits", req.digits)));
-    }
+    crate::validate::dialled("digits", &req.digits)?;
     let posting = (sim.state().postings_sent + 1).to_string();
     let d = req.duration_s.min(359_999);
     let at = s.desk.now_utc().with_timezone(&s.wakeups.timezone()).naive_local();
