@@ -114,6 +114,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Job>, ScheduleError> {
             Some(o) if o.trim().is_empty() => Err(bad(format!("{}: must not be empty", key("output")))),
             Some(o) => Ok(o.clone()),
         };
+        let older_than = || {
+            j.older_than.as_deref().map(|d| age(d).map_err(|m| bad(format!("{}: {m}", key("older_than"))))).transpose()
+        };
         let action = match j.action.as_str() {
             "wakeup_report" => Action::WakeupReport { output: output("wakeup_report")? },
             "revenue_report" => Action::RevenueReport { output: output("revenue_report")? },
@@ -123,18 +126,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Job>, ScheduleError> {
                     None => Duration::from_secs(24 * 3600),
                 },
             },
-            "expire_messages" => Action::ExpireMessages {
-                older_than: j
-                    .older_than
-                    .map(|d| age(&d).map_err(|m| bad(format!("{}: {m}", key("older_than")))))
-                    .transpose()?,
-            },
-            "purge_call_digits" => Action::PurgeCallDigits {
-                older_than: j
-                    .older_than
-                    .map(|d| age(&d).map_err(|m| bad(format!("{}: {m}", key("older_than")))))
-                    .transpose()?,
-            },
+            "expire_messages" => Action::ExpireMessages { older_than: older_than()? },
+            "purge_call_digits" => Action::PurgeCallDigits { older_than: older_than()? },
             "pbx_resync" => Action::PbxResync,
             other => {
                 return Err(bad(format!(
