@@ -117,6 +117,35 @@ pub struct BandView {
     pub period_prices: Vec<PeriodView>,
 }
 
+impl PeriodView {
+    fn of(p: &Period) -> Self {
+        PeriodView {
+            days: p.days.iter().map(|d| d.to_string().to_lowercase()).collect(),
+            from: p.from.format("%H:%M").to_string(),
+            to: p.to.format("%H:%M").to_string(),
+            setup: p.prices.setup,
+            per_unit: p.prices.per_unit,
+            minimum: p.prices.minimum,
+        }
+    }
+}
+
+/// "mon,tue 19:00-07:00: setup 0, per unit 20, minimum 0".
+impl std::fmt::Display for PeriodView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}-{}: setup {}, per unit {}, minimum {}",
+            self.days.join(","),
+            self.from,
+            self.to,
+            self.setup,
+            self.per_unit,
+            self.minimum
+        )
+    }
+}
+
 /// A cheaper (or dearer) period of a band, as shown.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeriodView {
@@ -266,43 +295,20 @@ impl Tariff {
             .bands
             .iter()
             .enumerate()
-            .map(|(i, b)| BandView {
-                name: b.name.clone(),
-                prefixes: self.prefixes.iter().filter(|(_, &j)| j == i).map(|(p, _)| p.clone()).collect(),
-                setup: b.prices.setup,
-                unit_s: b.unit.as_secs(),
-                per_unit: b.prices.per_unit,
-                minimum: b.prices.minimum,
-                free_under_s: b.free_under.as_secs(),
-                surcharge_percent: b.surcharge_bp as f64 / 100.0,
-                periods: b
-                    .periods
-                    .iter()
-                    .map(|p| {
-                        let days: Vec<String> = p.days.iter().map(|d| d.to_string().to_lowercase()).collect();
-                        format!(
-                            "{} {}-{}: setup {}, per unit {}, minimum {}",
-                            days.join(","),
-                            p.from.format("%H:%M"),
-                            p.to.format("%H:%M"),
-                            p.prices.setup,
-                            p.prices.per_unit,
-                            p.prices.minimum
-                        )
-                    })
-                    .collect(),
-                period_prices: b
-                    .periods
-                    .iter()
-                    .map(|p| PeriodView {
-                        days: p.days.iter().map(|d| d.to_string().to_lowercase()).collect(),
-                        from: p.from.format("%H:%M").to_string(),
-                        to: p.to.format("%H:%M").to_string(),
-                        setup: p.prices.setup,
-                        per_unit: p.prices.per_unit,
-                        minimum: p.prices.minimum,
-                    })
-                    .collect(),
+            .map(|(i, b)| {
+                let period_prices: Vec<PeriodView> = b.periods.iter().map(PeriodView::of).collect();
+                BandView {
+                    name: b.name.clone(),
+                    prefixes: self.prefixes.iter().filter(|(_, &j)| j == i).map(|(p, _)| p.clone()).collect(),
+                    setup: b.prices.setup,
+                    unit_s: b.unit.as_secs(),
+                    per_unit: b.prices.per_unit,
+                    minimum: b.prices.minimum,
+                    free_under_s: b.free_under.as_secs(),
+                    surcharge_percent: b.surcharge_bp as f64 / 100.0,
+                    periods: period_prices.iter().map(PeriodView::to_string).collect(),
+                    period_prices,
+                }
             })
             .collect();
         TariffView { currency: self.currency.clone(), version: self.version.clone(), bands }
@@ -385,6 +391,15 @@ mod tests {
         assert_eq!(t.price("0041443334455", at("2026-12-05 12:00:00"), secs(60)).amount_minor, 20, "Saturday");
         // Unknown prefix: unpriced.
         assert_eq!(t.price("777", at(monday), secs(60)), Priced { band: "unpriced".into(), amount_minor: 0 });
+    }
+
+    #[test]
+    fn the_view_shows_periods_as_text_and_field_by_field() {
+        let view = Tariff::parse(EXAMPLE).unwrap().view();
+        let national = view.bands.iter().find(|b| b.name == "national").unwrap();
+        assert_eq!(national.periods[1], "sat,sun 00:00-23:59: setup 0, per unit 20, minimum 0");
+        let weekend = &national.period_prices[1];
+        assert_eq!((weekend.days.join(" "), weekend.from.as_str(), weekend.per_unit), ("sat sun".into(), "00:00", 20));
     }
 
     #[test]
