@@ -203,7 +203,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
             if let (true, Some(d)) = (emergency, digits.as_deref()) {
                 // Raised once: a driver that reports the dialling has raised it already.
                 if !alarm_raised(tx, &p.room, d, started)? {
-                    emergency_alarm(tx, now, &p.room, d, started_local)?;
+                    emergency_alarm(tx, now, &p.room, stay.as_ref(), d, started_local)?;
                 }
             }
             (id, answer_status(state, reason))
@@ -228,7 +228,8 @@ pub fn dialling(
     if !is_emergency(&c.cfg, digits) {
         return Ok(false);
     }
-    emergency_alarm(tx, now, room, digits, now.with_timezone(&c.tz).naive_local())?;
+    let stay = rooms::active_stay(tx, room)?;
+    emergency_alarm(tx, now, room, stay.as_ref(), digits, now.with_timezone(&c.tz).naive_local())?;
     Ok(true)
 }
 
@@ -237,11 +238,11 @@ fn emergency_alarm(
     tx: &Connection,
     now: DateTime<Utc>,
     room: &str,
+    stay: Option<&rooms::Stay>,
     digits: &str,
     started_local: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let guest =
-        rooms::active_stay(tx, room)?.map_or("the room is vacant".to_string(), |s| format!("guest {}", s.audit_name()));
+    let guest = stay.map_or("the room is vacant".to_string(), |s| format!("guest {}", s.audit_name()));
     let msg = format!("EMERGENCY: room {room} called {digits} at {}, {guest}", started_local.format("%H:%M"));
     crate::alerts::raise(tx, &crate::clock::timestamp(now), "emergency_call", Some(room), None, &msg)?;
     Ok(())
