@@ -155,6 +155,11 @@ impl PmsLink {
     /// Starts (or restarts) the handshake by sending `LS`.
     pub fn start(&mut self, now: Instant, wall: NaiveDateTime) {
         self.fail_pending();
+        self.handshake(now, wall);
+    }
+
+    /// Sends `LS` behind whatever is queued and waits for LD/LR/LA.
+    fn handshake(&mut self, now: Instant, wall: NaiveDateTime) {
         self.state = LinkState::Starting;
         self.declared.clear();
         self.send_control(now, Message::LinkStart { at: Some(wall) });
@@ -319,10 +324,7 @@ impl PmsLink {
                 // FIAS: answer LE, keep what is queued (the caller's outbox), restart with LS.
                 self.go_down(DownReason::PeerEnded);
                 self.send_control(now, Message::LinkEnd { at: Some(wall) });
-                self.state = LinkState::Starting;
-                self.declared.clear();
-                self.send_control(now, Message::LinkStart { at: Some(wall) });
-                self.startup_deadline = Some(now + self.cfg.startup_timeout);
+                self.handshake(now, wall);
             }
             other if self.state != LinkState::Up => {
                 self.events.push_back(Event::Ignored(other.record_id()));
