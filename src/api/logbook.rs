@@ -1,7 +1,7 @@
 //! The operator's logbook: shifts, handover, entries, follow-ups, search.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 
@@ -40,7 +40,7 @@ pub async fn handover_print(State(s): State<AppState>) -> ApiResult<impl IntoRes
     let sheet = blocking(move || s.logbook.handover())
         .await?
         .ok_or_else(|| ApiError::NotFound("no shift has been closed yet".into()))?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], sheet.to_html(&hotel)))
+    Ok(axum::response::Html(sheet.to_html(&hotel)))
 }
 
 pub async fn ack_handover(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<Shift>> {

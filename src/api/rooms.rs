@@ -131,7 +131,7 @@ pub async fn folio_print(State(s): State<AppState>, Segment(room): Segment) -> A
     let m = Some(s.charges.cfg.mask_digits).filter(|n| *n > 0);
     let folio = s.store.read(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?;
     let html = folio.to_html(&s.hotel_name, s.wakeups.timezone());
-    Ok(([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html))
+    Ok(axum::response::Html(html))
 }
 
 /// The tariff in use, or 404 when the hotel has none.
