@@ -36,7 +36,7 @@ fn codec_rates() -> (f64, f64) {
         first_name: Some("John".into()),
         language: Some("EN".into()),
         class_of_service: Some(3),
-        swap: false,
+        ..Guest::default()
     });
     let n = 200_000;
     let t = Instant::now();

@@ -11,8 +11,8 @@ use pbx_sim::{SimOptions, SimState};
 use crate::api;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, PortSpec};
-use crate::pbx::serial::DeviceConnector;
 use crate::pbx::simulator;
+use crate::port::{Endpoint, EndpointConnector};
 use crate::schedules;
 use crate::services::Services;
 use crate::store::Store;
@@ -33,7 +33,7 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
 
     let mut _simulator = None;
-    let port: PathBuf = match &cfg.pbx.port {
+    let endpoint = match &cfg.pbx.port {
         PortSpec::Simulator => {
             let mut opts = SimOptions::default();
             opts.timers.ack_timeout = cfg.pbx.ack_timeout;
@@ -41,12 +41,14 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
             tracing::info!(port = %sim.port.display(), "built-in PBX simulator running");
             let port = sim.port.clone();
             _simulator = Some(sim);
-            port
+            Endpoint::Device(port)
         }
-        PortSpec::Device(p) => p.clone(),
+        PortSpec::Peer(e) => e.clone(),
     };
-    let mut services =
-        Services::start(&cfg, store.clone(), clock.clone(), DeviceConnector::new(&port, cfg.pbx.clone()))?;
+    let connector = EndpointConnector::new(endpoint.clone(), cfg.pbx.line)
+        .await
+        .with_context(|| format!("pbx.port: cannot listen on {endpoint}"))?;
+    let mut services = Services::start(&cfg, store.clone(), clock.clone(), connector)?;
     services.app.simulator = _simulator.as_ref().map(|s| s.handle.clone());
     if let Some(password) = services.app.staff.bootstrap()? {
         tracing::warn!(

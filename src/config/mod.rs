@@ -15,6 +15,6 @@ pub use duration::parse_duration;
 pub use parse::MAX_CLASS;
 pub use rooms::expand_rooms;
 pub use types::{
-    ApiConfig, AuthConfig, ChargesConfig, Config, ConfigError, Parity, PbxConfig, PortSpec, WakeupConfig,
-    DEFAULT_LISTEN,
+    ApiConfig, AuthConfig, ChargesConfig, Config, ConfigError, LineSettings, Parity, PbxConfig, PmsLinkConfig,
+    PortSpec, WakeupConfig, DEFAULT_LISTEN,
 };

@@ -10,9 +10,10 @@ use super::duration::duration_key;
 use super::raw::RawConfig;
 use super::rooms::expand_rooms;
 use super::types::{
-    invalid, ApiConfig, AuthConfig, ChargesConfig, Config, ConfigError, Parity, PbxConfig, PortSpec, WakeupConfig,
-    DEFAULT_LISTEN,
+    invalid, ApiConfig, AuthConfig, ChargesConfig, Config, ConfigError, LineSettings, Parity, PbxConfig, PmsLinkConfig,
+    PortSpec, WakeupConfig, DEFAULT_LISTEN,
 };
+use crate::port::Endpoint;
 
 /// The highest class of service: FIAS `CS` 0 (barred or internal) to 3 (unrestricted), the classes every
 /// FIAS PBX maps; a PBX with more classes needs a mapping that does not exist yet.
@@ -41,6 +42,87 @@ fn parse_size(s: &str) -> Result<usize, String> {
     let n: usize = num.parse().map_err(|_| format!("{s:?} is not a size like \"64k\" or \"1m\""))?;
     let bytes = n.checked_mul(mul).filter(|b| (1024..=16 * 1024 * 1024).contains(b));
     bytes.ok_or_else(|| format!("{s:?} must be 1k to 16m"))
+}
+
+/// The serial keys of `[pbx]` or `[pms]`.
+fn line_settings(
+    section: &str,
+    baud: Option<u32>,
+    data_bits: Option<u8>,
+    parity: Option<&str>,
+    stop_bits: Option<u8>,
+) -> Result<LineSettings, ConfigError> {
+    let key = |k: &str| format!("{section}.{k}");
+    let baud = baud.unwrap_or(9600);
+    if ![1200, 2400, 4800, 9600, 19200, 38400].contains(&baud) {
+        return Err(invalid(key("baud"), format!("{baud} is not one of 1200, 2400, 4800, 9600, 19200, 38400")));
+    }
+    let data_bits = data_bits.unwrap_or(8);
+    if !(data_bits == 7 || data_bits == 8) {
+        return Err(invalid(key("data_bits"), format!("{data_bits} must be 7 or 8")));
+    }
+    let parity = match parity.unwrap_or("none") {
+        "none" => Parity::None,
+        "even" => Parity::Even,
+        "odd" => Parity::Odd,
+        other => return Err(invalid(key("parity"), format!("{other:?} must be \"none\", \"even\" or \"odd\""))),
+    };
+    let stop_bits = stop_bits.unwrap_or(1);
+    if !(stop_bits == 1 || stop_bits == 2) {
+        return Err(invalid(key("stop_bits"), format!("{stop_bits} must be 1 or 2")));
+    }
+    Ok(LineSettings { baud, data_bits, parity, stop_bits })
+}
+
+/// `encoding` and `max_field` of `[pbx]` or `[pms]`.
+fn wire_text(
+    section: &str,
+    encoding: Option<&str>,
+    max_field: Option<usize>,
+) -> Result<(fias::Encoding, Option<usize>), ConfigError> {
+    let encoding = match encoding {
+        None => fias::Encoding::Utf8,
+        Some(e) => e.parse().map_err(|m: String| invalid(format!("{section}.encoding"), m))?,
+    };
+    if let Some(n) = max_field.filter(|n| !(8..=2000).contains(n)) {
+        return Err(invalid(format!("{section}.max_field"), format!("{n} must be 8 to 2000 characters")));
+    }
+    Ok((encoding, max_field))
+}
+
+/// The `[pms]` section.
+fn pms_section(p: super::raw::RawPms) -> Result<PmsLinkConfig, ConfigError> {
+    let port = p
+        .port
+        .as_deref()
+        .ok_or_else(|| invalid("pms.port", "is required: a device path, tcp://HOST:PORT or tcp-listen://ADDR:PORT"))?;
+    let port = Endpoint::parse(port).map_err(|m| invalid("pms.port", m))?;
+    if let Endpoint::Device(dev) = &port {
+        if !dev.is_absolute() {
+            return Err(invalid("pms.port", format!("{} must be an absolute device path", dev.display())));
+        }
+    }
+    let line = line_settings("pms", p.baud, p.data_bits, p.parity.as_deref(), p.stop_bits)?;
+    let (encoding, max_field) = wire_text("pms", p.encoding.as_deref(), p.max_field)?;
+    let interface = p.interface.unwrap_or_else(|| "PB".into());
+    if interface.len() != 2 || !interface.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(invalid(
+            "pms.interface",
+            format!("{interface:?} must be a 2-letter FIAS interface code such as \"PB\""),
+        ));
+    }
+    Ok(PmsLinkConfig {
+        port,
+        line,
+        encoding,
+        max_field,
+        interface,
+        owns_stays: p.owns_stays.unwrap_or(true),
+        ack_timeout: duration_key("pms.ack_timeout", p.ack_timeout, secs(3), (ms(50), secs(60)))?,
+        link_check: duration_key("pms.link_check", p.link_check, secs(120), (secs(1), HOUR))?,
+        reconnect_max: duration_key("pms.reconnect_max", p.reconnect_max, secs(30), (ms(100), HOUR))?,
+        resync_after: duration_key("pms.resync_after", p.resync_after, secs(60), (Duration::ZERO, DAY))?,
+    })
 }
 
 impl Config {
@@ -86,34 +168,16 @@ impl Config {
         }
         let port = match p.port.as_deref().unwrap_or("simulator") {
             "simulator" => PortSpec::Simulator,
-            "" => return Err(invalid("pbx.port", "must be \"simulator\" or a device path such as \"/dev/ttyUSB0\"")),
-            path => PortSpec::Device(PathBuf::from(path)),
+            text => PortSpec::Peer(Endpoint::parse(text).map_err(|m| invalid("pbx.port", m))?),
         };
-        let baud = p.baud.unwrap_or(9600);
-        if !(1200..=38400).contains(&baud) || ![1200, 2400, 4800, 9600, 19200, 38400].contains(&baud) {
-            return Err(invalid("pbx.baud", format!("{baud} is not one of 1200, 2400, 4800, 9600, 19200, 38400")));
-        }
-        let data_bits = p.data_bits.unwrap_or(8);
-        if !(data_bits == 7 || data_bits == 8) {
-            return Err(invalid("pbx.data_bits", format!("{data_bits} must be 7 or 8")));
-        }
-        let parity = match p.parity.as_deref().unwrap_or("none") {
-            "none" => Parity::None,
-            "even" => Parity::Even,
-            "odd" => Parity::Odd,
-            other => return Err(invalid("pbx.parity", format!("{other:?} must be \"none\", \"even\" or \"odd\""))),
-        };
-        let stop_bits = p.stop_bits.unwrap_or(1);
-        if !(stop_bits == 1 || stop_bits == 2) {
-            return Err(invalid("pbx.stop_bits", format!("{stop_bits} must be 1 or 2")));
-        }
+        let line = line_settings("pbx", p.baud, p.data_bits, p.parity.as_deref(), p.stop_bits)?;
+        let (encoding, max_field) = wire_text("pbx", p.encoding.as_deref(), p.max_field)?;
         let ack_timeout = duration_key("pbx.ack_timeout", p.ack_timeout, secs(3), (ms(50), secs(60)))?;
         let pbx = PbxConfig {
             port,
-            baud,
-            data_bits,
-            parity,
-            stop_bits,
+            line,
+            encoding,
+            max_field,
             ack_timeout,
             link_check: duration_key("pbx.link_check", p.link_check, secs(120), (secs(1), HOUR))?,
             resync_after: duration_key("pbx.resync_after", p.resync_after, secs(300), (Duration::ZERO, DAY))?,
@@ -238,6 +302,7 @@ impl Config {
             rooms,
             default_class,
             pbx,
+            pms: raw.pms.map(pms_section).transpose()?,
             listen,
             api,
             store_path,
@@ -283,7 +348,7 @@ impl Config {
         if cfg.store_path.is_relative() {
             cfg.store_path = dir.join(&cfg.store_path);
         }
-        if let PortSpec::Device(dev) = &cfg.pbx.port {
+        if let PortSpec::Peer(Endpoint::Device(dev)) = &cfg.pbx.port {
             if !dev.is_absolute() {
                 return Err(invalid(
                     format!("{}: pbx.port", path.display()),
@@ -318,7 +383,7 @@ numbers = ["101-103", "201"]
         assert_eq!(c.rooms, ["101", "102", "103", "201"]);
         assert_eq!(c.default_class, 3);
         assert_eq!(c.pbx.port, PortSpec::Simulator);
-        assert_eq!(c.pbx.baud, 9600);
+        assert_eq!(c.pbx.line.baud, 9600);
         assert_eq!(c.pbx.ack_timeout, Duration::from_secs(3));
         assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
     }

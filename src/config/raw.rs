@@ -9,6 +9,7 @@ pub(super) struct RawConfig {
     pub rooms: RawRooms,
     #[serde(default)]
     pub pbx: RawPbx,
+    pub pms: Option<RawPms>,
     #[serde(default)]
     pub api: RawApi,
     #[serde(default)]
@@ -87,6 +88,26 @@ pub(super) struct RawPbx {
     pub link_check: Option<String>,
     pub resync_after: Option<String>,
     pub reconnect_max: Option<String>,
+    pub encoding: Option<String>,
+    pub max_field: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPms {
+    pub port: Option<String>,
+    pub baud: Option<u32>,
+    pub data_bits: Option<u8>,
+    pub parity: Option<String>,
+    pub stop_bits: Option<u8>,
+    pub interface: Option<String>,
+    pub owns_stays: Option<bool>,
+    pub encoding: Option<String>,
+    pub max_field: Option<usize>,
+    pub ack_timeout: Option<String>,
+    pub link_check: Option<String>,
+    pub reconnect_max: Option<String>,
+    pub resync_after: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]

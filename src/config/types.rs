@@ -21,31 +21,26 @@ pub(super) fn invalid(key: impl Into<String>, msg: impl Into<String>) -> ConfigE
     ConfigError::Invalid { key: key.into(), msg: msg.into() }
 }
 
-/// Serial parity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Parity {
-    None,
-    Even,
-    Odd,
-}
+pub use crate::port::{LineSettings, Parity};
 
 /// Where the PBX is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PortSpec {
     /// The built-in simulated PBX, behind a pseudo-terminal.
     Simulator,
-    /// A serial device such as `/dev/ttyUSB0`.
-    Device(PathBuf),
+    /// A serial device such as `/dev/ttyUSB0`, `tcp://HOST:PORT` or `tcp-listen://ADDR:PORT`.
+    Peer(crate::port::Endpoint),
 }
 
 /// The `[pbx]` section, validated.
 #[derive(Debug, Clone)]
 pub struct PbxConfig {
     pub port: PortSpec,
-    pub baud: u32,
-    pub data_bits: u8,
-    pub parity: Parity,
-    pub stop_bits: u8,
+    pub line: LineSettings,
+    /// The character set on the wire (`encoding`, default UTF-8).
+    pub encoding: fias::Encoding,
+    /// Field values longer than this many characters are cut before sending (`max_field`).
+    pub max_field: Option<usize>,
     /// FIAS ACK timeout (3 s by the spec; shorter only for tests).
     pub ack_timeout: Duration,
     /// Idle time before an `LA` link check.
@@ -54,6 +49,25 @@ pub struct PbxConfig {
     pub resync_after: Duration,
     /// Longest pause between reconnection attempts.
     pub reconnect_max: Duration,
+}
+
+/// The `[pms]` section, validated: the PMS drives switchboard over FIAS (switchboard plays the
+/// PBX's part toward it).
+#[derive(Debug, Clone)]
+pub struct PmsLinkConfig {
+    pub port: crate::port::Endpoint,
+    pub line: LineSettings,
+    pub encoding: fias::Encoding,
+    pub max_field: Option<usize>,
+    /// The FIAS `IF` code announced in `LD` (default `PB`, a PBX interface).
+    pub interface: String,
+    /// Check-in, check-out and moves come from the PMS; the desk's are refused (409).
+    pub owns_stays: bool,
+    pub ack_timeout: Duration,
+    pub link_check: Duration,
+    pub reconnect_max: Duration,
+    /// After a reconnect following an outage at least this long, ask the PMS for a resync (DR).
+    pub resync_after: Duration,
 }
 
 /// The whole configuration, validated.
@@ -67,6 +81,8 @@ pub struct Config {
     pub rooms: Vec<String>,
     pub default_class: u8,
     pub pbx: PbxConfig,
+    /// `[pms]`, if the hotel has a PMS that drives switchboard.
+    pub pms: Option<PmsLinkConfig>,
     pub listen: SocketAddr,
     pub api: ApiConfig,
     /// The SQLite file; relative paths are resolved against the config file's folder.

@@ -145,7 +145,7 @@ impl PbxCommand {
                 first_name,
                 language,
                 class_of_service: Some(class_of_service),
-                swap: false,
+                ..Guest::default()
             }),
             PbxCommand::CheckOut { stay } => Message::GuestOut { room, stay: stay.map(|s| s.to_string()), swap: false },
             PbxCommand::Move { from, stay, name, first_name, language, class_of_service } => {

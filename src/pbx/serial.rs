@@ -1,131 +1,18 @@
-//! The serial side: opening a port (a real device or a pseudo-terminal slave, by the same code)
-//! and making any non-blocking file descriptor an `AsyncRead + AsyncWrite`.
+//! The simulator's side of the serial path: a pseudo-terminal pair whose slave the service opens
+//! exactly as it would open `/dev/ttyUSB0`, and the connector that reopens a device path.
 //!
-//! Only this module and the wiring in `serve` touch devices; the link task is generic over the
-//! stream. The simulator gets a pseudo-terminal pair from [`open_pty`]: it keeps the master and
-//! a raw-mode handle on the slave (so the master never sees a hang-up while the service
-//! reconnects), and the service opens the slave's path exactly as it would open `/dev/ttyUSB0`.
+//! The simulator gets a pseudo-terminal pair from [`open_pty`]: it keeps the master and a
+//! raw-mode handle on the slave (so the master never sees a hang-up while the service
+//! reconnects). Opening devices and the async byte stream live in [`crate::port::serial`].
 
 use std::fs::File;
-use std::io;
-use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::task::{ready, Context, Poll};
 
-use serialport::{DataBits, FlowControl, SerialPortBuilder, StopBits, TTYPort};
-use tokio::io::unix::AsyncFd;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use serialport::TTYPort;
 
-use super::link::Connector;
-use crate::config::{Parity, PbxConfig};
-
-#[derive(Debug, thiserror::Error)]
-pub enum SerialError {
-    #[error("cannot open serial port {path}: {msg}")]
-    Open { path: PathBuf, msg: String },
-    #[error("cannot create a pseudo-terminal: {0}")]
-    Pty(String),
-    #[error("serial port {path}: {err}")]
-    Io { path: PathBuf, err: io::Error },
-}
-
-fn set_nonblocking(fd: RawFd) -> io::Result<()> {
-    // SAFETY: fcntl on a descriptor we own; no memory is passed.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
-/// Any owned, pollable file descriptor as an async byte stream.
-pub struct FdStream<T: AsRawFd> {
-    inner: AsyncFd<T>,
-}
-
-impl<T: AsRawFd> FdStream<T> {
-    pub fn new(fd: T) -> io::Result<Self> {
-        set_nonblocking(fd.as_raw_fd())?;
-        // SAFETY: the types used here (TTYPort, PtyMaster) own their descriptor and keep it open,
-        // unchanged, until they are dropped, which happens only with the AsyncFd.
-        let inner = unsafe { AsyncFd::register(fd) }.map_err(io::Error::from)?;
-        Ok(FdStream { inner })
-    }
-}
-
-impl<T: AsRawFd> AsyncRead for FdStream<T> {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        loop {
-            let mut guard = ready!(self.inner.poll_read_ready(cx))?;
-            let unfilled = buf.initialize_unfilled();
-            let res = guard.try_io(|fd| {
-                // SAFETY: reading into a buffer we own, of its length.
-                let n = unsafe { libc::read(fd.as_raw_fd(), unfilled.as_mut_ptr().cast(), unfilled.len()) };
-                if n < 0 {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(n as usize)
-                }
-            });
-            match res {
-                Ok(Ok(n)) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Ok(Err(e)) => return Poll::Ready(Err(e)),
-                Err(_would_block) => continue,
-            }
-        }
-    }
-}
-
-impl<T: AsRawFd> AsyncWrite for FdStream<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
-        loop {
-            let mut guard = ready!(self.inner.poll_write_ready(cx))?;
-            let res = guard.try_io(|fd| {
-                // SAFETY: writing from a slice we borrow, of its length.
-                let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
-                if n < 0 {
-                    Err(io::Error::last_os_error())
-                } else {
-                    Ok(n as usize)
-                }
-            });
-            match res {
-                Ok(r) => return Poll::Ready(r),
-                Err(_would_block) => continue,
-            }
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
-/// Opens a serial device with the configured line settings (no flow control, raw mode).
-pub fn open_port(path: &Path, cfg: &PbxConfig) -> Result<FdStream<TTYPort>, SerialError> {
-    let builder: SerialPortBuilder = serialport::new(path.to_string_lossy(), cfg.baud)
-        .data_bits(if cfg.data_bits == 7 { DataBits::Seven } else { DataBits::Eight })
-        .parity(match cfg.parity {
-            Parity::None => serialport::Parity::None,
-            Parity::Even => serialport::Parity::Even,
-            Parity::Odd => serialport::Parity::Odd,
-        })
-        .stop_bits(if cfg.stop_bits == 2 { StopBits::Two } else { StopBits::One })
-        .flow_control(FlowControl::None);
-    let port =
-        TTYPort::open(&builder).map_err(|e| SerialError::Open { path: path.to_path_buf(), msg: e.to_string() })?;
-    FdStream::new(port).map_err(|err| SerialError::Io { path: path.to_path_buf(), err })
-}
+use crate::config::{LineSettings, PbxConfig};
+pub use crate::port::serial::{open_port, FdStream, SerialError};
+use crate::port::Connector;
 
 /// A pseudo-terminal pair for the simulator.
 pub struct Pty {
@@ -163,20 +50,20 @@ use std::os::unix::fs::OpenOptionsExt;
 /// Opens a serial device path with the configured line settings, again on every reconnect.
 pub struct DeviceConnector {
     pub path: PathBuf,
-    pub cfg: PbxConfig,
+    pub line: LineSettings,
 }
 
 impl DeviceConnector {
     pub fn new(path: &Path, cfg: PbxConfig) -> Self {
-        DeviceConnector { path: path.to_path_buf(), cfg }
+        DeviceConnector { path: path.to_path_buf(), line: cfg.line }
     }
 }
 
 impl Connector for DeviceConnector {
     type Stream = FdStream<TTYPort>;
 
-    fn connect(&mut self) -> Result<Self::Stream, String> {
-        open_port(&self.path, &self.cfg).map_err(|e| e.to_string())
+    async fn connect(&mut self) -> Result<Self::Stream, String> {
+        open_port(&self.path, &self.line).map_err(|e| e.to_string())
     }
 
     fn describe(&self) -> String {

@@ -16,4 +16,5 @@ mod link;
 mod logbook;
 mod messages;
 mod site;
+mod tcp;
 mod wakeups;

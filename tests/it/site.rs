@@ -46,7 +46,7 @@ pub struct Reopenable {
 
 impl Connector for Reopenable {
     type Stream = DuplexStream;
-    fn connect(&mut self) -> Result<DuplexStream, String> {
+    async fn connect(&mut self) -> Result<DuplexStream, String> {
         let (ours, theirs) = tokio::io::duplex(4096);
         self.tx.send(theirs).map_err(|_| "the simulator is gone".to_string())?;
         Ok(ours)

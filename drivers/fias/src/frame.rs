@@ -5,6 +5,9 @@
 //! value, because it can be any byte, control bytes included. Bytes that belong to nothing (line
 //! noise, a half frame cut by a new STX or by a control byte) are reported as [`Token::Noise`] so
 //! the link can count and log them, and decoding resynchronises on the next STX.
+//!
+//! Over TCP ([`Framing::Tcp`]) a frame is `STX data ETX` with no LRC, and no ACK/NAK/ENQ is ever
+//! sent: the stream is already reliable. The decoder then ends a frame at its ETX.
 
 use crate::record::MAX_RECORD_LEN;
 
@@ -13,6 +16,30 @@ pub const ETX: u8 = 0x03;
 pub const ENQ: u8 = 0x05;
 pub const ACK: u8 = 0x06;
 pub const NAK: u8 = 0x15;
+
+/// How frames travel: the transport, not the records, decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Framing {
+    /// RS-232: `STX data ETX LRC`, every frame answered ACK/NAK, ENQ to ask again.
+    #[default]
+    Serial,
+    /// TCP: `STX data ETX`, no LRC and no answers.
+    Tcp,
+}
+
+/// Wraps record bytes in a frame for this framing.
+pub fn encode_frame_for(framing: Framing, data: &[u8]) -> Vec<u8> {
+    match framing {
+        Framing::Serial => encode_frame(data),
+        Framing::Tcp => {
+            let mut out = Vec::with_capacity(data.len() + 2);
+            out.push(STX);
+            out.extend_from_slice(data);
+            out.push(ETX);
+            out
+        }
+    }
+}
 
 /// XOR of every byte after STX up to and including ETX, seeded with 0.
 pub fn lrc(data: &[u8]) -> u8 {
@@ -54,6 +81,7 @@ enum State {
 /// Incremental frame decoder.
 #[derive(Debug)]
 pub struct Decoder {
+    framing: Framing,
     state: State,
     buf: Vec<u8>,
     noise: usize,
@@ -67,7 +95,11 @@ impl Default for Decoder {
 
 impl Decoder {
     pub fn new() -> Self {
-        Decoder { state: State::Idle, buf: Vec::new(), noise: 0 }
+        Self::with_framing(Framing::Serial)
+    }
+
+    pub fn with_framing(framing: Framing) -> Self {
+        Decoder { framing, state: State::Idle, buf: Vec::new(), noise: 0 }
     }
 
     /// True while a frame has started but not finished.
@@ -113,7 +145,7 @@ impl Decoder {
                     self.buf.clear();
                     self.state = State::InFrame;
                 }
-                ACK | NAK | ENQ => {
+                ACK | NAK | ENQ if self.framing == Framing::Serial => {
                     self.flush_noise(out);
                     out.push(match b {
                         ACK => Token::Ack,
@@ -124,6 +156,10 @@ impl Decoder {
                 _ => self.noise += 1,
             },
             State::InFrame => match b {
+                ETX if self.framing == Framing::Tcp => {
+                    self.state = State::Idle;
+                    out.push(Token::Frame { data: std::mem::take(&mut self.buf), lrc_ok: true });
+                }
                 ETX => self.state = State::AwaitLrc,
                 STX => {
                     // A new frame cut the old one short.
@@ -131,7 +167,7 @@ impl Decoder {
                     self.flush_noise(out);
                     self.state = State::InFrame;
                 }
-                ACK | NAK | ENQ => {
+                ACK | NAK | ENQ if self.framing == Framing::Serial => {
                     // Never valid inside data: the peer gave up on this frame.
                     self.abandon_frame();
                     self.step(b, out);
@@ -253,6 +289,28 @@ mod tests {
         bytes.extend(std::iter::repeat_n(b'a', MAX_RECORD_LEN + 10));
         let out = decode(&bytes);
         assert!(matches!(out[..], [Token::Noise(n)] if n > MAX_RECORD_LEN));
+    }
+
+    #[test]
+    fn tcp_frames_end_at_etx_and_carry_no_lrc() {
+        assert_eq!(encode_frame_for(Framing::Tcp, b"LS|DA161117|TI102926|"), b"\x02LS|DA161117|TI102926|\x03".to_vec());
+        let mut d = Decoder::with_framing(Framing::Tcp);
+        let mut out = Vec::new();
+        // Two frames back to back, split anywhere, a stray ACK byte between them (noise on TCP).
+        let mut bytes = b"\x02GI|RN101|GNM\xc3\xbcller|\x03".to_vec();
+        bytes.push(ACK);
+        bytes.extend_from_slice(b"\x02LA|\x03");
+        for chunk in bytes.chunks(4) {
+            d.feed(chunk, &mut out);
+        }
+        assert_eq!(
+            out,
+            vec![
+                Token::Frame { data: "GI|RN101|GNMüller|".as_bytes().to_vec(), lrc_ok: true },
+                Token::Noise(1),
+                Token::Frame { data: b"LA|".to_vec(), lrc_ok: true },
+            ]
+        );
     }
 
     #[test]

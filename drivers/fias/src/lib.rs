@@ -7,22 +7,30 @@
 //! Layout, bottom up:
 //! - [`record`]: the `ID|FFdata|...|` codec with data validation.
 //! - [`message`]: typed records (GI, GO, RE, WR, WA, ...) with their fields checked.
-//! - [`frame`]: `STX data ETX LRC` framing and the ACK/NAK/ENQ tokens.
+//! - [`frame`]: `STX data ETX LRC` framing and the ACK/NAK/ENQ tokens; TCP's `STX data ETX`.
 //! - [`transport`]: stop-and-wait with the 3-second timers, retransmission and ENQ recovery;
 //!   symmetric, so the PBX simulator uses it too.
 //! - [`pms`]: the PMS session: LS/LD/LR/LA start-up, LR lists honoured, LE, link checks, DR.
+//! - [`vendor`]: the other role (what a PBX is toward a PMS): answers the PMS's LS with
+//!   LD/LR/LA, honours its LRs, holds back between DS and DE, asks DR only when told.
+//! - [`text`]: the link's character set (UTF-8, Latin-1, DOS code pages) and field length cap.
 //! - `scripted` (tests only): a scripted peer whose exchange must be used up.
 
 pub mod frame;
 pub mod message;
 pub mod pms;
 pub mod record;
+pub mod text;
 pub mod transport;
+pub mod vendor;
 
+pub use frame::Framing;
 pub use message::{language_from_wire, language_to_wire, Guest, GuestMessage, Message, Posting, RoomEquipment, Wake};
 pub use pms::{DownReason, Event, LinkState, PmsConfig, PmsLink, SendError};
 pub use record::{ids, FieldId, Record, RecordError, RecordId};
+pub use text::{cut_field, Encoding, WireText};
 pub use transport::{Stats, Timers, Transport, TransportEvent};
+pub use vendor::{VendorConfig, VendorLink};
 
 #[cfg(test)]
 mod scripted;

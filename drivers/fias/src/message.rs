@@ -17,6 +17,10 @@ pub struct Guest {
     pub first_name: Option<String>,
     pub language: Option<String>,
     pub class_of_service: Option<u8>,
+    /// `GV`: the PMS's VIP code, as sent.
+    pub vip: Option<String>,
+    /// `GS`: Y when this guest shares the room with another stay (a second G#).
+    pub share: Option<bool>,
     /// `SF` present: part of a database swap (resync).
     pub swap: bool,
 }
@@ -243,6 +247,8 @@ impl Message {
                 first_name: opt(r, GF),
                 language: opt(r, GL).map(|l| language_from_wire(&l)),
                 class_of_service: number(r, CS)?,
+                vip: opt(r, GV),
+                share: yes_no(r, GS)?,
                 swap: r.get(SF).is_some(),
             }),
             GO => Message::GuestOut { room: room(r)?, stay: opt(r, GNUM), swap: r.get(SF).is_some() },
@@ -348,6 +354,8 @@ impl Message {
                 r = with_opt(r, GF, &g.first_name);
                 r = with_opt(r, GL, &g.language.as_deref().map(language_to_wire));
                 r = with_opt(r, CS, &g.class_of_service.map(|c| c.to_string()));
+                r = with_opt(r, GV, &g.vip);
+                r = with_opt(r, GS, &g.share.map(|b| flag(b).into()));
                 if g.swap {
                     r = r.with(SF, "");
                 }
@@ -453,6 +461,8 @@ mod tests {
             first_name: Some("Al".into()),
             language: Some("EN".into()),
             class_of_service: Some(3),
+            vip: Some("3".into()),
+            share: Some(true),
             swap: true,
         }));
         round_trip(Message::GuestOut { room: "9327".into(), stay: Some("1".into()), swap: false });

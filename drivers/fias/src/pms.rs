@@ -14,8 +14,10 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
+use crate::frame::Framing;
 use crate::message::Message;
-use crate::record::{FieldId, Record, RecordError, RecordId};
+use crate::record::{FieldId, RecordError, RecordId};
+use crate::text::WireText;
 use crate::transport::{Stats, Timers, Transport, TransportEvent};
 
 /// Settings of the PMS session.
@@ -26,8 +28,10 @@ pub struct PmsConfig {
     pub startup_timeout: Duration,
     /// Send an `LA` link check after this long without traffic.
     pub link_check: Duration,
-    /// The line has 7 data bits: field data is folded to ASCII before sending.
-    pub seven_bit: bool,
+    /// Character set, 7-bit folding and the longest field the peer takes.
+    pub text: WireText,
+    /// Serial (LRC, ACK/NAK) or TCP (neither).
+    pub framing: Framing,
 }
 
 impl Default for PmsConfig {
@@ -36,7 +40,8 @@ impl Default for PmsConfig {
             timers: Timers::default(),
             startup_timeout: Duration::from_secs(20),
             link_check: Duration::from_secs(120),
-            seven_bit: false,
+            text: WireText::default(),
+            framing: Framing::Serial,
         }
     }
 }
@@ -90,8 +95,10 @@ pub enum Event {
 pub enum SendError {
     #[error("the FIAS link is not up")]
     NotUp,
-    #[error("the PBX did not declare the {0} record (no LR for it)")]
+    #[error("the peer did not declare the {0} record (no LR for it)")]
     NotDeclared(RecordId),
+    #[error("the peer is in a database resync (between DS and DE)")]
+    Resyncing,
     #[error(transparent)]
     Record(#[from] RecordError),
 }
@@ -113,19 +120,23 @@ pub struct PmsLink {
     startup_deadline: Option<Instant>,
     next_check: Option<Instant>,
     events: VecDeque<Event>,
+    /// Transport events seen while draining deliveries in [`send`](Self::send), handled on the
+    /// next input or timeout.
+    deferred: VecDeque<TransportEvent<Tag>>,
 }
 
 impl PmsLink {
     pub fn new(cfg: PmsConfig) -> Self {
         PmsLink {
             cfg,
-            transport: Transport::new(cfg.timers),
+            transport: Transport::with_framing(cfg.timers, cfg.framing),
             state: LinkState::Down,
             declared: BTreeMap::new(),
             peer: (None, None),
             startup_deadline: None,
             next_check: None,
             events: VecDeque::new(),
+            deferred: VecDeque::new(),
         }
     }
 
@@ -175,6 +186,26 @@ impl PmsLink {
 
     /// Sends an application record, honouring the PBX's LR list for it.
     pub fn send(&mut self, now: Instant, tag: u64, msg: &Message) -> Result<(), SendError> {
+        let result = self.send_inner(now, tag, msg);
+        // Over TCP the transport reports the frame delivered at once.
+        self.drain_delivered(now);
+        result
+    }
+
+    fn drain_delivered(&mut self, now: Instant) {
+        while let Some(ev) = self.transport.poll_event() {
+            match ev {
+                TransportEvent::Delivered(Tag::App(t)) => {
+                    self.next_check = Some(now + self.cfg.link_check);
+                    self.events.push_back(Event::Delivered(t));
+                }
+                TransportEvent::Delivered(Tag::Control) => {}
+                other => self.deferred.push_back(other),
+            }
+        }
+    }
+
+    fn send_inner(&mut self, now: Instant, tag: u64, msg: &Message) -> Result<(), SendError> {
         if self.state != LinkState::Up {
             return Err(SendError::NotUp);
         }
@@ -183,14 +214,7 @@ impl PmsLink {
         if !fields.is_empty() {
             rec.retain_fields(|f| fields.contains(&f));
         }
-        if self.cfg.seven_bit {
-            for (_, v) in rec.fields.iter_mut() {
-                if !v.is_ascii() {
-                    *v = crate::record::fold_to_ascii(v);
-                }
-            }
-        }
-        let data = rec.encode()?;
+        let data = self.cfg.text.outgoing(rec)?;
         self.transport.send(now, Tag::App(tag), &data);
         Ok(())
     }
@@ -258,14 +282,20 @@ impl PmsLink {
         self.events.pop_front()
     }
 
+    /// Events wait to be polled (over TCP a send is delivered at once, so one may be waiting
+    /// right after [`send`](Self::send)).
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     fn drain_transport(&mut self, now: Instant, wall: NaiveDateTime) {
-        while let Some(ev) = self.transport.poll_event() {
+        while let Some(ev) = self.deferred.pop_front().or_else(|| self.transport.poll_event()) {
             match ev {
                 TransportEvent::Received(data) => {
                     if self.state == LinkState::Up {
                         self.next_check = Some(now + self.cfg.link_check);
                     }
-                    match Record::parse(&data).and_then(|r| Message::from_record(&r)) {
+                    match self.cfg.text.incoming(&data) {
                         Ok(msg) => self.handle_message(now, wall, msg),
                         Err(error) => self.events.push_back(Event::Malformed { data, error }),
                     }

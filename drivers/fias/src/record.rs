@@ -60,6 +60,7 @@ pub mod ids {
     pub const GF: FieldId = FieldId(*b"GF");
     pub const GL: FieldId = FieldId(*b"GL");
     pub const GS: FieldId = FieldId(*b"GS");
+    pub const GV: FieldId = FieldId(*b"GV");
     pub const CS: FieldId = FieldId(*b"CS");
     pub const SF: FieldId = FieldId(*b"SF");
     pub const ML: FieldId = FieldId(*b"ML");

@@ -225,7 +225,7 @@ fn lr_lists_are_honoured() {
         first_name: Some("W".into()), // GF was not declared: dropped
         language: Some("EN".into()),
         class_of_service: Some(3),
-        swap: false,
+        ..Default::default()
     });
     s.link.send(s.now, 1, &gi).unwrap();
     s.run(vec![Write(f("GI|RN101|G#5|GNWang Wei|GLEA|CS3|")), Read(vec![ACK]), Event(Event::Delivered(1))]);
@@ -237,7 +237,10 @@ fn lr_lists_are_honoured() {
 #[test]
 fn a_seven_bit_line_gets_folded_names() {
     let mut s = Script::new();
-    s.link = PmsLink::new(PmsConfig { seven_bit: true, ..PmsConfig::default() });
+    s.link = PmsLink::new(PmsConfig {
+        text: crate::WireText { seven_bit: true, ..Default::default() },
+        ..PmsConfig::default()
+    });
     s.link.start(s.now, wall());
     s.run(vec![
         Write(f("LS|DA161117|TI102926|")),

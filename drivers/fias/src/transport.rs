@@ -6,11 +6,15 @@
 //! answer, up to 3 times; then the attempt counts as failed. A frame whose attempts are used up is
 //! reported as [`TransportEvent::Failed`]; what to do with it is the caller's business (switchboard
 //! keeps it in the durable outbox). No I/O: bytes and instants in, bytes and events out.
+//!
+//! Over TCP ([`Framing::Tcp`]) there are no answers: a frame is written at once and reported
+//! [`TransportEvent::Delivered`] as soon as it is handed to the stream, received frames are not
+//! answered, and the only timer left is the one that drops a half frame.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::frame::{encode_frame, Decoder, Token, ACK, ENQ, NAK};
+use crate::frame::{encode_frame_for, Decoder, Framing, Token, ACK, ENQ, NAK};
 
 /// Timer and retry settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +73,7 @@ struct InFlight<T> {
 #[derive(Debug)]
 pub struct Transport<T> {
     timers: Timers,
+    framing: Framing,
     decoder: Decoder,
     out: Vec<u8>,
     queue: VecDeque<(T, Vec<u8>)>,
@@ -82,9 +87,14 @@ pub struct Transport<T> {
 
 impl<T: Clone> Transport<T> {
     pub fn new(timers: Timers) -> Self {
+        Self::with_framing(timers, Framing::Serial)
+    }
+
+    pub fn with_framing(timers: Timers, framing: Framing) -> Self {
         Transport {
             timers,
-            decoder: Decoder::new(),
+            framing,
+            decoder: Decoder::with_framing(framing),
             out: Vec::new(),
             queue: VecDeque::new(),
             in_flight: None,
@@ -108,7 +118,13 @@ impl<T: Clone> Transport<T> {
 
     /// Queues record bytes (the data between STX and ETX) for sending.
     pub fn send(&mut self, now: Instant, tag: T, data: &[u8]) {
-        self.queue.push_back((tag, encode_frame(data)));
+        if self.framing == Framing::Tcp {
+            self.out.extend_from_slice(&encode_frame_for(Framing::Tcp, data));
+            self.stats.frames_sent += 1;
+            self.events.push_back(TransportEvent::Delivered(tag));
+            return;
+        }
+        self.queue.push_back((tag, encode_frame_for(Framing::Serial, data)));
         self.start_next(now);
     }
 
@@ -157,6 +173,10 @@ impl<T: Clone> Transport<T> {
 
     fn handle_token(&mut self, now: Instant, token: Token) {
         match token {
+            Token::Frame { data, lrc_ok: true } if self.framing == Framing::Tcp => {
+                self.stats.frames_received += 1;
+                self.events.push_back(TransportEvent::Received(data));
+            }
             Token::Frame { data, lrc_ok: true } => {
                 self.out.push(ACK);
                 self.last_answer = ACK;
@@ -385,6 +405,23 @@ mod tests {
         t.handle_input(now, &[ACK, NAK]);
         assert_eq!(t.stats().stray_answers, 2);
         assert!(events(&mut t).is_empty());
+    }
+
+    #[test]
+    fn over_tcp_frames_go_out_at_once_unanswered_and_count_as_delivered() {
+        let now = t0();
+        let mut t = Transport::with_framing(Timers::default(), Framing::Tcp);
+        t.send(now, 1, b"RE|RN1|MLY|");
+        t.send(now, 2, b"RE|RN2|MLY|");
+        assert_eq!(t.poll_transmit().unwrap(), b"\x02RE|RN1|MLY|\x03\x02RE|RN2|MLY|\x03".to_vec());
+        assert!(t.is_idle());
+        assert_eq!(t.poll_timeout(), None, "no ACK timer over TCP");
+        t.handle_input(now, b"\x02LA|\x03");
+        assert_eq!(t.poll_transmit(), None, "nothing answers a frame over TCP");
+        assert_eq!(
+            events(&mut t),
+            vec![TransportEvent::Delivered(1), TransportEvent::Delivered(2), TransportEvent::Received(b"LA|".to_vec())]
+        );
     }
 
     #[test]

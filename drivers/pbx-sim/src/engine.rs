@@ -159,8 +159,13 @@ pub struct PbxEngine {
 
 impl PbxEngine {
     pub fn new(timers: Timers, declarations: Vec<(RecordId, Vec<FieldId>)>) -> Self {
+        Self::with_framing(timers, declarations, fias::Framing::Serial)
+    }
+
+    /// A PBX on a serial line ([`fias::Framing::Serial`]) or a FIAS TCP socket.
+    pub fn with_framing(timers: Timers, declarations: Vec<(RecordId, Vec<FieldId>)>, framing: fias::Framing) -> Self {
         PbxEngine {
-            transport: Transport::new(timers),
+            transport: Transport::with_framing(timers, framing),
             link: Link::Down,
             declarations,
             state: SimState::default(),

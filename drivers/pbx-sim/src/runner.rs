@@ -38,6 +38,8 @@ pub struct SimOptions {
     pub ring_time: Duration,
     /// Start from this state (e.g. loaded from a state file).
     pub initial: SimState,
+    /// Serial framing (LRC, ACK/NAK) or TCP framing (neither).
+    pub framing: fias::Framing,
 }
 
 impl Default for SimOptions {
@@ -47,6 +49,7 @@ impl Default for SimOptions {
             declarations: default_declarations(),
             ring_time: Duration::ZERO,
             initial: SimState::default(),
+            framing: fias::Framing::Serial,
         }
     }
 }
@@ -111,7 +114,7 @@ where
 {
     let (tx, rx) = mpsc::unbounded_channel();
     let (state_tx, state_rx) = watch::channel(opts.initial.clone());
-    let mut engine = PbxEngine::new(opts.timers, opts.declarations);
+    let mut engine = PbxEngine::with_framing(opts.timers, opts.declarations, opts.framing);
     engine.set_ring_time(opts.ring_time);
     let mut initial = opts.initial;
     initial.link_up = false;

@@ -39,7 +39,12 @@ impl LinkCtx {
             timers: Timers { ack_timeout: ack, ..Timers::default() },
             startup_timeout: ack * 7,
             link_check: self.cfg.link_check,
-            seven_bit: self.cfg.data_bits == 7,
+            text: fias::WireText {
+                encoding: self.cfg.encoding,
+                seven_bit: self.cfg.line.data_bits == 7,
+                max_field: self.cfg.max_field,
+            },
+            framing: fias::Framing::Serial,
         }
     }
 }

@@ -39,6 +39,7 @@ impl Job {
                     language: r.language.clone(),
                     class_of_service: Some(r.class_of_service),
                     swap: true,
+                    ..Guest::default()
                 }),
                 None => Message::GuestOut { room: r.room.clone(), stay: None, swap: true },
             });

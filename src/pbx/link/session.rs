@@ -87,11 +87,11 @@ pub(super) struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    pub(super) fn new(ctx: &'a LinkCtx, status: &'a watch::Sender<LinkStatus>) -> Self {
+    pub(super) fn new(ctx: &'a LinkCtx, status: &'a watch::Sender<LinkStatus>, framing: fias::Framing) -> Self {
         Session {
             ctx,
             status,
-            engine: PmsLink::new(ctx.engine_config()),
+            engine: PmsLink::new(fias::PmsConfig { framing, ..ctx.engine_config() }),
             dispatch: Dispatcher::new(ctx.cfg.ack_timeout),
             not_up_since: Instant::now(),
             backlog: std::collections::VecDeque::new(),
@@ -129,6 +129,9 @@ impl<'a> Session<'a> {
                 if let Err(err) = wr.write_all(&bytes).await {
                     return SessionEnd::Lost(LinkError::Io { what: "writing to the port", err });
                 }
+            }
+            if self.engine.has_events() {
+                continue; // over TCP a record is delivered as soon as it is written
             }
             if self.state() != LinkState::Up && self.not_up_since.elapsed() > reopen_after {
                 return SessionEnd::Lost(LinkError::Silent);

@@ -13,12 +13,7 @@ use super::handle::{LinkCommand, LinkHandle};
 use super::session::{log_link, LinkError, Outer, Session, SessionEnd};
 use super::status::{LinkState, LinkStatus};
 
-/// Opens the stream to the PBX; called again after every loss.
-pub trait Connector: Send + 'static {
-    type Stream: AsyncRead + AsyncWrite + Send + 'static;
-    fn connect(&mut self) -> Result<Self::Stream, String>;
-    fn describe(&self) -> String;
-}
+pub use crate::port::Connector;
 
 /// Starts the link task.
 pub fn spawn<C: Connector>(ctx: LinkCtx, connector: C) -> (LinkHandle, tokio::task::JoinHandle<()>) {
@@ -37,11 +32,22 @@ async fn run<C: Connector>(
     let mut backoff = Duration::from_millis(250);
     let mut outer = Outer { down_since: Instant::now(), resync_wanted: false, was_up: false, logged_down: false };
     loop {
-        let end = match connector.connect() {
+        // Opening may wait (a listening port waits for the PBX to connect): keep answering.
+        let opened = loop {
+            tokio::select! {
+                r = connector.connect() => break r,
+                cmd = commands.recv() => match cmd {
+                    Some(LinkCommand::Resync) => outer.resync_wanted = true,
+                    Some(LinkCommand::Shutdown(done)) => { let _ = done.send(()); return; }
+                    None => return,
+                },
+            }
+        };
+        let end = match opened {
             Ok(stream) => {
                 backoff = Duration::from_millis(250);
                 status.send_modify(|s| s.last_error = None);
-                let mut session = Session::new(&ctx, &status);
+                let mut session = Session::new(&ctx, &status, connector.framing());
                 session.run(stream, &mut commands, &mut outer).await
             }
             Err(e) => SessionEnd::Lost(LinkError::Open(e)),
@@ -91,7 +97,7 @@ pub struct Streams<S>(pub VecDeque<S>, pub String);
 
 impl<S: AsyncRead + AsyncWrite + Send + 'static> Connector for Streams<S> {
     type Stream = S;
-    fn connect(&mut self) -> Result<S, String> {
+    async fn connect(&mut self) -> Result<S, String> {
         self.0.pop_front().ok_or_else(|| "no more streams".to_string())
     }
     fn describe(&self) -> String {

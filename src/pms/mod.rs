@@ -1,0 +1,1 @@
+//! The PMS link (placeholder while it is being built).
