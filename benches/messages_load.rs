@@ -85,6 +85,7 @@ async fn run(total: usize) {
             text: format!("Message {i}: please call back about the reservation for dinner.\nThanks"),
             from: Some("Caller".into()),
             callback: Some("+41 44 555 01 01".into()),
+            pms_id: None,
         };
         services.app.messages.leave(&actor, &m).unwrap();
     }

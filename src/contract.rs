@@ -391,6 +391,10 @@ pub mod route {
         /// Live updates (server-sent events: `hello`, `rooms`, `alerts`, `wakeups`, `log`, `link`).
         Events: Get "/api/events", () => String;
         PbxResync: Post "/api/pbx/resync", () => ResyncReply;
+        /// The PMS link's state (409 when hotel.toml has no `[pms]`).
+        PmsStatus: Get "/api/pms/status", () => crate::pms::PmsStatus;
+        /// Ask the PMS for a database resync (`DR`; 409 without `[pms]`).
+        PmsResync: Post "/api/pms/resync", () => ResyncReply;
         /// The built-in simulated PBX places a call (no real PBX: 409).
         SimulateCall: Post "/api/pbx/simulator/call", SimCall => SimCallReply;
 

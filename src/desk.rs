@@ -226,6 +226,52 @@ impl Desk {
         self.queued(r)
     }
 
+    /// Changes the guest's name, first name or language (a PMS `GC`, say); the PBX gets `GC`.
+    /// `None` keeps a value as it is.
+    pub fn update_guest(
+        &self,
+        actor: &Actor,
+        room: &str,
+        name: Option<&str>,
+        first_name: Option<&str>,
+        language: Option<&str>,
+    ) -> Result<Stay, DeskError> {
+        let name = name.map(|n| Text::pbx(MAX_NAME_LEN).required("name", n)).transpose()?;
+        let first_name = Text::pbx(MAX_NAME_LEN).optional("first_name", first_name)?;
+        let language = language.map(check_language).transpose()?;
+        let now = self.now();
+        let r = self.store.write(|tx| {
+            let stay = Self::occupied(tx, room)?;
+            let new_name = name.clone().unwrap_or_else(|| stay.guest_name.clone());
+            let new_first = first_name.clone().or_else(|| stay.first_name.clone());
+            let new_language = language.clone().or_else(|| stay.language.clone());
+            if (&new_name, &new_first, &new_language) == (&stay.guest_name, &stay.first_name, &stay.language) {
+                return Ok(stay);
+            }
+            tx.execute(
+                "UPDATE stays SET guest_name = ?2, first_name = ?3, language = ?4 WHERE id = ?1",
+                rusqlite::params![stay.id, new_name, new_first, new_language],
+            )
+            .map_err(StoreError::from)?;
+            let cmd = PbxCommand::GuestData {
+                stay: stay.id,
+                name: (!stay.private).then(|| new_name.clone()),
+                first_name: new_first.clone().filter(|_| !stay.private),
+                language: new_language.clone(),
+            };
+            outbox::push(tx, &now, room, &cmd, outbox::PRIORITY_NORMAL)?;
+            let updated = Self::stay_in(tx, stay.id)?;
+            let change = Change::new("guest_change")
+                .room(room)
+                .stay(stay.id)
+                .before(stay.audit_name())
+                .after(updated.audit_name());
+            audit::record(tx, &now, actor, &change)?;
+            Ok(updated)
+        });
+        self.queued(r)
+    }
+
     fn stay_in(tx: &rusqlite::Connection, id: i64) -> Result<Stay, DeskError> {
         rooms::stay(tx, id)?.ok_or_else(|| StoreError::Corrupt(format!("stay {id} vanished")).into())
     }

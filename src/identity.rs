@@ -107,6 +107,11 @@ impl Actor {
         Actor { id: 0, login: "handset".into(), display_name: "guest handset".into(), role: Role::Desk }
     }
 
+    /// The hotel's PMS over the FIAS link (check-ins, bookings and messages it sends).
+    pub fn pms() -> Actor {
+        Actor { id: 0, login: "pms".into(), display_name: "property management system".into(), role: Role::Desk }
+    }
+
     pub fn can(&self, p: Permission) -> bool {
         self.role.allows(p)
     }

@@ -64,6 +64,9 @@ pub struct NewMessage {
     /// Who left it.
     pub from: Option<String>,
     pub callback: Option<String>,
+    /// The PMS's own message id (`MI`), for a message the PMS sent: its delivery goes back as `XD`.
+    #[serde(skip)]
+    pub pms_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,9 +324,9 @@ impl Messages {
             }
             let stay = rooms::active_stay(tx, &m.room)?.ok_or_else(|| MessageError::Vacant(m.room.clone()))?;
             tx.execute(
-                "INSERT INTO messages(stay, room, status, text, caller, callback, taken_by, left_at)
-                 VALUES (?1, ?2, 'waiting', ?3, ?4, ?5, ?6, ?7)",
-                params![stay.id, m.room, text, caller, callback, actor.login, now],
+                "INSERT INTO messages(stay, room, status, text, caller, callback, taken_by, left_at, pms_id)
+                 VALUES (?1, ?2, 'waiting', ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![stay.id, m.room, text, caller, callback, actor.login, now, m.pms_id],
             )?;
             let id = tx.last_insert_rowid();
             let cmd = display_cmd(id, stay.id, Some(&text), local);

@@ -50,6 +50,13 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
         .with_context(|| format!("pbx.port: cannot listen on {endpoint}"))?;
     let mut services = Services::start(&cfg, store.clone(), clock.clone(), connector)?;
     services.app.simulator = _simulator.as_ref().map(|s| s.handle.clone());
+    if let Some(pms) = &cfg.pms {
+        let connector = EndpointConnector::new(pms.port.clone(), pms.line)
+            .await
+            .with_context(|| format!("pms.port: cannot listen on {}", pms.port))?;
+        tracing::info!(port = %pms.port, owns_stays = pms.owns_stays, "PMS link configured");
+        services.start_pms(pms, connector);
+    }
     if let Some(password) = services.app.staff.bootstrap()? {
         tracing::warn!(
             "first start: created the manager account \"manager\" with password {password} \
@@ -74,6 +81,9 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
     );
     api::server::serve(listener, app, cfg.api, shutdown_signal()).await?;
     tracing::info!("shutting down: ending the PBX link");
+    if let Some(pms) = &services.app.pms {
+        pms.shutdown(Duration::from_secs(5)).await;
+    }
     link.shutdown(Duration::from_secs(5)).await;
     for t in &services.tasks {
         t.abort();

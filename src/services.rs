@@ -24,6 +24,7 @@ pub struct Services {
     pub clock: SharedClock,
     pub signals: Signals,
     pub tasks: Vec<JoinHandle<()>>,
+    pub timezone: chrono_tz::Tz,
 }
 
 impl Services {
@@ -34,7 +35,10 @@ impl Services {
         clock: SharedClock,
         connector: C,
     ) -> Result<Services, StoreError> {
-        store.write(|tx| rooms::sync_rooms(tx, &cfg.rooms))?;
+        store.write(|tx| {
+            rooms::sync_rooms(tx, &cfg.rooms)?;
+            crate::pms::outbox::set_enabled(tx, cfg.pms.is_some())
+        })?;
         let signals = Signals::default();
         let inbox = Arc::new(tokio::sync::Notify::new());
         let charges = Arc::new(
@@ -87,7 +91,29 @@ impl Services {
             dialling: cfg.dialling.clone(),
             charges,
             simulator: None,
+            pms: None,
         };
-        Ok(Services { app, clock, signals, tasks: vec![link_task, scheduler_task] })
+        Ok(Services { app, clock, signals, tasks: vec![link_task, scheduler_task], timezone: cfg.timezone })
+    }
+
+    /// Starts the PMS link (`[pms]`): the PMS drives check-ins, bookings and messages.
+    pub fn start_pms<C: Connector>(&mut self, cfg: &crate::config::PmsLinkConfig, connector: C) {
+        let ctx = crate::pms::PmsCtx {
+            store: self.app.store.clone(),
+            clock: self.clock.clone(),
+            timezone: self.timezone,
+            cfg: cfg.clone(),
+            desk: self.app.desk.clone(),
+            desk_signals: self.signals.clone(),
+            wakeups: self.app.wakeups.clone(),
+            messages: self.app.messages.clone(),
+        };
+        // What the PBX reports is queued for the PMS from now on.
+        if let Err(e) = self.app.store.write(|tx| crate::pms::outbox::set_enabled(tx, true)) {
+            tracing::error!("cannot enable the PMS outbox: {e}");
+        }
+        let (handle, task) = crate::pms::spawn(ctx, connector);
+        self.app.pms = Some(handle);
+        self.tasks.push(task);
     }
 }

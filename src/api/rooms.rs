@@ -39,12 +39,40 @@ pub async fn get_room(State(s): State<AppState>, actor: Actor, Segment(room): Se
     Ok(Json(redact_room(s.desk.room(&room)?, &actor)))
 }
 
+/// With `[pms] owns_stays`, check-in, check-out and moves come from the PMS only.
+fn desk_may_change_stays(s: &AppState) -> ApiResult<()> {
+    match &s.pms {
+        Some(p) if p.owns_stays => Err(ApiError::Conflict(
+            "stays are managed by the PMS: check in, check out and move guests there ([pms] owns_stays)".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn pms(s: &AppState) -> ApiResult<&crate::pms::PmsHandle> {
+    s.pms.as_ref().ok_or_else(|| ApiError::Conflict("no PMS is configured ([pms] in hotel.toml)".into()))
+}
+
+pub async fn pms_status(State(s): State<AppState>) -> ApiResult<Json<crate::pms::PmsStatus>> {
+    Ok(Json(pms(&s)?.status()))
+}
+
+pub async fn pms_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<impl IntoResponse> {
+    if !pms(&s)?.resync().await {
+        return Err(ApiError::Unavailable("the PMS link task is not running".into()));
+    }
+    let now = crate::clock::timestamp(s.desk.now_utc());
+    s.store.write(|tx| audit::record(tx, &now, &actor, &Change::new("pms_resync").subject("database resync (DR)")))?;
+    Ok((StatusCode::ACCEPTED, Json(ResyncReply { resync: "requested".into() })))
+}
+
 pub async fn check_in(
     State(s): State<AppState>,
     actor: Actor,
     Segment(room): Segment,
     ApiJson(req): ApiJson<CheckIn>,
 ) -> ApiResult<impl IntoResponse> {
+    desk_may_change_stays(&s)?;
     let stay = s.desk.check_in(&actor, &room, req)?;
     Ok((StatusCode::CREATED, Json(redact_stay(stay, &actor))))
 }
@@ -55,6 +83,7 @@ pub async fn check_out(
     Segment(room): Segment,
     OptionalJson(req): OptionalJson<CheckOut>,
 ) -> ApiResult<Json<Stay>> {
+    desk_may_change_stays(&s)?;
     let stay = s.desk.check_out(&actor, &room, req.discard_messages)?;
     Ok(Json(redact_stay(stay, &actor)))
 }
@@ -65,6 +94,7 @@ pub async fn move_room(
     Segment(room): Segment,
     ApiJson(req): ApiJson<MoveTo>,
 ) -> ApiResult<Json<Stay>> {
+    desk_may_change_stays(&s)?;
     let stay = s.desk.move_room_with(&actor, &room, &req.to, req.not_ready_ok)?;
     Ok(Json(redact_stay(stay, &actor)))
 }

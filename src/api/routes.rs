@@ -20,6 +20,7 @@ pub fn router(state: AppState) -> Router {
         .route(route::Stay::PATH, get(rooms::get_stay))
         .route(route::Guests::PATH, get(rooms::find_guests))
         .route(route::PbxStatus::PATH, get(rooms::pbx_status))
+        .route(route::PmsStatus::PATH, get(rooms::pms_status))
         .route(route::Housekeeping::PATH, get(rooms::housekeeping))
         .route(route::HousekeepingReport::PATH, get(rooms::housekeeping_report))
         .route(route::Calls::PATH, get(rooms::calls))
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route(route::ClearMessage::PATH, post(messages::clear));
     let operate = Router::new()
         .route(route::PbxResync::PATH, post(rooms::pbx_resync))
+        .route(route::PmsResync::PATH, post(rooms::pms_resync))
         .route(route::SimulateCall::PATH, post(rooms::simulate_call))
         .route(route::AckAlert::PATH, post(wakeups::ack_alert))
         .route(route::OpenShift::PATH, post(logbook::open_shift))

@@ -24,5 +24,7 @@ pub struct AppState {
     pub charges: std::sync::Arc<crate::charges::Charges>,
     /// The built-in simulated PBX, when the service runs one (it can place calls on request).
     pub simulator: Option<pbx_sim::SimHandle>,
+    /// The PMS link, when `[pms]` is configured.
+    pub pms: Option<crate::pms::PmsHandle>,
     pub store: Arc<Store>,
 }

@@ -158,6 +158,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PbxCommand,
     },
+    /// The PMS link (`[pms]` in hotel.toml): its state, and a database resync.
+    Pms {
+        #[command(subcommand)]
+        command: PmsCommand,
+    },
     /// Guest messages and the message lamp.
     Msg {
         #[command(subcommand)]

@@ -9,8 +9,13 @@ use crate::contract::{route, AlertsQuery, Booking, DateQuery, MessagesQuery, New
 pub fn run_msg(c: &Client, cmd: &MsgCommand) -> anyhow::Result<()> {
     match cmd {
         MsgCommand::Leave { room, text, from, callback } => {
-            let req =
-                NewMessage { room: room.clone(), text: text.clone(), from: from.clone(), callback: callback.clone() };
+            let req = NewMessage {
+                room: room.clone(),
+                text: text.clone(),
+                from: from.clone(),
+                callback: callback.clone(),
+                pms_id: None,
+            };
             let m = c.call::<route::LeaveMessage>(&[], &req)?;
             println!("message {} for room {} taken; the lamp is on", m.id, m.room);
         }

@@ -6,7 +6,7 @@ use anyhow::bail;
 use super::args::Command;
 use super::client::Client;
 use super::render::{self, on_off, or_dash};
-use super::subcommands::{PbxCommand, TariffCommand};
+use super::subcommands::{PbxCommand, PmsCommand, TariffCommand};
 use crate::contract::{
     route, AuditQuery, CallsQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, QuoteQuery,
     RoomView, SetClass, SetHousekeeping, SimCall, Stay, StaysQuery, Switch,
@@ -269,6 +269,33 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
             };
             let r = c.call::<route::SimulateCall>(&[], &req)?;
             println!("the simulated PBX reported call {} from room {room} to {digits}", r.posting);
+        }
+        Command::Pms { command: PmsCommand::Status { json } } => {
+            let st = c.call::<route::PmsStatus>(&[], &())?;
+            if *json {
+                return render::json(&st);
+            }
+            let link = serde_json::to_value(st.link)?;
+            println!("link      {} (since {})", link.as_str().unwrap_or("?"), or_dash(st.since.as_ref()));
+            println!("port      {}", st.port);
+            println!("peer      {}", or_dash(st.peer.as_ref()));
+            println!("queued    {} record(s) for the PMS", st.queued);
+            println!("stays     {}", if st.owns_stays { "managed by the PMS" } else { "desk and PMS" });
+            let n = &st.counters;
+            println!(
+                "records   {} received, {} refused, {} malformed, {} sent; {} resync(s), {} reconnect(s)",
+                n.received, n.refused, n.malformed, n.sent, n.resyncs, n.reconnects
+            );
+            if st.resync_in_progress {
+                println!("resync    the PMS is sending every room now");
+            }
+            if let Some(e) = &st.last_error {
+                println!("error     {e}");
+            }
+        }
+        Command::Pms { command: PmsCommand::Resync } => {
+            c.call::<route::PmsResync>(&[], &())?;
+            println!("database resync requested from the PMS");
         }
         Command::Pbx { command: PbxCommand::Resync } => {
             c.call::<route::PbxResync>(&[], &())?;

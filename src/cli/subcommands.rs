@@ -273,6 +273,17 @@ pub enum TariffCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PmsCommand {
+    /// The PMS link: up or down, since when, who is connected, what waits for the PMS.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask the PMS to send every room again (a FIAS database resync, DR).
+    Resync,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum PbxCommand {
     /// Link state and commands waiting.
     Status {

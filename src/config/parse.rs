@@ -121,7 +121,7 @@ fn pms_section(p: super::raw::RawPms) -> Result<PmsLinkConfig, ConfigError> {
         ack_timeout: duration_key("pms.ack_timeout", p.ack_timeout, secs(3), (ms(50), secs(60)))?,
         link_check: duration_key("pms.link_check", p.link_check, secs(120), (secs(1), HOUR))?,
         reconnect_max: duration_key("pms.reconnect_max", p.reconnect_max, secs(30), (ms(100), HOUR))?,
-        resync_after: duration_key("pms.resync_after", p.resync_after, secs(60), (Duration::ZERO, DAY))?,
+        resync_after: duration_key("pms.resync_after", p.resync_after, Duration::ZERO, (Duration::ZERO, DAY))?,
     })
 }
 

@@ -66,7 +66,8 @@ pub struct PmsLinkConfig {
     pub ack_timeout: Duration,
     pub link_check: Duration,
     pub reconnect_max: Duration,
-    /// After a reconnect following an outage at least this long, ask the PMS for a resync (DR).
+    /// After a reconnect following an outage at least this long (default: any), ask the PMS for
+    /// a database resync (DR): records it sent meanwhile may have been lost.
     pub resync_after: Duration,
 }
 

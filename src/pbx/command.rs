@@ -32,6 +32,13 @@ pub enum PbxCommand {
         language: Option<String>,
         class_of_service: u8,
     },
+    /// The stay's guest data changed (name, first name, language): `GC` without `RO`.
+    GuestData {
+        stay: i64,
+        name: Option<String>,
+        first_name: Option<String>,
+        language: Option<String>,
+    },
     ClassOfService {
         class: u8,
     },
@@ -80,6 +87,8 @@ impl PbxCommand {
     pub fn attr(&self) -> &'static str {
         match self {
             PbxCommand::CheckIn { .. } | PbxCommand::CheckOut { .. } | PbxCommand::Move { .. } => "guest",
+            // Not "guest": it must never supersede the check-in it follows.
+            PbxCommand::GuestData { .. } => "guest_data",
             PbxCommand::ClassOfService { .. } => "class",
             PbxCommand::MessageLamp { .. } => "lamp",
             PbxCommand::Dnd { .. } => "dnd",
@@ -162,6 +171,14 @@ impl PbxCommand {
                         class_of_service: Some(class_of_service),
                         ..Default::default()
                     })
+                }
+            }
+            PbxCommand::GuestData { stay, name, first_name, language } => {
+                let stay = Some(stay.to_string());
+                if declared(ids::GC) {
+                    Message::GuestChange { room, old_room: None, stay, name, first_name, language }
+                } else {
+                    Message::GuestIn(Guest { room, stay, name, first_name, language, ..Default::default() })
                 }
             }
             PbxCommand::ClassOfService { class } => {

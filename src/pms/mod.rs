@@ -1,1 +1,24 @@
-//! The PMS link (placeholder while it is being built).
+//! The PMS link: the hotel's property management system (Opera and friends) drives switchboard
+//! over FIAS, switchboard playing the part a PBX plays toward it.
+//!
+//! ```text
+//! PMS --FIAS, vendor side--> switchboard --FIAS, PMS side--> PBX
+//! ```
+//!
+//! Layout: [`link`] (the task owning the connection: start-up, reconnects, what goes each way),
+//! [`context`] (what the link is given),
+//! [`apply`] (what the PMS says, as desk operations with the PMS as actor), [`outbox`] (what the
+//! PMS must hear: queued by store triggers with the change itself, sent and then deleted),
+//! [`status`] (what `switchboard pms status` shows).
+//!
+//! Absent `[pms]`, none of this runs and the desk owns stays, as before.
+
+pub mod apply;
+pub mod context;
+pub mod link;
+pub mod outbox;
+pub mod status;
+
+pub use context::PmsCtx;
+pub use link::{spawn, PmsCommand, PmsHandle};
+pub use status::{PmsCounters, PmsStatus};

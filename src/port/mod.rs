@@ -89,6 +89,10 @@ pub trait Connector: Send + 'static {
     fn framing(&self) -> Framing {
         Framing::Serial
     }
+    /// Who is on the other end of the last stream opened (a TCP peer's address), if known.
+    fn peer(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Any byte stream a connector may hand out.
@@ -102,6 +106,7 @@ pub struct EndpointConnector {
     endpoint: Endpoint,
     line: LineSettings,
     listener: Option<Listener>,
+    peer: Option<String>,
 }
 
 impl EndpointConnector {
@@ -111,7 +116,7 @@ impl EndpointConnector {
             Endpoint::Listen(addr) => Some(Listener::bind(*addr).await?),
             _ => None,
         };
-        Ok(EndpointConnector { endpoint, line, listener })
+        Ok(EndpointConnector { endpoint, line, listener, peer: None })
     }
 
     /// The address actually bound (for `tcp-listen://…:0`).
@@ -127,16 +132,20 @@ impl Connector for EndpointConnector {
         match &self.endpoint {
             Endpoint::Device(path) => {
                 let port = serial::open_port(path, &self.line).map_err(|e| e.to_string())?;
+                self.peer = Some(path.display().to_string());
                 Ok(Box::pin(port))
             }
             Endpoint::Connect(addr) => {
                 let s = TcpStream::connect(addr).await.map_err(|e| format!("cannot connect to {addr}: {e}"))?;
                 let _ = s.set_nodelay(true);
+                self.peer = s.peer_addr().ok().map(|a| a.to_string());
                 Ok(Box::pin(s))
             }
             Endpoint::Listen(_) => {
                 let listener = self.listener.as_mut().expect("bound in new()");
-                Ok(Box::pin(listener.accept().await?))
+                let s = listener.accept().await?;
+                self.peer = s.peer_addr().ok().map(|a| a.to_string());
+                Ok(Box::pin(s))
             }
         }
     }
@@ -150,6 +159,10 @@ impl Connector for EndpointConnector {
 
     fn framing(&self) -> Framing {
         self.endpoint.framing()
+    }
+
+    fn peer(&self) -> Option<String> {
+        self.peer.clone()
     }
 }
 

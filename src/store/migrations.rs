@@ -261,6 +261,77 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX calls_by_room ON calls(room, started);
     ALTER TABLE stays ADD COLUMN no_post INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 10: the PMS link. What the PMS must hear waits in pms_outbox; triggers queue it in the same
+    // transaction as the change itself, so nothing is lost between a change and its record. They
+    // fire only for what came from the PMS (a booking with pms_at, a message with pms_id) or,
+    // for what the PBX reports, while pms_link.enabled is set (the service sets it from [pms]).
+    // Second guests of a shared room ride on the room's stay as sharers.
+    r#"
+    CREATE TABLE pms_link (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        enabled INTEGER NOT NULL
+    );
+    INSERT INTO pms_link(id, enabled) VALUES (1, 0);
+    CREATE TABLE pms_outbox (
+        id   INTEGER PRIMARY KEY AUTOINCREMENT,
+        room TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    ALTER TABLE wakeups ADD COLUMN pms_at TEXT;
+    ALTER TABLE messages ADD COLUMN pms_id TEXT;
+    CREATE INDEX messages_by_pms_id ON messages(pms_id) WHERE pms_id IS NOT NULL;
+    CREATE TABLE stay_sharers (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        stay        INTEGER NOT NULL REFERENCES stays(id),
+        reservation TEXT NOT NULL,
+        guest_name  TEXT NOT NULL,
+        first_name  TEXT,
+        language    TEXT,
+        joined_at   TEXT NOT NULL,
+        left_at     TEXT
+    );
+    CREATE INDEX stay_sharers_by_stay ON stay_sharers(stay) WHERE left_at IS NULL;
+    CREATE TRIGGER pms_wake_result AFTER UPDATE OF status ON wakeups
+        WHEN NEW.pms_at IS NOT NULL AND OLD.status IN ('scheduled', 'ringing', 'retrying')
+             AND NEW.status IN ('done', 'failed', 'missed')
+        BEGIN
+            INSERT INTO pms_outbox(room, kind, data) VALUES (NEW.room, 'WA', json_object(
+                'wakeup', NEW.id, 'at', NEW.pms_at, 'status', NEW.status,
+                'result', (SELECT result FROM wakeup_attempts WHERE wakeup = NEW.id ORDER BY id DESC LIMIT 1)));
+        END;
+    CREATE TRIGGER pms_wake_cancelled AFTER UPDATE OF status ON wakeups
+        WHEN NEW.pms_at IS NOT NULL AND OLD.status IN ('scheduled', 'ringing', 'retrying')
+             AND NEW.status = 'cancelled' AND COALESCE(NEW.ended_by, '') != 'pms'
+        BEGIN
+            INSERT INTO pms_outbox(room, kind, data) VALUES (NEW.room, 'WC', json_object('wakeup', NEW.id, 'at', NEW.pms_at));
+        END;
+    CREATE TRIGGER pms_message_read AFTER UPDATE OF status ON messages
+        WHEN NEW.pms_id IS NOT NULL AND OLD.status = 'waiting' AND NEW.status = 'delivered'
+        BEGIN
+            INSERT INTO pms_outbox(room, kind, data) VALUES (NEW.room, 'XD', json_object(
+                'id', NEW.pms_id, 'reservation', (SELECT reservation FROM stays WHERE id = NEW.stay)));
+        END;
+    CREATE TRIGGER pms_room_status AFTER UPDATE OF housekeeping_since ON rooms
+        WHEN (NEW.housekeeping_by = 'handset' OR NEW.housekeeping_by LIKE 'attendant:%')
+             AND (SELECT enabled FROM pms_link WHERE id = 1) = 1
+        BEGIN
+            INSERT INTO pms_outbox(room, kind, data) VALUES (NEW.number, 'RS', json_object(
+                'housekeeping', NEW.housekeeping,
+                'occupied', EXISTS (SELECT 1 FROM stays WHERE room = NEW.number AND checked_out_at IS NULL),
+                'attendant', CASE WHEN NEW.housekeeping_by LIKE 'attendant:%' THEN substr(NEW.housekeeping_by, 11) END));
+        END;
+    CREATE TRIGGER pms_voicemail AFTER UPDATE OF voicemail ON rooms
+        WHEN OLD.voicemail != NEW.voicemail AND (SELECT enabled FROM pms_link WHERE id = 1) = 1
+        BEGIN
+            INSERT INTO pms_outbox(room, kind, data) VALUES (NEW.number, 'VM', json_object('count', NEW.voicemail));
+        END;
+    CREATE TRIGGER pms_call_posted AFTER INSERT ON calls
+        WHEN NEW.state = 'posted' AND NEW.stay IS NOT NULL AND (SELECT enabled FROM pms_link WHERE id = 1) = 1
+        BEGIN
+            INSERT INTO pms_outbox(room, kind, data) VALUES (NEW.room, 'PS', json_object('call', NEW.id));
+        END;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

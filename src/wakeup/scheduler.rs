@@ -30,7 +30,7 @@ use crate::clock::{local_iso, parse_utc};
 use crate::config::WakeupConfig;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::pbx::report::{self, PbxReport};
+use crate::pbx::report::{self, PbxReport, WakeResult};
 use crate::pbx::{LinkState, LinkStatus};
 use crate::store::{outbox, rooms, Store, StoreError};
 
@@ -370,6 +370,10 @@ impl Scheduler {
     /// One report's effect, inside the transaction that marks it handled.
     fn act_on(&self, tx: &Connection, now: DateTime<Utc>, report: &PbxReport) -> Result<(), StoreError> {
         match report {
+            PbxReport::WakeAnswer { result: WakeResult::Other(code), room, .. } if code == "RY" => {
+                // Some PBXs report "retrying" while they keep ringing: not a result.
+                tracing::debug!(room, "the PBX is still trying the wake-up ring (RY)");
+            }
             PbxReport::WakeAnswer { room, at, result } => {
                 let id = Self::find(
                     tx,

@@ -84,7 +84,7 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     m.call::<route::WakeupReport>(&[], &DateQuery::default());
     assert_eq!(m.call::<route::CancelWakeup>(&[&id], &()).status, "cancelled");
 
-    let note = NewMessage { room: "102".into(), text: "Call home".into(), from: None, callback: None };
+    let note = NewMessage { room: "102".into(), text: "Call home".into(), from: None, callback: None, pms_id: None };
     let msg = m.call::<route::LeaveMessage>(&[], &note);
     let id = msg.id.to_string();
     assert_eq!(m.call::<route::Messages>(&[], &MessagesQuery::default()).len(), 1);
@@ -106,6 +106,9 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     let reloaded = m.call::<route::TariffReload>(&[], &());
     assert_eq!((reloaded.currency.as_deref(), reloaded.bands >= 4), (Some("CHF"), true));
     assert_eq!(m.call::<route::PbxResync>(&[], &()).resync, "requested");
+    let pms = m.call::<route::PmsStatus>(&[], &());
+    assert!(pms.link == "down" && !pms.owns_stays && pms.port.starts_with("tcp-listen://127.0.0.1:"), "{pms:?}");
+    assert_eq!(m.call::<route::PmsResync>(&[], &()).resync, "requested");
     raise_alert();
     let alerts = m.call::<route::Alerts>(&[], &AlertsQuery::default());
     let alert = m.call::<route::AckAlert>(&[&alerts[0].id.to_string()], &());
@@ -180,8 +183,14 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tariffs.toml"), include_str!("../../tariffs.example.toml")).unwrap();
     cfg.tariff_file = Some(dir.path().join("tariffs.toml"));
-    let h = Hotel::start_config(cfg, pbx_sim::SimOptions::default());
+    let mut h = Hotel::start_config(cfg, pbx_sim::SimOptions::default());
     h.link_up().await;
+    // A PMS link nobody connects to: its routes answer with its state; the desk keeps stays.
+    let pms_text = crate::fixtures::config_text("\"101\"", "simulator", "127.0.0.1:1", "")
+        + "[pms]\nport = \"tcp-listen://127.0.0.1:0\"\nowns_stays = false\n";
+    let pms = switchboard::config::Config::parse(&pms_text).unwrap().pms.unwrap();
+    let connector = switchboard::port::EndpointConnector::new(pms.port.clone(), pms.line).await.unwrap();
+    h.services.start_pms(&pms, connector);
     let password = h.services.app.staff.bootstrap().unwrap().expect("a new store");
     let mut state = h.services.app.clone();
     state.simulator = Some(h.sim.clone());

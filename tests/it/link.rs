@@ -141,8 +141,10 @@ async fn resync_on_command_and_after_a_pbx_restart() {
     assert!(h.link.resync().await);
     h.sim.wait_for(T, |s| s.resyncs == 1).await.expect("resync on command");
 
+    // A restarted PBX sends LS; switchboard answers it as an alive-check (LA), and the PBX, which
+    // lost its data, asks for a resync (DR): every room is sent again.
     h.sim.command(Command::Restart);
-    h.sim.wait_for(T, |s| s.link_starts >= 2 && s.link_up).await.expect("link restarted");
+    h.sim.wait_for(T, |s| s.resyncs == 2 && s.link_up).await.expect("resync after the PBX restarted");
     h.check_in("102", "After Restart");
     h.converged(T).await;
 }

@@ -15,6 +15,7 @@ mod layout;
 mod link;
 mod logbook;
 mod messages;
+mod pms;
 mod site;
 mod tcp;
 mod wakeups;

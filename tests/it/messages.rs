@@ -17,6 +17,7 @@ fn msg(room: &str, text: &str) -> NewMessage {
         text: text.into(),
         from: Some("Bob Caller".into()),
         callback: Some("+41 44 555 01 01".into()),
+        pms_id: None,
     }
 }
 
@@ -124,7 +125,7 @@ async fn after_a_move_the_new_rooms_display_has_the_first_name_and_texts_and_so_
         s.link_up().await;
         let guest = CheckIn { name: "Lovelace".into(), first_name: Some("Ada".into()), ..Default::default() };
         s.services.app.desk.check_in(&sys(), "103", guest).unwrap();
-        let note = NewMessage { room: "103".into(), text: "Call Bob".into(), from: None, callback: None };
+        let note = NewMessage { room: "103".into(), text: "Call Bob".into(), from: None, callback: None, pms_id: None };
         let id = s.services.app.messages.leave(&sys(), &note).unwrap().id.to_string();
         s.sim.wait_for(T, |st| shows(st, "103", &id)).await.expect("the first room shows it");
         s.services.app.desk.move_room(&sys(), "103", "104").unwrap();

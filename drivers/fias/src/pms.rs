@@ -2,8 +2,9 @@
 //!
 //! Start-up: we send `LS`; the PBX answers `LD`, one `LR` per record type it wants, then `LA`; we
 //! answer `LA` and the link is up. Only then are data records sent or processed, and only the
-//! record types (and fields) the PBX declared. An `LS` from the PBX restarts the handshake, `LE`
-//! takes the link down, `LA` while up is a link test, `DR` asks for a database resync (the owner
+//! record types (and fields) the PBX declared. An `LS` from the PBX while up is its alive-check,
+//! answered `LA`; before that it asks for a start-up (answered `LS`). `LE` is answered `LE` and
+//! the link restarted, `LA` while up is a link test, `DR` asks for a database resync (the owner
 //! answers with `DS`, `GI`/`GO` per room with `SF`, `DE`, using [`PmsLink::send`]).
 //!
 //! Time enters as parameters: a monotonic `Instant` for timers and the hotel's local wall time for
@@ -16,7 +17,7 @@ use chrono::NaiveDateTime;
 
 use crate::frame::Framing;
 use crate::message::Message;
-use crate::record::{FieldId, RecordError, RecordId};
+use crate::record::{ids, FieldId, RecordError, RecordId};
 use crate::text::WireText;
 use crate::transport::{Stats, Timers, Transport, TransportEvent};
 
@@ -210,9 +211,12 @@ impl PmsLink {
             return Err(SendError::NotUp);
         }
         let mut rec = msg.to_record();
-        let fields = self.declared.get(&rec.id).ok_or(SendError::NotDeclared(rec.id))?;
-        if !fields.is_empty() {
-            rec.retain_fields(|f| fields.contains(&f));
+        // DR, DS and DE need no LR (FIAS); everything else only as the peer declared it.
+        if ![ids::DR, ids::DS, ids::DE].contains(&rec.id) {
+            let fields = self.declared.get(&rec.id).ok_or(SendError::NotDeclared(rec.id))?;
+            if !fields.is_empty() {
+                rec.retain_fields(|f| fields.contains(&f));
+            }
         }
         let data = self.cfg.text.outgoing(rec)?;
         self.transport.send(now, Tag::App(tag), &data);
@@ -319,12 +323,12 @@ impl PmsLink {
 
     fn handle_message(&mut self, now: Instant, wall: NaiveDateTime, msg: Message) {
         match msg {
-            Message::LinkStart { .. } => {
-                if self.state == LinkState::Up {
-                    self.go_down(DownReason::PeerRestarted);
-                }
-                self.start(now, wall);
+            // While up, an LS from the PBX is its alive-check: answered LA (FIAS). Otherwise
+            // it asks for a start-up: answered with our LS, and the PBX sends LD/LR/LA.
+            Message::LinkStart { .. } if self.state == LinkState::Up => {
+                self.send_control(now, Message::LinkAlive { at: Some(wall) });
             }
+            Message::LinkStart { .. } => self.start(now, wall),
             Message::LinkDescription { version, interface, .. } => {
                 if self.state == LinkState::Down {
                     self.state = LinkState::Starting;

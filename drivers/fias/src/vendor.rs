@@ -133,11 +133,14 @@ impl VendorLink {
         self.declared.is_empty() || self.declared.contains_key(&id)
     }
 
-    /// The connection is open: ask the PMS to start the link (over TCP it sends `LS` anyway).
+    /// The connection is open. On a serial line, ask the PMS to start the link (`LS`); over TCP
+    /// the PMS sends `LS` on every connect, and we ask only if it has not after a while.
     pub fn start(&mut self, now: Instant, wall: NaiveDateTime) {
         self.fail_pending();
         self.state = LinkState::Down;
-        self.send_control(now, Message::LinkStart { at: Some(wall) });
+        if self.cfg.framing == Framing::Serial {
+            self.send_control(now, Message::LinkStart { at: Some(wall) });
+        }
         self.next_timer = Some(now + self.cfg.startup_retry);
     }
 
@@ -367,7 +370,8 @@ mod tests {
     /// Brings a TCP link up; returns what we wrote.
     fn up_over_tcp(v: &mut VendorLink, now: Instant, pms_lrs: &[&[u8]]) -> Vec<u8> {
         v.start(now, wall());
-        let mut written = v.poll_transmit().unwrap();
+        assert_eq!(v.poll_transmit(), None, "over TCP the PMS starts the link");
+        let mut written = Vec::new();
         v.handle_input(now, wall(), b"\x02LS|DA261129|TI063000|\x03");
         for lr in pms_lrs {
             v.handle_input(now, wall(), &encode_frame_for(Framing::Tcp, lr));
@@ -386,8 +390,7 @@ mod tests {
         let written = up_over_tcp(&mut v, now, &[]);
         assert_eq!(
             String::from_utf8(written).unwrap(),
-            "\x02LS|DA261129|TI063015|\x03\
-             \x02LD|DA261129|TI063015|V#1.0|IFPB|\x03\
+            "\x02LD|DA261129|TI063015|V#1.0|IFPB|\x03\
              \x02LR|RIGI|FLRNG#GN|\x03\
              \x02LR|RIWR|FLRNDATI|\x03\
              \x02LA|DA261129|TI063015|\x03"

@@ -148,6 +148,8 @@ enum Link {
 pub struct PbxEngine {
     transport: Transport<u64>,
     link: Link,
+    /// Restarted and waiting for the PMS's answer to its `LS`.
+    restarted: bool,
     declarations: Vec<(RecordId, Vec<FieldId>)>,
     state: SimState,
     pending: VecDeque<Message>,
@@ -167,6 +169,7 @@ impl PbxEngine {
         PbxEngine {
             transport: Transport::with_framing(timers, framing),
             link: Link::Down,
+            restarted: false,
             declarations,
             state: SimState::default(),
             pending: VecDeque::new(),
@@ -294,6 +297,7 @@ impl PbxEngine {
             }
             Command::Restart => {
                 self.transport.abort_all();
+                self.restarted = true;
                 self.link = Link::Down;
                 self.state.link_up = false;
                 self.changed = true;
@@ -345,6 +349,14 @@ impl PbxEngine {
                     self.link = Link::Up;
                     self.state.link_up = true;
                     self.changed = true;
+                    self.flush_pending(now);
+                } else if self.link == Link::Down && std::mem::take(&mut self.restarted) {
+                    // The PMS answered our post-restart LS as an alive-check: the link is alive,
+                    // but this PBX lost its data, so it asks for a database resync.
+                    self.link = Link::Up;
+                    self.state.link_up = true;
+                    self.changed = true;
+                    self.send(now, Message::ResyncRequest);
                     self.flush_pending(now);
                 }
             }
@@ -517,6 +529,8 @@ mod tests {
         assert_eq!(pbx.state().rooms["101"].rings, 1);
     }
 
+    /// A restarted PBX sends LS; the PMS, whose link is alive, answers LA; the PBX, having lost
+    /// its data, asks for a resync (DR) and sends what it held back.
     #[test]
     fn restart_sends_ls_and_holds_data_until_up() {
         let now = Instant::now();
@@ -527,7 +541,7 @@ mod tests {
         pbx.command(now, wall(), Command::Restart);
         pbx.command(now, wall(), Command::RoomStatus { room: "102".into(), status: 1 });
         let ev = pump(&mut pms, &mut pbx, now);
-        assert!(ev.iter().any(|e| matches!(e, Event::LinkUp { .. })), "{ev:?}");
+        assert_eq!(ev.first(), Some(&Event::ResyncRequested), "{ev:?}");
         assert!(
             ev.iter().any(|e| matches!(
                 e,
@@ -535,6 +549,7 @@ mod tests {
             )),
             "{ev:?}"
         );
-        assert_eq!(pbx.state().link_starts, 2);
+        assert_eq!(pbx.state().link_starts, 1, "the PMS kept the link: no new start-up");
+        assert!(pbx.state().link_up);
     }
 }

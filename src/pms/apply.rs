@@ -1,0 +1,479 @@
+//! What the PMS says, carried out as the desk operations a person would make: the same
+//! validation, store transaction, audit row and PBX outbox, with the PMS as the actor (`pms` in
+//! the audit trail). So the PBX follows the PMS exactly as it follows the desk.
+//!
+//! Tolerance: a record that repeats what is already so (a check-in of the guest who is in, a
+//! booking that exists, a message already left) is acknowledged and changes nothing, so a PMS
+//! that sends again after a reconnect does no harm. A record that cannot be carried out (an
+//! unknown room, say) is refused with a reason; the link logs it and carries on.
+//!
+//! Shared rooms: a `GI` for a room occupied by another reservation (`G#`) adds a second guest
+//! to the room's stay (a sharer); the line stays open until the last guest leaves; when the
+//! main guest leaves first, the next one takes over the stay and the PBX shows their name.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration as ChronoDuration, NaiveDateTime};
+use fias::{Guest, GuestMessage, Message, RoomEquipment, Wake};
+use rusqlite::{params, OptionalExtension};
+
+use super::context::PmsCtx;
+use super::outbox::format_pms_at;
+use crate::desk::{CheckIn, DeskError};
+use crate::identity::Actor;
+use crate::messages::{MessageError, NewMessage};
+use crate::pbx::command::PbxCommand;
+use crate::store::{outbox, rooms, StoreError};
+use crate::wakeup::{Booking, WakeupError};
+
+/// What became of one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    Done(String),
+    /// Already so, or nothing to do.
+    Unchanged(String),
+    /// Could not be carried out; the reason.
+    Refused(String),
+}
+
+/// A database resync the PMS is running (between its `DS` and `DE`).
+#[derive(Debug, Default)]
+pub struct Resync {
+    pub running: bool,
+    pub mentioned: BTreeSet<String>,
+}
+
+/// How much earlier than now a PMS wake-up may be and still be rung at once (FIAS lets a PMS
+/// send the `WR` right at wake-up time).
+const LATE_WAKE: ChronoDuration = ChronoDuration::minutes(5);
+
+fn store_or<E>(
+    r: Result<Applied, E>,
+    is_store: impl FnOnce(&E) -> bool,
+    into: impl FnOnce(E) -> StoreError,
+) -> Result<Applied, StoreError>
+where
+    E: std::fmt::Display,
+{
+    match r {
+        Ok(a) => Ok(a),
+        Err(e) if is_store(&e) => Err(into(e)),
+        Err(e) => Ok(Applied::Refused(e.to_string())),
+    }
+}
+
+fn desk<T>(r: Result<T, DeskError>, what: impl FnOnce(T) -> Applied) -> Result<Applied, StoreError> {
+    store_or(
+        r.map(what),
+        |e| matches!(e, DeskError::Store(_)),
+        |e| match e {
+            DeskError::Store(s) => s,
+            _ => unreachable!(),
+        },
+    )
+}
+
+fn msgs<T>(r: Result<T, MessageError>, what: impl FnOnce(T) -> Applied) -> Result<Applied, StoreError> {
+    store_or(
+        r.map(what),
+        |e| matches!(e, MessageError::Store(_)),
+        |e| match e {
+            MessageError::Store(s) => s,
+            _ => unreachable!(),
+        },
+    )
+}
+
+/// A class above the highest one switchboard maps is not applied (refusing it would refuse the
+/// whole check-in): the room gets the hotel's default class, and the log says so.
+fn class(cs: Option<u8>) -> Option<u8> {
+    match cs {
+        Some(c) if c > crate::config::MAX_CLASS => {
+            tracing::warn!("the PMS sent class of service {c}; the hotel's default class is used");
+            None
+        }
+        other => other,
+    }
+}
+
+/// Carries out one record from the PMS.
+pub fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Applied, StoreError> {
+    let actor = Actor::pms();
+    match msg {
+        Message::GuestIn(g) => {
+            if g.swap && resync.running {
+                resync.mentioned.insert(g.room.clone());
+            }
+            guest_in(ctx, &actor, g)
+        }
+        Message::GuestOut { room, stay, swap } => {
+            if swap && resync.running {
+                resync.mentioned.insert(room.clone());
+            }
+            guest_out(ctx, &actor, &room, stay.as_deref(), swap)
+        }
+        Message::GuestChange { room, old_room, stay, name, first_name, language } => {
+            if let Some(old) = old_room.filter(|o| *o != room) {
+                let here = ctx.store.read(|c| rooms::active_stay(c, &room))?;
+                let moved_already = here.is_some_and(|s| stay.is_none() || s.reservation == stay);
+                let r = if moved_already {
+                    Applied::Unchanged(format!("the guest is already in room {room}"))
+                } else {
+                    desk(ctx.desk.move_room_with(&actor, &old, &room, true), |s| {
+                        Applied::Done(format!("stay {} moved from room {old} to {room}", s.id))
+                    })?
+                };
+                if matches!(r, Applied::Refused(_)) || (name.is_none() && first_name.is_none() && language.is_none()) {
+                    return Ok(r);
+                }
+            }
+            desk(
+                ctx.desk.update_guest(&actor, &room, name.as_deref(), first_name.as_deref(), language.as_deref()),
+                |s| Applied::Done(format!("guest data of stay {} updated", s.id)),
+            )
+        }
+        Message::RoomEquipment(e) => equipment(ctx, &actor, e),
+        Message::WakeRequest(w) => wake_request(ctx, &actor, w),
+        Message::WakeClear(w) => wake_clear(ctx, &actor, w),
+        Message::MessageText(m) => message_text(ctx, &actor, m),
+        Message::MessageDelete(m) => message_delete(ctx, &actor, m),
+        Message::ResyncStart => {
+            resync.running = true;
+            resync.mentioned.clear();
+            Ok(Applied::Done("database resync started".into()))
+        }
+        Message::ResyncEnd => resync_end(ctx, resync),
+        Message::PostingAnswer { room, number, status, .. } => {
+            let n = number.unwrap_or_default();
+            Ok(if status == "OK" {
+                Applied::Done(format!("the PMS posted call {n} of room {room}"))
+            } else {
+                Applied::Refused(format!("the PMS answered {status} to call {n} of room {room}"))
+            })
+        }
+        other => Ok(Applied::Unchanged(format!("{} is not acted on", other.record_id()))),
+    }
+}
+
+fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError> {
+    let room = g.room.clone();
+    let name = g.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "Guest".into());
+    let current = ctx.store.read(|c| {
+        if !rooms::exists(c, &room)? {
+            return Ok(None);
+        }
+        Ok::<_, StoreError>(Some(rooms::active_stay(c, &room)?))
+    })?;
+    let Some(current) = current else { return Ok(Applied::Refused(format!("room {room} does not exist here"))) };
+    match current {
+        None => {
+            let req = CheckIn {
+                name,
+                first_name: g.first_name.clone(),
+                language: g.language.clone(),
+                class: class(g.class_of_service),
+                reservation: g.stay.clone(),
+                not_ready_ok: true,
+                ..Default::default()
+            };
+            desk(ctx.desk.check_in(actor, &room, req), |s| {
+                Applied::Done(format!("room {room} checked in as stay {}", s.id))
+            })
+        }
+        Some(stay) if g.stay.is_none() || stay.reservation.is_none() || stay.reservation == g.stay => {
+            if stay.reservation.is_none() && g.stay.is_some() {
+                ctx.store.write(|tx| {
+                    tx.execute("UPDATE stays SET reservation = ?2 WHERE id = ?1", params![stay.id, g.stay])?;
+                    Ok::<_, StoreError>(())
+                })?;
+            }
+            desk(
+                ctx.desk.update_guest(actor, &room, Some(&name), g.first_name.as_deref(), g.language.as_deref()),
+                |_| Applied::Unchanged(format!("room {room}: the guest is in")),
+            )
+        }
+        Some(stay) => add_sharer(ctx, actor, &room, stay.id, &g, &name),
+    }
+}
+
+fn add_sharer(
+    ctx: &PmsCtx,
+    actor: &Actor,
+    room: &str,
+    stay: i64,
+    g: &Guest,
+    name: &str,
+) -> Result<Applied, StoreError> {
+    let reservation = g.stay.clone().unwrap_or_default();
+    let now = crate::clock::timestamp(ctx.clock.now());
+    ctx.store.write(|tx| {
+        let known: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM stay_sharers WHERE stay = ?1 AND reservation = ?2 AND left_at IS NULL",
+                params![stay, reservation],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if known.is_some() {
+            return Ok(Applied::Unchanged(format!("room {room}: reservation {reservation} already shares it")));
+        }
+        tx.execute(
+            "INSERT INTO stay_sharers(stay, reservation, guest_name, first_name, language, joined_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![stay, reservation, name, g.first_name, g.language, now],
+        )?;
+        let change = crate::audit::Change::new("share_in")
+            .room(room)
+            .stay(stay)
+            .subject(format!("reservation {reservation}"))
+            .after(format!("{name} shares the room"));
+        crate::audit::record(tx, &now, actor, &change)?;
+        Ok(Applied::Done(format!("room {room}: {name} (reservation {reservation}) shares stay {stay}")))
+    })
+}
+
+/// A second guest of a room: (row id, reservation, name, first name, language).
+type Sharer = (i64, String, String, Option<String>, Option<String>);
+
+fn guest_out(
+    ctx: &PmsCtx,
+    actor: &Actor,
+    room: &str,
+    reservation: Option<&str>,
+    swap: bool,
+) -> Result<Applied, StoreError> {
+    let stay = ctx.store.read(|c| {
+        if !rooms::exists(c, room)? {
+            return Ok(None);
+        }
+        Ok::<_, StoreError>(Some(rooms::active_stay(c, room)?))
+    })?;
+    let Some(stay) = stay else { return Ok(Applied::Refused(format!("room {room} does not exist here"))) };
+    let Some(stay) = stay else { return Ok(Applied::Unchanged(format!("room {room} is vacant already"))) };
+    let now = crate::clock::timestamp(ctx.clock.now());
+    // A sharer leaving, or the main guest leaving with sharers still in: the room stays occupied.
+    let shared = ctx.store.write(|tx| {
+        let sharers: Vec<Sharer> = {
+            let mut st = tx.prepare(
+                "SELECT id, reservation, guest_name, first_name, language FROM stay_sharers
+                 WHERE stay = ?1 AND left_at IS NULL ORDER BY id",
+            )?;
+            let rows = st
+                .query_map([stay.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows
+        };
+        if sharers.is_empty() || swap {
+            return Ok::<_, StoreError>(None);
+        }
+        let leaving_main = reservation.is_none() || stay.reservation.as_deref() == reservation;
+        let (leaver, who) = if leaving_main {
+            let next = sharers[0].clone();
+            tx.execute(
+                "UPDATE stays SET reservation = ?2, guest_name = ?3, first_name = ?4, language = ?5 WHERE id = ?1",
+                params![stay.id, next.1, next.2, next.3, next.4],
+            )?;
+            let cmd = PbxCommand::GuestData {
+                stay: stay.id,
+                name: (!stay.private).then(|| next.2.clone()),
+                first_name: next.3.clone().filter(|_| !stay.private),
+                language: next.4.clone(),
+            };
+            outbox::push(tx, &now, room, &cmd, outbox::PRIORITY_NORMAL)?;
+            (next.0, format!("{} left; {} (reservation {}) holds the room now", stay.audit_name(), next.2, next.1))
+        } else {
+            match sharers.iter().find(|s| Some(s.1.as_str()) == reservation) {
+                Some(s) => (s.0, format!("{} (reservation {}) left the shared room", s.2, s.1)),
+                None => {
+                    return Ok(Some(Applied::Unchanged(format!(
+                        "room {room}: no guest with reservation {}",
+                        reservation.unwrap_or("")
+                    ))))
+                }
+            }
+        };
+        tx.execute("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, now])?;
+        let change = crate::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone());
+        crate::audit::record(tx, &now, actor, &change)?;
+        Ok(Some(Applied::Done(format!("room {room}: {who}"))))
+    })?;
+    if let Some(done) = shared {
+        ctx.desk_signals.outbox.notify_one();
+        return Ok(done);
+    }
+    if !swap && reservation.is_some() && stay.reservation.is_some() && stay.reservation.as_deref() != reservation {
+        return Ok(Applied::Unchanged(format!("room {room} is held by another reservation")));
+    }
+    let r = desk(ctx.desk.check_out(actor, room, true), |s| {
+        Applied::Done(format!("room {room} checked out (stay {})", s.id))
+    })?;
+    if swap && matches!(r, Applied::Done(_)) {
+        let text = format!(
+            "the PMS's database resync says room {room} is vacant; it was occupied here by stay {} ({}) and has been checked out",
+            stay.id,
+            stay.audit_name()
+        );
+        ctx.store.write(|tx| crate::journal::system_entry(tx, &now, "pms_resync_checkout", Some(room), true, &text))?;
+    }
+    Ok(r)
+}
+
+fn equipment(ctx: &PmsCtx, actor: &Actor, e: RoomEquipment) -> Result<Applied, StoreError> {
+    let room = e.room.clone();
+    let mut done = Vec::new();
+    if let Some(c) = e.class_of_service {
+        match class(Some(c)) {
+            Some(c) => match desk(ctx.desk.set_class(actor, &room, c), |_| Applied::Done(format!("class {c}")))? {
+                Applied::Refused(why) => return Ok(Applied::Refused(why)),
+                _ => done.push(format!("class {c}")),
+            },
+            None => done.push(format!("class {c} ignored")),
+        }
+    }
+    if let Some(on) = e.dnd {
+        if let Applied::Refused(why) = desk(ctx.desk.set_dnd(actor, &room, on), |_| Applied::Done(String::new()))? {
+            return Ok(Applied::Refused(why));
+        }
+        done.push(format!("DND {}", if on { "on" } else { "off" }));
+    }
+    if let Some(on) = e.message_lamp {
+        if let Applied::Refused(why) = msgs(ctx.messages.set_lamp(actor, &room, on), |_| Applied::Done(String::new()))?
+        {
+            return Ok(Applied::Refused(why));
+        }
+        done.push(format!("lamp {}", if on { "on" } else { "off" }));
+    }
+    Ok(if done.is_empty() {
+        Applied::Unchanged(format!("room {room}: nothing the PMS may set"))
+    } else {
+        Applied::Done(format!("room {room}: {}", done.join(", ")))
+    })
+}
+
+fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied, StoreError> {
+    let pms_at = format_pms_at(w.at);
+    let now_local = ctx.clock.now().with_timezone(&ctx.timezone).naive_local();
+    // Right at (or just after) wake-up time: ring at once.
+    let ring_at: NaiveDateTime =
+        if w.at <= now_local && now_local - w.at <= LATE_WAKE { now_local + ChronoDuration::seconds(1) } else { w.at };
+    let booking = Booking {
+        room: w.room.clone(),
+        time: Some(ring_at.format("%H:%M:%S").to_string()),
+        date: Some(ring_at.format("%Y-%m-%d").to_string()),
+        ..Default::default()
+    };
+    let r = ctx.store.write(|tx| {
+        let known: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM wakeups WHERE room = ?1 AND pms_at = ?2 AND status IN ('scheduled', 'ringing', 'retrying')",
+                params![w.room, pms_at],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = known {
+            return Ok(Applied::Unchanged(format!("wake-up {id} is booked already")));
+        }
+        match ctx.wakeups.add_in(tx, actor, &booking, "pms") {
+            Ok(id) => {
+                tx.execute("UPDATE wakeups SET pms_at = ?2 WHERE id = ?1", params![id, pms_at])?;
+                Ok(Applied::Done(format!("wake-up {id} booked for room {} at {}", w.room, w.at)))
+            }
+            Err(WakeupError::Store(e)) => Err(e),
+            Err(e) => Ok(Applied::Refused(e.to_string())),
+        }
+    })?;
+    ctx.wakeups.changed.notify_one();
+    Ok(r)
+}
+
+fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied, StoreError> {
+    let pms_at = format_pms_at(w.at);
+    let minute = &pms_at[..10];
+    let r = ctx.store.write(|tx| {
+        // Exactly as booked, else the same minute (a PMS that keeps times to the minute).
+        let id: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM wakeups WHERE room = ?1 AND status IN ('scheduled', 'ringing', 'retrying')
+                 AND (pms_at = ?2 OR substr(pms_at, 1, 10) = ?3) ORDER BY pms_at = ?2 DESC, id LIMIT 1",
+                params![w.room, pms_at, minute],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else {
+            return Ok(Applied::Unchanged(format!("no wake-up of room {} at {} to cancel", w.room, w.at)));
+        };
+        match ctx.wakeups.cancel_in(tx, actor, id, "cancelled by the PMS") {
+            Ok(()) => Ok(Applied::Done(format!("wake-up {id} cancelled"))),
+            Err(WakeupError::Store(e)) => Err(e),
+            Err(e) => Ok(Applied::Refused(e.to_string())),
+        }
+    })?;
+    ctx.wakeups.changed.notify_one();
+    Ok(r)
+}
+
+fn message_text(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
+    let known: Option<i64> = ctx.store.read(|c| {
+        Ok::<_, StoreError>(
+            c.query_row(
+                "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
+                params![m.room, m.id],
+                |r| r.get(0),
+            )
+            .optional()?,
+        )
+    })?;
+    if let Some(id) = known {
+        return Ok(Applied::Unchanged(format!("message {id} is waiting already")));
+    }
+    let new = NewMessage {
+        room: m.room.clone(),
+        text: m.text.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "(message at the front desk)".into()),
+        from: Some("PMS".into()),
+        callback: None,
+        pms_id: Some(m.id.clone()),
+    };
+    msgs(ctx.messages.leave(actor, &new), |v| Applied::Done(format!("message {} left for room {}", v.id, m.room)))
+}
+
+fn message_delete(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
+    let id: Option<i64> = ctx.store.read(|c| {
+        Ok::<_, StoreError>(
+            c.query_row(
+                "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
+                params![m.room, m.id],
+                |r| r.get(0),
+            )
+            .optional()?,
+        )
+    })?;
+    match id {
+        None => Ok(Applied::Unchanged(format!("no waiting message {} in room {}", m.id, m.room))),
+        Some(id) => msgs(ctx.messages.clear(actor, id), |_| Applied::Done(format!("message {id} removed"))),
+    }
+}
+
+/// The resync is over: rooms occupied here that it did not mention are reported, not changed.
+fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreError> {
+    let was_running = std::mem::take(&mut resync.running);
+    let mentioned = std::mem::take(&mut resync.mentioned);
+    if !was_running {
+        return Ok(Applied::Unchanged("DE without DS".into()));
+    }
+    let occupied: Vec<String> =
+        ctx.store.read(|c| Ok::<_, StoreError>(rooms::list_stays(c, true)?.into_iter().map(|s| s.room).collect()))?;
+    let silent: Vec<String> = occupied.into_iter().filter(|r| !mentioned.contains(r)).collect();
+    if silent.is_empty() {
+        return Ok(Applied::Done(format!("database resync finished: {} room(s)", mentioned.len())));
+    }
+    let now = crate::clock::timestamp(ctx.clock.now());
+    let text = format!(
+        "the PMS's database resync did not mention room(s) {} that are occupied here; they were left as they are: check them with the front desk",
+        silent.join(", ")
+    );
+    ctx.store.write(|tx| {
+        crate::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &text)?;
+        crate::alerts::raise(tx, &now, "pms_resync_unmentioned", None, None, &text)
+    })?;
+    Ok(Applied::Done(text))
+}

@@ -1,0 +1,42 @@
+//! What the PMS link is given at start: the store, the clock, the desk operations it drives.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+
+use crate::clock::SharedClock;
+use crate::config::PmsLinkConfig;
+use crate::desk::{Desk, Signals};
+use crate::messages::Messages;
+use crate::store::Store;
+use crate::wakeup::Wakeups;
+
+/// Everything the PMS link needs.
+pub struct PmsCtx {
+    pub store: Arc<Store>,
+    pub clock: SharedClock,
+    pub timezone: Tz,
+    pub cfg: PmsLinkConfig,
+    pub desk: Desk,
+    pub desk_signals: Signals,
+    pub wakeups: Wakeups,
+    pub messages: Messages,
+}
+
+impl PmsCtx {
+    pub fn wall(&self) -> NaiveDateTime {
+        self.clock.now().with_timezone(&self.timezone).naive_local()
+    }
+
+    pub fn now_text(&self) -> String {
+        crate::clock::timestamp(self.clock.now())
+    }
+
+    pub fn journal(&self, kind: &str, high: bool, text: &str) {
+        let now = self.now_text();
+        if let Err(e) = self.store.write(|tx| crate::journal::system_entry(tx, &now, kind, None, high, text)) {
+            tracing::error!("cannot write the logbook: {e}");
+        }
+    }
+}

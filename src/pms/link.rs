@@ -1,0 +1,422 @@
+//! The PMS link task: the one owner of the connection to the PMS. It opens the port (a device,
+//! `tcp://` or `tcp-listen://`, reconnecting with back-off), plays the vendor side of FIAS over it
+//! ([`fias::VendorLink`]), carries out what the PMS says ([`super::apply`]) and sends what waits
+//! in the PMS outbox ([`super::outbox`]), one record at a time, deleting each only once sent.
+//!
+//! What the PMS says is taken in order; a store that refuses writes is waited out (doubling
+//! pauses) with the link kept up, the records kept in memory meanwhile. The outbox is looked at
+//! whenever the link is idle, at least every [`OUTBOX_POLL`]: its rows are written by store
+//! triggers anywhere in the service, so there is no one place that could ring a bell.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use fias::{Event, Message, SendError, Timers, VendorConfig, VendorLink, WireText};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::apply::{self, Applied, Resync};
+use super::context::PmsCtx;
+use super::outbox;
+use super::status::{LinkState, PmsStatus};
+use crate::port::Connector;
+use crate::store::StoreError;
+
+/// The longest the outbox waits unseen while the link is idle.
+pub const OUTBOX_POLL: Duration = Duration::from_millis(250);
+const STORE_RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// Requests to the PMS link task.
+#[derive(Debug)]
+pub enum PmsCommand {
+    /// Ask the PMS for a database resync (`DR`).
+    Resync,
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The rest of the service's way to talk to the PMS link.
+#[derive(Clone)]
+pub struct PmsHandle {
+    pub commands: mpsc::Sender<PmsCommand>,
+    pub status: watch::Receiver<PmsStatus>,
+    pub owns_stays: bool,
+}
+
+impl PmsHandle {
+    pub fn status(&self) -> PmsStatus {
+        self.status.borrow().clone()
+    }
+
+    pub async fn resync(&self) -> bool {
+        self.commands.send(PmsCommand::Resync).await.is_ok()
+    }
+
+    pub async fn shutdown(&self, wait: Duration) {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(PmsCommand::Shutdown(tx)).await.is_ok() {
+            let _ = tokio::time::timeout(wait, rx).await;
+        }
+    }
+}
+
+/// Starts the PMS link task.
+pub fn spawn<C: Connector>(ctx: PmsCtx, connector: C) -> (PmsHandle, JoinHandle<()>) {
+    let (cmd_tx, cmd_rx) = mpsc::channel(16);
+    let owns_stays = ctx.cfg.owns_stays;
+    let (status_tx, status_rx) = watch::channel(PmsStatus::new(connector.describe(), owns_stays));
+    let task = tokio::spawn(run(ctx, connector, cmd_rx, status_tx));
+    (PmsHandle { commands: cmd_tx, status: status_rx, owns_stays }, task)
+}
+
+/// State that outlives one connection.
+#[derive(Default)]
+struct Outer {
+    was_up: bool,
+    logged_down: bool,
+    down_since: Option<Instant>,
+    resync_wanted: bool,
+}
+
+enum End {
+    Shutdown(oneshot::Sender<()>),
+    Lost(String),
+}
+
+async fn run<C: Connector>(
+    ctx: PmsCtx,
+    mut connector: C,
+    mut commands: mpsc::Receiver<PmsCommand>,
+    status: watch::Sender<PmsStatus>,
+) {
+    let mut backoff = Duration::from_millis(250);
+    let mut outer = Outer::default();
+    loop {
+        let opened = loop {
+            tokio::select! {
+                r = connector.connect() => break r,
+                cmd = commands.recv() => match cmd {
+                    Some(PmsCommand::Resync) => outer.resync_wanted = true,
+                    Some(PmsCommand::Shutdown(done)) => { let _ = done.send(()); return; }
+                    None => return,
+                },
+            }
+        };
+        let end = match opened {
+            Ok(stream) => {
+                backoff = Duration::from_millis(250);
+                let peer = connector.peer();
+                status.send_modify(|s| {
+                    s.last_error = None;
+                    s.peer = peer;
+                });
+                let mut session = Session::new(&ctx, &status, connector.framing());
+                session.run(stream, &mut commands, &mut outer).await
+            }
+            Err(e) => End::Lost(format!("cannot open {}: {e}", connector.describe())),
+        };
+        match end {
+            End::Shutdown(done) => {
+                let _ = done.send(());
+                return;
+            }
+            End::Lost(why) => {
+                tracing::warn!(port = %connector.describe(), "PMS link lost: {why}; retrying in {backoff:?}");
+                if std::mem::take(&mut outer.was_up) {
+                    outer.down_since = Some(Instant::now());
+                    outer.logged_down = true;
+                    outer.resync_wanted = true;
+                    ctx.journal(
+                        "pms_down",
+                        true,
+                        &format!("PMS link down: {why}; what the PMS must hear waits in the queue"),
+                    );
+                }
+                status.send_modify(|s| {
+                    if s.link != LinkState::Down {
+                        s.since = Some(ctx.now_text());
+                    }
+                    s.link = LinkState::Down;
+                    s.last_error = Some(why);
+                    s.counters.reconnects += 1;
+                    s.resync_in_progress = false;
+                });
+            }
+        }
+        let until = Instant::now() + backoff;
+        backoff = (backoff * 2).min(ctx.cfg.reconnect_max);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => break,
+                cmd = commands.recv() => match cmd {
+                    Some(PmsCommand::Resync) => outer.resync_wanted = true,
+                    Some(PmsCommand::Shutdown(done)) => { let _ = done.send(()); return; }
+                    None => return,
+                },
+            }
+        }
+    }
+}
+
+struct Session<'a> {
+    ctx: &'a PmsCtx,
+    status: &'a watch::Sender<PmsStatus>,
+    engine: VendorLink,
+    resync: Resync,
+    /// The outbox row on the wire.
+    in_flight: Option<i64>,
+    /// What the PMS said that the store has not taken yet.
+    inbound: VecDeque<Message>,
+    store_retry: Option<(Instant, Duration)>,
+}
+
+impl<'a> Session<'a> {
+    fn new(ctx: &'a PmsCtx, status: &'a watch::Sender<PmsStatus>, framing: fias::Framing) -> Self {
+        let cfg = &ctx.cfg;
+        let serial = framing == fias::Framing::Serial;
+        let engine = VendorLink::new(VendorConfig {
+            timers: Timers { ack_timeout: cfg.ack_timeout, ..Timers::default() },
+            framing,
+            text: WireText {
+                encoding: cfg.encoding,
+                seven_bit: serial && cfg.line.data_bits == 7,
+                max_field: cfg.max_field,
+            },
+            interface: cfg.interface.clone(),
+            startup_retry: cfg.ack_timeout * 7,
+            alive_check: cfg.link_check,
+            ..VendorConfig::default()
+        });
+        Session {
+            ctx,
+            status,
+            engine,
+            resync: Resync::default(),
+            in_flight: None,
+            inbound: VecDeque::new(),
+            store_retry: None,
+        }
+    }
+
+    fn state(&self) -> LinkState {
+        self.engine.state().into()
+    }
+
+    async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite>(
+        &mut self,
+        stream: S,
+        commands: &mut mpsc::Receiver<PmsCommand>,
+        outer: &mut Outer,
+    ) -> End {
+        let (mut rd, mut wr) = tokio::io::split(stream);
+        let mut buf = vec![0u8; 2048];
+        self.engine.start(Instant::now().into_std(), self.ctx.wall());
+        loop {
+            self.handle_events(outer);
+            self.take_inbound();
+            if let Err(e) = self.feed() {
+                self.store_failed(e);
+            }
+            self.refresh();
+            while let Some(bytes) = self.engine.poll_transmit() {
+                if let Err(e) = wr.write_all(&bytes).await {
+                    return End::Lost(format!("writing to the PMS failed: {e}"));
+                }
+            }
+            if self.engine.has_events() {
+                continue;
+            }
+            let now = Instant::now();
+            let mut deadline =
+                self.engine.poll_timeout().map(Instant::from_std).unwrap_or(now + Duration::from_secs(3600));
+            if self.engine.ready() {
+                deadline = deadline.min(now + OUTBOX_POLL);
+            }
+            if let Some((at, _)) = self.store_retry {
+                deadline = deadline.min(at);
+            }
+            tokio::select! {
+                r = rd.read(&mut buf) => match r {
+                    Ok(0) => return End::Lost("the PMS closed the connection".into()),
+                    Ok(n) => self.engine.handle_input(Instant::now().into_std(), self.ctx.wall(), &buf[..n]),
+                    Err(e) => return End::Lost(format!("reading from the PMS failed: {e}")),
+                },
+                _ = tokio::time::sleep_until(deadline) => {
+                    self.engine.handle_timeout(Instant::now().into_std(), self.ctx.wall());
+                }
+                cmd = commands.recv() => match cmd {
+                    Some(PmsCommand::Resync) => self.request_resync(outer),
+                    Some(PmsCommand::Shutdown(done)) => {
+                        self.engine.shutdown(Instant::now().into_std(), self.ctx.wall());
+                        while let Some(bytes) = self.engine.poll_transmit() {
+                            let _ = wr.write_all(&bytes).await;
+                        }
+                        let _ = tokio::time::timeout(self.ctx.cfg.ack_timeout, rd.read(&mut buf)).await;
+                        self.status.send_modify(|s| { s.link = LinkState::Down; s.since = Some(self.ctx.now_text()); });
+                        return End::Shutdown(done);
+                    }
+                    None => return End::Lost("service stopping".into()),
+                },
+            }
+        }
+    }
+
+    fn request_resync(&mut self, outer: &mut Outer) {
+        match self.engine.request_resync(Instant::now().into_std()) {
+            Ok(()) => {
+                tracing::info!("asked the PMS for a database resync (DR)");
+                self.status.send_modify(|s| s.counters.resync_requests += 1);
+            }
+            Err(_) => outer.resync_wanted = true,
+        }
+    }
+
+    fn handle_events(&mut self, outer: &mut Outer) {
+        while let Some(ev) = self.engine.poll_event() {
+            match ev {
+                Event::LinkUp { .. } => {
+                    let outage = outer.down_since.map(|t| t.elapsed());
+                    tracing::info!("PMS link up");
+                    if std::mem::take(&mut outer.logged_down) {
+                        let queued = self.ctx.store.read(outbox::pending).unwrap_or(0);
+                        let text = format!(
+                            "PMS link restored after {}; {queued} record(s) for the PMS were waiting",
+                            crate::clock::human(outage.unwrap_or_default())
+                        );
+                        self.ctx.journal("pms_up", false, &text);
+                    }
+                    outer.was_up = true;
+                    self.status.send_modify(|s| {
+                        s.since = Some(self.ctx.now_text());
+                        s.last_error = None;
+                    });
+                    // Data may have been lost while the link was down: ask for a resync, once.
+                    let long_enough = outage.is_none_or(|o| o >= self.ctx.cfg.resync_after);
+                    if std::mem::take(&mut outer.resync_wanted) && long_enough {
+                        self.request_resync(outer);
+                    }
+                }
+                Event::LinkDown(reason) => {
+                    tracing::warn!(?reason, "PMS link down");
+                    self.in_flight = None;
+                    if std::mem::take(&mut outer.was_up) {
+                        outer.logged_down = true;
+                        outer.resync_wanted = true;
+                        outer.down_since = Some(Instant::now());
+                        self.ctx.journal(
+                            "pms_down",
+                            true,
+                            &format!("PMS link down ({reason:?}); what the PMS must hear waits in the queue"),
+                        );
+                    }
+                    self.status.send_modify(|s| s.since = Some(self.ctx.now_text()));
+                }
+                Event::Delivered(tag) => {
+                    self.in_flight = None;
+                    match self.ctx.store.write(|tx| outbox::done(tx, tag as i64)) {
+                        Ok(()) => self.status.send_modify(|s| s.counters.sent += 1),
+                        // Sent again later: the PMS takes a repeat (WA, XD, RE are idempotent).
+                        Err(e) => tracing::error!("cannot mark PMS record {tag} sent: {e}"),
+                    }
+                }
+                Event::Failed(_) => self.in_flight = None,
+                Event::Received(msg) => self.inbound.push_back(msg),
+                Event::ResyncRequested => tracing::debug!("the PMS sent DR; a vendor has nothing to resync"),
+                Event::Malformed { data, error } => {
+                    tracing::warn!(record = %String::from_utf8_lossy(&data), "the PMS sent a malformed record: {error}");
+                    self.status.send_modify(|s| s.counters.malformed += 1);
+                }
+                Event::Ignored(id) => tracing::debug!("the PMS sent {id} before the link was up; ignored"),
+            }
+        }
+    }
+
+    /// Carries out what the PMS said, in order; a store error keeps the rest for later.
+    fn take_inbound(&mut self) {
+        if self.store_retry.is_some_and(|(at, _)| Instant::now() < at) {
+            return;
+        }
+        while let Some(msg) = self.inbound.pop_front() {
+            let id = msg.record_id();
+            match apply::apply(self.ctx, &mut self.resync, msg.clone()) {
+                Ok(Applied::Refused(why)) => {
+                    tracing::warn!("PMS {id} not carried out: {why}");
+                    self.status.send_modify(|s| {
+                        s.counters.refused += 1;
+                        s.last_error = Some(format!("{id}: {why}"));
+                    });
+                }
+                Ok(done) => {
+                    tracing::info!("PMS {id}: {done:?}");
+                    if id == fias::ids::DE {
+                        self.status.send_modify(|s| s.counters.resyncs += 1);
+                    }
+                    self.status.send_modify(|s| s.counters.received += 1);
+                }
+                Err(e) => {
+                    self.inbound.push_front(msg);
+                    self.store_failed(e);
+                    return;
+                }
+            }
+        }
+        self.store_retry = None;
+    }
+
+    fn store_failed(&mut self, e: StoreError) {
+        let pause = self.store_retry.map_or(Duration::from_millis(250), |(_, p)| (p * 2).min(STORE_RETRY_MAX));
+        self.store_retry = Some((Instant::now() + pause, pause));
+        tracing::error!("the store refuses writes ({e}); PMS records wait in memory, next try in {pause:?}");
+        self.status.send_modify(|s| s.last_error = Some(format!("store: {e}")));
+    }
+
+    /// Hands the engine the next outbox row when it can take one.
+    fn feed(&mut self) -> Result<(), StoreError> {
+        while self.in_flight.is_none() && self.engine.ready() {
+            let Some(row) = self.ctx.store.read(|c| outbox::next(c, 1))?.pop() else { return Ok(()) };
+            let msg = self.ctx.store.read(|c| outbox::to_message(c, &row, self.ctx.timezone));
+            let msg = match msg {
+                Ok(Some(m)) => m,
+                Ok(None) => {
+                    self.ctx.store.write(|tx| outbox::done(tx, row.id))?;
+                    continue;
+                }
+                Err(StoreError::Corrupt(why)) => {
+                    tracing::error!("PMS record {} cannot be built: {why}; dropped", row.id);
+                    self.ctx.store.write(|tx| outbox::done(tx, row.id))?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            self.in_flight = Some(row.id);
+            match self.engine.send(Instant::now().into_std(), row.id as u64, &msg) {
+                Ok(()) => {}
+                Err(SendError::NotUp | SendError::Resyncing) => {
+                    self.in_flight = None;
+                    return Ok(());
+                }
+                Err(e) => {
+                    self.in_flight = None;
+                    tracing::warn!(record = ?msg.to_record(), "not sent to the PMS: {e}; dropped");
+                    self.ctx.store.write(|tx| outbox::done(tx, row.id))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The status as it is now.
+    fn refresh(&mut self) {
+        let link = self.state();
+        let queued = self.ctx.store.read(outbox::pending).unwrap_or(0);
+        let resync = self.engine.resyncing();
+        self.status.send_if_modified(|s| {
+            let before = (s.link, s.queued, s.resync_in_progress);
+            s.link = link;
+            s.queued = queued;
+            s.resync_in_progress = resync;
+            before != (s.link, s.queued, s.resync_in_progress)
+        });
+    }
+}

@@ -1,0 +1,168 @@
+//! What the PMS must hear, in a durable queue of its own (`pms_outbox`, migration 10).
+//!
+//! Rows are written by store triggers in the same transaction as the change they report: a
+//! wake-up booked by the PMS ended (`WA`) or was cancelled here (`WC`), a message from the PMS
+//! was read (`XD`), the handset reported a room status (`RS`) or voicemail (`VM`), a call was
+//! posted (`PS`). Each row is turned into its FIAS record only when it is sent ([`to_message`]),
+//! and deleted only once the PMS has it, so an outage or a restart loses nothing.
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use fias::{GuestMessage, Message, Posting, RoomEquipment, Wake};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+
+use crate::housekeeping::Housekeeping;
+use crate::store::StoreError;
+
+/// One queued row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PmsRow {
+    pub id: i64,
+    pub room: String,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// Whether changes the PBX reports are queued for a PMS (set at start from `[pms]`).
+pub fn set_enabled(conn: &Connection, on: bool) -> Result<(), StoreError> {
+    conn.execute("UPDATE pms_link SET enabled = ?1 WHERE id = 1", [on])?;
+    Ok(())
+}
+
+pub fn pending(conn: &Connection) -> Result<u64, StoreError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM pms_outbox", [], |r| r.get(0))?)
+}
+
+/// The oldest rows, at most `limit`.
+pub fn next(conn: &Connection, limit: usize) -> Result<Vec<PmsRow>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id, room, kind, data FROM pms_outbox ORDER BY id LIMIT ?1")?;
+    let rows = stmt
+        .query_map([limit as i64], |r| {
+            let data: String = r.get(3)?;
+            Ok(PmsRow {
+                id: r.get(0)?,
+                room: r.get(1)?,
+                kind: r.get(2)?,
+                data: serde_json::from_str(&data).unwrap_or(Value::Null),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn done(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM pms_outbox WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// The PMS's own `DA`+`TI` as stored with a booking (`YYMMDDHHMMSS`).
+pub fn parse_pms_at(text: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, "%y%m%d%H%M%S").ok()
+}
+
+pub fn format_pms_at(at: NaiveDateTime) -> String {
+    at.format("%y%m%d%H%M%S").to_string()
+}
+
+/// The one final result FIAS knows for how a booking ended.
+fn wake_status(data: &Value) -> &'static str {
+    match (data["status"].as_str(), data["result"].as_str()) {
+        (Some("done"), _) => "OK",
+        (_, Some("busy")) => "BY",
+        _ => "NR",
+    }
+}
+
+fn text(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+/// The record for `row`, or `None` when there is nothing to say any more (a call that is gone, a
+/// status FIAS cannot carry). `tz`: the hotel's zone for posting times.
+pub fn to_message(conn: &Connection, row: &PmsRow, tz: Tz) -> Result<Option<Message>, StoreError> {
+    let room = row.room.clone();
+    let d = &row.data;
+    Ok(match row.kind.as_str() {
+        "WA" | "WC" => {
+            let Some(at) = d["at"].as_str().and_then(parse_pms_at) else {
+                return Err(StoreError::Corrupt(format!("PMS outbox row {}: bad wake-up time {d}", row.id)));
+            };
+            let wake = Wake { room, at };
+            Some(if row.kind == "WA" {
+                Message::WakeAnswer { wake, status: wake_status(d).into() }
+            } else {
+                Message::WakeClear(wake)
+            })
+        }
+        "XD" => Some(Message::MessageDelete(GuestMessage {
+            room,
+            stay: text(&d["reservation"]),
+            id: text(&d["id"]).unwrap_or_default(),
+            text: None,
+            at: None,
+        })),
+        "RS" => {
+            let status: Option<Housekeeping> = d["housekeeping"].as_str().and_then(|s| s.parse().ok());
+            let occupied = d["occupied"].as_i64().unwrap_or(0) != 0 || d["occupied"].as_bool() == Some(true);
+            status.and_then(|s| s.to_fias(occupied)).map(|rs| {
+                Message::RoomEquipment(RoomEquipment {
+                    room,
+                    room_status: Some(rs),
+                    attendant: text(&d["attendant"]),
+                    ..Default::default()
+                })
+            })
+        }
+        "VM" => Some(Message::RoomEquipment(RoomEquipment {
+            room,
+            voicemail: d["count"].as_u64().map(|c| c as u32),
+            ..Default::default()
+        })),
+        "PS" => {
+            let call = d["call"].as_i64().unwrap_or(0);
+            posting(conn, call, tz)?.map(Message::Posting)
+        }
+        other => {
+            tracing::error!(row = row.id, "unknown PMS outbox kind {other:?}; dropped");
+            None
+        }
+    })
+}
+
+/// A posted call as a pre-costed FIAS posting (`PT` C, `TA` in minor units, `P#` the call id).
+fn posting(conn: &Connection, call: i64, tz: Tz) -> Result<Option<Posting>, StoreError> {
+    let row = conn
+        .query_row("SELECT room, dialled, started, duration_s, amount_minor FROM calls WHERE id = ?1", [call], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((room, dialled, started, duration, amount)) = row else { return Ok(None) };
+    let at = crate::clock::parse_utc(&started).map(|t| t.with_timezone(&tz).naive_local());
+    let d = duration.max(0);
+    Ok(Some(Posting {
+        room,
+        number: Some(call.to_string()),
+        kind: Some("C".into()),
+        amount: Some(amount.to_string()),
+        duration: Some(format!("{:02}{:02}{:02}", (d / 3600).min(99), d / 60 % 60, d % 60)),
+        digits: dialled,
+        pulses: None,
+        at,
+    }))
+}
+
+/// Queues a record for the PMS by hand (tests, and what no trigger covers).
+pub fn push(conn: &Connection, room: &str, kind: &str, data: &Value) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO pms_outbox(room, kind, data) VALUES (?1, ?2, ?3)",
+        params![room, kind, data.to_string()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}

@@ -1,0 +1,251 @@
+//! The PMS drives switchboard over FIAS (issue 11), end to end: the PMS simulator on one side
+//! (over a real TCP socket on loopback, or a pseudo-terminal), the PBX simulator on the other
+//! (over a pseudo-terminal), the service in between with a real SQLite file.
+// The tests hold the pty lock for their whole life on purpose (see link.rs).
+#![allow(clippy::await_holding_lock)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Timelike};
+use pms_sim::{PmsKnob, PmsSimHandle, PmsSimOptions};
+use switchboard::clock::{Clock, SystemClock};
+use switchboard::config::{Config, PmsLinkConfig};
+use switchboard::port::EndpointConnector;
+use switchboard::store::StoreError;
+use tokio::net::TcpListener;
+
+use crate::fixtures::{config_text, eventually, pty_lock, Hotel};
+
+const T: Duration = Duration::from_secs(15);
+const ROOMS: [&str; 4] = ["101", "102", "103", "104"];
+
+fn pms_config(port: &str, extra: &str) -> PmsLinkConfig {
+    let text = config_text("\"101\"", "simulator", "127.0.0.1:1", "")
+        + &format!("[pms]\nport = \"{port}\"\nreconnect_max = \"300ms\"\nack_timeout = \"300ms\"\n{extra}\n");
+    Config::parse(&text).unwrap().pms.unwrap()
+}
+
+/// The PMS as Opera's interface is: a TCP server; switchboard connects (`tcp://`). `accepting`
+/// false turns new connections away (the PMS interface is down).
+struct TcpPms {
+    sim: PmsSimHandle,
+    accepting: Arc<AtomicBool>,
+    port: String,
+}
+
+async fn tcp_pms() -> TcpPms {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = format!("tcp://{}", listener.local_addr().unwrap());
+    let sim = pms_sim::serve(PmsSimOptions { rooms: ROOMS.map(String::from).to_vec(), ..Default::default() });
+    let accepting = Arc::new(AtomicBool::new(true));
+    let (s, a) = (sim.clone(), accepting.clone());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            if a.load(Ordering::SeqCst) {
+                s.attach(stream);
+            }
+        }
+    });
+    TcpPms { sim, accepting, port }
+}
+
+async fn hotel_with_pms(port: &str, extra: &str) -> Hotel {
+    let mut h = Hotel::start(&ROOMS, "");
+    let cfg = pms_config(port, extra);
+    let connector = EndpointConnector::new(cfg.port.clone(), cfg.line).await.unwrap();
+    h.services.start_pms(&cfg, connector);
+    h.link_up().await;
+    h
+}
+
+fn pms_up(h: &Hotel) -> bool {
+    h.services.app.pms.as_ref().unwrap().status().link == "up"
+}
+
+async fn wait_pms_up(h: &Hotel) {
+    eventually(T, "PMS link up", || {
+        let up = pms_up(h);
+        async move { up }
+    })
+    .await;
+}
+
+fn check_in(room: &str, reservation: &str, name: &str) -> PmsKnob {
+    PmsKnob::CheckIn {
+        room: room.into(),
+        reservation: reservation.into(),
+        name: name.into(),
+        first_name: None,
+        language: Some("EN".into()),
+        share: false,
+    }
+}
+
+/// Hotel-local time `secs` from now, with its seconds as they fall (a PMS may send any).
+fn local_in(secs: i64) -> NaiveDateTime {
+    let now =
+        SystemClock.now().with_timezone(&chrono_tz::Europe::Zurich).naive_local() + chrono::Duration::seconds(secs);
+    now.with_nanosecond(0).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pms_checks_in_moves_books_messages_and_checks_out_and_hears_back() {
+    let _g = pty_lock();
+    let pms = tcp_pms().await;
+    let h = hotel_with_pms(&pms.port, "").await;
+    wait_pms_up(&h).await;
+
+    // Check-in: the PBX opens the room with the name.
+    pms.sim.knob(check_in("101", "R-5001", "Müller"));
+    let s = h.sim.wait_for(T, |s| s.rooms.get("101").is_some_and(|r| r.occupied)).await.expect("PBX room 101 opens");
+    assert_eq!(s.rooms["101"].guest_name.as_deref(), Some("Müller"));
+    let by_pms: i64 = h
+        .store
+        .read(|c| {
+            let n =
+                c.query_row("SELECT COUNT(*) FROM audit WHERE action = 'checkin' AND staff = 'pms'", [], |r| r.get(0));
+            Ok::<_, StoreError>(n?)
+        })
+        .unwrap();
+    assert_eq!(by_pms, 1, "the PMS is the actor in the audit trail");
+
+    // A move (GC with RO).
+    pms.sim.knob(PmsKnob::Move { from: "101".into(), to: "102".into(), reservation: "R-5001".into() });
+    let s = h
+        .sim
+        .wait_for(T, |s| s.rooms.get("102").is_some_and(|r| r.occupied) && !s.rooms["101"].occupied)
+        .await
+        .expect("the move reaches the PBX");
+    assert_eq!(s.rooms["102"].guest_name.as_deref(), Some("Müller"));
+
+    // A wake-up the PMS booked rings on the PBX; its WA carries the PMS's own TI, seconds and all.
+    let at = local_in(2);
+    pms.sim.knob(PmsKnob::BookWakeup { room: "102".into(), at });
+    h.sim.wait_for(T, |s| s.rooms["102"].rings >= 1).await.expect("the PMS's wake-up rings");
+    let v = pms.sim.wait_for(T, |v| !v.wake_results.is_empty()).await.expect("WA reaches the PMS");
+    assert_eq!(v.wake_results[0].at, at.format("%y%m%d%H%M%S").to_string(), "TI echoed exactly");
+    assert_eq!((v.wake_results[0].room.as_str(), v.wake_results[0].status.as_str()), ("102", "OK"));
+    let booked = h.services.app.wakeups.list(Some("102"), true).unwrap();
+    assert_eq!(booked[0].source, "pms");
+
+    // A message from the PMS lights the lamp; read on the handset, it goes back as XD.
+    pms.sim.knob(PmsKnob::Message { room: "102".into(), id: "M77".into(), text: "Your taxi is here".into() });
+    h.sim.wait_for(T, |s| s.rooms["102"].message_lamp).await.expect("the lamp lights");
+    let msg = h.services.app.messages.list(Some("102"), true).unwrap().remove(0);
+    h.sim.command(pbx_sim::Command::MessageDeleted { room: "102".into(), id: msg.id.to_string() });
+    let v = pms.sim.wait_for(T, |v| !v.message_reads.is_empty()).await.expect("XD reaches the PMS");
+    assert_eq!(v.message_reads, vec![("102".to_string(), "M77".to_string())]);
+    h.sim.wait_for(T, |s| !s.rooms["102"].message_lamp).await.expect("the lamp goes out");
+
+    // Housekeeping dials a room status on the handset: the PMS hears it as RE RS.
+    h.sim.command(pbx_sim::Command::RoomStatus { room: "101".into(), status: 3 });
+    pms.sim.wait_for(T, |v| v.room_status.get("101") == Some(&3)).await.expect("room status reaches the PMS");
+
+    // Check-out.
+    pms.sim.knob(PmsKnob::CheckOut { room: "102".into(), reservation: Some("R-5001".into()) });
+    h.sim.wait_for(T, |s| !s.rooms["102"].occupied).await.expect("check-out bars the line");
+    assert!(h.desk.room("102").unwrap().stay_id.is_none());
+    let st = h.services.app.pms.as_ref().unwrap().status();
+    assert_eq!((st.counters.refused, st.queued), (0, 0), "{st:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_pms_must_hear_waits_out_an_outage_and_arrives_once() {
+    let _g = pty_lock();
+    let pms = tcp_pms().await;
+    let h = hotel_with_pms(&pms.port, "").await;
+    wait_pms_up(&h).await;
+    pms.sim.knob(check_in("103", "R-6001", "Lin"));
+    h.sim.wait_for(T, |s| s.rooms.get("103").is_some_and(|r| r.occupied)).await.expect("checked in");
+    let at = local_in(3);
+    pms.sim.knob(PmsKnob::BookWakeup { room: "103".into(), at });
+    eventually(T, "the booking is stored", || {
+        let n = h.services.app.wakeups.list(Some("103"), false).unwrap().len();
+        async move { n == 1 }
+    })
+    .await;
+
+    // The PMS interface goes down; meanwhile the call rings and is answered.
+    pms.accepting.store(false, Ordering::SeqCst);
+    pms.sim.disconnect();
+    eventually(T, "the service sees the PMS link down", || {
+        let up = pms_up(&h);
+        async move { !up }
+    })
+    .await;
+    h.sim.wait_for(T, |s| s.rooms["103"].rings >= 1).await.expect("rings while the PMS is away");
+    eventually(T, "the WA waits in the PMS outbox", || {
+        let q = h.services.app.pms.as_ref().unwrap().status().queued;
+        async move { q >= 1 }
+    })
+    .await;
+    assert!(pms.sim.view().wake_results.is_empty());
+
+    // Back: it arrives, once; and switchboard asks for a resync (data may have been lost).
+    pms.accepting.store(true, Ordering::SeqCst);
+    let v = pms
+        .sim
+        .wait_for(T, |v| v.wake_results.len() == 1 && v.resync_requests >= 1)
+        .await
+        .expect("WA after the outage");
+    assert_eq!(v.wake_results[0].at, at.format("%y%m%d%H%M%S").to_string());
+    eventually(T, "the outbox is empty", || {
+        let q = h.services.app.pms.as_ref().unwrap().status().queued;
+        async move { q == 0 }
+    })
+    .await;
+    assert_eq!(pms.sim.view().wake_results.len(), 1, "nothing twice");
+    let kinds: Vec<String> = h
+        .store
+        .read(|c| {
+            let mut st = c.prepare("SELECT kind FROM log_entries WHERE kind LIKE 'pms_%' ORDER BY id")?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok::<_, StoreError>(rows)
+        })
+        .unwrap();
+    assert_eq!(kinds, vec!["pms_down", "pms_up"], "the outage is in the logbook");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resync_that_says_vacant_checks_out_and_silence_is_reported_and_shared_rooms_hold() {
+    let _g = pty_lock();
+    let pms = tcp_pms().await;
+    let h = hotel_with_pms(&pms.port, "owns_stays = false").await;
+    wait_pms_up(&h).await;
+
+    // Two reservations share room 101; the line stays open until the last one leaves.
+    pms.sim.knob(check_in("101", "R-1", "Anna"));
+    pms.sim.knob(PmsKnob::CheckIn {
+        room: "101".into(),
+        reservation: "R-2".into(),
+        name: "Bert".into(),
+        first_name: None,
+        language: None,
+        share: true,
+    });
+    pms.sim.knob(PmsKnob::CheckOut { room: "101".into(), reservation: Some("R-1".into()) });
+    let s = h
+        .sim
+        .wait_for(T, |s| s.rooms.get("101").is_some_and(|r| r.guest_name.as_deref() == Some("Bert")))
+        .await
+        .expect("the sharer holds the room");
+    assert!(s.rooms["101"].occupied);
+
+    // The desk (owns_stays = false) checks guests into 102 and 103; the PMS knows neither.
+    h.check_in("102", "Walk In");
+    h.check_in("103", "Also Unknown");
+    h.converged(T).await;
+    // The PMS's resync: 102 vacant (so it is checked out here), 103 not mentioned (reported).
+    pms.sim.knob(PmsKnob::Resync { omit: vec!["103".into()] });
+    h.sim.wait_for(T, |s| !s.rooms["102"].occupied).await.expect("102 checked out by the resync");
+    eventually(T, "the unmentioned room is reported", || {
+        let alerts = h.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
+        let found = alerts.iter().any(|a| a.kind == "pms_resync_unmentioned" && a.message.contains("103"));
+        async move { found }
+    })
+    .await;
+    assert!(h.desk.room("103").unwrap().stay_id.is_some(), "a room the resync did not mention is not changed");
+    assert!(h.desk.room("101").unwrap().stay_id.is_some());
+}
