@@ -16,7 +16,8 @@
 //!   service writes itself (below alerts and the logbook).
 //! - [`pbx`]: the link task owning the serial port, the FIAS mapping, the built-in simulator.
 //!   [`port`]: where a FIAS peer is (serial device, `tcp://`, `tcp-listen://`) and how it is opened.
-//!   [`pms`]: the PMS link (switchboard plays the PBX's part toward the hotel's PMS).
+//!   [`pms`]: the PMS link (switchboard plays the PBX's part toward the hotel's PMS);
+//!   [`pms_sim`]: `switchboard pms-sim`, the PMS simulator as a program.
 //! - [`schedules`]: property jobs from `schedules/*.toml`.
 //! - [`contract`]: every route's method, path, request and reply types, written once;
 //!   [`api`]: the HTTP API serving it; [`cli`]: the command line, a client of it;
@@ -43,6 +44,7 @@ pub mod logbook;
 pub mod messages;
 pub mod pbx;
 pub mod pms;
+pub mod pms_sim;
 pub mod port;
 pub mod schedules;
 pub mod serve;

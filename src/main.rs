@@ -24,6 +24,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let ack = parse_duration(ack_timeout).map_err(|e| anyhow::anyhow!("--ack-timeout: {e}"))?;
             tokio::runtime::Runtime::new()?.block_on(switchboard::serve::pbx_sim(state_file.clone(), ack))
         }
+        Command::PmsSim { listen, connect, rooms, ack_timeout } => {
+            init_logging();
+            let ack = parse_duration(ack_timeout).map_err(|e| anyhow::anyhow!("--ack-timeout: {e}"))?;
+            let rooms = match rooms {
+                Some(r) => {
+                    let specs: Vec<String> = r.split(',').map(|s| s.trim().to_string()).collect();
+                    switchboard::config::expand_rooms(&specs).map_err(|e| anyhow::anyhow!("--rooms: {e}"))?
+                }
+                None => Config::hotel_only(&cli.config).map(|c| c.rooms).unwrap_or_default(),
+            };
+            let opts = switchboard::pms_sim::Options { listen: listen.clone(), connect: connect.clone(), rooms, ack };
+            tokio::runtime::Runtime::new()?.block_on(switchboard::pms_sim::run(opts))
+        }
         other => {
             // A client printing into `| head` should end quietly, like other Unix tools.
             // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.

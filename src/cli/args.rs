@@ -36,6 +36,24 @@ pub enum Command {
         #[arg(long, default_value = "3s")]
         ack_timeout: String,
     },
+    /// Run the PMS simulator (an Opera-like PMS speaking FIAS). It reads knobs as JSON lines on
+    /// stdin, e.g. {"knob":"check_in","room":"101","reservation":"R1","name":"Wang Wei"}, and
+    /// prints what it hears back. Without --listen or --connect it uses a new pseudo-terminal
+    /// and prints its path.
+    PmsSim {
+        /// Be the TCP server as Opera's interface is (switchboard: `[pms] port = "tcp://ADDR"`).
+        #[arg(long, conflicts_with = "connect")]
+        listen: Option<String>,
+        /// Connect to switchboard (switchboard: `[pms] port = "tcp-listen://ADDR"`).
+        #[arg(long)]
+        connect: Option<String>,
+        /// The hotel's rooms for resyncs, e.g. "101-110,201" (default: the config's).
+        #[arg(long)]
+        rooms: Option<String>,
+        /// FIAS ACK timeout on a serial line, e.g. "3s".
+        #[arg(long, default_value = "3s")]
+        ack_timeout: String,
+    },
     /// Check a guest in: open the room's line and show their name.
     Checkin {
         room: String,

@@ -79,6 +79,12 @@ struct Outer {
     resync_wanted: bool,
 }
 
+fn stopped_cleanly(ctx: &PmsCtx) {
+    if let Err(e) = ctx.store.write(|tx| outbox::clean_stop(tx)) {
+        tracing::error!("cannot record the PMS link's clean stop: {e}");
+    }
+}
+
 enum End {
     Shutdown(oneshot::Sender<()>),
     Lost(String),
@@ -92,13 +98,22 @@ async fn run<C: Connector>(
 ) {
     let mut backoff = Duration::from_millis(250);
     let mut outer = Outer::default();
+    // A run that ended without LE (a crash, a kill) may have lost what the PMS sent last.
+    match ctx.store.write(|tx| outbox::begin_run(tx)) {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("the last run did not end the PMS link cleanly: a database resync will be asked for");
+            outer.resync_wanted = true;
+        }
+        Err(e) => tracing::error!("cannot read the PMS link's last stop: {e}"),
+    }
     loop {
         let opened = loop {
             tokio::select! {
                 r = connector.connect() => break r,
                 cmd = commands.recv() => match cmd {
                     Some(PmsCommand::Resync) => outer.resync_wanted = true,
-                    Some(PmsCommand::Shutdown(done)) => { let _ = done.send(()); return; }
+                    Some(PmsCommand::Shutdown(done)) => { stopped_cleanly(&ctx); let _ = done.send(()); return; }
                     None => return,
                 },
             }
@@ -118,6 +133,7 @@ async fn run<C: Connector>(
         };
         match end {
             End::Shutdown(done) => {
+                stopped_cleanly(&ctx);
                 let _ = done.send(());
                 return;
             }
@@ -151,7 +167,7 @@ async fn run<C: Connector>(
                 _ = tokio::time::sleep_until(until) => break,
                 cmd = commands.recv() => match cmd {
                     Some(PmsCommand::Resync) => outer.resync_wanted = true,
-                    Some(PmsCommand::Shutdown(done)) => { let _ = done.send(()); return; }
+                    Some(PmsCommand::Shutdown(done)) => { stopped_cleanly(&ctx); let _ = done.send(()); return; }
                     None => return,
                 },
             }

@@ -30,6 +30,18 @@ pub fn set_enabled(conn: &Connection, on: bool) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Marks the start of a run (returns whether the last one stopped cleanly), or a clean stop.
+pub fn begin_run(conn: &Connection) -> Result<bool, StoreError> {
+    let clean: bool = conn.query_row("SELECT clean_stop FROM pms_link WHERE id = 1", [], |r| r.get(0))?;
+    conn.execute("UPDATE pms_link SET clean_stop = 0 WHERE id = 1", [])?;
+    Ok(clean)
+}
+
+pub fn clean_stop(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute("UPDATE pms_link SET clean_stop = 1 WHERE id = 1", [])?;
+    Ok(())
+}
+
 pub fn pending(conn: &Connection) -> Result<u64, StoreError> {
     Ok(conn.query_row("SELECT COUNT(*) FROM pms_outbox", [], |r| r.get(0))?)
 }

@@ -265,11 +265,14 @@ pub const MIGRATIONS: &[&str] = &[
     // transaction as the change itself, so nothing is lost between a change and its record. They
     // fire only for what came from the PMS (a booking with pms_at, a message with pms_id) or,
     // for what the PBX reports, while pms_link.enabled is set (the service sets it from [pms]).
+    // pms_link.clean_stop says the last run ended the PMS link with LE; if not, records the
+    // PMS sent may have been lost, and the next link-up asks it for a resync (DR).
     // Second guests of a shared room ride on the room's stay as sharers.
     r#"
     CREATE TABLE pms_link (
-        id      INTEGER PRIMARY KEY CHECK (id = 1),
-        enabled INTEGER NOT NULL
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        enabled    INTEGER NOT NULL,
+        clean_stop INTEGER NOT NULL DEFAULT 1
     );
     INSERT INTO pms_link(id, enabled) VALUES (1, 0);
     CREATE TABLE pms_outbox (
