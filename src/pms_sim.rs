@@ -32,7 +32,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let framing =
         if opts.listen.is_some() || opts.connect.is_some() { fias::Framing::Tcp } else { fias::Framing::Serial };
     let timers = fias::Timers { ack_timeout: opts.ack, ..fias::Timers::default() };
-    let sim = pms_sim::serve(PmsSimOptions { framing, timers, rooms: opts.rooms.clone() });
+    let sim = pms_sim::serve(PmsSimOptions { framing, timers, rooms: opts.rooms.clone(), ..Default::default() });
     let mut _pty = None;
     if let Some(addr) = &opts.listen {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;

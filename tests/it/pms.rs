@@ -249,3 +249,126 @@ async fn a_resync_that_says_vacant_checks_out_and_silence_is_reported_and_shared
     assert!(h.desk.room("103").unwrap().stay_id.is_some(), "a room the resync did not mention is not changed");
     assert!(h.desk.room("101").unwrap().stay_id.is_some());
 }
+
+/// Over a serial line (a pseudo-terminal, through the same code that opens /dev/ttyUSB0), in
+/// code page 850 as some PMS interfaces speak; the desk's own stay changes are refused while
+/// the PMS owns stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_serial_line_in_cp850_and_the_desk_may_not_change_stays() {
+    let _g = pty_lock();
+    let pty = switchboard::pbx::serial::open_pty().unwrap();
+    let port = pty.slave_path.display().to_string();
+    let stream = switchboard::pbx::serial::FdStream::new(pty.master).unwrap();
+    let sim = pms_sim::serve(PmsSimOptions {
+        framing: fias::Framing::Serial,
+        timers: fias::Timers { ack_timeout: Duration::from_millis(300), ..Default::default() },
+        rooms: ROOMS.map(String::from).to_vec(),
+        encoding: fias::Encoding::Cp850,
+    });
+    sim.attach(stream);
+    let h = hotel_with_pms(&port, "encoding = \"cp850\"").await;
+    wait_pms_up(&h).await;
+    sim.knob(check_in("104", "R-9", "Jürg Müller"));
+    let s = h.sim.wait_for(T, |s| s.rooms.get("104").is_some_and(|r| r.occupied)).await.expect("check-in over serial");
+    assert_eq!(s.rooms["104"].guest_name.as_deref(), Some("Jürg Müller"), "CP850 on the PMS line, UTF-8 inside");
+    let st = h.services.app.pms.as_ref().unwrap().status();
+    assert!(st.owns_stays && st.port.starts_with("/dev/"), "{st:?}");
+
+    // The desk, through the real HTTP API.
+    let password = h.services.app.staff.bootstrap().unwrap().expect("a new store");
+    let app = switchboard::api::router(h.services.app.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let refused = tokio::task::spawn_blocking(move || {
+        use switchboard::contract::{route, CheckIn, Login};
+        let anon = switchboard::cli::Client::with_token(base.clone(), None);
+        let login = Login { login: "manager".into(), password };
+        let token = anon.call::<route::Login>(&[], &login).unwrap().token;
+        let desk = switchboard::cli::Client::with_token(base, Some(token));
+        let ci = CheckIn { name: "Walk In".into(), ..Default::default() };
+        let err = desk.call::<route::CheckIn>(&["103"], &ci).unwrap_err().to_string();
+        let out = desk.call::<route::CheckOut>(&["104"], &Default::default()).unwrap_err().to_string();
+        (err, out)
+    })
+    .await
+    .unwrap();
+    server.abort();
+    assert!(refused.0.contains("stays are managed by the PMS"), "{}", refused.0);
+    assert!(refused.1.contains("stays are managed by the PMS"), "{}", refused.1);
+    assert!(h.desk.room("104").unwrap().stay_id.is_some());
+}
+
+fn sim_room(state: &std::path::Path, room: &str) -> Option<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(state).ok()?).ok()?;
+    v["rooms"].get(room).cloned()
+}
+
+/// The real binary between a standalone PBX simulator (pty) and the PMS (TCP), SIGKILLed while
+/// the PMS's records arrive: after the restart the service asks the PMS for a resync (the last
+/// run did not end with LE), and both sides end up with every guest; the wake-up the PMS
+/// booked before the kill rings once and its result reaches the PMS once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigkill_mid_way_loses_nothing_on_either_side() {
+    use crate::fixtures::{add_staff, cli, free_port, login, spawn_pbx_sim, spawn_serve, wait_healthy, write_config};
+    use tokio::task::block_in_place;
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("pbx.json");
+    let (_pbx, pty) = block_in_place(|| spawn_pbx_sim(&state, "3s"));
+    let pms = tcp_pms().await;
+    let port = free_port();
+    let config = write_config(dir.path(), &pty, port, "");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text += &format!("[pms]\nport = \"{}\"\nreconnect_max = \"300ms\"\n", pms.port);
+    std::fs::write(&config, text).unwrap();
+    block_in_place(|| add_staff(&config, "desk1", "desk", "desk one pw"));
+    let mut serve = spawn_serve(&config);
+    block_in_place(|| {
+        wait_healthy(port);
+        login(&config, "desk1", "desk one pw");
+    });
+    pms.sim.wait_for(T, |v| v.link_up).await.expect("PMS link up");
+
+    pms.sim.knob(check_in("101", "R-1", "Before Kill"));
+    let at = local_in(8);
+    pms.sim.knob(PmsKnob::BookWakeup { room: "101".into(), at });
+    eventually(T, "the PMS's booking is stored", || {
+        let (ok, out, _) = block_in_place(|| cli(&config, &["wakeup", "list"]));
+        async move { ok && out.contains("pms") }
+    })
+    .await;
+    for (room, r) in [("102", "R-2"), ("103", "R-3"), ("104", "R-4")] {
+        pms.sim.knob(check_in(room, r, &format!("Guest {room}")));
+    }
+    pms.sim.wait_for(T, |v| v.queued == 0).await.expect("the PMS handed everything over");
+    serve.child.kill().unwrap(); // SIGKILL, mid-way through those check-ins
+    serve.child.wait().unwrap();
+
+    let _serve = spawn_serve(&config);
+    block_in_place(|| wait_healthy(port));
+    pms.sim.wait_for(T, |v| v.resync_requests >= 1).await.expect("an unclean stop brings a DR");
+    eventually(T, "every guest at the PBX", || {
+        let all =
+            ["101", "102", "103", "104"].iter().all(|r| sim_room(&state, r).is_some_and(|v| v["occupied"] == true));
+        async move { all }
+    })
+    .await;
+    for room in ["101", "102", "103", "104"] {
+        let (ok, out, err) = block_in_place(|| cli(&config, &["room", room, "--json"]));
+        assert!(ok, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["occupied"], true, "room {room} in the store: {v}");
+    }
+    let v = pms.sim.wait_for(T, |v| !v.wake_results.is_empty()).await.expect("the WA after the restart");
+    assert_eq!(v.wake_results[0].at, at.format("%y%m%d%H%M%S").to_string());
+    eventually(T, "nothing left for the PMS", || {
+        let (ok, out, _) = block_in_place(|| cli(&config, &["pms", "status", "--json"]));
+        let empty = ok && serde_json::from_str::<serde_json::Value>(&out).is_ok_and(|v| v["queued"] == 0);
+        async move { empty }
+    })
+    .await;
+    assert_eq!(pms.sim.view().wake_results.len(), 1, "one result per booking");
+    let rings = sim_room(&state, "101").unwrap()["rings"].as_u64().unwrap();
+    assert_eq!(rings, 1, "the call rang once");
+}

@@ -29,11 +29,18 @@ pub struct PmsSimOptions {
     pub timers: Timers,
     /// Every room of the hotel (for resyncs).
     pub rooms: Vec<String>,
+    /// The character set on the wire (some PMS interfaces use a DOS code page).
+    pub encoding: fias::Encoding,
 }
 
 impl Default for PmsSimOptions {
     fn default() -> Self {
-        PmsSimOptions { framing: Framing::Tcp, timers: Timers::default(), rooms: Vec::new() }
+        PmsSimOptions {
+            framing: Framing::Tcp,
+            timers: Timers::default(),
+            rooms: Vec::new(),
+            encoding: fias::Encoding::Utf8,
+        }
     }
 }
 
@@ -102,7 +109,8 @@ fn wall() -> NaiveDateTime {
 
 /// Starts the simulated PMS (not connected yet).
 pub fn serve(opts: PmsSimOptions) -> PmsSimHandle {
-    let cfg = PmsConfig { framing: opts.framing, timers: opts.timers, ..PmsConfig::default() };
+    let text = fias::WireText { encoding: opts.encoding, ..Default::default() };
+    let cfg = PmsConfig { framing: opts.framing, timers: opts.timers, text, ..PmsConfig::default() };
     let engine = PmsEngine::new(cfg, opts.rooms);
     let (tx, rx) = mpsc::unbounded_channel();
     let (view_tx, view) = watch::channel(engine.view().clone());
