@@ -372,3 +372,33 @@ async fn a_sigkill_mid_way_loses_nothing_on_either_side() {
     let rings = sim_room(&state, "101").unwrap()["rings"].as_u64().unwrap();
     assert_eq!(rings, 1, "the call rang once");
 }
+
+/// A call the PBX reports for a guest of the PMS is posted on to the PMS (`PS`, pre-costed),
+/// and the PMS's `PA` is taken without complaint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_charges_go_on_to_the_pms() {
+    let _g = pty_lock();
+    let pms = tcp_pms().await;
+    let h = hotel_with_pms(&pms.port, "").await;
+    wait_pms_up(&h).await;
+    pms.sim.knob(check_in("101", "R-7", "Caller"));
+    h.sim.wait_for(T, |s| s.rooms.get("101").is_some_and(|r| r.occupied)).await.expect("checked in");
+    h.sim.command(pbx_sim::Command::Posting(fias::Posting {
+        room: "101".into(),
+        number: Some("9001".into()),
+        kind: Some("C".into()),
+        amount: Some("450".into()),
+        digits: Some("0041445556677".into()),
+        duration: Some("000230".into()),
+        at: Some(local_in(-60)),
+        ..Default::default()
+    }));
+    let v = pms.sim.wait_for(T, |v| !v.postings.is_empty()).await.expect("PS reaches the PMS");
+    assert_eq!((v.postings[0].0.as_str(), v.postings[0].2.as_str()), ("101", "450"));
+    let pms_link = h.services.app.pms.clone().unwrap();
+    eventually(T, "the PMS's PA is taken", || {
+        let st = pms_link.status();
+        async move { st.counters.received >= 2 && st.counters.refused == 0 }
+    })
+    .await;
+}
