@@ -17,5 +17,6 @@ mod logbook;
 mod messages;
 mod pms;
 mod site;
+mod soak;
 mod tcp;
 mod wakeups;

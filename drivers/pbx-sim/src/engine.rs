@@ -46,6 +46,9 @@ pub struct RoomState {
     pub messages: BTreeMap<String, String>,
     /// Wake-up rings so far.
     pub rings: u32,
+    /// Rings that came while the room was vacant (after its check-out): never wanted.
+    #[serde(default)]
+    pub rings_vacant: u32,
     pub ring_behaviour: RingBehaviour,
 }
 
@@ -427,7 +430,11 @@ impl PbxEngine {
                 }
             }
             Message::WakeRequest(wake) => {
-                self.room(&wake.room).rings += 1;
+                let r = self.room(&wake.room);
+                r.rings += 1;
+                if !r.occupied {
+                    r.rings_vacant += 1;
+                }
                 self.rings.push((now + self.ring_time, wake));
             }
             Message::WakeClear(wake) => self.rings.retain(|(_, w)| w.room != wake.room),
