@@ -1,0 +1,383 @@
+//! API load from a second process: the release service binary on a temporary hotel (2,000 rooms,
+//! built-in simulated PBX) and 50 concurrent clients on loopback doing what a busy front office
+//! does: check-ins and check-outs, wake-up bookings, messages, room reads. Meanwhile a stream of
+//! wake-ups keeps falling due, and their scheduling lateness is read from the store afterwards
+//! (attempt written vs due second), beside the same figure with the API idle. For scale, the
+//! run also measures raw SQLite single-row committed transactions per second (WAL, synchronous
+//! FULL, as the store runs) on the same disk.
+//!
+//! Run: `cargo bench --bench api_load` (`-- --clients N --seconds S` for other sizes).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const ROOMS: usize = 2000;
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(dir: &Path) -> (Service, String, String) {
+    let port = free_port();
+    let config = dir.join("hotel.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[hotel]
+name = "Load Hotel"
+timezone = "Europe/Zurich"
+[rooms]
+numbers = ["10001-{}"]
+[pbx]
+port = "simulator"
+[wakeup]
+max_concurrent = 200
+[api]
+listen = "127.0.0.1:{port}"
+max_connections = 512
+[store]
+path = "hotel.db"
+"#,
+            10000 + ROOMS
+        ),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_switchboard");
+    let mut add = Command::new(bin)
+        .args(["--config", config.to_str().unwrap(), "staff", "add", "load", "--role", "manager", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    add.stdin.take().unwrap().write_all(b"load test password\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let child = Command::new(bin)
+        .args(["--config", config.to_str().unwrap(), "serve"])
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ureq::get(format!("{base}/health")).call().is_err() {
+        assert!(Instant::now() < deadline, "the service did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut r = ureq::post(format!("{base}/api/login"))
+        .send_json(json!({"login": "load", "password": "load test password"}))
+        .unwrap();
+    let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    (Service(child), base, v["token"].as_str().unwrap().to_string())
+}
+
+struct Stats {
+    latencies: Mutex<Vec<f64>>,
+    errors: AtomicU64,
+    check_ins: AtomicU64,
+    ops: AtomicU64,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+/// One request; its latency is recorded, and anything but the expected status is an error.
+fn request(
+    a: &ureq::Agent,
+    s: &Stats,
+    token: &str,
+    method: &str,
+    url: &str,
+    body: Option<Value>,
+    want: u16,
+) -> Option<Value> {
+    let auth = format!("Bearer {token}");
+    let t = Instant::now();
+    let res = match (method, body) {
+        ("GET", _) => a.get(url).header("Authorization", &auth).call(),
+        (_, Some(b)) => a.post(url).header("Authorization", &auth).send_json(b),
+        (_, None) => a.post(url).header("Authorization", &auth).send_empty(),
+    };
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    s.latencies.lock().unwrap().push(ms);
+    s.ops.fetch_add(1, Ordering::Relaxed);
+    match res {
+        Ok(mut r) if r.status().as_u16() == want => {
+            let text = r.body_mut().read_to_string().unwrap_or_default();
+            Some(serde_json::from_str(&text).unwrap_or(Value::Null))
+        }
+        Ok(mut r) => {
+            let text = r.body_mut().read_to_string().unwrap_or_default();
+            if s.errors.fetch_add(1, Ordering::Relaxed) < 5 {
+                eprintln!("{method} {url}: {} {text}", r.status());
+            }
+            None
+        }
+        Err(e) => {
+            s.errors.fetch_add(1, Ordering::Relaxed);
+            eprintln!("{method} {url}: {e}");
+            None
+        }
+    }
+}
+
+/// A front-office client working its own rooms until `until`; `stays_only`: nothing but
+/// check-ins and check-outs.
+fn client(id: usize, clients: usize, base: &str, token: &str, s: &Stats, until: Instant, stays_only: bool) {
+    let a = agent();
+    let per = (ROOMS - 100) / clients;
+    let rooms: Vec<String> = (0..per).map(|i| format!("{}", 10001 + 100 + id * per + i)).collect();
+    let mut occupied = vec![false; rooms.len()];
+    let mut i = 0usize;
+    while Instant::now() < until {
+        let k = i % rooms.len();
+        let room = &rooms[k];
+        if !occupied[k] {
+            let body = json!({"name": format!("Guest {id}-{i}"), "not_ready_ok": true});
+            if request(&a, s, token, "POST", &format!("{base}/api/rooms/{room}/checkin"), Some(body), 201).is_some() {
+                s.check_ins.fetch_add(1, Ordering::Relaxed);
+                occupied[k] = true;
+            }
+        } else {
+            match if stays_only { 3 } else { i % 4 } {
+                0 => {
+                    // A different minute each time: one stay never books the same call twice.
+                    let body = json!({"room": room, "time": format!("{:02}:{:02}", (i / 60) % 24, i % 60)});
+                    request(&a, s, token, "POST", &format!("{base}/api/wakeups"), Some(body), 201);
+                }
+                1 => {
+                    let body = json!({"room": room, "text": "Please call the front desk", "from": "Desk"});
+                    request(&a, s, token, "POST", &format!("{base}/api/messages"), Some(body), 201);
+                }
+                2 => {
+                    request(&a, s, token, "GET", &format!("{base}/api/rooms/{room}"), None, 200);
+                }
+                _ => {
+                    let body = json!({"discard_messages": true});
+                    if request(&a, s, token, "POST", &format!("{base}/api/rooms/{room}/checkout"), Some(body), 200)
+                        .is_some()
+                    {
+                        occupied[k] = false;
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    // Leave the rooms vacant for whatever runs next (not counted).
+    let quiet = Stats {
+        latencies: Mutex::new(Vec::new()),
+        errors: AtomicU64::new(0),
+        check_ins: AtomicU64::new(0),
+        ops: AtomicU64::new(0),
+    };
+    for (k, room) in rooms.iter().enumerate().filter(|(k, _)| occupied[*k]) {
+        let body = json!({"discard_messages": true});
+        let _ = k;
+        request(&a, &quiet, token, "POST", &format!("{base}/api/rooms/{room}/checkout"), Some(body), 200);
+    }
+}
+
+/// Books one wake-up every `every` in the first 100 rooms, due `lead` later; returns how many.
+fn wake_stream(base: &str, token: &str, until: Instant, every: Duration) -> usize {
+    let a = agent();
+    let s = Stats {
+        latencies: Mutex::new(Vec::new()),
+        errors: AtomicU64::new(0),
+        check_ins: AtomicU64::new(0),
+        ops: AtomicU64::new(0),
+    };
+    let mut n = 0;
+    while Instant::now() < until {
+        let room = format!("{}", 10001 + n % 100);
+        let tz: chrono_tz::Tz = "Europe/Zurich".parse().unwrap();
+        #[allow(clippy::disallowed_methods)]
+        let at = chrono::Utc::now().with_timezone(&tz).naive_local() + chrono::Duration::seconds(3);
+        let body =
+            json!({"room": room, "time": at.format("%H:%M:%S").to_string(), "date": at.format("%Y-%m-%d").to_string()});
+        if request(&a, &s, token, "POST", &format!("{base}/api/wakeups"), Some(body), 201).is_some() {
+            n += 1;
+        }
+        std::thread::sleep(every);
+    }
+    n
+}
+
+/// Scheduling lateness (ms) of the attempts whose due second is in [from, to].
+fn lateness(db: &Path, from: &str, to: &str) -> Vec<f64> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut st = c
+        .prepare("SELECT started_at, occurrence_due FROM wakeup_attempts WHERE occurrence_due BETWEEN ?1 AND ?2")
+        .unwrap();
+    st.query_map([from, to], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .filter_map(|r| r.ok())
+        .filter_map(|(s, d)| {
+            let s = chrono::DateTime::parse_from_rfc3339(&s).ok()?;
+            let d = chrono::DateTime::parse_from_rfc3339(&d).ok()?;
+            Some((s - d).num_microseconds()? as f64 / 1000.0)
+        })
+        .collect()
+}
+
+#[allow(clippy::disallowed_methods)]
+fn utc_now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Raw SQLite: single-row committed transactions per second, WAL and synchronous FULL.
+fn raw_sqlite(dir: &Path, seconds: f64) -> f64 {
+    let c = rusqlite::Connection::open(dir.join("raw.db")).unwrap();
+    c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    c.pragma_update(None, "synchronous", "FULL").unwrap();
+    c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)").unwrap();
+    let t = Instant::now();
+    let mut n = 0u64;
+    while t.elapsed().as_secs_f64() < seconds {
+        c.execute("INSERT INTO t(v) VALUES (?1)", ["a guest name of typical length"]).unwrap();
+        n += 1;
+    }
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let clients = arg("--clients", 50);
+    let seconds = arg("--seconds", 20) as u64;
+    let dir = tempfile::tempdir().unwrap();
+    let (_service, base, token) = start(dir.path());
+    let db = dir.path().join("hotel.db");
+    // Rooms for the wake-up stream.
+    let a = agent();
+    let quiet = Stats {
+        latencies: Mutex::new(Vec::new()),
+        errors: AtomicU64::new(0),
+        check_ins: AtomicU64::new(0),
+        ops: AtomicU64::new(0),
+    };
+    for i in 0..100 {
+        let body = json!({"name": format!("Early Riser {i}"), "not_ready_ok": true});
+        request(&a, &quiet, &token, "POST", &format!("{base}/api/rooms/{}/checkin", 10001 + i), Some(body), 201);
+    }
+
+    // Idle: wake-ups falling due with nothing else going on.
+    let idle_from = utc_now();
+    let idle_until = Instant::now() + Duration::from_secs(8);
+    let idle_n = wake_stream(&base, &token, idle_until, Duration::from_millis(100));
+    std::thread::sleep(Duration::from_secs(5));
+    let mut idle = lateness(&db, &idle_from, &utc_now());
+
+    // Loaded.
+    let stats = Arc::new(Stats {
+        latencies: Mutex::new(Vec::new()),
+        errors: AtomicU64::new(0),
+        check_ins: AtomicU64::new(0),
+        ops: AtomicU64::new(0),
+    });
+    let load_from = utc_now();
+    let t0 = Instant::now();
+    let until = t0 + Duration::from_secs(seconds);
+    let mut threads = Vec::new();
+    for id in 0..clients {
+        let (b, tk, s) = (base.clone(), token.clone(), stats.clone());
+        threads.push(std::thread::spawn(move || client(id, clients, &b, &tk, &s, until, false)));
+    }
+    let wake_n = {
+        let (b, tk) = (base.clone(), token.clone());
+        std::thread::spawn(move || wake_stream(&b, &tk, until - Duration::from_secs(4), Duration::from_millis(100)))
+    };
+    for t in threads {
+        t.join().unwrap();
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let load_n = wake_n.join().unwrap();
+    std::thread::sleep(Duration::from_secs(5));
+    let mut loaded = lateness(&db, &load_from, &utc_now());
+    // Check-ins and check-outs only, for the comparison with raw commits.
+    let stays = Arc::new(Stats {
+        latencies: Mutex::new(Vec::new()),
+        errors: AtomicU64::new(0),
+        check_ins: AtomicU64::new(0),
+        ops: AtomicU64::new(0),
+    });
+    let t1 = Instant::now();
+    let until = t1 + Duration::from_secs(8);
+    let threads: Vec<_> = (0..clients)
+        .map(|id| {
+            let (b, tk, s) = (base.clone(), token.clone(), stays.clone());
+            std::thread::spawn(move || client(id, clients, &b, &tk, &s, until, true))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let stay_elapsed = t1.elapsed().as_secs_f64();
+    let raw = raw_sqlite(dir.path(), 3.0);
+
+    let mut lat = stats.latencies.lock().unwrap().clone();
+    let ops = stats.ops.load(Ordering::Relaxed);
+    let errors = stats.errors.load(Ordering::Relaxed);
+    let check_ins = stays.check_ins.load(Ordering::Relaxed) as f64 / stay_elapsed;
+    let stay_changes = stays.ops.load(Ordering::Relaxed) as f64 / stay_elapsed;
+    let errors = errors + stays.errors.load(Ordering::Relaxed);
+    println!("| API load ({clients} clients, {seconds} s, {ROOMS} rooms) | |");
+    println!("|---|---|");
+    println!("| requests | {ops} in {elapsed:.1} s = {:.0}/s |", ops as f64 / elapsed);
+    println!(
+        "| latency p50 / p99 / max | {:.1} / {:.1} / {:.1} ms |",
+        percentile(&mut lat, 0.5),
+        percentile(&mut lat, 0.99),
+        percentile(&mut lat, 1.0)
+    );
+    println!("| errors | {errors} |");
+    println!(
+        "| mixed: check-ins / wake-ups / messages / reads / check-outs | {:.0} check-ins/s in the mix |",
+        stats.check_ins.load(Ordering::Relaxed) as f64 / elapsed
+    );
+    println!("| check-ins only (with check-outs): check-ins per second | {check_ins:.0}/s ({stay_changes:.0} stay changes/s) |");
+    println!("| raw SQLite single-row commits per second (WAL, synchronous FULL) | {raw:.0}/s |");
+    println!("| API check-ins vs raw commits (goal >= 0.5) | {:.2} |", check_ins / raw);
+    println!(
+        "| wake-up scheduling lateness, API idle: p50 / p99 / max ({} calls of {idle_n}) | {:.1} / {:.1} / {:.1} ms |",
+        idle.len(),
+        percentile(&mut idle, 0.5),
+        percentile(&mut idle, 0.99),
+        percentile(&mut idle, 1.0)
+    );
+    println!(
+        "| wake-up scheduling lateness, under load: p50 / p99 / max ({} calls of {load_n}; goal p99 <= 2 ms) | {:.1} / {:.1} / {:.1} ms |",
+        loaded.len(),
+        percentile(&mut loaded, 0.5),
+        percentile(&mut loaded, 0.99),
+        percentile(&mut loaded, 1.0)
+    );
+}
