@@ -161,7 +161,7 @@ async function refresh(what) {
 }
 
 function renderAll() {
-  renderBoard(); renderBanner(S.link); renderAlerts();
+  renderBoard(); renderBanner(S.link); renderPmsBanner(S.pms); renderAlerts();
   if (S.view === "wakeups") loadWakeups();
   if (S.view === "log") loadLog();
   if (S.view === "charges") loadCharges();
@@ -182,10 +182,27 @@ function renderBanner(link) {
   b.textContent = t(up ? "pbx.up" : "pbx.down", { since: when(link.since), queued: link.queued ?? 0 });
 }
 
+// The PMS banner, where the hotel has a PMS (409 from /api/pms/status: none).
+function renderPmsBanner(pms) {
+  S.pms = pms;
+  const b = $("#pms-banner");
+  b.hidden = !pms;
+  if (!pms) return;
+  const up = pms.link === "up";
+  b.className = up ? "banner" : "banner bad";
+  b.textContent = t(up ? "pms.up" : "pms.down", { since: when(pms.since), queued: pms.queued ?? 0 })
+    + (pms.owns_stays ? " · " + t("pms.owns_stays") : "");
+}
+
 async function loadRooms() {
-  const [rooms, status] = await Promise.all([api("GET", "/api/rooms"), api("GET", "/api/pbx/status")]);
+  const [rooms, status, pms] = await Promise.all([
+    api("GET", "/api/rooms"),
+    api("GET", "/api/pbx/status"),
+    api("GET", "/api/pms/status").catch(() => null),
+  ]);
   S.rooms = rooms;
   renderBanner(status);
+  renderPmsBanner(pms);
   renderBoard();
 }
 

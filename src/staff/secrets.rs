@@ -1,8 +1,13 @@
 //! Secrets: argon2id password hashes, random passwords people can type, bearer tokens and
 //! their stored form (SHA-256: a stolen store file holds no usable token).
+//!
+//! Argon2id runs with 7 MiB, 5 passes, one lane: one of the settings OWASP's password storage
+//! cheat sheet lists as equal in strength to the crate's default (19 MiB, 2 passes). It keeps a
+//! sign-in from tripling the service's memory (the service holds ~14 MiB otherwise; see
+//! BENCHMARKS.md). Hashes record their own settings, so older hashes keep verifying.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::{Algorithm, Argon2, Params, Version};
 use sha2::{Digest, Sha256};
 
 use crate::store::StoreError;
@@ -32,18 +37,22 @@ pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The hasher for new hashes (see the module docs for the settings).
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(7 * 1024, 5, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
 pub fn hash_password(password: &str) -> Result<String, StoreError> {
     let mut salt = [0u8; 16];
     fill_random(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .to_string())
+    Ok(argon2().hash_password(password.as_bytes(), &salt).map_err(|e| StoreError::Corrupt(e.to_string()))?.to_string())
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    // The hash's own parameters are used to verify it.
+    PasswordHash::new(hash).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// Spends the effort of checking a real password (for logins that do not exist: no timing hint).
@@ -56,6 +65,15 @@ pub fn verify_nothing(password: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashes_made_with_the_old_default_settings_still_verify() {
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let old = Argon2::default().hash_password(b"correct horse", &salt).unwrap().to_string();
+        assert!(old.contains("m=19456,t=2,p=1"), "{old}");
+        assert!(verify_password("correct horse", &old) && !verify_password("wrong horse", &old));
+        assert!(hash_password("x").unwrap().contains("m=7168,t=5,p=1"));
+    }
 
     #[test]
     fn hashes_verify_and_tokens_are_random() {

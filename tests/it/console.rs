@@ -150,14 +150,30 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
         ("dora", "desk", "dora desk pw"),
     ];
     std::fs::write(dir.path().join("tariffs.toml"), include_str!("../../tariffs.example.toml")).unwrap();
+    // The hotel has a PMS too (a simulated one, as Opera's interface: a TCP server); the desk
+    // keeps stays (owns_stays = false) so the shift below can check guests in.
+    let pms_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let pms_addr = pms_listener.local_addr().unwrap();
+    let pms = pms_sim::serve(pms_sim::PmsSimOptions::default());
+    let pms_side = pms.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = pms_listener.accept().await {
+            pms_side.attach(stream);
+        }
+    });
+    let pms_section = format!("[pms]\nport = \"tcp://{pms_addr}\"\nowns_stays = false\n[api]\n");
     let site = running_with(dir.path(), &pty, &staff, |t| {
-        t.replace("[api]\n", "[wakeup]\nattempts = 1\nring_timeout = \"5s\"\n[api]\n").replace("Europe/Zurich", "UTC")
+        t.replace("[api]\n", &format!("[wakeup]\nattempts = 1\nring_timeout = \"5s\"\n{pms_section}"))
+            .replace("Europe/Zurich", "UTC")
     });
     let base = format!("http://127.0.0.1:{}", site.port);
+    pms.wait_for(T, |v| v.link_up).await.expect("the PMS link comes up");
 
     // Sign in; check a guest in; the tile changes and turns PBX-synced.
     let olga = browser(&driver).await;
     sign_in(&olga, &base, "olga", "olga operator pw").await;
+    until(&olga, "the PMS banner", "document.querySelector('#pms-banner').innerText.startsWith('PMS connected since')")
+        .await;
     shot(&olga, "01-room-board").await;
     click(&olga, "#tile-101").await;
     until(&olga, "the check-in form", "document.querySelector('#checkin [name=name]')").await;
