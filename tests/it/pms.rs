@@ -402,3 +402,27 @@ async fn call_charges_go_on_to_the_pms() {
     })
     .await;
 }
+
+/// A PMS interface that connects to switchboard (`tcp-listen://`); a newer connection from it
+/// replaces the older one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pms_connects_to_switchboard_and_a_newer_connection_replaces_the_older() {
+    let _g = pty_lock();
+    let mut h = Hotel::start(&ROOMS, "");
+    let cfg = pms_config("tcp-listen://127.0.0.1:0", "");
+    let connector = EndpointConnector::new(cfg.port.clone(), cfg.line).await.unwrap();
+    let addr = connector.local_addr().unwrap();
+    h.services.start_pms(&cfg, connector);
+    h.link_up().await;
+    let sim = pms_sim::serve(PmsSimOptions { rooms: ROOMS.map(String::from).to_vec(), ..Default::default() });
+    sim.attach(tokio::net::TcpStream::connect(addr).await.unwrap());
+    wait_pms_up(&h).await;
+    sim.knob(check_in("102", "R-1", "Listener"));
+    h.sim.wait_for(T, |s| s.rooms.get("102").is_some_and(|r| r.occupied)).await.expect("check-in over tcp-listen");
+    sim.attach(tokio::net::TcpStream::connect(addr).await.unwrap());
+    sim.wait_for(T, |v| v.link_ups >= 2 && v.link_up).await.expect("the newer connection comes up");
+    sim.knob(PmsKnob::CheckOut { room: "102".into(), reservation: Some("R-1".into()) });
+    h.sim.wait_for(T, |s| !s.rooms["102"].occupied).await.expect("check-out over the newer connection");
+    let st = h.services.app.pms.as_ref().unwrap().status();
+    assert!(st.peer.is_some() && st.port == format!("tcp-listen://{addr}"), "{st:?}");
+}
