@@ -192,7 +192,33 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
                 |_| Applied::Unchanged(format!("room {room}: the guest is in")),
             )
         }
-        Some(stay) => add_sharer(ctx, actor, &room, stay.id, &g, &name),
+        // A second guest, as the PMS says (GS Y): the room is shared.
+        Some(stay) if g.share == Some(true) => add_sharer(ctx, actor, &room, stay.id, &g, &name),
+        // Another reservation as THE guest of the room: the PMS's check-out of the one before
+        // was lost (a record written into a connection that broke). Where the PMS owns stays,
+        // its word stands: the stale stay is checked out (logged) and the new guest checked in.
+        Some(stay) if ctx.cfg.owns_stays => {
+            let out = desk(ctx.desk.check_out(actor, &room, true), |_| Applied::Done(String::new()))?;
+            if let Applied::Refused(why) = out {
+                return Ok(Applied::Refused(why));
+            }
+            let now = crate::clock::timestamp(ctx.clock.now());
+            let text = format!(
+                "the PMS checked reservation {} into room {room}, which it had not checked out of stay {} ({}, reservation {}): that stay was checked out",
+                g.stay.as_deref().unwrap_or("-"),
+                stay.id,
+                stay.audit_name(),
+                stay.reservation.as_deref().unwrap_or("-")
+            );
+            ctx.store
+                .write(|tx| crate::journal::system_entry(tx, &now, "pms_replaced_stay", Some(&room), true, &text))?;
+            guest_in(ctx, actor, g)
+        }
+        Some(stay) => Ok(Applied::Refused(format!(
+            "room {room} is occupied by stay {} ({}), which the PMS does not know; check it out at the desk first",
+            stay.id,
+            stay.audit_name()
+        ))),
     }
 }
 

@@ -426,3 +426,31 @@ async fn a_pms_connects_to_switchboard_and_a_newer_connection_replaces_the_older
     let st = h.services.app.pms.as_ref().unwrap().status();
     assert!(st.peer.is_some() && st.port == format!("tcp-listen://{addr}"), "{st:?}");
 }
+
+/// The PMS's check-out of a guest got lost (written into a connection that broke); its next
+/// check-in of another reservation into that room replaces the stale stay, logged, since the
+/// PMS owns stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_over_a_stale_stay_replaces_it_where_the_pms_owns_stays() {
+    let _g = pty_lock();
+    let pms = tcp_pms().await;
+    let h = hotel_with_pms(&pms.port, "").await;
+    wait_pms_up(&h).await;
+    pms.sim.knob(check_in("104", "R-A", "Alpha"));
+    h.sim
+        .wait_for(T, |s| s.rooms.get("104").is_some_and(|r| r.guest_name.as_deref() == Some("Alpha")))
+        .await
+        .expect("Alpha in");
+    pms.sim.knob(check_in("104", "R-B", "Bravo"));
+    h.sim.wait_for(T, |s| s.rooms["104"].guest_name.as_deref() == Some("Bravo")).await.expect("Bravo replaces Alpha");
+    let stay = h.desk.stays(true).unwrap().into_iter().find(|s| s.room == "104").unwrap();
+    assert_eq!((stay.reservation.as_deref(), stay.guest_name.as_str()), (Some("R-B"), "Bravo"));
+    let logged: i64 = h
+        .store
+        .read(|c| {
+            let n = c.query_row("SELECT COUNT(*) FROM log_entries WHERE kind = 'pms_replaced_stay'", [], |r| r.get(0));
+            Ok::<_, StoreError>(n?)
+        })
+        .unwrap();
+    assert_eq!(logged, 1);
+}

@@ -9,6 +9,9 @@
 //! time, so every timer, socket and file is the real one. At the end, after a clean stop, the
 //! invariants are checked on the store file and both simulators and reported one per line.
 //!
+//! Long: one scenario and its invariant report; split, a reader would have to hold the parts
+//! together anyway.
+//!
 //! `cargo test --test it soak::a_short` runs the short day (part of `cargo test`); the long day:
 //! `SOAK_ROOMS=500 SOAK_SECONDS=900 SOAK_WAKEUPS=300 SOAK_KILLS=24 cargo test --release --test it
 //! soak::a_long -- --ignored --nocapture`.

@@ -6,7 +6,7 @@
 //! a pure state machine: what to send next, what an answer means, when to give up),
 //! [`resync`] (the full-state database swap), [`incoming`] (what the PBX reports, stored and
 //! acted on), [`context`] (what the link is given), [`handle`] (how the rest of the service
-//! talks to it), [`status`] (what it shows).
+//! talks to it), [`status`] (what it shows), [`turnaround`] (our side's time per frame).
 //!
 //! A row of the durable outbox is deleted only when the PBX acknowledged it; every room is
 //! resynced on a PBX `DR`, after a long outage, or on command. The task is generic over the
@@ -20,6 +20,7 @@ pub mod resync;
 mod session;
 pub mod status;
 pub mod task;
+pub mod turnaround;
 
 pub use context::LinkCtx;
 pub use handle::{LinkCommand, LinkHandle};

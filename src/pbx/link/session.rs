@@ -13,6 +13,7 @@ use super::context::LinkCtx;
 use super::dispatch::{Decision, Dispatcher, Effect, BATCH};
 use super::handle::LinkCommand;
 use super::status::{LinkState, LinkStatus};
+use super::turnaround::Turnaround;
 use super::{incoming, resync};
 use crate::store::{outbox, StoreError};
 
@@ -84,6 +85,8 @@ pub(super) struct Session<'a> {
     inbound: std::collections::VecDeque<Message>,
     store_retry: Option<(Instant, Duration)>,
     store_failing_since: Option<Instant>,
+    /// Our side's turnaround per frame (ACK read -> next frame written).
+    turnaround: Turnaround,
 }
 
 impl<'a> Session<'a> {
@@ -98,6 +101,7 @@ impl<'a> Session<'a> {
             inbound: std::collections::VecDeque::new(),
             store_retry: None,
             store_failing_since: None,
+            turnaround: Turnaround::default(),
         }
     }
 
@@ -129,6 +133,14 @@ impl<'a> Session<'a> {
                 if let Err(err) = wr.write_all(&bytes).await {
                     return SessionEnd::Lost(LinkError::Io { what: "writing to the port", err });
                 }
+                if bytes.contains(&fias::frame::STX) {
+                    if let Some((p50, p99)) = self.turnaround.frame_written() {
+                        self.status.send_modify(|s| {
+                            s.turnaround_p50_us = Some(p50);
+                            s.turnaround_p99_us = Some(p99);
+                        });
+                    }
+                }
             }
             if self.engine.has_events() {
                 continue; // over TCP a record is delivered as soon as it is written
@@ -148,7 +160,10 @@ impl<'a> Session<'a> {
             tokio::select! {
                 r = rd.read(&mut buf) => match r {
                     Ok(0) => return SessionEnd::Lost(LinkError::Closed),
-                    Ok(n) => self.engine.handle_input(Instant::now().into_std(), self.ctx.wall(), &buf[..n]),
+                    Ok(n) => {
+                        let now = self.turnaround.read();
+                        self.engine.handle_input(now.into_std(), self.ctx.wall(), &buf[..n]);
+                    }
                     Err(err) => return SessionEnd::Lost(LinkError::Io { what: "reading from the port", err }),
                 },
                 _ = tokio::time::sleep_until(deadline) => {
@@ -260,6 +275,7 @@ impl<'a> Session<'a> {
                     }
                 }
                 Event::Delivered(tag) => {
+                    self.turnaround.acked();
                     let effect = self.dispatch.delivered(tag);
                     self.backlog.push_back(Work::Effect(effect));
                 }

@@ -57,6 +57,12 @@ pub struct LinkStatus {
     /// Times the store refused what the link had to write (the link stays up meanwhile).
     #[serde(default)]
     pub store_errors: u64,
+    /// Our side's turnaround, p50 and p99 in microseconds over the last frames: from the PBX's
+    /// ACK read to our next frame written (absent until enough frames went out back to back).
+    #[serde(default)]
+    pub turnaround_p50_us: Option<u64>,
+    #[serde(default)]
+    pub turnaround_p99_us: Option<u64>,
 }
 
 impl LinkStatus {
@@ -85,6 +91,8 @@ impl LinkStatus {
             noise_bytes: 0,
             reconnects: 0,
             store_errors: 0,
+            turnaround_p50_us: None,
+            turnaround_p99_us: None,
         }
     }
 }
