@@ -13,75 +13,23 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Duration as ChronoDuration, NaiveDateTime};
-use fias::{Guest, GuestMessage, Message, RoomEquipment, Wake};
+use fias::{Guest, Message, RoomEquipment};
 use rusqlite::{params, OptionalExtension};
 
+pub use super::applied::Applied;
+use super::applied::{desk, msgs};
 use super::context::PmsCtx;
-use super::outbox::format_pms_at;
-use crate::desk::{CheckIn, DeskError};
+use super::requests;
+use crate::desk::CheckIn;
 use crate::identity::Actor;
-use crate::messages::{MessageError, NewMessage};
 use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, rooms, StoreError};
-use crate::wakeup::{Booking, WakeupError};
-
-/// What became of one record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Applied {
-    Done(String),
-    /// Already so, or nothing to do.
-    Unchanged(String),
-    /// Could not be carried out; the reason.
-    Refused(String),
-}
 
 /// A database resync the PMS is running (between its `DS` and `DE`).
 #[derive(Debug, Default)]
 pub struct Resync {
     pub running: bool,
     pub mentioned: BTreeSet<String>,
-}
-
-/// How much earlier than now a PMS wake-up may be and still be rung at once (FIAS lets a PMS
-/// send the `WR` right at wake-up time).
-const LATE_WAKE: ChronoDuration = ChronoDuration::minutes(5);
-
-fn store_or<E>(
-    r: Result<Applied, E>,
-    is_store: impl FnOnce(&E) -> bool,
-    into: impl FnOnce(E) -> StoreError,
-) -> Result<Applied, StoreError>
-where
-    E: std::fmt::Display,
-{
-    match r {
-        Ok(a) => Ok(a),
-        Err(e) if is_store(&e) => Err(into(e)),
-        Err(e) => Ok(Applied::Refused(e.to_string())),
-    }
-}
-
-fn desk<T>(r: Result<T, DeskError>, what: impl FnOnce(T) -> Applied) -> Result<Applied, StoreError> {
-    store_or(
-        r.map(what),
-        |e| matches!(e, DeskError::Store(_)),
-        |e| match e {
-            DeskError::Store(s) => s,
-            _ => unreachable!(),
-        },
-    )
-}
-
-fn msgs<T>(r: Result<T, MessageError>, what: impl FnOnce(T) -> Applied) -> Result<Applied, StoreError> {
-    store_or(
-        r.map(what),
-        |e| matches!(e, MessageError::Store(_)),
-        |e| match e {
-            MessageError::Store(s) => s,
-            _ => unreachable!(),
-        },
-    )
 }
 
 /// A class above the highest one switchboard maps is not applied (refusing it would refuse the
@@ -133,10 +81,10 @@ pub fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Applied,
             )
         }
         Message::RoomEquipment(e) => equipment(ctx, &actor, e),
-        Message::WakeRequest(w) => wake_request(ctx, &actor, w),
-        Message::WakeClear(w) => wake_clear(ctx, &actor, w),
-        Message::MessageText(m) => message_text(ctx, &actor, m),
-        Message::MessageDelete(m) => message_delete(ctx, &actor, m),
+        Message::WakeRequest(w) => requests::wake_request(ctx, &actor, w),
+        Message::WakeClear(w) => requests::wake_clear(ctx, &actor, w),
+        Message::MessageText(m) => requests::message_text(ctx, &actor, m),
+        Message::MessageDelete(m) => requests::message_delete(ctx, &actor, m),
         Message::ResyncStart => {
             resync.running = true;
             resync.mentioned.clear();
@@ -374,109 +322,6 @@ fn equipment(ctx: &PmsCtx, actor: &Actor, e: RoomEquipment) -> Result<Applied, S
     } else {
         Applied::Done(format!("room {room}: {}", done.join(", ")))
     })
-}
-
-fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied, StoreError> {
-    let pms_at = format_pms_at(w.at);
-    let now_local = ctx.clock.now().with_timezone(&ctx.timezone).naive_local();
-    // Right at (or just after) wake-up time: ring at once.
-    let ring_at: NaiveDateTime =
-        if w.at <= now_local && now_local - w.at <= LATE_WAKE { now_local + ChronoDuration::seconds(1) } else { w.at };
-    let booking = Booking {
-        room: w.room.clone(),
-        time: Some(ring_at.format("%H:%M:%S").to_string()),
-        date: Some(ring_at.format("%Y-%m-%d").to_string()),
-        ..Default::default()
-    };
-    let r = ctx.store.write(|tx| {
-        let known: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM wakeups WHERE room = ?1 AND pms_at = ?2 AND status IN ('scheduled', 'ringing', 'retrying')",
-                params![w.room, pms_at],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = known {
-            return Ok(Applied::Unchanged(format!("wake-up {id} is booked already")));
-        }
-        match ctx.wakeups.add_in(tx, actor, &booking, "pms") {
-            Ok(id) => {
-                tx.execute("UPDATE wakeups SET pms_at = ?2 WHERE id = ?1", params![id, pms_at])?;
-                Ok(Applied::Done(format!("wake-up {id} booked for room {} at {}", w.room, w.at)))
-            }
-            Err(WakeupError::Store(e)) => Err(e),
-            Err(e) => Ok(Applied::Refused(e.to_string())),
-        }
-    })?;
-    ctx.wakeups.changed.notify_one();
-    Ok(r)
-}
-
-fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied, StoreError> {
-    let pms_at = format_pms_at(w.at);
-    let minute = &pms_at[..10];
-    let r = ctx.store.write(|tx| {
-        // Exactly as booked, else the same minute (a PMS that keeps times to the minute).
-        let id: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM wakeups WHERE room = ?1 AND status IN ('scheduled', 'ringing', 'retrying')
-                 AND (pms_at = ?2 OR substr(pms_at, 1, 10) = ?3) ORDER BY pms_at = ?2 DESC, id LIMIT 1",
-                params![w.room, pms_at, minute],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(id) = id else {
-            return Ok(Applied::Unchanged(format!("no wake-up of room {} at {} to cancel", w.room, w.at)));
-        };
-        match ctx.wakeups.cancel_in(tx, actor, id, "cancelled by the PMS") {
-            Ok(()) => Ok(Applied::Done(format!("wake-up {id} cancelled"))),
-            Err(WakeupError::Store(e)) => Err(e),
-            Err(e) => Ok(Applied::Refused(e.to_string())),
-        }
-    })?;
-    ctx.wakeups.changed.notify_one();
-    Ok(r)
-}
-
-fn message_text(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
-    let known: Option<i64> = ctx.store.read(|c| {
-        Ok::<_, StoreError>(
-            c.query_row(
-                "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
-                params![m.room, m.id],
-                |r| r.get(0),
-            )
-            .optional()?,
-        )
-    })?;
-    if let Some(id) = known {
-        return Ok(Applied::Unchanged(format!("message {id} is waiting already")));
-    }
-    let new = NewMessage {
-        room: m.room.clone(),
-        text: m.text.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "(message at the front desk)".into()),
-        from: Some("PMS".into()),
-        callback: None,
-        pms_id: Some(m.id.clone()),
-    };
-    msgs(ctx.messages.leave(actor, &new), |v| Applied::Done(format!("message {} left for room {}", v.id, m.room)))
-}
-
-fn message_delete(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
-    let id: Option<i64> = ctx.store.read(|c| {
-        Ok::<_, StoreError>(
-            c.query_row(
-                "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
-                params![m.room, m.id],
-                |r| r.get(0),
-            )
-            .optional()?,
-        )
-    })?;
-    match id {
-        None => Ok(Applied::Unchanged(format!("no waiting message {} in room {}", m.id, m.room))),
-        Some(id) => msgs(ctx.messages.clear(actor, id), |_| Applied::Done(format!("message {id} removed"))),
-    }
 }
 
 /// The resync is over: rooms occupied here that it did not mention are reported, not changed.

@@ -6,17 +6,20 @@
 //! ```
 //!
 //! Layout: [`link`] (the task owning the connection: start-up, reconnects, what goes each way),
-//! [`context`] (what the link is given),
+//! [`context`] (what the link is given), [`applied`] (what became of a record),
+//! [`requests`] (wake-ups and messages from the PMS),
 //! [`apply`] (what the PMS says, as desk operations with the PMS as actor), [`outbox`] (what the
 //! PMS must hear: queued by store triggers with the change itself, sent and then deleted),
 //! [`status`] (what `switchboard pms status` shows).
 //!
 //! Absent `[pms]`, none of this runs and the desk owns stays, as before.
 
+pub mod applied;
 pub mod apply;
 pub mod context;
 pub mod link;
 pub mod outbox;
+pub mod requests;
 pub mod status;
 
 pub use context::PmsCtx;

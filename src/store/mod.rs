@@ -142,6 +142,28 @@ impl Store {
         Ok(out)
     }
 
+    /// As [`write`](Self::write), committed without waiting for the disk (`synchronous =
+    /// NORMAL` for this one transaction). A kill of the process loses nothing (the WAL is in the
+    /// operating system's hands); a power cut may undo it until the next ordinary commit, which
+    /// makes it durable too. Only for what may be redone harmlessly: the PBX link's "delivered"
+    /// marks, whose loss means sending an idempotent command again.
+    pub fn write_relaxed<T, E: From<StoreError>>(&self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+        let mut conn = self.lock();
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(StoreError::from)?;
+        let out = (|| {
+            let tx = conn.transaction().map_err(StoreError::from)?;
+            let out = f(&tx)?;
+            tx.commit().map_err(StoreError::from)?;
+            Ok::<T, E>(out)
+        })();
+        let restored = conn.pragma_update(None, "synchronous", "FULL").map_err(StoreError::from);
+        drop(conn);
+        let out = out?;
+        restored?;
+        self.commits.send_modify(|n| *n += 1);
+        Ok(out)
+    }
+
     /// Changes whenever a write is committed.
     pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
         self.commits.subscribe()
@@ -164,6 +186,27 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_relaxed_write_commits_and_leaves_the_connection_at_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("hotel.db")).unwrap();
+        let sync = |s: &Store| -> i64 {
+            s.read(|c| c.query_row("PRAGMA synchronous", [], |r| r.get(0)).map_err(StoreError::from)).unwrap()
+        };
+        assert_eq!(sync(&s), 2, "FULL");
+        s.write_relaxed(|tx| {
+            tx.execute("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", []).map_err(StoreError::from)
+        })
+        .unwrap();
+        let failed: Result<(), StoreError> = s.write_relaxed(|_| Err(StoreError::Corrupt("no".into())));
+        assert!(failed.is_err());
+        assert_eq!(sync(&s), 2, "back to FULL after a relaxed write, even a failed one");
+        let n: i64 = s
+            .read(|c| c.query_row("SELECT COUNT(*) FROM pbx_events", [], |r| r.get(0)).map_err(StoreError::from))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
 
     #[test]
     fn migrations_apply_once_and_survive_reopen() {

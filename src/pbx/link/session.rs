@@ -15,6 +15,7 @@ use super::handle::LinkCommand;
 use super::status::{LinkState, LinkStatus};
 use super::turnaround::Turnaround;
 use super::{incoming, resync};
+use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, StoreError};
 
 /// Why the connection to the PBX was lost: faults of the wire, never of the store (a store
@@ -393,6 +394,11 @@ impl<'a> Session<'a> {
         let now = self.ctx.now_text();
         match effect {
             Effect::None => {}
+            // The PBX has these: the mark may skip the disk wait (a power cut at worst sends an
+            // idempotent command again), except for a ring, which must never ring twice.
+            Effect::Done(rows) if rows.iter().all(|r| !matches!(r.command, PbxCommand::Ring { .. })) => {
+                self.ctx.store.write_relaxed(|tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?
+            }
             Effect::Done(rows) => self.ctx.store.write(|tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?,
             Effect::ResyncFinished { upto, rooms } => {
                 let n = self.ctx.store.write(|tx| outbox::covered_by_resync(tx, upto))?;
