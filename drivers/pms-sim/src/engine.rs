@@ -416,3 +416,77 @@ impl PmsEngine {
         self.view.queued = self.queue.len() + usize::from(self.in_flight.is_some());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fias::{Framing, VendorConfig, VendorLink};
+
+    fn wall() -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap().and_hms_opt(6, 30, 15).unwrap()
+    }
+
+    /// Moves bytes both ways until neither side has anything to say; returns what the vendor heard.
+    fn pump(pms: &mut PmsEngine, vendor: &mut VendorLink, now: Instant) -> Vec<Event> {
+        let mut heard = Vec::new();
+        for _ in 0..50 {
+            let mut quiet = true;
+            while let Some(b) = pms.poll_transmit() {
+                quiet = false;
+                vendor.handle_input(now, wall(), &b);
+            }
+            while let Some(b) = vendor.poll_transmit() {
+                quiet = false;
+                pms.handle_input(now, wall(), &b);
+            }
+            heard.extend(std::iter::from_fn(|| vendor.poll_event()));
+            if quiet {
+                break;
+            }
+        }
+        heard
+    }
+
+    #[test]
+    fn the_simulated_pms_and_the_vendor_engine_agree_over_tcp() {
+        let now = Instant::now();
+        let cfg = PmsConfig { framing: Framing::Tcp, ..PmsConfig::default() };
+        let mut pms = PmsEngine::new(cfg, vec!["101".into(), "102".into()]);
+        let mut vendor = VendorLink::new(VendorConfig { framing: Framing::Tcp, ..VendorConfig::default() });
+        vendor.start(now, wall());
+        pms.connected(now, wall());
+        let heard = pump(&mut pms, &mut vendor, now);
+        assert!(heard.contains(&Event::LinkUp { version: None, interface: None }), "{heard:?}");
+        assert!(pms.view().link_up);
+
+        pms.knob(
+            now,
+            PmsKnob::CheckIn {
+                room: "101".into(),
+                reservation: "R1".into(),
+                name: "Wang Wei".into(),
+                first_name: None,
+                language: Some("EN".into()),
+                share: false,
+            },
+        );
+        let heard = pump(&mut pms, &mut vendor, now);
+        assert!(
+            heard.iter().any(|e| matches!(e, Event::Received(Message::GuestIn(g)) if g.room == "101" && g.stay.as_deref() == Some("R1"))),
+            "{heard:?}"
+        );
+
+        // The vendor's WA and DR: the PMS records the result and answers DR with a full resync.
+        let wa = Message::WakeAnswer { wake: Wake { room: "101".into(), at: wall() }, status: "OK".into() };
+        vendor.send(now, 1, &wa).unwrap();
+        vendor.request_resync(now).unwrap();
+        let heard = pump(&mut pms, &mut vendor, now);
+        assert_eq!(
+            pms.view().wake_results,
+            vec![WakeResultSeen { room: "101".into(), at: "261129063015".into(), status: "OK".into() }]
+        );
+        let resync: Vec<&Event> = heard.iter().filter(|e| matches!(e, Event::Received(_))).collect();
+        assert_eq!(resync.len(), 4, "DS, GI for 101, GO for 102, DE: {heard:?}");
+        assert_eq!(pms.view().queued, 0);
+    }
+}
