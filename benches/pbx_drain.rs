@@ -10,18 +10,25 @@ use std::time::{Duration, Instant};
 
 use fias::frame::{encode_frame, Decoder, Token};
 use fias::{Guest, Message, Record};
-use pbx_sim::{Paced, SimOptions};
+use pbx_sim::{precise_line, SimOptions};
 use switchboard::clock::SystemClock;
 use switchboard::config::Config;
 use switchboard::desk::{CheckIn, Desk, Signals};
 use switchboard::identity::Actor;
 use switchboard::pbx::link::{self, LinkCtx};
+use switchboard::pbx::serial::open_pty;
 use switchboard::pbx::serial::DeviceConnector;
-use switchboard::pbx::serial::{open_pty, FdStream};
 use switchboard::store::{outbox, rooms, Store, StoreError};
 use tokio::sync::Notify;
 
 const BAUD: u32 = 9600;
+
+/// The pty master as a blocking file, for the line's relay threads.
+fn pty_file(master: nix::pty::PtyMaster) -> std::fs::File {
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    // SAFETY: the descriptor is the pty master we own; it moves into the File.
+    unsafe { std::fs::File::from_raw_fd(master.into_raw_fd()) }
+}
 
 fn ops_arg() -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -102,9 +109,11 @@ async fn drain(ops: usize) {
     let queued_rows: u64 = store.read(outbox::pending).unwrap();
 
     let pty = open_pty().unwrap();
-    let paced = Paced::new(FdStream::new(pty.master).unwrap(), BAUD);
-    let line = paced.counters();
-    let (sim, _task) = pbx_sim::spawn(paced, SimOptions::default());
+    // The simulator answers at once; the line between it and the pty is paced by OS threads
+    // with precise sleeps (tokio's timer ticks in whole milliseconds, which would add up to a
+    // millisecond per ACK and per frame that no real line has).
+    let (sim_side, line) = precise_line(pty_file(pty.master), BAUD);
+    let (sim, _task) = pbx_sim::spawn(sim_side, SimOptions::default());
     let cfg = Config::parse(
         "[hotel]\nname = \"Bench\"\ntimezone = \"UTC\"\n[rooms]\nnumbers = [\"1\"]\n[pbx]\nresync_after = \"1h\"\n",
     )

@@ -9,12 +9,15 @@
 //! - [`runner`]: the async driver with fault knobs (NAK some frames, lose ACKs, line noise, a
 //!   pulled cable) and the handle to steer and watch it.
 //! - [`paced`]: a stream wrapper that takes a real serial line's time per byte (9600 8N1 by
-//!   default), for benchmarks against the wire bound.
+//!   default), for benchmarks against the wire bound; [`line`]: the same with OS threads and
+//!   precise sleeps (no millisecond timer ticks added per byte run).
 
 pub mod engine;
+pub mod line;
 pub mod paced;
 pub mod runner;
 
 pub use engine::{default_declarations, Command, PbxEngine, RingBehaviour, RoomState, SimState};
+pub use line::{precise_line, LineBytes};
 pub use paced::{LineCounters, Paced};
 pub use runner::{spawn, Faults, SimHandle, SimOptions};
