@@ -100,6 +100,28 @@ path = "hotel.db"
     (Service(child), base, v["token"].as_str().unwrap().to_string())
 }
 
+/// Changes the service answered as done (2xx), by kind, whoever asked: checked against the
+/// store at the end (zero lost changes).
+static ACCEPTED_STAYS: AtomicU64 = AtomicU64::new(0);
+static ACCEPTED_BOOKINGS: AtomicU64 = AtomicU64::new(0);
+static ACCEPTED_MESSAGES: AtomicU64 = AtomicU64::new(0);
+
+fn accepted(method: &str, url: &str) {
+    if method != "POST" {
+        return;
+    }
+    let counter = if url.ends_with("/checkin") {
+        &ACCEPTED_STAYS
+    } else if url.ends_with("/api/wakeups") {
+        &ACCEPTED_BOOKINGS
+    } else if url.ends_with("/api/messages") {
+        &ACCEPTED_MESSAGES
+    } else {
+        return;
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
 struct Stats {
     latencies: Mutex<Vec<f64>>,
     errors: AtomicU64,
@@ -133,6 +155,7 @@ fn request(
     s.ops.fetch_add(1, Ordering::Relaxed);
     match res {
         Ok(mut r) if r.status().as_u16() == want => {
+            accepted(method, url);
             let text = r.body_mut().read_to_string().unwrap_or_default();
             Some(serde_json::from_str(&text).unwrap_or(Value::Null))
         }
@@ -343,6 +366,19 @@ fn main() {
     let stay_elapsed = t1.elapsed().as_secs_f64();
     let raw = raw_sqlite(dir.path(), 3.0);
 
+    // Zero lost changes: everything answered as done is in the store.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> u64 { c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64 };
+    let stored = (
+        count("SELECT COUNT(*) FROM stays"),
+        count("SELECT COUNT(*) FROM wakeups"),
+        count("SELECT COUNT(*) FROM messages"),
+    );
+    let told = (
+        ACCEPTED_STAYS.load(Ordering::Relaxed),
+        ACCEPTED_BOOKINGS.load(Ordering::Relaxed),
+        ACCEPTED_MESSAGES.load(Ordering::Relaxed),
+    );
     let mut lat = stats.latencies.lock().unwrap().clone();
     let ops = stats.ops.load(Ordering::Relaxed);
     let errors = stats.errors.load(Ordering::Relaxed);
@@ -359,6 +395,10 @@ fn main() {
         percentile(&mut lat, 1.0)
     );
     println!("| errors | {errors} |");
+    println!(
+        "| changes answered done vs in the store (stays, bookings, messages) | {told:?} vs {stored:?}: {} |",
+        if told == stored { "none lost" } else { "MISMATCH" }
+    );
     println!(
         "| mixed: check-ins / wake-ups / messages / reads / check-outs | {:.0} check-ins/s in the mix |",
         stats.check_ins.load(Ordering::Relaxed) as f64 / elapsed
