@@ -99,3 +99,39 @@ mod tests {
         assert_eq!((bytes.read(), bytes.written(), got, back), (96, 48, [7u8; 96], [1u8; 48]));
     }
 }
+
+/// The line is full duplex: the burst bench's "directions taking turns" over it (BENCHMARKS.md)
+/// must come from elsewhere.
+#[cfg(test)]
+mod duplex {
+    use super::*;
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn both_directions_at_once_take_the_time_of_one() {
+        let (far, near) = std::os::unix::net::UnixStream::pair().unwrap();
+        // SAFETY: the descriptor is ours; it moves into the File.
+        let file = unsafe { std::fs::File::from_raw_fd(near.into_raw_fd()) };
+        let (sim, _) = precise_line(file, 9600);
+        let (mut sr, mut sw) = tokio::io::split(sim);
+        let t = Instant::now();
+        let mut far_r = far.try_clone().unwrap();
+        let mut far_w = far;
+        let a = std::thread::spawn(move || far_w.write_all(&[1u8; 480]).unwrap());
+        let b = std::thread::spawn(move || {
+            let mut got = [0u8; 480];
+            far_r.read_exact(&mut got).unwrap();
+        });
+        sw.write_all(&[2u8; 480]).await.unwrap();
+        let mut got = [0u8; 480];
+        sr.read_exact(&mut got).await.unwrap();
+        a.join().unwrap();
+        b.join().unwrap();
+        let took = t.elapsed();
+        assert!(
+            took >= Duration::from_millis(495) && took < Duration::from_millis(900),
+            "480 bytes each way: {took:?}"
+        );
+    }
+}
