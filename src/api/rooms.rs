@@ -42,7 +42,7 @@ pub async fn get_room(State(s): State<AppState>, actor: Actor, Segment(room): Se
 /// With `[pms] owns_stays`, check-in, check-out and moves come from the PMS only.
 fn desk_may_change_stays(s: &AppState) -> ApiResult<()> {
     match &s.pms {
-        Some(p) if p.owns_stays => Err(ApiError::Conflict(
+        Some(p) if p.status.borrow().owns_stays => Err(ApiError::Conflict(
             "stays are managed by the PMS: check in, check out and move guests there ([pms] owns_stays)".into(),
         )),
         _ => Ok(()),

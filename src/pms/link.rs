@@ -21,6 +21,7 @@ use super::apply::{self, Applied, Resync};
 use super::context::PmsCtx;
 use super::outbox;
 use super::status::{LinkState, PmsStatus};
+use crate::pbx::link::handle::{answering, Handle, LinkCommand, Waited};
 use crate::port::Connector;
 use crate::store::StoreError;
 
@@ -28,46 +29,16 @@ use crate::store::StoreError;
 pub const OUTBOX_POLL: Duration = Duration::from_millis(250);
 const STORE_RETRY_MAX: Duration = Duration::from_secs(30);
 
-/// Requests to the PMS link task.
-#[derive(Debug)]
-pub enum PmsCommand {
-    /// Ask the PMS for a database resync (`DR`).
-    Resync,
-    Shutdown(oneshot::Sender<()>),
-}
-
-/// The rest of the service's way to talk to the PMS link.
-#[derive(Clone)]
-pub struct PmsHandle {
-    pub commands: mpsc::Sender<PmsCommand>,
-    pub status: watch::Receiver<PmsStatus>,
-    pub owns_stays: bool,
-}
-
-impl PmsHandle {
-    pub fn status(&self) -> PmsStatus {
-        self.status.borrow().clone()
-    }
-
-    pub async fn resync(&self) -> bool {
-        self.commands.send(PmsCommand::Resync).await.is_ok()
-    }
-
-    pub async fn shutdown(&self, wait: Duration) {
-        let (tx, rx) = oneshot::channel();
-        if self.commands.send(PmsCommand::Shutdown(tx)).await.is_ok() {
-            let _ = tokio::time::timeout(wait, rx).await;
-        }
-    }
-}
+/// The rest of the service's way to talk to the PMS link (whether the PMS owns stays is in
+/// its status).
+pub type PmsHandle = Handle<PmsStatus>;
 
 /// Starts the PMS link task.
 pub fn spawn<C: Connector>(ctx: PmsCtx, connector: C) -> (PmsHandle, JoinHandle<()>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(16);
-    let owns_stays = ctx.cfg.owns_stays;
-    let (status_tx, status_rx) = watch::channel(PmsStatus::new(connector.describe(), owns_stays));
+    let (status_tx, status_rx) = watch::channel(PmsStatus::new(connector.describe(), ctx.cfg.owns_stays));
     let task = tokio::spawn(run(ctx, connector, cmd_rx, status_tx));
-    (PmsHandle { commands: cmd_tx, status: status_rx, owns_stays }, task)
+    (Handle { commands: cmd_tx, status: status_rx }, task)
 }
 
 /// State that outlives one connection.
@@ -79,9 +50,13 @@ struct Outer {
     resync_wanted: bool,
 }
 
-fn stopped_cleanly(ctx: &PmsCtx) {
+/// The task stops with the link ended (or never up): the next run need not ask for a resync.
+fn stopped_cleanly(ctx: &PmsCtx, done: Option<oneshot::Sender<()>>) {
     if let Err(e) = ctx.store.write(|tx| outbox::clean_stop(tx)) {
         tracing::error!("cannot record the PMS link's clean stop: {e}");
+    }
+    if let Some(done) = done {
+        let _ = done.send(());
     }
 }
 
@@ -93,7 +68,7 @@ enum End {
 async fn run<C: Connector>(
     ctx: PmsCtx,
     mut connector: C,
-    mut commands: mpsc::Receiver<PmsCommand>,
+    mut commands: mpsc::Receiver<LinkCommand>,
     status: watch::Sender<PmsStatus>,
 ) {
     let mut backoff = Duration::from_millis(250);
@@ -108,15 +83,9 @@ async fn run<C: Connector>(
         Err(e) => tracing::error!("cannot read the PMS link's last stop: {e}"),
     }
     loop {
-        let opened = loop {
-            tokio::select! {
-                r = connector.connect() => break r,
-                cmd = commands.recv() => match cmd {
-                    Some(PmsCommand::Resync) => outer.resync_wanted = true,
-                    Some(PmsCommand::Shutdown(done)) => { stopped_cleanly(&ctx); let _ = done.send(()); return; }
-                    None => return,
-                },
-            }
+        let opened = match answering(connector.connect(), &mut commands, &mut outer.resync_wanted).await {
+            Waited::Done(r) => r,
+            Waited::Stop(done) => return stopped_cleanly(&ctx, done),
         };
         let end = match opened {
             Ok(stream) => {
@@ -132,11 +101,7 @@ async fn run<C: Connector>(
             Err(e) => End::Lost(format!("cannot open {}: {e}", connector.describe())),
         };
         match end {
-            End::Shutdown(done) => {
-                stopped_cleanly(&ctx);
-                let _ = done.send(());
-                return;
-            }
+            End::Shutdown(done) => return stopped_cleanly(&ctx, Some(done)),
             End::Lost(why) => {
                 tracing::warn!(port = %connector.describe(), "PMS link lost: {why}; retrying in {backoff:?}");
                 if std::mem::take(&mut outer.was_up) {
@@ -162,15 +127,10 @@ async fn run<C: Connector>(
         }
         let until = Instant::now() + backoff;
         backoff = (backoff * 2).min(ctx.cfg.reconnect_max);
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep_until(until) => break,
-                cmd = commands.recv() => match cmd {
-                    Some(PmsCommand::Resync) => outer.resync_wanted = true,
-                    Some(PmsCommand::Shutdown(done)) => { stopped_cleanly(&ctx); let _ = done.send(()); return; }
-                    None => return,
-                },
-            }
+        if let Waited::Stop(done) =
+            answering(tokio::time::sleep_until(until), &mut commands, &mut outer.resync_wanted).await
+        {
+            return stopped_cleanly(&ctx, done);
         }
     }
 }
@@ -222,7 +182,7 @@ impl<'a> Session<'a> {
     async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite>(
         &mut self,
         stream: S,
-        commands: &mut mpsc::Receiver<PmsCommand>,
+        commands: &mut mpsc::Receiver<LinkCommand>,
         outer: &mut Outer,
     ) -> End {
         let (mut rd, mut wr) = tokio::io::split(stream);
@@ -262,8 +222,8 @@ impl<'a> Session<'a> {
                     self.engine.handle_timeout(Instant::now().into_std(), self.ctx.wall());
                 }
                 cmd = commands.recv() => match cmd {
-                    Some(PmsCommand::Resync) => self.request_resync(outer),
-                    Some(PmsCommand::Shutdown(done)) => {
+                    Some(LinkCommand::Resync) => self.request_resync(outer),
+                    Some(LinkCommand::Shutdown(done)) => {
                         self.engine.shutdown(Instant::now().into_std(), self.ctx.wall());
                         while let Some(bytes) = self.engine.poll_transmit() {
                             let _ = wr.write_all(&bytes).await;

@@ -23,5 +23,5 @@ pub mod requests;
 pub mod status;
 
 pub use context::PmsCtx;
-pub use link::{spawn, PmsCommand, PmsHandle};
+pub use link::{spawn, PmsHandle};
 pub use status::{PmsCounters, PmsStatus};

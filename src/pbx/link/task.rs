@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::context::LinkCtx;
-use super::handle::{LinkCommand, LinkHandle};
+use super::handle::{answering, LinkCommand, LinkHandle, Waited};
 use super::session::{log_link, LinkError, Outer, Session, SessionEnd};
 use super::status::{LinkState, LinkStatus};
 
@@ -33,15 +33,9 @@ async fn run<C: Connector>(
     let mut outer = Outer { down_since: Instant::now(), resync_wanted: false, was_up: false, logged_down: false };
     loop {
         // Opening may wait (a listening port waits for the PBX to connect): keep answering.
-        let opened = loop {
-            tokio::select! {
-                r = connector.connect() => break r,
-                cmd = commands.recv() => match cmd {
-                    Some(LinkCommand::Resync) => outer.resync_wanted = true,
-                    Some(LinkCommand::Shutdown(done)) => { let _ = done.send(()); return; }
-                    None => return,
-                },
-            }
+        let opened = match answering(connector.connect(), &mut commands, &mut outer.resync_wanted).await {
+            Waited::Done(r) => r,
+            Waited::Stop(done) => return stopped(done),
         };
         let end = match opened {
             Ok(stream) => {
@@ -53,10 +47,7 @@ async fn run<C: Connector>(
             Err(e) => SessionEnd::Lost(LinkError::Open(e)),
         };
         match end {
-            SessionEnd::Shutdown(done) => {
-                let _ = done.send(());
-                return;
-            }
+            SessionEnd::Shutdown(done) => return stopped(Some(done)),
             SessionEnd::Lost(why) => {
                 tracing::warn!(port = %connector.describe(), "PBX link lost: {why}; retrying in {backoff:?}");
                 if std::mem::take(&mut outer.was_up) {
@@ -78,16 +69,18 @@ async fn run<C: Connector>(
         // Wait out the back-off, still answering commands.
         let until = Instant::now() + backoff;
         backoff = (backoff * 2).min(ctx.cfg.reconnect_max);
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep_until(until) => break,
-                cmd = commands.recv() => match cmd {
-                    Some(LinkCommand::Resync) => outer.resync_wanted = true,
-                    Some(LinkCommand::Shutdown(done)) => { let _ = done.send(()); return; }
-                    None => return,
-                },
-            }
+        if let Waited::Stop(done) =
+            answering(tokio::time::sleep_until(until), &mut commands, &mut outer.resync_wanted).await
+        {
+            return stopped(done);
         }
+    }
+}
+
+/// The task stops: says so to whoever asked.
+fn stopped(done: Option<tokio::sync::oneshot::Sender<()>>) {
+    if let Some(done) = done {
+        let _ = done.send(());
     }
 }
 
