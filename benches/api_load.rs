@@ -9,12 +9,15 @@
 //! Run: `cargo bench --bench api_load` (`-- --clients N --seconds S` for other sizes).
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+mod service;
+
+use service::Service;
 
 const ROOMS: usize = 2000;
 
@@ -31,73 +34,13 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
+/// The service for the load, with its base URL and a manager's token.
 fn start(dir: &Path) -> (Service, String, String) {
-    let port = free_port();
-    let config = dir.join("hotel.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[hotel]
-name = "Load Hotel"
-timezone = "Europe/Zurich"
-[rooms]
-numbers = ["10001-{}"]
-[pbx]
-port = "simulator"
-[wakeup]
-max_concurrent = 200
-[api]
-listen = "127.0.0.1:{port}"
-max_connections = 512
-[store]
-path = "hotel.db"
-"#,
-            10000 + ROOMS
-        ),
-    )
-    .unwrap();
-    let bin = env!("CARGO_BIN_EXE_switchboard");
-    let mut add = Command::new(bin)
-        .args(["--config", config.to_str().unwrap(), "staff", "add", "load", "--role", "manager", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    add.stdin.take().unwrap().write_all(b"load test password\n").unwrap();
-    assert!(add.wait().unwrap().success());
-    let child = Command::new(bin)
-        .args(["--config", config.to_str().unwrap(), "serve"])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while ureq::get(format!("{base}/health")).call().is_err() {
-        assert!(Instant::now() < deadline, "the service did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let mut r = ureq::post(format!("{base}/api/login"))
-        .send_json(json!({"login": "load", "password": "load test password"}))
-        .unwrap();
-    let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-    (Service(child), base, v["token"].as_str().unwrap().to_string())
+    let (config, port) =
+        service::hotel(dir, "Load Hotel", ROOMS, "[wakeup]\nmax_concurrent = 200", "max_connections = 512");
+    let svc = service::serve(&config, port);
+    let (base, token) = (svc.base.clone(), service::login(&svc.base));
+    (svc, base, token)
 }
 
 /// Changes the service answered as done (2xx), by kind, whoever asked: checked against the

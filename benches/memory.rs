@@ -6,11 +6,11 @@
 //!
 //! Run: `cargo bench --bench memory` (`-- --wakeups N --messages N` for other sizes).
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+mod service;
 
 const ROOMS: usize = 2000;
 
@@ -19,47 +19,12 @@ fn arg(name: &str, default: usize) -> usize {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-struct Service(Child);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn kib(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with(key)).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
-}
-
-fn start(config: &Path, port: u16) -> (Service, String) {
-    let bin = env!("CARGO_BIN_EXE_switchboard");
-    let child = Command::new(bin)
-        .args(["--config", config.to_str().unwrap(), "serve"])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while ureq::get(format!("{base}/health")).call().is_err() {
-        assert!(Instant::now() < deadline, "the service did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (Service(child), base)
-}
-
-fn login(base: &str) -> String {
-    let mut r = ureq::post(format!("{base}/api/login"))
-        .send_json(json!({"login": "mem", "password": "memory bench password"}))
-        .unwrap();
-    let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-    v["token"].as_str().unwrap().to_string()
 }
 
 fn post(base: &str, token: &str, path: &str, body: Value) -> Value {
@@ -77,32 +42,11 @@ fn main() {
     let wakeups = arg("--wakeups", 100_000);
     let messages = arg("--messages", 100_000);
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let config = dir.path().join("hotel.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[hotel]\nname = \"Memory Hotel\"\ntimezone = \"Europe/Zurich\"\n[rooms]\nnumbers = [\"10001-{}\"]\n\
-             [pbx]\nport = \"simulator\"\n[api]\nlisten = \"127.0.0.1:{port}\"\n[store]\npath = \"hotel.db\"\n",
-            10000 + ROOMS
-        ),
-    )
-    .unwrap();
-    let bin = env!("CARGO_BIN_EXE_switchboard");
-    let mut add = Command::new(bin)
-        .args(["--config", config.to_str().unwrap(), "staff", "add", "mem", "--role", "manager", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    add.stdin.take().unwrap().write_all(b"memory bench password\n").unwrap();
-    assert!(add.wait().unwrap().success());
-
+    let (config, port) = service::hotel(dir.path(), "Memory Hotel", ROOMS, "", "");
     // One of each row through the API, as templates.
     {
-        let (_s, base) = start(&config, port);
-        let token = login(&base);
+        let svc = service::serve(&config, port);
+        let (base, token) = (svc.base.clone(), service::login(&svc.base));
         post(&base, &token, "/api/rooms/10001/checkin", json!({"name": "Template Guest", "not_ready_ok": true}));
         post(&base, &token, "/api/wakeups", json!({"room": "10001", "time": "06:30", "daily": true}));
         post(
@@ -143,9 +87,9 @@ fn main() {
         tx.commit().unwrap();
     }
     let seeded = t.elapsed();
-    let (s, base) = start(&config, port);
-    let pid = s.0.id();
-    let token = login(&base);
+    let svc = service::serve(&config, port);
+    let pid = svc.child.id();
+    let (base, token) = (svc.base.clone(), service::login(&svc.base));
     let after_start = kib(pid, "VmHWM:");
     let mut bytes = 0;
     for _ in 0..3 {

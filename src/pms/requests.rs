@@ -79,17 +79,20 @@ pub(super) fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied
     Ok(r)
 }
 
-pub(super) fn message_text(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
-    let known: Option<i64> = ctx.store.read(|c| {
-        Ok::<_, StoreError>(
-            c.query_row(
-                "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
-                params![m.room, m.id],
-                |r| r.get(0),
-            )
-            .optional()?,
+/// The waiting message the PMS sent with this id for this room, if any.
+fn waiting_message(ctx: &PmsCtx, m: &GuestMessage) -> Result<Option<i64>, StoreError> {
+    ctx.store.read(|c| {
+        Ok(c.query_row(
+            "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
+            params![m.room, m.id],
+            |r| r.get(0),
         )
-    })?;
+        .optional()?)
+    })
+}
+
+pub(super) fn message_text(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
+    let known = waiting_message(ctx, &m)?;
     if let Some(id) = known {
         return Ok(Applied::Unchanged(format!("message {id} is waiting already")));
     }
@@ -104,16 +107,7 @@ pub(super) fn message_text(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Resu
 }
 
 pub(super) fn message_delete(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
-    let id: Option<i64> = ctx.store.read(|c| {
-        Ok::<_, StoreError>(
-            c.query_row(
-                "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
-                params![m.room, m.id],
-                |r| r.get(0),
-            )
-            .optional()?,
-        )
-    })?;
+    let id = waiting_message(ctx, &m)?;
     match id {
         None => Ok(Applied::Unchanged(format!("no waiting message {} in room {}", m.id, m.room))),
         Some(id) => msgs(ctx.messages.clear(actor, id), |_| Applied::Done(format!("message {id} removed"))),
