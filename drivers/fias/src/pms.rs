@@ -121,9 +121,6 @@ pub struct PmsLink {
     startup_deadline: Option<Instant>,
     next_check: Option<Instant>,
     events: VecDeque<Event>,
-    /// Transport events seen while draining deliveries in [`send`](Self::send), handled on the
-    /// next input or timeout.
-    deferred: VecDeque<TransportEvent<Tag>>,
 }
 
 impl PmsLink {
@@ -137,7 +134,6 @@ impl PmsLink {
             startup_deadline: None,
             next_check: None,
             events: VecDeque::new(),
-            deferred: VecDeque::new(),
         }
     }
 
@@ -187,26 +183,6 @@ impl PmsLink {
 
     /// Sends an application record, honouring the PBX's LR list for it.
     pub fn send(&mut self, now: Instant, tag: u64, msg: &Message) -> Result<(), SendError> {
-        let result = self.send_inner(now, tag, msg);
-        // Over TCP the transport reports the frame delivered at once.
-        self.drain_delivered(now);
-        result
-    }
-
-    fn drain_delivered(&mut self, now: Instant) {
-        while let Some(ev) = self.transport.poll_event() {
-            match ev {
-                TransportEvent::Delivered(Tag::App(t)) => {
-                    self.next_check = Some(now + self.cfg.link_check);
-                    self.events.push_back(Event::Delivered(t));
-                }
-                TransportEvent::Delivered(Tag::Control) => {}
-                other => self.deferred.push_back(other),
-            }
-        }
-    }
-
-    fn send_inner(&mut self, now: Instant, tag: u64, msg: &Message) -> Result<(), SendError> {
         if self.state != LinkState::Up {
             return Err(SendError::NotUp);
         }
@@ -220,6 +196,10 @@ impl PmsLink {
         }
         let data = self.cfg.text.outgoing(rec)?;
         self.transport.send(now, Tag::App(tag), &data);
+        // Over TCP the transport reports the frame delivered at once.
+        while let Some(ev) = self.transport.poll_event() {
+            self.transport_event(now, None, ev);
+        }
         Ok(())
     }
 
@@ -293,29 +273,36 @@ impl PmsLink {
     }
 
     fn drain_transport(&mut self, now: Instant, wall: NaiveDateTime) {
-        while let Some(ev) = self.deferred.pop_front().or_else(|| self.transport.poll_event()) {
-            match ev {
-                TransportEvent::Received(data) => {
-                    if self.state == LinkState::Up {
-                        self.next_check = Some(now + self.cfg.link_check);
-                    }
-                    match self.cfg.text.incoming(&data) {
-                        Ok(msg) => self.handle_message(now, wall, msg),
-                        Err(error) => self.events.push_back(Event::Malformed { data, error }),
-                    }
-                }
-                TransportEvent::Delivered(Tag::App(t)) => {
+        while let Some(ev) = self.transport.poll_event() {
+            self.transport_event(now, Some(wall), ev);
+        }
+    }
+
+    /// One transport event. `wall` is there whenever a frame can have arrived (input and
+    /// timers); after [`send`](Self::send) only deliveries can be waiting.
+    fn transport_event(&mut self, now: Instant, wall: Option<NaiveDateTime>, ev: TransportEvent<Tag>) {
+        match ev {
+            TransportEvent::Received(data) => {
+                let wall = wall.expect("frames arrive only through handle_input");
+                if self.state == LinkState::Up {
                     self.next_check = Some(now + self.cfg.link_check);
-                    self.events.push_back(Event::Delivered(t));
                 }
-                TransportEvent::Delivered(Tag::Control) => {}
-                TransportEvent::Failed { tag, silent } => {
-                    if let Tag::App(t) = tag {
-                        self.events.push_back(Event::Failed(t));
-                    }
-                    if silent {
-                        self.go_down(DownReason::NoAnswer);
-                    }
+                match self.cfg.text.incoming(&data) {
+                    Ok(msg) => self.handle_message(now, wall, msg),
+                    Err(error) => self.events.push_back(Event::Malformed { data, error }),
+                }
+            }
+            TransportEvent::Delivered(Tag::App(t)) => {
+                self.next_check = Some(now + self.cfg.link_check);
+                self.events.push_back(Event::Delivered(t));
+            }
+            TransportEvent::Delivered(Tag::Control) => {}
+            TransportEvent::Failed { tag, silent } => {
+                if let Tag::App(t) = tag {
+                    self.events.push_back(Event::Failed(t));
+                }
+                if silent {
+                    self.go_down(DownReason::NoAnswer);
                 }
             }
         }
