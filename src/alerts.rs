@@ -2,6 +2,7 @@
 //! a call falls due. They stay open (and on every operator's screen) until someone acknowledges
 //! them; the acknowledgement is recorded with who and when.
 
+use crate::store::Sql;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +41,7 @@ pub fn raise(
     wakeup: Option<i64>,
     message: &str,
 ) -> Result<i64, StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO alerts(at, kind, room, wakeup, message) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![at, kind, room, wakeup, message],
     )?;
@@ -72,13 +73,13 @@ pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Alert>, StoreError
     } else {
         format!("SELECT * FROM (SELECT {COLUMNS} FROM alerts ORDER BY id DESC LIMIT 1000) ORDER BY id")
     };
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Alert>, StoreError> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM alerts WHERE id = ?1"), [id], from_row).optional()?)
+    Ok(conn.row(&format!("SELECT {COLUMNS} FROM alerts WHERE id = ?1"), [id], from_row).optional()?)
 }
 
 /// Acknowledges an open alert.
@@ -87,7 +88,7 @@ pub fn ack(conn: &Connection, at: &str, actor: &Actor, id: i64) -> Result<Alert,
     if let Some(by) = alert.acked_by {
         return Err(AlertError::AlreadyAcked { id, by });
     }
-    conn.execute("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE id = ?1", params![id, actor.login, at])
+    conn.exec("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE id = ?1", params![id, actor.login, at])
         .map_err(StoreError::from)?;
     let mut change = Change::new("alert_ack").subject(format!("alert {id}: {}", alert.message)).after("acknowledged");
     if let Some(room) = &alert.room {

@@ -3,6 +3,7 @@
 //! Rows are written in the same transaction as the change they describe. The table is
 //! append-only: triggers refuse UPDATE and DELETE, and there is no API to edit it.
 
+use crate::store::Sql;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
@@ -50,7 +51,7 @@ impl Change {
 
 /// Appends one row.
 pub fn record(conn: &Connection, at: &str, actor: &Actor, c: &Change) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO audit(at, staff, action, room, stay, subject, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![at, actor.login, c.action, c.room, c.stay, c.subject, c.before, c.after],
     )?;
@@ -99,7 +100,7 @@ pub fn query(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreEr
         None => None,
     };
     let limit = q.limit.unwrap_or(500).min(10_000);
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, at, staff, action, room, stay, subject, before, after FROM audit
          WHERE (?1 IS NULL OR room = ?1) AND (?2 IS NULL OR staff = ?2) AND (?3 IS NULL OR at >= ?3)
          ORDER BY id DESC LIMIT ?4",
@@ -132,9 +133,9 @@ mod tests {
         let s = Store::open_in_memory().unwrap();
         s.write(|tx| record(tx, "2026-01-01T00:00:00Z", &Actor::system(), &Change::new("checkin").room("101")))
             .unwrap();
-        let upd = s.write(|tx| tx.execute("UPDATE audit SET staff = 'x'", []).map_err(StoreError::from));
+        let upd = s.write(|tx| tx.exec("UPDATE audit SET staff = 'x'", []).map_err(StoreError::from));
         assert!(upd.unwrap_err().to_string().contains("append-only"));
-        let del = s.write(|tx| tx.execute("DELETE FROM audit", []).map_err(StoreError::from));
+        let del = s.write(|tx| tx.exec("DELETE FROM audit", []).map_err(StoreError::from));
         assert!(del.unwrap_err().to_string().contains("append-only"));
     }
 

@@ -4,6 +4,7 @@
 //! separators) and then, in ONE transaction, writes the change and the PBX commands it implies
 //! into the outbox. Nothing is sent from here: the PBX link drains the outbox.
 
+use crate::store::Sql;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -150,12 +151,22 @@ impl Desk {
         rooms::active_stay(conn, room)?.ok_or_else(|| DeskError::Vacant(room.to_string()))
     }
 
+    /// PBX commands were queued: the link is told.
     fn queued<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {
         if r.is_ok() {
             self.signals.outbox.notify_one();
-            self.signals.wakeups.notify_one();
         }
         r
+    }
+
+    /// PBX commands were queued and the stay's wake-up calls changed (cancelled, moved): the
+    /// link and the scheduler are told. (Only these: the scheduler re-reads the store each time it
+    /// is woken, which under a busy desk is worth sparing.)
+    fn queued_and_rescheduled<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {
+        if r.is_ok() {
+            self.signals.wakeups.notify_one();
+        }
+        self.queued(r)
     }
 
     pub fn room(&self, room: &str) -> Result<RoomView, DeskError> {
@@ -190,7 +201,7 @@ impl Desk {
                 return Err(DeskError::Occupied { room: room.into(), stay: s.id });
             }
             let not_ready = check_ready(tx, room, req.not_ready_ok)?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO stays(room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, private, no_post)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 rusqlite::params![room, name, first_name, language, class, reservation, now, private, req.no_post],
@@ -248,7 +259,7 @@ impl Desk {
             if (&new_name, &new_first, &new_language) == (&stay.guest_name, &stay.first_name, &stay.language) {
                 return Ok(stay);
             }
-            tx.execute(
+            tx.exec(
                 "UPDATE stays SET guest_name = ?2, first_name = ?3, language = ?4 WHERE id = ?1",
                 rusqlite::params![stay.id, new_name, new_first, new_language],
             )
@@ -290,11 +301,11 @@ impl Desk {
                     ids: waiting.iter().map(|m| m.id).collect(),
                 });
             }
-            tx.execute("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
+            tx.exec("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
                 .map_err(StoreError::from)?;
             Self::bar(tx, &now, room, Some(stay.id))?;
             housekeeping::set(tx, &now, actor, room, Housekeeping::Dirty, "check-out")?;
-            tx.execute("UPDATE rooms SET lamp_override = NULL, voicemail = 0 WHERE number = ?1", [room])
+            tx.exec("UPDATE rooms SET lamp_override = NULL, voicemail = 0 WHERE number = ?1", [room])
                 .map_err(StoreError::from)?;
             let calls = wakeup::cancel_for_stay(tx, &now, actor, stay.id)?;
             let discarded = messages::purge_stay(tx, stay.id)?;
@@ -318,7 +329,7 @@ impl Desk {
             audit::record(tx, &now, actor, &change)?;
             Self::stay_in(tx, stay.id)
         });
-        self.queued(r)
+        self.queued_and_rescheduled(r)
     }
 
     fn bar(tx: &rusqlite::Connection, now: &str, room: &str, stay: Option<i64>) -> Result<(), DeskError> {
@@ -355,7 +366,7 @@ impl Desk {
             }
             let not_ready = check_ready(tx, to, not_ready_ok)?.unwrap_or_default();
             let old = rooms::view(tx, from)?.ok_or_else(|| DeskError::UnknownRoom(from.into()))?;
-            tx.execute("UPDATE stays SET room = ?2 WHERE id = ?1", rusqlite::params![stay.id, to])
+            tx.exec("UPDATE stays SET room = ?2 WHERE id = ?1", rusqlite::params![stay.id, to])
                 .map_err(StoreError::from)?;
             Self::bar(tx, &now, from, Some(stay.id))?;
             housekeeping::set(tx, &now, actor, from, Housekeeping::Dirty, "room move")?;
@@ -393,7 +404,7 @@ impl Desk {
             }
             Self::stay_in(tx, stay.id)
         });
-        self.queued(r)
+        self.queued_and_rescheduled(r)
     }
 
     /// A room's housekeeping status set by the desk (the only way to out of order / service).
@@ -428,7 +439,7 @@ impl Desk {
         let now = self.now();
         let r = self.store.write(|tx| {
             let stay = Self::occupied(tx, room)?;
-            tx.execute("UPDATE stays SET class_of_service = ?2 WHERE id = ?1", rusqlite::params![stay.id, class])
+            tx.exec("UPDATE stays SET class_of_service = ?2 WHERE id = ?1", rusqlite::params![stay.id, class])
                 .map_err(StoreError::from)?;
             rooms::set_line(tx, room, Some(class), None, None)?;
             outbox::push(tx, &now, room, &PbxCommand::ClassOfService { class }, outbox::PRIORITY_NORMAL)?;
@@ -486,7 +497,8 @@ mod tests {
     fn commands(d: &Desk) -> Vec<(String, PbxCommand)> {
         d.store
             .read(|c| {
-                let mut stmt = c.prepare("SELECT room, command FROM outbox ORDER BY id").map_err(StoreError::from)?;
+                let mut stmt =
+                    c.prepare_cached("SELECT room, command FROM outbox ORDER BY id").map_err(StoreError::from)?;
                 let rows = stmt
                     .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
                     .map_err(StoreError::from)?

@@ -6,6 +6,7 @@
 //! the room dirty; a check-in into a room that is not clean or inspected is refused unless the
 //! desk says so explicitly (recorded in the audit trail). Every change records who and when.
 
+use crate::store::Sql;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
@@ -119,7 +120,7 @@ pub struct RoomHousekeeping {
 /// The status of `room` (None if there is no such room).
 pub fn get(conn: &Connection, room: &str) -> Result<Option<Housekeeping>, StoreError> {
     use rusqlite::OptionalExtension;
-    Ok(conn.query_row("SELECT housekeeping FROM rooms WHERE number = ?1", [room], |r| r.get(0)).optional()?)
+    Ok(conn.row("SELECT housekeeping FROM rooms WHERE number = ?1", [room], |r| r.get(0)).optional()?)
 }
 
 /// Sets the status, recording who and when, with an audit row.
@@ -132,7 +133,7 @@ pub fn set(
     by: &str,
 ) -> Result<Option<Housekeeping>, StoreError> {
     let before = get(tx, room)?;
-    tx.execute(
+    tx.exec(
         "UPDATE rooms SET housekeeping = ?2, housekeeping_since = ?3, housekeeping_by = ?4 WHERE number = ?1",
         params![room, status, now, by],
     )?;
@@ -156,7 +157,7 @@ pub fn from_pbx(tx: &Connection, now: &str, room: &str, rs: u8, attendant: Optio
 
 /// Every room's status, in room order, optionally only one status.
 pub fn list(conn: &Connection, only: Option<Housekeeping>) -> Result<Vec<RoomHousekeeping>, StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT r.number, r.housekeeping, s.id IS NOT NULL, r.housekeeping_since, r.housekeeping_by
          FROM rooms r LEFT JOIN stays s ON s.room = r.number AND s.checked_out_at IS NULL
          WHERE r.in_config = 1 AND (?1 IS NULL OR r.housekeeping = ?1) ORDER BY r.position",
@@ -194,7 +195,7 @@ pub fn day_report(conn: &Connection, date: &str, from: &str, until: &str) -> Res
     let lookback = crate::clock::parse_utc(from)
         .map(|t| crate::clock::timestamp(t - chrono::Duration::days(2)))
         .unwrap_or_else(|| from.to_string());
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT at, room, subject, after FROM audit WHERE action = 'room_status' AND at >= ?1 AND at < ?2 ORDER BY id",
     )?;
     type Row = (String, Option<String>, Option<String>, Option<String>);
@@ -252,7 +253,7 @@ mod tests {
         }
         let c = Connection::open_in_memory().unwrap();
         for h in Housekeeping::ALL {
-            let back: Housekeeping = c.query_row("SELECT ?1", [h], |r| r.get(0)).unwrap();
+            let back: Housekeeping = c.row("SELECT ?1", [h], |r| r.get(0)).unwrap();
             assert_eq!((back, h.as_str().parse::<Housekeeping>().unwrap()), (h, h));
             assert_eq!(serde_json::to_string(&h).unwrap(), format!("\"{h}\""));
         }

@@ -2,6 +2,7 @@
 //! forced closes, ...). A small primitive below alerts and the logbook, so that raising an alert
 //! and the logbook's own writes share one way of appending an entry.
 
+use crate::store::Sql;
 use rusqlite::{params, Connection};
 
 use crate::store::StoreError;
@@ -20,7 +21,7 @@ pub struct EntryRow<'a> {
 
 /// Appends an entry to the open shift (or to no shift, for a system entry between shifts).
 pub fn insert_entry(conn: &Connection, e: &EntryRow) -> Result<i64, StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO log_entries(shift, at, author, category, priority, room, text, amends, kind)
          VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1),
                  ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -10,6 +10,7 @@
 //! Every function that changes something takes the transaction of the change, so messages, lamp
 //! and outbox rows are written together.
 
+use crate::store::Sql;
 use std::sync::Arc;
 
 use chrono::Timelike;
@@ -117,11 +118,11 @@ pub fn display_text(text: &str) -> String {
 /// queues the PBX command when it changes. Returns the lamp state.
 pub fn sync_lamp(tx: &Connection, now: &str, room: &str) -> Result<bool, StoreError> {
     let (lamp, voicemail, override_): (bool, u32, Option<bool>) =
-        tx.query_row("SELECT message_lamp, voicemail, lamp_override FROM rooms WHERE number = ?1", [room], |r| {
+        tx.row("SELECT message_lamp, voicemail, lamp_override FROM rooms WHERE number = ?1", [room], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     let waiting: i64 =
-        tx.query_row("SELECT COUNT(*) FROM messages WHERE room = ?1 AND status = 'waiting'", [room], |r| r.get(0))?;
+        tx.row("SELECT COUNT(*) FROM messages WHERE room = ?1 AND status = 'waiting'", [room], |r| r.get(0))?;
     let want = override_.unwrap_or(waiting > 0 || voicemail > 0);
     if want != lamp {
         rooms::set_line(tx, room, None, Some(want), None)?;
@@ -132,7 +133,7 @@ pub fn sync_lamp(tx: &Connection, now: &str, room: &str) -> Result<bool, StoreEr
 
 /// Any message change ends a manual override and recomputes the lamp.
 fn messages_changed(tx: &Connection, now: &str, room: &str) -> Result<bool, StoreError> {
-    tx.execute("UPDATE rooms SET lamp_override = NULL WHERE number = ?1", [room])?;
+    tx.exec("UPDATE rooms SET lamp_override = NULL WHERE number = ?1", [room])?;
     sync_lamp(tx, now, room)
 }
 
@@ -165,7 +166,7 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<MessageView> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<MessageView>, StoreError> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"), [id], from_row).optional()?)
+    Ok(conn.row(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"), [id], from_row).optional()?)
 }
 
 /// Marks a waiting message delivered (or cleared); the PBX display is told (`XD`).
@@ -182,12 +183,12 @@ pub fn finish(
         return Err(MessageError::NotWaiting { id, status: m.status });
     }
     if new_status == status::DELIVERED {
-        tx.execute(
+        tx.exec(
             "UPDATE messages SET status = 'delivered', delivered_at = ?2, delivered_by = ?3 WHERE id = ?1",
             params![id, now, actor.login],
         )?;
     } else {
-        tx.execute(
+        tx.exec(
             "UPDATE messages SET status = ?2, text = NULL, caller = NULL, callback = NULL, delivered_by = ?3 WHERE id = ?1",
             params![id, new_status, actor.login],
         )
@@ -208,23 +209,23 @@ pub fn finish(
 
 /// Check-out: purges the texts of the stay's messages; returns how many were still waiting.
 pub fn purge_stay(tx: &Connection, stay: i64) -> Result<usize, StoreError> {
-    let waiting =
-        tx.execute("UPDATE messages SET status = 'discarded' WHERE stay = ?1 AND status = 'waiting'", [stay])?;
-    tx.execute("UPDATE messages SET text = NULL, caller = NULL, callback = NULL WHERE stay = ?1", [stay])?;
+    let waiting = tx.exec("UPDATE messages SET status = 'discarded' WHERE stay = ?1 AND status = 'waiting'", [stay])?;
+    tx.exec("UPDATE messages SET text = NULL, caller = NULL, callback = NULL WHERE stay = ?1", [stay])?;
     Ok(waiting)
 }
 
 /// The waiting messages of a stay (for the check-out refusal).
 pub fn waiting_of_stay(conn: &Connection, stay: i64) -> Result<Vec<MessageView>, StoreError> {
-    let mut stmt =
-        conn.prepare(&format!("SELECT {COLUMNS} FROM messages WHERE stay = ?1 AND status = 'waiting' ORDER BY id"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM messages WHERE stay = ?1 AND status = 'waiting' ORDER BY id"
+    ))?;
     let rows = stmt.query_map([stay], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 /// Room move: the stay's messages follow it (the lamp is carried by the desk).
 pub fn move_stay(tx: &Connection, stay: i64, to: &str) -> Result<(), StoreError> {
-    tx.execute("UPDATE messages SET room = ?2 WHERE stay = ?1", params![stay, to])?;
+    tx.exec("UPDATE messages SET room = ?2 WHERE stay = ?1", params![stay, to])?;
     Ok(())
 }
 
@@ -248,7 +249,8 @@ pub fn display_of(m: &MessageView, tz: chrono_tz::Tz) -> Option<PbxCommand> {
 
 /// Every message still waiting, oldest first (what a full resync shows on the displays).
 pub fn all_waiting(conn: &Connection) -> Result<Vec<MessageView>, StoreError> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM messages WHERE status = 'waiting' ORDER BY id"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE status = 'waiting' ORDER BY id"))?;
     let rows = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
@@ -256,7 +258,7 @@ pub fn all_waiting(conn: &Connection) -> Result<Vec<MessageView>, StoreError> {
 /// The PBX reported the message read on the handset (`XD`).
 pub fn read_on_handset(tx: &Connection, now: &str, room: &str, id: &str) -> Result<bool, StoreError> {
     let Ok(id) = id.parse::<i64>() else { return Ok(false) };
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE messages SET status = 'delivered', delivered_at = ?3, delivered_by = 'handset'
          WHERE id = ?1 AND room = ?2 AND status = 'waiting'",
         params![id, room, now],
@@ -270,11 +272,12 @@ pub fn read_on_handset(tx: &Connection, now: &str, room: &str, id: &str) -> Resu
 /// Expires messages left before `before`: texts purged, waiting ones no longer light the lamp.
 pub fn expire(tx: &Connection, now: &str, before: &str) -> Result<usize, StoreError> {
     let rooms: Vec<String> = {
-        let mut stmt = tx.prepare("SELECT DISTINCT room FROM messages WHERE status = 'waiting' AND left_at < ?1")?;
+        let mut stmt =
+            tx.prepare_cached("SELECT DISTINCT room FROM messages WHERE status = 'waiting' AND left_at < ?1")?;
         let rows = stmt.query_map([before], |r| r.get(0))?.collect::<Result<_, _>>()?;
         rows
     };
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE messages SET status = CASE status WHEN 'waiting' THEN 'expired' ELSE status END,
                              text = NULL, caller = NULL, callback = NULL
          WHERE left_at < ?1 AND text IS NOT NULL",
@@ -323,7 +326,7 @@ impl Messages {
                 return Err(MessageError::UnknownRoom(m.room.clone()));
             }
             let stay = rooms::active_stay(tx, &m.room)?.ok_or_else(|| MessageError::Vacant(m.room.clone()))?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO messages(stay, room, status, text, caller, callback, taken_by, left_at, pms_id)
                  VALUES (?1, ?2, 'waiting', ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![stay.id, m.room, text, caller, callback, actor.login, now, m.pms_id],
@@ -361,7 +364,7 @@ impl Messages {
                 return Err(MessageError::UnknownRoom(room.to_string()));
             }
             let stay = rooms::active_stay(tx, room)?.ok_or_else(|| MessageError::Vacant(room.to_string()))?;
-            tx.execute("UPDATE rooms SET lamp_override = ?2 WHERE number = ?1", params![room, on])?;
+            tx.exec("UPDATE rooms SET lamp_override = ?2 WHERE number = ?1", params![room, on])?;
             let lamp = sync_lamp(tx, &now, room)?;
             let change = Change::new("msg_lamp").room(room).stay(stay.id).after(if on {
                 "lamp on by hand"

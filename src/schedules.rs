@@ -18,6 +18,7 @@
 //! `pbx_resync` sends every room's state to the PBX. A bad file stops the service at start, naming the file
 //! and the key. Parse-then-validate, like hotel.toml.
 
+use crate::store::Sql;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -252,7 +253,7 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
             let before = crate::clock::timestamp(at - crate::config::duration::chrono(*alerts_older_than));
             let (bookings, alerts) = ctx.store.write(|tx| {
                 let bookings = crate::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
-                let alerts = tx.execute(
+                let alerts = tx.exec(
                     "UPDATE alerts SET acked_by = 'system (expired: the stay is over)', acked_at = ?1
                      WHERE acked_at IS NULL AND at < ?2 AND wakeup IN
                        (SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay WHERE s.checked_out_at IS NOT NULL)",

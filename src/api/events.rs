@@ -10,6 +10,7 @@
 //! The store counts its commits; this waits on that count (no polling), coalesces a burst for
 //! a tenth of a second, and compares cheap fingerprints to say what changed.
 
+use crate::store::Sql;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ struct Fingerprints {
 }
 
 fn fingerprints(c: &Connection) -> Result<Fingerprints, StoreError> {
-    let one = |sql: &str| -> Result<i64, StoreError> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
+    let one = |sql: &str| -> Result<i64, StoreError> { Ok(c.row(sql, [], |r| r.get(0))?) };
     let mut open = c.prepare_cached("SELECT id FROM alerts WHERE acked_at IS NULL ORDER BY id")?;
     let open_ids = open.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
     Ok(Fingerprints {

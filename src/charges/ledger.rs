@@ -4,6 +4,7 @@
 //! the PBX sends again (same posting number, or the same record after a lost ACK) is recorded
 //! once. A call to an emergency number raises an alert at once, for every operator.
 
+use crate::store::Sql;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,7 +123,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
     );
     let record_key: String = Sha256::digest(key_text.as_bytes()).iter().take(12).map(|b| format!("{b:02x}")).collect();
     let existing: Option<(i64, String, Option<String>)> = tx
-        .query_row(
+        .row(
             "SELECT id, state, reason FROM calls WHERE record_key = ?1 OR (posting IS NOT NULL AND posting = ?2)",
             params![record_key, p.number],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -168,7 +169,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
             };
             let stay = rooms::active_stay(tx, &p.room)?;
             let no_post: bool = match &stay {
-                Some(s) => tx.query_row("SELECT no_post FROM stays WHERE id = ?1", [s.id], |r| r.get(0))?,
+                Some(s) => tx.row("SELECT no_post FROM stays WHERE id = ?1", [s.id], |r| r.get(0))?,
                 None => false,
             };
             let (state, reason) = match (&stay, no_post) {
@@ -176,7 +177,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
                 (Some(_), true) => ("unbilled", Some("stay may not post charges")),
                 (Some(_), false) => ("posted", None),
             };
-            tx.execute(
+            tx.exec(
                 "INSERT INTO calls(posting, record_key, room, stay, guest, dialled, started, duration_s, pulses, band,
                                    amount_minor, currency, tariff_version, state, reason, recorded_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
@@ -252,7 +253,7 @@ fn emergency_alarm(
 /// number since a minute before the call started).
 fn alarm_raised(tx: &Connection, room: &str, digits: &str, started: DateTime<Utc>) -> Result<bool, StoreError> {
     let since = crate::clock::timestamp(started - chrono::Duration::minutes(1));
-    let n: i64 = tx.query_row(
+    let n: i64 = tx.row(
         "SELECT COUNT(*) FROM alerts WHERE kind = 'emergency_call' AND room = ?1 AND at >= ?2 AND message LIKE ?3",
         params![room, since, format!("% called {digits} at %")],
         |r| r.get(0),
@@ -282,11 +283,9 @@ pub struct Folio {
 /// The calls posted to the room's current stay (or, vacant, to its last one).
 pub fn folio(c: &Connection, room: &str, currency: &str, mask: Option<usize>) -> Result<Folio, StoreError> {
     let stay: Option<i64> = c
-        .query_row(
-            "SELECT id FROM stays WHERE room = ?1 ORDER BY checked_out_at IS NOT NULL, id DESC LIMIT 1",
-            [room],
-            |r| r.get(0),
-        )
+        .row("SELECT id FROM stays WHERE room = ?1 ORDER BY checked_out_at IS NOT NULL, id DESC LIMIT 1", [room], |r| {
+            r.get(0)
+        })
         .optional()?;
     let calls = match stay {
         Some(id) => list(c, &CallsQuery { stay: Some(id), ..Default::default() }, mask)?
@@ -312,7 +311,7 @@ pub struct CallsQuery {
 
 /// Calls, newest first (at most 1000); digits masked unless `whole`.
 pub fn list(c: &Connection, q: &CallsQuery, mask: Option<usize>) -> Result<Vec<Call>, StoreError> {
-    let mut stmt = c.prepare(
+    let mut stmt = c.prepare_cached(
         "SELECT id, room, stay, dialled, started, duration_s, band, amount_minor, currency, state, reason, posting FROM calls
          WHERE (?1 IS NULL OR room = ?1) AND (?2 IS NULL OR stay = ?2) AND (?3 IS NULL OR substr(started, 1, 10) = ?3)
            AND (?4 = 0 OR state = 'unbilled')

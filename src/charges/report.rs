@@ -1,6 +1,7 @@
 //! What accounting sees of the ledger: the guest's printable bill, the day's call revenue per band (the `revenue_report` property job), and the purge of dialled digits kept
 //! past `[charges] keep_digits_for` (the `purge_call_digits` job; amounts stay for accounting).
 
+use crate::store::Sql;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -117,7 +118,7 @@ pub fn revenue(c: &Connection, tz: Tz, day: NaiveDate) -> Result<Revenue, StoreE
     let start =
         |d: NaiveDate| crate::clock::timestamp(crate::wakeup::rule::resolve(tz, d.and_time(Default::default())));
     let next = day.succ_opt().unwrap_or(day);
-    let mut stmt = c.prepare(
+    let mut stmt = c.prepare_cached(
         "SELECT band, currency,
                 SUM(state = 'posted'), SUM(CASE WHEN state = 'posted' THEN amount_minor ELSE 0 END),
                 SUM(state = 'unbilled'), SUM(CASE WHEN state = 'unbilled' THEN amount_minor ELSE 0 END)
@@ -143,7 +144,7 @@ pub fn revenue(c: &Connection, tz: Tz, day: NaiveDate) -> Result<Revenue, StoreE
 /// room's call: the call itself); returns how many calls lost their digits.
 pub fn purge_digits(tx: &Connection, now: DateTime<Utc>, keep: Duration) -> Result<usize, StoreError> {
     let before = crate::clock::timestamp(now - crate::config::duration::chrono(keep));
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE calls SET dialled = NULL
          WHERE dialled IS NOT NULL AND (
                (stay IS NULL AND started < ?1)

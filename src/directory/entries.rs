@@ -6,6 +6,7 @@
 //! managers, who see them; every time a private entry is shown, to anyone, an audit row says who
 //! saw it, when, and whether its numbers were shown.
 
+use crate::store::Sql;
 use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -176,18 +177,18 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<DirEntry> {
 }
 
 fn get(c: &Connection, id: i64) -> Result<Option<DirEntry>, DirError> {
-    Ok(c.query_row(&format!("SELECT {COLUMNS} FROM directory d WHERE d.id = ?1"), [id], from_row).optional()?)
+    Ok(c.row(&format!("SELECT {COLUMNS} FROM directory d WHERE d.id = ?1"), [id], from_row).optional()?)
 }
 
 fn index(tx: &Connection, e: &DirEntry) -> Result<(), DirError> {
-    tx.execute("DELETE FROM directory_fts WHERE rowid = ?1", [e.id])?;
+    tx.exec("DELETE FROM directory_fts WHERE rowid = ?1", [e.id])?;
     let words = [Some(&e.name), e.department.as_ref(), e.title.as_ref(), e.note.as_ref()]
         .into_iter()
         .flatten()
         .map(|s| spaced(s))
         .collect::<Vec<_>>()
         .join(" ");
-    tx.execute("INSERT INTO directory_fts(rowid, words) VALUES (?1, ?2)", params![e.id, words])?;
+    tx.exec("INSERT INTO directory_fts(rowid, words) VALUES (?1, ?2)", params![e.id, words])?;
     Ok(())
 }
 
@@ -240,7 +241,7 @@ impl Directory {
     /// Adds an entry inside the caller's transaction (imports add many in one).
     pub fn add_in(&self, tx: &Connection, actor: &Actor, e: &NewDirEntry, now: &str) -> Result<DirEntry, DirError> {
         let mut d = Self::validated(e, None)?;
-        tx.execute(
+        tx.exec(
             "INSERT INTO directory(kind, name, department, title, extension, number, languages, note, private, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![d.kind.as_str(), d.name, d.department, d.title, d.extension, d.number, d.languages, d.note, d.private, now],
@@ -268,7 +269,7 @@ impl Directory {
         self.store.write(|tx| {
             let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
             let d = Self::validated(e, Some(&old))?;
-            tx.execute(
+            tx.exec(
                 "UPDATE directory SET kind = ?2, name = ?3, department = ?4, title = ?5, extension = ?6, number = ?7,
                  languages = ?8, note = ?9, private = ?10, updated_at = ?11 WHERE id = ?1",
                 params![
@@ -295,8 +296,8 @@ impl Directory {
         let now = clock::timestamp(self.clock.now());
         self.store.write(|tx| {
             let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
-            tx.execute("DELETE FROM directory WHERE id = ?1", [id])?;
-            tx.execute("DELETE FROM directory_fts WHERE rowid = ?1", [id])?;
+            tx.exec("DELETE FROM directory WHERE id = ?1", [id])?;
+            tx.exec("DELETE FROM directory_fts WHERE rowid = ?1", [id])?;
             audit::record(
                 tx,
                 &now,
@@ -360,7 +361,8 @@ impl Directory {
     /// Every entry, in name order, whole (for export by a manager).
     pub fn all(&self) -> Result<Vec<DirEntry>, DirError> {
         self.store.read(|c| {
-            let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
+            let mut stmt =
+                c.prepare_cached(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
             let rows = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -369,7 +371,7 @@ impl Directory {
     pub fn is_empty(&self) -> Result<bool, DirError> {
         Ok(self
             .store
-            .read(|c| c.query_row("SELECT COUNT(*) = 0 FROM directory", [], |r| r.get(0)).map_err(StoreError::from))?)
+            .read(|c| c.row("SELECT COUNT(*) = 0 FROM directory", [], |r| r.get(0)).map_err(StoreError::from))?)
     }
 
     /// Adds every entry, all or none.

@@ -1,5 +1,6 @@
 //! The [`Logbook`] service and its entries: writing, amending, listing.
 
+use crate::store::Sql;
 use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -21,7 +22,7 @@ fn check_owner(conn: &Connection, owner: &str) -> Result<String, LogError> {
         return Ok(o.to_string());
     }
     let exists: Option<i64> =
-        conn.query_row("SELECT id FROM staff WHERE login = ?1 AND active = 1", [o], |r| r.get(0)).optional()?;
+        conn.row("SELECT id FROM staff WHERE login = ?1 AND active = 1", [o], |r| r.get(0)).optional()?;
     match exists {
         Some(_) => Ok(o.to_string()),
         None => Err(Invalid::new(
@@ -97,7 +98,7 @@ impl Logbook {
             };
             let id = insert_entry(tx, &row)?;
             if let Some(owner) = owner {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO followups(entry, owner, due, state, updated_at) VALUES (?1, ?2, ?3, 'open', ?4)",
                     params![id, owner, due, now],
                 )?;
@@ -146,8 +147,9 @@ impl Logbook {
                 }
                 None => open_shift(c)?.ok_or(LogError::NoShift)?.id,
             };
-            let mut stmt =
-                c.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM log_entries e WHERE e.shift = ?1 ORDER BY e.id"))?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM log_entries e WHERE e.shift = ?1 ORDER BY e.id"
+            ))?;
             let rows = stmt.query_map([id], entry_from_row)?.collect::<Result<_, _>>()?;
             Ok(rows)
         })

@@ -1,6 +1,7 @@
 //! Follow-ups: what cannot be solved at once gets an owner and a state, changed by entries that
 //! reference it, and carries over from shift to shift until done.
 
+use crate::store::Sql;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::book::Logbook;
@@ -30,12 +31,12 @@ impl Logbook {
             if open_shift(tx)?.is_none() {
                 return Err(LogError::NoShift);
             }
-            tx.execute(
+            tx.exec(
                 "INSERT INTO log_entries(shift, at, author, category, priority, room, text, followup)
                  VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL), ?1, ?2, 'note', 'normal', ?3, ?4, ?5)",
                 params![now, actor.login, f.room, text, id],
             )?;
-            tx.execute("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])?;
+            tx.exec("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])?;
             let change = Change::new("followup_update")
                 .subject(format!("follow-up {id}"))
                 .before(f.state.clone())
@@ -46,7 +47,7 @@ impl Logbook {
     }
 
     fn get_followup_in(&self, c: &Connection, id: i64) -> Result<Followup, LogError> {
-        c.query_row(
+        c.row(
             "SELECT f.id, f.entry, f.owner, f.due, f.state, f.updated_at, e.text, e.room
              FROM followups f JOIN log_entries e ON e.id = f.entry WHERE f.id = ?1",
             [id],
@@ -76,7 +77,7 @@ fn followup_from_row(r: &rusqlite::Row) -> rusqlite::Result<Followup> {
 
 pub fn followups(c: &Connection, open_only: bool) -> Result<Vec<Followup>, StoreError> {
     let filter = if open_only { "WHERE f.state != 'done'" } else { "" };
-    let mut stmt = c.prepare(&format!(
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT f.id, f.entry, f.owner, f.due, f.state, f.updated_at, e.text, e.room
          FROM followups f JOIN log_entries e ON e.id = f.entry {filter} ORDER BY f.id"
     ))?;

@@ -5,6 +5,7 @@
 //! alerts nobody acknowledged yet. Kept with the shift as it was at closing time, shown as JSON,
 //! text, or a printable HTML page for hotels that keep a paper book.
 
+use crate::store::Sql;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +45,7 @@ pub fn build(c: &Connection, _tz: chrono_tz::Tz, id: i64) -> Result<Handover, St
     let from = shift.opened_at.clone();
     let until = shift.closed_at.clone().unwrap_or_else(|| "9999".into());
     let entries = |filter: &str| -> Result<Vec<Entry>, StoreError> {
-        let mut stmt = c.prepare(&format!(
+        let mut stmt = c.prepare_cached(&format!(
             "SELECT {ENTRY_COLUMNS} FROM log_entries e WHERE e.at >= ?1 AND e.at <= ?2 AND {filter} ORDER BY e.id"
         ))?;
         let rows = stmt.query_map(params![from, until], entry_from_row)?.collect::<Result<_, _>>()?;
@@ -60,8 +61,9 @@ pub fn build(c: &Connection, _tz: chrono_tz::Tz, id: i64) -> Result<Handover, St
         })
         .collect();
     let undelivered_messages = {
-        let mut stmt =
-            c.prepare("SELECT id, room, left_at, caller, taken_by FROM messages WHERE status = 'waiting' ORDER BY id")?;
+        let mut stmt = c.prepare_cached(
+            "SELECT id, room, left_at, caller, taken_by FROM messages WHERE status = 'waiting' ORDER BY id",
+        )?;
         let rows = stmt
             .query_map([], |r| {
                 Ok(WaitingMessage {
@@ -76,7 +78,7 @@ pub fn build(c: &Connection, _tz: chrono_tz::Tz, id: i64) -> Result<Handover, St
         rows
     };
     let count = |action: &str| -> Result<u32, StoreError> {
-        Ok(c.query_row(
+        Ok(c.row(
             "SELECT COUNT(*) FROM audit WHERE action = ?1 AND at >= ?2 AND at <= ?3",
             params![action, from, until],
             |r| r.get(0),

@@ -1,6 +1,7 @@
 //! The logbook's vocabulary: shifts, entries, follow-ups, search filters, errors; how they are
 //! read from the store.
 
+use crate::store::Sql;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -162,7 +163,7 @@ pub(crate) fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
 
 pub fn open_shift(conn: &Connection) -> Result<Option<Shift>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1"),
             [],
             shift_from_row,
@@ -172,7 +173,7 @@ pub fn open_shift(conn: &Connection) -> Result<Option<Shift>, StoreError> {
 
 pub fn last_closed_shift(conn: &Connection) -> Result<Option<Shift>, StoreError> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE closed_at IS NOT NULL ORDER BY id DESC LIMIT 1"),
             [],
             shift_from_row,
@@ -181,11 +182,11 @@ pub fn last_closed_shift(conn: &Connection) -> Result<Option<Shift>, StoreError>
 }
 
 pub fn get_shift(conn: &Connection, id: i64) -> Result<Option<Shift>, StoreError> {
-    Ok(conn.query_row(&format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE id = ?1"), [id], shift_from_row).optional()?)
+    Ok(conn.row(&format!("SELECT {SHIFT_COLUMNS} FROM shifts WHERE id = ?1"), [id], shift_from_row).optional()?)
 }
 
 pub fn get_entry(conn: &Connection, id: i64) -> Result<Option<Entry>, StoreError> {
     Ok(conn
-        .query_row(&format!("SELECT {ENTRY_COLUMNS} FROM log_entries e WHERE e.id = ?1"), [id], entry_from_row)
+        .row(&format!("SELECT {ENTRY_COLUMNS} FROM log_entries e WHERE e.id = ?1"), [id], entry_from_row)
         .optional()?)
 }

@@ -1,6 +1,7 @@
 //! Shifts: one open at a time, closed by its operator (or force-closed by a manager), its
 //! handover stored at close and acknowledged by the next operator before they open theirs.
 
+use crate::store::Sql;
 use rusqlite::params;
 
 use super::book::Logbook;
@@ -28,7 +29,7 @@ impl Logbook {
                     return Err(LogError::HandoverPending { id: last.id });
                 }
             }
-            tx.execute("INSERT INTO shifts(operator, opened_at) VALUES (?1, ?2)", params![actor.login, now])?;
+            tx.exec("INSERT INTO shifts(operator, opened_at) VALUES (?1, ?2)", params![actor.login, now])?;
             let id = tx.last_insert_rowid();
             audit::record(tx, &now, actor, &Change::new("shift_open").subject(format!("shift {id}")))?;
             Ok(get_shift(tx, id)?.expect("just inserted"))
@@ -54,13 +55,13 @@ impl Logbook {
                     &format!("shift {} of {} force-closed by {}", shift.id, shift.operator, actor.login),
                 )?;
             }
-            tx.execute(
+            tx.exec(
                 "UPDATE shifts SET closed_at = ?2, closed_by = ?3, forced = ?4 WHERE id = ?1",
                 params![shift.id, now, actor.login, forced],
             )?;
             let sheet = handover::build(tx, self.tz, shift.id)?;
             let json = serde_json::to_string(&sheet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            tx.execute("UPDATE shifts SET handover = ?2 WHERE id = ?1", params![shift.id, json])?;
+            tx.exec("UPDATE shifts SET handover = ?2 WHERE id = ?1", params![shift.id, json])?;
             let change = Change::new("shift_close").subject(format!("shift {}", shift.id)).after(if forced {
                 "force-closed"
             } else {
@@ -75,8 +76,7 @@ impl Logbook {
     pub fn handover(&self) -> Result<Option<Handover>, LogError> {
         self.store.read(|c| {
             let Some(last) = last_closed_shift(c)? else { return Ok(None) };
-            let json: Option<String> =
-                c.query_row("SELECT handover FROM shifts WHERE id = ?1", [last.id], |r| r.get(0))?;
+            let json: Option<String> = c.row("SELECT handover FROM shifts WHERE id = ?1", [last.id], |r| r.get(0))?;
             let mut sheet: Handover = match json {
                 Some(j) => serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 None => handover::build(c, self.tz, last.id)?,
@@ -94,7 +94,7 @@ impl Logbook {
             if last.operator == actor.login || last.closed_by.as_deref() == Some(actor.login.as_str()) {
                 return Err(LogError::OwnHandover { id: last.id });
             }
-            tx.execute(
+            tx.exec(
                 "UPDATE shifts SET handover_acked_by = ?2, handover_acked_at = ?3 WHERE id = ?1",
                 params![last.id, actor.login, now],
             )?;

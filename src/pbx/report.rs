@@ -3,6 +3,7 @@
 //! marked pending, and marked done in the same transaction as its effect, so a crash in
 //! between loses nothing and a restart picks it up.
 
+use crate::store::Sql;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +64,7 @@ pub enum PbxReport {
 /// Puts `report` in the inbox, with the PBX event `event` (same transaction as storing it).
 pub fn push(conn: &Connection, event: i64, report: &PbxReport) -> Result<(), StoreError> {
     let json = serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    conn.execute("UPDATE pbx_events SET report = ?2, pending = 1 WHERE id = ?1", params![event, json])?;
+    conn.exec("UPDATE pbx_events SET report = ?2, pending = 1 WHERE id = ?1", params![event, json])?;
     Ok(())
 }
 
@@ -84,7 +85,7 @@ pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<(i64, PbxReport)>,
 
 /// The report of event `id` was acted on: call this in the transaction of its effect.
 pub fn handled(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    conn.execute("UPDATE pbx_events SET pending = 0 WHERE id = ?1", [id])?;
+    conn.exec("UPDATE pbx_events SET pending = 0 WHERE id = ?1", [id])?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 //! to the room's stay (a sharer); the line stays open until the last guest leaves; when the
 //! main guest leaves first, the next one takes over the stay and the PBX shows their name.
 
+use crate::store::Sql;
 use std::collections::BTreeSet;
 
 use fias::{Guest, Message, RoomEquipment};
@@ -131,7 +132,7 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
         Some(stay) if g.stay.is_none() || stay.reservation.is_none() || stay.reservation == g.stay => {
             if stay.reservation.is_none() && g.stay.is_some() {
                 ctx.store.write(|tx| {
-                    tx.execute("UPDATE stays SET reservation = ?2 WHERE id = ?1", params![stay.id, g.stay])?;
+                    tx.exec("UPDATE stays SET reservation = ?2 WHERE id = ?1", params![stay.id, g.stay])?;
                     Ok::<_, StoreError>(())
                 })?;
             }
@@ -182,7 +183,7 @@ fn add_sharer(
     let now = crate::clock::timestamp(ctx.clock.now());
     ctx.store.write(|tx| {
         let known: Option<i64> = tx
-            .query_row(
+            .row(
                 "SELECT id FROM stay_sharers WHERE stay = ?1 AND reservation = ?2 AND left_at IS NULL",
                 params![stay, reservation],
                 |r| r.get(0),
@@ -191,7 +192,7 @@ fn add_sharer(
         if known.is_some() {
             return Ok(Applied::Unchanged(format!("room {room}: reservation {reservation} already shares it")));
         }
-        tx.execute(
+        tx.exec(
             "INSERT INTO stay_sharers(stay, reservation, guest_name, first_name, language, joined_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![stay, reservation, name, g.first_name, g.language, now],
@@ -228,7 +229,7 @@ fn guest_out(
     // A sharer leaving, or the main guest leaving with sharers still in: the room stays occupied.
     let shared = ctx.store.write(|tx| {
         let sharers: Vec<Sharer> = {
-            let mut st = tx.prepare(
+            let mut st = tx.prepare_cached(
                 "SELECT id, reservation, guest_name, first_name, language FROM stay_sharers
                  WHERE stay = ?1 AND left_at IS NULL ORDER BY id",
             )?;
@@ -243,7 +244,7 @@ fn guest_out(
         let leaving_main = reservation.is_none() || stay.reservation.as_deref() == reservation;
         let (leaver, who) = if leaving_main {
             let next = sharers[0].clone();
-            tx.execute(
+            tx.exec(
                 "UPDATE stays SET reservation = ?2, guest_name = ?3, first_name = ?4, language = ?5 WHERE id = ?1",
                 params![stay.id, next.1, next.2, next.3, next.4],
             )?;
@@ -266,7 +267,7 @@ fn guest_out(
                 }
             }
         };
-        tx.execute("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, now])?;
+        tx.exec("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, now])?;
         let change = crate::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone());
         crate::audit::record(tx, &now, actor, &change)?;
         Ok(Some(Applied::Done(format!("room {room}: {who}"))))

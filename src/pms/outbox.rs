@@ -6,6 +6,7 @@
 //! posted (`PS`). Each row is turned into its FIAS record only when it is sent ([`to_message`]),
 //! and deleted only once the PMS has it, so an outage or a restart loses nothing.
 
+use crate::store::Sql;
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use fias::{GuestMessage, Message, Posting, RoomEquipment, Wake};
@@ -26,24 +27,24 @@ pub struct PmsRow {
 
 /// Whether changes the PBX reports are queued for a PMS (set at start from `[pms]`).
 pub fn set_enabled(conn: &Connection, on: bool) -> Result<(), StoreError> {
-    conn.execute("UPDATE pms_link SET enabled = ?1 WHERE id = 1", [on])?;
+    conn.exec("UPDATE pms_link SET enabled = ?1 WHERE id = 1", [on])?;
     Ok(())
 }
 
 /// Marks the start of a run (returns whether the last one stopped cleanly), or a clean stop.
 pub fn begin_run(conn: &Connection) -> Result<bool, StoreError> {
-    let clean: bool = conn.query_row("SELECT clean_stop FROM pms_link WHERE id = 1", [], |r| r.get(0))?;
-    conn.execute("UPDATE pms_link SET clean_stop = 0 WHERE id = 1", [])?;
+    let clean: bool = conn.row("SELECT clean_stop FROM pms_link WHERE id = 1", [], |r| r.get(0))?;
+    conn.exec("UPDATE pms_link SET clean_stop = 0 WHERE id = 1", [])?;
     Ok(clean)
 }
 
 pub fn clean_stop(conn: &Connection) -> Result<(), StoreError> {
-    conn.execute("UPDATE pms_link SET clean_stop = 1 WHERE id = 1", [])?;
+    conn.exec("UPDATE pms_link SET clean_stop = 1 WHERE id = 1", [])?;
     Ok(())
 }
 
 pub fn pending(conn: &Connection) -> Result<u64, StoreError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM pms_outbox", [], |r| r.get(0))?)
+    Ok(conn.row("SELECT COUNT(*) FROM pms_outbox", [], |r| r.get(0))?)
 }
 
 /// The oldest rows, at most `limit`.
@@ -64,7 +65,7 @@ pub fn next(conn: &Connection, limit: usize) -> Result<Vec<PmsRow>, StoreError> 
 }
 
 pub fn done(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM pms_outbox WHERE id = ?1", [id])?;
+    conn.exec("DELETE FROM pms_outbox WHERE id = ?1", [id])?;
     Ok(())
 }
 
@@ -145,7 +146,7 @@ pub fn to_message(conn: &Connection, row: &PmsRow, tz: Tz) -> Result<Option<Mess
 /// A posted call as a pre-costed FIAS posting (`PT` C, `TA` in minor units, `P#` the call id).
 fn posting(conn: &Connection, call: i64, tz: Tz) -> Result<Option<Posting>, StoreError> {
     let row = conn
-        .query_row("SELECT room, dialled, started, duration_s, amount_minor FROM calls WHERE id = ?1", [call], |r| {
+        .row("SELECT room, dialled, started, duration_s, amount_minor FROM calls WHERE id = ?1", [call], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
@@ -172,9 +173,6 @@ fn posting(conn: &Connection, call: i64, tz: Tz) -> Result<Option<Posting>, Stor
 
 /// Queues a record for the PMS by hand (tests, and what no trigger covers).
 pub fn push(conn: &Connection, room: &str, kind: &str, data: &Value) -> Result<i64, StoreError> {
-    conn.execute(
-        "INSERT INTO pms_outbox(room, kind, data) VALUES (?1, ?2, ?3)",
-        params![room, kind, data.to_string()],
-    )?;
+    conn.exec("INSERT INTO pms_outbox(room, kind, data) VALUES (?1, ?2, ?3)", params![room, kind, data.to_string()])?;
     Ok(conn.last_insert_rowid())
 }

@@ -1,6 +1,7 @@
 //! Wake-up bookings and messages from the PMS: `WR`/`WC` and `XL`/`XD`, each kept with the
 //! PMS's own time or message id so what goes back (`WA`, `XD`) names them as the PMS did.
 
+use crate::store::Sql;
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 use fias::{GuestMessage, Wake};
 use rusqlite::{params, OptionalExtension};
@@ -31,7 +32,7 @@ pub(super) fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Appli
     };
     let r = ctx.store.write(|tx| {
         let known: Option<i64> = tx
-            .query_row(
+            .row(
                 "SELECT id FROM wakeups WHERE room = ?1 AND pms_at = ?2 AND status IN ('scheduled', 'ringing', 'retrying')",
                 params![w.room, pms_at],
                 |r| r.get(0),
@@ -42,7 +43,7 @@ pub(super) fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Appli
         }
         match ctx.wakeups.add_in(tx, actor, &booking, "pms") {
             Ok(id) => {
-                tx.execute("UPDATE wakeups SET pms_at = ?2 WHERE id = ?1", params![id, pms_at])?;
+                tx.exec("UPDATE wakeups SET pms_at = ?2 WHERE id = ?1", params![id, pms_at])?;
                 Ok(Applied::Done(format!("wake-up {id} booked for room {} at {}", w.room, w.at)))
             }
             Err(WakeupError::Store(e)) => Err(e),
@@ -59,7 +60,7 @@ pub(super) fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied
     let r = ctx.store.write(|tx| {
         // Exactly as booked, else the same minute (a PMS that keeps times to the minute).
         let id: Option<i64> = tx
-            .query_row(
+            .row(
                 "SELECT id FROM wakeups WHERE room = ?1 AND status IN ('scheduled', 'ringing', 'retrying')
                  AND (pms_at = ?2 OR substr(pms_at, 1, 10) = ?3) ORDER BY pms_at = ?2 DESC, id LIMIT 1",
                 params![w.room, pms_at, minute],
@@ -82,7 +83,7 @@ pub(super) fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied
 /// The waiting message the PMS sent with this id for this room, if any.
 fn waiting_message(ctx: &PmsCtx, m: &GuestMessage) -> Result<Option<i64>, StoreError> {
     ctx.store.read(|c| {
-        Ok(c.query_row(
+        Ok(c.row(
             "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
             params![m.room, m.id],
             |r| r.get(0),

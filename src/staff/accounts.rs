@@ -1,6 +1,7 @@
 //! Staff accounts: the [`Staff`] service, adding, listing, disabling, passwords; the one query
 //! that finds an account by login ([`find`]).
 
+use crate::store::Sql;
 use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -68,9 +69,7 @@ fn account_from_row(r: &rusqlite::Row) -> rusqlite::Result<Account> {
 
 /// The account with this login, if any: the one "find by login" query.
 pub(super) fn find(conn: &Connection, login: &str) -> Result<Option<Account>, StaffError> {
-    Ok(conn
-        .query_row(&format!("SELECT {COLUMNS} FROM staff WHERE login = ?1"), [login], account_from_row)
-        .optional()?)
+    Ok(conn.row(&format!("SELECT {COLUMNS} FROM staff WHERE login = ?1"), [login], account_from_row).optional()?)
 }
 
 fn find_or_unknown(conn: &Connection, login: &str) -> Result<Account, StaffError> {
@@ -131,11 +130,11 @@ impl Staff {
         let hash = hash_password(&password)?;
         let now = self.now_text();
         self.store.write(|tx| {
-            let n: i64 = tx.query_row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?;
+            let n: i64 = tx.row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?;
             if n > 0 {
                 return Ok(None);
             }
-            tx.execute(
+            tx.exec(
                 "INSERT INTO staff(login, display_name, role, password_hash, created_at)
                  VALUES ('manager', 'Manager', 'manager', ?1, ?2)",
                 params![hash, now],
@@ -152,7 +151,7 @@ impl Staff {
 
     pub fn list(&self) -> Result<Vec<StaffView>, StaffError> {
         self.store.read(|c| {
-            let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM staff ORDER BY login"))?;
+            let mut stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM staff ORDER BY login"))?;
             let rows = stmt.query_map([], account_from_row)?.map(|a| a.map(|a| a.view)).collect::<Result<_, _>>()?;
             Ok(rows)
         })
@@ -179,7 +178,7 @@ impl Staff {
             if find(tx, &login)?.is_some() {
                 return Err(StaffError::Exists(login.clone()));
             }
-            tx.execute(
+            tx.exec(
                 "INSERT INTO staff(login, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![login, display, role.as_str(), hash, now],
             )?;
@@ -207,13 +206,13 @@ impl Staff {
             let active = account.view.active;
             if account.view.role == Role::Manager && active {
                 let managers: i64 =
-                    tx.query_row("SELECT COUNT(*) FROM staff WHERE role = 'manager' AND active = 1", [], |r| r.get(0))?;
+                    tx.row("SELECT COUNT(*) FROM staff WHERE role = 'manager' AND active = 1", [], |r| r.get(0))?;
                 if managers <= 1 {
                     return Err(StaffError::LastManager(login.to_string()));
                 }
             }
-            tx.execute("UPDATE staff SET active = 0 WHERE id = ?1", [account.id])?;
-            tx.execute("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [account.id])?;
+            tx.exec("UPDATE staff SET active = 0 WHERE id = ?1", [account.id])?;
+            tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [account.id])?;
             audit::record(
                 tx,
                 &now,
@@ -235,8 +234,8 @@ impl Staff {
         let now = self.now_text();
         self.store.write(|tx| {
             let id = find_or_unknown(tx, login)?.id;
-            tx.execute("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
-            tx.execute("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [id])?;
+            tx.exec("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
+            tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [id])?;
             audit::record(tx, &now, actor, &Change::new("staff_passwd").subject(format!("staff {login}")))?;
             Ok(())
         })
@@ -325,7 +324,7 @@ pub(super) mod tests {
         s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
         let hash: String = s
             .store
-            .read(|c| c.query_row("SELECT password_hash FROM staff", [], |r| r.get(0)).map_err(StoreError::from))
+            .read(|c| c.row("SELECT password_hash FROM staff", [], |r| r.get(0)).map_err(StoreError::from))
             .unwrap();
         assert!(hash.starts_with("$argon2id$") && !hash.contains("correct horse"));
         s.set_password(&Actor::system(), "dora", "battery staple").unwrap();

@@ -8,6 +8,7 @@
 //! key waits `lockout`, doubled for every further failure (at most [`LONGEST_WAIT`]). A
 //! success clears the login's and the address's counts; rows quiet for a day are deleted.
 
+use crate::store::Sql;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -49,10 +50,10 @@ impl Staff {
         let now_text = clock::timestamp(now);
         let forget = clock::timestamp(now - FORGET_AFTER);
         self.store.write(|tx| {
-            tx.execute("DELETE FROM login_failures WHERE last_failure < ?1", [&forget])?;
+            tx.exec("DELETE FROM login_failures WHERE last_failure < ?1", [&forget])?;
             for k in keys {
                 let row: Option<(u32, String)> = tx
-                    .query_row("SELECT failures, last_failure FROM login_failures WHERE login = ?1", [&k.key], |r| {
+                    .row("SELECT failures, last_failure FROM login_failures WHERE login = ?1", [&k.key], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })
                     .optional()?;
@@ -64,7 +65,7 @@ impl Staff {
                 }
             }
             for k in keys {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO login_failures(login, failures, last_failure) VALUES (?1, 1, ?2)
                      ON CONFLICT(login) DO UPDATE SET failures = failures + 1, last_failure = ?2",
                     params![k.key, now_text],
@@ -77,7 +78,7 @@ impl Staff {
     fn clear_attempts(&self, keys: &[Key]) -> Result<(), StaffError> {
         self.store.write(|tx| {
             for k in keys {
-                tx.execute("DELETE FROM login_failures WHERE login = ?1", [&k.key])?;
+                tx.exec("DELETE FROM login_failures WHERE login = ?1", [&k.key])?;
             }
             Ok::<_, StaffError>(())
         })
@@ -139,7 +140,7 @@ impl Staff {
         let token = new_token();
         let now_text = clock::timestamp(self.clock.now());
         self.store.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO sessions(token_hash, staff_id, created_at, last_used) VALUES (?1, ?2, ?3, ?3)",
                 params![hash_token(&token), account.id, now_text],
             )?;
@@ -171,7 +172,7 @@ impl Staff {
         type Row = (i64, String, String, String, bool, bool, String);
         let row: Option<Row> = self.store.read(|c| {
             Ok::<_, StaffError>(
-                c.query_row(
+                c.row(
                     "SELECT s.id, s.login, s.display_name, s.role, s.active, x.revoked, x.last_used
                      FROM sessions x JOIN staff s ON s.id = x.staff_id WHERE x.token_hash = ?1",
                     [&th],
@@ -192,7 +193,7 @@ impl Staff {
         }
         if now - last >= LAST_USED_GRANULARITY {
             self.store.write(|tx| {
-                tx.execute(
+                tx.exec(
                     "UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1",
                     params![th, clock::timestamp(now)],
                 )?;
@@ -205,7 +206,7 @@ impl Staff {
     /// Ends the session of `token`.
     pub fn logout(&self, token: &str) -> Result<(), StaffError> {
         self.store.write(|tx| {
-            tx.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [hash_token(token)])?;
+            tx.exec("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [hash_token(token)])?;
             Ok::<_, StaffError>(())
         })
     }
@@ -224,7 +225,7 @@ mod tests {
         let text: String = s
             .store
             .read(|c| {
-                c.query_row("SELECT last_used FROM sessions WHERE token_hash = ?1", [hash_token(token)], |r| r.get(0))
+                c.row("SELECT last_used FROM sessions WHERE token_hash = ?1", [hash_token(token)], |r| r.get(0))
                     .map_err(StoreError::from)
             })
             .unwrap();
@@ -234,7 +235,7 @@ mod tests {
     fn failure_rows(s: &Staff) -> Vec<(String, u32)> {
         s.store
             .read(|c| {
-                let mut st = c.prepare("SELECT login, failures FROM login_failures ORDER BY login")?;
+                let mut st = c.prepare_cached("SELECT login, failures FROM login_failures ORDER BY login")?;
                 let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
                 Ok::<_, StoreError>(rows)
             })

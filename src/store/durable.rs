@@ -111,6 +111,7 @@ impl Durable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Sql;
     use std::sync::{mpsc, Arc};
 
     #[test]
@@ -172,7 +173,7 @@ mod tests {
         let before = store.durable.flushes();
         store
             .write(|tx| {
-                tx.execute("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", [])
+                tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", [])
                     .map_err(super::super::StoreError::from)
             })
             .unwrap();

@@ -1,12 +1,15 @@
 //! The durable outbox of PBX commands.
 //!
 //! Every command is an idempotent "set this attribute of this room to this state", written in
-//! the same transaction as the change that implies it. Rows are only appended; the link task
-//! reads the oldest row that is still the latest for its (room, attribute) — older rows for the
-//! same pair are superseded (coalesced) — and deletes a row, with everything it superseded, only
-//! once the PBX acknowledged it. Delivery is in write order per room; `priority` lets urgent
+//! the same transaction as the change that implies it. A new row supersedes (deletes) the older
+//! rows for its (room, attribute): only the latest state need reach the PBX, and a backlog (a PBX
+//! away all night, a busy desk) then holds at most one row per pair instead of growing with every
+//! change. The link task reads the oldest row that is the latest for its pair and deletes it
+//! only once the PBX acknowledged it (a row superseded while in flight is simply gone: its
+//! successor goes next). Delivery is in write order per room; `priority` lets urgent
 //! commands (a wake-up ring) overtake bulk traffic.
 
+use crate::store::Sql;
 use rusqlite::{params, Connection};
 
 use super::StoreError;
@@ -42,11 +45,13 @@ pub fn push_attr(
     priority: i64,
 ) -> Result<i64, StoreError> {
     let json = serde_json::to_string(cmd).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    conn.execute(
+    conn.exec(
         "INSERT INTO outbox(room, attr, priority, command, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![room, attr, priority, json, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    conn.exec("DELETE FROM outbox WHERE room = ?1 AND attr = ?2 AND id < ?3", params![room, attr, id])?;
+    Ok(id)
 }
 
 /// The next commands to send, at most `limit`, in sending order: by priority then age, each
@@ -76,23 +81,23 @@ pub fn next(conn: &Connection) -> Result<Option<OutboxRow>, StoreError> {
 
 /// The PBX acknowledged row `id`: remove it and the rows it superseded.
 pub fn done(conn: &Connection, row: &OutboxRow) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM outbox WHERE room = ?1 AND attr = ?2 AND id <= ?3", params![row.room, row.attr, row.id])?;
+    conn.exec("DELETE FROM outbox WHERE room = ?1 AND attr = ?2 AND id <= ?3", params![row.room, row.attr, row.id])?;
     Ok(())
 }
 
 /// Commands waiting, counting each (room, attribute) once.
 pub fn pending(conn: &Connection) -> Result<u64, StoreError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM (SELECT DISTINCT room, attr FROM outbox)", [], |r| r.get(0))?)
+    Ok(conn.row("SELECT COUNT(*) FROM (SELECT DISTINCT room, attr FROM outbox)", [], |r| r.get(0))?)
 }
 
 /// Highest row id now (a resync covers every row up to it).
 pub fn max_id(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))?)
+    Ok(conn.row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))?)
 }
 
 /// A completed resync sent the full state as of `upto`: rows up to it are delivered.
 pub fn covered_by_resync(conn: &Connection, upto: i64) -> Result<usize, StoreError> {
-    Ok(conn.execute("DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2", params![upto, PRIORITY_NORMAL])?)
+    Ok(conn.exec("DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2", params![upto, PRIORITY_NORMAL])?)
 }
 
 #[cfg(test)]
@@ -136,6 +141,21 @@ mod tests {
         s.write(|c| done(c, &in_flight)).unwrap();
         let row = s.read(next).unwrap().unwrap();
         assert_eq!(row.command, PbxCommand::Dnd { on: false });
+    }
+
+    #[test]
+    fn a_backlog_holds_one_row_per_room_and_attribute() {
+        // A PBX away while the desk checks the same room in and out all day: the queue does not
+        // grow with every change (reading the next row stays cheap).
+        let s = Store::open_in_memory().unwrap();
+        for i in 0..500 {
+            push_n(&s, "101", PbxCommand::Dnd { on: i % 2 == 0 });
+            push_n(&s, "102", PbxCommand::MessageLamp { on: i % 2 == 0 });
+        }
+        let rows: i64 =
+            s.read(|c| c.row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
+        assert_eq!(rows, 2);
+        assert_eq!(s.read(next).unwrap().unwrap().command, PbxCommand::Dnd { on: false });
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rooms (from hotel.toml) and stays (one active per room), and the desired state of each room's
 //! phone line: class of service, message lamp, DND.
 
+use crate::store::Sql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
@@ -128,8 +129,8 @@ const STAY_COLUMNS: &str =
 /// Makes the rooms table match hotel.toml: new rooms are added (line barred), rooms no longer
 /// listed are kept for history but hidden.
 pub fn sync_rooms(conn: &Connection, rooms: &[String]) -> Result<(), StoreError> {
-    conn.execute("UPDATE rooms SET in_config = 0", [])?;
-    let mut stmt = conn.prepare(
+    conn.exec("UPDATE rooms SET in_config = 0", [])?;
+    let mut stmt = conn.prepare_cached(
         "INSERT INTO rooms(number, position, in_config) VALUES (?1, ?2, 1)
          ON CONFLICT(number) DO UPDATE SET position = excluded.position, in_config = 1",
     )?;
@@ -141,38 +142,35 @@ pub fn sync_rooms(conn: &Connection, rooms: &[String]) -> Result<(), StoreError>
 
 /// Is this a room of the hotel (as configured now)?
 pub fn exists(conn: &Connection, room: &str) -> Result<bool, StoreError> {
-    Ok(conn
-        .query_row("SELECT 1 FROM rooms WHERE number = ?1 AND in_config = 1", [room], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(conn.row("SELECT 1 FROM rooms WHERE number = ?1 AND in_config = 1", [room], |_| Ok(())).optional()?.is_some())
 }
 
 pub fn view(conn: &Connection, room: &str) -> Result<Option<RoomView>, StoreError> {
     let sql = format!("{ROOM_SELECT} AND r.number = ?1");
-    Ok(conn.query_row(&sql, [room], room_from_row).optional()?)
+    Ok(conn.row(&sql, [room], room_from_row).optional()?)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<RoomView>, StoreError> {
     let sql = format!("{ROOM_SELECT} ORDER BY r.position");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], room_from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 pub fn active_stay(conn: &Connection, room: &str) -> Result<Option<Stay>, StoreError> {
     let sql = format!("SELECT {STAY_COLUMNS} FROM stays WHERE room = ?1 AND checked_out_at IS NULL");
-    Ok(conn.query_row(&sql, [room], stay_from_row).optional()?)
+    Ok(conn.row(&sql, [room], stay_from_row).optional()?)
 }
 
 pub fn stay(conn: &Connection, id: i64) -> Result<Option<Stay>, StoreError> {
     let sql = format!("SELECT {STAY_COLUMNS} FROM stays WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], stay_from_row).optional()?)
+    Ok(conn.row(&sql, [id], stay_from_row).optional()?)
 }
 
 pub fn list_stays(conn: &Connection, active_only: bool) -> Result<Vec<Stay>, StoreError> {
     let filter = if active_only { "WHERE checked_out_at IS NULL" } else { "" };
     let sql = format!("SELECT {STAY_COLUMNS} FROM stays {filter} ORDER BY id DESC LIMIT 1000");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], stay_from_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
@@ -185,7 +183,7 @@ pub fn set_line(
     lamp: Option<bool>,
     dnd: Option<bool>,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.exec(
         "UPDATE rooms SET class_of_service = COALESCE(?2, class_of_service),
                           message_lamp = COALESCE(?3, message_lamp),
                           dnd = COALESCE(?4, dnd)
@@ -202,7 +200,7 @@ pub fn set_reported(
     status: Option<u8>,
     voicemail: Option<u32>,
 ) -> Result<bool, StoreError> {
-    let n = conn.execute(
+    let n = conn.exec(
         "UPDATE rooms SET room_status = COALESCE(?2, room_status), voicemail = COALESCE(?3, voicemail)
          WHERE number = ?1",
         params![room, status, voicemail],

@@ -1,6 +1,7 @@
 //! Bookings: add, list, cancel; and the in-transaction hooks the desk calls on check-out and
 //! room moves.
 
+use crate::store::Sql;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -211,7 +212,7 @@ impl Wakeups {
             }
             let stay = rooms::active_stay(tx, &b.room)?.ok_or_else(|| WakeupError::Vacant(b.room.clone()))?;
             let dup: Option<i64> = tx
-                .query_row(
+                .row(
                     &format!("SELECT id FROM wakeups WHERE room = ?1 AND next_due = ?2 AND status IN {ACTIVE_SQL}"),
                     params![b.room, due_text],
                     |r| r.get(0),
@@ -221,7 +222,7 @@ impl Wakeups {
                 return Err(WakeupError::Duplicate { room: b.room.clone(), id, due: local_iso(due_local) });
             }
             let rule_json = serde_json::to_string(&rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO wakeups(stay, room, rule, status, next_due, next_local, occurrence_due, source, created_by, created_at)
                  VALUES (?1, ?2, ?3, 'scheduled', ?4, ?5, ?4, ?6, ?7, ?8)",
                 params![stay.id, b.room, rule_json, due_text, local_iso(due_local), source, actor.login, now_text],
@@ -240,7 +241,7 @@ impl Wakeups {
 
     pub fn get(&self, id: i64) -> Result<WakeupView, WakeupError> {
         self.store.read(|c| {
-            c.query_row(&format!("SELECT {VIEW_COLUMNS} FROM wakeups WHERE id = ?1"), [id], view_from_row(self.tz))
+            c.row(&format!("SELECT {VIEW_COLUMNS} FROM wakeups WHERE id = ?1"), [id], view_from_row(self.tz))
                 .optional()?
                 .ok_or(WakeupError::Unknown(id))
         })
@@ -254,7 +255,7 @@ impl Wakeups {
              ORDER BY next_due IS NULL, next_due, id LIMIT 1000"
         );
         self.store.read(|c| {
-            let mut stmt = c.prepare(&sql_text)?;
+            let mut stmt = c.prepare_cached(&sql_text)?;
             let rows = stmt.query_map([room], view_from_row(self.tz))?.collect::<Result<_, _>>()?;
             Ok(rows)
         })
@@ -273,7 +274,7 @@ impl Wakeups {
         let now = crate::clock::timestamp(self.clock.now());
         {
             let (status, room, stay): (WakeStatus, String, i64) = tx
-                .query_row("SELECT status, room, stay FROM wakeups WHERE id = ?1", [id], |r| {
+                .row("SELECT status, room, stay FROM wakeups WHERE id = ?1", [id], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })
                 .optional()?
@@ -317,17 +318,17 @@ pub fn end_booking(
     reason: &str,
 ) -> Result<(), StoreError> {
     let (status, room, ring_local): (WakeStatus, String, Option<String>) =
-        tx.query_row("SELECT status, room, ring_local FROM wakeups WHERE id = ?1", [id], |r| {
+        tx.row("SELECT status, room, ring_local FROM wakeups WHERE id = ?1", [id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     if status == WakeStatus::Ringing {
         stop_ring(tx, now, &room, ring_local)?;
     }
-    tx.execute(
+    tx.exec(
         "UPDATE wakeup_attempts SET result = 'cancelled', result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
         params![id, now],
     )?;
-    tx.execute(
+    tx.exec(
         "UPDATE wakeups SET status = ?2, next_due = NULL, ring_deadline = NULL, ended_by = ?3, ended_at = ?4, end_reason = ?5
          WHERE id = ?1",
         params![id, new_status, actor.login, now, reason],
@@ -338,7 +339,8 @@ pub fn end_booking(
 /// Check-out: every call of the stay ends, a ring in progress included (the PBX gets `WC`).
 pub fn cancel_for_stay(tx: &Connection, now: &str, actor: &Actor, stay: i64) -> Result<usize, StoreError> {
     let ids: Vec<i64> = {
-        let mut stmt = tx.prepare(&format!("SELECT id FROM wakeups WHERE stay = ?1 AND status IN {ACTIVE_SQL}"))?;
+        let mut stmt =
+            tx.prepare_cached(&format!("SELECT id FROM wakeups WHERE stay = ?1 AND status IN {ACTIVE_SQL}"))?;
         let ids = stmt.query_map([stay], |r| r.get(0))?.collect::<Result<_, _>>()?;
         ids
     };
@@ -358,17 +360,18 @@ pub fn cancel_for_stay(tx: &Connection, now: &str, actor: &Actor, stay: i64) -> 
 /// again at once in the new one (without using up an attempt).
 pub fn move_stay(tx: &Connection, now: &str, stay: i64, to: &str) -> Result<usize, StoreError> {
     let ringing: Vec<(i64, String, Option<String>)> = {
-        let mut stmt = tx.prepare("SELECT id, room, ring_local FROM wakeups WHERE stay = ?1 AND status = 'ringing'")?;
+        let mut stmt =
+            tx.prepare_cached("SELECT id, room, ring_local FROM wakeups WHERE stay = ?1 AND status = 'ringing'")?;
         let rows = stmt.query_map([stay], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
         rows
     };
     for (id, old_room, ring_local) in ringing {
         stop_ring(tx, now, &old_room, ring_local)?;
-        tx.execute(
+        tx.exec(
             "UPDATE wakeup_attempts SET result = 'moved', result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
             params![id, now],
         )?;
-        tx.execute(
+        tx.exec(
             "UPDATE wakeups SET status = 'retrying', next_due = ?2, ring_deadline = NULL, attempt = MAX(attempt - 1, 0)
              WHERE id = ?1",
             params![id, now],

@@ -15,7 +15,7 @@ pub fn report(c: &Connection, tz: Tz, date: NaiveDate) -> Result<Report, StoreEr
     let start = rule::resolve(tz, date.and_hms_opt(0, 0, 0).expect("midnight"));
     let end = rule::resolve(tz, date.succ_opt().unwrap_or(date).and_hms_opt(0, 0, 0).expect("midnight"));
     type Row = (i64, String, String, u32, String, Option<String>, Option<String>);
-    let mut stmt = c.prepare(
+    let mut stmt = c.prepare_cached(
         "SELECT wakeup, room, occurrence_due, attempt, started_at, result, result_at FROM wakeup_attempts
          WHERE occurrence_due >= ?1 AND occurrence_due < ?2 ORDER BY occurrence_due, wakeup, id",
     )?;

@@ -13,6 +13,7 @@
 //! once ("call room 101 by hand") and the retries go on as policy says. At most `max_concurrent` rooms ring at once; the rest wait
 //! in due order.
 
+use crate::store::Sql;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -117,10 +118,19 @@ impl Scheduler {
                 Some(t) => (t - now).to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(3600)),
                 None => Duration::from_secs(3600),
             };
+            // Only the link going up or down matters here, not its counters (which change with
+            // every frame).
+            let up = down_since.is_none();
+            let link = &mut self.link;
+            let flipped = async move {
+                if link.wait_for(|s| (s.link == LinkState::Up) != up).await.is_err() {
+                    std::future::pending::<()>().await // the link task is gone: nothing to wait for
+                }
+            };
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = self.changed.notified() => {}
-                _ = self.link.changed() => {}
+                _ = flipped => {}
                 _ = self.inbox.notified() => {}
             }
         }
@@ -134,14 +144,11 @@ impl Scheduler {
             _ => None,
         };
         self.store.read(|c| {
-            let ringing: i64 =
-                c.query_row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+            let ringing: i64 = c.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
             let deadline: Option<String> =
-                c.query_row("SELECT MIN(ring_deadline) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+                c.row("SELECT MIN(ring_deadline) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
             let due: Option<String> = if ringing < max {
-                c.query_row("SELECT MIN(next_due) FROM wakeups WHERE status IN ('scheduled','retrying')", [], |r| {
-                    r.get(0)
-                })?
+                c.row("SELECT MIN(next_due) FROM wakeups WHERE status IN ('scheduled','retrying')", [], |r| r.get(0))?
             } else {
                 None
             };
@@ -155,7 +162,7 @@ impl Scheduler {
     pub fn step(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
         let now_text = ts(now);
         let timed_out: Vec<i64> = self.store.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT id FROM wakeups WHERE status = 'ringing' AND ring_deadline <= ?1 ORDER BY ring_deadline",
             )?;
             let ids = stmt.query_map([&now_text], |r| r.get(0))?.collect::<Result<_, _>>()?;
@@ -170,8 +177,7 @@ impl Scheduler {
             Pbx::Settling { .. } => return Ok(()),
         };
         let fired = self.store.write(|tx| {
-            let ringing: i64 =
-                tx.query_row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+            let ringing: i64 = tx.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
             let capacity = (self.cfg.max_concurrent as i64 - ringing).max(0);
             if capacity == 0 {
                 return Ok::<_, StoreError>(0);
@@ -215,9 +221,9 @@ impl Scheduler {
         let due = parse_utc(&d.next_due).unwrap_or(now);
         let at = self.occurrence_label(&d.next_local);
         let occurrence_due: String =
-            tx.query_row("SELECT occurrence_due FROM wakeups WHERE id = ?1", [d.id], |r| r.get(0))?;
+            tx.row("SELECT occurrence_due FROM wakeups WHERE id = ?1", [d.id], |r| r.get(0))?;
         if now - due > chrono_dur(self.cfg.late_grace) {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at, result, result_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'missed', ?5)",
                 params![d.id, d.room, occurrence_due, d.attempt, now_ms],
@@ -233,12 +239,12 @@ impl Scheduler {
         }
         let attempt = d.attempt + 1;
         if !link_up {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at, result, result_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'pbx_offline', ?5)",
                 params![d.id, d.room, occurrence_due, attempt, now_ms],
             )?;
-            tx.execute("UPDATE wakeups SET attempt = ?2 WHERE id = ?1", params![d.id, attempt])?;
+            tx.exec("UPDATE wakeups SET attempt = ?2 WHERE id = ?1", params![d.id, attempt])?;
             if attempt == 1 {
                 let msg =
                     format!("the PBX is offline: call room {} by hand now (wake-up call {} at {at})", d.room, d.id);
@@ -248,11 +254,11 @@ impl Scheduler {
         }
         let ring_local = now.with_timezone(&self.tz).naive_local().with_nanosecond(0).unwrap_or_default();
         let deadline = now + chrono_dur(self.cfg.ring_timeout);
-        tx.execute(
+        tx.exec(
             "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![d.id, d.room, occurrence_due, attempt, now_ms],
         )?;
-        tx.execute(
+        tx.exec(
             "UPDATE wakeups SET status = 'ringing', attempt = ?2, ring_deadline = ?3, ring_local = ?4 WHERE id = ?1",
             params![d.id, attempt, ts(deadline), local_iso(ring_local)],
         )?;
@@ -265,12 +271,12 @@ impl Scheduler {
     /// An attempt ended (PBX answer or ring timeout).
     fn outcome(&self, tx: &Connection, now: DateTime<Utc>, id: i64, result: &str) -> Result<(), StoreError> {
         let now_text = ts_ms(now);
-        let attempt: u32 = tx.query_row("SELECT attempt FROM wakeups WHERE id = ?1", [id], |r| r.get(0))?;
-        tx.execute(
+        let attempt: u32 = tx.row("SELECT attempt FROM wakeups WHERE id = ?1", [id], |r| r.get(0))?;
+        tx.exec(
             "UPDATE wakeup_attempts SET result = ?2, result_at = ?3 WHERE wakeup = ?1 AND result IS NULL",
             params![id, result, now_text],
         )?;
-        tx.execute("UPDATE wakeups SET ring_deadline = NULL WHERE id = ?1", [id])?;
+        tx.exec("UPDATE wakeups SET ring_deadline = NULL WHERE id = ?1", [id])?;
         tracing::info!(wakeup = id, attempt, "wake-up attempt: {result}");
         if result == "answered" {
             self.finish_occurrence(tx, now, id, WakeStatus::Done)
@@ -283,11 +289,11 @@ impl Scheduler {
     fn after_failure(&self, tx: &Connection, now: DateTime<Utc>, id: i64, attempt: u32) -> Result<(), StoreError> {
         if attempt < self.cfg.attempts {
             let next = now + chrono_dur(self.cfg.retry_interval);
-            tx.execute("UPDATE wakeups SET status = 'retrying', next_due = ?2 WHERE id = ?1", params![id, ts(next)])?;
+            tx.exec("UPDATE wakeups SET status = 'retrying', next_due = ?2 WHERE id = ?1", params![id, ts(next)])?;
             return Ok(());
         }
         let (room, next_local): (String, String) =
-            tx.query_row("SELECT room, next_local FROM wakeups WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            tx.row("SELECT room, next_local FROM wakeups WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let msg = format!(
             "wake-up call {id} for room {room} at {} was not answered after {attempt} attempts: send someone to the room",
             self.occurrence_label(&next_local)
@@ -306,7 +312,7 @@ impl Scheduler {
         final_status: WakeStatus,
     ) -> Result<(), StoreError> {
         let (rule_json, next_local, stay): (String, String, i64) =
-            tx.query_row("SELECT rule, next_local, stay FROM wakeups WHERE id = ?1", [id], |r| {
+            tx.row("SELECT rule, next_local, stay FROM wakeups WHERE id = ?1", [id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?;
         let rule: Rule =
@@ -316,7 +322,7 @@ impl Scheduler {
         let next = occurrence.filter(|_| rule.is_recurring() && stay_active).and_then(|l| rule.next_after(self.tz, l));
         match next {
             Some((due, local)) => {
-                tx.execute(
+                tx.exec(
                     "UPDATE wakeups SET status = 'scheduled', attempt = 0, next_due = ?2, occurrence_due = ?2, next_local = ?3,
                      ring_deadline = NULL WHERE id = ?1",
                     params![id, ts(due), local_iso(local)],
@@ -328,7 +334,7 @@ impl Scheduler {
                 } else {
                     final_status
                 };
-                tx.execute(
+                tx.exec(
                     "UPDATE wakeups SET status = ?2, next_due = NULL, ring_deadline = NULL, ended_at = ?3 WHERE id = ?1",
                     params![id, end, ts(now)],
                 )?;
@@ -364,7 +370,7 @@ impl Scheduler {
     }
 
     fn find(tx: &Connection, sql: &str, room: &str, at: NaiveDateTime) -> Result<Option<i64>, StoreError> {
-        Ok(tx.query_row(sql, params![room, local_iso(at)], |r| r.get(0)).optional()?)
+        Ok(tx.row(sql, params![room, local_iso(at)], |r| r.get(0)).optional()?)
     }
 
     /// One report's effect, inside the transaction that marks it handled.
@@ -430,7 +436,7 @@ impl Scheduler {
 /// Ends every active booking whose stay is over (a safety net; check-out already does it).
 pub fn end_bookings_of_past_stays(tx: &Connection, now: &str) -> Result<usize, StoreError> {
     let ids: Vec<i64> = {
-        let mut stmt = tx.prepare(&format!(
+        let mut stmt = tx.prepare_cached(&format!(
             "SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay
              WHERE w.status IN {ACTIVE_SQL} AND s.checked_out_at IS NOT NULL"
         ))?;

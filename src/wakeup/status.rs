@@ -85,16 +85,17 @@ impl FromSql for WakeStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Sql;
 
     #[test]
     fn store_text_round_trips_and_active_sql_agrees() {
         let c = rusqlite::Connection::open_in_memory().unwrap();
         for s in WakeStatus::ALL {
-            let back: WakeStatus = c.query_row("SELECT ?1", [s], |r| r.get(0)).unwrap();
+            let back: WakeStatus = c.row("SELECT ?1", [s], |r| r.get(0)).unwrap();
             assert_eq!(back, s);
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
             assert_eq!(s.is_active(), ACTIVE_SQL.contains(&format!("'{s}'")));
         }
-        assert!(c.query_row("SELECT 'asleep'", [], |r| r.get::<_, WakeStatus>(0)).is_err());
+        assert!(c.row("SELECT 'asleep'", [], |r| r.get::<_, WakeStatus>(0)).is_err());
     }
 }

@@ -5,6 +5,7 @@
 //! (handset wake-up bookings, wake-up answers, call charges, message deletions, records we do not
 //! know) is kept in `pbx_events` for the features that act on them, and logged.
 
+use crate::store::Sql;
 use chrono::{DateTime, Utc};
 use fias::Message;
 use rusqlite::{params, Connection};
@@ -22,7 +23,7 @@ pub fn record_event(
     kind: &str,
     detail: &str,
 ) -> Result<i64, StoreError> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO pbx_events(at, room, kind, detail) VALUES (?1, ?2, ?3, ?4)",
         params![at, room, kind, detail],
     )?;
