@@ -115,3 +115,49 @@ where
 {
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?.map_err(Into::into)
 }
+
+/// Runs a signed-in request's handler (and its sign-in check) on the blocking pool: handlers
+/// call the store, which waits for its turn at the SQLite connection; on the async workers that
+/// wait would hold up every other request and the wake-up scheduler's timer. The handler's future
+/// is driven to its response there; a streamed body (live events) is still polled by the server.
+pub async fn on_blocking_pool(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    // A few at a time: the store takes one transaction at a time anyway, and dozens of runnable
+    // request threads would crowd the wake-up scheduler off the CPU.
+    static AT_ONCE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = AT_ONCE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores * 3)
+    });
+    let Ok(_permit) = permits.acquire().await else {
+        return ApiError::Unavailable("the service is stopping".into()).into_response();
+    };
+    let rt = tokio::runtime::Handle::current();
+    match tokio::task::spawn_blocking(move || {
+        yield_to_the_phones();
+        rt.block_on(next.run(req))
+    })
+    .await
+    {
+        Ok(response) => response,
+        Err(e) => ApiError::Internal(format!("the request's handler failed: {e}")).into_response(),
+    }
+}
+
+/// A thread that serves requests runs at a lower priority (nice +5) than the async workers, where
+/// the wake-up scheduler and the PBX and PMS links run: under a busy desk a wake-up call still
+/// rings on time. (Raising a thread's niceness needs no privilege; done once per thread.)
+fn yield_to_the_phones() {
+    thread_local!(static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    LOWERED.with(|done| {
+        if !done.get() {
+            done.set(true);
+            // SAFETY: plain syscalls on the calling thread (0 = the calling thread for setpriority
+            // on Linux when given its own thread id).
+            let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 5) };
+            if rc != 0 {
+                tracing::debug!("cannot lower a request thread's priority: {}", std::io::Error::last_os_error());
+            }
+        }
+    });
+}
