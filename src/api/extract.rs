@@ -129,6 +129,11 @@ pub async fn on_blocking_pool(req: axum::extract::Request, next: axum::middlewar
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         tokio::sync::Semaphore::new(cores * 3)
     });
+    // The body first, outside the pool: a client that sends slowly must not hold a place there.
+    let req = match buffered(req).await {
+        Ok(req) => req,
+        Err(e) => return e.into_response(),
+    };
     let Ok(_permit) = permits.acquire().await else {
         return ApiError::Unavailable("the service is stopping".into()).into_response();
     };
@@ -142,6 +147,24 @@ pub async fn on_blocking_pool(req: axum::extract::Request, next: axum::middlewar
         Ok(response) => response,
         Err(e) => ApiError::Internal(format!("the request's handler failed: {e}")).into_response(),
     }
+}
+
+/// The request with its body read (within `[api] max_body`, 413 beyond).
+async fn buffered(req: axum::extract::Request) -> Result<axum::extract::Request, ApiError> {
+    use axum::extract::FromRequest;
+    let (parts, body) = req.into_parts();
+    // The body limit travels in the request's extensions.
+    let (mut bare, ()) = axum::extract::Request::new(()).into_parts();
+    bare.extensions = parts.extensions.clone();
+    let bytes =
+        axum::body::Bytes::from_request(axum::extract::Request::from_parts(bare, body), &()).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("the request body is too large".into())
+            } else {
+                ApiError::BadRequest(format!("cannot read the request body: {}", e.body_text()))
+            }
+        })?;
+    Ok(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 /// A thread that serves requests runs at a lower priority (nice +5) than the async workers, where

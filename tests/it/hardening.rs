@@ -72,6 +72,34 @@ fn slow_clients_are_cut_off_and_the_service_keeps_answering() {
 }
 
 #[test]
+fn signed_in_clients_sending_their_bodies_slowly_do_not_hold_up_the_rest() {
+    // Requests are served a few at a time (per core): a client that trickles its body must not
+    // take one of those places while it does.
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let site = running_with(dir.path(), "simulator", &[("dora", "desk", "dora desk password")], |t| {
+        t.replace("[api]\n", "[api]\nrequest_timeout = \"60s\"\n")
+    });
+    let tok = token(site.port, "dora", "dora desk password");
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let _slow: Vec<TcpStream> = (0..cores * 4 + 4)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", site.port)).unwrap();
+            let head = format!(
+                "POST /api/rooms/101/checkin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"name\":"
+            );
+            s.write_all(head.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    let started = Instant::now();
+    let (st, body) = raw(site.port, &request("GET", "/api/rooms/102", Some(&tok), ""));
+    assert_eq!(st, 200, "{body}");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(20), "a plain read waited {took:?} behind slow senders");
+}
+
+#[test]
 fn hostile_requests_get_json_errors_and_nothing_is_stored() {
     let _g = pty_lock();
     let dir = tempfile::tempdir().unwrap();
