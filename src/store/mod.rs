@@ -201,7 +201,10 @@ impl Store {
 
     fn commit<T, E: From<StoreError>>(&self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<(T, u64), E> {
         let mut conn = self.lock();
-        let tx = conn.transaction().map_err(StoreError::from)?;
+        // IMMEDIATE: the write lock is taken at BEGIN, waiting (busy timeout) for another process
+        // that writes (the CLI, a restore); a deferred transaction that read first would instead
+        // fail at once with "database is locked" when another connection committed meanwhile.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok((out, self.durable.committed()))

@@ -386,6 +386,11 @@ pub async fn hotel_day(plan: Plan) -> Vec<Check> {
     let pms_view = pms.view();
     service.stop();
     let mut report = invariants(&db, &pbx_state, &pms_view, &accepted);
+    if report.iter().any(|c| !c.ok) {
+        // The store (audit, PBX events, outbox history) is the first thing to read after a failed day.
+        let kept = dir.keep();
+        eprintln!("a check failed: the day's files are kept in {}", kept.display());
+    }
     report.insert(
         0,
         Check {
