@@ -175,8 +175,8 @@ fn yield_to_the_phones() {
     LOWERED.with(|done| {
         if !done.get() {
             done.set(true);
-            // SAFETY: plain syscalls on the calling thread (0 = the calling thread for setpriority
-            // on Linux when given its own thread id).
+            // SAFETY: plain syscalls with no pointers: Linux applies PRIO_PROCESS with a thread
+            // id to that one thread.
             let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 5) };
             if rc != 0 {
                 tracing::debug!("cannot lower a request thread's priority: {}", std::io::Error::last_os_error());
