@@ -15,39 +15,28 @@ pub enum Applied {
     Refused(String),
 }
 
-fn store_or<E>(
-    r: Result<Applied, E>,
-    is_store: impl FnOnce(&E) -> bool,
-    into: impl FnOnce(E) -> StoreError,
-) -> Result<Applied, StoreError>
+/// Sorts `r`: a store failure (as `store` finds it) is passed on, any other error is a refusal.
+fn store_or<E>(r: Result<Applied, E>, store: impl FnOnce(E) -> Result<StoreError, E>) -> Result<Applied, StoreError>
 where
     E: std::fmt::Display,
 {
-    match r {
+    match r.map_err(store) {
         Ok(a) => Ok(a),
-        Err(e) if is_store(&e) => Err(into(e)),
-        Err(e) => Ok(Applied::Refused(e.to_string())),
+        Err(Ok(s)) => Err(s),
+        Err(Err(e)) => Ok(Applied::Refused(e.to_string())),
     }
 }
 
 pub(super) fn desk<T>(r: Result<T, DeskError>, what: impl FnOnce(T) -> Applied) -> Result<Applied, StoreError> {
-    store_or(
-        r.map(what),
-        |e| matches!(e, DeskError::Store(_)),
-        |e| match e {
-            DeskError::Store(s) => s,
-            _ => unreachable!(),
-        },
-    )
+    store_or(r.map(what), |e| match e {
+        DeskError::Store(s) => Ok(s),
+        e => Err(e),
+    })
 }
 
 pub(super) fn msgs<T>(r: Result<T, MessageError>, what: impl FnOnce(T) -> Applied) -> Result<Applied, StoreError> {
-    store_or(
-        r.map(what),
-        |e| matches!(e, MessageError::Store(_)),
-        |e| match e {
-            MessageError::Store(s) => s,
-            _ => unreachable!(),
-        },
-    )
+    store_or(r.map(what), |e| match e {
+        MessageError::Store(s) => Ok(s),
+        e => Err(e),
+    })
 }
