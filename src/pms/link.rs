@@ -21,7 +21,7 @@ use super::apply::{self, Applied, Resync};
 use super::context::PmsCtx;
 use super::outbox;
 use super::status::{LinkState, PmsStatus};
-use crate::pbx::link::handle::{answering, Handle, LinkCommand, Waited};
+use crate::pbx::link::handle::{answering, stopped, Handle, LinkCommand, Waited};
 use crate::port::Connector;
 use crate::store::StoreError;
 
@@ -55,9 +55,7 @@ fn stopped_cleanly(ctx: &PmsCtx, done: Option<oneshot::Sender<()>>) {
     if let Err(e) = ctx.store.write(|tx| outbox::clean_stop(tx)) {
         tracing::error!("cannot record the PMS link's clean stop: {e}");
     }
-    if let Some(done) = done {
-        let _ = done.send(());
-    }
+    stopped(done);
 }
 
 enum End {

@@ -72,3 +72,10 @@ pub async fn answering<T>(
         }
     }
 }
+
+/// The task stops: says so to whoever asked for the shutdown.
+pub fn stopped(done: Option<oneshot::Sender<()>>) {
+    if let Some(done) = done {
+        let _ = done.send(());
+    }
+}

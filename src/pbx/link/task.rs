@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::context::LinkCtx;
-use super::handle::{answering, LinkCommand, LinkHandle, Waited};
+use super::handle::{answering, stopped, LinkCommand, LinkHandle, Waited};
 use super::session::{log_link, LinkError, Outer, Session, SessionEnd};
 use super::status::{LinkState, LinkStatus};
 
@@ -74,13 +74,6 @@ async fn run<C: Connector>(
         {
             return stopped(done);
         }
-    }
-}
-
-/// The task stops: says so to whoever asked.
-fn stopped(done: Option<tokio::sync::oneshot::Sender<()>>) {
-    if let Some(done) = done {
-        let _ = done.send(());
     }
 }
 
