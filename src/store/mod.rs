@@ -1,8 +1,9 @@
 //! The hotel's memory: one SQLite file in WAL mode.
 //!
 //! Layout: [`migrations`] (append-only schema), [`rooms`] (rooms and stays), [`outbox`] (the
-//! durable queue of PBX commands), [`durable`] (group commit: a write is answered once on disk). A change and the PBX commands it implies are written in one
-//! transaction through [`Store::write`], so a crash can never keep one without the other.
+//! durable queue of PBX commands), [`durable`] (group commit: a write is answered once on disk).
+//! A change and the PBX commands it implies are written in one transaction through
+//! [`Store::write`], so a crash can never keep one without the other.
 //!
 //! The connection sits behind a mutex: SQLite serialises writers anyway, and every statement here
 //! is short. Readers and writers share it; WAL keeps the file consistent across crashes. The
@@ -115,6 +116,15 @@ impl Sql for Connection {
 /// Distinct statements kept prepared (the service has about 150; the rarely used fall out).
 const STATEMENT_CACHE: usize = 128;
 
+/// What every connection gets, on a file or in memory: foreign keys, the schema brought up to
+/// date, the statement cache.
+fn schema_and_cache(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrations::migrate(conn)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
 pub struct Store {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
@@ -145,9 +155,7 @@ impl Store {
             // Commits are written to the WAL, not flushed: `Store::write` flushes after letting go
             // of the connection, one flush for every writer waiting (see `durable`).
             conn.pragma_update(None, "synchronous", "NORMAL")?;
-            conn.pragma_update(None, "foreign_keys", "ON")?;
-            migrations::migrate(&mut conn)?;
-            conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+            schema_and_cache(&mut conn)?;
             Ok(conn)
         };
         let conn = open().map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
@@ -162,9 +170,7 @@ impl Store {
     /// A private in-memory store (tests, benches).
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let mut conn = Connection::open_in_memory()?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrations::migrate(&mut conn)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        schema_and_cache(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
             path: None,
