@@ -23,13 +23,6 @@ use tokio::sync::Notify;
 
 const BAUD: u32 = 9600;
 
-/// The pty master as a blocking file, for the line's relay threads.
-fn pty_file(master: nix::pty::PtyMaster) -> std::fs::File {
-    use std::os::fd::{FromRawFd, IntoRawFd};
-    // SAFETY: the descriptor is the pty master we own; it moves into the File.
-    unsafe { std::fs::File::from_raw_fd(master.into_raw_fd()) }
-}
-
 fn ops_arg() -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == "--ops").and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(1000)
@@ -112,7 +105,7 @@ async fn drain(ops: usize) {
     // The simulator answers at once; the line between it and the pty is paced by OS threads
     // with precise sleeps (tokio's timer ticks in whole milliseconds, which would add up to a
     // millisecond per ACK and per frame that no real line has).
-    let (sim_side, line) = precise_line(pty_file(pty.master), BAUD);
+    let (sim_side, line) = precise_line(pty.master, BAUD);
     let (sim, _task) = pbx_sim::spawn(sim_side, SimOptions::default());
     let cfg = Config::parse(
         "[hotel]\nname = \"Bench\"\ntimezone = \"UTC\"\n[rooms]\nnumbers = [\"1\"]\n[pbx]\nresync_after = \"1h\"\n",

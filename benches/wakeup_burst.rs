@@ -60,12 +60,6 @@ fn percentiles(mut v: Vec<f64>) -> (f64, f64, f64) {
     (at(0.5), at(0.99), *v.last().unwrap())
 }
 
-fn pty_file(master: nix::pty::PtyMaster) -> std::fs::File {
-    use std::os::fd::{FromRawFd, IntoRawFd};
-    // SAFETY: the descriptor is the pty master we own; it moves into the File.
-    unsafe { std::fs::File::from_raw_fd(master.into_raw_fd()) }
-}
-
 fn config() -> Config {
     let text = format!(
         "[hotel]\nname = \"Bench\"\ntimezone = \"Europe/Zurich\"\n[rooms]\nnumbers = [\"1000-{}\"]\n\
@@ -193,7 +187,7 @@ async fn run(pending: usize, burst: usize) {
         .unwrap();
 
     let pty = open_pty().unwrap();
-    let (sim_side, line) = pbx_sim::precise_line(pty_file(pty.master), BAUD);
+    let (sim_side, line) = pbx_sim::precise_line(pty.master, BAUD);
     let (sim, _task) = pbx_sim::spawn(sim_side, SimOptions::default());
     let services =
         Services::start(&cfg, store.clone(), clock.clone(), DeviceConnector::new(&pty.slave_path, cfg.pbx.clone()))

@@ -45,10 +45,13 @@ fn sleep_until(t: Instant) {
     }
 }
 
-/// A serial line at `baud` (8N1) between a pty master (as a blocking file) and the simulator:
-/// each direction an OS thread that hands each byte on once it would have arrived. Returns the
-/// simulator's end and the byte counters.
-pub fn precise_line(pty: std::fs::File, baud: u32) -> (tokio::net::UnixStream, Arc<LineBytes>) {
+/// A serial line at `baud` (8N1) between a pty master (any descriptor it owns: read and written
+/// blocking) and the simulator: each direction an OS thread that hands each byte on once it
+/// would have arrived. Returns the simulator's end and the byte counters.
+pub fn precise_line(pty: impl std::os::fd::IntoRawFd, baud: u32) -> (tokio::net::UnixStream, Arc<LineBytes>) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: `into_raw_fd` hands over the descriptor's ownership; the File is its only owner.
+    let pty = unsafe { std::fs::File::from_raw_fd(pty.into_raw_fd()) };
     let byte = Duration::from_nanos(10_000_000_000 / baud as u64);
     let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
     let counters = Arc::new(LineBytes::default());
@@ -91,15 +94,12 @@ pub fn precise_line(pty: std::fs::File, baud: u32) -> (tokio::net::UnixStream, A
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::fd::{FromRawFd, IntoRawFd};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[tokio::test]
     async fn bytes_take_their_wire_time_each_way_and_are_counted() {
         let (mut far, near) = std::os::unix::net::UnixStream::pair().unwrap();
-        // SAFETY: the descriptor is ours; it moves into the File.
-        let file = unsafe { std::fs::File::from_raw_fd(near.into_raw_fd()) };
-        let (mut sim, bytes) = precise_line(file, 9600);
+        let (mut sim, bytes) = precise_line(near, 9600);
         let t = Instant::now();
         far.write_all(&[7u8; 96]).unwrap();
         let mut got = [0u8; 96];
@@ -118,15 +118,12 @@ mod tests {
 #[cfg(test)]
 mod duplex {
     use super::*;
-    use std::os::fd::{FromRawFd, IntoRawFd};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn both_directions_at_once_take_the_time_of_one() {
         let (far, near) = std::os::unix::net::UnixStream::pair().unwrap();
-        // SAFETY: the descriptor is ours; it moves into the File.
-        let file = unsafe { std::fs::File::from_raw_fd(near.into_raw_fd()) };
-        let (sim, _) = precise_line(file, 9600);
+        let (sim, _) = precise_line(near, 9600);
         let (mut sr, mut sw) = tokio::io::split(sim);
         let t = Instant::now();
         let mut far_r = far.try_clone().unwrap();
@@ -151,9 +148,7 @@ mod duplex {
     #[tokio::test]
     async fn the_first_byte_of_a_write_arrives_before_the_last_one() {
         let (mut far, near) = std::os::unix::net::UnixStream::pair().unwrap();
-        // SAFETY: the descriptor is ours; it moves into the File.
-        let file = unsafe { std::fs::File::from_raw_fd(near.into_raw_fd()) };
-        let (mut sim, _) = precise_line(file, 9600);
+        let (mut sim, _) = precise_line(near, 9600);
         // An ACK and a 95-byte frame in one write: the ACK must not wait for the frame.
         let mut write = vec![0x06u8];
         write.extend_from_slice(&[b'x'; 95]);
