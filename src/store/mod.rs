@@ -5,9 +5,12 @@
 //! A change and the PBX commands it implies are written in one transaction through
 //! [`Store::write`], so a crash can never keep one without the other.
 //!
-//! The connection sits behind a mutex: SQLite serialises writers anyway, and every statement here
-//! is short. Readers and writers share it; WAL keeps the file consistent across crashes. The
-//! disk's flush happens after the mutex is let go, shared by the writers waiting for it.
+//! Two connections, each behind a mutex: one for writes (SQLite serialises writers anyway, and
+//! every statement here is short) and, for a store on a file, one for reads, so that a reader
+//! (a sign-in check, a room list, the PBX link looking for its next command) never waits for a
+//! writer nor holds one up: WAL lets them run side by side. A read runs in one read transaction,
+//! so everything it reads is one consistent state of the hotel. The disk's flush happens after
+//! the write mutex is let go, shared by the writers waiting for it.
 
 pub mod durable;
 pub mod migrations;
@@ -125,8 +128,16 @@ fn schema_and_cache(conn: &mut Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// A panic while holding a connection cannot leave SQLite half-written (the transaction rolls
+/// back on drop), so a poisoned lock is safe to keep using.
+fn lock(conn: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 pub struct Store {
     conn: Mutex<Connection>,
+    /// The read connection (a store on a file; in memory, reads use `conn`).
+    reader: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
     /// Counts committed writes: whoever shows the hotel's state (the console's live events)
     /// watches it instead of polling.
@@ -159,8 +170,18 @@ impl Store {
             Ok(conn)
         };
         let conn = open().map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
+        // Opened after the writer migrated the schema; it may not write (a bug would show at once).
+        let reader = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.pragma_update(None, "query_only", "ON")?;
+            conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+            Ok(conn)
+        };
+        let reader = reader().map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
         Ok(Store {
             conn: Mutex::new(conn),
+            reader: Some(Mutex::new(reader)),
             path: Some(path.to_path_buf()),
             commits: Default::default(),
             durable: durable::Durable::for_store(Some(path.to_path_buf())),
@@ -173,6 +194,7 @@ impl Store {
         schema_and_cache(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
+            reader: None,
             path: None,
             commits: Default::default(),
             durable: durable::Durable::new(None),
@@ -180,9 +202,7 @@ impl Store {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite half-written (the transaction rolls
-        // back on drop), so a poisoned lock is safe to keep using.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.conn)
     }
 
     /// Runs `f` in one transaction; commits if it returns Ok, rolls back otherwise. Returns once
@@ -221,10 +241,16 @@ impl Store {
         self.commits.subscribe()
     }
 
-    /// Runs read-only queries.
+    /// Runs read-only queries, in one read transaction: they all see the same state, whatever
+    /// is committed meanwhile.
     pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        let conn = self.lock();
-        f(&conn)
+        let Some(reader) = &self.reader else { return f(&self.lock()) };
+        let mut conn = lock(reader);
+        let tx = conn.transaction().map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        // Nothing to keep: ending the read transaction only lets go of its snapshot.
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
     }
 
     /// Checkpoints the WAL into the main file (on clean shutdown).
@@ -338,5 +364,44 @@ mod tests {
         let n: i64 =
             s.read(|c| c.row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
         assert_eq!(n, 0);
+    }
+
+    fn rooms_in(c: &Connection) -> Result<i64, StoreError> {
+        Ok(c.row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0))?)
+    }
+
+    fn add_room(s: &Store, n: &str) {
+        s.write(|tx| tx.exec("INSERT INTO rooms(number, position) VALUES (?1, 0)", [n]).map_err(StoreError::from))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_read_sees_one_state_while_writes_go_on_beside_it() {
+        // Reads have their own connection: a write may commit in the middle of one (here from
+        // inside it, which the separate connections allow), and the read still sees the state
+        // it began with, as the PBX resync's snapshot (rooms and outbox position together) needs.
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("hotel.db")).unwrap();
+        add_room(&s, "101");
+        let (before, during) = s
+            .read(|c| {
+                let before = rooms_in(c)?;
+                add_room(&s, "102");
+                Ok::<_, StoreError>((before, rooms_in(c)?))
+            })
+            .unwrap();
+        assert_eq!((before, during), (1, 1));
+        assert_eq!(s.read(rooms_in).unwrap(), 2, "the next read sees the write");
+    }
+
+    #[test]
+    fn the_read_connection_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("hotel.db")).unwrap();
+        let e = s
+            .read(|c| c.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", []).map_err(StoreError::from))
+            .unwrap_err();
+        assert!(e.to_string().contains("readonly"), "{e}");
+        assert_eq!(s.read(rooms_in).unwrap(), 0);
     }
 }
