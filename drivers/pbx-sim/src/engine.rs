@@ -5,90 +5,16 @@
 //! with one `WA` chosen by the room's [`RingBehaviour`]; and sends what a PBX sends on its own
 //! (room status, handset wake-up bookings, call charges, a resync request, a restart).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::state::Unpublished;
+pub use crate::state::{RingBehaviour, RoomState, SimState};
 use chrono::NaiveDateTime;
 use fias::ids::*;
 use fias::{
     FieldId, Guest, Message, Posting, Record, RecordId, RoomEquipment, Timers, Transport, TransportEvent, Wake,
 };
-use serde::{Deserialize, Serialize};
-
-/// How a room's phone reacts when rung for a wake-up call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum RingBehaviour {
-    /// Picked up: `WA` with `AS=OK`.
-    #[default]
-    Answer,
-    /// Rang out: `WA` with `AS=NR`.
-    NoAnswer,
-    /// Line busy: `WA` with `AS=BY`.
-    Busy,
-    /// The PBX never answers the `WR` at all (tests the ring timeout).
-    NoResult,
-}
-
-/// One room as the PBX sees it. (A state file may leave out any field: it takes its default.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(default)]
-pub struct RoomState {
-    pub occupied: bool,
-    pub stay: Option<String>,
-    pub guest_name: Option<String>,
-    pub first_name: Option<String>,
-    pub language: Option<String>,
-    pub class_of_service: u8,
-    pub message_lamp: bool,
-    pub dnd: bool,
-    /// Message texts received by `XL`, by message id.
-    pub messages: BTreeMap<String, String>,
-    /// Wake-up rings so far.
-    pub rings: u32,
-    /// Rings that came while the room was vacant (after its check-out): never wanted.
-    #[serde(default)]
-    pub rings_vacant: u32,
-    pub ring_behaviour: RingBehaviour,
-}
-
-impl RoomState {
-    /// Occupies the room with (stay, name, first name, language), or vacates it.
-    #[allow(clippy::type_complexity)]
-    fn set_guest(&mut self, guest: Option<(Option<String>, Option<String>, Option<String>, Option<String>)>) {
-        self.occupied = guest.is_some();
-        let (stay, name, first, language) = guest.unwrap_or_default();
-        self.stay = stay;
-        self.guest_name = name;
-        self.first_name = first;
-        self.language = language;
-    }
-}
-
-/// Everything the PBX knows; published after every change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(default)]
-pub struct SimState {
-    pub link_up: bool,
-    pub rooms: BTreeMap<String, RoomState>,
-    /// Application records accepted from the PMS.
-    pub records_received: u64,
-    /// Completed database swaps (DS ... DE).
-    pub resyncs: u64,
-    pub resync_in_progress: bool,
-    /// Frames that arrived with a bad LRC (NAKed).
-    pub bad_frames: u64,
-    /// Link starts answered (LS received).
-    pub link_starts: u64,
-    /// Call charges posted (PS) and answered by the PMS (PA).
-    #[serde(default)]
-    pub postings_sent: u64,
-    #[serde(default)]
-    pub postings_answered: u64,
-    /// The answer status (`AS`) the PMS gave each posting, by posting number (`P#`).
-    #[serde(default)]
-    pub posting_answers: BTreeMap<String, String>,
-}
 
 /// What the simulator can be told to do.
 #[derive(Debug, Clone)]
@@ -157,6 +83,7 @@ pub struct PbxEngine {
     state: SimState,
     pending: VecDeque<Message>,
     changed: bool,
+    unpublished: Unpublished,
     /// Delay between a `WR` and its `WA`.
     ring_time: Duration,
     rings: Vec<(Instant, Wake)>,
@@ -177,6 +104,7 @@ impl PbxEngine {
             state: SimState::default(),
             pending: VecDeque::new(),
             changed: false,
+            unpublished: Unpublished::default(),
             ring_time: Duration::ZERO,
             rings: Vec::new(),
         }
@@ -192,6 +120,14 @@ impl PbxEngine {
 
     pub fn replace_state(&mut self, state: SimState) {
         self.state = state;
+        self.changed = true;
+        self.unpublished.everything = true;
+    }
+
+    /// Brings `out`, the state as last published, up to date with this one, copying only what
+    /// changed since.
+    pub fn publish_into(&mut self, out: &mut SimState) {
+        std::mem::take(&mut self.unpublished).publish(&self.state, out);
     }
 
     /// True once since the last call if the state changed.
@@ -201,6 +137,9 @@ impl PbxEngine {
 
     fn room(&mut self, rn: &str) -> &mut RoomState {
         self.changed = true;
+        if !self.unpublished.rooms.contains(rn) {
+            self.unpublished.rooms.insert(rn.to_string());
+        }
         self.state.rooms.entry(rn.to_string()).or_default()
     }
 
@@ -447,6 +386,7 @@ impl PbxEngine {
             Message::PostingAnswer { number, status, .. } => {
                 self.state.postings_answered += 1;
                 self.state.posting_answers.insert(number.unwrap_or_default(), status);
+                self.unpublished.posting_answers = true;
             }
             Message::ResyncStart => {
                 self.state.resync_in_progress = true;
@@ -558,5 +498,50 @@ mod tests {
         );
         assert_eq!(pbx.state().link_starts, 1, "the PMS kept the link: no new start-up");
         assert!(pbx.state().link_up);
+    }
+
+    #[test]
+    fn what_is_published_piece_by_piece_is_the_whole_state() {
+        let now = Instant::now();
+        let mut pms = PmsLink::new(PmsConfig::default());
+        let mut pbx = PbxEngine::new(Timers::default(), default_declarations());
+        let mut published = SimState::default();
+        let mut publish = |pbx: &mut PbxEngine| {
+            if pbx.take_changed() {
+                pbx.publish_into(&mut published);
+            }
+            published.clone()
+        };
+        let initial = SimState { rooms: [("100".to_string(), RoomState::default())].into(), ..Default::default() };
+        pbx.replace_state(initial);
+        assert_eq!(publish(&mut pbx), *pbx.state(), "a replaced state is published whole");
+        pms.start(now, wall());
+        pump(&mut pms, &mut pbx, now);
+        let guest = |room: &str, name: &str| {
+            Message::GuestIn(Guest { room: room.into(), name: Some(name.into()), ..Default::default() })
+        };
+        let records = [
+            guest("101", "A"),
+            guest("102", "B"),
+            Message::GuestChange {
+                room: "103".into(),
+                old_room: Some("101".into()),
+                stay: None,
+                name: None,
+                first_name: None,
+                language: None,
+            },
+            Message::PostingAnswer { room: "102".into(), number: Some("7".into()), status: "OK".into(), at: None },
+        ];
+        for (tag, r) in records.iter().enumerate() {
+            pms.send(now, tag as u64, r).unwrap();
+            pump(&mut pms, &mut pbx, now);
+            assert_eq!(publish(&mut pbx), *pbx.state(), "after {r:?}");
+        }
+        pbx.command(now, wall(), Command::RoomStatus { room: "104".into(), status: 1 });
+        pump(&mut pms, &mut pbx, now);
+        assert_eq!(publish(&mut pbx), *pbx.state());
+        assert!(published.rooms["103"].occupied && !published.rooms["101"].occupied);
+        assert_eq!(published.posting_answers["7"], "OK");
     }
 }

@@ -6,6 +6,7 @@
 //! Layout:
 //! - [`engine`]: the PBX as a pure state machine (rooms, lamps, DND, rings, LR lists, handset
 //!   bookings, call charges, restart) built on the FIAS crate's stop-and-wait transport.
+//! - [`state`]: what the PBX knows (rooms, counters), published after every change.
 //! - [`runner`]: the async driver with fault knobs (NAK some frames, lose ACKs, line noise, a
 //!   pulled cable) and the handle to steer and watch it.
 //! - [`line`]: a serial line that takes a real line's time per byte (9600 8N1 in the benches),
@@ -14,6 +15,7 @@
 pub mod engine;
 pub mod line;
 pub mod runner;
+pub mod state;
 
 pub use engine::{default_declarations, Command, PbxEngine, RingBehaviour, RoomState, SimState};
 pub use line::{precise_line, LineBytes};

@@ -228,7 +228,7 @@ where
             }
         }
         if engine.take_changed() {
-            state_tx.send_replace(engine.state().clone());
+            state_tx.send_modify(|published| engine.publish_into(published));
         }
         let deadline = engine.poll_timeout().map(Instant::from_std).unwrap_or(now + far);
         tokio::select! {
