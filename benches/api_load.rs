@@ -2,7 +2,9 @@
 //! built-in simulated PBX) and 50 concurrent clients on loopback doing what a busy front office
 //! does: check-ins and check-outs, wake-up bookings, messages, room reads. Meanwhile a stream of
 //! wake-ups keeps falling due, and their scheduling lateness is read from the store afterwards
-//! (attempt written vs due second), beside the same figure with the API idle. For scale, the
+//! (attempt written vs due second), beside the same figure with the API idle. Then stays alone:
+//! clients checking in and out in turn, and check-ins alone (waves: every client checks into all
+//! its rooms, then all check out, timed apart). For scale, the
 //! run also measures raw SQLite single-row committed transactions per second (WAL, synchronous
 //! FULL, as the store runs) on the same disk.
 //!
@@ -65,6 +67,7 @@ fn accepted(method: &str, url: &str) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
+#[derive(Default)]
 struct Stats {
     latencies: Mutex<Vec<f64>>,
     errors: AtomicU64,
@@ -121,8 +124,7 @@ fn request(
 /// check-ins and check-outs.
 fn client(id: usize, clients: usize, base: &str, token: &str, s: &Stats, until: Instant, stays_only: bool) {
     let a = agent();
-    let per = (ROOMS - 100) / clients;
-    let rooms: Vec<String> = (0..per).map(|i| format!("{}", 10001 + 100 + id * per + i)).collect();
+    let rooms = rooms_of(id, clients);
     let mut occupied = vec![false; rooms.len()];
     let mut i = 0usize;
     while Instant::now() < until {
@@ -161,12 +163,7 @@ fn client(id: usize, clients: usize, base: &str, token: &str, s: &Stats, until: 
         i += 1;
     }
     // Leave the rooms vacant for whatever runs next (not counted).
-    let quiet = Stats {
-        latencies: Mutex::new(Vec::new()),
-        errors: AtomicU64::new(0),
-        check_ins: AtomicU64::new(0),
-        ops: AtomicU64::new(0),
-    };
+    let quiet = Stats::default();
     for (k, room) in rooms.iter().enumerate().filter(|(k, _)| occupied[*k]) {
         let body = json!({"discard_messages": true});
         let _ = k;
@@ -174,15 +171,66 @@ fn client(id: usize, clients: usize, base: &str, token: &str, s: &Stats, until: 
     }
 }
 
+/// The rooms client `id` of `clients` works (the first 100 are the wake-up stream's).
+fn rooms_of(id: usize, clients: usize) -> Vec<String> {
+    let per = (ROOMS - 100) / clients;
+    (0..per).map(|i| format!("{}", 10001 + 100 + id * per + i)).collect()
+}
+
+/// Check-ins alone: every client checks into all its rooms at once (a wave, timed from the
+/// start to the last answer), then all check out (timed apart), `rounds` times. Returns the
+/// check-ins and check-outs per second.
+fn waves(base: &str, token: &str, clients: usize, rounds: usize, s: &Arc<Stats>) -> (f64, f64) {
+    let barrier = Arc::new(std::sync::Barrier::new(clients));
+    let times = Arc::new(Mutex::new((Duration::ZERO, Duration::ZERO, 0u64)));
+    let threads: Vec<_> = (0..clients)
+        .map(|id| {
+            let (base, token, s, barrier, times) =
+                (base.to_string(), token.to_string(), s.clone(), barrier.clone(), times.clone());
+            std::thread::spawn(move || {
+                let a = agent();
+                let rooms = rooms_of(id, clients);
+                for round in 0..rounds {
+                    for check_in in [true, false] {
+                        let leader = barrier.wait().is_leader();
+                        let t = Instant::now();
+                        for room in &rooms {
+                            if check_in {
+                                let body = json!({"name": format!("Wave {round}-{id}"), "not_ready_ok": true});
+                                let url = format!("{base}/api/rooms/{room}/checkin");
+                                request(&a, &s, &token, "POST", &url, Some(body), 201);
+                            } else {
+                                let url = format!("{base}/api/rooms/{room}/checkout");
+                                request(&a, &s, &token, "POST", &url, Some(json!({})), 200);
+                            }
+                        }
+                        // The wave lasts until its last client is done.
+                        barrier.wait();
+                        if leader {
+                            let mut t2 = times.lock().unwrap();
+                            if check_in {
+                                t2.0 += t.elapsed();
+                                t2.2 += (rooms.len() * clients) as u64;
+                            } else {
+                                t2.1 += t.elapsed();
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let (ins, outs, n) = *times.lock().unwrap();
+    (n as f64 / ins.as_secs_f64(), n as f64 / outs.as_secs_f64())
+}
+
 /// Books one wake-up every `every` in the first 100 rooms, due `lead` later; returns how many.
 fn wake_stream(base: &str, token: &str, until: Instant, every: Duration) -> usize {
     let a = agent();
-    let s = Stats {
-        latencies: Mutex::new(Vec::new()),
-        errors: AtomicU64::new(0),
-        check_ins: AtomicU64::new(0),
-        ops: AtomicU64::new(0),
-    };
+    let s = Stats::default();
     let mut n = 0;
     while Instant::now() < until {
         let room = format!("{}", 10001 + n % 100);
@@ -244,12 +292,7 @@ fn main() {
     let db = dir.path().join("hotel.db");
     // Rooms for the wake-up stream.
     let a = agent();
-    let quiet = Stats {
-        latencies: Mutex::new(Vec::new()),
-        errors: AtomicU64::new(0),
-        check_ins: AtomicU64::new(0),
-        ops: AtomicU64::new(0),
-    };
+    let quiet = Stats::default();
     for i in 0..100 {
         let body = json!({"name": format!("Early Riser {i}"), "not_ready_ok": true});
         request(&a, &quiet, &token, "POST", &format!("{base}/api/rooms/{}/checkin", 10001 + i), Some(body), 201);
@@ -263,12 +306,7 @@ fn main() {
     let mut idle = lateness(&db, &idle_from, &utc_now());
 
     // Loaded.
-    let stats = Arc::new(Stats {
-        latencies: Mutex::new(Vec::new()),
-        errors: AtomicU64::new(0),
-        check_ins: AtomicU64::new(0),
-        ops: AtomicU64::new(0),
-    });
+    let stats = Arc::new(Stats::default());
     let load_from = utc_now();
     let t0 = Instant::now();
     let until = t0 + Duration::from_secs(seconds);
@@ -289,12 +327,7 @@ fn main() {
     std::thread::sleep(Duration::from_secs(5));
     let mut loaded = lateness(&db, &load_from, &utc_now());
     // Check-ins and check-outs only, for the comparison with raw commits.
-    let stays = Arc::new(Stats {
-        latencies: Mutex::new(Vec::new()),
-        errors: AtomicU64::new(0),
-        check_ins: AtomicU64::new(0),
-        ops: AtomicU64::new(0),
-    });
+    let stays = Arc::new(Stats::default());
     let t1 = Instant::now();
     let until = t1 + Duration::from_secs(8);
     let threads: Vec<_> = (0..clients)
@@ -307,6 +340,9 @@ fn main() {
         t.join().unwrap();
     }
     let stay_elapsed = t1.elapsed().as_secs_f64();
+    // Check-ins alone, in waves.
+    let wave_stats = Arc::new(Stats::default());
+    let (wave_ins, wave_outs) = waves(&base, &token, clients, 5, &wave_stats);
     let raw = raw_sqlite(dir.path(), 3.0);
 
     // Zero lost changes: everything answered as done is in the store.
@@ -327,7 +363,7 @@ fn main() {
     let errors = stats.errors.load(Ordering::Relaxed);
     let check_ins = stays.check_ins.load(Ordering::Relaxed) as f64 / stay_elapsed;
     let stay_changes = stays.ops.load(Ordering::Relaxed) as f64 / stay_elapsed;
-    let errors = errors + stays.errors.load(Ordering::Relaxed);
+    let errors = errors + stays.errors.load(Ordering::Relaxed) + wave_stats.errors.load(Ordering::Relaxed);
     println!("| API load ({clients} clients, {seconds} s, {ROOMS} rooms) | |");
     println!("|---|---|");
     println!("| requests | {ops} in {elapsed:.1} s = {:.0}/s |", ops as f64 / elapsed);
@@ -346,9 +382,15 @@ fn main() {
         "| mixed: check-ins / wake-ups / messages / reads / check-outs | {:.0} check-ins/s in the mix |",
         stats.check_ins.load(Ordering::Relaxed) as f64 / elapsed
     );
-    println!("| check-ins only (with check-outs): check-ins per second | {check_ins:.0}/s ({stay_changes:.0} stay changes/s) |");
+    println!("| stays only, each client checking in and out in turn: check-ins per second | {check_ins:.0}/s ({stay_changes:.0} stay changes/s) |");
+    println!("| check-ins alone (5 waves of {clients} clients checking into all their rooms) | {wave_ins:.0}/s |");
+    println!("| check-outs alone (the waves between) | {wave_outs:.0}/s |");
     println!("| raw SQLite single-row commits per second (WAL, synchronous FULL) | {raw:.0}/s |");
-    println!("| API check-ins vs raw commits (goal >= 0.5) | {:.2} |", check_ins / raw);
+    println!(
+        "| API check-ins vs raw commits (goal >= 0.5): alone / in turn with check-outs | {:.2} / {:.2} |",
+        wave_ins / raw,
+        check_ins / raw
+    );
     println!(
         "| wake-up scheduling lateness, API idle: p50 / p99 / max ({} calls of {idle_n}) | {:.1} / {:.1} / {:.1} ms |",
         idle.len(),
