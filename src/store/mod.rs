@@ -1,7 +1,8 @@
 //! The hotel's memory: one SQLite file in WAL mode.
 //!
 //! Layout: [`migrations`] (append-only schema), [`rooms`] (rooms and stays), [`outbox`] (the
-//! durable queue of PBX commands), [`durable`] (group commit: a write is answered once on disk).
+//! durable queue of PBX commands), [`durable`] (group commit: a write is answered once on disk),
+//! [`checkpoint`] (the WAL copied back into the file by a thread of its own, not by a writer).
 //! A change and the PBX commands it implies are written in one transaction through
 //! [`Store::write`], so a crash can never keep one without the other.
 //!
@@ -12,6 +13,7 @@
 //! so everything it reads is one consistent state of the hotel. The disk's flush happens after
 //! the write mutex is let go, shared by the writers waiting for it.
 
+pub mod checkpoint;
 pub mod durable;
 pub mod migrations;
 pub mod outbox;
@@ -138,6 +140,8 @@ pub struct Store {
     conn: Mutex<Connection>,
     /// The read connection (a store on a file; in memory, reads use `conn`).
     reader: Option<Mutex<Connection>>,
+    /// Checkpoints the WAL (a store on a file).
+    checkpointer: Option<checkpoint::Checkpointer>,
     path: Option<PathBuf>,
     /// Counts committed writes: whoever shows the hotel's state (the console's live events)
     /// watches it instead of polling.
@@ -179,7 +183,13 @@ impl Store {
             Ok(conn)
         };
         let reader = reader().map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
+        let checkpointer = checkpoint::Checkpointer::start(path);
+        if checkpointer.is_some() {
+            conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)
+                .map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
+        }
         Ok(Store {
+            checkpointer,
             conn: Mutex::new(conn),
             reader: Some(Mutex::new(reader)),
             path: Some(path.to_path_buf()),
@@ -195,6 +205,7 @@ impl Store {
         Ok(Store {
             conn: Mutex::new(conn),
             reader: None,
+            checkpointer: None,
             path: None,
             commits: Default::default(),
             durable: durable::Durable::new(None),
@@ -233,7 +244,15 @@ impl Store {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
+        if let Some(c) = &self.checkpointer {
+            c.committed();
+        }
         Ok((out, self.durable.committed()))
+    }
+
+    /// WAL checkpoints made by the checkpoint thread so far.
+    pub fn checkpoints(&self) -> u64 {
+        self.checkpointer.as_ref().map_or(0, |c| c.checkpoints())
     }
 
     /// Changes whenever a write is committed.
