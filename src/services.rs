@@ -57,7 +57,11 @@ impl Services {
             inbox: inbox.clone(),
             charges: charges.clone(),
         };
-        let (link, link_task) = link::spawn(ctx, connector);
+        let phones = phones_runtime();
+        let (link, link_task) = {
+            let _on = phones.enter();
+            link::spawn(ctx, connector)
+        };
         let wakeups =
             Wakeups::new(store.clone(), clock.clone(), cfg.timezone, signals.wakeups.clone(), signals.outbox.clone());
         let scheduler = Scheduler {
@@ -72,7 +76,7 @@ impl Services {
             inbox,
             wakeups: wakeups.clone(),
         };
-        let scheduler_task = tokio::spawn(scheduler.run());
+        let scheduler_task = phones.spawn(scheduler.run());
         let staff = Staff::new(store.clone(), clock.clone(), cfg.auth);
         let desk = Desk::new(store.clone(), clock.clone(), cfg.timezone, cfg.default_class, signals.clone());
         let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone, signals.outbox.clone());
@@ -116,4 +120,35 @@ impl Services {
         self.app.pms = Some(handle);
         self.tasks.push(task);
     }
+}
+
+/// The runtime the phones run on: the PBX link and the wake-up scheduler must act on the
+/// millisecond whatever the API is doing. On the service's multi-threaded runtime they shared its
+/// two workers with every HTTP connection, and a due call waited its turn behind them (scheduling
+/// lateness p99 3 ms under API load). There they get a thread and a runtime of their own, for
+/// the life of the process. On a single-threaded runtime (the tests, whose clock is paused) they
+/// stay on it.
+fn phones_runtime() -> tokio::runtime::Handle {
+    let current = tokio::runtime::Handle::current();
+    if current.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        return current;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let started = std::thread::Builder::new().name("phones".into()).spawn(move || {
+        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => {
+                let _ = tx.send(Some(rt.handle().clone()));
+                rt.block_on(std::future::pending::<()>());
+            }
+            Err(e) => {
+                tracing::warn!("no runtime of their own for the PBX link and the scheduler ({e})");
+                let _ = tx.send(None);
+            }
+        }
+    });
+    if let Err(e) = started {
+        tracing::warn!("no thread of their own for the PBX link and the scheduler ({e})");
+        return current;
+    }
+    rx.recv().ok().flatten().unwrap_or(current)
 }
