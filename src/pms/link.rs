@@ -52,7 +52,7 @@ struct Outer {
 
 /// The task stops with the link ended (or never up): the next run need not ask for a resync.
 fn stopped_cleanly(ctx: &PmsCtx, done: Option<oneshot::Sender<()>>) {
-    if let Err(e) = ctx.store.write(|tx| outbox::clean_stop(tx)) {
+    if let Err(e) = ctx.store.write(outbox::clean_stop) {
         tracing::error!("cannot record the PMS link's clean stop: {e}");
     }
     stopped(done);
@@ -72,7 +72,7 @@ async fn run<C: Connector>(
     let mut backoff = Duration::from_millis(250);
     let mut outer = Outer::default();
     // A run that ended without LE (a crash, a kill) may have lost what the PMS sent last.
-    match ctx.store.write(|tx| outbox::begin_run(tx)) {
+    match ctx.store.write(outbox::begin_run) {
         Ok(true) => {}
         Ok(false) => {
             tracing::warn!("the last run did not end the PMS link cleanly: a database resync will be asked for");

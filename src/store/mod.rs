@@ -22,7 +22,7 @@ pub mod rooms;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -136,6 +136,37 @@ fn lock(conn: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
     conn.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// An open transaction, begun and ended by statements from the cache (rusqlite's `Transaction`
+/// parses `BEGIN` and `COMMIT` at every use, four times a request); rolled back if it is dropped
+/// unfinished (an error, a panic, a failed commit).
+struct Tx<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> Tx<'c> {
+    fn begin(conn: &'c Connection, begin: &str) -> Result<Tx<'c>, StoreError> {
+        conn.exec(begin, [])?;
+        Ok(Tx { conn, open: true })
+    }
+
+    fn commit(mut self) -> Result<(), StoreError> {
+        self.conn.exec("COMMIT", [])?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            if let Err(e) = self.conn.exec("ROLLBACK", []) {
+                tracing::error!("store: cannot roll back a transaction: {e}");
+            }
+        }
+    }
+}
+
 pub struct Store {
     conn: Mutex<Connection>,
     /// The read connection (a store on a file; in memory, reads use `conn`).
@@ -218,7 +249,7 @@ impl Store {
 
     /// Runs `f` in one transaction; commits if it returns Ok, rolls back otherwise. Returns once
     /// the commit is on the disk (the flush is shared with whoever commits meanwhile).
-    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         let (out, ticket) = self.commit(f)?;
         self.durable.wait(ticket).map_err(|e| StoreError::Flush(e.to_string()))?;
         self.commits.send_modify(|n| *n += 1);
@@ -230,20 +261,20 @@ impl Store {
     /// next ordinary write, whose flush makes it durable too. Only for what may be redone
     /// harmlessly: the PBX link's "delivered" marks, whose loss means sending an idempotent
     /// command again.
-    pub fn write_relaxed<T, E: From<StoreError>>(&self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+    pub fn write_relaxed<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         let (out, _) = self.commit(f)?;
         self.commits.send_modify(|n| *n += 1);
         Ok(out)
     }
 
-    fn commit<T, E: From<StoreError>>(&self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<(T, u64), E> {
-        let mut conn = self.lock();
+    fn commit<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<(T, u64), E> {
+        let conn = self.lock();
         // IMMEDIATE: the write lock is taken at BEGIN, waiting (busy timeout) for another process
         // that writes (the CLI, a restore); a deferred transaction that read first would instead
         // fail at once with "database is locked" when another connection committed meanwhile.
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(StoreError::from)?;
+        let tx = Tx::begin(&conn, "BEGIN IMMEDIATE")?;
+        let out = f(&conn)?;
+        tx.commit()?;
         if let Some(c) = &self.checkpointer {
             c.committed();
         }
@@ -264,11 +295,11 @@ impl Store {
     /// is committed meanwhile.
     pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         let Some(reader) = &self.reader else { return f(&self.lock()) };
-        let mut conn = lock(reader);
-        let tx = conn.transaction().map_err(StoreError::from)?;
-        let out = f(&tx)?;
+        let conn = lock(reader);
+        let tx = Tx::begin(&conn, "BEGIN")?;
+        let out = f(&conn)?;
         // Nothing to keep: ending the read transaction only lets go of its snapshot.
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         Ok(out)
     }
 
@@ -422,5 +453,29 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("readonly"), "{e}");
         assert_eq!(s.read(rooms_in).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_write_that_panics_is_rolled_back_and_the_store_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("hotel.db")).unwrap();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            s.write(|tx| {
+                tx.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", []).map_err(StoreError::from)?;
+                panic!("a bug in the middle of a change");
+                #[allow(unreachable_code)]
+                Ok::<_, StoreError>(())
+            })
+        }));
+        assert!(panicked.is_err());
+        add_room(&s, "2");
+        let rooms: Vec<String> = s
+            .read(|c| {
+                let mut st = c.prepare_cached("SELECT number FROM rooms ORDER BY number")?;
+                let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                Ok::<_, StoreError>(rows)
+            })
+            .unwrap();
+        assert_eq!(rooms, ["2"]);
     }
 }
