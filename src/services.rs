@@ -125,7 +125,7 @@ impl Services {
 /// The runtime the phones run on: the PBX link and the wake-up scheduler must act on the
 /// millisecond whatever the API is doing. On the service's multi-threaded runtime they shared its
 /// two workers with every HTTP connection, and a due call waited its turn behind them (scheduling
-/// lateness p99 3 ms under API load). There they get a thread and a runtime of their own, for
+/// lateness p99 3 ms under API load). There they get a runtime of their own (two threads), for
 /// the life of the process. On a single-threaded runtime (the tests, whose clock is paused) they
 /// stay on it.
 fn phones_runtime() -> tokio::runtime::Handle {
@@ -135,7 +135,11 @@ fn phones_runtime() -> tokio::runtime::Handle {
     }
     let (tx, rx) = std::sync::mpsc::channel();
     let started = std::thread::Builder::new().name("phones".into()).spawn(move || {
-        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        // Two workers: the link waiting for the store (behind the API's writes) must not hold up
+        // the scheduler's timer, nor the other way round.
+        let built =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("phones").enable_all().build();
+        match built {
             Ok(rt) => {
                 let _ = tx.send(Some(rt.handle().clone()));
                 rt.block_on(std::future::pending::<()>());
