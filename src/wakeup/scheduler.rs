@@ -176,6 +176,20 @@ impl Scheduler {
             Pbx::Offline => false,
             Pbx::Settling { .. } => return Ok(()),
         };
+        // A look first, on the read connection: the scheduler runs at every booking change, and
+        // a write for nothing waited behind the desk's writes (and flushed the disk), so that a
+        // call falling due meanwhile was late.
+        let any_due: bool = self.store.read(|c| {
+            c.row(
+                "SELECT EXISTS(SELECT 1 FROM wakeups WHERE status IN ('scheduled','retrying') AND next_due <= ?1)",
+                [&now_text],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::from)
+        })?;
+        if !any_due {
+            return Ok(());
+        }
         let fired = self.store.write(|tx| {
             let ringing: i64 = tx.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
             let capacity = (self.cfg.max_concurrent as i64 - ringing).max(0);
