@@ -172,13 +172,15 @@ async fn buffered(req: axum::extract::Request) -> Result<axum::extract::Request,
 /// A thread that serves requests runs at a lower priority (nice +10) than the thread where the
 /// wake-up scheduler and the PBX link run (and the async workers, with the PMS link): under a busy
 /// desk a wake-up call still rings on time (at +5 with twelve request threads, the scheduling
-/// lateness p99 under API load was 3 ms; at +10, 2 ms). (Raising a thread's niceness needs no
+/// lateness p99 under API load was 3 ms; at +10, 2 ms). Its writes also queue behind the
+/// phones' at the store ([`crate::store::lane`]). (Raising a thread's niceness needs no
 /// privilege; done once per thread.)
 fn yield_to_the_phones() {
     thread_local!(static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
     LOWERED.with(|done| {
         if !done.get() {
             done.set(true);
+            crate::store::lane::yield_to_the_phones();
             // SAFETY: plain syscalls with no pointers: Linux applies PRIO_PROCESS with a thread
             // id to that one thread.
             let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10) };

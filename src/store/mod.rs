@@ -2,7 +2,8 @@
 //!
 //! Layout: [`migrations`] (append-only schema), [`rooms`] (rooms and stays), [`outbox`] (the
 //! durable queue of PBX commands), [`durable`] (group commit: a write is answered once on disk),
-//! [`checkpoint`] (the WAL copied back into the file by a thread of its own, not by a writer).
+//! [`checkpoint`] (the WAL copied back into the file by a thread of its own, not by a writer),
+//! [`lane`] (the API's writers queue behind the scheduler's and the PBX link's).
 //! A change and the PBX commands it implies are written in one transaction through
 //! [`Store::write`], so a crash can never keep one without the other.
 //!
@@ -15,6 +16,7 @@
 
 pub mod checkpoint;
 pub mod durable;
+pub mod lane;
 pub mod migrations;
 pub mod outbox;
 pub mod rooms;
@@ -178,6 +180,7 @@ pub struct Store {
     /// watches it instead of polling.
     commits: tokio::sync::watch::Sender<u64>,
     durable: durable::Durable,
+    lane: lane::Lane,
 }
 
 impl std::fmt::Debug for Store {
@@ -226,6 +229,7 @@ impl Store {
             path: Some(path.to_path_buf()),
             commits: Default::default(),
             durable: durable::Durable::for_store(Some(path.to_path_buf())),
+            lane: lane::Lane::default(),
         })
     }
 
@@ -240,6 +244,7 @@ impl Store {
             path: None,
             commits: Default::default(),
             durable: durable::Durable::new(None),
+            lane: lane::Lane::default(),
         })
     }
 
@@ -268,6 +273,7 @@ impl Store {
     }
 
     fn commit<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<(T, u64), E> {
+        let _place = self.lane.enter();
         let conn = self.lock();
         // IMMEDIATE: the write lock is taken at BEGIN, waiting (busy timeout) for another process
         // that writes (the CLI, a restore); a deferred transaction that read first would instead
