@@ -181,7 +181,9 @@ impl PmsLink {
         self.state = LinkState::Down;
     }
 
-    /// Sends an application record, honouring the PBX's LR list for it.
+    /// Sends an application record, honouring the PBX's LR list for it. A record that sets a
+    /// state (see [`repeatable`]) is sent again rather than taken as delivered on an uncertain
+    /// `ACK` ([`Transport::send_repeatable`]).
     pub fn send(&mut self, now: Instant, tag: u64, msg: &Message) -> Result<(), SendError> {
         if self.state != LinkState::Up {
             return Err(SendError::NotUp);
@@ -195,7 +197,11 @@ impl PmsLink {
             }
         }
         let data = self.cfg.text.outgoing(rec)?;
-        self.transport.send(now, Tag::App(tag), &data);
+        if repeatable(msg) {
+            self.transport.send_repeatable(now, Tag::App(tag), &data);
+        } else {
+            self.transport.send(now, Tag::App(tag), &data);
+        }
         // Over TCP the transport reports the frame delivered at once.
         while let Some(ev) = self.transport.poll_event() {
             self.transport_event(now, None, ev);
@@ -357,5 +363,22 @@ impl PmsLink {
             Message::ResyncRequest => self.events.push_back(Event::ResyncRequested),
             other => self.events.push_back(Event::Received(other)),
         }
+    }
+}
+
+/// Records the PBX may get twice without harm: each sets a state (a guest in or out, a room's
+/// class, lamp and DND, a message text by its id, a cancelled wake-up). Not a ring (`WR`: it
+/// would ring twice), a move (`GC` with the old room: the old room is empty the second time), a
+/// posting answer or the resync's markers.
+pub fn repeatable(msg: &Message) -> bool {
+    match msg {
+        Message::GuestIn(_)
+        | Message::GuestOut { .. }
+        | Message::RoomEquipment(_)
+        | Message::MessageText(_)
+        | Message::MessageDelete(_)
+        | Message::WakeClear(_) => true,
+        Message::GuestChange { old_room, .. } => old_room.is_none(),
+        _ => false,
     }
 }

@@ -57,6 +57,8 @@ pub struct Stats {
     pub noise_bytes: u64,
     pub stray_answers: u64,
     pub timeouts: u64,
+    /// ACKs that answered an ENQ, for a frame then sent again to be sure.
+    pub unsure_acks: u64,
 }
 
 #[derive(Debug)]
@@ -67,6 +69,8 @@ struct InFlight<T> {
     enqs: u8,
     deadline: Instant,
     heard_since_send: bool,
+    /// The frame may reach the peer twice (it sets a state); see [`Transport::send_repeatable`].
+    repeatable: bool,
 }
 
 /// The stop-and-wait state machine.
@@ -76,7 +80,7 @@ pub struct Transport<T> {
     framing: Framing,
     decoder: Decoder,
     out: Vec<u8>,
-    queue: VecDeque<(T, Vec<u8>)>,
+    queue: VecDeque<(T, Vec<u8>, bool)>,
     in_flight: Option<InFlight<T>>,
     last_answer: u8,
     last_rx: Option<Instant>,
@@ -118,20 +122,32 @@ impl<T: Clone> Transport<T> {
 
     /// Queues record bytes (the data between STX and ETX) for sending.
     pub fn send(&mut self, now: Instant, tag: T, data: &[u8]) {
+        self.queue_frame(now, tag, data, false);
+    }
+
+    /// As [`send`](Self::send), for a frame the peer may take twice without harm (it sets a
+    /// state: a guest in, a lamp on). An `ACK` that answers our `ENQ` is then not taken as proof:
+    /// the peer answers an `ENQ` with its last answer, which is its `ACK` of the frame before
+    /// when this one never reached it (a line that dropped it). Such a frame goes again instead.
+    pub fn send_repeatable(&mut self, now: Instant, tag: T, data: &[u8]) {
+        self.queue_frame(now, tag, data, true);
+    }
+
+    fn queue_frame(&mut self, now: Instant, tag: T, data: &[u8], repeatable: bool) {
         if self.framing == Framing::Tcp {
             self.out.extend_from_slice(&encode_frame_for(Framing::Tcp, data));
             self.stats.frames_sent += 1;
             self.events.push_back(TransportEvent::Delivered(tag));
             return;
         }
-        self.queue.push_back((tag, encode_frame_for(Framing::Serial, data)));
+        self.queue.push_back((tag, encode_frame_for(Framing::Serial, data), repeatable));
         self.start_next(now);
     }
 
     /// Forgets every queued and in-flight frame (on link reset); returns their tags.
     pub fn abort_all(&mut self) -> Vec<T> {
         let mut tags: Vec<T> = self.in_flight.take().map(|f| f.tag).into_iter().collect();
-        tags.extend(self.queue.drain(..).map(|(t, _)| t));
+        tags.extend(self.queue.drain(..).map(|(t, _, _)| t));
         self.decoder.reset();
         tags
     }
@@ -140,7 +156,7 @@ impl<T: Clone> Transport<T> {
         if self.in_flight.is_some() {
             return;
         }
-        if let Some((tag, frame)) = self.queue.pop_front() {
+        if let Some((tag, frame, repeatable)) = self.queue.pop_front() {
             self.out.extend_from_slice(&frame);
             self.stats.frames_sent += 1;
             self.in_flight = Some(InFlight {
@@ -150,6 +166,7 @@ impl<T: Clone> Transport<T> {
                 enqs: 0,
                 deadline: now + self.timers.ack_timeout,
                 heard_since_send: false,
+                repeatable,
             });
         }
     }
@@ -191,6 +208,12 @@ impl<T: Clone> Transport<T> {
             }
             Token::Enq => self.out.push(self.last_answer),
             Token::Ack => match self.in_flight.take() {
+                // The answer to our ENQ: perhaps to the frame before this one.
+                Some(f) if f.enqs > 0 && f.repeatable => {
+                    self.in_flight = Some(f);
+                    self.stats.unsure_acks += 1;
+                    self.retransmit(now);
+                }
                 Some(f) => {
                     self.events.push_back(TransportEvent::Delivered(f.tag));
                     self.start_next(now);
@@ -326,6 +349,31 @@ mod tests {
         assert_eq!(events(&mut t), vec![TransportEvent::Failed { tag: 7, silent: false }]);
         assert_eq!(t.stats().retransmits, 3);
         assert!(t.poll_transmit().is_none());
+    }
+
+    #[test]
+    fn an_ack_answering_an_enq_sends_a_repeatable_frame_again_and_delivers_any_other() {
+        let now = t0();
+        for repeatable in [true, false] {
+            let mut t = Transport::new(Timers::default());
+            if repeatable {
+                t.send_repeatable(now, 1, b"GI|RN101|");
+            } else {
+                t.send(now, 1, b"WR|RN101|");
+            }
+            let frame = t.poll_transmit().unwrap();
+            let at = t.poll_timeout().unwrap();
+            t.handle_timeout(at);
+            assert_eq!(t.poll_transmit().unwrap(), vec![ENQ]);
+            t.handle_input(at, &[ACK]);
+            if repeatable {
+                assert_eq!(t.poll_transmit().unwrap(), frame, "perhaps the ACK of the frame before: again");
+                assert!(events(&mut t).is_empty());
+                assert_eq!(t.stats().unsure_acks, 1);
+                t.handle_input(at, &[ACK]);
+            }
+            assert_eq!(events(&mut t), vec![TransportEvent::Delivered(1)], "repeatable: {repeatable}");
+        }
     }
 
     #[test]

@@ -544,4 +544,31 @@ mod tests {
         assert!(published.rooms["103"].occupied && !published.rooms["101"].occupied);
         assert_eq!(published.posting_answers["7"], "OK");
     }
+
+    /// A line that drops our `GI` (the PBX silent a moment) after the PBX took our `GO`: our
+    /// `ENQ` then gets the PBX's last answer, its `ACK` of the `GO`. That must not count as the
+    /// `GI` delivered (it did once: the long day ended with the room vacant at the PBX).
+    #[test]
+    fn a_frame_the_line_lost_is_not_delivered_by_the_ack_of_the_one_before() {
+        let t0 = Instant::now();
+        let cfg = PmsConfig::default();
+        let mut pms = PmsLink::new(cfg);
+        let mut pbx = PbxEngine::new(Timers::default(), default_declarations());
+        pms.start(t0, wall());
+        pump(&mut pms, &mut pbx, t0);
+        let guest_in = Message::GuestIn(Guest { room: "101".into(), name: Some("A".into()), ..Default::default() });
+        let guest_out = Message::GuestOut { room: "101".into(), stay: None, swap: false };
+        pms.send(t0, 1, &guest_in).unwrap();
+        pump(&mut pms, &mut pbx, t0);
+        pms.send(t0, 2, &guest_out).unwrap();
+        pump(&mut pms, &mut pbx, t0);
+        assert!(!pbx.state().rooms["101"].occupied);
+        pms.send(t0, 3, &guest_in).unwrap();
+        while pms.poll_transmit().is_some() {} // lost on the line
+        let later = t0 + cfg.timers.ack_timeout;
+        pms.handle_timeout(later, wall()); // ENQ
+        let ev = pump(&mut pms, &mut pbx, later);
+        assert!(ev.contains(&Event::Delivered(3)), "{ev:?}");
+        assert!(pbx.state().rooms["101"].occupied, "the GI went again and reached the PBX");
+    }
 }
