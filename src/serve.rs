@@ -102,10 +102,14 @@ fn spawn_tariff_reload_on_hangup(charges: Arc<crate::charges::Charges>) {
     };
     tokio::spawn(async move {
         while hangup.recv().await.is_some() {
-            match charges.reload() {
-                Ok(Some(t)) => tracing::info!(version = %t.version, "SIGHUP: tariff reloaded"),
-                Ok(None) => tracing::info!("SIGHUP: no tariffs.toml any more; calls recorded at the PBX's price"),
-                Err(e) => tracing::error!("SIGHUP: {e}"),
+            // On a thread of its own: whatever a reload does (even a panic), this task lives on
+            // for the next SIGHUP, and the tariff in use stays.
+            let charges = charges.clone();
+            match tokio::task::spawn_blocking(move || charges.reload()).await {
+                Ok(Ok(Some(t))) => tracing::info!(version = %t.version, "SIGHUP: tariff reloaded"),
+                Ok(Ok(None)) => tracing::info!("SIGHUP: no tariffs.toml any more; calls recorded at the PBX's price"),
+                Ok(Err(e)) => tracing::error!("SIGHUP: {e}; the tariff in use stays"),
+                Err(e) => tracing::error!("SIGHUP: the reload failed ({e}); the tariff in use stays"),
             }
         }
     });

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDateTime, NaiveTime, Weekday};
+use chrono::{Datelike, NaiveDateTime, NaiveTime, Timelike, Weekday};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -71,10 +71,23 @@ pub struct Prices {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
     pub days: Vec<Weekday>,
-    pub from: NaiveTime,
-    pub to: NaiveTime,
+    /// Minutes after midnight, hotel local time; `to` may be 1440 ("24:00", the day's end). A
+    /// period with `from > to` runs overnight into the next day.
+    pub from: u32,
+    pub to: u32,
     pub prices: Prices,
 }
+
+/// Minutes in a day and in a week.
+const DAY_MIN: u32 = 24 * 60;
+const WEEK_MIN: u32 = 7 * DAY_MIN;
+
+/// Band names are shown on bills and screens: one line, this long at most.
+const BAND_NAME_MAX: usize = 40;
+
+/// Bands and prefixes in one tariff, at most (a hotel's has a few dozen).
+const MAX_BANDS: usize = 200;
+const MAX_PREFIXES: usize = 5_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Band {
@@ -121,8 +134,8 @@ impl PeriodView {
     fn of(p: &Period) -> Self {
         PeriodView {
             days: p.days.iter().map(|d| d.to_string().to_lowercase()).collect(),
-            from: p.from.format("%H:%M").to_string(),
-            to: p.to.format("%H:%M").to_string(),
+            from: hh_mm(p.from),
+            to: hh_mm(p.to),
             setup: p.prices.setup,
             per_unit: p.prices.per_unit,
             minimum: p.prices.minimum,
@@ -192,22 +205,76 @@ fn money(key: &str, v: i64) -> Result<i64, TariffError> {
     Ok(v)
 }
 
-fn time_of_day(key: &str, s: &str) -> Result<NaiveTime, TariffError> {
-    NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| bad(key, format!("{s:?} is not a time like 19:00")))
+fn hh_mm(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// "19:00" as minutes after midnight; "24:00" (the day's end) only where `end_of_day` may be.
+fn time_of_day(key: &str, s: &str, end_of_day: bool) -> Result<u32, TariffError> {
+    if end_of_day && s.trim() == "24:00" {
+        return Ok(DAY_MIN);
+    }
+    let shown: String = s.chars().take(20).collect();
+    let t = NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| {
+        let end = if end_of_day { " (or 24:00, the day's end)" } else { "" };
+        bad(key, format!("{shown:?} is not a time like 19:00{end}"))
+    })?;
+    Ok(t.hour() * 60 + t.minute())
+}
+
+/// Exact day names: "mon" .. "sun" (or written out, "monday"), any case.
 fn weekdays(key: &str, days: &[String]) -> Result<Vec<Weekday>, TariffError> {
+    const NAMES: [(&str, &str, Weekday); 7] = [
+        ("mon", "monday", Weekday::Mon),
+        ("tue", "tuesday", Weekday::Tue),
+        ("wed", "wednesday", Weekday::Wed),
+        ("thu", "thursday", Weekday::Thu),
+        ("fri", "friday", Weekday::Fri),
+        ("sat", "saturday", Weekday::Sat),
+        ("sun", "sunday", Weekday::Sun),
+    ];
     let mut out = Vec::new();
     for d in days {
-        let found = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun]
-            .into_iter()
-            .find(|w| w.to_string().eq_ignore_ascii_case(&d[..d.len().min(3)]) && d.len() >= 3);
-        out.push(found.ok_or_else(|| bad(key, format!("{d:?} is not a weekday (mon..sun)")))?);
+        let name = d.trim().to_lowercase();
+        let found = NAMES.iter().find(|(short, long, _)| name == *short || name == *long).map(|(_, _, w)| *w);
+        let shown: String = d.chars().take(20).collect();
+        let day =
+            found.ok_or_else(|| bad(key, format!("{shown:?} is not a weekday (mon, tue, wed, thu, fri, sat, sun)")))?;
+        if out.contains(&day) {
+            return Err(bad(key, format!("{shown:?} is named twice")));
+        }
+        out.push(day);
     }
     if out.is_empty() {
         return Err(bad(key, "name at least one weekday"));
     }
     Ok(out)
+}
+
+/// The minutes of the week a period covers, as [start, end) spans (an overnight period's
+/// Sunday night runs into Monday morning).
+fn week_spans(p: &Period) -> Vec<(u32, u32)> {
+    let mut spans = Vec::new();
+    for d in &p.days {
+        let start = d.num_days_from_monday() * DAY_MIN + p.from;
+        let end = d.num_days_from_monday() * DAY_MIN + if p.from < p.to { p.to } else { DAY_MIN + p.to };
+        if end <= WEEK_MIN {
+            spans.push((start, end));
+        } else {
+            spans.push((start, WEEK_MIN));
+            spans.push((0, end - WEEK_MIN));
+        }
+    }
+    spans
+}
+
+/// A band's name: one line of text by the rules every stored text follows, no markup.
+fn band_name(key: &str, name: &str) -> Result<String, TariffError> {
+    let v = crate::validate::Text::line(BAND_NAME_MAX).required("name", name).map_err(|e| bad(key, e.msg))?;
+    if v.contains(['<', '>']) {
+        return Err(bad(key, "must not contain '<' or '>' (no markup)"));
+    }
+    Ok(v)
 }
 
 fn percent_bp(key: &str, v: Option<&toml::Value>) -> Result<i64, TariffError> {
@@ -231,12 +298,16 @@ impl Tariff {
         if currency.len() != 3 || !super::money::is_currency(&currency) {
             return Err(bad("currency", format!("{:?} is not an ISO 4217 code such as \"CHF\"", raw.currency)));
         }
+        if raw.band.len() > MAX_BANDS {
+            return Err(bad("band", format!("{} bands; at most {MAX_BANDS}", raw.band.len())));
+        }
         let mut bands = Vec::new();
         let mut prefixes = BTreeMap::new();
         for (i, b) in raw.band.iter().enumerate() {
             let key = |k: &str| format!("band[{i}].{k}");
-            if b.name.trim().is_empty() {
-                return Err(bad(key("name"), "must not be empty"));
+            let name = band_name(&key("name"), &b.name)?;
+            if let Some(j) = bands.iter().position(|other: &Band| other.name == name) {
+                return Err(bad(key("name"), format!("{name:?} is also the name of band[{j}]")));
             }
             let unit = parse_duration(&b.unit).map_err(|m| bad(key("unit"), m))?;
             if unit < Duration::from_secs(1) || unit > Duration::from_secs(3600) {
@@ -246,6 +317,9 @@ impl Tariff {
                 None => Duration::ZERO,
                 Some(s) => parse_duration(s).map_err(|m| bad(key("free_under"), m))?,
             };
+            if free_under > Duration::from_secs(3600) {
+                return Err(bad(key("free_under"), "must be at most 1h"));
+            }
             let prices = Prices {
                 setup: money(&key("setup"), b.setup)?,
                 per_unit: money(&key("per_unit"), b.per_unit)?,
@@ -254,30 +328,55 @@ impl Tariff {
             let mut periods = Vec::new();
             for (j, p) in b.period.iter().enumerate() {
                 let pk = |k: &str| format!("band[{i}].period[{j}].{k}");
-                periods.push(Period {
+                let period = Period {
                     days: weekdays(&pk("days"), &p.days)?,
-                    from: time_of_day(&pk("from"), &p.from)?,
-                    to: time_of_day(&pk("to"), &p.to)?,
+                    from: time_of_day(&pk("from"), &p.from, false)?,
+                    to: time_of_day(&pk("to"), &p.to, true)?,
                     prices: Prices {
                         setup: money(&pk("setup"), p.setup.unwrap_or(prices.setup))?,
                         per_unit: money(&pk("per_unit"), p.per_unit.unwrap_or(prices.per_unit))?,
                         minimum: money(&pk("minimum"), p.minimum.unwrap_or(prices.minimum))?,
                     },
-                });
+                };
+                if period.from == period.to {
+                    return Err(bad(
+                        pk("to"),
+                        "equals from: the period would be empty (00:00 to 24:00 is the whole day)",
+                    ));
+                }
+                // Which period prices a call must never depend on the order they are written in.
+                let mine = week_spans(&period);
+                for (k, other) in periods.iter().enumerate() {
+                    let overlap = week_spans(other).into_iter().any(|(a, b)| mine.iter().any(|&(c, d)| a < d && c < b));
+                    if overlap {
+                        return Err(bad(
+                            pk("days"),
+                            format!("overlaps band[{i}].period[{k}]: a call would match both"),
+                        ));
+                    }
+                }
+                periods.push(period);
+            }
+            if prefixes.len() + b.prefixes.len() > MAX_PREFIXES {
+                return Err(bad(key("prefixes"), format!("more than {MAX_PREFIXES} prefixes in all")));
             }
             if b.prefixes.is_empty() {
                 return Err(bad(key("prefixes"), "give at least one dialled-digit prefix"));
             }
             for p in &b.prefixes {
-                if p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit() || c == b'*' || c == b'#') {
-                    return Err(bad(key("prefixes"), format!("{p:?} is not a dialled-digit prefix")));
+                if p.is_empty() || p.len() > 32 || !p.bytes().all(|c| c.is_ascii_digit() || c == b'*' || c == b'#') {
+                    let shown: String = p.chars().take(40).collect();
+                    return Err(bad(
+                        key("prefixes"),
+                        format!("{shown:?} is not a dialled-digit prefix (1 to 32 of 0-9 * #)"),
+                    ));
                 }
                 if let Some(other) = prefixes.insert(p.clone(), i) {
                     return Err(bad(key("prefixes"), format!("{p:?} is also a prefix of band[{other}]")));
                 }
             }
             bands.push(Band {
-                name: b.name.trim().to_string(),
+                name,
                 prices,
                 unit,
                 free_under,
@@ -342,7 +441,7 @@ impl Period {
     /// Whether a call starting at `t` falls in this period. An overnight period (from > to)
     /// belongs to the day it starts on.
     fn covers(&self, t: NaiveDateTime) -> bool {
-        let (time, day) = (t.time(), t.weekday());
+        let (time, day) = (t.hour() * 60 + t.minute(), t.weekday());
         if self.from <= self.to {
             self.days.contains(&day) && time >= self.from && time < self.to
         } else if time >= self.from {
@@ -397,8 +496,8 @@ mod tests {
     fn the_view_shows_periods_as_text_and_field_by_field() {
         let view = Tariff::parse(EXAMPLE).unwrap().view();
         let national = view.bands.iter().find(|b| b.name == "national").unwrap();
-        assert_eq!(national.periods[1], "sat,sun 00:00-23:59: setup 0, per unit 20, minimum 0");
-        let weekend = &national.period_prices[1];
+        assert_eq!(national.periods[2], "sat,sun 00:00-24:00: setup 0, per unit 20, minimum 0");
+        let weekend = &national.period_prices[2];
         assert_eq!((weekend.days.join(" "), weekend.from.as_str(), weekend.per_unit), ("sat sun".into(), "00:00", 20));
     }
 
@@ -432,6 +531,99 @@ mod tests {
             "band[0].period[0].days"
         );
         assert_eq!(e(&band("colour = 1")), "tariffs.toml");
+        assert_eq!(e(&band("free_under = \"2h\"")), "band[0].free_under");
         assert_ne!(Tariff::parse(EXAMPLE).unwrap().version, Tariff::parse(&band("")).unwrap().version);
+    }
+
+    fn with_periods(periods: &str) -> Result<Tariff, TariffError> {
+        Tariff::parse(&format!(
+            "currency = \"CHF\"\n[[band]]\nname = \"x\"\nprefixes = [\"0\"]\nunit = \"60s\"\nper_unit = 10\n{periods}"
+        ))
+    }
+
+    fn period(days: &str, from: &str, to: &str) -> String {
+        format!("[[band.period]]\ndays = [{days}]\nfrom = \"{from}\"\nto = \"{to}\"\nper_unit = 5\n")
+    }
+
+    #[test]
+    fn day_names_are_exact_and_any_text_is_refused_without_a_panic() {
+        for bad_day in ["\"日曜日\"", "\"mo\u{301}n\"", "\"monXYZ\"", "\"m\"", "\"\"", "\"é\""] {
+            let err = with_periods(&period(bad_day, "19:00", "07:00")).unwrap_err();
+            assert_eq!(err.key, "band[0].period[0].days", "{bad_day}: {err}");
+        }
+        let ok = with_periods(&period("\"Monday\", \"TUE\"", "19:00", "07:00")).unwrap();
+        assert_eq!(ok.bands[0].periods[0].days, [Weekday::Mon, Weekday::Tue]);
+        assert!(with_periods(&period("\"mon\", \"mon\"", "19:00", "07:00")).unwrap_err().msg.contains("twice"));
+        assert!(with_periods(&period("\"mon\"", "19:00", "25:00")).is_err());
+        assert!(with_periods(&period("\"mon\"", "24:00", "07:00")).is_err(), "24:00 ends a period, never starts one");
+    }
+
+    #[test]
+    fn empty_and_overlapping_periods_are_refused() {
+        let e = with_periods(&period("\"mon\"", "08:00", "08:00")).unwrap_err();
+        assert_eq!(e.key, "band[0].period[0].to", "{e}");
+        // Friday night into Saturday, and Saturday all day: both would price Saturday 01:00.
+        let e =
+            with_periods(&(period("\"fri\"", "19:00", "07:00") + &period("\"sat\"", "00:00", "24:00"))).unwrap_err();
+        assert_eq!(e.key, "band[0].period[1].days", "{e}");
+        assert!(e.msg.contains("period[0]"), "{e}");
+        // Sunday night runs into Monday morning.
+        let e =
+            with_periods(&(period("\"sun\"", "22:00", "06:00") + &period("\"mon\"", "05:00", "09:00"))).unwrap_err();
+        assert!(e.msg.contains("overlaps"), "{e}");
+        // Touching is not overlapping.
+        let t = with_periods(&(period("\"fri\"", "19:00", "24:00") + &period("\"sat\"", "00:00", "24:00"))).unwrap();
+        let p = |s: &str| t.price("01", at(s), secs(60)).amount_minor;
+        assert_eq!((p("2026-12-04 23:59:00"), p("2026-12-05 00:00:00"), p("2026-12-04 18:59:00")), (5, 5, 10));
+    }
+
+    #[test]
+    fn band_names_follow_the_rules_of_every_stored_text() {
+        let named = |name: &str| {
+            Tariff::parse(&format!(
+                "currency = \"CHF\"\n[[band]]\nname = {}\nprefixes = [\"0\"]\nunit = \"60s\"\nper_unit = 10\n",
+                toml::Value::String(name.into())
+            ))
+        };
+        for bad_name in ["<b>cheap</b>", "a\u{202E}b", "ring\u{7}", &"x".repeat(1 << 20), "  "] {
+            let e = named(bad_name).unwrap_err();
+            assert_eq!(e.key, "band[0].name", "{e}");
+            assert!(e.to_string().len() < 200, "the error does not echo it whole");
+        }
+        assert_eq!(named("國際電話 international").unwrap().bands[0].name, "國際電話 international");
+    }
+
+    proptest::proptest! {
+        /// Any UTF-8 in any string field: an error or a tariff, never a panic.
+        #[test]
+        fn no_text_panics_the_parser(
+            currency in "\\PC{0,6}",
+            name in "\\PC{0,12}",
+            prefix in "\\PC{0,6}",
+            unit in "\\PC{0,6}",
+            free in "\\PC{0,6}",
+            day in "\\PC{0,8}",
+            from in "\\PC{0,6}",
+            to in "\\PC{0,6}",
+        ) {
+            let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+            let text = format!(
+                "currency = {}\n[[band]]\nname = {}\nprefixes = [{}]\nunit = {}\nper_unit = 1\nfree_under = {}\n[[band.period]]\ndays = [{}]\nfrom = {}\nto = {}\n",
+                q(&currency), q(&name), q(&prefix), q(&unit), q(&free), q(&day), q(&from), q(&to)
+            );
+            let _ = Tariff::parse(&text);
+            // Near-valid files too, each field alone wrong.
+            let good = |field: &str, v: &str| {
+                let mut f = [("currency", "CHF"), ("name", "x"), ("prefix", "0"), ("unit", "60s"), ("day", "mon"), ("from", "19:00"), ("to", "07:00")];
+                for kv in f.iter_mut().filter(|kv| kv.0 == field) { kv.1 = v; }
+                format!(
+                    "currency = {}\n[[band]]\nname = {}\nprefixes = [{}]\nunit = {}\nper_unit = 1\n[[band.period]]\ndays = [{}]\nfrom = {}\nto = {}\n",
+                    q(f[0].1), q(f[1].1), q(f[2].1), q(f[3].1), q(f[4].1), q(f[5].1), q(f[6].1)
+                )
+            };
+            for (field, v) in [("currency", &currency), ("name", &name), ("prefix", &prefix), ("unit", &unit), ("day", &day), ("from", &from), ("to", &to)] {
+                let _ = Tariff::parse(&good(field, v));
+            }
+        }
     }
 }
