@@ -18,6 +18,8 @@
 //!   [`port`]: where a FIAS peer is (serial device, `tcp://`, `tcp-listen://`) and how it is opened.
 //!   [`pms`]: the PMS link (switchboard plays the PBX's part toward the hotel's PMS);
 //!   [`pms_sim`]: `switchboard pms-sim`, the PMS simulator as a program.
+//! - [`logsafe`]: what peers and clients sent, escaped and cut for the log; repeated warnings
+//!   summarised.
 //! - [`schedules`]: property jobs from `schedules/*.toml`.
 //! - [`contract`]: every route's method, path, request and reply types, written once;
 //!   [`api`]: the HTTP API serving it; [`cli`]: the command line, a client of it;
@@ -41,6 +43,7 @@ pub mod housekeeping;
 pub mod identity;
 pub mod journal;
 pub mod logbook;
+pub mod logsafe;
 pub mod messages;
 pub mod pbx;
 pub mod pms;

@@ -6,8 +6,13 @@ use switchboard::config::{parse_duration, Config};
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
+    // No colours: the writer escapes every control byte a line carries, so a peer's record can
+    // neither forge a log line nor drive the terminal.
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(|| switchboard::logsafe::SafeWriter(std::io::stderr()))
+        .with_ansi(false)
+        .init();
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
