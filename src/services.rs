@@ -96,6 +96,8 @@ impl Services {
             charges,
             simulator: None,
             pms: None,
+            api: cfg.api,
+            streams: Arc::new(crate::api::streams::Streams::new(cfg.api.max_streams, cfg.api.max_streams_per_user)),
         };
         Ok(Services { app, clock, signals, tasks: vec![link_task, scheduler_task], timezone: cfg.timezone })
     }

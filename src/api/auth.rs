@@ -48,14 +48,15 @@ pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
         .map(|(_, v)| v.trim().to_string())
 }
 
-/// The `Set-Cookie` value that opens a console session with `token`.
-pub fn set_cookie(token: &str) -> String {
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict")
+/// The `Set-Cookie` value that opens a console session with `token`; `secure` (`[api]
+/// secure_cookies`, behind a TLS proxy) keeps the browser from sending it over plain HTTP.
+pub fn set_cookie(token: &str, secure: bool) -> String {
+    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}", if secure { "; Secure" } else { "" })
 }
 
 /// The `Set-Cookie` value that ends it.
-pub fn clear_cookie() -> String {
-    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+pub fn clear_cookie(secure: bool) -> String {
+    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if secure { "; Secure" } else { "" })
 }
 
 pub async fn authenticate(State(s): State<AppState>, mut req: Request, next: Next) -> Result<Response, ApiError> {

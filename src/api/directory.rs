@@ -58,9 +58,13 @@ pub async fn import(
     Ok(Json(DirImported { imported }))
 }
 
-pub async fn export(State(s): State<AppState>, ApiQuery(q): ApiQuery<ExportQuery>) -> ApiResult<impl IntoResponse> {
+pub async fn export(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<impl IntoResponse> {
     let format: exchange::Format = q.format.as_deref().unwrap_or("toml").parse()?;
-    let text = exchange::export(&s.directory.all()?, format)?;
+    let text = exchange::export(&s.directory.export(&actor)?, format)?;
     let kind = if format == exchange::Format::Csv { "text/csv; charset=utf-8" } else { "text/plain; charset=utf-8" };
     Ok(([(header::CONTENT_TYPE, kind)], text))
 }

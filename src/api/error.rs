@@ -1,5 +1,6 @@
 //! The one place where errors become HTTP statuses. Every error body is `{"error": "..."}`;
-//! a 500 says only "internal error" (the details go to the log).
+//! a 500 says only "internal error" (the details go to the log). A value the client sent is
+//! echoed at most [`ECHO_MAX`] characters long (a 10,000-character name is not sent back whole).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -168,6 +169,70 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_string())
             }
         };
-        (status, Json(serde_json::json!({ "error": msg }))).into_response()
+        (status, Json(serde_json::json!({ "error": cut_echoes(&msg) }))).into_response()
+    }
+}
+
+/// Characters of a quoted value an error message shows, at most.
+pub const ECHO_MAX: usize = 64;
+
+/// Characters of a whole error message, at most (a backstop for unquoted echoes).
+const MESSAGE_MAX: usize = 600;
+
+/// `msg` with every quoted value (and every unquoted word) longer than [`ECHO_MAX`] characters
+/// cut there, with an ellipsis: messages quote what the client sent as `"..."`, escapes
+/// included, or name it bare (`room 101`).
+pub fn cut_echoes(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len().min(MESSAGE_MAX + 8));
+    let mut quoted = false;
+    let mut escaped = false;
+    // Characters of the current quoted value or bare word so far.
+    let mut run = 0;
+    let mut shown = 0;
+    for c in msg.chars() {
+        if shown >= MESSAGE_MAX {
+            out.push('…');
+            break;
+        }
+        let ends_run = if quoted { c == '"' && !escaped } else { c == '"' || c.is_whitespace() };
+        escaped = quoted && !escaped && c == '\\';
+        if ends_run {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            run = 0;
+        } else {
+            run += 1;
+            if run == ECHO_MAX + 1 {
+                out.push('…');
+                shown += 1;
+            }
+            if run > ECHO_MAX {
+                continue;
+            }
+        }
+        out.push(c);
+        shown += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_echoed_values_are_cut_with_an_ellipsis() {
+        let long = "x".repeat(10_000);
+        let cut = cut_echoes(&format!("name: {long:?} is too long"));
+        assert_eq!(cut, format!("name: \"{}…\" is too long", "x".repeat(ECHO_MAX)));
+        let short = r#"room "101" is occupied by "A \"quoted\" name""#;
+        assert_eq!(cut_echoes(short), short);
+        assert_eq!(
+            cut_echoes(&format!("room {long} is not in hotel.toml")),
+            format!("room {}… is not in hotel.toml", "x".repeat(64))
+        );
+        let words = "word ".repeat(1000);
+        assert!(cut_echoes(&words).chars().count() <= MESSAGE_MAX + 1);
     }
 }

@@ -9,6 +9,11 @@
 //!
 //! The store counts its commits; this waits on that count (no polling), coalesces a burst for
 //! a tenth of a second, and compares cheap fingerprints to say what changed.
+//!
+//! A stream holds a connection for as long as it is open, so streams have limits of their own
+//! ([`super::streams`]: `[api] max_streams`, `max_streams_per_user`; 429 beyond), and a stream ends
+//! when its session does (logout, a new password, a disabled account, idle expiry): it asks
+//! after every change, and once a minute for expiry.
 
 use crate::store::Sql;
 use std::convert::Infallible;
@@ -20,7 +25,11 @@ use futures_util::Stream;
 use rusqlite::Connection;
 use tokio::sync::mpsc;
 
+use super::auth::Token;
+use super::error::ApiError;
 use super::state::AppState;
+use super::streams::StreamSlot;
+use crate::identity::Actor;
 use crate::pbx::LinkStatus;
 use crate::store::StoreError;
 
@@ -67,14 +76,32 @@ fn event(name: &str, data: serde_json::Value) -> Event {
 }
 
 /// `GET /api/events`.
-pub async fn events(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub async fn events(
+    State(s): State<AppState>,
+    actor: Actor,
+    Token(token): Token,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let slot = s.streams.open(actor.id)?;
     let (tx, rx) = mpsc::channel(32);
-    tokio::spawn(watch(s, tx));
+    tokio::spawn(watch(s, tx, token, slot));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
-async fn watch(s: AppState, tx: mpsc::Sender<Event>) {
+/// How often an otherwise quiet stream asks whether its session expired.
+const EXPIRY_CHECK: Duration = Duration::from_secs(60);
+
+/// Whether the stream's session is still open (a store error keeps it: the next change asks again).
+fn session_open(s: &AppState, token: &str) -> bool {
+    s.staff.session_open(token).unwrap_or_else(|e| {
+        tracing::warn!("live events: cannot check the session: {e}");
+        true
+    })
+}
+
+async fn watch(s: AppState, tx: mpsc::Sender<Event>, token: String, _slot: StreamSlot) {
+    let mut expiry = tokio::time::interval(EXPIRY_CHECK);
+    expiry.tick().await;
     let mut commits = s.store.commits();
     let mut link = s.link.status.clone();
     let mut last_link = link_key(&link.borrow_and_update());
@@ -100,6 +127,16 @@ async fn watch(s: AppState, tx: mpsc::Sender<Event>) {
                 continue;
             }
             () = tx.closed() => return,
+            _ = expiry.tick() => {
+                if !session_open(&s, &token) {
+                    return;
+                }
+                continue;
+            }
+        }
+        // A logout, a new password or a disabled account is a commit like any other.
+        if !session_open(&s, &token) {
+            return;
         }
         // A change rarely comes alone (a check-in writes the stay, the outbox, the audit).
         tokio::time::sleep(Duration::from_millis(100)).await;

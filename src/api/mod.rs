@@ -1,8 +1,9 @@
 //! The HTTP API (JSON), serving the routes of [`crate::contract`].
 //!
 //! Layout: [`routes`] (the router: every route and the permission its group needs),
-//! [`server`] (connections: the cap, header and request timeouts, body limit, client address),
-//! [`events`] (live updates as server-sent events),
+//! [`server`] (connections: the caps, header and request timeouts, body limit, client address),
+//! [`early`] (JSON bodies for the errors hyper answers before the application),
+//! [`events`] (live updates as server-sent events), [`streams`] (their limits),
 //! [`state`] (what handlers are given), [`auth`] (bearer tokens, the per-route permission
 //! layer, the `Actor` extractor), [`extract`] (body, path, query extractors with JSON errors;
 //! the blocking-pool helper), [`error`] (the one place errors become statuses), and the
@@ -14,6 +15,7 @@
 
 pub mod auth;
 pub mod directory;
+pub mod early;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -24,6 +26,7 @@ pub mod routes;
 pub mod server;
 pub mod staff;
 pub mod state;
+pub mod streams;
 pub mod wakeups;
 
 pub use error::{ApiError, ApiResult};

@@ -27,7 +27,7 @@ pub async fn login(
 /// Ends the session (a console's cookie is cleared too).
 pub async fn logout(State(s): State<AppState>, Token(token): Token) -> ApiResult<impl IntoResponse> {
     s.staff.logout(&token)?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie())]))
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(s.api.secure_cookies))]))
 }
 
 /// The console's sign-in: the token goes into an `HttpOnly` cookie, never to the page.
@@ -39,7 +39,7 @@ pub async fn open_session(
     let staff = s.staff.clone();
     let (token, actor) = blocking(move || staff.login(&req.login, &req.password, from)).await?;
     let reply = SessionReply { login: actor.login, display_name: actor.display_name, role: actor.role };
-    Ok(([(header::SET_COOKIE, auth::set_cookie(&token))], Json(reply)))
+    Ok(([(header::SET_COOKIE, auth::set_cookie(&token, s.api.secure_cookies))], Json(reply)))
 }
 
 pub async fn me(actor: Actor) -> Json<Actor> {

@@ -27,4 +27,8 @@ pub struct AppState {
     /// The PMS link, when `[pms]` is configured.
     pub pms: Option<crate::pms::PmsHandle>,
     pub store: Arc<Store>,
+    /// `[api]`: the limits and the cookie's flags.
+    pub api: crate::config::ApiConfig,
+    /// The open live-event streams, counted against `[api] max_streams` and `max_streams_per_user`.
+    pub streams: Arc<super::streams::Streams>,
 }

@@ -213,7 +213,37 @@ impl Config {
                 (secs(1), 10 * MINUTE),
             )?,
             max_body,
+            max_connections_per_address: raw
+                .api
+                .max_connections_per_address
+                .unwrap_or(a.max_connections_per_address.min(max_connections)),
+            // Streams hold connections: at most half of them, so requests always find a place.
+            max_streams: raw.api.max_streams.unwrap_or(a.max_streams.min(max_connections / 2)),
+            max_streams_per_user: raw.api.max_streams_per_user.unwrap_or(a.max_streams_per_user),
+            secure_cookies: raw.api.secure_cookies.unwrap_or(a.secure_cookies),
         };
+        if !(1..=max_connections).contains(&api.max_connections_per_address) {
+            return Err(invalid(
+                "api.max_connections_per_address",
+                format!("{} must be 1 to api.max_connections ({max_connections})", api.max_connections_per_address),
+            ));
+        }
+        if !(1..=max_connections / 2).contains(&api.max_streams) {
+            return Err(invalid(
+                "api.max_streams",
+                format!(
+                    "{} must be 1 to half of api.max_connections ({}): streams hold connections, requests need the rest",
+                    api.max_streams,
+                    max_connections / 2
+                ),
+            ));
+        }
+        if !(1..=api.max_streams).contains(&api.max_streams_per_user) {
+            return Err(invalid(
+                "api.max_streams_per_user",
+                format!("{} must be 1 to api.max_streams ({})", api.max_streams_per_user, api.max_streams),
+            ));
+        }
         let store_path = PathBuf::from(raw.store.path.unwrap_or_else(|| "switchboard.db".into()));
         if store_path.as_os_str().is_empty() {
             return Err(invalid("store.path", "must not be empty"));
@@ -425,6 +455,22 @@ numbers = ["101-103", "201"]
     fn other_bad_values_are_named() {
         assert!(err(&MIN.replace("Europe/Zurich", "Mars/Base")).starts_with("hotel.timezone:"));
         assert!(err(&format!("{MIN}\n[api]\nlisten = \"localhost\"\n")).starts_with("api.listen:"));
+    }
+
+    #[test]
+    fn stream_and_per_address_limits_leave_room_for_requests() {
+        let c = Config::parse(MIN).unwrap();
+        assert_eq!((c.api.max_streams, c.api.max_streams_per_user, c.api.max_connections_per_address), (64, 4, 32));
+        assert!(!c.api.secure_cookies);
+        // Few connections: the default stream limit follows them down.
+        assert_eq!(Config::parse(&format!("{MIN}\n[api]\nmax_connections = 8\n")).unwrap().api.max_streams, 4);
+        let e = err(&format!("{MIN}\n[api]\nmax_connections = 100\nmax_streams = 51\n"));
+        assert!(e.starts_with("api.max_streams:"), "{e}");
+        let e = err(&format!("{MIN}\n[api]\nmax_streams = 3\nmax_streams_per_user = 4\n"));
+        assert!(e.starts_with("api.max_streams_per_user:"), "{e}");
+        let e = err(&format!("{MIN}\n[api]\nmax_connections_per_address = 0\n"));
+        assert!(e.starts_with("api.max_connections_per_address:"), "{e}");
+        assert!(Config::parse(&format!("{MIN}\n[api]\nsecure_cookies = true\n")).unwrap().api.secure_cookies);
     }
 
     #[test]

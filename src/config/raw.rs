@@ -118,6 +118,10 @@ pub(super) struct RawApi {
     pub header_timeout: Option<String>,
     pub request_timeout: Option<String>,
     pub max_body: Option<String>,
+    pub max_connections_per_address: Option<u32>,
+    pub max_streams: Option<u32>,
+    pub max_streams_per_user: Option<u32>,
+    pub secure_cookies: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -165,6 +165,14 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     /// Largest request body, in bytes.
     pub max_body: usize,
+    /// Connections one client address may hold at once (one host cannot take the whole pool).
+    pub max_connections_per_address: u32,
+    /// Live-event streams open at once, all users together (each holds a connection).
+    pub max_streams: u32,
+    /// Live-event streams one staff member may hold open at once.
+    pub max_streams_per_user: u32,
+    /// The session cookie carries `Secure` (set it when a TLS proxy is in front).
+    pub secure_cookies: bool,
 }
 
 impl Default for ApiConfig {
@@ -175,6 +183,10 @@ impl Default for ApiConfig {
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_body: 64 * 1024,
+            max_connections_per_address: 32,
+            max_streams: 64,
+            max_streams_per_user: 4,
+            secure_cookies: false,
         }
     }
 }

@@ -176,6 +176,17 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<DirEntry> {
     })
 }
 
+/// The audit row of a private entry's numbers shown to (or withheld from) `actor`.
+fn record_shown(tx: &Connection, now: &str, actor: &Actor, id: i64, name: &str, what: &str) -> Result<(), DirError> {
+    audit::record(
+        tx,
+        now,
+        actor,
+        &Change::new("dir_private_shown").subject(format!("directory {id}: {name}")).after(what),
+    )?;
+    Ok(())
+}
+
 fn get(c: &Connection, id: i64) -> Result<Option<DirEntry>, DirError> {
     Ok(c.row(&format!("SELECT {COLUMNS} FROM directory d WHERE d.id = ?1"), [id], from_row).optional()?)
 }
@@ -288,6 +299,10 @@ impl Directory {
             )?;
             index(tx, &d)?;
             audit::record(tx, &now, actor, &Change::new("dir_edit").subject(format!("directory {id}: {}", d.name)))?;
+            if d.private {
+                // The reply shows the whole entry: that is a showing like any other.
+                record_shown(tx, &now, actor, id, &d.name, "numbers shown")?;
+            }
             Ok(d)
         })
     }
@@ -316,13 +331,7 @@ impl Directory {
             let now = clock::timestamp(self.clock.now());
             self.store.write(|tx| {
                 for (id, name) in &private {
-                    let what = if see { "numbers shown" } else { "numbers withheld" };
-                    audit::record(
-                        tx,
-                        &now,
-                        actor,
-                        &Change::new("dir_private_shown").subject(format!("directory {id}: {name}")).after(what),
-                    )?;
+                    record_shown(tx, &now, actor, *id, name, if see { "numbers shown" } else { "numbers withheld" })?;
                 }
                 Ok::<_, DirError>(())
             })?;
@@ -358,12 +367,17 @@ impl Directory {
         Ok(self.shown(actor, vec![e])?.remove(0))
     }
 
-    /// Every entry, in name order, whole (for export by a manager).
-    pub fn all(&self) -> Result<Vec<DirEntry>, DirError> {
-        self.store.read(|c| {
+    /// Every entry, in name order, whole (for export by a manager); every private entry is
+    /// written to the audit trail as shown.
+    pub fn export(&self, actor: &Actor) -> Result<Vec<DirEntry>, DirError> {
+        let now = clock::timestamp(self.clock.now());
+        self.store.write(|tx| {
             let mut stmt =
-                c.prepare_cached(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
+                tx.prepare_cached(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
             let rows = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
+            for e in rows.iter().filter(|e| e.private) {
+                record_shown(tx, &now, actor, e.id, &e.name, "numbers shown (export)")?;
+            }
             Ok(rows)
         })
     }
@@ -466,6 +480,29 @@ mod tests {
         assert_eq!(shown.len(), 3, "{shown:?}");
         assert!(shown.contains(&("manager".into(), Some("numbers shown".into()))));
         assert!(shown.contains(&("desk".into(), Some("numbers withheld".into()))));
+    }
+
+    #[test]
+    fn an_export_and_an_edit_reply_are_showings_too() {
+        let d = dir();
+        let m = actor(Role::Manager);
+        let gm = d.add(&m, &entry("staff", "Li General", "Office", "GM", "+886 912 345 678", true)).unwrap();
+        d.add(&m, &entry("department", "Housekeeping", "", "", "2300", false)).unwrap();
+        let shown = |d: &Directory| {
+            d.store
+                .read(|c| audit::query(c, &Default::default()))
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.action == "dir_private_shown")
+                .map(|r| r.after.unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        let all = d.export(&m).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(shown(&d), ["numbers shown (export)"], "one row, for the private entry only");
+        let edited = d.edit(&m, gm.id, &NewDirEntry { title: Some("CEO".into()), ..Default::default() }).unwrap();
+        assert_eq!(edited.number.as_deref(), Some("+886 912 345 678"));
+        assert_eq!(shown(&d).len(), 2, "the edit's reply showed the number");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! attempt may go ahead. Guesses sent in parallel are therefore counted one by one: after
 //! `max_failures` of them the rest are refused (429) without a password check. A slowed-down
 //! key waits `lockout`, doubled for every further failure (at most [`LONGEST_WAIT`]). A
-//! success clears the login's and the address's counts; rows quiet for a day are deleted.
+//! success clears the login's count and takes only itself off the address's; rows quiet for a
+//! day are deleted.
 
 use crate::store::Sql;
 use std::net::IpAddr;
@@ -75,10 +76,21 @@ impl Staff {
         })
     }
 
+    /// After a success: the login's count is cleared; the address's loses only this attempt
+    /// (one valid account must not lift the brake on an address spraying other logins: only
+    /// time clears an address's failures).
     fn clear_attempts(&self, keys: &[Key]) -> Result<(), StaffError> {
         self.store.write(|tx| {
             for k in keys {
-                tx.exec("DELETE FROM login_failures WHERE login = ?1", [&k.key])?;
+                if k.key.starts_with('@') {
+                    tx.exec(
+                        "UPDATE login_failures SET failures = failures - 1 WHERE login = ?1 AND failures > 0",
+                        [&k.key],
+                    )?;
+                    tx.exec("DELETE FROM login_failures WHERE login = ?1 AND failures = 0", [&k.key])?;
+                } else {
+                    tx.exec("DELETE FROM login_failures WHERE login = ?1", [&k.key])?;
+                }
             }
             Ok::<_, StaffError>(())
         })
@@ -168,6 +180,32 @@ impl Staff {
     /// `LAST_USED_GRANULARITY`).
     pub fn authenticate(&self, token: &str) -> Result<Actor, StaffError> {
         let now = self.clock.now();
+        let (actor, last) = self.session(token, now)?;
+        if now - last >= LAST_USED_GRANULARITY {
+            self.store.write(|tx| {
+                tx.exec(
+                    "UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1",
+                    params![hash_token(token), clock::timestamp(now)],
+                )?;
+                Ok::<_, StaffError>(())
+            })?;
+        }
+        Ok(actor)
+    }
+
+    /// Whether the session of `token` is still open (not ended, its account active, not idle
+    /// past the timeout), without touching its idle timer: what an open live-event stream asks
+    /// after every change, so a logout, a new password or a disabled account ends it.
+    pub fn session_open(&self, token: &str) -> Result<bool, StaffError> {
+        match self.session(token, self.clock.now()) {
+            Ok(_) => Ok(true),
+            Err(StaffError::Unauthenticated(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The open session of `token`: its staff member and when it was last used.
+    fn session(&self, token: &str, now: DateTime<Utc>) -> Result<(Actor, DateTime<Utc>), StaffError> {
         let th = hash_token(token);
         type Row = (i64, String, String, String, bool, bool, String);
         let row: Option<Row> = self.store.read(|c| {
@@ -191,16 +229,7 @@ impl Staff {
         if now - last > duration::chrono(self.cfg.idle_timeout) {
             return Err(StaffError::Unauthenticated("the session expired: sign in again"));
         }
-        if now - last >= LAST_USED_GRANULARITY {
-            self.store.write(|tx| {
-                tx.exec(
-                    "UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1",
-                    params![th, clock::timestamp(now)],
-                )?;
-                Ok::<_, StaffError>(())
-            })?;
-        }
-        Ok(Actor { id, login, display_name, role: role.parse()? })
+        Ok((Actor { id, login, display_name, role: role.parse()? }, last))
     }
 
     /// Ends the session of `token`.
@@ -347,6 +376,28 @@ mod tests {
         assert!(matches!(s.login("user99", "guess", Some(attacker)), Err(StaffError::Throttled { .. })));
         assert!(matches!(s.login("dora", "correct horse", Some(attacker)), Err(StaffError::Throttled { .. })));
         s.login("dora", "correct horse", Some(desk)).unwrap();
+    }
+
+    #[test]
+    fn a_valid_sign_in_does_not_lift_the_brake_on_its_address() {
+        let (s, clock) = staff(); // 10 failures per address, 3 per login
+        let sprayer: IpAddr = "10.9.8.7".parse().unwrap();
+        s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
+        for i in 0..9 {
+            assert!(matches!(s.login(&format!("user{i}"), "guess", Some(sprayer)), Err(StaffError::BadCredentials)));
+        }
+        // The sprayer knows one account: signing in with it leaves the other nine failures counted.
+        s.login("dora", "correct horse", Some(sprayer)).unwrap();
+        assert!(matches!(s.login("user9", "guess", Some(sprayer)), Err(StaffError::BadCredentials)));
+        assert!(matches!(s.login("user10", "guess", Some(sprayer)), Err(StaffError::Throttled { .. })));
+        // A desk PC signing in all day is never braked by its own successes.
+        let desk: IpAddr = "10.0.0.2".parse().unwrap();
+        for _ in 0..30 {
+            s.login("dora", "correct horse", Some(desk)).unwrap();
+        }
+        // Only time clears an address.
+        clock.advance(chrono::Duration::days(2));
+        assert!(matches!(s.login("user11", "guess", Some(sprayer)), Err(StaffError::BadCredentials)));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod console;
 mod contract;
 mod fixtures;
 mod hardening;
+mod hostile_api;
 mod layout;
 mod link;
 mod logbook;
