@@ -297,6 +297,7 @@ pub async fn simulate_call(State(s): State<AppState>, ApiJson(req): ApiJson<SimC
         duration: Some(format!("{:02}{:02}{:02}", d / 3600, (d / 60) % 60, d % 60)),
         digits: Some(req.digits),
         at: Some(at.with_nanosecond(0).unwrap_or(at)),
+        ..Default::default()
     }));
     Ok((StatusCode::ACCEPTED, Json(SimCallReply { posting })))
 }

@@ -148,7 +148,11 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
             }
             let free = emergency
                 || digits.as_deref().is_some_and(|d| c.cfg.free_numbers.iter().any(|f| d.starts_with(f.as_str())));
-            let (band, amount, version) = if free {
+            let minibar = p.kind.as_deref() == Some("M");
+            let (band, amount, version) = if minibar {
+                // Checked by pbx::checks: whole minor units within range.
+                ("minibar".to_string(), p.amount.as_deref().and_then(|a| a.parse().ok()).unwrap_or(0), None)
+            } else if free {
                 ("free".to_string(), 0, None)
             } else if p.kind.as_deref() == Some("C") {
                 (
@@ -157,7 +161,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
                     None,
                 )
             } else if let Some(pulses) = pulses {
-                ("meter pulses".to_string(), pulses.saturating_mul(c.cfg.pulse_price), None)
+                ("meter pulses".to_string(), pulses.checked_mul(c.cfg.pulse_price).unwrap_or(i64::MAX), None)
             } else {
                 match (c.tariff(), &digits) {
                     (Some(t), Some(d)) => {
@@ -179,8 +183,8 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
             };
             tx.exec(
                 "INSERT INTO calls(posting, record_key, room, stay, guest, dialled, started, duration_s, pulses, band,
-                                   amount_minor, currency, tariff_version, state, reason, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                                   amount_minor, currency, tariff_version, state, reason, recorded_at, article, items)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 params![
                     p.number,
                     record_key,
@@ -197,7 +201,9 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
                     version,
                     state,
                     reason,
-                    now_text
+                    now_text,
+                    p.article.as_ref().filter(|_| minibar),
+                    minibar.then(|| p.count.as_deref().and_then(|c| c.parse::<i64>().ok()).unwrap_or(1))
                 ],
             )?;
             let id = tx.last_insert_rowid();
@@ -294,7 +300,11 @@ pub fn folio(c: &Connection, room: &str, currency: &str, mask: Option<usize>) ->
             .collect(),
         None => Vec::new(),
     };
-    let total_minor = calls.iter().map(|call| call.amount_minor).sum();
+    // Checked: a total that does not fit is an error, never a wrapped (or negative) bill.
+    let total_minor = calls
+        .iter()
+        .try_fold(0i64, |sum, call| sum.checked_add(call.amount_minor))
+        .ok_or_else(|| StoreError::Corrupt(format!("room {room}: the folio's total does not fit")))?;
     Ok(Folio { room: room.to_string(), stay, count: calls.len(), total_minor, calls, currency: currency.to_string() })
 }
 

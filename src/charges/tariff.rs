@@ -431,9 +431,10 @@ impl Tariff {
         let prices = band.periods.iter().find(|p| p.covers(start)).map_or(band.prices, |p| p.prices);
         let unit = band.unit.as_millis().max(1);
         let units = duration.as_millis().div_ceil(unit) as i64;
-        let base = (prices.setup + units.saturating_mul(prices.per_unit)).max(prices.minimum);
-        let surcharge = (base.saturating_mul(band.surcharge_bp) + 5_000) / 10_000;
-        Priced { band: band.name.clone(), amount_minor: base + surcharge }
+        // Saturating: prices are capped at parse, so only an absurd call could reach the bound.
+        let base = prices.setup.saturating_add(units.saturating_mul(prices.per_unit)).max(prices.minimum);
+        let surcharge = base.saturating_mul(band.surcharge_bp).saturating_add(5_000) / 10_000;
+        Priced { band: band.name.clone(), amount_minor: base.saturating_add(surcharge) }
     }
 }
 

@@ -72,6 +72,13 @@ pub enum PbxCommand {
         stay: i64,
         at: chrono::NaiveDateTime,
     },
+    /// The answer to the PBX asking for a room's message texts (`XM`): one waiting message
+    /// (`XT` with `MI`, `MT`), or none (`XT` without them).
+    MessageTexts {
+        stay: Option<i64>,
+        id: Option<i64>,
+        text: Option<String>,
+    },
     /// The answer to a call charge the PBX posted (`PA`).
     PostingAnswer {
         number: Option<String>,
@@ -95,6 +102,7 @@ impl PbxCommand {
             PbxCommand::Ring { .. } | PbxCommand::RingCancel { .. } => "wakeup",
             PbxCommand::MessageText { .. } | PbxCommand::MessageDelete { .. } => "message",
             PbxCommand::PostingAnswer { .. } => "posting",
+            PbxCommand::MessageTexts { .. } => "xt",
         }
     }
 
@@ -103,7 +111,10 @@ impl PbxCommand {
     pub fn optional(&self) -> bool {
         matches!(
             self,
-            PbxCommand::MessageText { .. } | PbxCommand::MessageDelete { .. } | PbxCommand::PostingAnswer { .. }
+            PbxCommand::MessageText { .. }
+                | PbxCommand::MessageDelete { .. }
+                | PbxCommand::PostingAnswer { .. }
+                | PbxCommand::MessageTexts { .. }
         )
     }
 
@@ -196,6 +207,17 @@ impl PbxCommand {
                 at: Some(at),
             }),
             PbxCommand::PostingAnswer { number, status, at } => Message::PostingAnswer { room, number, status, at },
+            PbxCommand::MessageTexts { stay, id, text } => {
+                let mut r = fias::Record::new(ids::XT).with(ids::RN, room);
+                for (field, value) in
+                    [(ids::GNUM, stay.map(|s| s.to_string())), (ids::MI, id.map(|i| i.to_string())), (ids::MT, text)]
+                {
+                    if let Some(v) = value {
+                        r = r.with(field, v);
+                    }
+                }
+                Message::Other(r)
+            }
             PbxCommand::MessageDelete { id, stay, at } => Message::MessageDelete(fias::GuestMessage {
                 room,
                 stay: Some(stay.to_string()),

@@ -1,11 +1,13 @@
 //! The PBX side of the service.
 //!
-//! Layout: [`command`] (protocol-neutral outbox commands and their FIAS records), [`serial`]
+//! Layout: [`command`] (protocol-neutral outbox commands and their FIAS records), [`checks`]
+//! (the range checks on what the PBX reports), [`serial`]
 //! (opening ports and pseudo-terminals, async file descriptors, the device connector),
 //! [`link`] (the task that owns the port: sessions, the delivery policy, resync, what the PBX
 //! reports), [`report`] (what the PBX told us that the wake-up scheduler acts on),
 //! [`simulator`] (the built-in PBX behind a pseudo-terminal).
 
+pub mod checks;
 pub mod command;
 pub mod link;
 pub mod report;

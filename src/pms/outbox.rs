@@ -134,7 +134,7 @@ pub fn to_message(conn: &Connection, row: &PmsRow, tz: Tz) -> Result<Option<Mess
         })),
         "PS" => {
             let call = d["call"].as_i64().unwrap_or(0);
-            posting(conn, call, tz)?.map(Message::Posting)
+            posting(conn, call, tz)?.map(|p| Message::Posting(Box::new(p)))
         }
         other => {
             tracing::error!(row = row.id, "unknown PMS outbox kind {other:?}; dropped");
@@ -146,18 +146,33 @@ pub fn to_message(conn: &Connection, row: &PmsRow, tz: Tz) -> Result<Option<Mess
 /// A posted call as a pre-costed FIAS posting (`PT` C, `TA` in minor units, `P#` the call id).
 fn posting(conn: &Connection, call: i64, tz: Tz) -> Result<Option<Posting>, StoreError> {
     let row = conn
-        .row("SELECT room, dialled, started, duration_s, amount_minor FROM calls WHERE id = ?1", [call], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })
+        .row(
+            "SELECT room, dialled, started, duration_s, amount_minor, article, items FROM calls WHERE id = ?1",
+            [call],
+            |r| {
+                Ok((
+                    (r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?),
+                    (r.get::<_, i64>(3)?, r.get::<_, i64>(4)?),
+                    (r.get::<_, Option<String>>(5)?, r.get::<_, Option<i64>>(6)?),
+                ))
+            },
+        )
         .optional()?;
-    let Some((room, dialled, started, duration, amount)) = row else { return Ok(None) };
+    let Some(((room, dialled, started), (duration, amount), (article, items))) = row else { return Ok(None) };
     let at = crate::clock::parse_utc(&started).map(|t| t.with_timezone(&tz).naive_local());
+    if let Some(article) = article {
+        // A minibar posting goes on as one (`PT` M): article, count and amount.
+        return Ok(Some(Posting {
+            room,
+            number: Some(call.to_string()),
+            kind: Some("M".into()),
+            amount: Some(amount.to_string()),
+            article: Some(article),
+            count: Some(items.unwrap_or(1).to_string()),
+            at,
+            ..Default::default()
+        }));
+    }
     let d = duration.max(0);
     Ok(Some(Posting {
         room,
@@ -167,6 +182,8 @@ fn posting(conn: &Connection, call: i64, tz: Tz) -> Result<Option<Posting>, Stor
         duration: Some(format!("{:02}{:02}{:02}", (d / 3600).min(99), d / 60 % 60, d % 60)),
         digits: dialled,
         pulses: None,
+        article: None,
+        count: None,
         at,
     }))
 }

@@ -335,6 +335,11 @@ pub const MIGRATIONS: &[&str] = &[
             INSERT INTO pms_outbox(room, kind, data) VALUES (NEW.room, 'PS', json_object('call', NEW.id));
         END;
     "#,
+    // 11: minibar postings (`PS` with `PT` M) are kept as such, article and count, beside calls.
+    r#"
+    ALTER TABLE calls ADD COLUMN article TEXT;
+    ALTER TABLE calls ADD COLUMN items INTEGER;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

@@ -286,6 +286,8 @@ async fn call_charges_are_kept_and_answered() {
         duration: Some("000312".into()),
         digits: Some("0041445550101".into()),
         pulses: None,
+        article: None,
+        count: None,
         at: None,
     };
     h.sim.command(Command::Posting(posting));
@@ -379,4 +381,113 @@ async fn housekeeping_follows_the_handset_and_the_desk() {
         h.store.read(|c| housekeeping::day_report(c, "today", "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")).unwrap();
     assert_eq!(report.per_attendant[0], ("attendant:M07".to_string(), 4), "{report:?}");
     assert_eq!((report.turnarounds, report.mean_minutes), (1, Some(0)), "{report:?}");
+}
+
+/// A broken or hostile PBX (issue 21): postings out of range are answered `UR`, put nothing on
+/// the bill and go before a person; room reports out of range change nothing; a minibar posting
+/// is kept as one.
+#[tokio::test]
+async fn what_a_hostile_pbx_reports_out_of_range_is_refused() {
+    use fias::ids::*;
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102"], "");
+    h.link_up().await;
+    h.check_in("101", "Guest");
+    h.converged(T).await;
+    let ps = |number: &str, fields: &[(fias::FieldId, &str)]| {
+        let mut r = fias::Record::new(PS).with(RN, "101").with(PNUM, number).with(DA, "261204").with(TI, "101500");
+        for (f, v) in fields {
+            r = r.with(*f, *v);
+        }
+        Command::Raw(r)
+    };
+    let long_digits = "1".repeat(500);
+    let hostile = [
+        ("1", vec![(PT, "C"), (TA, "-5000")]),
+        ("2", vec![(PT, "C"), (TA, "9223372036854775807")]),
+        ("3", vec![(PT, "C"), (TA, "lots")]),
+        ("4", vec![(PT, "T"), (DU, "006000"), (DD, "0049891")]),
+        ("5", vec![(PT, "T"), (DU, "000130"), (DD, "0049abc")]),
+        ("6", vec![(PT, "T"), (DU, "000130"), (DD, long_digits.as_str())]),
+    ];
+    for (n, fields) in &hostile {
+        h.sim.command(ps(n, fields));
+        h.sim.wait_for(T, |s| s.posting_answers.contains_key(*n)).await.expect("the PBX got its PA");
+    }
+    let state = h.sim.subscribe().borrow().clone();
+    for (n, _) in &hostile {
+        assert_eq!(state.posting_answers[*n], "UR", "posting {n}: {:?}", state.posting_answers);
+    }
+    // A minibar posting: kept as one, on the bill.
+    h.sim.command(ps("7", &[(PT, "M"), (TA, "800"), (MA, "12"), (MNUM, "2")]));
+    h.sim.wait_for(T, |s| s.posting_answers.get("7").is_some_and(|a| a == "OK")).await.expect("minibar posted");
+    let (calls, total, article, items): (i64, i64, String, i64) = h
+        .store
+        .read(|c| {
+            c.query_row("SELECT COUNT(*), SUM(amount_minor), MAX(article), MAX(items) FROM calls", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(switchboard::store::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!((calls, total, article.as_str(), items), (1, 800, "12", 2), "only the minibar posting is on the bill");
+    // One alert for a person (not one per record), and the count in the link's status.
+    let alerts: Vec<String> = h
+        .store
+        .read(|c| {
+            let mut s = c.prepare("SELECT message FROM alerts WHERE kind = 'pbx_refused_call'")?;
+            let v = s.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok::<_, switchboard::store::StoreError>(v)
+        })
+        .unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(
+        alerts[0].contains("the PBX reported a call the service refused") && alerts[0].contains("TA"),
+        "{alerts:?}"
+    );
+    assert_eq!(h.link.status.borrow().refused_received, 6);
+
+    // Room reports out of range: nothing changes.
+    for rs in [0u8, 7, 99] {
+        h.sim.command(Command::RoomStatus { room: "102".into(), status: rs });
+    }
+    h.sim.command(Command::Raw(fias::Record::new(RE).with(RN, "102").with(VM, "12345")));
+    h.sim.command(Command::RoomStatus { room: "102".into(), status: 1 });
+    let desk = h.desk.clone();
+    eventually(T, "the valid RS after the refused ones", || {
+        let r = desk.room("102").unwrap();
+        async move { r.room_status == Some(1) }
+    })
+    .await;
+    assert_eq!(h.desk.room("102").unwrap().voicemail, 0);
+    assert_eq!(h.link.status.borrow().refused_received, 10);
+}
+
+/// The PBX asks for a room's message texts (`XM`): one `XT` per waiting message, or one without
+/// a text when none waits (issue 21).
+#[tokio::test]
+async fn an_xm_is_answered_with_the_waiting_messages() {
+    use switchboard::messages::NewMessage;
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102"], "");
+    h.link_up().await;
+    h.check_in("101", "Guest");
+    let messages = h.services.app.messages.clone();
+    for text in ["Please call Mr Lee", "Your car is ready"] {
+        let m = NewMessage { room: "101".into(), text: text.into(), ..Default::default() };
+        messages.leave(&Actor::system(), &m).unwrap();
+    }
+    h.converged(T).await;
+    h.sim.command(Command::AskMessageTexts { room: "101".into() });
+    h.sim.command(Command::AskMessageTexts { room: "102".into() });
+    let state = h
+        .sim
+        .wait_for(T, |s| {
+            s.rooms.get("101").is_some_and(|r| r.texts_answered.len() == 2)
+                && s.rooms.get("102").is_some_and(|r| r.texts_answered.len() == 1)
+        })
+        .await
+        .expect("both XM answered");
+    assert_eq!(state.rooms["101"].texts_answered, ["Please call Mr Lee", "Your car is ready"]);
+    assert_eq!(state.rooms["102"].texts_answered, [""], "an XT without a text: none waits");
 }

@@ -58,6 +58,9 @@ pub struct Posting {
     pub digits: Option<String>,
     /// Meter pulses (`MP`), for a PBX that counts pulses rather than reporting digits.
     pub pulses: Option<String>,
+    /// A minibar posting's (`PT` M) article (`MA`) and count (`M#`).
+    pub article: Option<String>,
+    pub count: Option<String>,
     pub at: Option<NaiveDateTime>,
 }
 
@@ -131,7 +134,8 @@ pub enum Message {
     },
     MessageText(GuestMessage),
     MessageDelete(GuestMessage),
-    Posting(Posting),
+    /// Boxed: the largest record, and rare beside the others.
+    Posting(Box<Posting>),
     PostingAnswer {
         room: String,
         number: Option<String>,
@@ -286,7 +290,7 @@ impl Message {
                     Message::MessageDelete(m)
                 }
             }
-            PS => Message::Posting(Posting {
+            PS => Message::Posting(Box::new(Posting {
                 room: room(r)?,
                 number: opt(r, PNUM),
                 kind: opt(r, PT),
@@ -294,8 +298,10 @@ impl Message {
                 duration: opt(r, DU),
                 digits: opt(r, DD),
                 pulses: opt(r, MP),
+                article: opt(r, MA),
+                count: opt(r, MNUM),
                 at: stamp(r)?,
-            }),
+            })),
             PA => Message::PostingAnswer {
                 room: room(r)?,
                 number: opt(r, PNUM),
@@ -399,6 +405,8 @@ impl Message {
                 r = with_opt(r, DU, &p.duration);
                 r = with_opt(r, DD, &p.digits);
                 r = with_opt(r, MP, &p.pulses);
+                r = with_opt(r, MA, &p.article);
+                r = with_opt(r, MNUM, &p.count);
                 with_stamp(r, p.at)
             }
             Message::PostingAnswer { room, number, status, at } => {
@@ -500,7 +508,11 @@ mod tests {
             text: Some("Call Bob".into()),
             at: Some(at),
         }));
-        round_trip(Message::Posting(Posting { room: "101".into(), amount: Some("150".into()), ..Default::default() }));
+        round_trip(Message::Posting(Box::new(Posting {
+            room: "101".into(),
+            amount: Some("150".into()),
+            ..Default::default()
+        })));
         round_trip(Message::ResyncRequest);
     }
 

@@ -50,7 +50,7 @@ two_char_id!(FieldId);
 pub mod ids {
     use super::{FieldId, RecordId};
     macro_rules! rec { ($($n:ident),*) => { $(pub const $n: RecordId = RecordId(*stringify!($n).as_bytes().first_chunk().unwrap());)* } }
-    rec!(LS, LA, LE, LD, LR, GI, GO, GC, RE, WR, WC, WA, XL, XD, PS, PA, DR, DS, DE);
+    rec!(LS, LA, LE, LD, LR, GI, GO, GC, RE, WR, WC, WA, XL, XD, XM, XT, PS, PA, DR, DS, DE, NS, NE);
     pub const DA: FieldId = FieldId(*b"DA");
     pub const TI: FieldId = FieldId(*b"TI");
     pub const RN: FieldId = FieldId(*b"RN");
@@ -78,6 +78,9 @@ pub mod ids {
     pub const DD: FieldId = FieldId(*b"DD");
     /// Meter pulses of a call.
     pub const MP: FieldId = FieldId(*b"MP");
+    /// Minibar article number and count of a posting (`PT` M).
+    pub const MA: FieldId = FieldId(*b"MA");
+    pub const MNUM: FieldId = FieldId(*b"M#");
     pub const VNUM: FieldId = FieldId(*b"V#");
     pub const IF: FieldId = FieldId(*b"IF");
     pub const RI: FieldId = FieldId(*b"RI");

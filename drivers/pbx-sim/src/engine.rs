@@ -37,6 +37,10 @@ pub enum Command {
     RequestResync,
     /// Delete a message on the handset (`XD`).
     MessageDeleted { room: String, id: String },
+    /// Ask for the room's message texts (`XM`); the answers (`XT`) land in `texts_answered`.
+    AskMessageTexts { room: String },
+    /// Send any record as it is (a broken or hostile PBX, in tests).
+    Raw(fias::Record),
     /// The PBX restarts: it forgets the link and sends `LS`.
     Restart,
     /// The PBX ends the link (`LE`).
@@ -57,7 +61,8 @@ pub fn default_declarations() -> Vec<(RecordId, Vec<FieldId>)> {
         (WA, vec![RN, DA, TI, AS]),
         (XL, vec![RN, GNUM, MI, MT, DA, TI]),
         (XD, vec![RN, GNUM, MI, DA, TI]),
-        (PS, vec![RN, PNUM, PT, TA, DU, DD, DA, TI]),
+        (PS, vec![RN, PNUM, PT, TA, DU, DD, MA, MNUM, DA, TI]),
+        (XT, vec![RN, GNUM, MI, MT]),
         (PA, vec![RN, PNUM, AS, DA, TI]),
         (DR, vec![]),
         (DS, vec![]),
@@ -227,7 +232,7 @@ impl PbxEngine {
             Command::Posting(p) => {
                 self.state.postings_sent += 1;
                 self.changed = true;
-                self.send(now, Message::Posting(p))
+                self.send(now, Message::Posting(Box::new(p)))
             }
             Command::RequestResync => self.send(now, Message::ResyncRequest),
             Command::MessageDeleted { room, id } => {
@@ -237,6 +242,11 @@ impl PbxEngine {
                     Message::MessageDelete(fias::GuestMessage { room, id, at: Some(wall), ..Default::default() }),
                 )
             }
+            Command::AskMessageTexts { room } => {
+                self.room(&room).texts_answered.clear();
+                self.send(now, Message::Other(fias::Record::new(XM).with(RN, room)))
+            }
+            Command::Raw(record) => self.send(now, Message::Other(record)),
             Command::Restart => {
                 self.transport.abort_all();
                 self.restarted = true;
@@ -387,6 +397,11 @@ impl PbxEngine {
                 self.state.postings_answered += 1;
                 self.state.posting_answers.insert(number.unwrap_or_default(), status);
                 self.unpublished.posting_answers = true;
+            }
+            Message::Other(r) if r.id == XT => {
+                let text = r.get(MT).unwrap_or_default().to_string();
+                let room = r.get(RN).unwrap_or_default().to_string();
+                self.room(&room).texts_answered.push(text);
             }
             Message::ResyncStart => {
                 self.state.resync_in_progress = true;

@@ -55,7 +55,7 @@ impl Default for SimOptions {
 }
 
 enum Control {
-    Command(Command),
+    Command(Box<Command>),
     Faults(Faults),
     Silence(Duration),
 }
@@ -79,7 +79,7 @@ impl SimHandle {
     }
 
     pub fn command(&self, cmd: Command) {
-        let _ = self.tx.send(Control::Command(cmd));
+        let _ = self.tx.send(Control::Command(Box::new(cmd)));
     }
 
     pub fn set_faults(&self, faults: Faults) {
@@ -251,7 +251,7 @@ where
                 engine.handle_timeout(Instant::now().into_std(), wall());
             }
             ctl = rx.recv() => match ctl {
-                Some(Control::Command(c)) => engine.command(Instant::now().into_std(), wall(), c),
+                Some(Control::Command(c)) => engine.command(Instant::now().into_std(), wall(), *c),
                 Some(Control::Faults(f)) => faults.faults = f,
                 Some(Control::Silence(d)) => silent_until = Some(Instant::now() + d),
                 None => return Ok(()),

@@ -40,6 +40,10 @@ pub struct RoomState {
     #[serde(default)]
     pub rings_vacant: u32,
     pub ring_behaviour: RingBehaviour,
+    /// The texts (`MT`) of the `XT` answers to the last `XM` asked for this room; an `XT`
+    /// without a text (no message waits) is an empty string.
+    #[serde(default)]
+    pub texts_answered: Vec<String>,
 }
 
 impl RoomState {

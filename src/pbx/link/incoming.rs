@@ -12,7 +12,10 @@ use rusqlite::{params, Connection};
 
 use crate::charges::Charges;
 use crate::messages;
+use crate::pbx::checks::{self, Refused};
+use crate::pbx::command::PbxCommand;
 use crate::pbx::report::{self, PbxReport, WakeResult};
+use crate::store::outbox;
 use crate::store::{rooms, Store, StoreError};
 
 /// Stores an event; returns its id.
@@ -30,13 +33,27 @@ pub fn record_event(
     Ok(conn.last_insert_rowid())
 }
 
+/// What became of a record from the PBX.
+#[derive(Debug, Default)]
+pub struct Handled {
+    /// Something went into the wake-up scheduler's inbox.
+    pub scheduler: bool,
+    /// The record was out of range and refused ([`checks`]); nothing of it was stored.
+    pub refused: Option<Refused>,
+}
+
 /// Stores what the PBX said and acts on it in one transaction (at `now`). What the wake-up
-/// scheduler must act on goes into the inbox in the same transaction; returns whether it did.
-pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Charges) -> Result<bool, StoreError> {
+/// scheduler must act on goes into the inbox in the same transaction. A record out of range is
+/// refused: not stored, a posting answered `UR` and shown to a person.
+pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Charges) -> Result<Handled, StoreError> {
     let now_utc = now;
     let now = crate::clock::timestamp(now);
     let detail = format!("{:?}", msg.to_record());
-    store.write(|tx| {
+    if let Err(refused) = checks::check(&msg) {
+        store.write(|tx| refuse(tx, &now, &msg, &refused))?;
+        return Ok(Handled { scheduler: false, refused: Some(refused) });
+    }
+    let scheduler = store.write(|tx| {
         let (room, kind) = match &msg {
             Message::RoomEquipment(e) => {
                 if !rooms::exists(tx, &e.room)? {
@@ -71,14 +88,19 @@ pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Charges
                 }
                 (Some(m.room.as_str()), "message_deleted")
             }
+            Message::Other(r) if r.id == fias::ids::XM => {
+                let room = r.get(fias::ids::RN).unwrap_or_default();
+                messages_asked(tx, &now, room)?;
+                (r.get(fias::ids::RN), "message_texts_asked")
+            }
             Message::GuestIn(g) => (Some(g.room.as_str()), "unexpected"),
             Message::GuestOut { room, .. } | Message::GuestChange { room, .. } => (Some(room.as_str()), "unexpected"),
             _ => (None, "unknown_record"),
         };
         if kind == "unknown_record" || kind == "unexpected" {
-            tracing::warn!("PBX sent a record switchboard does not act on: {detail}");
+            tracing::warn!("PBX sent a record switchboard does not act on: {}", crate::logsafe::text(&detail));
         } else {
-            tracing::info!(kind, "from PBX: {detail}");
+            tracing::info!(kind, "from PBX: {}", crate::logsafe::text(&detail));
         }
         let event = record_event(tx, &now, room, kind, &detail)?;
         // Decoded here, where it arrives: the scheduler reads typed reports from the inbox.
@@ -95,6 +117,55 @@ pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Charges
         if let Some(report) = &report {
             report::push(tx, event, report)?;
         }
-        Ok(report.is_some())
-    })
+        Ok::<_, StoreError>(report.is_some())
+    })?;
+    Ok(Handled { scheduler, refused: None })
+}
+
+/// A refused record: noted in `pbx_events` (the field and why, not the record), a posting
+/// answered `UR` (unprocessable, do not retry) and put before a person, once per room until
+/// acknowledged (a PBX that repeats itself raises no flood).
+fn refuse(tx: &Connection, now: &str, msg: &Message, refused: &Refused) -> Result<(), StoreError> {
+    let room = match msg {
+        Message::Posting(p) => Some(p.room.as_str()),
+        Message::RoomEquipment(e) => Some(e.room.as_str()),
+        _ => None,
+    };
+    record_event(tx, now, room, "refused", &refused.to_string())?;
+    let Message::Posting(p) = msg else { return Ok(()) };
+    let number = p.number.clone().filter(|_| refused.field != "P#");
+    let answer = PbxCommand::PostingAnswer { number: number.clone(), status: "UR".into(), at: p.at };
+    let key = format!("posting:{}", number.as_deref().unwrap_or("refused"));
+    outbox::push_attr(tx, now, &p.room, &key, &answer, outbox::PRIORITY_NORMAL)?;
+    let open: i64 = tx.row(
+        "SELECT COUNT(*) FROM alerts WHERE kind = 'pbx_refused_call' AND room IS ?1 AND acked_at IS NULL",
+        [room],
+        |r| r.get(0),
+    )?;
+    if open == 0 {
+        let text = format!("the PBX reported a call the service refused: room {}, {refused}", p.room);
+        crate::alerts::raise(tx, now, "pbx_refused_call", room, None, &text)?;
+    }
+    Ok(())
+}
+
+/// The PBX asked for a room's message texts (`XM`): one `XT` per waiting message of the stay
+/// (`MI`, `MT`), or one without them when none waits.
+fn messages_asked(tx: &Connection, now: &str, room: &str) -> Result<(), StoreError> {
+    let Some(stay) = rooms::active_stay(tx, room)? else {
+        let none = PbxCommand::MessageTexts { stay: None, id: None, text: None };
+        outbox::push_attr(tx, now, room, "xt", &none, outbox::PRIORITY_NORMAL)?;
+        return Ok(());
+    };
+    let waiting = messages::waiting_of_stay(tx, stay.id)?;
+    if waiting.is_empty() {
+        let none = PbxCommand::MessageTexts { stay: Some(stay.id), id: None, text: None };
+        outbox::push_attr(tx, now, room, "xt", &none, outbox::PRIORITY_NORMAL)?;
+    }
+    for m in waiting {
+        let text = m.text.as_deref().map(messages::display_text);
+        let one = PbxCommand::MessageTexts { stay: Some(stay.id), id: Some(m.id), text };
+        outbox::push_attr(tx, now, room, &format!("xt:{}", m.id), &one, outbox::PRIORITY_NORMAL)?;
+    }
+    Ok(())
 }

@@ -88,6 +88,9 @@ pub(super) struct Session<'a> {
     store_failing_since: Option<Instant>,
     /// Our side's turnaround per frame (ACK read -> next frame written).
     turnaround: Turnaround,
+    /// Repeated malformed or refused records: one log line a minute each, with the count.
+    malformed: crate::logsafe::Summary,
+    refusals: crate::logsafe::Summary,
 }
 
 impl<'a> Session<'a> {
@@ -103,6 +106,8 @@ impl<'a> Session<'a> {
             store_retry: None,
             store_failing_since: None,
             turnaround: Turnaround::default(),
+            malformed: crate::logsafe::Summary::per_minute(),
+            refusals: crate::logsafe::Summary::per_minute(),
         }
     }
 
@@ -298,7 +303,9 @@ impl<'a> Session<'a> {
                 }
                 Event::ResyncRequested => self.backlog.push_back(Work::Resync),
                 Event::Malformed { data, error } => {
-                    tracing::warn!(record = %String::from_utf8_lossy(&data), "PBX sent a malformed record: {error}");
+                    if let Some(n) = self.malformed.tick() {
+                        tracing::warn!(record = %crate::logsafe::peer(&data), count = n, "PBX sent a malformed record: {error}");
+                    }
                     self.status.send_modify(|s| s.malformed_received += 1);
                 }
                 Event::Ignored(id) => {
@@ -381,8 +388,15 @@ impl<'a> Session<'a> {
 
     /// Stores what the PBX said; wakes the scheduler when it has something in its inbox.
     fn received(&mut self, msg: Message) -> Result<(), StoreError> {
-        if incoming::handle(&self.ctx.store, self.ctx.clock.now(), msg, &self.ctx.charges)? {
+        let handled = incoming::handle(&self.ctx.store, self.ctx.clock.now(), msg, &self.ctx.charges)?;
+        if handled.scheduler {
             self.ctx.inbox.notify_one();
+        }
+        if let Some(refused) = handled.refused {
+            self.status.send_modify(|s| s.refused_received += 1);
+            if let Some(n) = self.refusals.tick() {
+                tracing::warn!(count = n, "the PBX sent a record out of range; refused, nothing stored: {refused}");
+            }
         }
         // An answer (PA) may have been queued.
         self.ctx.outbox_changed.notify_one();

@@ -48,6 +48,9 @@ pub struct LinkStatus {
     pub failed_deliveries: u64,
     pub dropped_unsupported: u64,
     pub malformed_received: u64,
+    /// Records out of range (an amount below zero, a room status that does not exist), refused.
+    #[serde(default)]
+    pub refused_received: u64,
     pub frames_sent: u64,
     pub frames_received: u64,
     pub retransmits: u64,
@@ -84,6 +87,7 @@ impl LinkStatus {
             failed_deliveries: 0,
             dropped_unsupported: 0,
             malformed_received: 0,
+            refused_received: 0,
             frames_sent: 0,
             frames_received: 0,
             retransmits: 0,
