@@ -45,13 +45,15 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
         }
         PortSpec::Peer(e) => e.clone(),
     };
-    let connector = EndpointConnector::new(endpoint.clone(), cfg.pbx.line)
+    warn_if_open("pbx", &endpoint, &cfg.pbx.allow);
+    let connector = EndpointConnector::new(endpoint.clone(), cfg.pbx.line, cfg.pbx.allow.clone())
         .await
         .with_context(|| format!("pbx.port: cannot listen on {endpoint}"))?;
     let mut services = Services::start(&cfg, store.clone(), clock.clone(), connector)?;
     services.app.simulator = _simulator.as_ref().map(|s| s.handle.clone());
     if let Some(pms) = &cfg.pms {
-        let connector = EndpointConnector::new(pms.port.clone(), pms.line)
+        warn_if_open("pms", &pms.port, &pms.allow);
+        let connector = EndpointConnector::new(pms.port.clone(), pms.line, pms.allow.clone())
             .await
             .with_context(|| format!("pms.port: cannot listen on {}", pms.port))?;
         tracing::info!(port = %pms.port, owns_stays = pms.owns_stays, "PMS link configured");
@@ -91,6 +93,17 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
     store.close()?;
     tracing::info!("store closed; bye");
     Ok(())
+}
+
+/// A `tcp-listen://` port without an `allow` list: any host that reaches it can take the link.
+fn warn_if_open(section: &str, endpoint: &Endpoint, allow: &[crate::port::AllowRule]) {
+    if matches!(endpoint, Endpoint::Listen(_)) && allow.is_empty() {
+        tracing::warn!(
+            "[{section}] port = \"{endpoint}\" has no allow list: any host that reaches it can take the link \
+             (set [{section}] allow = [\"10.1.2.3\"] to the {} address)",
+            if section == "pms" { "PMS's" } else { "PBX's" }
+        );
+    }
 }
 
 /// `kill -HUP` reads tariffs.toml again, as `switchboard tariff reload` does.

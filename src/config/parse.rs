@@ -122,7 +122,17 @@ fn pms_section(p: super::raw::RawPms) -> Result<PmsLinkConfig, ConfigError> {
         link_check: duration_key("pms.link_check", p.link_check, secs(120), (secs(1), HOUR))?,
         reconnect_max: duration_key("pms.reconnect_max", p.reconnect_max, secs(30), (ms(100), HOUR))?,
         resync_after: duration_key("pms.resync_after", p.resync_after, Duration::ZERO, (Duration::ZERO, DAY))?,
+        allow: allow_rules("pms.allow", p.allow)?,
     })
+}
+
+/// `allow = ["10.1.2.3", "10.1.2.0/24"]`: who may connect to a `tcp-listen://` port.
+fn allow_rules(key: &str, v: Option<Vec<String>>) -> Result<Vec<crate::port::AllowRule>, ConfigError> {
+    v.unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, text)| text.parse().map_err(|m: String| invalid(format!("{key}[{i}]"), m)))
+        .collect()
 }
 
 impl Config {
@@ -182,6 +192,7 @@ impl Config {
             link_check: duration_key("pbx.link_check", p.link_check, secs(120), (secs(1), HOUR))?,
             resync_after: duration_key("pbx.resync_after", p.resync_after, secs(300), (Duration::ZERO, DAY))?,
             reconnect_max: duration_key("pbx.reconnect_max", p.reconnect_max, secs(30), (ms(100), HOUR))?,
+            allow: allow_rules("pbx.allow", p.allow)?,
         };
 
         let listen_text = raw.api.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string());

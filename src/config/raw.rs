@@ -90,6 +90,7 @@ pub(super) struct RawPbx {
     pub reconnect_max: Option<String>,
     pub encoding: Option<String>,
     pub max_field: Option<usize>,
+    pub allow: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -108,6 +109,7 @@ pub(super) struct RawPms {
     pub link_check: Option<String>,
     pub reconnect_max: Option<String>,
     pub resync_after: Option<String>,
+    pub allow: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

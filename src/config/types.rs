@@ -49,6 +49,8 @@ pub struct PbxConfig {
     pub resync_after: Duration,
     /// Longest pause between reconnection attempts.
     pub reconnect_max: Duration,
+    /// Addresses a `tcp-listen://` PBX may connect from (empty: any, with a warning at start).
+    pub allow: Vec<crate::port::AllowRule>,
 }
 
 /// The `[pms]` section, validated: the PMS drives switchboard over FIAS (switchboard plays the
@@ -69,6 +71,8 @@ pub struct PmsLinkConfig {
     /// After a reconnect following an outage at least this long (default: any), ask the PMS for
     /// a database resync (DR): records it sent meanwhile may have been lost.
     pub resync_after: Duration,
+    /// Addresses a `tcp-listen://` PMS may connect from (empty: any, with a warning at start).
+    pub allow: Vec<crate::port::AllowRule>,
 }
 
 /// The whole configuration, validated.

@@ -143,6 +143,12 @@ struct Session<'a> {
     /// What the PMS said that the store has not taken yet.
     inbound: VecDeque<Message>,
     store_retry: Option<(Instant, Duration)>,
+    /// Repeated malformed or oversized records and noise: one log line a minute each.
+    malformed: crate::logsafe::Summary,
+    oversized: crate::logsafe::Summary,
+    noise: crate::logsafe::Summary,
+    /// The transport's counters as last logged.
+    seen: fias::Stats,
 }
 
 impl<'a> Session<'a> {
@@ -170,6 +176,10 @@ impl<'a> Session<'a> {
             in_flight: None,
             inbound: VecDeque::new(),
             store_retry: None,
+            malformed: crate::logsafe::Summary::per_minute(),
+            oversized: crate::logsafe::Summary::per_minute(),
+            noise: crate::logsafe::Summary::per_minute(),
+            seen: fias::Stats::default(),
         }
     }
 
@@ -298,7 +308,9 @@ impl<'a> Session<'a> {
                 Event::Received(msg) => self.inbound.push_back(msg),
                 Event::ResyncRequested => tracing::debug!("the PMS sent DR; a vendor has nothing to resync"),
                 Event::Malformed { data, error } => {
-                    tracing::warn!(record = %String::from_utf8_lossy(&data), "the PMS sent a malformed record: {error}");
+                    if let Some(n) = self.malformed.tick() {
+                        tracing::warn!(record = %crate::logsafe::peer(&data), count = n, "the PMS sent a malformed record: {error}");
+                    }
                     self.status.send_modify(|s| s.counters.malformed += 1);
                 }
                 Event::Ignored(id) => tracing::debug!("the PMS sent {id} before the link was up; ignored"),
@@ -380,8 +392,31 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
+    /// Oversized frames and noise from the PMS: counted in the status, logged once a minute with
+    /// the count (not once per byte).
+    fn count_garbage(&mut self) {
+        let now = self.engine.stats();
+        let (big, noise) = (now.oversized - self.seen.oversized, now.noise_bytes - self.seen.noise_bytes);
+        if big == 0 && noise == 0 {
+            return;
+        }
+        self.seen = now;
+        self.status.send_modify(|s| {
+            s.counters.oversized += big;
+            s.counters.noise_bytes += noise;
+        });
+        if big > 0 {
+            if let Some(n) = self.oversized.add(big) {
+                tracing::warn!(count = n, "the PMS sent records over 2000 bytes (or without an end); dropped");
+            }
+        } else if let Some(n) = self.noise.add(noise) {
+            tracing::warn!(bytes = n, "the PMS sent bytes that were not part of any record; dropped");
+        }
+    }
+
     /// The status as it is now.
     fn refresh(&mut self) {
+        self.count_garbage();
         let link = self.state();
         let queued = self.ctx.store.read(outbox::pending).unwrap_or(0);
         let resync = self.engine.resyncing();

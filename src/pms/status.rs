@@ -19,6 +19,12 @@ pub struct PmsCounters {
     pub resyncs: u64,
     pub resync_requests: u64,
     pub reconnects: u64,
+    /// Bytes from the PMS that were not part of any frame (line noise, a cut frame).
+    #[serde(default)]
+    pub noise_bytes: u64,
+    /// Frames over 2,000 bytes (or never ended), dropped.
+    #[serde(default)]
+    pub oversized: u64,
 }
 
 /// The PMS link's state.

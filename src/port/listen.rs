@@ -1,7 +1,10 @@
 //! Listening for a FIAS peer: one at a time, and a newer connection replaces the older one (as
 //! FIAS servers do), so a peer that restarted without closing its socket is not locked out.
+//! Only addresses on the `allow` list may connect (when there is one): anyone else is closed at
+//! once, logged and counted, and never replaces the link.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::net::{TcpListener, TcpStream};
@@ -12,15 +15,56 @@ use tokio::sync::mpsc;
 pub struct Listener {
     incoming: mpsc::Receiver<TcpStream>,
     pub local: SocketAddr,
+    /// Connections refused for coming from an address not on the `allow` list.
+    pub refused: Arc<AtomicU64>,
+}
+
+/// One entry of an `allow` list: an address (`10.1.2.3`) or a network (`10.1.2.0/24`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowRule(ipnet::IpNet);
+
+impl std::str::FromStr for AllowRule {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let net = match s.parse::<IpAddr>() {
+            Ok(ip) => ipnet::IpNet::from(ip),
+            Err(_) => s.parse::<ipnet::IpNet>().map_err(|_| {
+                let shown: String = s.chars().take(50).collect();
+                format!("{shown:?} is not an address or network like \"10.1.2.3\" or \"10.1.2.0/24\"")
+            })?,
+        };
+        Ok(AllowRule(net.trunc()))
+    }
+}
+
+impl AllowRule {
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        // An IPv4 peer on a dual-stack socket arrives as ::ffff:a.b.c.d.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        self.0.contains(&ip)
+    }
+}
+
+/// Whether `ip` may connect: on the list, or there is no list.
+pub fn allowed(allow: &[AllowRule], ip: IpAddr) -> bool {
+    allow.is_empty() || allow.iter().any(|r| r.allows(ip))
 }
 
 impl Listener {
     /// Binds now (so a wrong address is an error at start-up) and accepts in the background.
-    pub async fn bind(addr: SocketAddr) -> std::io::Result<Listener> {
+    pub async fn bind(addr: SocketAddr, allow: Vec<AllowRule>) -> std::io::Result<Listener> {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let (tx, incoming) = mpsc::channel(1);
-        let current: Arc<Mutex<Option<std::net::TcpStream>>> = Arc::default();
+        let current: Arc<Mutex<Option<(std::net::TcpStream, SocketAddr)>>> = Arc::default();
+        let refused = Arc::new(AtomicU64::new(0));
+        let counted = refused.clone();
+        let summary = crate::logsafe::Summary::per_minute();
         tokio::spawn(async move {
             loop {
                 let (stream, peer) = match listener.accept().await {
@@ -30,14 +74,23 @@ impl Listener {
                         continue;
                     }
                 };
+                if !allowed(&allow, peer.ip()) {
+                    // Closed at once: it never reaches the link, so it replaces nothing.
+                    drop(stream);
+                    let total = counted.fetch_add(1, Ordering::Relaxed) + 1;
+                    if let Some(n) = summary.tick() {
+                        tracing::warn!(%local, %peer, refused = total, "closed {n} connection(s) from an address not on the allow list");
+                    }
+                    continue;
+                }
                 tracing::info!(%local, %peer, "FIAS peer connected");
                 let _ = stream.set_nodelay(true);
                 let Ok(std_stream) = stream.into_std() else { continue };
                 let Ok(keep) = std_stream.try_clone() else { continue };
                 let Ok(stream) = TcpStream::from_std(std_stream) else { continue };
                 // A newer peer replaces the older one.
-                if let Some(old) = current.lock().expect("listener lock").replace(keep) {
-                    tracing::info!(%local, "a new FIAS peer replaces the previous connection");
+                if let Some((old, was)) = current.lock().expect("listener lock").replace((keep, peer)) {
+                    tracing::warn!(%local, old = %was, new = %peer, "a new FIAS peer replaces the previous connection");
                     let _ = old.shutdown(std::net::Shutdown::Both);
                 }
                 if tx.send(stream).await.is_err() {
@@ -45,10 +98,30 @@ impl Listener {
                 }
             }
         });
-        Ok(Listener { incoming, local })
+        Ok(Listener { incoming, local, refused })
     }
 
     pub async fn accept(&mut self) -> Result<TcpStream, String> {
         self.incoming.recv().await.ok_or_else(|| "the listener stopped".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_rules_take_addresses_and_networks() {
+        let rules: Vec<AllowRule> =
+            ["10.1.2.3", "192.168.7.0/24", "fd00::/8"].iter().map(|s| s.parse().unwrap()).collect();
+        for ok in ["10.1.2.3", "192.168.7.200", "::ffff:10.1.2.3", "fd00::1"] {
+            assert!(allowed(&rules, ok.parse().unwrap()), "{ok}");
+        }
+        for no in ["10.1.2.4", "192.168.8.1", "127.0.0.1"] {
+            assert!(!allowed(&rules, no.parse().unwrap()), "{no}");
+        }
+        assert!(allowed(&[], "8.8.8.8".parse().unwrap()), "no list: anyone (warned at start)");
+        assert!("10.1.2".parse::<AllowRule>().unwrap_err().contains("10.1.2.0/24"));
+        assert!("10.1.2.0/33".parse::<AllowRule>().is_err());
     }
 }

@@ -21,7 +21,7 @@ use tokio::net::TcpStream;
 pub mod listen;
 pub mod serial;
 
-pub use listen::Listener;
+pub use listen::{AllowRule, Listener};
 pub use serial::{LineSettings, Parity};
 
 /// A parsed `port` value (other than the built-in simulator).
@@ -110,10 +110,10 @@ pub struct EndpointConnector {
 }
 
 impl EndpointConnector {
-    /// For `tcp-listen://`, binds at once.
-    pub async fn new(endpoint: Endpoint, line: LineSettings) -> std::io::Result<Self> {
+    /// For `tcp-listen://`, binds at once; only `allow`ed addresses may connect (all, if empty).
+    pub async fn new(endpoint: Endpoint, line: LineSettings, allow: Vec<AllowRule>) -> std::io::Result<Self> {
         let listener = match &endpoint {
-            Endpoint::Listen(addr) => Some(Listener::bind(*addr).await?),
+            Endpoint::Listen(addr) => Some(Listener::bind(*addr, allow).await?),
             _ => None,
         };
         Ok(EndpointConnector { endpoint, line, listener, peer: None })

@@ -54,7 +54,7 @@ async fn tcp_pms() -> TcpPms {
 async fn hotel_with_pms(port: &str, extra: &str) -> Hotel {
     let mut h = Hotel::start(&ROOMS, "");
     let cfg = pms_config(port, extra);
-    let connector = EndpointConnector::new(cfg.port.clone(), cfg.line).await.unwrap();
+    let connector = EndpointConnector::new(cfg.port.clone(), cfg.line, cfg.allow.clone()).await.unwrap();
     h.services.start_pms(&cfg, connector);
     h.link_up().await;
     h
@@ -410,7 +410,7 @@ async fn a_pms_connects_to_switchboard_and_a_newer_connection_replaces_the_older
     let _g = pty_lock();
     let mut h = Hotel::start(&ROOMS, "");
     let cfg = pms_config("tcp-listen://127.0.0.1:0", "");
-    let connector = EndpointConnector::new(cfg.port.clone(), cfg.line).await.unwrap();
+    let connector = EndpointConnector::new(cfg.port.clone(), cfg.line, cfg.allow.clone()).await.unwrap();
     let addr = connector.local_addr().unwrap();
     h.services.start_pms(&cfg, connector);
     h.link_up().await;
@@ -453,4 +453,42 @@ async fn a_check_in_over_a_stale_stay_replaces_it_where_the_pms_owns_stays() {
         })
         .unwrap();
     assert_eq!(logged, 1);
+}
+
+/// `[pms] allow` (issue 21): a connection from another address is closed at once and never
+/// replaces the link; an oversized record from the PMS is counted, not dropped silently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_allowed_addresses_become_the_pms_and_oversized_records_are_counted() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _g = pty_lock();
+    let mut h = Hotel::start(&ROOMS, "");
+    let cfg = pms_config("tcp-listen://127.0.0.1:0", "allow = [\"127.0.0.2\"]");
+    let connector = EndpointConnector::new(cfg.port.clone(), cfg.line, cfg.allow.clone()).await.unwrap();
+    let addr = connector.local_addr().unwrap();
+    h.services.start_pms(&cfg, connector);
+    h.link_up().await;
+    let from = |ip: [u8; 4]| {
+        let s = tokio::net::TcpSocket::new_v4().unwrap();
+        s.bind(std::net::SocketAddr::from((ip, 0))).unwrap();
+        s
+    };
+    // The allowed PMS sends a record of 3,000 bytes.
+    let mut pms = from([127, 0, 0, 2]).connect(addr).await.unwrap();
+    let mut big = vec![0x02];
+    big.extend(std::iter::repeat_n(b'a', 3000));
+    big.push(0x03);
+    pms.write_all(&big).await.unwrap();
+    let link = h.services.app.pms.clone().unwrap();
+    eventually(T, "the oversized record counted", || {
+        let st = link.status();
+        async move { st.counters.oversized == 1 && st.peer.as_deref().is_some_and(|p| p.starts_with("127.0.0.2")) }
+    })
+    .await;
+    // An intruder from another address is closed at once and the link keeps its peer.
+    let mut intruder = from([127, 0, 0, 1]).connect(addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(T, intruder.read(&mut buf)).await.expect("closed at once").unwrap_or(0);
+    assert_eq!(n, 0, "the intruder got an answer");
+    assert!(link.status().peer.as_deref().is_some_and(|p| p.starts_with("127.0.0.2")), "{:?}", link.status());
+    drop(pms);
 }

@@ -25,7 +25,7 @@ fn tcp_opts() -> SimOptions {
 async fn start(port: &str, dir: &tempfile::TempDir) -> (Services, Option<std::net::SocketAddr>) {
     let cfg = Config::parse(&config_text("\"101-105\"", port, "127.0.0.1:1", "")).unwrap();
     let PortSpec::Peer(endpoint) = cfg.pbx.port.clone() else { panic!("a peer port") };
-    let connector = EndpointConnector::new(endpoint, cfg.pbx.line).await.unwrap();
+    let connector = EndpointConnector::new(endpoint, cfg.pbx.line, cfg.pbx.allow.clone()).await.unwrap();
     let bound = connector.local_addr();
     let store = Arc::new(Store::open(&dir.path().join("hotel.db")).unwrap());
     (Services::start(&cfg, store, Arc::new(SystemClock), connector).unwrap(), bound)

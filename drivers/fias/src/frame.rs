@@ -85,6 +85,8 @@ pub struct Decoder {
     state: State,
     buf: Vec<u8>,
     noise: usize,
+    /// Frames dropped for running past [`MAX_RECORD_LEN`] bytes.
+    oversized: u64,
 }
 
 impl Default for Decoder {
@@ -99,7 +101,12 @@ impl Decoder {
     }
 
     pub fn with_framing(framing: Framing) -> Self {
-        Decoder { framing, state: State::Idle, buf: Vec::new(), noise: 0 }
+        Decoder { framing, state: State::Idle, buf: Vec::new(), noise: 0, oversized: 0 }
+    }
+
+    /// Frames dropped so far for being longer than [`MAX_RECORD_LEN`].
+    pub fn oversized(&self) -> u64 {
+        self.oversized
     }
 
     /// True while a frame has started but not finished.
@@ -173,6 +180,7 @@ impl Decoder {
                     self.step(b, out);
                 }
                 _ if self.buf.len() > MAX_RECORD_LEN => {
+                    self.oversized += 1;
                     self.abandon_frame();
                     self.noise += 1;
                 }
@@ -287,8 +295,11 @@ mod tests {
     fn overlong_frames_are_abandoned() {
         let mut bytes = vec![STX];
         bytes.extend(std::iter::repeat_n(b'a', MAX_RECORD_LEN + 10));
-        let out = decode(&bytes);
+        let mut d = Decoder::new();
+        let mut out = Vec::new();
+        d.feed(&bytes, &mut out);
         assert!(matches!(out[..], [Token::Noise(n)] if n > MAX_RECORD_LEN));
+        assert_eq!(d.oversized(), 1);
     }
 
     #[test]

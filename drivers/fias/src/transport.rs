@@ -59,6 +59,8 @@ pub struct Stats {
     pub timeouts: u64,
     /// ACKs that answered an ENQ, for a frame then sent again to be sure.
     pub unsure_acks: u64,
+    /// Frames dropped for being longer than a record may be (their bytes count as noise too).
+    pub oversized: u64,
 }
 
 #[derive(Debug)]
@@ -112,7 +114,7 @@ impl<T: Clone> Transport<T> {
     }
 
     pub fn stats(&self) -> Stats {
-        self.stats
+        Stats { oversized: self.decoder.oversized(), ..self.stats }
     }
 
     /// Nothing in flight and nothing queued.

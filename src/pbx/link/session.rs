@@ -1,6 +1,9 @@
 //! One connection's life on the link: the FIAS engine over an open port. The session moves
 //! bytes, turns engine events into store writes, and asks the [`Dispatcher`] what to send;
 //! every delivery decision is the dispatcher's.
+//!
+//! Long: one connection's whole life (events, store hand-over, status, resync) reads best in one
+//! place; the decisions already live in the dispatcher and the checks.
 
 use std::time::Duration;
 
@@ -15,6 +18,7 @@ use super::handle::LinkCommand;
 use super::status::{LinkState, LinkStatus};
 use super::turnaround::Turnaround;
 use super::{incoming, resync};
+use crate::logsafe::Summary;
 use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, StoreError};
 
@@ -89,8 +93,8 @@ pub(super) struct Session<'a> {
     /// Our side's turnaround per frame (ACK read -> next frame written).
     turnaround: Turnaround,
     /// Repeated malformed or refused records: one log line a minute each, with the count.
-    malformed: crate::logsafe::Summary,
-    refusals: crate::logsafe::Summary,
+    malformed: Summary,
+    refusals: Summary,
 }
 
 impl<'a> Session<'a> {
@@ -106,8 +110,8 @@ impl<'a> Session<'a> {
             store_retry: None,
             store_failing_since: None,
             turnaround: Turnaround::default(),
-            malformed: crate::logsafe::Summary::per_minute(),
-            refusals: crate::logsafe::Summary::per_minute(),
+            malformed: Summary::per_minute(),
+            refusals: Summary::per_minute(),
         }
     }
 
@@ -394,9 +398,8 @@ impl<'a> Session<'a> {
         }
         if let Some(refused) = handled.refused {
             self.status.send_modify(|s| s.refused_received += 1);
-            if let Some(n) = self.refusals.tick() {
-                tracing::warn!(count = n, "the PBX sent a record out of range; refused, nothing stored: {refused}");
-            }
+            let n = self.refusals.tick();
+            n.inspect(|n| tracing::warn!(count = n, "the PBX sent a record out of range, refused: {refused}"));
         }
         // An answer (PA) may have been queued.
         self.ctx.outbox_changed.notify_one();
