@@ -3,7 +3,8 @@
 //! Layout: [`routes`] (the router: every route and the permission its group needs),
 //! [`server`] (connections: the caps, header and request timeouts, body limit, client address),
 //! [`early`] (JSON bodies for the errors hyper answers before the application),
-//! [`events`] (live updates as server-sent events), [`streams`] (their limits),
+//! [`events`] (live updates as server-sent events), [`streams`] (their limits), [`places`]
+//! (places counted per key: the stream and per-address connection limits),
 //! [`state`] (what handlers are given), [`auth`] (bearer tokens, the per-route permission
 //! layer, the `Actor` extractor), [`extract`] (body, path, query extractors with JSON errors;
 //! the blocking-pool helper), [`error`] (the one place errors become statuses), and the
@@ -21,6 +22,7 @@ pub mod events;
 pub mod extract;
 pub mod logbook;
 pub mod messages;
+pub mod places;
 pub mod rooms;
 pub mod routes;
 pub mod server;

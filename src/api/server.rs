@@ -13,7 +13,7 @@
 //! - on shutdown, open requests get a few seconds to finish.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +29,7 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
 use super::error::ApiError;
+use super::places::{Place, Places};
 use crate::config::ApiConfig;
 
 /// How long shutdown waits for open requests.
@@ -139,25 +140,19 @@ pub async fn serve(
 /// Connections held per client address.
 struct PerAddress {
     max: u32,
-    open: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, u32>>,
+    places: Arc<Places<IpAddr>>,
     refused: crate::logsafe::Summary,
-}
-
-/// One connection's place in its address's count; given back when dropped.
-struct Held {
-    all: Arc<PerAddress>,
-    ip: std::net::IpAddr,
 }
 
 impl PerAddress {
     fn new(max: u32) -> PerAddress {
-        PerAddress { max, open: Default::default(), refused: crate::logsafe::Summary::per_minute() }
+        PerAddress { max, places: Places::new(), refused: crate::logsafe::Summary::per_minute() }
     }
 
-    fn take(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<Held> {
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let n = open.entry(ip).or_default();
-        if *n >= self.max {
+    /// A place for one more connection from `ip`, or none (logged once a minute).
+    fn take(&self, ip: IpAddr) -> Option<Place<IpAddr>> {
+        let place = self.places.take(ip, |mine, _| if mine < self.max { Ok(()) } else { Err(()) }).ok();
+        if place.is_none() {
             if let Some(count) = self.refused.tick() {
                 tracing::warn!(
                     %ip,
@@ -165,21 +160,7 @@ impl PerAddress {
                     self.max
                 );
             }
-            return None;
         }
-        *n += 1;
-        Some(Held { all: self.clone(), ip })
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        let mut open = self.all.open.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = open.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                open.remove(&self.ip);
-            }
-        }
+        place
     }
 }
