@@ -27,10 +27,10 @@ pub fn text(s: &str) -> Shown<'_> {
     Shown(s.as_bytes())
 }
 
-/// Characters that move the cursor, reorder text or end a line: shown as escapes.
+/// Characters that move the cursor, end a line, or hide or reorder text (the ones stored texts
+/// refuse, [`crate::validate::invisible`]): shown as escapes.
 fn unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    c.is_control() || crate::validate::invisible(c)
 }
 
 fn escape_char(c: char, out: &mut impl fmt::Write) -> fmt::Result {

@@ -123,16 +123,6 @@ impl VendorLink {
         self.resync
     }
 
-    /// Gives up on a resync the PMS never ended (`DS` without `DE`): records flow again.
-    pub fn abandon_resync(&mut self) {
-        self.resync = false;
-    }
-
-    /// Frames the PMS sent that were too long (over 2,000 bytes) and were dropped.
-    pub fn oversized(&self) -> u64 {
-        self.transport.stats().oversized
-    }
-
     /// Up, not in a resync, and nothing in flight: the owner may hand over the next record.
     pub fn ready(&self) -> bool {
         self.state == LinkState::Up && !self.resync && self.transport.is_idle()

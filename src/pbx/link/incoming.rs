@@ -152,19 +152,18 @@ fn refuse(tx: &Connection, now: &str, msg: &Message, refused: &Refused) -> Resul
 /// The PBX asked for a room's message texts (`XM`): one `XT` per waiting message of the stay
 /// (`MI`, `MT`), or one without them when none waits.
 fn messages_asked(tx: &Connection, now: &str, room: &str) -> Result<(), StoreError> {
-    let Some(stay) = rooms::active_stay(tx, room)? else {
-        let none = PbxCommand::MessageTexts { stay: None, id: None, text: None };
-        outbox::push_attr(tx, now, room, "xt", &none, outbox::PRIORITY_NORMAL)?;
-        return Ok(());
+    let stay = rooms::active_stay(tx, room)?.map(|s| s.id);
+    let waiting = match stay {
+        Some(id) => messages::waiting_of_stay(tx, id)?,
+        None => Vec::new(),
     };
-    let waiting = messages::waiting_of_stay(tx, stay.id)?;
     if waiting.is_empty() {
-        let none = PbxCommand::MessageTexts { stay: Some(stay.id), id: None, text: None };
+        let none = PbxCommand::MessageTexts { stay, id: None, text: None };
         outbox::push_attr(tx, now, room, "xt", &none, outbox::PRIORITY_NORMAL)?;
     }
     for m in waiting {
         let text = m.text.as_deref().map(messages::display_text);
-        let one = PbxCommand::MessageTexts { stay: Some(stay.id), id: Some(m.id), text };
+        let one = PbxCommand::MessageTexts { stay, id: Some(m.id), text };
         outbox::push_attr(tx, now, room, &format!("xt:{}", m.id), &one, outbox::PRIORITY_NORMAL)?;
     }
     Ok(())
