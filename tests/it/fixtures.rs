@@ -315,3 +315,24 @@ pub fn spawn_pbx_sim(state: &Path, ack: &str) -> (Proc, String) {
     assert!(path.starts_with("/dev/"), "pbx-sim printed {line:?}");
     (Proc { child }, path)
 }
+
+/// Sends raw bytes as an HTTP request (the request should say `Connection: close`); the answer's
+/// status, head and body. A write the server cut short is not an error: its answer is read.
+pub fn http_raw(port: u16, request: &[u8]) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let _ = s.write_all(request);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_string(), body.to_string())
+}
+
+/// The `error` of a JSON error body.
+pub fn error_of(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body:?}"));
+    v["error"].as_str().unwrap_or_else(|| panic!("no error field: {body}")).to_string()
+}

@@ -6,20 +6,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-use crate::fixtures::{cli, pty_lock, running_with, token, wait_healthy};
+use crate::fixtures::{cli, error_of, http_raw, pty_lock, running_with, token, wait_healthy};
 
 /// Sends a raw request; the status and the body.
 fn raw(port: u16, request: &[u8]) -> (u16, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    s.write_all(request).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let (status, _, body) = http_raw(port, request);
     (status, body)
 }
 
@@ -34,8 +25,7 @@ fn request(method: &str, path: &str, token: Option<&str>, body: &str) -> Vec<u8>
 
 fn json_error(status: u16, body: &str, want: u16) -> String {
     assert_eq!(status, want, "{body}");
-    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body:?}"));
-    v["error"].as_str().unwrap_or_else(|| panic!("no error field: {body}")).to_string()
+    error_of(body)
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::fixtures::{pty_lock, running_with, token};
+use crate::fixtures::{error_of, http_raw, pty_lock, running_with, token};
 
 /// Writes `request` and reads the answer's head (status, head text); the stream stays open.
 fn head(port: u16, request: &str) -> (u16, String, TcpStream) {
@@ -29,19 +29,6 @@ fn head(port: u16, request: &str) -> (u16, String, TcpStream) {
     (status, text, s)
 }
 
-/// The whole answer to `request` (sent with `Connection: close`): status, head, body.
-fn whole(port: u16, request: &[u8]) -> (u16, String, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let _ = s.write_all(request);
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let (h, b) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (status, h.to_string(), b.to_string())
-}
-
 fn get(path: &str, tok: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {tok}\r\n\r\n")
 }
@@ -51,11 +38,6 @@ fn post(path: &str, tok: &str, body: &str) -> String {
         "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {tok}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
-}
-
-fn error_of(body: &str) -> String {
-    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body:?}"));
-    v["error"].as_str().unwrap_or_else(|| panic!("no error field: {body}")).to_string()
 }
 
 /// Waits (at most `within`) for the server to end the stream `s`.
@@ -97,7 +79,7 @@ fn event_streams_have_limits_of_their_own_and_requests_always_find_a_place() {
         open.push(s);
     }
     // A fifth of one user's: 429 JSON, naming the key.
-    let (st, _, body) = whole(site.port, get("/api/events", &dora).as_bytes());
+    let (st, _, body) = http_raw(site.port, get("/api/events", &dora).as_bytes());
     assert_eq!(st, 429, "{body}");
     assert!(error_of(&body).contains("api.max_streams_per_user"), "{body}");
     for _ in 0..2 {
@@ -106,15 +88,15 @@ fn event_streams_have_limits_of_their_own_and_requests_always_find_a_place() {
         open.push(s);
     }
     // The service's limit.
-    let (st, _, body) = whole(site.port, get("/api/events", &dave).as_bytes());
+    let (st, _, body) = http_raw(site.port, get("/api/events", &dave).as_bytes());
     assert_eq!(st, 429, "{body}");
     assert!(error_of(&body).contains("api.max_streams"), "{body}");
     // Requests still find places, several at once.
     for _ in 0..5 {
-        let (st, _, body) = whole(site.port, get("/api/rooms/101", &dora).as_bytes());
+        let (st, _, body) = http_raw(site.port, get("/api/rooms/101", &dora).as_bytes());
         assert_eq!(st, 200, "{body}");
     }
-    let (st, _, _) = whole(site.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let (st, _, _) = http_raw(site.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert_eq!(st, 200);
     // A stream closed gives its place back.
     drop(open.pop());
@@ -140,28 +122,30 @@ fn a_stream_ends_when_its_session_does() {
     let dora = token(site.port, "dora", "dora desk password");
     let (st, h, mut stream) = head(site.port, &get("/api/events", &dora));
     assert_eq!(st, 200, "{h}");
-    let (st, _, body) = whole(site.port, post("/api/logout", &dora, "").as_bytes());
+    let (st, _, body) = http_raw(site.port, post("/api/logout", &dora, "").as_bytes());
     assert_eq!(st, 204, "{body}");
     assert!(ends_within(&mut stream, Duration::from_secs(2)), "the stream outlived its logout");
 
     // A password set by a manager.
     let dora = token(site.port, "dora", "dora desk password");
     let (_, _, mut stream) = head(site.port, &get("/api/events", &dora));
-    let (st, _, body) =
-        whole(site.port, post("/api/staff/dora/password", &mona, r#"{"password":"a new desk password"}"#).as_bytes());
+    let (st, _, body) = http_raw(
+        site.port,
+        post("/api/staff/dora/password", &mona, r#"{"password":"a new desk password"}"#).as_bytes(),
+    );
     assert!(st == 200 || st == 204, "{st} {body}");
     assert!(ends_within(&mut stream, Duration::from_secs(2)), "the stream outlived the new password");
 
     // A disabled account.
     let dora = token(site.port, "dora", "a new desk password");
     let (_, _, mut stream) = head(site.port, &get("/api/events", &dora));
-    let (st, _, body) = whole(site.port, post("/api/staff/dora/disable", &mona, "").as_bytes());
+    let (st, _, body) = http_raw(site.port, post("/api/staff/dora/disable", &mona, "").as_bytes());
     assert_eq!(st, 200, "{body}");
     assert!(ends_within(&mut stream, Duration::from_secs(2)), "a disabled account's stream went on");
 
     // A stream whose session goes on is not ended by others' changes.
     let (_, _, mut stream) = head(site.port, &get("/api/events", &mona));
-    let (st, _, _) = whole(site.port, post("/api/rooms/101/checkin", &mona, r#"{"name":"Smith"}"#).as_bytes());
+    let (st, _, _) = http_raw(site.port, post("/api/rooms/101/checkin", &mona, r#"{"name":"Smith"}"#).as_bytes());
     assert_eq!(st, 201);
     assert!(!ends_within(&mut stream, Duration::from_secs(1)), "a live session's stream ended");
 }
@@ -191,7 +175,7 @@ fn one_address_cannot_take_the_whole_pool() {
     }
     assert!(held.len() > 300, "the test itself could open only {} connections", held.len());
     let started = Instant::now();
-    let (st, _, body) = whole(site.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let (st, _, body) = http_raw(site.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     let took = started.elapsed();
     assert_eq!(st, 200, "{body}");
     assert!(took < Duration::from_secs(1), "/health took {took:?} while one address held {} connections", held.len());
@@ -214,7 +198,7 @@ fn errors_before_the_application_say_what_went_wrong_in_json() {
         (bad_length.into_bytes(), 400, "HTTP"),
         (tls_hello, 400, "TLS"),
     ] {
-        let (st, h, body) = whole(site.port, &request);
+        let (st, h, body) = http_raw(site.port, &request);
         assert_eq!(st, want, "{h}\n{body}");
         assert!(h.to_ascii_lowercase().contains("content-type: application/json"), "{h}");
         assert!(error_of(&body).contains(says), "{want}: {body}");
@@ -232,10 +216,10 @@ fn printouts_cookies_echoes_and_announced_bodies() {
     let port = site.port;
 
     // Every HTML answer carries the console's safety headers.
-    let (st, _, _) = whole(port, post("/api/rooms/101/checkin", &tok, r#"{"name":"Smith"}"#).as_bytes());
+    let (st, _, _) = http_raw(port, post("/api/rooms/101/checkin", &tok, r#"{"name":"Smith"}"#).as_bytes());
     assert_eq!(st, 201);
     for path in ["/api/rooms/101/folio/print", "/"] {
-        let (st, h, _) = whole(port, get(path, &tok).as_bytes());
+        let (st, h, _) = http_raw(port, get(path, &tok).as_bytes());
         assert_eq!(st, 200, "{path}: {h}");
         let h = h.to_ascii_lowercase();
         for want in [
@@ -250,7 +234,7 @@ fn printouts_cookies_echoes_and_announced_bodies() {
 
     // The console's cookie is Secure when a TLS proxy is in front.
     let body = r#"{"login":"mona","password":"mona manager pw"}"#;
-    let (st, h, _) = whole(
+    let (st, h, _) = http_raw(
         port,
         format!("POST /api/session HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).as_bytes(),
     );
@@ -261,7 +245,7 @@ fn printouts_cookies_echoes_and_announced_bodies() {
     // A value sent back in an error is cut at 64 characters.
     let long = "9".repeat(10_000);
     let (st, _, body) =
-        whole(port, post("/api/wakeups", &tok, &format!(r#"{{"room": "{long}", "time": "07:00"}}"#)).as_bytes());
+        http_raw(port, post("/api/wakeups", &tok, &format!(r#"{{"room": "{long}", "time": "07:00"}}"#)).as_bytes());
     assert!((400..500).contains(&st), "{st} {body}");
     let msg = error_of(&body);
     assert!(msg.chars().count() < 200 && !msg.contains(&"9".repeat(65)), "{msg}");
@@ -269,7 +253,7 @@ fn printouts_cookies_echoes_and_announced_bodies() {
 
     // A body announced above api.max_body is refused at once, not after the request timeout.
     let started = Instant::now();
-    let (st, _, body) = whole(
+    let (st, _, body) = http_raw(
         port,
         format!("POST /api/rooms/101/checkin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{{").as_bytes(),
     );
