@@ -46,7 +46,12 @@ pub fn raise(
         params![at, kind, room, wakeup, message],
     )?;
     let id = conn.last_insert_rowid();
-    tracing::warn!(kind, room, "ALERT: {message}");
+    tracing::warn!(
+        kind,
+        room = room.map(crate::logsafe::text).map(tracing::field::display),
+        "ALERT: {}",
+        crate::logsafe::text(message)
+    );
     crate::journal::system_entry(conn, at, kind, room, true, &format!("alert {id}: {message}"))?;
     Ok(id)
 }

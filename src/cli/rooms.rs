@@ -289,6 +289,9 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
             if st.resync_in_progress {
                 println!("resync    the PMS is sending every room now");
             }
+            if let Some(why) = &st.held {
+                println!("held      {why}");
+            }
             if let Some(e) = &st.last_error {
                 println!("error     {e}");
             }

@@ -122,6 +122,14 @@ fn pms_section(p: super::raw::RawPms) -> Result<PmsLinkConfig, ConfigError> {
         link_check: duration_key("pms.link_check", p.link_check, secs(120), (secs(1), HOUR))?,
         reconnect_max: duration_key("pms.reconnect_max", p.reconnect_max, secs(30), (ms(100), HOUR))?,
         resync_after: duration_key("pms.resync_after", p.resync_after, Duration::ZERO, (Duration::ZERO, DAY))?,
+        resync_timeout: duration_key("pms.resync_timeout", p.resync_timeout, secs(600), (secs(1), DAY))?,
+        night_audit_timeout: duration_key(
+            "pms.night_audit_timeout",
+            p.night_audit_timeout,
+            secs(2 * 3600),
+            (secs(1), DAY),
+        )?,
+        posting_retry: duration_key("pms.posting_retry", p.posting_retry, secs(60), (secs(1), HOUR))?,
         allow: allow_rules("pms.allow", p.allow)?,
     })
 }

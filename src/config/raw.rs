@@ -109,6 +109,9 @@ pub(super) struct RawPms {
     pub link_check: Option<String>,
     pub reconnect_max: Option<String>,
     pub resync_after: Option<String>,
+    pub resync_timeout: Option<String>,
+    pub night_audit_timeout: Option<String>,
+    pub posting_retry: Option<String>,
     pub allow: Option<Vec<String>>,
 }
 

@@ -71,6 +71,12 @@ pub struct PmsLinkConfig {
     /// After a reconnect following an outage at least this long (default: any), ask the PMS for
     /// a database resync (DR): records it sent meanwhile may have been lost.
     pub resync_after: Duration,
+    /// A resync (`DS`) without its `DE` after this long is abandoned: what waits for the PMS goes.
+    pub resync_timeout: Duration,
+    /// A night audit (`NS`) without its `NE` after this long is abandoned: postings go again.
+    pub night_audit_timeout: Duration,
+    /// A posting the PMS answered `NA` or `RY` (outside a night audit) is tried again after this.
+    pub posting_retry: Duration,
     /// Addresses a `tcp-listen://` PMS may connect from (empty: any, with a warning at start).
     pub allow: Vec<crate::port::AllowRule>,
 }

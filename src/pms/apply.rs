@@ -93,14 +93,37 @@ pub fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Applied,
         }
         Message::ResyncEnd => resync_end(ctx, resync),
         Message::PostingAnswer { room, number, status, .. } => {
-            let n = number.unwrap_or_default();
-            Ok(if status == "OK" {
-                Applied::Done(format!("the PMS posted call {n} of room {room}"))
-            } else {
-                Applied::Refused(format!("the PMS answered {status} to call {n} of room {room}"))
-            })
+            posting_answer(ctx, &room, number.as_deref().unwrap_or_default(), &status)
+        }
+        Message::NightAuditStart => {
+            ctx.journal("pms_night_audit", false, "the PMS started its night audit: call charges wait until it ends");
+            Ok(Applied::Done("night audit started: postings wait".into()))
+        }
+        Message::NightAuditEnd => {
+            ctx.journal("pms_night_audit", false, "the PMS ended its night audit: waiting call charges are sent");
+            Ok(Applied::Done("night audit ended: postings go".into()))
         }
         other => Ok(Applied::Unchanged(format!("{} is not acted on", other.record_id()))),
+    }
+}
+
+/// `NA` (night audit running) and `RY` (retry) mean "not now": the posting is queued again for
+/// a later try, never dropped. Other refusals are final and counted.
+fn posting_answer(ctx: &PmsCtx, room: &str, n: &str, status: &str) -> Result<Applied, StoreError> {
+    match status {
+        "OK" => Ok(Applied::Done(format!("the PMS posted call {n} of room {room}"))),
+        "NA" | "RY" => {
+            let queued = match n.parse::<i64>() {
+                Ok(call) => ctx.store.write(|tx| super::outbox::requeue_posting(tx, room, call))?,
+                Err(_) => false,
+            };
+            Ok(if queued {
+                Applied::Done(format!("call {n} of room {room} waits for another try: the PMS answered {status}"))
+            } else {
+                Applied::Refused(format!("the PMS answered {status} to call {n} of room {room}, not posted from here"))
+            })
+        }
+        _ => Ok(Applied::Refused(format!("the PMS answered {status} to call {n} of room {room}"))),
     }
 }
 
@@ -147,20 +170,21 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
         // was lost (a record written into a connection that broke). Where the PMS owns stays,
         // its word stands: the stale stay is checked out (logged) and the new guest checked in.
         Some(stay) if ctx.cfg.owns_stays => {
+            let waiting = ctx.store.read(|c| crate::messages::waiting_of_stay(c, stay.id))?.len();
             let out = desk(ctx.desk.check_out(actor, &room, true), |_| Applied::Done(String::new()))?;
             if let Applied::Refused(why) = out {
                 return Ok(Applied::Refused(why));
             }
             let now = crate::clock::timestamp(ctx.clock.now());
             let text = format!(
-                "the PMS checked reservation {} into room {room}, which it had not checked out of stay {} ({}, reservation {}): that stay was checked out",
-                g.stay.as_deref().unwrap_or("-"),
+                "the PMS checked {room} in over an active stay: stay {} ({}, reservation {}) ended, its {waiting} waiting message(s) discarded; the new guest is reservation {} (the PMS's check-out of the stay before was probably lost)",
                 stay.id,
                 stay.audit_name(),
-                stay.reservation.as_deref().unwrap_or("-")
+                stay.reservation.as_deref().unwrap_or("-"),
+                g.stay.as_deref().unwrap_or("-"),
             );
-            ctx.store
-                .write(|tx| crate::journal::system_entry(tx, &now, "pms_replaced_stay", Some(&room), true, &text))?;
+            // alerts::raise logs it and writes the logbook entry (kind pms_replaced_stay) too.
+            ctx.store.write(|tx| crate::alerts::raise(tx, &now, "pms_replaced_stay", Some(&room), None, &text))?;
             guest_in(ctx, actor, g)
         }
         Some(stay) => Ok(Applied::Refused(format!(

@@ -6,7 +6,8 @@
 //! What the PMS says is taken in order; a store that refuses writes is waited out (doubling
 //! pauses) with the link kept up, the records kept in memory meanwhile. The outbox is looked at
 //! whenever the link is idle, at least every [`OUTBOX_POLL`]: its rows are written by store
-//! triggers anywhere in the service, so there is no one place that could ring a bell.
+//! triggers anywhere in the service, so there is no one place that could ring a bell. A resync
+//! or night audit of the PMS holds records back ([`super::holds`]), at most for its time-out.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use tokio::time::Instant;
 
 use super::apply::{self, Applied, Resync};
 use super::context::PmsCtx;
+use super::holds::{Expired, Holds};
 use super::outbox;
 use super::status::{LinkState, PmsStatus};
 use crate::pbx::link::handle::{answering, stopped, Handle, LinkCommand, Waited};
@@ -120,6 +122,8 @@ async fn run<C: Connector>(
                     s.last_error = Some(why);
                     s.counters.reconnects += 1;
                     s.resync_in_progress = false;
+                    s.night_audit_in_progress = false;
+                    s.held = None;
                 });
             }
         }
@@ -138,6 +142,8 @@ struct Session<'a> {
     status: &'a watch::Sender<PmsStatus>,
     engine: VendorLink,
     resync: Resync,
+    /// Why records wait while the link is up (resync, night audit, a posting refused for now).
+    holds: Holds,
     /// The outbox row on the wire.
     in_flight: Option<i64>,
     /// What the PMS said that the store has not taken yet.
@@ -173,6 +179,7 @@ impl<'a> Session<'a> {
             status,
             engine,
             resync: Resync::default(),
+            holds: Holds::new(cfg.resync_timeout, cfg.night_audit_timeout, cfg.posting_retry),
             in_flight: None,
             inbound: VecDeque::new(),
             store_retry: None,
@@ -198,6 +205,7 @@ impl<'a> Session<'a> {
         self.engine.start(Instant::now().into_std(), self.ctx.wall());
         loop {
             self.handle_events(outer);
+            self.expire_holds();
             self.take_inbound();
             if let Err(e) = self.feed() {
                 self.store_failed(e);
@@ -214,8 +222,12 @@ impl<'a> Session<'a> {
             let now = Instant::now();
             let mut deadline =
                 self.engine.poll_timeout().map(Instant::from_std).unwrap_or(now + Duration::from_secs(3600));
-            if self.engine.ready() {
+            // Up (even while records are held): the outbox and `queued` are looked at.
+            if self.engine.state() == fias::LinkState::Up {
                 deadline = deadline.min(now + OUTBOX_POLL);
+            }
+            if let Some(at) = self.holds.deadline() {
+                deadline = deadline.min(at);
             }
             if let Some((at, _)) = self.store_retry {
                 deadline = deadline.min(at);
@@ -284,6 +296,7 @@ impl<'a> Session<'a> {
                 Event::LinkDown(reason) => {
                     tracing::warn!(?reason, "PMS link down");
                     self.in_flight = None;
+                    self.holds.resync_ended();
                     if std::mem::take(&mut outer.was_up) {
                         outer.logged_down = true;
                         outer.resync_wanted = true;
@@ -305,7 +318,10 @@ impl<'a> Session<'a> {
                     }
                 }
                 Event::Failed(_) => self.in_flight = None,
-                Event::Received(msg) => self.inbound.push_back(msg),
+                Event::Received(msg) => {
+                    self.note_holds(&msg);
+                    self.inbound.push_back(msg);
+                }
                 Event::ResyncRequested => tracing::debug!("the PMS sent DR; a vendor has nothing to resync"),
                 Event::Malformed { data, error } => {
                     if let Some(n) = self.malformed.tick() {
@@ -314,6 +330,40 @@ impl<'a> Session<'a> {
                     self.status.send_modify(|s| s.counters.malformed += 1);
                 }
                 Event::Ignored(id) => tracing::debug!("the PMS sent {id} before the link was up; ignored"),
+            }
+        }
+    }
+
+    /// Records that start or end a hold on what we send.
+    fn note_holds(&mut self, msg: &Message) {
+        let now = Instant::now();
+        match msg {
+            Message::ResyncStart => self.holds.resync_started(now),
+            Message::ResyncEnd => self.holds.resync_ended(),
+            Message::NightAuditStart => self.holds.night_audit_started(now),
+            Message::NightAuditEnd => {
+                self.holds.night_audit_ended();
+            }
+            Message::PostingAnswer { status, .. } if status == "NA" || status == "RY" => {
+                self.holds.posting_refused(now, status)
+            }
+            _ => {}
+        }
+    }
+
+    /// A resync or night audit whose end never came is abandoned: logged, an alert for a person,
+    /// and what it held goes.
+    fn expire_holds(&mut self) {
+        for expired in self.holds.expired(Instant::now()) {
+            if expired == Expired::Resync {
+                self.engine.abandon_resync();
+                self.resync = Resync::default();
+            }
+            let waiting = self.ctx.store.read(outbox::pending).unwrap_or(0);
+            let (kind, text) = expired.alert(&self.ctx.cfg, waiting);
+            let now = self.ctx.now_text();
+            if let Err(e) = self.ctx.store.write(|tx| crate::alerts::raise(tx, &now, kind, None, None, &text)) {
+                tracing::error!("{text} (and the alert could not be stored: {e})");
             }
         }
     }
@@ -327,14 +377,14 @@ impl<'a> Session<'a> {
             let id = msg.record_id();
             match apply::apply(self.ctx, &mut self.resync, msg.clone()) {
                 Ok(Applied::Refused(why)) => {
-                    tracing::warn!("PMS {id} not carried out: {why}");
+                    tracing::warn!("PMS {id} not carried out: {}", crate::logsafe::text(&why));
                     self.status.send_modify(|s| {
                         s.counters.refused += 1;
                         s.last_error = Some(format!("{id}: {why}"));
                     });
                 }
                 Ok(done) => {
-                    tracing::info!("PMS {id}: {done:?}");
+                    tracing::info!("PMS {id}: {}", crate::logsafe::text(&format!("{done:?}")));
                     if id == fias::ids::DE {
                         self.status.send_modify(|s| s.counters.resyncs += 1);
                     }
@@ -360,7 +410,8 @@ impl<'a> Session<'a> {
     /// Hands the engine the next outbox row when it can take one.
     fn feed(&mut self) -> Result<(), StoreError> {
         while self.in_flight.is_none() && self.engine.ready() {
-            let Some(row) = self.ctx.store.read(|c| outbox::next(c, 1))?.pop() else { return Ok(()) };
+            let postings = !self.holds.postings_held(Instant::now());
+            let Some(row) = self.ctx.store.read(|c| outbox::next(c, 1, postings))?.pop() else { return Ok(()) };
             let msg = self.ctx.store.read(|c| outbox::to_message(c, &row, self.ctx.timezone));
             let msg = match msg {
                 Ok(Some(m)) => m,
@@ -420,12 +471,16 @@ impl<'a> Session<'a> {
         let link = self.state();
         let queued = self.ctx.store.read(outbox::pending).unwrap_or(0);
         let resync = self.engine.resyncing();
+        let night_audit = self.holds.night_audit();
+        let held = self.holds.describe(Instant::now());
         self.status.send_if_modified(|s| {
-            let before = (s.link, s.queued, s.resync_in_progress);
+            let before = (s.link, s.queued, s.resync_in_progress, s.night_audit_in_progress, s.held.clone());
             s.link = link;
             s.queued = queued;
             s.resync_in_progress = resync;
-            before != (s.link, s.queued, s.resync_in_progress)
+            s.night_audit_in_progress = night_audit;
+            s.held = held;
+            before != (s.link, s.queued, s.resync_in_progress, s.night_audit_in_progress, s.held.clone())
         });
     }
 }

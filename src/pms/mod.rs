@@ -10,6 +10,7 @@
 //! [`requests`] (wake-ups and messages from the PMS),
 //! [`apply`] (what the PMS says, as desk operations with the PMS as actor), [`outbox`] (what the
 //! PMS must hear: queued by store triggers with the change itself, sent and then deleted),
+//! [`holds`] (why records wait: a resync, a night audit, a posting refused for now),
 //! [`status`] (what `switchboard pms status` shows).
 //!
 //! Absent `[pms]`, none of this runs and the desk owns stays, as before.
@@ -17,6 +18,7 @@
 pub mod applied;
 pub mod apply;
 pub mod context;
+pub mod holds;
 pub mod link;
 pub mod outbox;
 pub mod requests;

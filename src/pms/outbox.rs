@@ -47,11 +47,13 @@ pub fn pending(conn: &Connection) -> Result<u64, StoreError> {
     Ok(conn.row("SELECT COUNT(*) FROM pms_outbox", [], |r| r.get(0))?)
 }
 
-/// The oldest rows, at most `limit`.
-pub fn next(conn: &Connection, limit: usize) -> Result<Vec<PmsRow>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT id, room, kind, data FROM pms_outbox ORDER BY id LIMIT ?1")?;
+/// The oldest rows, at most `limit`; postings (`PS`) only if `postings` (they wait out a night
+/// audit while the rest goes on).
+pub fn next(conn: &Connection, limit: usize, postings: bool) -> Result<Vec<PmsRow>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, room, kind, data FROM pms_outbox WHERE ?2 OR kind != 'PS' ORDER BY id LIMIT ?1")?;
     let rows = stmt
-        .query_map([limit as i64], |r| {
+        .query_map(params![limit as i64, postings], |r| {
             let data: String = r.get(3)?;
             Ok(PmsRow {
                 id: r.get(0)?,
@@ -186,6 +188,25 @@ fn posting(conn: &Connection, call: i64, tz: Tz) -> Result<Option<Posting>, Stor
         count: None,
         at,
     }))
+}
+
+/// Queues call `call` of `room` for the PMS again (it answered `NA` or `RY`); false if no such
+/// call was posted from here. A call already waiting is not queued twice.
+pub fn requeue_posting(conn: &Connection, room: &str, call: i64) -> Result<bool, StoreError> {
+    let ours: Option<i64> =
+        conn.row("SELECT id FROM calls WHERE id = ?1 AND room = ?2", params![call, room], |r| r.get(0)).optional()?;
+    if ours.is_none() {
+        return Ok(false);
+    }
+    let waiting: i64 = conn.row(
+        "SELECT COUNT(*) FROM pms_outbox WHERE kind = 'PS' AND json_extract(data, '$.call') = ?1",
+        [call],
+        |r| r.get(0),
+    )?;
+    if waiting == 0 {
+        push(conn, room, "PS", &serde_json::json!({ "call": call }))?;
+    }
+    Ok(true)
 }
 
 /// Queues a record for the PMS by hand (tests, and what no trigger covers).

@@ -44,6 +44,12 @@ pub struct PmsStatus {
     pub last_error: Option<String>,
     /// The PMS is sending a database resync now (between DS and DE).
     pub resync_in_progress: bool,
+    /// The PMS is running its night audit (between NS and NE): postings wait.
+    #[serde(default)]
+    pub night_audit_in_progress: bool,
+    /// Why records for the PMS wait while the link is up (none: nothing is held).
+    #[serde(default)]
+    pub held: Option<String>,
     /// Check-in, check-out and moves come from the PMS only.
     pub owns_stays: bool,
 }
@@ -59,6 +65,8 @@ impl PmsStatus {
             counters: PmsCounters::default(),
             last_error: None,
             resync_in_progress: false,
+            night_audit_in_progress: false,
+            held: None,
             owns_stays,
         }
     }

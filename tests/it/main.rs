@@ -17,6 +17,7 @@ mod link;
 mod logbook;
 mod messages;
 mod pms;
+mod pms_hardening;
 mod site;
 mod soak;
 mod tcp;

@@ -145,6 +145,9 @@ pub enum Message {
     ResyncRequest,
     ResyncStart,
     ResyncEnd,
+    /// The PMS's night audit (`NS` ... `NE`): it takes no postings meanwhile.
+    NightAuditStart,
+    NightAuditEnd,
     Other(Record),
 }
 
@@ -311,6 +314,8 @@ impl Message {
             DR => Message::ResyncRequest,
             DS => Message::ResyncStart,
             DE => Message::ResyncEnd,
+            NS => Message::NightAuditStart,
+            NE => Message::NightAuditEnd,
             _ => Message::Other(r.clone()),
         })
     }
@@ -337,6 +342,8 @@ impl Message {
             Message::ResyncRequest => DR,
             Message::ResyncStart => DS,
             Message::ResyncEnd => DE,
+            Message::NightAuditStart => NS,
+            Message::NightAuditEnd => NE,
             Message::Other(r) => r.id,
         }
     }
@@ -413,7 +420,11 @@ impl Message {
                 let r = with_opt(r.with(RN, room.clone()), PNUM, number).with(AS, status.clone());
                 with_stamp(r, *at)
             }
-            Message::ResyncRequest | Message::ResyncStart | Message::ResyncEnd => r,
+            Message::ResyncRequest
+            | Message::ResyncStart
+            | Message::ResyncEnd
+            | Message::NightAuditStart
+            | Message::NightAuditEnd => r,
             Message::Other(rec) => rec.clone(),
         }
     }
@@ -514,6 +525,8 @@ mod tests {
             ..Default::default()
         })));
         round_trip(Message::ResyncRequest);
+        round_trip(Message::NightAuditStart);
+        round_trip(Message::NightAuditEnd);
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub fn default_wants() -> Vec<(RecordId, Vec<FieldId>)> {
         (XL, vec![RN, GNUM, MI, MT, DA, TI]),
         (XD, vec![RN, GNUM, MI]),
         (PA, vec![RN, PNUM, AS, DA, TI]),
+        (NS, vec![DA, TI]),
+        (NE, vec![DA, TI]),
     ]
 }
 
@@ -121,6 +123,12 @@ impl VendorLink {
     /// The PMS is in a database resync (between its `DS` and `DE`).
     pub fn resyncing(&self) -> bool {
         self.resync
+    }
+
+    /// Gives up on a resync whose `DE` never came (the owner's time-out): records may go again.
+    /// Returns whether one was running.
+    pub fn abandon_resync(&mut self) -> bool {
+        std::mem::take(&mut self.resync)
     }
 
     /// Up, not in a resync, and nothing in flight: the owner may hand over the next record.
@@ -466,6 +474,37 @@ mod tests {
         assert_eq!(got[0], Event::Received(Message::ResyncStart));
         assert!(matches!(&got[1], Event::Received(Message::GuestIn(g)) if g.swap && g.room == "101"));
         assert_eq!(got[2], Event::Received(Message::ResyncEnd));
+    }
+
+    #[test]
+    fn an_abandoned_resync_lets_records_go_and_a_late_de_changes_nothing() {
+        let now = Instant::now();
+        let mut v = VendorLink::new(cfg(Framing::Tcp));
+        up_over_tcp(&mut v, now, &[]);
+        v.handle_input(now, wall(), b"\x02DS|\x03");
+        assert!(v.resyncing() && !v.ready());
+        assert!(v.abandon_resync());
+        assert!(!v.abandon_resync(), "only once");
+        assert!(v.ready());
+        v.handle_input(now, wall(), b"\x02DE|\x03");
+        assert!(v.ready());
+    }
+
+    #[test]
+    fn the_night_audit_reaches_the_owner_and_is_asked_for() {
+        let now = Instant::now();
+        let mut v = VendorLink::new(VendorConfig { framing: Framing::Tcp, ..VendorConfig::default() });
+        v.start(now, wall());
+        v.handle_input(now, wall(), b"\x02LS|\x03");
+        let mut sent = String::new();
+        while let Some(b) = v.poll_transmit() {
+            sent.push_str(&String::from_utf8(b).unwrap());
+        }
+        assert!(sent.contains("\x02LR|RINS|FLDATI|\x03") && sent.contains("\x02LR|RINE|FLDATI|\x03"), "{sent}");
+        v.handle_input(now, wall(), b"\x02LA|\x03\x02NS|DA261204|TI020000|\x03\x02NE|\x03");
+        let got = events(&mut v);
+        assert_eq!(got[1..], [Event::Received(Message::NightAuditStart), Event::Received(Message::NightAuditEnd)]);
+        assert!(v.ready(), "a night audit holds postings only, and that is the owner's business");
     }
 
     #[test]

@@ -112,6 +112,15 @@ pub enum PmsKnob {
         #[serde(default)]
         omit: Vec<String>,
     },
+    /// Any one record, as text without framing (`DS|`, `NS|DA261204|TI020000|`): to try what the
+    /// vendor does with a resync that never ends, a night audit, ...
+    Raw {
+        record: String,
+    },
+    /// How postings are answered from now on (`PA` `AS`): `OK`, or `NA`/`RY` (try later), ...
+    AnswerPostings {
+        status: String,
+    },
 }
 
 /// The simulated PMS.
@@ -126,6 +135,8 @@ pub struct PmsEngine {
     in_flight: Option<(u64, Message)>,
     next_tag: u64,
     changed: bool,
+    /// `AS` of the next `PA`s.
+    posting_answer: String,
 }
 
 impl PmsEngine {
@@ -139,6 +150,7 @@ impl PmsEngine {
             in_flight: None,
             next_tag: 1,
             changed: true,
+            posting_answer: "OK".into(),
         }
     }
 
@@ -260,6 +272,13 @@ impl PmsEngine {
                 self.enqueue(Message::MessageDelete(GuestMessage { room, id, ..Default::default() }))
             }
             PmsKnob::Resync { omit } => self.resync(&omit),
+            PmsKnob::Raw { record } => {
+                match fias::Record::parse(record.as_bytes()).and_then(|r| Message::from_record(&r)) {
+                    Ok(m) => self.enqueue(m),
+                    Err(e) => tracing::warn!("PMS simulator: {record:?} is no record: {e}"),
+                }
+            }
+            PmsKnob::AnswerPostings { status } => self.posting_answer = status,
         }
         self.feed(now);
     }
@@ -375,7 +394,7 @@ impl PmsEngine {
                 self.enqueue(Message::PostingAnswer {
                     room: p.room,
                     number: p.number,
-                    status: "OK".into(),
+                    status: self.posting_answer.clone(),
                     at: p.at.or(Some(wall)),
                 });
             }

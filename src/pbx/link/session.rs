@@ -300,7 +300,7 @@ impl<'a> Session<'a> {
                 }
                 Event::Received(msg) => {
                     if self.inbound.len() >= BACKLOG_MAX {
-                        tracing::error!(record = ?msg.to_record(), "the store has refused writes for too long; a PBX record is dropped");
+                        tracing::error!(record = %crate::logsafe::text(&format!("{:?}", msg.to_record())), "the store has refused writes for too long; a PBX record is dropped");
                     } else {
                         self.inbound.push_back(msg);
                     }
