@@ -38,8 +38,13 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 
 /// The service for the load, with its base URL and a manager's token.
 fn start(dir: &Path) -> (Service, String, String) {
-    let (config, port) =
-        service::hotel(dir, "Load Hotel", ROOMS, "[wakeup]\nmax_concurrent = 200", "max_connections = 512");
+    let (config, port) = service::hotel(
+        dir,
+        "Load Hotel",
+        ROOMS,
+        "[wakeup]\nmax_concurrent = 200",
+        "max_connections = 512\nmax_connections_per_address = 512",
+    );
     let svc = service::serve(&config, port);
     let (base, token) = (svc.base.clone(), service::login(&svc.base));
     (svc, base, token)

@@ -18,7 +18,7 @@ use crate::identity::Actor;
 use crate::messages;
 use crate::pbx::command::PbxCommand;
 use crate::store::rooms::{self, RoomView, Stay};
-use crate::store::{outbox, Store, StoreError};
+use crate::store::{outbox, Priority, Store, StoreError};
 use crate::validate::{Invalid, Text};
 use crate::wakeup;
 
@@ -195,7 +195,9 @@ impl Desk {
         let reservation = Text::pbx(MAX_RESERVATION_LEN).optional("reservation", req.reservation.as_deref())?;
         let private = req.private.unwrap_or(false);
         let now = self.now();
-        let r = self.store.write(|tx| {
+        let (actor, room) = (actor.clone(), room.to_string());
+        let r = self.store.write_job(Priority::Normal, move |tx| {
+            let room = room.as_str();
             Self::require_room(tx, room)?;
             if let Some(s) = rooms::active_stay(tx, room)? {
                 return Err(DeskError::Occupied { room: room.into(), stay: s.id });
@@ -231,7 +233,7 @@ impl Desk {
                 stay.audit_name(),
                 not_ready.unwrap_or_default()
             ));
-            audit::record(tx, &now, actor, &change)?;
+            audit::record(tx, &now, &actor, &change)?;
             Ok(stay)
         });
         self.queued(r)
@@ -292,7 +294,9 @@ impl Desk {
     /// wake-up calls end and its message texts are purged.
     pub fn check_out(&self, actor: &Actor, room: &str, discard_messages: bool) -> Result<Stay, DeskError> {
         let now = self.now();
-        let r = self.store.write(|tx| {
+        let (actor, room) = (actor.clone(), room.to_string());
+        let r = self.store.write_job(Priority::Normal, move |tx| {
+            let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             let waiting = messages::waiting_of_stay(tx, stay.id)?;
             if !waiting.is_empty() && !discard_messages {

@@ -140,12 +140,7 @@ pub async fn on_blocking_pool(req: axum::extract::Request, next: axum::middlewar
         return ApiError::Unavailable("the service is stopping".into()).into_response();
     };
     let rt = tokio::runtime::Handle::current();
-    match tokio::task::spawn_blocking(move || {
-        yield_to_the_phones();
-        rt.block_on(next.run(req))
-    })
-    .await
-    {
+    match tokio::task::spawn_blocking(move || rt.block_on(next.run(req))).await {
         Ok(response) => response,
         Err(e) => ApiError::Internal(format!("the request's handler failed: {e}")).into_response(),
     }
@@ -167,26 +162,4 @@ async fn buffered(req: axum::extract::Request) -> Result<axum::extract::Request,
             }
         })?;
     Ok(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
-}
-
-/// A thread that serves requests runs at a lower priority (nice +10) than the thread where the
-/// wake-up scheduler and the PBX link run (and the async workers, with the PMS link): under a busy
-/// desk a wake-up call still rings on time (at +5 with twelve request threads, the scheduling
-/// lateness p99 under API load was 3 ms; at +10, 2 ms). Its writes also queue behind the
-/// phones' at the store ([`crate::store::lane`]). (Raising a thread's niceness needs no
-/// privilege; done once per thread.)
-fn yield_to_the_phones() {
-    thread_local!(static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-    LOWERED.with(|done| {
-        if !done.get() {
-            done.set(true);
-            crate::store::lane::yield_to_the_phones();
-            // SAFETY: plain syscalls with no pointers: Linux applies PRIO_PROCESS with a thread
-            // id to that one thread.
-            let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10) };
-            if rc != 0 {
-                tracing::debug!("cannot lower a request thread's priority: {}", std::io::Error::last_os_error());
-            }
-        }
-    });
 }

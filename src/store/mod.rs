@@ -1,46 +1,33 @@
 //! The hotel's memory: one SQLite file in WAL mode.
 //!
 //! Layout: [`migrations`] (append-only schema), [`rooms`] (rooms and stays), [`outbox`] (the
-//! durable queue of PBX commands), [`durable`] (group commit: a write is answered once on disk),
-//! [`checkpoint`] (the WAL copied back into the file by a thread of its own, not by a writer),
-//! [`lane`] (the API's writers queue behind the scheduler's and the PBX link's).
+//! durable queue of PBX commands), [`sql`] (the store's error and its statement-cache calls),
+//! [`writer`] (the one thread that writes: two queues, group
+//! commit), [`checkpoint`] (the WAL copied back into the file by a thread of its own).
 //! A change and the PBX commands it implies are written in one transaction through
 //! [`Store::write`], so a crash can never keep one without the other.
 //!
-//! Two connections, each behind a mutex: one for writes (SQLite serialises writers anyway, and
-//! every statement here is short) and, for a store on a file, one for reads, so that a reader
-//! (a sign-in check, a room list, the PBX link looking for its next command) never waits for a
-//! writer nor holds one up: WAL lets them run side by side. A read runs in one read transaction,
-//! so everything it reads is one consistent state of the hotel. The disk's flush happens after
-//! the write mutex is let go, shared by the writers waiting for it.
+//! Writes go to the writer thread, which owns the write connection (SQLite serialises writers
+//! anyway) and answers each caller once its change is on the disk. Reads run on a small pool of
+//! read-only connections (r2d2), several at once and never waiting for the writer: WAL lets them
+//! run side by side. A read runs in one read transaction, so everything it reads is one
+//! consistent state of the hotel.
 
 pub mod checkpoint;
-pub mod durable;
-pub mod lane;
 pub mod migrations;
 pub mod outbox;
 pub mod rooms;
+pub mod sql;
+pub mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::Arc;
 
+use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("cannot open the store {path}: {err}")]
-    Open { path: PathBuf, err: rusqlite::Error },
-    #[error("cannot create the store's folder {path}: {err}")]
-    Folder { path: PathBuf, err: std::io::Error },
-    #[error("cannot create or protect the store file {path}: {err}")]
-    File { path: PathBuf, err: std::io::Error },
-    #[error("store: {0}")]
-    Sql(#[from] rusqlite::Error),
-    #[error("store: bad stored data: {0}")]
-    Corrupt(String),
-    #[error("store: the disk did not take the change (flushing the write-ahead log failed: {0}); check the disk")]
-    Flush(String),
-}
+pub use sql::{Sql, StoreError};
+pub use writer::Priority;
 
 /// `From<rusqlite::Error>` for a layer's error enum with a `Store(StoreError)` variant, so that
 /// `?` on a SQL call works there without a conversion helper per layer.
@@ -94,32 +81,6 @@ fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// Statements from the statement cache: each SQL text is parsed once per connection, not at
-/// every call (parsing was a quarter of the service's CPU under API load). `exec` and `row` are
-/// `execute` and `query_row` through the cache (as is `prepare_cached`). For SQL texts of a few
-/// fixed forms (a constant column list formatted in is fine); values always go in as parameters.
-pub trait Sql {
-    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
-    fn row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
-    where
-        P: rusqlite::Params,
-        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
-}
-
-impl Sql for Connection {
-    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
-        self.prepare_cached(sql)?.execute(params)
-    }
-
-    fn row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
-    where
-        P: rusqlite::Params,
-        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    {
-        self.prepare_cached(sql)?.query_row(params, f)
-    }
-}
-
 /// Distinct statements kept prepared (the service has about 150; the rarely used fall out).
 const STATEMENT_CACHE: usize = 128;
 
@@ -132,15 +93,8 @@ fn schema_and_cache(conn: &mut Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A panic while holding a connection cannot leave SQLite half-written (the transaction rolls
-/// back on drop), so a poisoned lock is safe to keep using.
-fn lock(conn: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
-    conn.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// An open transaction, begun and ended by statements from the cache (rusqlite's `Transaction`
-/// parses `BEGIN` and `COMMIT` at every use, four times a request); rolled back if it is dropped
-/// unfinished (an error, a panic, a failed commit).
+/// An open read transaction, begun and ended by statements from the cache (rusqlite's
+/// `Transaction` parses `BEGIN` and `COMMIT` at every use); ended if it is dropped unfinished.
 struct Tx<'c> {
     conn: &'c Connection,
     open: bool,
@@ -169,24 +123,41 @@ impl Drop for Tx<'_> {
     }
 }
 
+/// Read-only connections, several at once.
+const READERS: u32 = 4;
+
 pub struct Store {
-    conn: Mutex<Connection>,
-    /// The read connection (a store on a file; in memory, reads use `conn`).
-    reader: Option<Mutex<Connection>>,
-    /// Checkpoints the WAL (a store on a file).
-    checkpointer: Option<checkpoint::Checkpointer>,
-    path: Option<PathBuf>,
-    /// Counts committed writes: whoever shows the hotel's state (the console's live events)
+    writer: writer::Writer,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    /// Checkpoints the WAL.
+    checkpointer: Option<Arc<checkpoint::Checkpointer>>,
+    path: PathBuf,
+    /// Counts committed batches: whoever shows the hotel's state (the console's live events)
     /// watches it instead of polling.
-    commits: tokio::sync::watch::Sender<u64>,
-    durable: durable::Durable,
-    lane: lane::Lane,
+    commits: Arc<tokio::sync::watch::Sender<u64>>,
+    /// A scratch store's files, removed with it.
+    _scratch: Option<Scratch>,
+}
+
+/// The files of a store made for one run (tests, benches), removed when it is dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Store({:?})", self.path)
     }
+}
+
+fn open_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |err| StoreError::Open { path: path.to_path_buf(), err }
 }
 
 impl Store {
@@ -201,95 +172,151 @@ impl Store {
             // First, so that every step after it waits for another opener instead of failing.
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
             wal_mode(&conn)?;
-            // Commits are written to the WAL, not flushed: `Store::write` flushes after letting go
-            // of the connection, one flush for every writer waiting (see `durable`).
+            // Commits are written to the WAL, not flushed: the writer flushes once per batch.
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             schema_and_cache(&mut conn)?;
             Ok(conn)
         };
-        let conn = open().map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
-        // Opened after the writer migrated the schema; it may not write (a bug would show at once).
-        let reader = || -> rusqlite::Result<Connection> {
-            let conn = Connection::open(path)?;
-            conn.busy_timeout(std::time::Duration::from_secs(5))?;
-            conn.pragma_update(None, "query_only", "ON")?;
-            conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-            Ok(conn)
-        };
-        let reader = reader().map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
-        let checkpointer = checkpoint::Checkpointer::start(path);
+        let conn = open().map_err(open_error(path))?;
+        // Opened after the writer migrated the schema; they may not write (a bug would show at once).
+        let manager = SqliteConnectionManager::file(path).with_init(|c| {
+            c.busy_timeout(std::time::Duration::from_secs(5))?;
+            c.pragma_update(None, "query_only", "ON")?;
+            c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+            Ok(())
+        });
+        // One helper thread for every store's pool (r2d2 starts three per pool by default), and
+        // connections kept for good: they hold the statement cache.
+        static POOL_THREAD: std::sync::OnceLock<Arc<scheduled_thread_pool::ScheduledThreadPool>> =
+            std::sync::OnceLock::new();
+        let thread = POOL_THREAD.get_or_init(|| {
+            Arc::new(
+                scheduled_thread_pool::ScheduledThreadPool::builder()
+                    .num_threads(1)
+                    .thread_name_pattern("store-readers")
+                    .build(),
+            )
+        });
+        let readers = r2d2::Pool::builder()
+            .max_size(READERS)
+            .min_idle(Some(1))
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .thread_pool(thread.clone())
+            .build(manager)
+            .map_err(|e| StoreError::Readers(e.to_string()))?;
+        let checkpointer = checkpoint::Checkpointer::start(path).map(Arc::new);
         if checkpointer.is_some() {
-            conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)
-                .map_err(|err| StoreError::Open { path: path.to_path_buf(), err })?;
+            conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES).map_err(open_error(path))?;
         }
-        Ok(Store {
-            checkpointer,
-            conn: Mutex::new(conn),
-            reader: Some(Mutex::new(reader)),
-            path: Some(path.to_path_buf()),
-            commits: Default::default(),
-            durable: durable::Durable::for_store(Some(path.to_path_buf())),
-            lane: lane::Lane::default(),
-        })
+        let commits = Arc::new(tokio::sync::watch::Sender::new(0u64));
+        let (c, counted) = (checkpointer.clone(), commits.clone());
+        let on_commit = Box::new(move || {
+            if let Some(c) = &c {
+                c.committed();
+            }
+            counted.send_modify(|n| *n += 1);
+        });
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let writer = writer::Writer::start(conn, Some(wal), on_commit)
+            .map_err(|err| StoreError::File { path: path.to_path_buf(), err })?;
+        Ok(Store { writer, readers, checkpointer, path: path.to_path_buf(), commits, _scratch: None })
     }
 
-    /// A private in-memory store (tests, benches).
+    /// A private store for one run (tests, benches): a file in the system's temporary folder,
+    /// removed when the store is dropped. The same code as a hotel's store, writer and all.
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        let mut conn = Connection::open_in_memory()?;
-        schema_and_cache(&mut conn)?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-            reader: None,
-            checkpointer: None,
-            path: None,
-            commits: Default::default(),
-            durable: durable::Durable::new(None),
-            lane: lane::Lane::default(),
-        })
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!("switchboard-{}-{}.db", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let path = std::env::temp_dir().join(name);
+        let scratch = Scratch(path.clone());
+        let mut store = Store::open(&path)?;
+        store._scratch = Some(scratch);
+        Ok(store)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        lock(&self.conn)
-    }
-
-    /// Runs `f` in one transaction; commits if it returns Ok, rolls back otherwise. Returns once
-    /// the commit is on the disk (the flush is shared with whoever commits meanwhile).
+    /// Runs `f` in a transaction on the write connection (lent to this thread, inside the
+    /// writer's batch); commits if it returns Ok, rolls back otherwise. Returns once the commit
+    /// is on the disk (the flush is shared with the rest of the batch).
     pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        let (out, ticket) = self.commit(f)?;
-        self.durable.wait(ticket).map_err(|e| StoreError::Flush(e.to_string()))?;
-        self.commits.send_modify(|n| *n += 1);
-        Ok(out)
+        self.writer.lend(Priority::Normal, false, f)
     }
 
-    /// As [`write`](Self::write), without waiting for the disk. A kill of the process loses
-    /// nothing (the WAL is in the operating system's hands); a power cut may undo it until the
-    /// next ordinary write, whose flush makes it durable too. Only for what may be redone
-    /// harmlessly: the PBX link's "delivered" marks, whose loss means sending an idempotent
-    /// command again.
+    /// As [`write`](Self::write), ahead of the desk's writes: the PBX link, the PMS link and
+    /// the wake-up scheduler.
+    pub fn write_urgent<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        self.writer.lend(Priority::Urgent, false, f)
+    }
+
+    /// As [`write_urgent`](Self::write_urgent), answered before the disk's flush. A kill of the
+    /// process loses nothing (the WAL is in the operating system's hands); a power cut may undo
+    /// it until the next ordinary write's flush. Only for what may be redone harmlessly: the PBX
+    /// link's "delivered" marks, whose loss means sending an idempotent command again. Rows
+    /// that hold a ring never take this path.
     pub fn write_relaxed<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        let (out, _) = self.commit(f)?;
-        self.commits.send_modify(|n| *n += 1);
-        Ok(out)
+        self.writer.lend(Priority::Urgent, true, f)
     }
 
-    fn commit<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<(T, u64), E> {
-        let _place = self.lane.enter();
-        let conn = self.lock();
-        // IMMEDIATE: the write lock is taken at BEGIN, waiting (busy timeout) for another process
-        // that writes (the CLI, a restore); a deferred transaction that read first would instead
-        // fail at once with "database is locked" when another connection committed meanwhile.
-        let tx = Tx::begin(&conn, "BEGIN IMMEDIATE")?;
-        let out = f(&conn)?;
-        tx.commit()?;
-        if let Some(c) = &self.checkpointer {
-            c.committed();
-        }
-        Ok((out, self.durable.committed()))
+    /// Runs `f` on the writer thread, with the rest of its batch; the answer comes once the
+    /// commit is on the disk.
+    pub async fn write_async<T, E>(
+        &self,
+        priority: Priority,
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.job(priority, false, f).await
+    }
+
+    /// As [`write_async`](Self::write_async), blocking this thread until the answer comes: for
+    /// blocking code whose closure owns what it uses. No loan of the connection: the cheaper
+    /// path, and the one [`write`](Self::write)'s callers move to.
+    pub fn write_job<T, E>(
+        &self,
+        priority: Priority,
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.job_blocking(priority, false, f)
+    }
+
+    /// As [`write_relaxed`](Self::write_relaxed), on the writer thread (blocking until answered).
+    pub fn write_job_relaxed<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.job_blocking(Priority::Urgent, true, f)
+    }
+
+    /// As [`write_relaxed`](Self::write_relaxed), on the writer thread.
+    pub async fn write_relaxed_async<T, E>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.job(Priority::Urgent, true, f).await
     }
 
     /// WAL checkpoints made by the checkpoint thread so far.
     pub fn checkpoints(&self) -> u64 {
         self.checkpointer.as_ref().map_or(0, |c| c.checkpoints())
+    }
+
+    /// Batches committed and WAL flushes made by the writer so far.
+    pub fn writer_stats(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.writer.stats.batches.load(Relaxed), self.writer.stats.flushes.load(Relaxed))
     }
 
     /// Changes whenever a write is committed.
@@ -300,21 +327,37 @@ impl Store {
     /// Runs read-only queries, in one read transaction: they all see the same state, whatever
     /// is committed meanwhile.
     pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        let Some(reader) = &self.reader else { return f(&self.lock()) };
-        let conn = lock(reader);
-        let tx = Tx::begin(&conn, "BEGIN")?;
-        let out = f(&conn)?;
-        // Nothing to keep: ending the read transaction only lets go of its snapshot.
-        tx.commit()?;
-        Ok(out)
+        read_on(&self.readers, f)
+    }
+
+    /// As [`read`](Self::read), on the blocking pool.
+    pub async fn read_async<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || read_on(&pool, f))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Readers(format!("a read failed: {e}")).into()))
     }
 
     /// Checkpoints the WAL into the main file (on clean shutdown).
     pub fn close(&self) -> Result<(), StoreError> {
-        let conn = self.lock();
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-        Ok(())
+        self.writer.checkpoint()
     }
+}
+
+fn read_on<T, E: From<StoreError>>(
+    pool: &r2d2::Pool<SqliteConnectionManager>,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    let conn = pool.get().map_err(|e| StoreError::Readers(e.to_string()))?;
+    let tx = Tx::begin(&conn, "BEGIN")?;
+    let out = f(&conn)?;
+    // Nothing to keep: ending the read transaction only lets go of its snapshot.
+    tx.commit()?;
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
 use crate::pbx::report::{self, PbxReport, WakeResult};
 use crate::pbx::{LinkState, LinkStatus};
-use crate::store::{outbox, rooms, Store, StoreError};
+use crate::store::{outbox, rooms, Priority, Store, StoreError};
 
 /// The PBX as the scheduler sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,7 @@ pub enum Pbx {
     Offline,
 }
 
+#[derive(Clone)]
 pub struct Scheduler {
     pub pbx: Pbx,
     pub store: Arc<Store>,
@@ -169,7 +170,8 @@ impl Scheduler {
             Ok::<_, StoreError>(ids)
         })?;
         for id in timed_out {
-            self.store.write(|tx| self.outcome(tx, now, id, "no_answer"))?;
+            let me = self.clone();
+            self.store.write_job(Priority::Urgent, move |tx| me.outcome(tx, now, id, "no_answer"))?;
         }
         let link_up = match self.pbx {
             Pbx::Up => true,
@@ -190,9 +192,11 @@ impl Scheduler {
         if !any_due {
             return Ok(());
         }
-        let fired = self.store.write(|tx| {
+        // The writer runs the job: it takes a copy of the scheduler's settings and handles.
+        let me = self.clone();
+        let fired = self.store.write_job(Priority::Urgent, move |tx| {
             let ringing: i64 = tx.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
-            let capacity = (self.cfg.max_concurrent as i64 - ringing).max(0);
+            let capacity = (me.cfg.max_concurrent as i64 - ringing).max(0);
             if capacity == 0 {
                 return Ok::<_, StoreError>(0);
             }
@@ -215,7 +219,7 @@ impl Scheduler {
                 rows
             };
             for d in &due {
-                self.fire(tx, now, d, link_up)?;
+                me.fire(tx, now, d, link_up)?;
             }
             Ok(due.len())
         })?;
@@ -369,8 +373,9 @@ impl Scheduler {
                 break;
             }
             for (event, r) in batch {
-                self.store.write(|tx| {
-                    self.act_on(tx, now, &r)?;
+                let me = self.clone();
+                self.store.write_job(Priority::Urgent, move |tx| {
+                    me.act_on(tx, now, &r)?;
                     report::handled(tx, event)
                 })?;
                 done += 1;

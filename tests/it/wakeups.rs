@@ -364,7 +364,7 @@ async fn a_handset_booking_and_a_wake_up_answer_stored_before_a_crash_are_acted_
     let now = utc("2026-11-30T06:01:00Z");
     let booked_at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(6, 45, 0).unwrap();
     let wake = |room: &str, at| fias::Wake { room: room.into(), at };
-    let charges = switchboard::charges::Charges::new(None, Default::default(), chrono_tz::UTC);
+    let charges = std::sync::Arc::new(switchboard::charges::Charges::new(None, Default::default(), chrono_tz::UTC));
     assert!(
         incoming::handle(&store, now, fias::Message::WakeRequest(wake("104", booked_at)), &charges).unwrap().scheduler
     );

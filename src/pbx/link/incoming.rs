@@ -16,7 +16,8 @@ use crate::pbx::checks::{self, Refused};
 use crate::pbx::command::PbxCommand;
 use crate::pbx::report::{self, PbxReport, WakeResult};
 use crate::store::outbox;
-use crate::store::{rooms, Store, StoreError};
+use crate::store::{rooms, Priority, Store, StoreError};
+use std::sync::Arc;
 
 /// Stores an event; returns its id.
 pub fn record_event(
@@ -45,15 +46,17 @@ pub struct Handled {
 /// Stores what the PBX said and acts on it in one transaction (at `now`). What the wake-up
 /// scheduler must act on goes into the inbox in the same transaction. A record out of range is
 /// refused: not stored, a posting answered `UR` and shown to a person.
-pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Charges) -> Result<Handled, StoreError> {
+pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Arc<Charges>) -> Result<Handled, StoreError> {
     let now_utc = now;
     let now = crate::clock::timestamp(now);
     let detail = format!("{:?}", msg.to_record());
     if let Err(refused) = checks::check(&msg) {
-        store.write(|tx| refuse(tx, &now, &msg, &refused))?;
+        let r = refused.clone();
+        store.write_job(Priority::Urgent, move |tx| refuse(tx, &now, &msg, &r))?;
         return Ok(Handled { scheduler: false, refused: Some(refused) });
     }
-    let scheduler = store.write(|tx| {
+    let charges = charges.clone();
+    let scheduler = store.write_job(Priority::Urgent, move |tx| {
         let (room, kind) = match &msg {
             Message::RoomEquipment(e) => {
                 if !rooms::exists(tx, &e.room)? {
@@ -78,7 +81,7 @@ pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Charges
             Message::WakeAnswer { wake, .. } => (Some(wake.room.as_str()), "wakeup_answer"),
             Message::Posting(p) => {
                 // Priced onto the stay and answered (PA) with what became of it.
-                crate::charges::ledger::post(tx, now_utc, charges, p)?;
+                crate::charges::ledger::post(tx, now_utc, &charges, p)?;
                 (Some(p.room.as_str()), "call_charge")
             }
             Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),

@@ -20,7 +20,7 @@ use super::turnaround::Turnaround;
 use super::{incoming, resync};
 use crate::logsafe::Summary;
 use crate::pbx::command::PbxCommand;
-use crate::store::{outbox, StoreError};
+use crate::store::{outbox, Priority, StoreError};
 
 /// Why the connection to the PBX was lost: faults of the wire, never of the store (a store
 /// that refuses writes is waited out with the link kept up).
@@ -68,7 +68,9 @@ pub(super) struct Outer {
 /// Writes a logbook system entry about the link (a failure to write is logged, not fatal).
 pub(super) fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
     let now = ctx.now_text();
-    if let Err(e) = ctx.store.write(|tx| crate::journal::system_entry(tx, &now, kind, None, kind == "pbx_down", text)) {
+    if let Err(e) =
+        ctx.store.write_urgent(|tx| crate::journal::system_entry(tx, &now, kind, None, kind == "pbx_down", text))
+    {
         tracing::error!("cannot write the logbook: {e}");
     }
 }
@@ -366,7 +368,8 @@ impl<'a> Session<'a> {
         );
         tracing::warn!("{text}");
         let now = self.ctx.now_text();
-        let raised = self.ctx.store.write(|tx| crate::alerts::raise(tx, &now, "store_recovered", None, None, &text));
+        let raised =
+            self.ctx.store.write_urgent(|tx| crate::alerts::raise(tx, &now, "store_recovered", None, None, &text));
         if let Err(e) = raised {
             tracing::error!("cannot raise an alert: {e}");
         }
@@ -414,11 +417,14 @@ impl<'a> Session<'a> {
             // The PBX has these: the mark may skip the disk wait (a power cut at worst sends an
             // idempotent command again), except for a ring, which must never ring twice.
             Effect::Done(rows) if rows.iter().all(|r| !matches!(r.command, PbxCommand::Ring { .. })) => {
-                self.ctx.store.write_relaxed(|tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?
+                self.ctx.store.write_job_relaxed(move |tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?
             }
-            Effect::Done(rows) => self.ctx.store.write(|tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?,
+            Effect::Done(rows) => self
+                .ctx
+                .store
+                .write_job(Priority::Urgent, move |tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?,
             Effect::ResyncFinished { upto, rooms } => {
-                let n = self.ctx.store.write(|tx| outbox::covered_by_resync(tx, upto))?;
+                let n = self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::covered_by_resync(tx, upto))?;
                 tracing::info!(rooms, covered = n, "resync of every room finished");
             }
             Effect::SetAside(rows) => {
@@ -431,7 +437,7 @@ impl<'a> Session<'a> {
                     "the PBX refuses a command for room {room} ({}); it was set aside: check the PBX, then run `switchboard pbx resync`",
                     what.join(", ")
                 );
-                self.ctx.store.write(|tx| {
+                self.ctx.store.write_job(Priority::Urgent, move |tx| {
                     for r in &rows {
                         incoming::record_event(tx, &now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
                         outbox::done(tx, r)?;
@@ -444,7 +450,7 @@ impl<'a> Session<'a> {
                 // It can never be delivered as it stands: say so loudly, keep a record, move on.
                 tracing::error!(room = %rows[0].room, "cannot send to the PBX: {why}; dropped");
                 self.status.send_modify(|s| s.dropped_unsupported += 1);
-                self.ctx.store.write(|tx| {
+                self.ctx.store.write_job(Priority::Urgent, move |tx| {
                     rows.iter().try_for_each(|row| {
                         let detail = format!("{why}: {:?}", row.command);
                         incoming::record_event(tx, &now, Some(&row.room), "undeliverable", &detail)?;
@@ -472,7 +478,7 @@ impl<'a> Session<'a> {
                 Decision::Expired(rows) => {
                     let now = self.ctx.now_text();
                     tracing::warn!(room = %rows[0].room, "wake-up ring expired before the PBX could take it; not sent");
-                    self.ctx.store.write(|tx| {
+                    self.ctx.store.write_job(Priority::Urgent, move |tx| {
                         rows.iter().try_for_each(|r| {
                             incoming::record_event(
                                 tx,

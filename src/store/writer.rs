@@ -1,0 +1,565 @@
+//! The one writer: a thread that owns the write connection and commits for everyone.
+//!
+//! Work arrives on two queues, [`Priority::Urgent`] (the PBX link, the PMS link, the wake-up
+//! scheduler) and [`Priority::Normal`] (HTTP requests, property jobs). The writer takes every
+//! urgent request first, runs what it finds waiting as one transaction with a savepoint per
+//! request (one that fails rolls back its own savepoint only and gets its own error), commits
+//! once, flushes the WAL once, and only then answers: group commit in one place. Once an urgent
+//! request is in a batch no more normal ones join it, so a ring waits for at most the request
+//! in hand, not for a queue of desk work.
+//!
+//! Commits run with `synchronous = NORMAL` (written to the WAL, not flushed) and the writer
+//! flushes the WAL file itself, once per batch, and only if a request in it must be durable: a
+//! "relaxed" request (an idempotent "delivered" mark) is answered right after the commit, and a
+//! batch of only relaxed requests is never flushed by itself. `synchronous = FULL` would flush
+//! at every commit, relaxed or not.
+//!
+//! A request is either a job (a `'static` closure, run on this thread: the async API) or a loan
+//! (a blocking caller's closure that borrows from its stack: the connection is lent to the
+//! caller's thread for the length of its closure, inside the batch's transaction, and comes back
+//! even if the closure panics). Loans keep the blocking API working while callers move to the
+//! async one.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, select_biased, unbounded, Receiver, Sender};
+use rusqlite::Connection;
+
+use super::sql::{Sql, StoreError};
+
+/// Who is waiting for the write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// The phones: PBX link, PMS link, wake-up scheduler.
+    Urgent,
+    /// Everyone else: the desk's requests, property jobs.
+    Normal,
+}
+
+/// Requests in one transaction, at most; and the longest a batch keeps taking new ones. Both
+/// bound how long a caller waits behind others for its commit.
+const MAX_BATCH: usize = 64;
+const MAX_BATCH_TIME: Duration = Duration::from_millis(5);
+
+/// What became of a request's part of the batch: whether its work stands, and how to tell its
+/// caller once the commit is known (`Some(why)`: the batch was not kept).
+pub(super) struct Ran {
+    kept: bool,
+    answer: Answer,
+}
+
+/// Tells a job's caller how it ended, given why the batch was not kept (if it was not).
+type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
+
+pub(super) type Job = Box<dyn FnOnce(&Connection) -> Ran + Send>;
+
+pub(super) enum Work {
+    Job(Job),
+    Loan(Loan),
+    /// Copy the WAL into the file (a clean stop); outside any transaction.
+    Checkpoint(Sender<Result<(), StoreError>>),
+}
+
+/// The writer's end of a loan.
+pub(super) struct Loan {
+    lend: Sender<Connection>,
+    back: Receiver<(Connection, bool)>,
+    answer: Sender<Option<String>>,
+}
+
+pub(super) struct Request {
+    pub work: Work,
+    /// Answered once committed, before the flush.
+    pub relaxed: bool,
+}
+
+/// The callers' end: the two queues, and what the writer counts.
+#[derive(Clone)]
+pub struct Writer {
+    urgent: Sender<Request>,
+    normal: Sender<Request>,
+    pub(super) stats: Arc<Stats>,
+}
+
+#[derive(Default)]
+pub struct Stats {
+    pub batches: AtomicU64,
+    pub flushes: AtomicU64,
+}
+
+/// What the writer does after each commit (count it, nudge the checkpoint thread).
+pub(super) type OnCommit = Box<dyn Fn() + Send>;
+
+impl Writer {
+    /// Starts the writer thread on `conn`; `wal`: the file to flush (none for a store that
+    /// need not survive a power cut).
+    pub(super) fn start(conn: Connection, wal: Option<PathBuf>, on_commit: OnCommit) -> std::io::Result<Writer> {
+        let (urgent, urgent_rx) = unbounded();
+        let (normal, normal_rx) = unbounded();
+        let stats = Arc::new(Stats::default());
+        let mut thread =
+            Thread { conn: Some(conn), urgent: urgent_rx, normal: normal_rx, wal, wal_file: None, on_commit };
+        let counters = stats.clone();
+        std::thread::Builder::new().name("store-writer".into()).spawn(move || thread.run(&counters))?;
+        Ok(Writer { urgent, normal, stats })
+    }
+
+    pub(super) fn send(&self, priority: Priority, r: Request) -> Result<(), StoreError> {
+        let queue = if priority == Priority::Urgent { &self.urgent } else { &self.normal };
+        queue.send(r).map_err(|_| StoreError::WriterGone)
+    }
+
+    /// Runs `f` in the writer's transaction on the caller's thread (a loan); returns once the
+    /// batch is committed (and, unless `relaxed`, flushed).
+    pub(super) fn lend<T, E: From<StoreError>>(
+        &self,
+        priority: Priority,
+        relaxed: bool,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let (lend, lent) = bounded(1);
+        let (give_back, back) = bounded(1);
+        let (answer, answered) = bounded(1);
+        self.send(priority, Request { work: Work::Loan(Loan { lend, back, answer }), relaxed })?;
+        let Ok(conn) = lent.recv() else {
+            // Not lent: the batch could not begin; the answer says why.
+            let why = answered.recv().ok().flatten();
+            return Err(why.map_or(StoreError::WriterGone, StoreError::NotKept).into());
+        };
+        let mut guard = Borrowed { conn: Some(conn), give_back, kept: false };
+        let out = f(guard.conn.as_ref().expect("held until dropped"));
+        guard.kept = out.is_ok();
+        drop(guard);
+        let failed = answered.recv().map_err(|_| StoreError::WriterGone)?;
+        match (out, failed) {
+            (Ok(_), Some(why)) => Err(StoreError::NotKept(why).into()),
+            (out, _) => out,
+        }
+    }
+
+    /// Queues `f` to run on the writer thread; `reply` gets its result once the batch is
+    /// committed (and, unless `relaxed`, flushed). `reply` is dropped unanswered only if `f`
+    /// panicked (rolled back) or its batch could not begin (both logged).
+    fn submit<T, E>(
+        &self,
+        priority: Priority,
+        relaxed: bool,
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        reply: impl FnOnce(Result<T, E>) + Send + 'static,
+    ) -> Result<(), StoreError>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let job: Job = Box::new(move |conn| {
+            let out = f(conn);
+            let kept = out.is_ok();
+            let answer = Box::new(move |failed: Option<&str>| {
+                reply(match (out, failed) {
+                    (Ok(_), Some(why)) => Err(StoreError::NotKept(why.to_string()).into()),
+                    (out, _) => out,
+                })
+            });
+            Ran { kept, answer }
+        });
+        self.send(priority, Request { work: Work::Job(job), relaxed })
+    }
+
+    /// Runs `f` on the writer thread and waits for its answer.
+    pub(super) async fn job<T, E>(
+        &self,
+        priority: Priority,
+        relaxed: bool,
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.submit(priority, relaxed, f, move |out| {
+            let _ = tx.send(out);
+        })?;
+        rx.await.unwrap_or_else(|_| Err(not_taken().into()))
+    }
+
+    /// As [`job`](Self::job), blocking this thread until the answer comes.
+    pub(super) fn job_blocking<T, E>(
+        &self,
+        priority: Priority,
+        relaxed: bool,
+        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (tx, rx) = bounded(1);
+        self.submit(priority, relaxed, f, move |out| {
+            let _ = tx.send(out);
+        })?;
+        rx.recv().unwrap_or_else(|_| Err(not_taken().into()))
+    }
+
+    /// Requests waiting in the queues (tests).
+    pub fn waiting(&self) -> usize {
+        self.urgent.len() + self.normal.len()
+    }
+
+    pub(super) fn checkpoint(&self) -> Result<(), StoreError> {
+        let (tx, rx) = bounded(1);
+        self.send(Priority::Normal, Request { work: Work::Checkpoint(tx), relaxed: false })?;
+        rx.recv().map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+fn not_taken() -> StoreError {
+    StoreError::NotKept("the store could not take the change (see the log)".into())
+}
+
+/// The borrower's end of a loan: gives the connection back when dropped, a panic included.
+struct Borrowed {
+    conn: Option<Connection>,
+    give_back: Sender<(Connection, bool)>,
+    kept: bool,
+}
+
+impl Drop for Borrowed {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let _ = self.give_back.send((conn, self.kept));
+        }
+    }
+}
+
+struct Thread {
+    /// Away only while lent to a borrower's thread.
+    conn: Option<Connection>,
+    urgent: Receiver<Request>,
+    normal: Receiver<Request>,
+    wal: Option<PathBuf>,
+    wal_file: Option<std::fs::File>,
+    on_commit: OnCommit,
+}
+
+/// A request that ran, waiting for the batch's end to be answered.
+enum Waiting {
+    Job { answer: Answer, relaxed: bool },
+    Loan { answer: Sender<Option<String>>, relaxed: bool },
+}
+
+impl Waiting {
+    fn relaxed(&self) -> bool {
+        match self {
+            Waiting::Job { relaxed, .. } | Waiting::Loan { relaxed, .. } => *relaxed,
+        }
+    }
+
+    fn answer(self, failed: Option<&str>) {
+        match self {
+            Waiting::Job { answer, .. } => answer(failed),
+            Waiting::Loan { answer, .. } => {
+                let _ = answer.send(failed.map(str::to_string));
+            }
+        }
+    }
+}
+
+impl Thread {
+    fn conn(&self) -> &Connection {
+        self.conn.as_ref().expect("the connection is back from every loan before the writer goes on")
+    }
+
+    fn run(&mut self, stats: &Stats) {
+        loop {
+            // Both queues closed: the store is gone.
+            let first = select_biased! {
+                recv(self.urgent) -> r => r.map(|r| (r, true)),
+                recv(self.normal) -> r => r.map(|r| (r, false)),
+            };
+            let Ok((first, urgent)) = first else { return };
+            if let Work::Checkpoint(reply) = first.work {
+                let _ = reply.send(self.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(Into::into));
+                continue;
+            }
+            if !self.batch(first, urgent, stats) {
+                return;
+            }
+        }
+    }
+
+    /// One transaction: `first` and whatever waits (urgent first), then commit, flush, answer.
+    /// False if the connection was lost (a borrower that never gave it back): the writer stops.
+    fn batch(&mut self, first: Request, mut urgent_seen: bool, stats: &Stats) -> bool {
+        let mut waiting = Vec::new();
+        if let Err(e) = self.conn().exec("BEGIN IMMEDIATE", []) {
+            // Nothing ran: the request is answered with why, and the next batch tries again.
+            let why = e.to_string();
+            tracing::error!("store: cannot begin a transaction: {why}");
+            if let Some(w) = self.run_one(first, true) {
+                w.answer(Some(&why));
+            }
+            return true;
+        }
+        let started = Instant::now();
+        let mut next = Some(first);
+        while let Some(r) = next.take() {
+            if let Some(w) = self.run_one(r, false) {
+                waiting.push(w);
+            }
+            if self.conn.is_none() {
+                self.fail(waiting, "the store's writer lost its connection");
+                return false;
+            }
+            if self.conn().is_autocommit() {
+                // An error that ended the whole transaction (a full disk): nothing in it stands.
+                self.fail(waiting, "the store's transaction was rolled back (is the disk full?)");
+                return true;
+            }
+            if waiting.len() >= MAX_BATCH || started.elapsed() >= MAX_BATCH_TIME {
+                break;
+            }
+            next = match self.urgent.try_recv() {
+                Ok(r) => {
+                    urgent_seen = true;
+                    Some(r)
+                }
+                Err(_) if urgent_seen => None,
+                Err(_) => self.normal.try_recv().ok(),
+            };
+        }
+        if let Err(e) = self.conn().exec("COMMIT", []) {
+            let _ = self.conn().exec("ROLLBACK", []);
+            self.fail(waiting, &e.to_string());
+            return true;
+        }
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        (self.on_commit)();
+        let (relaxed, durable): (Vec<_>, Vec<_>) = waiting.into_iter().partition(Waiting::relaxed);
+        relaxed.into_iter().for_each(|w| w.answer(None));
+        if durable.is_empty() {
+            return true;
+        }
+        let flushed = self.flush();
+        stats.flushes.fetch_add(1, Ordering::Relaxed);
+        let why = flushed.err().map(|e| StoreError::Flush(e.to_string()).to_string());
+        durable.into_iter().for_each(|w| w.answer(why.as_deref()));
+        true
+    }
+
+    fn fail(&mut self, waiting: Vec<Waiting>, why: &str) {
+        tracing::error!("store: a batch of {} change(s) was not kept: {why}", waiting.len());
+        waiting.into_iter().for_each(|w| w.answer(Some(why)));
+    }
+
+    /// Runs one request under its own savepoint (`bare`: outside any transaction, only to
+    /// answer it); returns what to answer at the batch's end.
+    fn run_one(&mut self, r: Request, bare: bool) -> Option<Waiting> {
+        let relaxed = r.relaxed;
+        match r.work {
+            Work::Checkpoint(reply) => {
+                // Only ever first in a batch (see `run`); here it would be inside a transaction.
+                let _ = reply.send(Err(StoreError::NotKept("a checkpoint cannot run inside a batch".into())));
+                None
+            }
+            Work::Job(job) => {
+                if bare {
+                    // Dropped unrun: its caller hears that the store could not take it.
+                    return None;
+                }
+                let _ = self.conn().exec("SAVEPOINT job", []);
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(self.conn())));
+                match ran {
+                    Ok(ran) => {
+                        self.end_savepoint(ran.kept);
+                        Some(Waiting::Job { answer: ran.answer, relaxed })
+                    }
+                    Err(_) => {
+                        tracing::error!("store: a change panicked; rolled back");
+                        self.end_savepoint(false);
+                        None
+                    }
+                }
+            }
+            Work::Loan(loan) => {
+                if bare {
+                    return Some(Waiting::Loan { answer: loan.answer, relaxed });
+                }
+                let _ = self.conn().exec("SAVEPOINT job", []);
+                let conn = self.conn.take().expect("the writer holds its connection between loans");
+                let kept = match loan.lend.send(conn) {
+                    // The borrower's guard gives it back, a panic included.
+                    Ok(()) => match loan.back.recv() {
+                        Ok((conn, kept)) => {
+                            self.conn = Some(conn);
+                            kept
+                        }
+                        Err(_) => {
+                            tracing::error!("store: a writer's connection was never given back; the store stops");
+                            return None;
+                        }
+                    },
+                    // The borrower is gone (it cannot be, while it waits): nothing of it to keep.
+                    Err(e) => {
+                        self.conn = Some(e.into_inner());
+                        false
+                    }
+                };
+                self.end_savepoint(kept);
+                Some(Waiting::Loan { answer: loan.answer, relaxed })
+            }
+        }
+    }
+
+    fn end_savepoint(&self, kept: bool) {
+        if self.conn().is_autocommit() {
+            return;
+        }
+        if !kept {
+            let _ = self.conn().exec("ROLLBACK TO job", []);
+        }
+        let _ = self.conn().exec("RELEASE job", []);
+    }
+
+    /// `fdatasync` of the WAL file: everything committed so far is on the disk.
+    fn flush(&mut self) -> std::io::Result<()> {
+        let Some(wal) = &self.wal else { return Ok(()) };
+        if self.wal_file.is_none() {
+            let opened = std::fs::File::open(wal)?;
+            // The WAL's directory entry must survive a power cut too.
+            if let Some(dir) = wal.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            self.wal_file = Some(opened);
+        }
+        self.wal_file.as_ref().expect("opened above").sync_data()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, StoreError};
+    use std::sync::mpsc;
+
+    fn log(tx: &Connection, who: &str) -> Result<(), StoreError> {
+        tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'order', ?1)", [who])?;
+        Ok(())
+    }
+
+    fn order(s: &Store) -> Vec<String> {
+        s.read(|c| {
+            let mut st = c.prepare("SELECT detail FROM pbx_events WHERE kind = 'order' ORDER BY id")?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok::<_, StoreError>(rows)
+        })
+        .unwrap()
+    }
+
+    /// Holds the writer inside a blocking write until the returned sender is used.
+    fn hold_the_writer(s: &Arc<Store>) -> (mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+        let (entered_tx, entered) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let s2 = s.clone();
+        let t = std::thread::spawn(move || {
+            s2.write(|tx| {
+                entered_tx.send(()).unwrap();
+                released.recv().unwrap();
+                log(tx, "holder")
+            })
+            .unwrap()
+        });
+        entered.recv().unwrap();
+        (release, t)
+    }
+
+    async fn until_waiting(s: &Store, n: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while s.writer.waiting() < n {
+            assert!(std::time::Instant::now() < deadline, "{} waiting, not {n}", s.writer.waiting());
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn urgent_work_goes_first_and_waiting_work_shares_one_commit_and_one_flush() {
+        let s = Arc::new(Store::open_in_memory().unwrap());
+        let (release, holder) = hold_the_writer(&s);
+        let (batches, flushes) = s.writer_stats();
+        let mut normal = Vec::new();
+        for i in 0..5 {
+            let s2 = s.clone();
+            normal.push(tokio::spawn(async move {
+                s2.write_async(Priority::Normal, move |tx| log(tx, &format!("normal {i}"))).await
+            }));
+            until_waiting(&s, i + 1).await;
+        }
+        let s2 = s.clone();
+        let urgent = tokio::spawn(async move { s2.write_async(Priority::Urgent, |tx| log(tx, "urgent")).await });
+        until_waiting(&s, 6).await;
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        urgent.await.unwrap().unwrap();
+        for n in normal {
+            n.await.unwrap().unwrap();
+        }
+        assert_eq!(order(&s), ["holder", "urgent", "normal 0", "normal 1", "normal 2", "normal 3", "normal 4"]);
+        let (b, f) = s.writer_stats();
+        // The holder's batch takes the urgent job (or ends first after MAX_BATCH_TIME), then the
+        // five normal ones share one (a loaded machine may split them): seven writes, 2 to 5 commits.
+        assert!((2..=5).contains(&(b - batches)), "{} batches", b - batches);
+        assert_eq!(f - flushes, b - batches, "one flush per batch");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_or_panicking_job_loses_only_its_own_work() {
+        let s = Arc::new(Store::open_in_memory().unwrap());
+        let (release, holder) = hold_the_writer(&s);
+        let jobs: Vec<_> = ["kept 1", "fails", "panics", "kept 2"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, who)| {
+                let s2 = s.clone();
+                let job = tokio::spawn(async move {
+                    s2.write_async(Priority::Normal, move |tx| {
+                        log(tx, who)?;
+                        match who {
+                            "fails" => Err(StoreError::Corrupt("no".into())),
+                            "panics" => panic!("a bug in the middle of a change"),
+                            _ => Ok(()),
+                        }
+                    })
+                    .await
+                });
+                (i, job)
+            })
+            .collect();
+        for (i, _) in &jobs {
+            until_waiting(&s, i + 1).await;
+        }
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        let results: Vec<bool> = futures_util::future::join_all(jobs.into_iter().map(|(_, j)| j))
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().is_ok())
+            .collect();
+        assert_eq!(results, [true, false, false, true]);
+        assert_eq!(order(&s), ["holder", "kept 1", "kept 2"]);
+        s.write(|tx| log(tx, "after")).unwrap();
+        assert_eq!(order(&s).last().map(String::as_str), Some("after"), "the writer goes on");
+    }
+
+    #[test]
+    fn a_relaxed_batch_is_not_flushed_and_an_ordinary_one_is() {
+        let s = Store::open_in_memory().unwrap();
+        let (_, before) = s.writer_stats();
+        s.write_relaxed(|tx| log(tx, "relaxed")).unwrap();
+        assert_eq!(s.writer_stats().1, before);
+        s.write(|tx| log(tx, "ordinary")).unwrap();
+        assert_eq!(s.writer_stats().1, before + 1);
+    }
+}
