@@ -47,7 +47,7 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("bench.db")).unwrap());
-    let charges = Charges::new(Some(tariff), Default::default(), chrono_tz::UTC);
+    let charges = Arc::new(Charges::new(Some(tariff), Default::default(), chrono_tz::UTC));
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
     let t0 = Instant::now();
     for i in 0..inserts {
@@ -60,7 +60,8 @@ fn main() {
             at: Some(start),
             ..Default::default()
         };
-        store.write(|tx| ledger::post(tx, now, &charges, &p)).unwrap();
+        let c = charges.clone();
+        store.write(move |tx| ledger::post(tx, now, &c, &p)).unwrap();
     }
     let insert_s = t0.elapsed().as_secs_f64();
     println!("| measure | value |\n|---|---|");

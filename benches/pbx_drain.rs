@@ -74,7 +74,8 @@ async fn drain(ops: usize) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("bench.db")).unwrap());
     let room_names: Vec<String> = (0..ops).map(|i| format!("{}", 10_000 + i)).collect();
-    store.write(|tx| rooms::sync_rooms(tx, &room_names)).unwrap();
+    let names = room_names.clone();
+    store.write(move |tx| rooms::sync_rooms(tx, &names)).unwrap();
     let notify = Arc::new(Notify::new());
     let clock = Arc::new(SystemClock);
     let signals = Signals { outbox: notify.clone(), ..Default::default() };
@@ -84,7 +85,7 @@ async fn drain(ops: usize) {
     for r in outs {
         desk.check_in(&Actor::system(), r, CheckIn { name: format!("Leaving {r}"), ..Default::default() }).unwrap();
     }
-    store.write(|tx| tx.execute("DELETE FROM outbox", []).map_err(switchboard::store::StoreError::from)).unwrap();
+    store.write(move |tx| tx.execute("DELETE FROM outbox", []).map_err(switchboard::store::StoreError::from)).unwrap();
 
     let t = Instant::now();
     for r in ins {

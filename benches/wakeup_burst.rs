@@ -76,15 +76,17 @@ fn ts(t: DateTime<Utc>) -> String {
 /// Rooms checked in, `pending` calls far ahead, `burst` calls due at `due`.
 fn prepare(path: &std::path::Path, cfg: &Config, pending: usize, burst: usize, due: DateTime<Utc>) {
     let store = Arc::new(Store::open(path).unwrap());
-    store.write(|tx| rooms::sync_rooms(tx, &cfg.rooms)).unwrap();
+    let rooms = cfg.rooms.clone();
+    store.write(move |tx| rooms::sync_rooms(tx, &rooms)).unwrap();
     let clock: SharedClock = Arc::new(SystemClock);
     let desk = switchboard::desk::Desk::new(store.clone(), clock.clone(), chrono_tz::UTC, 3, Default::default());
     for r in &cfg.rooms {
         desk.check_in(&Actor::system(), r, CheckIn { name: format!("Guest {r}"), ..Default::default() }).unwrap();
     }
     let now = ts(clock.now());
+    let cfg = cfg.clone();
     store
-        .write(|tx| {
+        .write(move |tx| {
             tx.execute("DELETE FROM outbox", [])?;
             let stays: HashMap<String, i64> = {
                 let mut st = tx.prepare("SELECT room, id FROM stays WHERE checked_out_at IS NULL")?;
@@ -156,8 +158,8 @@ async fn run(pending: usize, burst: usize) {
             Default::default(),
         ),
     };
-    let next = probe.next_wake().unwrap();
-    probe.step(clock.now()).unwrap();
+    let next = probe.next_wake().await.unwrap();
+    probe.step(clock.now()).await.unwrap();
     let load_time = t.elapsed();
     assert!(next.is_some());
     drop(probe);
@@ -167,7 +169,7 @@ async fn run(pending: usize, burst: usize) {
     let due = DateTime::from_timestamp(now.timestamp() + 6, 0).unwrap();
     let due_instant = Instant::now() + (due - now).to_std().unwrap();
     store
-        .write(|tx| {
+        .write(move |tx| {
             let stays: Vec<(String, i64)> = {
                 let mut st = tx.prepare("SELECT room, id FROM stays WHERE checked_out_at IS NULL ORDER BY room LIMIT ?1")?;
                 let rows = st.query_map([burst as i64], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;

@@ -131,11 +131,11 @@ mod tests {
     #[test]
     fn the_trail_is_append_only() {
         let s = Store::open_in_memory().unwrap();
-        s.write(|tx| record(tx, "2026-01-01T00:00:00Z", &Actor::system(), &Change::new("checkin").room("101")))
+        s.write(move |tx| record(tx, "2026-01-01T00:00:00Z", &Actor::system(), &Change::new("checkin").room("101")))
             .unwrap();
-        let upd = s.write(|tx| tx.exec("UPDATE audit SET staff = 'x'", []).map_err(StoreError::from));
+        let upd = s.write(move |tx| tx.exec("UPDATE audit SET staff = 'x'", []).map_err(StoreError::from));
         assert!(upd.unwrap_err().to_string().contains("append-only"));
-        let del = s.write(|tx| tx.exec("DELETE FROM audit", []).map_err(StoreError::from));
+        let del = s.write(move |tx| tx.exec("DELETE FROM audit", []).map_err(StoreError::from));
         assert!(del.unwrap_err().to_string().contains("append-only"));
     }
 
@@ -143,7 +143,7 @@ mod tests {
     fn filters() {
         let s = Store::open_in_memory().unwrap();
         let a = Actor::system();
-        s.write(|tx| {
+        s.write(move |tx| {
             record(tx, "2026-01-01T10:00:00Z", &a, &Change::new("checkin").room("101"))?;
             record(tx, "2026-01-02T10:00:00Z", &a, &Change::new("checkout").room("101"))?;
             record(tx, "2026-01-02T11:00:00Z", &Actor::local("root"), &Change::new("checkin").room("102"))

@@ -253,7 +253,9 @@ impl Desk {
         let first_name = Text::pbx(MAX_NAME_LEN).optional("first_name", first_name)?;
         let language = language.map(check_language).transpose()?;
         let now = self.now();
-        let r = self.store.write(|tx| {
+        let (actor, room) = (actor.clone(), room.to_string());
+        let r = self.store.write_job(Priority::Normal, move |tx| {
+            let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             let new_name = name.clone().unwrap_or_else(|| stay.guest_name.clone());
             let new_first = first_name.clone().or_else(|| stay.first_name.clone());
@@ -362,7 +364,10 @@ impl Desk {
             return Err(Invalid::new("to", "the new room is the same as the old one").into());
         }
         let now = self.now();
-        let r = self.store.write(|tx| {
+        let (actor, from, to) = (actor.clone(), from.to_string(), to.to_string());
+        let tz = self.tz;
+        let r = self.store.write_job(Priority::Normal, move |tx| {
+            let (actor, from, to) = (&actor, from.as_str(), to.as_str());
             let stay = Self::occupied(tx, from)?;
             Self::require_room(tx, to)?;
             if let Some(s) = rooms::active_stay(tx, to)? {
@@ -393,7 +398,7 @@ impl Desk {
                 outbox::push(tx, &now, to, &c, outbox::PRIORITY_NORMAL)?;
             }
             // After the move itself: the new room's display shows the texts the old one had.
-            messages::show_waiting(tx, &now, self.tz, stay.id, to)?;
+            messages::show_waiting(tx, &now, tz, stay.id, to)?;
             let who = format!("stay {}: {}", stay.id, stay.audit_name());
             for (room, before, after) in [
                 (from, who.clone(), format!("moved to room {to}, line barred")),
@@ -414,7 +419,9 @@ impl Desk {
     /// A room's housekeeping status set by the desk (the only way to out of order / service).
     pub fn set_housekeeping(&self, actor: &Actor, room: &str, status: Housekeeping) -> Result<(), DeskError> {
         let now = self.now();
-        self.store.write(|tx| {
+        let (actor, room) = (actor.clone(), room.to_string());
+        self.store.write_job(Priority::Normal, move |tx| {
+            let (actor, room) = (&actor, room.as_str());
             Self::require_room(tx, room)?;
             housekeeping::set(tx, &now, actor, room, status, &actor.login)?;
             Ok(())
@@ -425,7 +432,9 @@ impl Desk {
     pub fn set_dnd(&self, actor: &Actor, room: &str, on: bool) -> Result<RoomView, DeskError> {
         let now = self.now();
         let onoff = |b: bool| if b { "dnd on" } else { "dnd off" };
-        let r = self.store.write(|tx| {
+        let (actor, room) = (actor.clone(), room.to_string());
+        let r = self.store.write_job(Priority::Normal, move |tx| {
+            let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             let before = rooms::view(tx, room)?.map(|v| v.dnd).unwrap_or(false);
             rooms::set_line(tx, room, None, None, Some(on))?;
@@ -441,7 +450,9 @@ impl Desk {
     pub fn set_class(&self, actor: &Actor, room: &str, class: u8) -> Result<RoomView, DeskError> {
         let class = check_class(class)?;
         let now = self.now();
-        let r = self.store.write(|tx| {
+        let (actor, room) = (actor.clone(), room.to_string());
+        let r = self.store.write_job(Priority::Normal, move |tx| {
+            let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             tx.exec("UPDATE stays SET class_of_service = ?2 WHERE id = ?1", rusqlite::params![stay.id, class])
                 .map_err(StoreError::from)?;
@@ -485,7 +496,7 @@ mod tests {
 
     fn desk() -> Desk {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        store.write(|tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).unwrap();
+        store.write(move |tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).unwrap();
         let clock = Arc::new(FakeClock::new(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()));
         Desk::new(store, clock, chrono_tz::UTC, 3, Signals::default())
     }

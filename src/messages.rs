@@ -22,7 +22,7 @@ use crate::audit::{self, Change};
 use crate::clock::SharedClock;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::store::{outbox, rooms, Store, StoreError};
+use crate::store::{outbox, rooms, Priority, Store, StoreError};
 use crate::validate::{Invalid, Text};
 
 /// Longest message text.
@@ -321,7 +321,9 @@ impl Messages {
         let caller = check_short("from", m.from.as_deref(), 60)?;
         let callback = check_short("callback", m.callback.as_deref(), 30)?;
         let (now, local) = self.now();
-        let r = self.store.write(|tx| {
+        let (actor, m) = (actor.clone(), m.clone());
+        let r = self.store.write_job(Priority::Normal, move |tx| {
+            let (actor, m) = (&actor, &m);
             if !rooms::exists(tx, &m.room)? {
                 return Err(MessageError::UnknownRoom(m.room.clone()));
             }
@@ -346,20 +348,27 @@ impl Messages {
 
     pub fn deliver(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
-        let r = self.store.write(|tx| finish(tx, &now, local, actor, id, status::DELIVERED));
+        let actor = actor.clone();
+        let r =
+            self.store.write_job(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::DELIVERED));
         self.done(r)
     }
 
     pub fn clear(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
-        let r = self.store.write(|tx| finish(tx, &now, local, actor, id, status::CLEARED));
+        let actor = actor.clone();
+        let r = self.store.write_job(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::CLEARED));
         self.done(r)
     }
 
     /// The lamp by hand (until the next message change); an occupied room only.
     pub fn set_lamp(&self, actor: &Actor, room: &str, on: bool) -> Result<bool, MessageError> {
         let (now, _) = self.now();
-        let r = self.store.write(|tx| {
+        let actor = actor.clone();
+        let room = room.to_string();
+        let r = self.store.write_job(Priority::Normal, move |tx| {
+            let actor = &actor;
+            let room = room.as_str();
             if !rooms::exists(tx, room)? {
                 return Err(MessageError::UnknownRoom(room.to_string()));
             }

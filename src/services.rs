@@ -35,9 +35,10 @@ impl Services {
         clock: SharedClock,
         connector: C,
     ) -> Result<Services, StoreError> {
-        store.write(|tx| {
-            rooms::sync_rooms(tx, &cfg.rooms)?;
-            crate::pms::outbox::set_enabled(tx, cfg.pms.is_some())
+        let (rooms, pms) = (cfg.rooms.clone(), cfg.pms.is_some());
+        store.write_job(crate::store::Priority::Normal, move |tx| {
+            rooms::sync_rooms(tx, &rooms)?;
+            crate::pms::outbox::set_enabled(tx, pms)
         })?;
         let signals = Signals::default();
         let inbox = Arc::new(tokio::sync::Notify::new());
@@ -57,11 +58,7 @@ impl Services {
             inbox: inbox.clone(),
             charges: charges.clone(),
         };
-        let phones = phones_runtime();
-        let (link, link_task) = {
-            let _on = phones.enter();
-            link::spawn(ctx, connector)
-        };
+        let (link, link_task) = link::spawn(ctx, connector);
         let wakeups =
             Wakeups::new(store.clone(), clock.clone(), cfg.timezone, signals.wakeups.clone(), signals.outbox.clone());
         let scheduler = Scheduler {
@@ -76,7 +73,7 @@ impl Services {
             inbox,
             wakeups: wakeups.clone(),
         };
-        let scheduler_task = phones.spawn(scheduler.run());
+        let scheduler_task = tokio::spawn(scheduler.run());
         let staff = Staff::new(store.clone(), clock.clone(), cfg.auth);
         let desk = Desk::new(store.clone(), clock.clone(), cfg.timezone, cfg.default_class, signals.clone());
         let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone, signals.outbox.clone());
@@ -115,46 +112,13 @@ impl Services {
             messages: self.app.messages.clone(),
         };
         // What the PBX reports is queued for the PMS from now on.
-        if let Err(e) = self.app.store.write(|tx| crate::pms::outbox::set_enabled(tx, true)) {
+        if let Err(e) =
+            self.app.store.write_job(crate::store::Priority::Normal, |tx| crate::pms::outbox::set_enabled(tx, true))
+        {
             tracing::error!("cannot enable the PMS outbox: {e}");
         }
         let (handle, task) = crate::pms::spawn(ctx, connector);
         self.app.pms = Some(handle);
         self.tasks.push(task);
     }
-}
-
-/// The runtime the phones run on: the PBX link and the wake-up scheduler must act on the
-/// millisecond whatever the API is doing. On the service's multi-threaded runtime they shared its
-/// two workers with every HTTP connection, and a due call waited its turn behind them (scheduling
-/// lateness p99 3 ms under API load). There they get a runtime of their own (two threads), for
-/// the life of the process. On a single-threaded runtime (the tests, whose clock is paused) they
-/// stay on it.
-fn phones_runtime() -> tokio::runtime::Handle {
-    let current = tokio::runtime::Handle::current();
-    if current.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
-        return current;
-    }
-    let (tx, rx) = std::sync::mpsc::channel();
-    let started = std::thread::Builder::new().name("phones".into()).spawn(move || {
-        // Two workers: the link waiting for the store (behind the API's writes) must not hold up
-        // the scheduler's timer, nor the other way round.
-        let built =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("phones").enable_all().build();
-        match built {
-            Ok(rt) => {
-                let _ = tx.send(Some(rt.handle().clone()));
-                rt.block_on(std::future::pending::<()>());
-            }
-            Err(e) => {
-                tracing::warn!("no runtime of their own for the PBX link and the scheduler ({e})");
-                let _ = tx.send(None);
-            }
-        }
-    });
-    if let Err(e) = started {
-        tracing::warn!("no thread of their own for the PBX link and the scheduler ({e})");
-        return current;
-    }
-    rx.recv().ok().flatten().unwrap_or(current)
 }

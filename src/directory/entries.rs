@@ -271,13 +271,25 @@ impl Directory {
 
     pub fn add(&self, actor: &Actor, e: &NewDirEntry) -> Result<DirEntry, DirError> {
         let now = clock::timestamp(self.clock.now());
-        self.store.write(|tx| self.add_in(tx, actor, e, &now))
+        let actor = actor.clone();
+        let e = e.clone();
+        let me = self.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let e = &e;
+            let me = &me;
+            me.add_in(tx, actor, e, &now)
+        })
     }
 
     /// Changes the fields given.
     pub fn edit(&self, actor: &Actor, id: i64, e: &NewDirEntry) -> Result<DirEntry, DirError> {
         let now = clock::timestamp(self.clock.now());
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        let e = e.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let e = &e;
             let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
             let d = Self::validated(e, Some(&old))?;
             tx.exec(
@@ -309,7 +321,9 @@ impl Directory {
 
     pub fn remove(&self, actor: &Actor, id: i64) -> Result<(), DirError> {
         let now = clock::timestamp(self.clock.now());
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
             let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
             tx.exec("DELETE FROM directory WHERE id = ?1", [id])?;
             tx.exec("DELETE FROM directory_fts WHERE rowid = ?1", [id])?;
@@ -329,7 +343,9 @@ impl Directory {
         let private: Vec<(i64, String)> = list.iter().filter(|e| e.private).map(|e| (e.id, e.name.clone())).collect();
         if !private.is_empty() {
             let now = clock::timestamp(self.clock.now());
-            self.store.write(|tx| {
+            let actor = actor.clone();
+            self.store.write_job(crate::store::Priority::Normal, move |tx| {
+                let actor = &actor;
                 for (id, name) in &private {
                     record_shown(tx, &now, actor, *id, name, if see { "numbers shown" } else { "numbers withheld" })?;
                 }
@@ -371,7 +387,9 @@ impl Directory {
     /// written to the audit trail as shown.
     pub fn export(&self, actor: &Actor) -> Result<Vec<DirEntry>, DirError> {
         let now = clock::timestamp(self.clock.now());
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
             let mut stmt =
                 tx.prepare_cached(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
             let rows = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
@@ -391,9 +409,15 @@ impl Directory {
     /// Adds every entry, all or none.
     pub fn import(&self, actor: &Actor, entries: &[NewDirEntry]) -> Result<usize, DirError> {
         let now = clock::timestamp(self.clock.now());
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        let entries = entries.to_vec();
+        let me = self.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let entries = &entries[..];
+            let me = &me;
             for (i, e) in entries.iter().enumerate() {
-                self.add_in(tx, actor, e, &now).map_err(|err| match err {
+                me.add_in(tx, actor, e, &now).map_err(|err| match err {
                     DirError::Invalid(inv) => {
                         DirError::Invalid(Invalid::new(inv.field, format!("entry {}: {}", i + 1, inv.msg)))
                     }

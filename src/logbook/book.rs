@@ -72,7 +72,11 @@ impl Logbook {
             return Err(Invalid::new("due", "a due time goes with a follow-up (followup_owner)").into());
         }
         let now = self.now();
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        let e = e.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let e = &e;
             let shift = open_shift(tx)?;
             match (e.shift, &shift) {
                 (Some(id), Some(open)) if id != open.id => return Err(LogError::ShiftClosed { id }),
@@ -117,7 +121,11 @@ impl Logbook {
     pub fn amend(&self, actor: &Actor, id: i64, text: &str) -> Result<Entry, LogError> {
         let text = check_text(text)?;
         let now = self.now();
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        let text = text.to_string();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let text = text.as_str();
             let old = get_entry(tx, id)?.ok_or(LogError::UnknownEntry(id))?;
             if open_shift(tx)?.is_none() {
                 return Err(LogError::NoShift);
@@ -128,7 +136,7 @@ impl Logbook {
                 category: &old.category,
                 priority: &old.priority,
                 room: old.room.as_deref(),
-                text: &text,
+                text,
                 amends: Some(id),
                 kind: None,
             };

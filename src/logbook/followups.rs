@@ -26,8 +26,14 @@ impl Logbook {
             None => format!("follow-up {id}: {}", state.replace('_', " ")),
         };
         let now = self.now();
-        self.store.write(|tx| {
-            let f = self.get_followup_in(tx, id)?;
+        let actor = actor.clone();
+        let state = state.to_string();
+        let me = self.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let state = state.as_str();
+            let me = &me;
+            let f = me.get_followup_in(tx, id)?;
             if open_shift(tx)?.is_none() {
                 return Err(LogError::NoShift);
             }
@@ -37,12 +43,10 @@ impl Logbook {
                 params![now, actor.login, f.room, text, id],
             )?;
             tx.exec("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])?;
-            let change = Change::new("followup_update")
-                .subject(format!("follow-up {id}"))
-                .before(f.state.clone())
-                .after(state.clone());
+            let change =
+                Change::new("followup_update").subject(format!("follow-up {id}")).before(f.state.clone()).after(state);
             audit::record(tx, &now, actor, &change)?;
-            self.get_followup_in(tx, id)
+            me.get_followup_in(tx, id)
         })
     }
 

@@ -20,7 +20,9 @@ impl Logbook {
     /// Opens a shift for `actor`: none may be open, and the last handover must be acknowledged.
     pub fn open_shift(&self, actor: &Actor) -> Result<Shift, LogError> {
         let now = self.now();
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
             if let Some(s) = open_shift(tx)? {
                 return Err(LogError::ShiftOpen { id: s.id, operator: s.operator });
             }
@@ -39,7 +41,11 @@ impl Logbook {
     /// Closes the open shift (its operator, or a manager with `force`) and stores its handover.
     pub fn close_shift(&self, actor: &Actor, force: bool) -> Result<Handover, LogError> {
         let now = self.now();
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        let me = self.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let me = &me;
             let shift = open_shift(tx)?.ok_or(LogError::NoShift)?;
             let forced = shift.operator != actor.login;
             if forced && !(force && actor.role == Role::Manager) {
@@ -59,7 +65,7 @@ impl Logbook {
                 "UPDATE shifts SET closed_at = ?2, closed_by = ?3, forced = ?4 WHERE id = ?1",
                 params![shift.id, now, actor.login, forced],
             )?;
-            let sheet = handover::build(tx, self.tz, shift.id)?;
+            let sheet = handover::build(tx, me.tz, shift.id)?;
             let json = serde_json::to_string(&sheet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             tx.exec("UPDATE shifts SET handover = ?2 WHERE id = ?1", params![shift.id, json])?;
             let change = Change::new("shift_close").subject(format!("shift {}", shift.id)).after(if forced {
@@ -89,7 +95,9 @@ impl Logbook {
     /// The incoming operator acknowledges the last handover (not the one who closed it).
     pub fn ack_handover(&self, actor: &Actor) -> Result<Shift, LogError> {
         let now = self.now();
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
             let last = last_closed_shift(tx)?.filter(|s| s.handover_acked_by.is_none()).ok_or(LogError::NoHandover)?;
             if last.operator == actor.login || last.closed_by.as_deref() == Some(actor.login.as_str()) {
                 return Err(LogError::OwnHandover { id: last.id });

@@ -24,7 +24,7 @@ use super::requests;
 use crate::desk::CheckIn;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::store::{outbox, rooms, StoreError};
+use crate::store::{outbox, rooms, Priority, StoreError};
 
 /// A database resync the PMS is running (between its `DS` and `DE`).
 #[derive(Debug, Default)]
@@ -114,7 +114,10 @@ fn posting_answer(ctx: &PmsCtx, room: &str, n: &str, status: &str) -> Result<App
         "OK" => Ok(Applied::Done(format!("the PMS posted call {n} of room {room}"))),
         "NA" | "RY" => {
             let queued = match n.parse::<i64>() {
-                Ok(call) => ctx.store.write(|tx| super::outbox::requeue_posting(tx, room, call))?,
+                Ok(call) => {
+                    let room = room.to_string();
+                    ctx.store.write_job(Priority::Urgent, move |tx| super::outbox::requeue_posting(tx, &room, call))?
+                }
                 Err(_) => false,
             };
             Ok(if queued {
@@ -154,8 +157,9 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
         }
         Some(stay) if g.stay.is_none() || stay.reservation.is_none() || stay.reservation == g.stay => {
             if stay.reservation.is_none() && g.stay.is_some() {
-                ctx.store.write(|tx| {
-                    tx.exec("UPDATE stays SET reservation = ?2 WHERE id = ?1", params![stay.id, g.stay])?;
+                let (id, reservation) = (stay.id, g.stay.clone());
+                ctx.store.write_job(Priority::Urgent, move |tx| {
+                    tx.exec("UPDATE stays SET reservation = ?2 WHERE id = ?1", params![id, reservation])?;
                     Ok::<_, StoreError>(())
                 })?;
             }
@@ -184,7 +188,10 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
                 g.stay.as_deref().unwrap_or("-"),
             );
             // alerts::raise logs it and writes the logbook entry (kind pms_replaced_stay) too.
-            ctx.store.write(|tx| crate::alerts::raise(tx, &now, "pms_replaced_stay", Some(&room), None, &text))?;
+            let here = room.clone();
+            ctx.store.write_job(Priority::Urgent, move |tx| {
+                crate::alerts::raise(tx, &now, "pms_replaced_stay", Some(&here), None, &text)
+            })?;
             guest_in(ctx, actor, g)
         }
         Some(stay) => Ok(Applied::Refused(format!(
@@ -205,7 +212,15 @@ fn add_sharer(
 ) -> Result<Applied, StoreError> {
     let reservation = g.stay.clone().unwrap_or_default();
     let now = crate::clock::timestamp(ctx.clock.now());
-    ctx.store.write(|tx| {
+    let actor_owned = actor.clone();
+    let room_owned = room.to_string();
+    let g_owned = g.clone();
+    let name_owned = name.to_string();
+    ctx.store.write_job(Priority::Urgent, move |tx| {
+        let actor = &actor_owned;
+        let room = room_owned.as_str();
+        let g = &g_owned;
+        let name = name_owned.as_str();
         let known: Option<i64> = tx
             .row(
                 "SELECT id FROM stay_sharers WHERE stay = ?1 AND reservation = ?2 AND left_at IS NULL",
@@ -251,7 +266,11 @@ fn guest_out(
     let Some(stay) = stay else { return Ok(Applied::Unchanged(format!("room {room} is vacant already"))) };
     let now = crate::clock::timestamp(ctx.clock.now());
     // A sharer leaving, or the main guest leaving with sharers still in: the room stays occupied.
-    let shared = ctx.store.write(|tx| {
+    let (out_stay, out_actor, out_room) = (stay.clone(), actor.clone(), room.to_string());
+    let (out_reservation, out_now) = (reservation.map(str::to_string), now.clone());
+    let shared = ctx.store.write_job(Priority::Urgent, move |tx| {
+        let (stay, actor, room, now) = (&out_stay, &out_actor, out_room.as_str(), &out_now);
+        let reservation = out_reservation.as_deref();
         let sharers: Vec<Sharer> = {
             let mut st = tx.prepare_cached(
                 "SELECT id, reservation, guest_name, first_name, language FROM stay_sharers
@@ -278,7 +297,7 @@ fn guest_out(
                 first_name: next.3.clone().filter(|_| !stay.private),
                 language: next.4.clone(),
             };
-            outbox::push(tx, &now, room, &cmd, outbox::PRIORITY_NORMAL)?;
+            outbox::push(tx, now, room, &cmd, outbox::PRIORITY_NORMAL)?;
             (next.0, format!("{} left; {} (reservation {}) holds the room now", stay.audit_name(), next.2, next.1))
         } else {
             match sharers.iter().find(|s| Some(s.1.as_str()) == reservation) {
@@ -293,7 +312,7 @@ fn guest_out(
         };
         tx.exec("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, now])?;
         let change = crate::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone());
-        crate::audit::record(tx, &now, actor, &change)?;
+        crate::audit::record(tx, now, actor, &change)?;
         Ok(Some(Applied::Done(format!("room {room}: {who}"))))
     })?;
     if let Some(done) = shared {
@@ -312,7 +331,10 @@ fn guest_out(
             stay.id,
             stay.audit_name()
         );
-        ctx.store.write(|tx| crate::journal::system_entry(tx, &now, "pms_resync_checkout", Some(room), true, &text))?;
+        let room = room.to_string();
+        ctx.store.write_job(Priority::Urgent, move |tx| {
+            crate::journal::system_entry(tx, &now, "pms_resync_checkout", Some(&room), true, &text)
+        })?;
     }
     Ok(r)
 }
@@ -367,9 +389,10 @@ fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreError> 
         "the PMS's database resync did not mention room(s) {} that are occupied here; they were left as they are: check them with the front desk",
         silent.join(", ")
     );
-    ctx.store.write(|tx| {
-        crate::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &text)?;
-        crate::alerts::raise(tx, &now, "pms_resync_unmentioned", None, None, &text)
+    let said = text.clone();
+    ctx.store.write_job(Priority::Urgent, move |tx| {
+        crate::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &said)?;
+        crate::alerts::raise(tx, &now, "pms_resync_unmentioned", None, None, &said)
     })?;
     Ok(Applied::Done(text))
 }

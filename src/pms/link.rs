@@ -25,7 +25,7 @@ use super::outbox;
 use super::status::{LinkState, PmsStatus};
 use crate::pbx::link::handle::{answering, stopped, Handle, LinkCommand, Waited};
 use crate::port::Connector;
-use crate::store::StoreError;
+use crate::store::{Priority, StoreError};
 
 /// The longest the outbox waits unseen while the link is idle.
 pub const OUTBOX_POLL: Duration = Duration::from_millis(250);
@@ -54,7 +54,7 @@ struct Outer {
 
 /// The task stops with the link ended (or never up): the next run need not ask for a resync.
 fn stopped_cleanly(ctx: &PmsCtx, done: Option<oneshot::Sender<()>>) {
-    if let Err(e) = ctx.store.write_urgent(outbox::clean_stop) {
+    if let Err(e) = ctx.store.write_job(Priority::Urgent, outbox::clean_stop) {
         tracing::error!("cannot record the PMS link's clean stop: {e}");
     }
     stopped(done);
@@ -74,7 +74,7 @@ async fn run<C: Connector>(
     let mut backoff = Duration::from_millis(250);
     let mut outer = Outer::default();
     // A run that ended without LE (a crash, a kill) may have lost what the PMS sent last.
-    match ctx.store.write_urgent(outbox::begin_run) {
+    match ctx.store.write_job(Priority::Urgent, outbox::begin_run) {
         Ok(true) => {}
         Ok(false) => {
             tracing::warn!("the last run did not end the PMS link cleanly: a database resync will be asked for");
@@ -311,7 +311,7 @@ impl<'a> Session<'a> {
                 }
                 Event::Delivered(tag) => {
                     self.in_flight = None;
-                    match self.ctx.store.write_urgent(|tx| outbox::done(tx, tag as i64)) {
+                    match self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::done(tx, tag as i64)) {
                         Ok(()) => self.status.send_modify(|s| s.counters.sent += 1),
                         // Sent again later: the PMS takes a repeat (WA, XD, RE are idempotent).
                         Err(e) => tracing::error!("cannot mark PMS record {tag} sent: {e}"),
@@ -362,7 +362,10 @@ impl<'a> Session<'a> {
             let waiting = self.ctx.store.read(outbox::pending).unwrap_or(0);
             let (kind, text) = expired.alert(&self.ctx.cfg, waiting);
             let now = self.ctx.now_text();
-            if let Err(e) = self.ctx.store.write_urgent(|tx| crate::alerts::raise(tx, &now, kind, None, None, &text)) {
+            if let Err(e) = self.ctx.store.write_job(Priority::Urgent, {
+                let text = text.clone();
+                move |tx| crate::alerts::raise(tx, &now, kind, None, None, &text)
+            }) {
                 tracing::error!("{text} (and the alert could not be stored: {e})");
             }
         }
@@ -416,12 +419,12 @@ impl<'a> Session<'a> {
             let msg = match msg {
                 Ok(Some(m)) => m,
                 Ok(None) => {
-                    self.ctx.store.write_urgent(|tx| outbox::done(tx, row.id))?;
+                    self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::done(tx, row.id))?;
                     continue;
                 }
                 Err(StoreError::Corrupt(why)) => {
                     tracing::error!("PMS record {} cannot be built: {why}; dropped", row.id);
-                    self.ctx.store.write_urgent(|tx| outbox::done(tx, row.id))?;
+                    self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::done(tx, row.id))?;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -436,7 +439,7 @@ impl<'a> Session<'a> {
                 Err(e) => {
                     self.in_flight = None;
                     tracing::warn!(record = ?msg.to_record(), "not sent to the PMS: {e}; dropped");
-                    self.ctx.store.write_urgent(|tx| outbox::done(tx, row.id))?;
+                    self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::done(tx, row.id))?;
                 }
             }
         }

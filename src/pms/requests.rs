@@ -11,7 +11,7 @@ use super::context::PmsCtx;
 use super::outbox::format_pms_at;
 use crate::identity::Actor;
 use crate::messages::NewMessage;
-use crate::store::StoreError;
+use crate::store::{Priority, StoreError};
 use crate::wakeup::{Booking, WakeupError};
 
 /// How much earlier than now a PMS wake-up may be and still be rung at once (FIAS lets a PMS
@@ -30,21 +30,22 @@ pub(super) fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Appli
         date: Some(ring_at.format("%Y-%m-%d").to_string()),
         ..Default::default()
     };
-    let r = ctx.store.write(|tx| {
+    let (wakeups, actor, room) = (ctx.wakeups.clone(), actor.clone(), w.room.clone());
+    let r = ctx.store.write_job(Priority::Urgent, move |tx| {
         let known: Option<i64> = tx
             .row(
                 "SELECT id FROM wakeups WHERE room = ?1 AND pms_at = ?2 AND status IN ('scheduled', 'ringing', 'retrying')",
-                params![w.room, pms_at],
+                params![room, pms_at],
                 |r| r.get(0),
             )
             .optional()?;
         if let Some(id) = known {
             return Ok(Applied::Unchanged(format!("wake-up {id} is booked already")));
         }
-        match ctx.wakeups.add_in(tx, actor, &booking, "pms") {
+        match wakeups.add_in(tx, &actor, &booking, "pms") {
             Ok(id) => {
                 tx.exec("UPDATE wakeups SET pms_at = ?2 WHERE id = ?1", params![id, pms_at])?;
-                Ok(Applied::Done(format!("wake-up {id} booked for room {} at {}", w.room, w.at)))
+                Ok(Applied::Done(format!("wake-up {id} booked for room {room} at {}", w.at)))
             }
             Err(WakeupError::Store(e)) => Err(e),
             Err(e) => Ok(Applied::Refused(e.to_string())),
@@ -56,8 +57,9 @@ pub(super) fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Appli
 
 pub(super) fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied, StoreError> {
     let pms_at = format_pms_at(w.at);
-    let minute = &pms_at[..10];
-    let r = ctx.store.write(|tx| {
+    let minute = pms_at[..10].to_string();
+    let (wakeups, actor) = (ctx.wakeups.clone(), actor.clone());
+    let r = ctx.store.write_job(Priority::Urgent, move |tx| {
         // Exactly as booked, else the same minute (a PMS that keeps times to the minute).
         let id: Option<i64> = tx
             .row(
@@ -70,7 +72,7 @@ pub(super) fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied
         let Some(id) = id else {
             return Ok(Applied::Unchanged(format!("no wake-up of room {} at {} to cancel", w.room, w.at)));
         };
-        match ctx.wakeups.cancel_in(tx, actor, id, "cancelled by the PMS") {
+        match wakeups.cancel_in(tx, &actor, id, "cancelled by the PMS") {
             Ok(()) => Ok(Applied::Done(format!("wake-up {id} cancelled"))),
             Err(WakeupError::Store(e)) => Err(e),
             Err(e) => Ok(Applied::Refused(e.to_string())),

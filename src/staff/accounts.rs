@@ -129,7 +129,7 @@ impl Staff {
         let password = random_password();
         let hash = hash_password(&password)?;
         let now = self.now_text();
-        self.store.write(|tx| {
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
             let n: i64 = tx.row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?;
             if n > 0 {
                 return Ok(None);
@@ -174,8 +174,11 @@ impl Staff {
         check_password(password)?;
         let hash = hash_password(password)?;
         let now = self.now_text();
-        self.store.write(|tx| {
-            if find(tx, &login)?.is_some() {
+        let actor = actor.clone();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let login = &login;
+            if find(tx, login)?.is_some() {
                 return Err(StaffError::Exists(login.clone()));
             }
             tx.exec(
@@ -201,7 +204,11 @@ impl Staff {
     /// Disables an account and revokes its sessions; the last active manager cannot be disabled.
     pub fn disable(&self, actor: &Actor, login: &str) -> Result<StaffView, StaffError> {
         let now = self.now_text();
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        let owned = login.to_string();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let login = owned.as_str();
             let account = find_or_unknown(tx, login)?;
             let active = account.view.active;
             if account.view.role == Role::Manager && active {
@@ -232,7 +239,11 @@ impl Staff {
         check_password(password)?;
         let hash = hash_password(password)?;
         let now = self.now_text();
-        self.store.write(|tx| {
+        let actor = actor.clone();
+        let login = login.to_string();
+        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            let actor = &actor;
+            let login = login.as_str();
             let id = find_or_unknown(tx, login)?.id;
             tx.exec("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
             tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [id])?;

@@ -9,7 +9,7 @@
 //! success clears the login's count and takes only itself off the address's; rows quiet for a
 //! day are deleted.
 
-use crate::store::Sql;
+use crate::store::{Priority, Sql};
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +33,7 @@ pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(360
 const FORGET_AFTER: chrono::Duration = chrono::Duration::days(1);
 
 /// What one attempt is counted against, and its limit.
+#[derive(Clone)]
 struct Key {
     key: String,
     max: u32,
@@ -50,7 +51,9 @@ impl Staff {
     fn count_attempt(&self, keys: &[Key], now: DateTime<Utc>) -> Result<(), StaffError> {
         let now_text = clock::timestamp(now);
         let forget = clock::timestamp(now - FORGET_AFTER);
-        self.store.write(|tx| {
+        let (me, keys) = (self.clone(), keys.to_vec());
+        self.store.write_job(Priority::Normal, move |tx| {
+            let (me, keys) = (&me, &keys);
             tx.exec("DELETE FROM login_failures WHERE last_failure < ?1", [&forget])?;
             for k in keys {
                 let row: Option<(u32, String)> = tx
@@ -59,7 +62,7 @@ impl Staff {
                     })
                     .optional()?;
                 if let Some((n, last)) = row.filter(|(n, _)| *n >= k.max) {
-                    let until = clock::parse_utc(&last).unwrap_or(now) + self.wait(n - k.max);
+                    let until = clock::parse_utc(&last).unwrap_or(now) + me.wait(n - k.max);
                     if now < until {
                         return Err(StaffError::Throttled { wait_secs: (until - now).num_seconds().max(1) as u64 });
                     }
@@ -80,8 +83,9 @@ impl Staff {
     /// (one valid account must not lift the brake on an address spraying other logins: only
     /// time clears an address's failures).
     fn clear_attempts(&self, keys: &[Key]) -> Result<(), StaffError> {
-        self.store.write(|tx| {
-            for k in keys {
+        let keys = keys.to_vec();
+        self.store.write_job(Priority::Normal, move |tx| {
+            for k in &keys {
                 if k.key.starts_with('@') {
                     tx.exec(
                         "UPDATE login_failures SET failures = failures - 1 WHERE login = ?1 AND failures > 0",
@@ -151,10 +155,12 @@ impl Staff {
         let account = self.checked(login, password, from)?;
         let token = new_token();
         let now_text = clock::timestamp(self.clock.now());
-        self.store.write(|tx| {
+        let account_id = account.id;
+        let hashed = hash_token(&token);
+        self.store.write_job(Priority::Normal, move |tx| {
             tx.exec(
                 "INSERT INTO sessions(token_hash, staff_id, created_at, last_used) VALUES (?1, ?2, ?3, ?3)",
-                params![hash_token(&token), account.id, now_text],
+                params![hashed, account_id, now_text],
             )?;
             Ok::<_, StaffError>(())
         })?;
@@ -182,11 +188,9 @@ impl Staff {
         let now = self.clock.now();
         let (actor, last) = self.session(token, now)?;
         if now - last >= LAST_USED_GRANULARITY {
-            self.store.write(|tx| {
-                tx.exec(
-                    "UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1",
-                    params![hash_token(token), clock::timestamp(now)],
-                )?;
+            let (hashed, at) = (hash_token(token), clock::timestamp(now));
+            self.store.write_job(Priority::Normal, move |tx| {
+                tx.exec("UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1", params![hashed, at])?;
                 Ok::<_, StaffError>(())
             })?;
         }
@@ -234,8 +238,9 @@ impl Staff {
 
     /// Ends the session of `token`.
     pub fn logout(&self, token: &str) -> Result<(), StaffError> {
-        self.store.write(|tx| {
-            tx.exec("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [hash_token(token)])?;
+        let hashed = hash_token(token);
+        self.store.write_job(Priority::Normal, move |tx| {
+            tx.exec("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [hashed])?;
             Ok::<_, StaffError>(())
         })
     }

@@ -236,26 +236,15 @@ impl Store {
         Ok(store)
     }
 
-    /// Runs `f` in a transaction on the write connection (lent to this thread, inside the
-    /// writer's batch); commits if it returns Ok, rolls back otherwise. Returns once the commit
-    /// is on the disk (the flush is shared with the rest of the batch).
-    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        self.writer.lend(Priority::Normal, false, f)
-    }
-
-    /// As [`write`](Self::write), ahead of the desk's writes: the PBX link, the PMS link and
-    /// the wake-up scheduler.
-    pub fn write_urgent<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        self.writer.lend(Priority::Urgent, false, f)
-    }
-
-    /// As [`write_urgent`](Self::write_urgent), answered before the disk's flush. A kill of the
-    /// process loses nothing (the WAL is in the operating system's hands); a power cut may undo
-    /// it until the next ordinary write's flush. Only for what may be redone harmlessly: the PBX
-    /// link's "delivered" marks, whose loss means sending an idempotent command again. Rows
-    /// that hold a ring never take this path.
-    pub fn write_relaxed<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        self.writer.lend(Priority::Urgent, true, f)
+    /// Runs `f` on the writer thread, in a transaction shared with the rest of its batch; commits
+    /// if it returns Ok, rolls back its own part otherwise. Blocks this thread until the commit
+    /// is on the disk. `f` owns what it uses (it runs on another thread).
+    pub fn write<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.job_blocking(Priority::Normal, false, f)
     }
 
     /// Runs `f` on the writer thread, with the rest of its batch; the answer comes once the
@@ -272,9 +261,7 @@ impl Store {
         self.writer.job(priority, false, f).await
     }
 
-    /// As [`write_async`](Self::write_async), blocking this thread until the answer comes: for
-    /// blocking code whose closure owns what it uses. No loan of the connection: the cheaper
-    /// path, and the one [`write`](Self::write)'s callers move to.
+    /// As [`write`](Self::write), at the given priority.
     pub fn write_job<T, E>(
         &self,
         priority: Priority,
@@ -287,7 +274,11 @@ impl Store {
         self.writer.job_blocking(priority, false, f)
     }
 
-    /// As [`write_relaxed`](Self::write_relaxed), on the writer thread (blocking until answered).
+    /// Urgent, and answered once committed, before the disk's flush. A kill of the process
+    /// loses nothing (the WAL is in the operating system's hands); a power cut may undo it until
+    /// the next ordinary write's flush. Only for what may be redone harmlessly: the PBX link's
+    /// "delivered" marks, whose loss means sending an idempotent command again. Rows that hold
+    /// a ring never take this path.
     pub fn write_job_relaxed<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
     where
         T: Send + 'static,
@@ -296,7 +287,7 @@ impl Store {
         self.writer.job_blocking(Priority::Urgent, true, f)
     }
 
-    /// As [`write_relaxed`](Self::write_relaxed), on the writer thread.
+    /// As [`write_job_relaxed`](Self::write_job_relaxed), awaited.
     pub async fn write_relaxed_async<T, E>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
@@ -368,11 +359,11 @@ mod tests {
     fn a_relaxed_write_commits_and_a_failed_one_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("hotel.db")).unwrap();
-        s.write_relaxed(|tx| {
+        s.write_job_relaxed(move |tx| {
             tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", []).map_err(StoreError::from)
         })
         .unwrap();
-        let failed: Result<(), StoreError> = s.write_relaxed(|tx| {
+        let failed: Result<(), StoreError> = s.write_job_relaxed(move |tx| {
             tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", [])?;
             Err(StoreError::Corrupt("no".into()))
         });
@@ -425,7 +416,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hotel.db");
         let s = Store::open(&path).unwrap();
-        s.write(|tx| tx.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", []).map_err(StoreError::from))
+        s.write(move |tx| tx.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", []).map_err(StoreError::from))
             .unwrap();
         let mode = |suffix: &str| {
             let p = format!("{}{suffix}", path.display());
@@ -455,7 +446,7 @@ mod tests {
     #[test]
     fn failed_writes_roll_back() {
         let s = Store::open_in_memory().unwrap();
-        let r: Result<(), StoreError> = s.write(|tx| {
+        let r: Result<(), StoreError> = s.write(move |tx| {
             tx.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", [])?;
             Err(StoreError::Corrupt("boom".into()))
         });
@@ -470,7 +461,8 @@ mod tests {
     }
 
     fn add_room(s: &Store, n: &str) {
-        s.write(|tx| tx.exec("INSERT INTO rooms(number, position) VALUES (?1, 0)", [n]).map_err(StoreError::from))
+        let n = n.to_string();
+        s.write(move |tx| tx.exec("INSERT INTO rooms(number, position) VALUES (?1, 0)", [n]).map_err(StoreError::from))
             .unwrap();
     }
 
@@ -508,15 +500,16 @@ mod tests {
     fn a_write_that_panics_is_rolled_back_and_the_store_goes_on() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("hotel.db")).unwrap();
-        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            s.write(|tx| {
+        // The panic happens on the writer thread, which survives it; the caller gets an error.
+        let e = s
+            .write(move |tx| {
                 tx.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", []).map_err(StoreError::from)?;
                 panic!("a bug in the middle of a change");
                 #[allow(unreachable_code)]
                 Ok::<_, StoreError>(())
             })
-        }));
-        assert!(panicked.is_err());
+            .unwrap_err();
+        assert!(e.to_string().contains("could not take the change"), "{e}");
         add_room(&s, "2");
         let rooms: Vec<String> = s
             .read(|c| {

@@ -106,7 +106,8 @@ mod tests {
     use crate::store::Store;
 
     fn push_n(s: &Store, room: &str, cmd: PbxCommand) -> i64 {
-        s.write(|tx| push(tx, "t", room, &cmd, PRIORITY_NORMAL)).unwrap()
+        let room = room.to_string();
+        s.write(move |tx| push(tx, "t", &room, &cmd, PRIORITY_NORMAL)).unwrap()
     }
 
     #[test]
@@ -120,7 +121,7 @@ mod tests {
         let mut sent = Vec::new();
         while let Some(row) = s.read(next).unwrap() {
             sent.push((row.room.clone(), row.command.clone()));
-            s.write(|c| done(c, &row)).unwrap();
+            s.write(move |c| done(c, &row)).unwrap();
         }
         assert_eq!(
             sent,
@@ -138,7 +139,7 @@ mod tests {
         push_n(&s, "101", PbxCommand::Dnd { on: true });
         let in_flight = s.read(next).unwrap().unwrap();
         push_n(&s, "101", PbxCommand::Dnd { on: false });
-        s.write(|c| done(c, &in_flight)).unwrap();
+        s.write(move |c| done(c, &in_flight)).unwrap();
         let row = s.read(next).unwrap().unwrap();
         assert_eq!(row.command, PbxCommand::Dnd { on: false });
     }
@@ -162,7 +163,7 @@ mod tests {
     fn urgent_rows_overtake() {
         let s = Store::open_in_memory().unwrap();
         push_n(&s, "101", PbxCommand::Dnd { on: true });
-        s.write(|tx| push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT)).unwrap();
+        s.write(move |tx| push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT)).unwrap();
         assert_eq!(s.read(next).unwrap().unwrap().room, "102");
     }
 }

@@ -14,11 +14,9 @@
 //! batch of only relaxed requests is never flushed by itself. `synchronous = FULL` would flush
 //! at every commit, relaxed or not.
 //!
-//! A request is either a job (a `'static` closure, run on this thread: the async API) or a loan
-//! (a blocking caller's closure that borrows from its stack: the connection is lent to the
-//! caller's thread for the length of its closure, inside the batch's transaction, and comes back
-//! even if the closure panics). Loans keep the blocking API working while callers move to the
-//! async one.
+//! A request is a job: a closure that owns what it uses, run on this thread; its caller awaits
+//! the answer (async) or blocks for it (blocking code). A job that panics is rolled back and its
+//! caller told; the writer goes on.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,16 +56,8 @@ pub(super) type Job = Box<dyn FnOnce(&Connection) -> Ran + Send>;
 
 pub(super) enum Work {
     Job(Job),
-    Loan(Loan),
     /// Copy the WAL into the file (a clean stop); outside any transaction.
     Checkpoint(Sender<Result<(), StoreError>>),
-}
-
-/// The writer's end of a loan.
-pub(super) struct Loan {
-    lend: Sender<Connection>,
-    back: Receiver<(Connection, bool)>,
-    answer: Sender<Option<String>>,
 }
 
 pub(super) struct Request {
@@ -100,44 +90,19 @@ impl Writer {
         let (urgent, urgent_rx) = unbounded();
         let (normal, normal_rx) = unbounded();
         let stats = Arc::new(Stats::default());
-        let mut thread =
-            Thread { conn: Some(conn), urgent: urgent_rx, normal: normal_rx, wal, wal_file: None, on_commit };
+        let mut thread = Thread { conn, urgent: urgent_rx, normal: normal_rx, wal, wal_file: None, on_commit };
         let counters = stats.clone();
         std::thread::Builder::new().name("store-writer".into()).spawn(move || thread.run(&counters))?;
         Ok(Writer { urgent, normal, stats })
     }
 
     pub(super) fn send(&self, priority: Priority, r: Request) -> Result<(), StoreError> {
+        // A change that writes from inside another would wait for itself forever: a bug, said.
+        if ON_WRITER.with(|w| w.get()) {
+            return Err(StoreError::NotKept("a change tried to write from inside another change".into()));
+        }
         let queue = if priority == Priority::Urgent { &self.urgent } else { &self.normal };
         queue.send(r).map_err(|_| StoreError::WriterGone)
-    }
-
-    /// Runs `f` in the writer's transaction on the caller's thread (a loan); returns once the
-    /// batch is committed (and, unless `relaxed`, flushed).
-    pub(super) fn lend<T, E: From<StoreError>>(
-        &self,
-        priority: Priority,
-        relaxed: bool,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let (lend, lent) = bounded(1);
-        let (give_back, back) = bounded(1);
-        let (answer, answered) = bounded(1);
-        self.send(priority, Request { work: Work::Loan(Loan { lend, back, answer }), relaxed })?;
-        let Ok(conn) = lent.recv() else {
-            // Not lent: the batch could not begin; the answer says why.
-            let why = answered.recv().ok().flatten();
-            return Err(why.map_or(StoreError::WriterGone, StoreError::NotKept).into());
-        };
-        let mut guard = Borrowed { conn: Some(conn), give_back, kept: false };
-        let out = f(guard.conn.as_ref().expect("held until dropped"));
-        guard.kept = out.is_ok();
-        drop(guard);
-        let failed = answered.recv().map_err(|_| StoreError::WriterGone)?;
-        match (out, failed) {
-            (Ok(_), Some(why)) => Err(StoreError::NotKept(why).into()),
-            (out, _) => out,
-        }
     }
 
     /// Queues `f` to run on the writer thread; `reply` gets its result once the batch is
@@ -168,7 +133,9 @@ impl Writer {
         self.send(priority, Request { work: Work::Job(job), relaxed })
     }
 
-    /// Runs `f` on the writer thread and waits for its answer.
+    /// Runs `f` on the writer thread and waits for its answer. The wait sits on the blocking
+    /// pool: tokio's paused clock (the scheduler's tests) does not jump ahead while a blocking
+    /// task runs, and a wait on the writer thread must count as work, not as an idle runtime.
     pub(super) async fn job<T, E>(
         &self,
         priority: Priority,
@@ -179,11 +146,15 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (tx, rx) = bounded(1);
         self.submit(priority, relaxed, f, move |out| {
             let _ = tx.send(out);
         })?;
-        rx.await.unwrap_or_else(|_| Err(not_taken().into()))
+        tokio::task::spawn_blocking(move || rx.recv())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| Err(not_taken().into()))
     }
 
     /// As [`job`](Self::job), blocking this thread until the answer comes.
@@ -216,28 +187,14 @@ impl Writer {
     }
 }
 
+thread_local!(static ON_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+
 fn not_taken() -> StoreError {
     StoreError::NotKept("the store could not take the change (see the log)".into())
 }
 
-/// The borrower's end of a loan: gives the connection back when dropped, a panic included.
-struct Borrowed {
-    conn: Option<Connection>,
-    give_back: Sender<(Connection, bool)>,
-    kept: bool,
-}
-
-impl Drop for Borrowed {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            let _ = self.give_back.send((conn, self.kept));
-        }
-    }
-}
-
 struct Thread {
-    /// Away only while lent to a borrower's thread.
-    conn: Option<Connection>,
+    conn: Connection,
     urgent: Receiver<Request>,
     normal: Receiver<Request>,
     wal: Option<PathBuf>,
@@ -245,35 +202,29 @@ struct Thread {
     on_commit: OnCommit,
 }
 
-/// A request that ran, waiting for the batch's end to be answered.
-enum Waiting {
-    Job { answer: Answer, relaxed: bool },
-    Loan { answer: Sender<Option<String>>, relaxed: bool },
+/// A job that ran, waiting for the batch's end to be answered.
+struct Waiting {
+    answer: Answer,
+    relaxed: bool,
 }
 
 impl Waiting {
     fn relaxed(&self) -> bool {
-        match self {
-            Waiting::Job { relaxed, .. } | Waiting::Loan { relaxed, .. } => *relaxed,
-        }
+        self.relaxed
     }
 
     fn answer(self, failed: Option<&str>) {
-        match self {
-            Waiting::Job { answer, .. } => answer(failed),
-            Waiting::Loan { answer, .. } => {
-                let _ = answer.send(failed.map(str::to_string));
-            }
-        }
+        (self.answer)(failed)
     }
 }
 
 impl Thread {
     fn conn(&self) -> &Connection {
-        self.conn.as_ref().expect("the connection is back from every loan before the writer goes on")
+        &self.conn
     }
 
     fn run(&mut self, stats: &Stats) {
+        ON_WRITER.with(|w| w.set(true));
         loop {
             // Both queues closed: the store is gone.
             let first = select_biased! {
@@ -285,39 +236,30 @@ impl Thread {
                 let _ = reply.send(self.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(Into::into));
                 continue;
             }
-            if !self.batch(first, urgent, stats) {
-                return;
-            }
+            self.batch(first, urgent, stats);
         }
     }
 
     /// One transaction: `first` and whatever waits (urgent first), then commit, flush, answer.
-    /// False if the connection was lost (a borrower that never gave it back): the writer stops.
-    fn batch(&mut self, first: Request, mut urgent_seen: bool, stats: &Stats) -> bool {
+    fn batch(&mut self, first: Request, mut urgent_seen: bool, stats: &Stats) {
         let mut waiting = Vec::new();
         if let Err(e) = self.conn().exec("BEGIN IMMEDIATE", []) {
             // Nothing ran: the request is answered with why, and the next batch tries again.
             let why = e.to_string();
             tracing::error!("store: cannot begin a transaction: {why}");
-            if let Some(w) = self.run_one(first, true) {
-                w.answer(Some(&why));
-            }
-            return true;
+            // Dropped unrun: its caller hears that the store could not take it.
+            drop(first);
+            return;
         }
         let started = Instant::now();
         let mut next = Some(first);
         while let Some(r) = next.take() {
-            if let Some(w) = self.run_one(r, false) {
+            if let Some(w) = self.run_one(r) {
                 waiting.push(w);
-            }
-            if self.conn.is_none() {
-                self.fail(waiting, "the store's writer lost its connection");
-                return false;
             }
             if self.conn().is_autocommit() {
                 // An error that ended the whole transaction (a full disk): nothing in it stands.
-                self.fail(waiting, "the store's transaction was rolled back (is the disk full?)");
-                return true;
+                return self.fail(waiting, "the store's transaction was rolled back (is the disk full?)");
             }
             if waiting.len() >= MAX_BATCH || started.elapsed() >= MAX_BATCH_TIME {
                 break;
@@ -333,21 +275,19 @@ impl Thread {
         }
         if let Err(e) = self.conn().exec("COMMIT", []) {
             let _ = self.conn().exec("ROLLBACK", []);
-            self.fail(waiting, &e.to_string());
-            return true;
+            return self.fail(waiting, &e.to_string());
         }
         stats.batches.fetch_add(1, Ordering::Relaxed);
         (self.on_commit)();
         let (relaxed, durable): (Vec<_>, Vec<_>) = waiting.into_iter().partition(Waiting::relaxed);
         relaxed.into_iter().for_each(|w| w.answer(None));
         if durable.is_empty() {
-            return true;
+            return;
         }
         let flushed = self.flush();
         stats.flushes.fetch_add(1, Ordering::Relaxed);
         let why = flushed.err().map(|e| StoreError::Flush(e.to_string()).to_string());
         durable.into_iter().for_each(|w| w.answer(why.as_deref()));
-        true
     }
 
     fn fail(&mut self, waiting: Vec<Waiting>, why: &str) {
@@ -355,61 +295,28 @@ impl Thread {
         waiting.into_iter().for_each(|w| w.answer(Some(why)));
     }
 
-    /// Runs one request under its own savepoint (`bare`: outside any transaction, only to
-    /// answer it); returns what to answer at the batch's end.
-    fn run_one(&mut self, r: Request, bare: bool) -> Option<Waiting> {
+    /// Runs one job under its own savepoint; returns what to answer at the batch's end (none
+    /// if it panicked: its caller hears so when its reply is dropped).
+    fn run_one(&mut self, r: Request) -> Option<Waiting> {
         let relaxed = r.relaxed;
-        match r.work {
+        let job = match r.work {
+            Work::Job(job) => job,
             Work::Checkpoint(reply) => {
                 // Only ever first in a batch (see `run`); here it would be inside a transaction.
                 let _ = reply.send(Err(StoreError::NotKept("a checkpoint cannot run inside a batch".into())));
+                return None;
+            }
+        };
+        let _ = self.conn().exec("SAVEPOINT job", []);
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(self.conn()))) {
+            Ok(ran) => {
+                self.end_savepoint(ran.kept);
+                Some(Waiting { answer: ran.answer, relaxed })
+            }
+            Err(_) => {
+                tracing::error!("store: a change panicked; rolled back");
+                self.end_savepoint(false);
                 None
-            }
-            Work::Job(job) => {
-                if bare {
-                    // Dropped unrun: its caller hears that the store could not take it.
-                    return None;
-                }
-                let _ = self.conn().exec("SAVEPOINT job", []);
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(self.conn())));
-                match ran {
-                    Ok(ran) => {
-                        self.end_savepoint(ran.kept);
-                        Some(Waiting::Job { answer: ran.answer, relaxed })
-                    }
-                    Err(_) => {
-                        tracing::error!("store: a change panicked; rolled back");
-                        self.end_savepoint(false);
-                        None
-                    }
-                }
-            }
-            Work::Loan(loan) => {
-                if bare {
-                    return Some(Waiting::Loan { answer: loan.answer, relaxed });
-                }
-                let _ = self.conn().exec("SAVEPOINT job", []);
-                let conn = self.conn.take().expect("the writer holds its connection between loans");
-                let kept = match loan.lend.send(conn) {
-                    // The borrower's guard gives it back, a panic included.
-                    Ok(()) => match loan.back.recv() {
-                        Ok((conn, kept)) => {
-                            self.conn = Some(conn);
-                            kept
-                        }
-                        Err(_) => {
-                            tracing::error!("store: a writer's connection was never given back; the store stops");
-                            return None;
-                        }
-                    },
-                    // The borrower is gone (it cannot be, while it waits): nothing of it to keep.
-                    Err(e) => {
-                        self.conn = Some(e.into_inner());
-                        false
-                    }
-                };
-                self.end_savepoint(kept);
-                Some(Waiting::Loan { answer: loan.answer, relaxed })
             }
         }
     }
@@ -465,7 +372,7 @@ mod tests {
         let (release, released) = mpsc::channel::<()>();
         let s2 = s.clone();
         let t = std::thread::spawn(move || {
-            s2.write(|tx| {
+            s2.write(move |tx| {
                 entered_tx.send(()).unwrap();
                 released.recv().unwrap();
                 log(tx, "holder")
@@ -549,17 +456,28 @@ mod tests {
             .collect();
         assert_eq!(results, [true, false, false, true]);
         assert_eq!(order(&s), ["holder", "kept 1", "kept 2"]);
-        s.write(|tx| log(tx, "after")).unwrap();
+        s.write(move |tx| log(tx, "after")).unwrap();
         assert_eq!(order(&s).last().map(String::as_str), Some("after"), "the writer goes on");
+    }
+
+    #[test]
+    fn a_change_that_writes_from_inside_another_is_refused_not_stuck() {
+        let s = Arc::new(Store::open_in_memory().unwrap());
+        let inner = s.clone();
+        let e = s
+            .write_job(Priority::Normal, move |_| inner.write_job(Priority::Normal, |tx| log(tx, "nested")))
+            .unwrap_err();
+        assert!(e.to_string().contains("from inside another change"), "{e}");
+        assert!(order(&s).is_empty());
     }
 
     #[test]
     fn a_relaxed_batch_is_not_flushed_and_an_ordinary_one_is() {
         let s = Store::open_in_memory().unwrap();
         let (_, before) = s.writer_stats();
-        s.write_relaxed(|tx| log(tx, "relaxed")).unwrap();
+        s.write_job_relaxed(move |tx| log(tx, "relaxed")).unwrap();
         assert_eq!(s.writer_stats().1, before);
-        s.write(|tx| log(tx, "ordinary")).unwrap();
+        s.write(move |tx| log(tx, "ordinary")).unwrap();
         assert_eq!(s.writer_stats().1, before + 1);
     }
 }

@@ -105,13 +105,13 @@ impl Scheduler {
             };
             // What the PBX said first (an answer ends a ring before its deadline is looked at);
             // at start-up this is whatever a crash left unhandled.
-            if let Err(e) = self.process_inbox(now) {
+            if let Err(e) = self.process_inbox(now).await {
                 tracing::error!("wake-up scheduler: the PBX's reports: {e}");
             }
-            if let Err(e) = self.step(now) {
+            if let Err(e) = self.step(now).await {
                 tracing::error!("wake-up scheduler: {e}");
             }
-            let wake = self.next_wake().unwrap_or_else(|e| {
+            let wake = self.next_wake().await.unwrap_or_else(|e| {
                 tracing::error!("wake-up scheduler: {e}");
                 Some(now + chrono::Duration::seconds(5))
             });
@@ -138,40 +138,48 @@ impl Scheduler {
     }
 
     /// When the scheduler next has something to do.
-    pub fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+    pub async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let max = self.cfg.max_concurrent as i64;
         let settling = match self.pbx {
             Pbx::Settling { until } => Some(until),
             _ => None,
         };
-        self.store.read(|c| {
-            let ringing: i64 = c.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
-            let deadline: Option<String> =
-                c.row("SELECT MIN(ring_deadline) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
-            let due: Option<String> = if ringing < max {
-                c.row("SELECT MIN(next_due) FROM wakeups WHERE status IN ('scheduled','retrying')", [], |r| r.get(0))?
-            } else {
-                None
-            };
-            // While the link settles, due calls wait for it (or for the end of the settling).
-            let due = due.and_then(|d| parse_utc(&d)).map(|d| settling.map_or(d, |u| d.max(u)));
-            Ok([deadline.and_then(|d| parse_utc(&d)), due].into_iter().flatten().min())
-        })
+        self.store
+            .read_async(move |c| {
+                let ringing: i64 = c.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+                let deadline: Option<String> =
+                    c.row("SELECT MIN(ring_deadline) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+                let due: Option<String> = if ringing < max {
+                    c.row("SELECT MIN(next_due) FROM wakeups WHERE status IN ('scheduled','retrying')", [], |r| {
+                        r.get(0)
+                    })?
+                } else {
+                    None
+                };
+                // While the link settles, due calls wait for it (or for the end of the settling).
+                let due = due.and_then(|d| parse_utc(&d)).map(|d| settling.map_or(d, |u| d.max(u)));
+                Ok([deadline.and_then(|d| parse_utc(&d)), due].into_iter().flatten().min())
+            })
+            .await
     }
 
     /// Does everything due at `now`: ring timeouts, then due calls up to the concurrency cap.
-    pub fn step(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn step(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
         let now_text = ts(now);
-        let timed_out: Vec<i64> = self.store.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id FROM wakeups WHERE status = 'ringing' AND ring_deadline <= ?1 ORDER BY ring_deadline",
-            )?;
-            let ids = stmt.query_map([&now_text], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            Ok::<_, StoreError>(ids)
-        })?;
+        let at = now_text.clone();
+        let timed_out: Vec<i64> = self
+            .store
+            .read_async(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT id FROM wakeups WHERE status = 'ringing' AND ring_deadline <= ?1 ORDER BY ring_deadline",
+                )?;
+                let ids = stmt.query_map([&at], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                Ok::<_, StoreError>(ids)
+            })
+            .await?;
         for id in timed_out {
             let me = self.clone();
-            self.store.write_job(Priority::Urgent, move |tx| me.outcome(tx, now, id, "no_answer"))?;
+            self.store.write_async(Priority::Urgent, move |tx| me.outcome(tx, now, id, "no_answer")).await?;
         }
         let link_up = match self.pbx {
             Pbx::Up => true,
@@ -181,48 +189,55 @@ impl Scheduler {
         // A look first, on the read connection: the scheduler runs at every booking change, and
         // a write for nothing waited behind the desk's writes (and flushed the disk), so that a
         // call falling due meanwhile was late.
-        let any_due: bool = self.store.read(|c| {
-            c.row(
-                "SELECT EXISTS(SELECT 1 FROM wakeups WHERE status IN ('scheduled','retrying') AND next_due <= ?1)",
-                [&now_text],
-                |r| r.get(0),
-            )
-            .map_err(StoreError::from)
-        })?;
+        let at = now_text.clone();
+        let any_due: bool = self
+            .store
+            .read_async(move |c| {
+                c.row(
+                    "SELECT EXISTS(SELECT 1 FROM wakeups WHERE status IN ('scheduled','retrying') AND next_due <= ?1)",
+                    [&at],
+                    |r| r.get(0),
+                )
+                .map_err(StoreError::from)
+            })
+            .await?;
         if !any_due {
             return Ok(());
         }
         // The writer runs the job: it takes a copy of the scheduler's settings and handles.
         let me = self.clone();
-        let fired = self.store.write_job(Priority::Urgent, move |tx| {
-            let ringing: i64 = tx.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
-            let capacity = (me.cfg.max_concurrent as i64 - ringing).max(0);
-            if capacity == 0 {
-                return Ok::<_, StoreError>(0);
-            }
-            let due: Vec<Due> = {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT id, room, next_due, next_local, attempt FROM wakeups
+        let fired = self
+            .store
+            .write_async(Priority::Urgent, move |tx| {
+                let ringing: i64 = tx.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+                let capacity = (me.cfg.max_concurrent as i64 - ringing).max(0);
+                if capacity == 0 {
+                    return Ok::<_, StoreError>(0);
+                }
+                let due: Vec<Due> = {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT id, room, next_due, next_local, attempt FROM wakeups
                      WHERE status IN ('scheduled','retrying') AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2",
-                )?;
-                let rows = stmt
-                    .query_map(params![now_text, capacity], |r| {
-                        Ok(Due {
-                            id: r.get(0)?,
-                            room: r.get(1)?,
-                            next_due: r.get(2)?,
-                            next_local: r.get(3)?,
-                            attempt: r.get(4)?,
-                        })
-                    })?
-                    .collect::<Result<_, _>>()?;
-                rows
-            };
-            for d in &due {
-                me.fire(tx, now, d, link_up)?;
-            }
-            Ok(due.len())
-        })?;
+                    )?;
+                    let rows = stmt
+                        .query_map(params![now_text, capacity], |r| {
+                            Ok(Due {
+                                id: r.get(0)?,
+                                room: r.get(1)?,
+                                next_due: r.get(2)?,
+                                next_local: r.get(3)?,
+                                attempt: r.get(4)?,
+                            })
+                        })?
+                        .collect::<Result<_, _>>()?;
+                    rows
+                };
+                for d in &due {
+                    me.fire(tx, now, d, link_up)?;
+                }
+                Ok(due.len())
+            })
+            .await?;
         if fired > 0 {
             self.outbox_changed.notify_one();
         }
@@ -365,19 +380,21 @@ impl Scheduler {
     /// Acts on what the PBX reported, oldest first, from the inbox in the store: each report's
     /// effect and its "handled" mark are committed together, so a crash in between loses
     /// nothing (the report is acted on after the restart) and nothing is acted on twice.
-    pub fn process_inbox(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    pub async fn process_inbox(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut done = 0;
         loop {
-            let batch = self.store.read(|c| report::pending(c, 32))?;
+            let batch = self.store.read_async(|c| report::pending(c, 32)).await?;
             if batch.is_empty() {
                 break;
             }
             for (event, r) in batch {
                 let me = self.clone();
-                self.store.write_job(Priority::Urgent, move |tx| {
-                    me.act_on(tx, now, &r)?;
-                    report::handled(tx, event)
-                })?;
+                self.store
+                    .write_async(Priority::Urgent, move |tx| {
+                        me.act_on(tx, now, &r)?;
+                        report::handled(tx, event)
+                    })
+                    .await?;
                 done += 1;
             }
         }

@@ -111,9 +111,9 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     h.desk.check_out(&Actor::system(), "101", false).unwrap();
     let keep = Duration::from_secs(90 * 86_400);
     let soon = h.desk.now_utc() + chrono::Duration::days(1);
-    assert_eq!(h.store.write(|tx| report::purge_digits(tx, soon, keep)).unwrap(), 0, "kept within 90 days");
+    assert_eq!(h.store.write(move |tx| report::purge_digits(tx, soon, keep)).unwrap(), 0, "kept within 90 days");
     let later = h.desk.now_utc() + chrono::Duration::days(200);
-    h.store.write(|tx| report::purge_digits(tx, later, keep)).unwrap();
+    h.store.write(move |tx| report::purge_digits(tx, later, keep)).unwrap();
     let of_101 = h
         .store
         .read(|c| ledger::list(c, &CallsQuery { room: Some("101".into()), ..Default::default() }, None))
@@ -136,11 +136,13 @@ fn a_reloaded_tariff_prices_later_calls_and_never_earlier_ones() {
     let example = include_str!("../../tariffs.example.toml");
     std::fs::write(&file, example).unwrap();
     let first = Tariff::parse(example).unwrap();
-    let charges =
-        Charges::new(Some(first.clone()), Default::default(), chrono_tz::UTC).reloading_from(Some(file.clone()));
+    // Leaked: the store's writer thread runs the closures that use it.
+    let charges: &'static Charges = Box::leak(Box::new(
+        Charges::new(Some(first.clone()), Default::default(), chrono_tz::UTC).reloading_from(Some(file.clone())),
+    ));
     let store = switchboard::store::Store::open_in_memory().unwrap();
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:10:00Z").unwrap().to_utc();
-    let post = |p: Posting| store.write(|tx| ledger::post(tx, now, &charges, &p)).unwrap();
+    let post = |p: Posting| store.write(move |tx| ledger::post(tx, now, charges, &p)).unwrap();
     post(call("101", "1", "004989920920", "000135"));
 
     // International minutes double in price.
@@ -177,7 +179,7 @@ fn a_reloaded_tariff_prices_later_calls_and_never_earlier_ones() {
 /// follows when the call ends does not raise it again. FIAS reports calls only when they end.
 #[test]
 fn an_emergency_number_alarms_at_dial_time_once() {
-    let charges = Charges::new(None, Default::default(), chrono_tz::UTC);
+    let charges: &'static Charges = Box::leak(Box::new(Charges::new(None, Default::default(), chrono_tz::UTC)));
     let store = switchboard::store::Store::open_in_memory().unwrap();
     let dialled_at = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:03:00Z").unwrap().to_utc();
     let alerts = || {
@@ -188,19 +190,19 @@ fn an_emergency_number_alarms_at_dial_time_once() {
             .filter(|a| a.kind == "emergency_call")
             .count()
     };
-    assert!(!store.write(|tx| ledger::dialling(tx, dialled_at, &charges, "101", "0445556677")).unwrap());
+    assert!(!store.write(move |tx| ledger::dialling(tx, dialled_at, charges, "101", "0445556677")).unwrap());
     assert_eq!(alerts(), 0, "an ordinary number raises nothing");
-    assert!(store.write(|tx| ledger::dialling(tx, dialled_at, &charges, "101", "119")).unwrap());
+    assert!(store.write(move |tx| ledger::dialling(tx, dialled_at, charges, "101", "119")).unwrap());
     assert_eq!(alerts(), 1, "the alarm at dial time");
     // The record when the call ends (10:05, two minutes long): no second alarm.
     let ended = dialled_at + chrono::Duration::minutes(2);
-    store.write(|tx| ledger::post(tx, ended, &charges, &call("101", "9", "119", "000200"))).unwrap();
+    store.write(move |tx| ledger::post(tx, ended, charges, &call("101", "9", "119", "000200"))).unwrap();
     assert_eq!(alerts(), 1, "raised once");
     // Without a dial-time report (FIAS), the record raises it.
     let next_day = Posting {
         at: Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(3, 0, 0).unwrap()),
         ..call("101", "10", "119", "000100")
     };
-    store.write(|tx| ledger::post(tx, ended + chrono::Duration::days(1), &charges, &next_day)).unwrap();
+    store.write(move |tx| ledger::post(tx, ended + chrono::Duration::days(1), charges, &next_day)).unwrap();
     assert_eq!(alerts(), 2);
 }

@@ -204,7 +204,7 @@ async fn a_store_that_refuses_writes_does_not_take_the_link_down() {
     let reconnects = h.link.status().reconnects;
     // The disk is full for what the PBX tells us (a trigger on the store's own connection).
     h.store
-        .write(|tx| {
+        .write(move |tx| {
             tx.execute_batch(
                 "CREATE TEMP TRIGGER full_disk BEFORE INSERT ON pbx_events
                  BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
@@ -228,7 +228,7 @@ async fn a_store_that_refuses_writes_does_not_take_the_link_down() {
     assert_eq!(h.desk.room("101").unwrap().room_status, None, "not stored yet");
     // ...and once the disk has room again, what the PBX said is stored, nothing lost.
     h.store
-        .write(|tx| tx.execute_batch("DROP TRIGGER full_disk").map_err(switchboard::store::StoreError::from))
+        .write(move |tx| tx.execute_batch("DROP TRIGGER full_disk").map_err(switchboard::store::StoreError::from))
         .unwrap();
     let desk = h.desk.clone();
     eventually(Duration::from_secs(60), "the room status kept in memory is stored", || {

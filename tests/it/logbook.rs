@@ -90,10 +90,9 @@ async fn amendments_chain_and_both_stay_visible() {
     assert_eq!(list.len(), 3, "nothing is edited in place");
     assert_eq!(list[0].text, "leak in 101 bathroom");
     assert_eq!(list[0].amended_by, vec![a1.id]);
-    let edit =
-        s.services.app.store.write(|tx| {
-            tx.execute("UPDATE log_entries SET text = 'x'", []).map_err(switchboard::store::StoreError::from)
-        });
+    let edit = s.services.app.store.write(move |tx| {
+        tx.execute("UPDATE log_entries SET text = 'x'", []).map_err(switchboard::store::StoreError::from)
+    });
     assert!(edit.unwrap_err().to_string().contains("never edited"));
 }
 
@@ -182,7 +181,8 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
     s.services.app.desk.check_out(&sys(), "102", true).unwrap();
     let alert = s.services.app.store.read(|c| switchboard::alerts::list(c, true)).unwrap().remove(0);
     let now = switchboard::clock::timestamp(s.now());
-    s.services.app.store.write(|tx| switchboard::alerts::ack(tx, &now, &olga, alert.id)).unwrap();
+    let by = olga.clone();
+    s.services.app.store.write(move |tx| switchboard::alerts::ack(tx, &now, &by, alert.id)).unwrap();
     s.services
         .app
         .messages

@@ -178,7 +178,7 @@ async fn expiry_puts_the_lamp_out_and_a_manual_lamp_holds_until_the_next_change(
     // Everything older than "now + 1 minute" expires.
     let now = switchboard::clock::timestamp(s.now());
     let later = switchboard::clock::timestamp(s.now() + chrono::Duration::minutes(1));
-    let n = s.services.app.store.write(|tx| messages::expire(tx, &now, &later)).unwrap();
+    let n = s.services.app.store.write(move |tx| messages::expire(tx, &now, &later)).unwrap();
     assert_eq!(n, 2);
     s.services.signals.outbox.notify_one();
     s.lamp_is("107", false).await;

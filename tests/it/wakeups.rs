@@ -58,7 +58,7 @@ async fn unanswered_calls_retry_then_escalate_to_a_person() {
     );
     // a person acknowledges it
     let now = switchboard::clock::timestamp(s.now());
-    s.services.app.store.write(|tx| alerts::ack(tx, &now, &sys(), alerts[0].id)).unwrap();
+    s.services.app.store.write(move |tx| alerts::ack(tx, &now, &sys(), alerts[0].id)).unwrap();
     assert!(s.open_alerts().is_empty());
 }
 
@@ -366,10 +366,13 @@ async fn a_handset_booking_and_a_wake_up_answer_stored_before_a_crash_are_acted_
     let wake = |room: &str, at| fias::Wake { room: room.into(), at };
     let charges = std::sync::Arc::new(switchboard::charges::Charges::new(None, Default::default(), chrono_tz::UTC));
     assert!(
-        incoming::handle(&store, now, fias::Message::WakeRequest(wake("104", booked_at)), &charges).unwrap().scheduler
+        incoming::handle(&store, now, fias::Message::WakeRequest(wake("104", booked_at)), &charges)
+            .await
+            .unwrap()
+            .scheduler
     );
     let answer = fias::Message::WakeAnswer { wake: wake("103", ring_local), status: "OK".into() };
-    assert!(incoming::handle(&store, now, answer, &charges).unwrap().scheduler);
+    assert!(incoming::handle(&store, now, answer, &charges).await.unwrap().scheduler);
     let pending = |store: &Store| {
         store
             .read(|c| {

@@ -46,82 +46,91 @@ pub struct Handled {
 /// Stores what the PBX said and acts on it in one transaction (at `now`). What the wake-up
 /// scheduler must act on goes into the inbox in the same transaction. A record out of range is
 /// refused: not stored, a posting answered `UR` and shown to a person.
-pub fn handle(store: &Store, now: DateTime<Utc>, msg: Message, charges: &Arc<Charges>) -> Result<Handled, StoreError> {
+pub async fn handle(
+    store: &Store,
+    now: DateTime<Utc>,
+    msg: Message,
+    charges: &Arc<Charges>,
+) -> Result<Handled, StoreError> {
     let now_utc = now;
     let now = crate::clock::timestamp(now);
     let detail = format!("{:?}", msg.to_record());
     if let Err(refused) = checks::check(&msg) {
         let r = refused.clone();
-        store.write_job(Priority::Urgent, move |tx| refuse(tx, &now, &msg, &r))?;
+        store.write_async(Priority::Urgent, move |tx| refuse(tx, &now, &msg, &r)).await?;
         return Ok(Handled { scheduler: false, refused: Some(refused) });
     }
     let charges = charges.clone();
-    let scheduler = store.write_job(Priority::Urgent, move |tx| {
-        let (room, kind) = match &msg {
-            Message::RoomEquipment(e) => {
-                if !rooms::exists(tx, &e.room)? {
-                    tracing::warn!(room = %e.room, "PBX reported a room that is not in hotel.toml: {detail}");
-                } else {
-                    rooms::set_reported(tx, &e.room, e.room_status, e.voicemail)?;
-                    if let Some(rs) = e.room_status {
-                        crate::housekeeping::from_pbx(tx, &now, &e.room, rs, e.attendant.as_deref())?;
+    let scheduler = store
+        .write_async(Priority::Urgent, move |tx| {
+            let (room, kind) = match &msg {
+                Message::RoomEquipment(e) => {
+                    if !rooms::exists(tx, &e.room)? {
+                        tracing::warn!(room = %e.room, "PBX reported a room that is not in hotel.toml: {detail}");
+                    } else {
+                        rooms::set_reported(tx, &e.room, e.room_status, e.voicemail)?;
+                        if let Some(rs) = e.room_status {
+                            crate::housekeeping::from_pbx(tx, &now, &e.room, rs, e.attendant.as_deref())?;
+                        }
+                        if let Some(dnd) = e.dnd {
+                            rooms::set_line(tx, &e.room, None, None, Some(dnd))?;
+                        }
+                        if e.voicemail.is_some() {
+                            // Voicemail counts toward the message lamp.
+                            messages::sync_lamp(tx, &now, &e.room)?;
+                        }
                     }
-                    if let Some(dnd) = e.dnd {
-                        rooms::set_line(tx, &e.room, None, None, Some(dnd))?;
-                    }
-                    if e.voicemail.is_some() {
-                        // Voicemail counts toward the message lamp.
-                        messages::sync_lamp(tx, &now, &e.room)?;
-                    }
+                    (Some(e.room.as_str()), "room_equipment")
                 }
-                (Some(e.room.as_str()), "room_equipment")
-            }
-            Message::WakeRequest(w) => (Some(w.room.as_str()), "handset_wakeup"),
-            Message::WakeClear(w) => (Some(w.room.as_str()), "handset_wakeup_clear"),
-            Message::WakeAnswer { wake, .. } => (Some(wake.room.as_str()), "wakeup_answer"),
-            Message::Posting(p) => {
-                // Priced onto the stay and answered (PA) with what became of it.
-                crate::charges::ledger::post(tx, now_utc, &charges, p)?;
-                (Some(p.room.as_str()), "call_charge")
-            }
-            Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),
-            Message::MessageDelete(m) => {
-                if !messages::read_on_handset(tx, &now, &m.room, &m.id)? {
-                    tracing::info!(room = %m.room, id = %m.id, "the PBX deleted a message that is not waiting");
+                Message::WakeRequest(w) => (Some(w.room.as_str()), "handset_wakeup"),
+                Message::WakeClear(w) => (Some(w.room.as_str()), "handset_wakeup_clear"),
+                Message::WakeAnswer { wake, .. } => (Some(wake.room.as_str()), "wakeup_answer"),
+                Message::Posting(p) => {
+                    // Priced onto the stay and answered (PA) with what became of it.
+                    crate::charges::ledger::post(tx, now_utc, &charges, p)?;
+                    (Some(p.room.as_str()), "call_charge")
                 }
-                (Some(m.room.as_str()), "message_deleted")
+                Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),
+                Message::MessageDelete(m) => {
+                    if !messages::read_on_handset(tx, &now, &m.room, &m.id)? {
+                        tracing::info!(room = %m.room, id = %m.id, "the PBX deleted a message that is not waiting");
+                    }
+                    (Some(m.room.as_str()), "message_deleted")
+                }
+                Message::Other(r) if r.id == fias::ids::XM => {
+                    let room = r.get(fias::ids::RN).unwrap_or_default();
+                    messages_asked(tx, &now, room)?;
+                    (r.get(fias::ids::RN), "message_texts_asked")
+                }
+                Message::GuestIn(g) => (Some(g.room.as_str()), "unexpected"),
+                Message::GuestOut { room, .. } | Message::GuestChange { room, .. } => {
+                    (Some(room.as_str()), "unexpected")
+                }
+                _ => (None, "unknown_record"),
+            };
+            if kind == "unknown_record" || kind == "unexpected" {
+                tracing::warn!("PBX sent a record switchboard does not act on: {}", crate::logsafe::text(&detail));
+            } else {
+                tracing::info!(kind, "from PBX: {}", crate::logsafe::text(&detail));
             }
-            Message::Other(r) if r.id == fias::ids::XM => {
-                let room = r.get(fias::ids::RN).unwrap_or_default();
-                messages_asked(tx, &now, room)?;
-                (r.get(fias::ids::RN), "message_texts_asked")
+            let event = record_event(tx, &now, room, kind, &detail)?;
+            // Decoded here, where it arrives: the scheduler reads typed reports from the inbox.
+            let report = match &msg {
+                Message::WakeAnswer { wake, status } => Some(PbxReport::WakeAnswer {
+                    room: wake.room.clone(),
+                    at: wake.at,
+                    result: WakeResult::from_fias(status),
+                }),
+                Message::WakeRequest(w) => Some(PbxReport::HandsetBooking { room: w.room.clone(), at: w.at }),
+                Message::WakeClear(w) => Some(PbxReport::HandsetClear { room: w.room.clone(), at: w.at }),
+                _ => None,
+            };
+            if let Some(report) = &report {
+                report::push(tx, event, report)?;
             }
-            Message::GuestIn(g) => (Some(g.room.as_str()), "unexpected"),
-            Message::GuestOut { room, .. } | Message::GuestChange { room, .. } => (Some(room.as_str()), "unexpected"),
-            _ => (None, "unknown_record"),
-        };
-        if kind == "unknown_record" || kind == "unexpected" {
-            tracing::warn!("PBX sent a record switchboard does not act on: {}", crate::logsafe::text(&detail));
-        } else {
-            tracing::info!(kind, "from PBX: {}", crate::logsafe::text(&detail));
-        }
-        let event = record_event(tx, &now, room, kind, &detail)?;
-        // Decoded here, where it arrives: the scheduler reads typed reports from the inbox.
-        let report = match &msg {
-            Message::WakeAnswer { wake, status } => Some(PbxReport::WakeAnswer {
-                room: wake.room.clone(),
-                at: wake.at,
-                result: WakeResult::from_fias(status),
-            }),
-            Message::WakeRequest(w) => Some(PbxReport::HandsetBooking { room: w.room.clone(), at: w.at }),
-            Message::WakeClear(w) => Some(PbxReport::HandsetClear { room: w.room.clone(), at: w.at }),
-            _ => None,
-        };
-        if let Some(report) = &report {
-            report::push(tx, event, report)?;
-        }
-        Ok::<_, StoreError>(report.is_some())
-    })?;
+            Ok::<_, StoreError>(report.is_some())
+        })
+        .await?;
     Ok(Handled { scheduler, refused: None })
 }
 

@@ -66,11 +66,16 @@ pub(super) struct Outer {
 }
 
 /// Writes a logbook system entry about the link (a failure to write is logged, not fatal).
-pub(super) fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
+pub(super) async fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
     let now = ctx.now_text();
-    if let Err(e) =
-        ctx.store.write_urgent(|tx| crate::journal::system_entry(tx, &now, kind, None, kind == "pbx_down", text))
-    {
+    let (kind, text) = (kind.to_string(), text.to_string());
+    let wrote = ctx
+        .store
+        .write_async(Priority::Urgent, move |tx| {
+            crate::journal::system_entry(tx, &now, &kind, None, kind == "pbx_down", &text)
+        })
+        .await;
+    if let Err(e) = wrote {
         tracing::error!("cannot write the logbook: {e}");
     }
 }
@@ -134,10 +139,10 @@ impl<'a> Session<'a> {
         // Give up on this connection (and reopen the port) after this long without a link.
         let reopen_after = self.ctx.engine_config().startup_timeout * 3;
         loop {
-            self.handle_events(outer);
-            if self.drain_backlog() {
-                match self.feed() {
-                    Ok(()) => self.store_recovered(),
+            self.handle_events(outer).await;
+            if self.drain_backlog().await {
+                match self.feed().await {
+                    Ok(()) => self.store_recovered().await,
                     Err(e) => self.store_failed(e),
                 }
             }
@@ -238,7 +243,7 @@ impl<'a> Session<'a> {
 
     /// Turns what the engine says into state changes and work for the store (done, in order,
     /// by [`Session::drain_backlog`]).
-    fn handle_events(&mut self, outer: &mut Outer) {
+    async fn handle_events(&mut self, outer: &mut Outer) {
         let mut changed = false;
         while let Some(ev) = self.engine.poll_event() {
             changed = true;
@@ -252,7 +257,7 @@ impl<'a> Session<'a> {
                             crate::clock::human(outage),
                             queued(self.ctx)
                         );
-                        log_link(self.ctx, "pbx_up", &text);
+                        log_link(self.ctx, "pbx_up", &text).await;
                     }
                     outer.logged_down = false;
                     outer.was_up = true;
@@ -279,7 +284,8 @@ impl<'a> Session<'a> {
                             self.ctx,
                             "pbx_down",
                             &format!("PBX link down ({reason:?}); changes wait in the queue"),
-                        );
+                        )
+                        .await;
                     }
                     self.not_up_since = Instant::now();
                     if self.dispatch.link_lost() {
@@ -331,10 +337,10 @@ impl<'a> Session<'a> {
     /// Hands the store what it has not taken yet, in order: outbox work at once (nothing more
     /// is sent before it is done), what the PBX said when the back-off allows. On a store error
     /// the rest waits and the link stays up. Returns whether the outbox may be fed.
-    fn drain_backlog(&mut self) -> bool {
+    async fn drain_backlog(&mut self) -> bool {
         while let Some(work) = self.backlog.pop_front() {
             let result = match &work {
-                Work::Effect(effect) => self.apply(effect.clone()),
+                Work::Effect(effect) => self.apply(effect.clone()).await,
                 Work::Resync => self.begin_resync(),
             };
             if let Err(e) = result {
@@ -345,7 +351,7 @@ impl<'a> Session<'a> {
         }
         if self.store_retry.is_none_or(|(at, _)| Instant::now() >= at) {
             while let Some(msg) = self.inbound.pop_front() {
-                if let Err(e) = self.received(msg.clone()) {
+                if let Err(e) = self.received(msg.clone()).await {
                     self.inbound.push_front(msg);
                     self.store_failed(e);
                     return true;
@@ -356,7 +362,7 @@ impl<'a> Session<'a> {
     }
 
     /// Everything the store was refused has been taken: say so once.
-    fn store_recovered(&mut self) {
+    async fn store_recovered(&mut self) {
         if !self.inbound.is_empty() {
             return;
         }
@@ -368,8 +374,13 @@ impl<'a> Session<'a> {
         );
         tracing::warn!("{text}");
         let now = self.ctx.now_text();
-        let raised =
-            self.ctx.store.write_urgent(|tx| crate::alerts::raise(tx, &now, "store_recovered", None, None, &text));
+        let raised = self
+            .ctx
+            .store
+            .write_async(Priority::Urgent, move |tx| {
+                crate::alerts::raise(tx, &now, "store_recovered", None, None, &text)
+            })
+            .await;
         if let Err(e) = raised {
             tracing::error!("cannot raise an alert: {e}");
         }
@@ -394,8 +405,8 @@ impl<'a> Session<'a> {
     }
 
     /// Stores what the PBX said; wakes the scheduler when it has something in its inbox.
-    fn received(&mut self, msg: Message) -> Result<(), StoreError> {
-        let handled = incoming::handle(&self.ctx.store, self.ctx.clock.now(), msg, &self.ctx.charges)?;
+    async fn received(&mut self, msg: Message) -> Result<(), StoreError> {
+        let handled = incoming::handle(&self.ctx.store, self.ctx.clock.now(), msg, &self.ctx.charges).await?;
         if handled.scheduler {
             self.ctx.inbox.notify_one();
         }
@@ -410,21 +421,22 @@ impl<'a> Session<'a> {
     }
 
     /// Carries out what the dispatcher decided about the store.
-    fn apply(&mut self, effect: Effect) -> Result<(), StoreError> {
+    async fn apply(&mut self, effect: Effect) -> Result<(), StoreError> {
         let now = self.ctx.now_text();
         match effect {
             Effect::None => {}
             // The PBX has these: the mark may skip the disk wait (a power cut at worst sends an
             // idempotent command again), except for a ring, which must never ring twice.
             Effect::Done(rows) if rows.iter().all(|r| !matches!(r.command, PbxCommand::Ring { .. })) => {
-                self.ctx.store.write_job_relaxed(move |tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?
+                self.ctx.store.write_relaxed_async(move |tx| rows.iter().try_for_each(|r| outbox::done(tx, r))).await?
             }
-            Effect::Done(rows) => self
-                .ctx
-                .store
-                .write_job(Priority::Urgent, move |tx| rows.iter().try_for_each(|r| outbox::done(tx, r)))?,
+            Effect::Done(rows) => {
+                let done = move |tx: &rusqlite::Connection| rows.iter().try_for_each(|r| outbox::done(tx, r));
+                self.ctx.store.write_async(Priority::Urgent, done).await?
+            }
             Effect::ResyncFinished { upto, rooms } => {
-                let n = self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::covered_by_resync(tx, upto))?;
+                let n =
+                    self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::covered_by_resync(tx, upto)).await?;
                 tracing::info!(rooms, covered = n, "resync of every room finished");
             }
             Effect::SetAside(rows) => {
@@ -437,26 +449,32 @@ impl<'a> Session<'a> {
                     "the PBX refuses a command for room {room} ({}); it was set aside: check the PBX, then run `switchboard pbx resync`",
                     what.join(", ")
                 );
-                self.ctx.store.write_job(Priority::Urgent, move |tx| {
-                    for r in &rows {
-                        incoming::record_event(tx, &now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
-                        outbox::done(tx, r)?;
-                    }
-                    crate::alerts::raise(tx, &now, "pbx_refused", Some(&room), None, &msg)?;
-                    Ok::<_, StoreError>(())
-                })?;
+                self.ctx
+                    .store
+                    .write_async(Priority::Urgent, move |tx| {
+                        for r in &rows {
+                            incoming::record_event(tx, &now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
+                            outbox::done(tx, r)?;
+                        }
+                        crate::alerts::raise(tx, &now, "pbx_refused", Some(&room), None, &msg)?;
+                        Ok::<_, StoreError>(())
+                    })
+                    .await?;
             }
             Effect::Undeliverable { rows, why } => {
                 // It can never be delivered as it stands: say so loudly, keep a record, move on.
                 tracing::error!(room = %rows[0].room, "cannot send to the PBX: {why}; dropped");
                 self.status.send_modify(|s| s.dropped_unsupported += 1);
-                self.ctx.store.write_job(Priority::Urgent, move |tx| {
-                    rows.iter().try_for_each(|row| {
-                        let detail = format!("{why}: {:?}", row.command);
-                        incoming::record_event(tx, &now, Some(&row.room), "undeliverable", &detail)?;
-                        outbox::done(tx, row)
+                self.ctx
+                    .store
+                    .write_async(Priority::Urgent, move |tx| {
+                        rows.iter().try_for_each(|row| {
+                            let detail = format!("{why}: {:?}", row.command);
+                            incoming::record_event(tx, &now, Some(&row.room), "undeliverable", &detail)?;
+                            outbox::done(tx, row)
+                        })
                     })
-                })?;
+                    .await?;
             }
         }
         Ok(())
@@ -464,32 +482,35 @@ impl<'a> Session<'a> {
 
     /// Hands the engine what the dispatcher says to send, until it says to wait. A store error
     /// leaves the outbox as it was (tried again after the back-off).
-    fn feed(&mut self) -> Result<(), StoreError> {
+    async fn feed(&mut self) -> Result<(), StoreError> {
         loop {
             let now = Instant::now().into_std();
             self.dispatch.tick(now);
             if !self.engine.ready() || !self.dispatch.wants_work(now) {
                 return Ok(());
             }
-            let batch = self.ctx.store.read(|c| outbox::next_batch(c, BATCH))?;
+            let batch = self.ctx.store.read_async(|c| outbox::next_batch(c, BATCH)).await?;
             let engine = &self.engine;
             match self.dispatch.next(now, self.ctx.clock.now(), engine.ready(), batch, |id| engine.declared(id)) {
                 Decision::Idle => return Ok(()),
                 Decision::Expired(rows) => {
                     let now = self.ctx.now_text();
                     tracing::warn!(room = %rows[0].room, "wake-up ring expired before the PBX could take it; not sent");
-                    self.ctx.store.write_job(Priority::Urgent, move |tx| {
-                        rows.iter().try_for_each(|r| {
-                            incoming::record_event(
-                                tx,
-                                &now,
-                                Some(&r.room),
-                                "ring_expired",
-                                &format!("{:?}", r.command),
-                            )?;
-                            outbox::done(tx, r)
+                    self.ctx
+                        .store
+                        .write_async(Priority::Urgent, move |tx| {
+                            rows.iter().try_for_each(|r| {
+                                incoming::record_event(
+                                    tx,
+                                    &now,
+                                    Some(&r.room),
+                                    "ring_expired",
+                                    &format!("{:?}", r.command),
+                                )?;
+                                outbox::done(tx, r)
+                            })
                         })
-                    })?;
+                        .await?;
                 }
                 Decision::Send { tag, msg } => match self.engine.send(now, tag, &msg) {
                     Ok(()) => return Ok(()),
@@ -497,7 +518,7 @@ impl<'a> Session<'a> {
                         tracing::debug!(record = ?msg.to_record(), "not sent: {e}");
                         let not_up = matches!(e, fias::SendError::NotUp);
                         let effect = self.dispatch.not_sent(tag, &e);
-                        if let Err(err) = self.apply(effect.clone()) {
+                        if let Err(err) = self.apply(effect.clone()).await {
                             self.backlog.push_back(Work::Effect(effect));
                             return Err(err);
                         }

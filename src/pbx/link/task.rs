@@ -53,7 +53,7 @@ async fn run<C: Connector>(
                 if std::mem::take(&mut outer.was_up) {
                     outer.down_since = Instant::now();
                     outer.logged_down = true;
-                    log_link(&ctx, "pbx_down", &format!("PBX link down: {why}; changes wait in the queue"));
+                    log_link(&ctx, "pbx_down", &format!("PBX link down: {why}; changes wait in the queue")).await;
                 }
                 status.send_modify(|s| {
                     if s.link != LinkState::Down {
