@@ -124,7 +124,7 @@ impl Drop for Tx<'_> {
 }
 
 /// Read-only connections, several at once.
-const READERS: u32 = 4;
+const READERS: u32 = 2;
 
 pub struct Store {
     writer: writer::Writer,

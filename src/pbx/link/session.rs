@@ -92,6 +92,9 @@ pub(super) struct Session<'a> {
     not_up_since: Instant,
     /// Outbox work the store has not taken yet; nothing more is sent until it has.
     backlog: std::collections::VecDeque<Work>,
+    /// The outbox's next rows, read in the same job that marked the last ones delivered: one
+    /// trip to the writer per acknowledged frame instead of a write and then a read.
+    next_rows: Option<Vec<outbox::OutboxRow>>,
     /// What the PBX said that the store has not taken yet (it failed); tried again, in order,
     /// at `store_retry`, while the outbox keeps draining.
     inbound: std::collections::VecDeque<Message>,
@@ -113,6 +116,7 @@ impl<'a> Session<'a> {
             dispatch: Dispatcher::new(ctx.cfg.ack_timeout),
             not_up_since: Instant::now(),
             backlog: std::collections::VecDeque::new(),
+            next_rows: None,
             inbound: std::collections::VecDeque::new(),
             store_retry: None,
             store_failing_since: None,
@@ -428,7 +432,15 @@ impl<'a> Session<'a> {
             // The PBX has these: the mark may skip the disk wait (a power cut at worst sends an
             // idempotent command again), except for a ring, which must never ring twice.
             Effect::Done(rows) if rows.iter().all(|r| !matches!(r.command, PbxCommand::Ring { .. })) => {
-                self.ctx.store.write_relaxed_async(move |tx| rows.iter().try_for_each(|r| outbox::done(tx, r))).await?
+                let next = self
+                    .ctx
+                    .store
+                    .write_relaxed_async(move |tx| {
+                        rows.iter().try_for_each(|r| outbox::done(tx, r))?;
+                        outbox::next_batch(tx, BATCH)
+                    })
+                    .await?;
+                self.next_rows = Some(next);
             }
             Effect::Done(rows) => {
                 let done = move |tx: &rusqlite::Connection| rows.iter().try_for_each(|r| outbox::done(tx, r));
@@ -483,13 +495,18 @@ impl<'a> Session<'a> {
     /// Hands the engine what the dispatcher says to send, until it says to wait. A store error
     /// leaves the outbox as it was (tried again after the back-off).
     async fn feed(&mut self) -> Result<(), StoreError> {
+        // Only as fresh as this very turn of the loop: dropped if not taken now.
+        let mut prefetched = self.next_rows.take();
         loop {
             let now = Instant::now().into_std();
             self.dispatch.tick(now);
             if !self.engine.ready() || !self.dispatch.wants_work(now) {
                 return Ok(());
             }
-            let batch = self.ctx.store.read_async(|c| outbox::next_batch(c, BATCH)).await?;
+            let batch = match prefetched.take() {
+                Some(rows) => rows,
+                None => self.ctx.store.read_async(|c| outbox::next_batch(c, BATCH)).await?,
+            };
             let engine = &self.engine;
             match self.dispatch.next(now, self.ctx.clock.now(), engine.ready(), batch, |id| engine.declared(id)) {
                 Decision::Idle => return Ok(()),
