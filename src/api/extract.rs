@@ -116,16 +116,14 @@ where
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?.map_err(Into::into)
 }
 
-/// Runs a signed-in request's handler (and its sign-in check) on the blocking pool: handlers
-/// call the store, which waits for its turn at the SQLite connection; on the async workers that
-/// wait would hold up every other request and the wake-up scheduler's timer. The handler's future
-/// is driven to its response there; a streamed body (live events) is still polled by the server.
+/// Runs a signed-in request's handler (and its sign-in check) on the blocking pool: the desk's
+/// methods still block while the store's writer runs their change; on the async workers that
+/// wait would hold up every other request and the wake-up scheduler. To go once those methods
+/// await the store (issue 22). A streamed body (live events) is still polled by the server.
 pub async fn on_blocking_pool(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
-    // Six per core at once: reads have a connection of their own and a writer's disk flush is let
-    // go of the store, so a few more than the cores keep both busy (three per core: 3,400
-    // check-ins a second, six: 3,900-4,300); dozens of runnable request threads would crowd the
-    // wake-up scheduler off the CPU.
+    // Six per core at once: enough to keep the writer's batches full; dozens of runnable request
+    // threads would crowd the wake-up scheduler off the CPU.
     static AT_ONCE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     let permits = AT_ONCE.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
