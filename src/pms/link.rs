@@ -204,13 +204,13 @@ impl<'a> Session<'a> {
         let mut buf = vec![0u8; 2048];
         self.engine.start(Instant::now().into_std(), self.ctx.wall());
         loop {
-            self.handle_events(outer);
-            self.expire_holds();
+            self.handle_events(outer).await;
+            self.expire_holds().await;
             self.take_inbound();
-            if let Err(e) = self.feed() {
+            if let Err(e) = self.feed().await {
                 self.store_failed(e);
             }
-            self.refresh();
+            self.refresh().await;
             while let Some(bytes) = self.engine.poll_transmit() {
                 if let Err(e) = wr.write_all(&bytes).await {
                     return End::Lost(format!("writing to the PMS failed: {e}"));
@@ -268,14 +268,14 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn handle_events(&mut self, outer: &mut Outer) {
+    async fn handle_events(&mut self, outer: &mut Outer) {
         while let Some(ev) = self.engine.poll_event() {
             match ev {
                 Event::LinkUp { .. } => {
                     let outage = outer.down_since.map(|t| t.elapsed());
                     tracing::info!("PMS link up");
                     if std::mem::take(&mut outer.logged_down) {
-                        let queued = self.ctx.store.read(outbox::pending).unwrap_or(0);
+                        let queued = self.ctx.store.read_async(outbox::pending).await.unwrap_or(0);
                         let text = format!(
                             "PMS link restored after {}; {queued} record(s) for the PMS were waiting",
                             crate::clock::human(outage.unwrap_or_default())
@@ -311,7 +311,7 @@ impl<'a> Session<'a> {
                 }
                 Event::Delivered(tag) => {
                     self.in_flight = None;
-                    match self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::done(tx, tag as i64)) {
+                    match self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::done(tx, tag as i64)).await {
                         Ok(()) => self.status.send_modify(|s| s.counters.sent += 1),
                         // Sent again later: the PMS takes a repeat (WA, XD, RE are idempotent).
                         Err(e) => tracing::error!("cannot mark PMS record {tag} sent: {e}"),
@@ -353,19 +353,24 @@ impl<'a> Session<'a> {
 
     /// A resync or night audit whose end never came is abandoned: logged, an alert for a person,
     /// and what it held goes.
-    fn expire_holds(&mut self) {
+    async fn expire_holds(&mut self) {
         for expired in self.holds.expired(Instant::now()) {
             if expired == Expired::Resync {
                 self.engine.abandon_resync();
                 self.resync = Resync::default();
             }
-            let waiting = self.ctx.store.read(outbox::pending).unwrap_or(0);
+            let waiting = self.ctx.store.read_async(outbox::pending).await.unwrap_or(0);
             let (kind, text) = expired.alert(&self.ctx.cfg, waiting);
             let now = self.ctx.now_text();
-            if let Err(e) = self.ctx.store.write_job(Priority::Urgent, {
-                let text = text.clone();
-                move |tx| crate::alerts::raise(tx, &now, kind, None, None, &text)
-            }) {
+            if let Err(e) = self
+                .ctx
+                .store
+                .write_async(Priority::Urgent, {
+                    let text = text.clone();
+                    move |tx| crate::alerts::raise(tx, &now, kind, None, None, &text)
+                })
+                .await
+            {
                 tracing::error!("{text} (and the alert could not be stored: {e})");
             }
         }
@@ -411,20 +416,23 @@ impl<'a> Session<'a> {
     }
 
     /// Hands the engine the next outbox row when it can take one.
-    fn feed(&mut self) -> Result<(), StoreError> {
+    async fn feed(&mut self) -> Result<(), StoreError> {
         while self.in_flight.is_none() && self.engine.ready() {
             let postings = !self.holds.postings_held(Instant::now());
-            let Some(row) = self.ctx.store.read(|c| outbox::next(c, 1, postings))?.pop() else { return Ok(()) };
-            let msg = self.ctx.store.read(|c| outbox::to_message(c, &row, self.ctx.timezone));
+            let Some(row) = self.ctx.store.read_async(move |c| outbox::next(c, 1, postings)).await?.pop() else {
+                return Ok(());
+            };
+            let (r, tz) = (row.clone(), self.ctx.timezone);
+            let msg = self.ctx.store.read_async(move |c| outbox::to_message(c, &r, tz)).await;
             let msg = match msg {
                 Ok(Some(m)) => m,
                 Ok(None) => {
-                    self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::done(tx, row.id))?;
+                    self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::done(tx, row.id)).await?;
                     continue;
                 }
                 Err(StoreError::Corrupt(why)) => {
                     tracing::error!("PMS record {} cannot be built: {why}; dropped", row.id);
-                    self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::done(tx, row.id))?;
+                    self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::done(tx, row.id)).await?;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -439,7 +447,7 @@ impl<'a> Session<'a> {
                 Err(e) => {
                     self.in_flight = None;
                     tracing::warn!(record = ?msg.to_record(), "not sent to the PMS: {e}; dropped");
-                    self.ctx.store.write_job(Priority::Urgent, move |tx| outbox::done(tx, row.id))?;
+                    self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::done(tx, row.id)).await?;
                 }
             }
         }
@@ -469,10 +477,10 @@ impl<'a> Session<'a> {
     }
 
     /// The status as it is now.
-    fn refresh(&mut self) {
+    async fn refresh(&mut self) {
         self.count_garbage();
         let link = self.state();
-        let queued = self.ctx.store.read(outbox::pending).unwrap_or(0);
+        let queued = self.ctx.store.read_async(outbox::pending).await.unwrap_or(0);
         let resync = self.engine.resyncing();
         let night_audit = self.holds.night_audit();
         let held = self.holds.describe(Instant::now());
