@@ -83,7 +83,9 @@ pub async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let slot = s.streams.open(actor.id)?;
     let (tx, rx) = mpsc::channel(32);
-    tokio::spawn(watch(s, tx, token, slot));
+    // Watched from before the answer goes out: a logout right after it is a change seen.
+    let commits = s.store.commits();
+    tokio::spawn(watch(s, tx, token, slot, commits));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
@@ -99,10 +101,19 @@ fn session_open(s: &AppState, token: &str) -> bool {
     })
 }
 
-async fn watch(s: AppState, tx: mpsc::Sender<Event>, token: String, _slot: StreamSlot) {
+async fn watch(
+    s: AppState,
+    tx: mpsc::Sender<Event>,
+    token: String,
+    _slot: StreamSlot,
+    mut commits: tokio::sync::watch::Receiver<u64>,
+) {
     let mut expiry = tokio::time::interval(EXPIRY_CHECK);
     expiry.tick().await;
-    let mut commits = s.store.commits();
+    // The session may have ended between the sign-in check and the subscription above.
+    if !session_open(&s, &token) {
+        return;
+    }
     let mut link = s.link.status.clone();
     let mut last_link = link_key(&link.borrow_and_update());
     let Ok(mut last) = s.store.read(fingerprints) else { return };
@@ -134,13 +145,14 @@ async fn watch(s: AppState, tx: mpsc::Sender<Event>, token: String, _slot: Strea
                 continue;
             }
         }
-        // A logout, a new password or a disabled account is a commit like any other.
-        if !session_open(&s, &token) {
-            return;
-        }
         // A change rarely comes alone (a check-in writes the stay, the outbox, the audit).
         tokio::time::sleep(Duration::from_millis(100)).await;
         commits.borrow_and_update();
+        // A logout, a new password or a disabled account is a commit like any other: asked after
+        // the commits are marked seen, so one that came during the pause is not missed.
+        if !session_open(&s, &token) {
+            return;
+        }
         let now = match s.store.read(fingerprints) {
             Ok(f) => f,
             Err(e) => {
