@@ -425,35 +425,27 @@ mod tests {
     async fn a_failing_or_panicking_job_loses_only_its_own_work() {
         let s = Arc::new(Store::open_in_memory().unwrap());
         let (release, holder) = hold_the_writer(&s);
-        let jobs: Vec<_> = ["kept 1", "fails", "panics", "kept 2"]
-            .into_iter()
-            .enumerate()
-            .map(|(i, who)| {
-                let s2 = s.clone();
-                let job = tokio::spawn(async move {
-                    s2.write_async(Priority::Normal, move |tx| {
-                        log(tx, who)?;
-                        match who {
-                            "fails" => Err(StoreError::Corrupt("no".into())),
-                            "panics" => panic!("a bug in the middle of a change"),
-                            _ => Ok(()),
-                        }
-                    })
-                    .await
-                });
-                (i, job)
-            })
-            .collect();
-        for (i, _) in &jobs {
+        // Queued one at a time, so that the queue's order is the order written here.
+        let mut jobs = Vec::new();
+        for (i, who) in ["kept 1", "fails", "panics", "kept 2"].into_iter().enumerate() {
+            let s2 = s.clone();
+            jobs.push(tokio::spawn(async move {
+                s2.write_async(Priority::Normal, move |tx| {
+                    log(tx, who)?;
+                    match who {
+                        "fails" => Err(StoreError::Corrupt("no".into())),
+                        "panics" => panic!("a bug in the middle of a change"),
+                        _ => Ok(()),
+                    }
+                })
+                .await
+            }));
             until_waiting(&s, i + 1).await;
         }
         release.send(()).unwrap();
         holder.join().unwrap();
-        let results: Vec<bool> = futures_util::future::join_all(jobs.into_iter().map(|(_, j)| j))
-            .await
-            .into_iter()
-            .map(|r| r.unwrap().is_ok())
-            .collect();
+        let results: Vec<bool> =
+            futures_util::future::join_all(jobs).await.into_iter().map(|r| r.unwrap().is_ok()).collect();
         assert_eq!(results, [true, false, false, true]);
         assert_eq!(order(&s), ["holder", "kept 1", "kept 2"]);
         s.write(move |tx| log(tx, "after")).unwrap();
