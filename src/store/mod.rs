@@ -218,7 +218,7 @@ impl Store {
             counted.send_modify(|n| *n += 1);
         });
         let wal = PathBuf::from(format!("{}-wal", path.display()));
-        let writer = writer::Writer::start(conn, Some(wal), on_commit)
+        let writer = writer::Writer::start(conn, wal, on_commit)
             .map_err(|err| StoreError::File { path: path.to_path_buf(), err })?;
         Ok(Store { writer, readers, checkpointer, path: path.to_path_buf(), commits, _scratch: None })
     }

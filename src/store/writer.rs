@@ -84,9 +84,8 @@ pub struct Stats {
 pub(super) type OnCommit = Box<dyn Fn() + Send>;
 
 impl Writer {
-    /// Starts the writer thread on `conn`; `wal`: the file to flush (none for a store that
-    /// need not survive a power cut).
-    pub(super) fn start(conn: Connection, wal: Option<PathBuf>, on_commit: OnCommit) -> std::io::Result<Writer> {
+    /// Starts the writer thread on `conn`; `wal`: the file to flush.
+    pub(super) fn start(conn: Connection, wal: PathBuf, on_commit: OnCommit) -> std::io::Result<Writer> {
         let (urgent, urgent_rx) = unbounded();
         let (normal, normal_rx) = unbounded();
         let stats = Arc::new(Stats::default());
@@ -105,32 +104,33 @@ impl Writer {
         queue.send(r).map_err(|_| StoreError::WriterGone)
     }
 
-    /// Queues `f` to run on the writer thread; `reply` gets its result once the batch is
-    /// committed (and, unless `relaxed`, flushed). `reply` is dropped unanswered only if `f`
+    /// Queues `f` to run on the writer thread; the receiver gets its result once the batch is
+    /// committed (and, unless `relaxed`, flushed). It is dropped unanswered only if `f`
     /// panicked (rolled back) or its batch could not begin (both logged).
     fn submit<T, E>(
         &self,
         priority: Priority,
         relaxed: bool,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-        reply: impl FnOnce(Result<T, E>) + Send + 'static,
-    ) -> Result<(), StoreError>
+    ) -> Result<Receiver<Result<T, E>>, StoreError>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        let (reply, answered) = bounded(1);
         let job: Job = Box::new(move |conn| {
             let out = f(conn);
             let kept = out.is_ok();
             let answer = Box::new(move |failed: Option<&str>| {
-                reply(match (out, failed) {
+                let _ = reply.send(match (out, failed) {
                     (Ok(_), Some(why)) => Err(StoreError::NotKept(why.to_string()).into()),
                     (out, _) => out,
-                })
+                });
             });
             Ran { kept, answer }
         });
-        self.send(priority, Request { work: Work::Job(job), relaxed })
+        self.send(priority, Request { work: Work::Job(job), relaxed })?;
+        Ok(answered)
     }
 
     /// Runs `f` on the writer thread and waits for its answer. The wait sits on the blocking
@@ -146,11 +146,8 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let (tx, rx) = bounded(1);
-        self.submit(priority, relaxed, f, move |out| {
-            let _ = tx.send(out);
-        })?;
-        tokio::task::spawn_blocking(move || rx.recv())
+        let answered = self.submit(priority, relaxed, f)?;
+        tokio::task::spawn_blocking(move || answered.recv())
             .await
             .ok()
             .and_then(Result::ok)
@@ -168,11 +165,7 @@ impl Writer {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let (tx, rx) = bounded(1);
-        self.submit(priority, relaxed, f, move |out| {
-            let _ = tx.send(out);
-        })?;
-        rx.recv().unwrap_or_else(|_| Err(not_taken().into()))
+        self.submit(priority, relaxed, f)?.recv().unwrap_or_else(|_| Err(not_taken().into()))
     }
 
     /// Requests waiting in the queues (tests).
@@ -197,7 +190,8 @@ struct Thread {
     conn: Connection,
     urgent: Receiver<Request>,
     normal: Receiver<Request>,
-    wal: Option<PathBuf>,
+    wal: PathBuf,
+    /// Opened at the first flush: SQLite creates the WAL at the first write.
     wal_file: Option<std::fs::File>,
     on_commit: OnCommit,
 }
@@ -219,10 +213,6 @@ impl Waiting {
 }
 
 impl Thread {
-    fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
     fn run(&mut self, stats: &Stats) {
         ON_WRITER.with(|w| w.set(true));
         loop {
@@ -232,39 +222,55 @@ impl Thread {
                 recv(self.normal) -> r => r.map(|r| (r, false)),
             };
             let Ok((first, urgent)) = first else { return };
-            if let Work::Checkpoint(reply) = first.work {
-                let _ = reply.send(self.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(Into::into));
-                continue;
+            match first.work {
+                Work::Checkpoint(reply) => self.checkpoint(reply),
+                Work::Job(job) => {
+                    // A checkpoint found while taking work waits for the batch's end.
+                    if let Some(reply) = self.batch((job, first.relaxed), urgent, stats) {
+                        self.checkpoint(reply);
+                    }
+                }
             }
-            self.batch(first, urgent, stats);
         }
     }
 
+    /// Copies the WAL into the file (a clean stop): outside any transaction.
+    fn checkpoint(&self, reply: Sender<Result<(), StoreError>>) {
+        let _ = reply.send(self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(Into::into));
+    }
+
     /// One transaction: `first` and whatever waits (urgent first), then commit, flush, answer.
-    fn batch(&mut self, first: Request, mut urgent_seen: bool, stats: &Stats) {
+    /// Returns a checkpoint request met while taking work: it runs once the batch is over.
+    fn batch(
+        &mut self,
+        first: (Job, bool),
+        mut urgent_seen: bool,
+        stats: &Stats,
+    ) -> Option<Sender<Result<(), StoreError>>> {
         let mut waiting = Vec::new();
-        if let Err(e) = self.conn().exec("BEGIN IMMEDIATE", []) {
-            // Nothing ran: the request is answered with why, and the next batch tries again.
-            let why = e.to_string();
-            tracing::error!("store: cannot begin a transaction: {why}");
-            // Dropped unrun: its caller hears that the store could not take it.
+        if let Err(e) = self.conn.exec("BEGIN IMMEDIATE", []) {
+            // Nothing ran: dropped unrun, its caller hears that the store could not take it (the
+            // reason is in the log); the next batch tries again.
+            tracing::error!("store: cannot begin a transaction: {e}");
             drop(first);
-            return;
+            return None;
         }
         let started = Instant::now();
+        let mut checkpoint = None;
         let mut next = Some(first);
-        while let Some(r) = next.take() {
-            if let Some(w) = self.run_one(r) {
+        while let Some((job, relaxed)) = next.take() {
+            if let Some(w) = self.run_one(job, relaxed) {
                 waiting.push(w);
             }
-            if self.conn().is_autocommit() {
+            if self.conn.is_autocommit() {
                 // An error that ended the whole transaction (a full disk): nothing in it stands.
-                return self.fail(waiting, "the store's transaction was rolled back (is the disk full?)");
+                self.fail(waiting, "the store's transaction was rolled back (is the disk full?)");
+                return checkpoint;
             }
             if waiting.len() >= MAX_BATCH || started.elapsed() >= MAX_BATCH_TIME {
                 break;
             }
-            next = match self.urgent.try_recv() {
+            let taken = match self.urgent.try_recv() {
                 Ok(r) => {
                     urgent_seen = true;
                     Some(r)
@@ -272,22 +278,31 @@ impl Thread {
                 Err(_) if urgent_seen => None,
                 Err(_) => self.normal.try_recv().ok(),
             };
+            next = match taken.map(|r| (r.work, r.relaxed)) {
+                Some((Work::Job(job), relaxed)) => Some((job, relaxed)),
+                Some((Work::Checkpoint(reply), _)) => {
+                    checkpoint = Some(reply);
+                    None
+                }
+                None => None,
+            };
         }
-        if let Err(e) = self.conn().exec("COMMIT", []) {
-            let _ = self.conn().exec("ROLLBACK", []);
-            return self.fail(waiting, &e.to_string());
+        if let Err(e) = self.conn.exec("COMMIT", []) {
+            let _ = self.conn.exec("ROLLBACK", []);
+            self.fail(waiting, &e.to_string());
+            return checkpoint;
         }
         stats.batches.fetch_add(1, Ordering::Relaxed);
         (self.on_commit)();
         let (relaxed, durable): (Vec<_>, Vec<_>) = waiting.into_iter().partition(Waiting::relaxed);
         relaxed.into_iter().for_each(|w| w.answer(None));
-        if durable.is_empty() {
-            return;
+        if !durable.is_empty() {
+            let flushed = self.flush();
+            stats.flushes.fetch_add(1, Ordering::Relaxed);
+            let why = flushed.err().map(|e| StoreError::Flush(e.to_string()).to_string());
+            durable.into_iter().for_each(|w| w.answer(why.as_deref()));
         }
-        let flushed = self.flush();
-        stats.flushes.fetch_add(1, Ordering::Relaxed);
-        let why = flushed.err().map(|e| StoreError::Flush(e.to_string()).to_string());
-        durable.into_iter().for_each(|w| w.answer(why.as_deref()));
+        checkpoint
     }
 
     fn fail(&mut self, waiting: Vec<Waiting>, why: &str) {
@@ -297,18 +312,9 @@ impl Thread {
 
     /// Runs one job under its own savepoint; returns what to answer at the batch's end (none
     /// if it panicked: its caller hears so when its reply is dropped).
-    fn run_one(&mut self, r: Request) -> Option<Waiting> {
-        let relaxed = r.relaxed;
-        let job = match r.work {
-            Work::Job(job) => job,
-            Work::Checkpoint(reply) => {
-                // Only ever first in a batch (see `run`); here it would be inside a transaction.
-                let _ = reply.send(Err(StoreError::NotKept("a checkpoint cannot run inside a batch".into())));
-                return None;
-            }
-        };
-        let _ = self.conn().exec("SAVEPOINT job", []);
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(self.conn()))) {
+    fn run_one(&mut self, job: Job, relaxed: bool) -> Option<Waiting> {
+        let _ = self.conn.exec("SAVEPOINT job", []);
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&self.conn))) {
             Ok(ran) => {
                 self.end_savepoint(ran.kept);
                 Some(Waiting { answer: ran.answer, relaxed })
@@ -322,18 +328,18 @@ impl Thread {
     }
 
     fn end_savepoint(&self, kept: bool) {
-        if self.conn().is_autocommit() {
+        if self.conn.is_autocommit() {
             return;
         }
         if !kept {
-            let _ = self.conn().exec("ROLLBACK TO job", []);
+            let _ = self.conn.exec("ROLLBACK TO job", []);
         }
-        let _ = self.conn().exec("RELEASE job", []);
+        let _ = self.conn.exec("RELEASE job", []);
     }
 
     /// `fdatasync` of the WAL file: everything committed so far is on the disk.
     fn flush(&mut self) -> std::io::Result<()> {
-        let Some(wal) = &self.wal else { return Ok(()) };
+        let wal = &self.wal;
         if self.wal_file.is_none() {
             let opened = std::fs::File::open(wal)?;
             // The WAL's directory entry must survive a power cut too.
@@ -450,6 +456,23 @@ mod tests {
         assert_eq!(order(&s), ["holder", "kept 1", "kept 2"]);
         s.write(move |tx| log(tx, "after")).unwrap();
         assert_eq!(order(&s).last().map(String::as_str), Some("after"), "the writer goes on");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_checkpoint_queued_behind_work_runs_once_that_work_is_committed() {
+        let s = Arc::new(Store::open_in_memory().unwrap());
+        let (release, holder) = hold_the_writer(&s);
+        let s2 = s.clone();
+        let job = tokio::spawn(async move { s2.write_async(Priority::Normal, |tx| log(tx, "before the stop")).await });
+        until_waiting(&s, 1).await;
+        let s3 = s.clone();
+        let closing = std::thread::spawn(move || s3.close());
+        until_waiting(&s, 2).await;
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        job.await.unwrap().unwrap();
+        closing.join().unwrap().expect("the clean stop's checkpoint is not refused for coming mid-batch");
+        assert_eq!(order(&s), ["holder", "before the stop"]);
     }
 
     #[test]
