@@ -18,7 +18,7 @@ use crate::identity::Actor;
 use crate::messages;
 use crate::pbx::command::PbxCommand;
 use crate::store::rooms::{self, RoomView, Stay};
-use crate::store::{outbox, Priority, Store, StoreError};
+use crate::store::{outbox, Store, StoreError};
 use crate::validate::{Invalid, Text};
 use crate::wakeup;
 
@@ -196,7 +196,7 @@ impl Desk {
         let private = req.private.unwrap_or(false);
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_job(Priority::Normal, move |tx| {
+        let r = self.store.write(move |tx| {
             let room = room.as_str();
             Self::require_room(tx, room)?;
             if let Some(s) = rooms::active_stay(tx, room)? {
@@ -254,7 +254,7 @@ impl Desk {
         let language = language.map(check_language).transpose()?;
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_job(Priority::Normal, move |tx| {
+        let r = self.store.write(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             let new_name = name.clone().unwrap_or_else(|| stay.guest_name.clone());
@@ -297,7 +297,7 @@ impl Desk {
     pub fn check_out(&self, actor: &Actor, room: &str, discard_messages: bool) -> Result<Stay, DeskError> {
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_job(Priority::Normal, move |tx| {
+        let r = self.store.write(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             let waiting = messages::waiting_of_stay(tx, stay.id)?;
@@ -366,7 +366,7 @@ impl Desk {
         let now = self.now();
         let (actor, from, to) = (actor.clone(), from.to_string(), to.to_string());
         let tz = self.tz;
-        let r = self.store.write_job(Priority::Normal, move |tx| {
+        let r = self.store.write(move |tx| {
             let (actor, from, to) = (&actor, from.as_str(), to.as_str());
             let stay = Self::occupied(tx, from)?;
             Self::require_room(tx, to)?;
@@ -420,7 +420,7 @@ impl Desk {
     pub fn set_housekeeping(&self, actor: &Actor, room: &str, status: Housekeeping) -> Result<(), DeskError> {
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        self.store.write_job(Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             Self::require_room(tx, room)?;
             housekeeping::set(tx, &now, actor, room, status, &actor.login)?;
@@ -433,7 +433,7 @@ impl Desk {
         let now = self.now();
         let onoff = |b: bool| if b { "dnd on" } else { "dnd off" };
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_job(Priority::Normal, move |tx| {
+        let r = self.store.write(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             let before = rooms::view(tx, room)?.map(|v| v.dnd).unwrap_or(false);
@@ -451,7 +451,7 @@ impl Desk {
         let class = check_class(class)?;
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_job(Priority::Normal, move |tx| {
+        let r = self.store.write(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             tx.exec("UPDATE stays SET class_of_service = ?2 WHERE id = ?1", rusqlite::params![stay.id, class])

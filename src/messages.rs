@@ -22,7 +22,7 @@ use crate::audit::{self, Change};
 use crate::clock::SharedClock;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::store::{outbox, rooms, Priority, Store, StoreError};
+use crate::store::{outbox, rooms, Store, StoreError};
 use crate::validate::{Invalid, Text};
 
 /// Longest message text.
@@ -322,7 +322,7 @@ impl Messages {
         let callback = check_short("callback", m.callback.as_deref(), 30)?;
         let (now, local) = self.now();
         let (actor, m) = (actor.clone(), m.clone());
-        let r = self.store.write_job(Priority::Normal, move |tx| {
+        let r = self.store.write(move |tx| {
             let (actor, m) = (&actor, &m);
             if !rooms::exists(tx, &m.room)? {
                 return Err(MessageError::UnknownRoom(m.room.clone()));
@@ -349,15 +349,14 @@ impl Messages {
     pub fn deliver(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
         let actor = actor.clone();
-        let r =
-            self.store.write_job(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::DELIVERED));
+        let r = self.store.write(move |tx| finish(tx, &now, local, &actor, id, status::DELIVERED));
         self.done(r)
     }
 
     pub fn clear(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
         let actor = actor.clone();
-        let r = self.store.write_job(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::CLEARED));
+        let r = self.store.write(move |tx| finish(tx, &now, local, &actor, id, status::CLEARED));
         self.done(r)
     }
 
@@ -366,7 +365,7 @@ impl Messages {
         let (now, _) = self.now();
         let actor = actor.clone();
         let room = room.to_string();
-        let r = self.store.write_job(Priority::Normal, move |tx| {
+        let r = self.store.write(move |tx| {
             let actor = &actor;
             let room = room.as_str();
             if !rooms::exists(tx, room)? {

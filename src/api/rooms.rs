@@ -62,9 +62,8 @@ pub async fn pms_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<im
         return Err(ApiError::Unavailable("the PMS link task is not running".into()));
     }
     let now = crate::clock::timestamp(s.desk.now_utc());
-    s.store.write_job(crate::store::Priority::Normal, move |tx| {
-        audit::record(tx, &now, &actor, &Change::new("pms_resync").subject("database resync (DR)"))
-    })?;
+    s.store
+        .write(move |tx| audit::record(tx, &now, &actor, &Change::new("pms_resync").subject("database resync (DR)")))?;
     Ok((StatusCode::ACCEPTED, Json(ResyncReply { resync: "requested".into() })))
 }
 
@@ -188,7 +187,7 @@ pub async fn tariff_reload(State(s): State<AppState>, actor: Actor) -> ApiResult
         .before(before.unwrap_or_else(|| "no tariff".into()))
         .after(after.clone().unwrap_or_else(|| "no tariff".into()));
     let by = actor.clone();
-    s.store.write_job(crate::store::Priority::Normal, move |tx| audit::record(tx, &now, &by, &change))?;
+    s.store.write(move |tx| audit::record(tx, &now, &by, &change))?;
     tracing::info!(version = ?after, by = %actor.login, "tariff reloaded");
     Ok(Json(TariffReloaded {
         version: after,
@@ -310,8 +309,6 @@ pub async fn pbx_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<im
         return Err(ApiError::Unavailable("the PBX link task is not running".into()));
     }
     let now = crate::clock::timestamp(s.desk.now_utc());
-    s.store.write_job(crate::store::Priority::Normal, move |tx| {
-        audit::record(tx, &now, &actor, &Change::new("pbx_resync").subject("every room"))
-    })?;
+    s.store.write(move |tx| audit::record(tx, &now, &actor, &Change::new("pbx_resync").subject("every room")))?;
     Ok((StatusCode::ACCEPTED, Json(ResyncReply { resync: "requested".into() })))
 }

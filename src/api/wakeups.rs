@@ -49,5 +49,5 @@ pub async fn list_alerts(State(s): State<AppState>, ApiQuery(q): ApiQuery<Alerts
 
 pub async fn ack_alert(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<Alert>> {
     let now = crate::clock::timestamp(s.desk.now_utc());
-    Ok(Json(s.store.write_job(crate::store::Priority::Normal, move |tx| alerts::ack(tx, &now, &actor, id))?))
+    Ok(Json(s.store.write(move |tx| alerts::ack(tx, &now, &actor, id))?))
 }

@@ -274,7 +274,7 @@ impl Directory {
         let actor = actor.clone();
         let e = e.clone();
         let me = self.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let e = &e;
             let me = &me;
@@ -287,7 +287,7 @@ impl Directory {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
         let e = e.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let e = &e;
             let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
@@ -322,7 +322,7 @@ impl Directory {
     pub fn remove(&self, actor: &Actor, id: i64) -> Result<(), DirError> {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
             tx.exec("DELETE FROM directory WHERE id = ?1", [id])?;
@@ -344,7 +344,7 @@ impl Directory {
         if !private.is_empty() {
             let now = clock::timestamp(self.clock.now());
             let actor = actor.clone();
-            self.store.write_job(crate::store::Priority::Normal, move |tx| {
+            self.store.write(move |tx| {
                 let actor = &actor;
                 for (id, name) in &private {
                     record_shown(tx, &now, actor, *id, name, if see { "numbers shown" } else { "numbers withheld" })?;
@@ -388,7 +388,7 @@ impl Directory {
     pub fn export(&self, actor: &Actor) -> Result<Vec<DirEntry>, DirError> {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let mut stmt =
                 tx.prepare_cached(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
@@ -412,7 +412,7 @@ impl Directory {
         let actor = actor.clone();
         let entries = entries.to_vec();
         let me = self.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let entries = &entries[..];
             let me = &me;

@@ -74,7 +74,7 @@ impl Logbook {
         let now = self.now();
         let actor = actor.clone();
         let e = e.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let e = &e;
             let shift = open_shift(tx)?;
@@ -123,7 +123,7 @@ impl Logbook {
         let now = self.now();
         let actor = actor.clone();
         let text = text.to_string();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let text = text.as_str();
             let old = get_entry(tx, id)?.ok_or(LogError::UnknownEntry(id))?;

@@ -29,7 +29,7 @@ impl Logbook {
         let actor = actor.clone();
         let state = state.to_string();
         let me = self.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let state = state.as_str();
             let me = &me;

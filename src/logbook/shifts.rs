@@ -21,7 +21,7 @@ impl Logbook {
     pub fn open_shift(&self, actor: &Actor) -> Result<Shift, LogError> {
         let now = self.now();
         let actor = actor.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             if let Some(s) = open_shift(tx)? {
                 return Err(LogError::ShiftOpen { id: s.id, operator: s.operator });
@@ -43,7 +43,7 @@ impl Logbook {
         let now = self.now();
         let actor = actor.clone();
         let me = self.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let me = &me;
             let shift = open_shift(tx)?.ok_or(LogError::NoShift)?;
@@ -96,7 +96,7 @@ impl Logbook {
     pub fn ack_handover(&self, actor: &Actor) -> Result<Shift, LogError> {
         let now = self.now();
         let actor = actor.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let last = last_closed_shift(tx)?.filter(|s| s.handover_acked_by.is_none()).ok_or(LogError::NoHandover)?;
             if last.operator == actor.login || last.closed_by.as_deref() == Some(actor.login.as_str()) {

@@ -129,7 +129,7 @@ impl Staff {
         let password = random_password();
         let hash = hash_password(&password)?;
         let now = self.now_text();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let n: i64 = tx.row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?;
             if n > 0 {
                 return Ok(None);
@@ -175,7 +175,7 @@ impl Staff {
         let hash = hash_password(password)?;
         let now = self.now_text();
         let actor = actor.clone();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let login = &login;
             if find(tx, login)?.is_some() {
@@ -206,7 +206,7 @@ impl Staff {
         let now = self.now_text();
         let actor = actor.clone();
         let owned = login.to_string();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let login = owned.as_str();
             let account = find_or_unknown(tx, login)?;
@@ -241,7 +241,7 @@ impl Staff {
         let now = self.now_text();
         let actor = actor.clone();
         let login = login.to_string();
-        self.store.write_job(crate::store::Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let actor = &actor;
             let login = login.as_str();
             let id = find_or_unknown(tx, login)?.id;

@@ -9,7 +9,7 @@
 //! success clears the login's count and takes only itself off the address's; rows quiet for a
 //! day are deleted.
 
-use crate::store::{Priority, Sql};
+use crate::store::Sql;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -52,7 +52,7 @@ impl Staff {
         let now_text = clock::timestamp(now);
         let forget = clock::timestamp(now - FORGET_AFTER);
         let (me, keys) = (self.clone(), keys.to_vec());
-        self.store.write_job(Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             let (me, keys) = (&me, &keys);
             tx.exec("DELETE FROM login_failures WHERE last_failure < ?1", [&forget])?;
             for k in keys {
@@ -84,7 +84,7 @@ impl Staff {
     /// time clears an address's failures).
     fn clear_attempts(&self, keys: &[Key]) -> Result<(), StaffError> {
         let keys = keys.to_vec();
-        self.store.write_job(Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             for k in &keys {
                 if k.key.starts_with('@') {
                     tx.exec(
@@ -157,7 +157,7 @@ impl Staff {
         let now_text = clock::timestamp(self.clock.now());
         let account_id = account.id;
         let hashed = hash_token(&token);
-        self.store.write_job(Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             tx.exec(
                 "INSERT INTO sessions(token_hash, staff_id, created_at, last_used) VALUES (?1, ?2, ?3, ?3)",
                 params![hashed, account_id, now_text],
@@ -189,7 +189,7 @@ impl Staff {
         let (actor, last) = self.session(token, now)?;
         if now - last >= LAST_USED_GRANULARITY {
             let (hashed, at) = (hash_token(token), clock::timestamp(now));
-            self.store.write_job(Priority::Normal, move |tx| {
+            self.store.write(move |tx| {
                 tx.exec("UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1", params![hashed, at])?;
                 Ok::<_, StaffError>(())
             })?;
@@ -239,7 +239,7 @@ impl Staff {
     /// Ends the session of `token`.
     pub fn logout(&self, token: &str) -> Result<(), StaffError> {
         let hashed = hash_token(token);
-        self.store.write_job(Priority::Normal, move |tx| {
+        self.store.write(move |tx| {
             tx.exec("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [hashed])?;
             Ok::<_, StaffError>(())
         })

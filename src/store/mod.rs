@@ -244,7 +244,7 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.writer.job_blocking(Priority::Normal, false, f)
+        self.write_job(Priority::Normal, f)
     }
 
     /// Runs `f` on the writer thread, with the rest of its batch; the answer comes once the
@@ -279,15 +279,6 @@ impl Store {
     /// the next ordinary write's flush. Only for what may be redone harmlessly: the PBX link's
     /// "delivered" marks, whose loss means sending an idempotent command again. Rows that hold
     /// a ring never take this path.
-    pub fn write_job_relaxed<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.writer.job_blocking(Priority::Urgent, true, f)
-    }
-
-    /// As [`write_job_relaxed`](Self::write_job_relaxed), awaited.
     pub async fn write_relaxed_async<T, E>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
@@ -355,18 +346,21 @@ fn read_on<T, E: From<StoreError>>(
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_relaxed_write_commits_and_a_failed_one_does_not() {
+    #[tokio::test]
+    async fn a_relaxed_write_commits_and_a_failed_one_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("hotel.db")).unwrap();
-        s.write_job_relaxed(move |tx| {
+        s.write_relaxed_async(move |tx| {
             tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", []).map_err(StoreError::from)
         })
+        .await
         .unwrap();
-        let failed: Result<(), StoreError> = s.write_job_relaxed(move |tx| {
-            tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", [])?;
-            Err(StoreError::Corrupt("no".into()))
-        });
+        let failed: Result<(), StoreError> = s
+            .write_relaxed_async(move |tx| {
+                tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", [])?;
+                Err(StoreError::Corrupt("no".into()))
+            })
+            .await;
         assert!(failed.is_err());
         let n: i64 =
             s.read(|c| c.row("SELECT COUNT(*) FROM pbx_events", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();

@@ -479,18 +479,16 @@ mod tests {
     fn a_change_that_writes_from_inside_another_is_refused_not_stuck() {
         let s = Arc::new(Store::open_in_memory().unwrap());
         let inner = s.clone();
-        let e = s
-            .write_job(Priority::Normal, move |_| inner.write_job(Priority::Normal, |tx| log(tx, "nested")))
-            .unwrap_err();
+        let e = s.write(move |_| inner.write(|tx| log(tx, "nested"))).unwrap_err();
         assert!(e.to_string().contains("from inside another change"), "{e}");
         assert!(order(&s).is_empty());
     }
 
-    #[test]
-    fn a_relaxed_batch_is_not_flushed_and_an_ordinary_one_is() {
+    #[tokio::test]
+    async fn a_relaxed_batch_is_not_flushed_and_an_ordinary_one_is() {
         let s = Store::open_in_memory().unwrap();
         let (_, before) = s.writer_stats();
-        s.write_job_relaxed(move |tx| log(tx, "relaxed")).unwrap();
+        s.write_relaxed_async(move |tx| log(tx, "relaxed")).await.unwrap();
         assert_eq!(s.writer_stats().1, before);
         s.write(move |tx| log(tx, "ordinary")).unwrap();
         assert_eq!(s.writer_stats().1, before + 1);

@@ -17,7 +17,7 @@ use crate::audit::{self, Change};
 use crate::clock::{local_iso, parse_utc, SharedClock};
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::store::{outbox, rooms, Priority, Store, StoreError};
+use crate::store::{outbox, rooms, Store, StoreError};
 use crate::validate::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -186,7 +186,7 @@ impl Wakeups {
     /// Books a call for the stay in `b.room`.
     pub fn add(&self, actor: &Actor, b: &Booking, source: &str) -> Result<WakeupView, WakeupError> {
         let (me, actor, b, source) = (self.clone(), actor.clone(), b.clone(), source.to_string());
-        let id = self.store.write_job(Priority::Normal, move |tx| me.add_in(tx, &actor, &b, &source))?;
+        let id = self.store.write(move |tx| me.add_in(tx, &actor, &b, &source))?;
         self.changed.notify_one();
         self.get(id)
     }
@@ -265,7 +265,7 @@ impl Wakeups {
     /// Cancels a booking (and a ring in progress).
     pub fn cancel(&self, actor: &Actor, id: i64, reason: &str) -> Result<WakeupView, WakeupError> {
         let (me, actor, reason) = (self.clone(), actor.clone(), reason.to_string());
-        self.store.write_job(Priority::Normal, move |tx| me.cancel_in(tx, &actor, id, &reason))?;
+        self.store.write(move |tx| me.cancel_in(tx, &actor, id, &reason))?;
         self.changed.notify_one();
         self.outbox_changed.notify_one();
         self.get(id)
