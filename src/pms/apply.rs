@@ -112,7 +112,7 @@ pub fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Applied,
 fn posting_answer(ctx: &PmsCtx, room: &str, n: &str, status: &str) -> Result<Applied, StoreError> {
     match status {
         "OK" => Ok(Applied::Done(format!("the PMS posted call {n} of room {room}"))),
-        "NA" | "RY" => {
+        _ if super::holds::try_again_later(status) => {
             let queued = match n.parse::<i64>() {
                 Ok(call) => {
                     let room = room.to_string();

@@ -13,6 +13,12 @@
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// A posting answered with this `AS` is to be tried again later, not dropped: `NA` (night audit
+/// running) or `RY` (retry).
+pub fn try_again_later(status: &str) -> bool {
+    matches!(status, "NA" | "RY")
+}
+
 /// Postings wait because ...
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum PostingHold {

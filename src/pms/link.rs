@@ -344,7 +344,7 @@ impl<'a> Session<'a> {
             Message::NightAuditEnd => {
                 self.holds.night_audit_ended();
             }
-            Message::PostingAnswer { status, .. } if status == "NA" || status == "RY" => {
+            Message::PostingAnswer { status, .. } if super::holds::try_again_later(status) => {
                 self.holds.posting_refused(now, status)
             }
             _ => {}
@@ -418,12 +418,14 @@ impl<'a> Session<'a> {
     /// Hands the engine the next outbox row when it can take one.
     async fn feed(&mut self) -> Result<(), StoreError> {
         while self.in_flight.is_none() && self.engine.ready() {
-            let postings = !self.holds.postings_held(Instant::now());
-            let Some(row) = self.ctx.store.read_async(move |c| outbox::next(c, 1, postings)).await?.pop() else {
-                return Ok(());
-            };
-            let (r, tz) = (row.clone(), self.ctx.timezone);
-            let msg = self.ctx.store.read_async(move |c| outbox::to_message(c, &r, tz)).await;
+            let (postings, tz) = (!self.holds.postings_held(Instant::now()), self.ctx.timezone);
+            // The row and its record in one read (one snapshot, one trip to the read pool).
+            let next = self.ctx.store.read_async(move |c| {
+                let Some(row) = outbox::next(c, 1, postings)?.pop() else { return Ok(None) };
+                let msg = outbox::to_message(c, &row, tz);
+                Ok::<_, StoreError>(Some((row, msg)))
+            });
+            let Some((row, msg)) = next.await? else { return Ok(()) };
             let msg = match msg {
                 Ok(Some(m)) => m,
                 Ok(None) => {
