@@ -7,7 +7,9 @@ use pms_sim::PmsKnob;
 
 use switchboard::store::StoreError;
 
-use super::pms::{check_in, hotel_with_pms, local_in, tcp_pms, wait_pms_up, T};
+use switchboard::pms::{PmsHandle, PmsStatus};
+
+use super::pms::{check_in, hotel_with_pms, local_in, tcp_pms, wait_pms_up, TcpPms, T};
 use crate::fixtures::{eventually, pty_lock, Hotel};
 
 fn call(room: &str, number: &str, amount: &str) -> pbx_sim::Command {
@@ -21,6 +23,26 @@ fn call(room: &str, number: &str, amount: &str) -> pbx_sim::Command {
         at: Some(local_in(-60)),
         ..Default::default()
     })
+}
+
+/// Waits until the PMS link's status satisfies `ok`.
+async fn until_status(link: &PmsHandle, what: &str, ok: impl Fn(&PmsStatus) -> bool) {
+    eventually(T, what, || {
+        let met = ok(&link.status());
+        async move { met }
+    })
+    .await;
+}
+
+/// A hotel whose PMS (with `extra` in `[pms]`) has checked a guest into room 101.
+async fn guest_in_101(extra: &str, reservation: &str) -> (TcpPms, Hotel, PmsHandle) {
+    let pms = tcp_pms().await;
+    let h = hotel_with_pms(&pms.port, extra).await;
+    wait_pms_up(&h).await;
+    pms.sim.knob(check_in("101", reservation, "Guest"));
+    h.sim.wait_for(T, |s| s.rooms.get("101").is_some_and(|r| r.occupied)).await.expect("checked in");
+    let link = h.services.app.pms.clone().unwrap();
+    (pms, h, link)
 }
 
 fn open_alert(h: &Hotel, kind: &str) -> Option<String> {
@@ -37,25 +59,15 @@ fn raw(record: &str) -> PmsKnob {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resync_that_never_ends_is_abandoned_and_what_it_held_goes() {
     let _g = pty_lock();
-    let pms = tcp_pms().await;
-    let h = hotel_with_pms(&pms.port, "resync_timeout = \"3s\"").await;
-    wait_pms_up(&h).await;
-    pms.sim.knob(check_in("101", "R-9", "Waiting"));
-    h.sim.wait_for(T, |s| s.rooms.get("101").is_some_and(|r| r.occupied)).await.expect("checked in");
-    let link = h.services.app.pms.clone().unwrap();
+    let (pms, h, link) = guest_in_101("resync_timeout = \"3s\"", "R-9").await;
 
     pms.sim.knob(raw("DS|"));
-    eventually(T, "the resync is seen", || {
-        let st = link.status();
-        async move { st.resync_in_progress && st.held.as_deref().is_some_and(|w| w.contains("resync")) }
+    until_status(&link, "the resync is seen", |st| {
+        st.resync_in_progress && st.held.as_deref().is_some_and(|w| w.contains("resync"))
     })
     .await;
     h.sim.command(pbx_sim::Command::Voicemail { room: "101".into(), count: 2 });
-    eventually(T, "queued counts the held record", || {
-        let st = link.status();
-        async move { st.queued >= 1 }
-    })
-    .await;
+    until_status(&link, "queued counts the held record", |st| st.queued >= 1).await;
     assert!(pms.sim.view().voicemail.is_empty(), "nothing of ours goes during a resync");
 
     let v = pms.sim.wait_for(T, |v| v.voicemail.get("101") == Some(&2)).await.expect("sent once abandoned");
@@ -64,11 +76,7 @@ async fn a_resync_that_never_ends_is_abandoned_and_what_it_held_goes() {
     assert!(text.contains("no DE within 3.0s"), "{text}");
     let st = link.status();
     assert!(!st.resync_in_progress && st.held.is_none(), "{st:?}");
-    eventually(T, "queued back to 0", || {
-        let st = link.status();
-        async move { st.queued == 0 }
-    })
-    .await;
+    until_status(&link, "queued back to 0", |st| st.queued == 0).await;
     // A late DE is no resync end to act on; the link carries on.
     pms.sim.knob(raw("DE|"));
     pms.sim.knob(PmsKnob::CheckOut { room: "101".into(), reservation: Some("R-9".into()) });
@@ -81,17 +89,11 @@ async fn a_resync_that_never_ends_is_abandoned_and_what_it_held_goes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postings_wait_out_the_night_audit_and_a_refusal_for_now_is_tried_again() {
     let _g = pty_lock();
-    let pms = tcp_pms().await;
-    let h = hotel_with_pms(&pms.port, "night_audit_timeout = \"3s\"\nposting_retry = \"1s\"").await;
-    wait_pms_up(&h).await;
-    pms.sim.knob(check_in("101", "R-3", "Night"));
-    h.sim.wait_for(T, |s| s.rooms.get("101").is_some_and(|r| r.occupied)).await.expect("checked in");
-    let link = h.services.app.pms.clone().unwrap();
+    let (pms, h, link) = guest_in_101("night_audit_timeout = \"3s\"\nposting_retry = \"1s\"", "R-3").await;
 
     pms.sim.knob(raw("NS|DA261204|TI020000|"));
-    eventually(T, "the night audit is seen", || {
-        let st = link.status();
-        async move { st.night_audit_in_progress && st.held.as_deref().is_some_and(|w| w.contains("night audit")) }
+    until_status(&link, "the night audit is seen", |st| {
+        st.night_audit_in_progress && st.held.as_deref().is_some_and(|w| w.contains("night audit"))
     })
     .await;
     h.sim.command(call("101", "7001", "300"));
@@ -106,29 +108,17 @@ async fn postings_wait_out_the_night_audit_and_a_refusal_for_now_is_tried_again(
     // "Not now" answers: the posting is queued again and arrives again; nothing is dropped.
     pms.sim.knob(PmsKnob::AnswerPostings { status: "RY".into() });
     h.sim.command(call("101", "7002", "500"));
-    eventually(T, "postings pause after RY", || {
-        let st = link.status();
-        async move { st.held.as_deref().is_some_and(|w| w.contains("RY")) }
-    })
-    .await;
+    until_status(&link, "postings pause after RY", |st| st.held.as_deref().is_some_and(|w| w.contains("RY"))).await;
     pms.sim.knob(PmsKnob::AnswerPostings { status: "OK".into() });
     let v =
         pms.sim.wait_for(T, |v| v.postings.iter().filter(|p| p.2 == "500").count() >= 2).await.expect("tried again");
     assert_eq!(v.postings.iter().filter(|p| p.2 == "300").count(), 1, "{v:?}");
-    eventually(T, "nothing waits", || {
-        let st = link.status();
-        async move { st.queued == 0 && st.held.is_none() }
-    })
-    .await;
+    until_status(&link, "nothing waits", |st| st.queued == 0 && st.held.is_none()).await;
     assert_eq!(pms.sim.view().postings.iter().filter(|p| p.2 == "500").count(), 2, "taken once OK, not again");
 
     // A night audit that never ends.
     pms.sim.knob(raw("NS|"));
-    eventually(T, "the second night audit is seen", || {
-        let st = link.status();
-        async move { st.night_audit_in_progress }
-    })
-    .await;
+    until_status(&link, "the second night audit is seen", |st| st.night_audit_in_progress).await;
     h.sim.command(call("101", "7003", "700"));
     pms.sim.wait_for(T, |v| v.postings.iter().any(|p| p.2 == "700")).await.expect("sent once abandoned");
     let text = open_alert(&h, "pms_night_audit_abandoned").expect("an alert for a person");
