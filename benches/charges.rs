@@ -61,7 +61,7 @@ fn main() {
             ..Default::default()
         };
         let c = charges.clone();
-        store.write(move |tx| ledger::post(tx, now, &c, &p)).unwrap();
+        store.write_blocking(move |tx| ledger::post(tx, now, &c, &p)).unwrap();
     }
     let insert_s = t0.elapsed().as_secs_f64();
     println!("| measure | value |\n|---|---|");

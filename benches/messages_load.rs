@@ -92,7 +92,7 @@ async fn run(total: usize) {
     let leave_time = t.elapsed();
     // All but the newest message of each room were delivered long ago (history of the stays).
     store
-        .write(move |tx| {
+        .write_blocking(move |tx| {
             tx.execute(
                 "UPDATE messages SET status = 'delivered', delivered_at = left_at, delivered_by = 'bench'
                  WHERE id NOT IN (SELECT MAX(id) FROM messages GROUP BY room)",

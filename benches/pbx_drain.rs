@@ -75,7 +75,7 @@ async fn drain(ops: usize) {
     let store = Arc::new(Store::open(&dir.path().join("bench.db")).unwrap());
     let room_names: Vec<String> = (0..ops).map(|i| format!("{}", 10_000 + i)).collect();
     let names = room_names.clone();
-    store.write(move |tx| rooms::sync_rooms(tx, &names)).unwrap();
+    store.write_blocking(move |tx| rooms::sync_rooms(tx, &names)).unwrap();
     let notify = Arc::new(Notify::new());
     let clock = Arc::new(SystemClock);
     let signals = Signals { outbox: notify.clone(), ..Default::default() };
@@ -85,7 +85,9 @@ async fn drain(ops: usize) {
     for r in outs {
         desk.check_in(&Actor::system(), r, CheckIn { name: format!("Leaving {r}"), ..Default::default() }).unwrap();
     }
-    store.write(move |tx| tx.execute("DELETE FROM outbox", []).map_err(switchboard::store::StoreError::from)).unwrap();
+    store
+        .write_blocking(move |tx| tx.execute("DELETE FROM outbox", []).map_err(switchboard::store::StoreError::from))
+        .unwrap();
 
     let t = Instant::now();
     for r in ins {
@@ -100,7 +102,7 @@ async fn drain(ops: usize) {
         desk.check_out(&Actor::system(), r, false).unwrap();
     }
     let queue_time = t.elapsed();
-    let queued_rows: u64 = store.read(outbox::pending).unwrap();
+    let queued_rows: u64 = store.read_blocking(outbox::pending).unwrap();
 
     let pty = open_pty().unwrap();
     // The simulator answers at once; the line between it and the pty is paced by OS threads
@@ -130,7 +132,7 @@ async fn drain(ops: usize) {
     // the link and show up in its turnaround.
     let empty = || {
         store
-            .read(|c| {
+            .read_blocking(|c| {
                 Ok::<bool, StoreError>(c.query_row("SELECT NOT EXISTS (SELECT 1 FROM outbox)", [], |r| r.get(0))?)
             })
             .unwrap()

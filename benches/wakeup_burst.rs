@@ -77,7 +77,7 @@ fn ts(t: DateTime<Utc>) -> String {
 fn prepare(path: &std::path::Path, cfg: &Config, pending: usize, burst: usize, due: DateTime<Utc>) {
     let store = Arc::new(Store::open(path).unwrap());
     let rooms = cfg.rooms.clone();
-    store.write(move |tx| rooms::sync_rooms(tx, &rooms)).unwrap();
+    store.write_blocking(move |tx| rooms::sync_rooms(tx, &rooms)).unwrap();
     let clock: SharedClock = Arc::new(SystemClock);
     let desk = switchboard::desk::Desk::new(store.clone(), clock.clone(), chrono_tz::UTC, 3, Default::default());
     for r in &cfg.rooms {
@@ -86,7 +86,7 @@ fn prepare(path: &std::path::Path, cfg: &Config, pending: usize, burst: usize, d
     let now = ts(clock.now());
     let cfg = cfg.clone();
     store
-        .write(move |tx| {
+        .write_blocking(move |tx| {
             tx.execute("DELETE FROM outbox", [])?;
             let stays: HashMap<String, i64> = {
                 let mut st = tx.prepare("SELECT room, id FROM stays WHERE checked_out_at IS NULL")?;
@@ -169,7 +169,7 @@ async fn run(pending: usize, burst: usize) {
     let due = DateTime::from_timestamp(now.timestamp() + 6, 0).unwrap();
     let due_instant = Instant::now() + (due - now).to_std().unwrap();
     store
-        .write(move |tx| {
+        .write_blocking(move |tx| {
             let stays: Vec<(String, i64)> = {
                 let mut st = tx.prepare("SELECT room, id FROM stays WHERE checked_out_at IS NULL ORDER BY room LIMIT ?1")?;
                 let rows = st.query_map([burst as i64], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
@@ -224,7 +224,7 @@ async fn run(pending: usize, burst: usize) {
 
     // Scheduling lateness: the attempt's time (ms) against the due second.
     let started: Vec<String> = store
-        .read(|c| {
+        .read_blocking(|c| {
             let mut st = c.prepare("SELECT started_at FROM wakeup_attempts WHERE occurrence_due = ?1")?;
             let rows = st.query_map([ts(due)], |r| r.get(0))?.collect::<Result<_, _>>()?;
             Ok::<_, StoreError>(rows)

@@ -131,11 +131,13 @@ mod tests {
     #[test]
     fn the_trail_is_append_only() {
         let s = Store::open_in_memory().unwrap();
-        s.write(move |tx| record(tx, "2026-01-01T00:00:00Z", &Actor::system(), &Change::new("checkin").room("101")))
-            .unwrap();
-        let upd = s.write(move |tx| tx.exec("UPDATE audit SET staff = 'x'", []).map_err(StoreError::from));
+        s.write_blocking(move |tx| {
+            record(tx, "2026-01-01T00:00:00Z", &Actor::system(), &Change::new("checkin").room("101"))
+        })
+        .unwrap();
+        let upd = s.write_blocking(move |tx| tx.exec("UPDATE audit SET staff = 'x'", []).map_err(StoreError::from));
         assert!(upd.unwrap_err().to_string().contains("append-only"));
-        let del = s.write(move |tx| tx.exec("DELETE FROM audit", []).map_err(StoreError::from));
+        let del = s.write_blocking(move |tx| tx.exec("DELETE FROM audit", []).map_err(StoreError::from));
         assert!(del.unwrap_err().to_string().contains("append-only"));
     }
 
@@ -143,13 +145,13 @@ mod tests {
     fn filters() {
         let s = Store::open_in_memory().unwrap();
         let a = Actor::system();
-        s.write(move |tx| {
+        s.write_blocking(move |tx| {
             record(tx, "2026-01-01T10:00:00Z", &a, &Change::new("checkin").room("101"))?;
             record(tx, "2026-01-02T10:00:00Z", &a, &Change::new("checkout").room("101"))?;
             record(tx, "2026-01-02T11:00:00Z", &Actor::local("root"), &Change::new("checkin").room("102"))
         })
         .unwrap();
-        let q = |q: AuditQuery| s.read(|c| query(c, &q)).unwrap();
+        let q = |q: AuditQuery| s.read_blocking(|c| query(c, &q)).unwrap();
         assert_eq!(q(AuditQuery { room: Some("101".into()), ..Default::default() }).len(), 2);
         assert_eq!(q(AuditQuery { staff: Some("local:root".into()), ..Default::default() }).len(), 1);
         let since = q(AuditQuery { since: Some("2026-01-02".into()), ..Default::default() });

@@ -170,19 +170,19 @@ impl Desk {
     }
 
     pub fn room(&self, room: &str) -> Result<RoomView, DeskError> {
-        self.store.read(|c| rooms::view(c, room)?.ok_or_else(|| DeskError::UnknownRoom(room.to_string())))
+        self.store.read_blocking(|c| rooms::view(c, room)?.ok_or_else(|| DeskError::UnknownRoom(room.to_string())))
     }
 
     pub fn rooms(&self) -> Result<Vec<RoomView>, DeskError> {
-        self.store.read(|c| Ok(rooms::list(c)?))
+        self.store.read_blocking(|c| Ok(rooms::list(c)?))
     }
 
     pub fn stays(&self, active_only: bool) -> Result<Vec<Stay>, DeskError> {
-        self.store.read(|c| Ok(rooms::list_stays(c, active_only)?))
+        self.store.read_blocking(|c| Ok(rooms::list_stays(c, active_only)?))
     }
 
     pub fn stay(&self, id: i64) -> Result<Option<Stay>, DeskError> {
-        self.store.read(|c| Ok(rooms::stay(c, id)?))
+        self.store.read_blocking(|c| Ok(rooms::stay(c, id)?))
     }
 
     /// Opens the room for a guest: line class, name and language to the PBX, lamp and DND off.
@@ -196,7 +196,7 @@ impl Desk {
         let private = req.private.unwrap_or(false);
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write(move |tx| {
+        let r = self.store.write_blocking(move |tx| {
             let room = room.as_str();
             Self::require_room(tx, room)?;
             if let Some(s) = rooms::active_stay(tx, room)? {
@@ -254,7 +254,7 @@ impl Desk {
         let language = language.map(check_language).transpose()?;
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write(move |tx| {
+        let r = self.store.write_blocking(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             let new_name = name.clone().unwrap_or_else(|| stay.guest_name.clone());
@@ -297,7 +297,7 @@ impl Desk {
     pub fn check_out(&self, actor: &Actor, room: &str, discard_messages: bool) -> Result<Stay, DeskError> {
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write(move |tx| {
+        let r = self.store.write_blocking(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             let waiting = messages::waiting_of_stay(tx, stay.id)?;
@@ -366,7 +366,7 @@ impl Desk {
         let now = self.now();
         let (actor, from, to) = (actor.clone(), from.to_string(), to.to_string());
         let tz = self.tz;
-        let r = self.store.write(move |tx| {
+        let r = self.store.write_blocking(move |tx| {
             let (actor, from, to) = (&actor, from.as_str(), to.as_str());
             let stay = Self::occupied(tx, from)?;
             Self::require_room(tx, to)?;
@@ -420,7 +420,7 @@ impl Desk {
     pub fn set_housekeeping(&self, actor: &Actor, room: &str, status: Housekeeping) -> Result<(), DeskError> {
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             Self::require_room(tx, room)?;
             housekeeping::set(tx, &now, actor, room, status, &actor.login)?;
@@ -433,7 +433,7 @@ impl Desk {
         let now = self.now();
         let onoff = |b: bool| if b { "dnd on" } else { "dnd off" };
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write(move |tx| {
+        let r = self.store.write_blocking(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             let before = rooms::view(tx, room)?.map(|v| v.dnd).unwrap_or(false);
@@ -451,7 +451,7 @@ impl Desk {
         let class = check_class(class)?;
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write(move |tx| {
+        let r = self.store.write_blocking(move |tx| {
             let (actor, room) = (&actor, room.as_str());
             let stay = Self::occupied(tx, room)?;
             tx.exec("UPDATE stays SET class_of_service = ?2 WHERE id = ?1", rusqlite::params![stay.id, class])
@@ -496,7 +496,7 @@ mod tests {
 
     fn desk() -> Desk {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        store.write(move |tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).unwrap();
+        store.write_blocking(move |tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).unwrap();
         let clock = Arc::new(FakeClock::new(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()));
         Desk::new(store, clock, chrono_tz::UTC, 3, Signals::default())
     }
@@ -511,7 +511,7 @@ mod tests {
 
     fn commands(d: &Desk) -> Vec<(String, PbxCommand)> {
         d.store
-            .read(|c| {
+            .read_blocking(|c| {
                 let mut stmt =
                     c.prepare_cached("SELECT room, command FROM outbox ORDER BY id").map_err(StoreError::from)?;
                 let rows = stmt
@@ -605,7 +605,7 @@ mod tests {
         d.check_in(&dora, "101", guest("Wang Wei")).unwrap();
         d.move_room(&dora, "101", "102").unwrap();
         d.check_out(&sys(), "102", false).unwrap();
-        let rows = d.store.read(|c| crate::audit::query(c, &Default::default())).unwrap();
+        let rows = d.store.read_blocking(|c| crate::audit::query(c, &Default::default())).unwrap();
         let got: Vec<(String, String, Option<String>)> =
             rows.iter().rev().map(|r| (r.staff.clone(), r.action.clone(), r.room.clone())).collect();
         let want = [
@@ -631,7 +631,7 @@ mod tests {
         assert_eq!(view.redacted(true).guest_name.as_deref(), Some("Famous Person"));
         assert!(d.find_guests("famous", false).unwrap().is_empty());
         assert_eq!(d.find_guests("famous", true).unwrap().len(), 1);
-        let rows = d.store.read(|c| crate::audit::query(c, &Default::default())).unwrap();
+        let rows = d.store.read_blocking(|c| crate::audit::query(c, &Default::default())).unwrap();
         assert!(!rows[0].after.as_deref().unwrap().contains("Famous"), "the audit trail keeps the secret too");
     }
 

@@ -322,7 +322,7 @@ impl Messages {
         let callback = check_short("callback", m.callback.as_deref(), 30)?;
         let (now, local) = self.now();
         let (actor, m) = (actor.clone(), m.clone());
-        let r = self.store.write(move |tx| {
+        let r = self.store.write_blocking(move |tx| {
             let (actor, m) = (&actor, &m);
             if !rooms::exists(tx, &m.room)? {
                 return Err(MessageError::UnknownRoom(m.room.clone()));
@@ -349,14 +349,14 @@ impl Messages {
     pub fn deliver(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
         let actor = actor.clone();
-        let r = self.store.write(move |tx| finish(tx, &now, local, &actor, id, status::DELIVERED));
+        let r = self.store.write_blocking(move |tx| finish(tx, &now, local, &actor, id, status::DELIVERED));
         self.done(r)
     }
 
     pub fn clear(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
         let actor = actor.clone();
-        let r = self.store.write(move |tx| finish(tx, &now, local, &actor, id, status::CLEARED));
+        let r = self.store.write_blocking(move |tx| finish(tx, &now, local, &actor, id, status::CLEARED));
         self.done(r)
     }
 
@@ -365,7 +365,7 @@ impl Messages {
         let (now, _) = self.now();
         let actor = actor.clone();
         let room = room.to_string();
-        let r = self.store.write(move |tx| {
+        let r = self.store.write_blocking(move |tx| {
             let actor = &actor;
             let room = room.as_str();
             if !rooms::exists(tx, room)? {
@@ -386,7 +386,7 @@ impl Messages {
     }
 
     pub fn get(&self, id: i64) -> Result<MessageView, MessageError> {
-        self.store.read(|c| get(c, id)?.ok_or(MessageError::Unknown(id)))
+        self.store.read_blocking(|c| get(c, id)?.ok_or(MessageError::Unknown(id)))
     }
 
     /// Messages of current stays, oldest first; `waiting_only` for the night round.
@@ -402,7 +402,7 @@ impl Messages {
         };
         let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("m.{c}")).collect();
         let sql_text = format!("SELECT {} FROM messages m WHERE {filter} ORDER BY m.id LIMIT 5000", columns.join(", "));
-        self.store.read(|c| {
+        self.store.read_blocking(|c| {
             let mut stmt = c.prepare_cached(&sql_text)?;
             let rows = match room {
                 Some(r) => stmt.query_map([r], from_row),

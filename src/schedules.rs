@@ -239,19 +239,19 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
         }
         Action::RevenueReport { output } => {
             let day = at.with_timezone(&ctx.tz).date_naive().pred_opt().unwrap_or_default();
-            let revenue = ctx.store.read(|c| crate::charges::report::revenue(c, ctx.tz, day))?;
+            let revenue = ctx.store.read_blocking(|c| crate::charges::report::revenue(c, ctx.tz, day))?;
             let path = write_report(ctx, output, day, &revenue.to_text(&ctx.hotel_name))?;
             Ok(format!("call revenue of {day} written to {}", path.display()))
         }
         Action::PurgeCallDigits { older_than } => {
             let keep = older_than.unwrap_or(ctx.charges.cfg.keep_digits_for);
-            let n = ctx.store.write(move |tx| crate::charges::report::purge_digits(tx, at, keep))?;
+            let n = ctx.store.write_blocking(move |tx| crate::charges::report::purge_digits(tx, at, keep))?;
             Ok(format!("dialled digits of {n} calls purged (stays over for more than {})", crate::clock::show(keep)))
         }
         Action::Expire { alerts_older_than } => {
             let now = crate::clock::timestamp(at);
             let before = crate::clock::timestamp(at - crate::config::duration::chrono(*alerts_older_than));
-            let (bookings, alerts) = ctx.store.write(move |tx| {
+            let (bookings, alerts) = ctx.store.write_blocking(move |tx| {
                 let bookings = crate::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
                 let alerts = tx.exec(
                     "UPDATE alerts SET acked_by = 'system (expired: the stay is over)', acked_at = ?1
@@ -267,7 +267,7 @@ pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::R
             let keep = older_than.unwrap_or(ctx.messages_keep_for);
             let now = crate::clock::timestamp(at);
             let before = crate::clock::timestamp(at - crate::config::duration::chrono(keep));
-            let n = ctx.store.write({
+            let n = ctx.store.write_blocking({
                 let before = before.clone();
                 move |tx| crate::messages::expire(tx, &now, &before)
             })?;

@@ -36,7 +36,7 @@ impl Services {
         connector: C,
     ) -> Result<Services, StoreError> {
         let (rooms, pms) = (cfg.rooms.clone(), cfg.pms.is_some());
-        store.write(move |tx| {
+        store.write_blocking(move |tx| {
             rooms::sync_rooms(tx, &rooms)?;
             crate::pms::outbox::set_enabled(tx, pms)
         })?;
@@ -112,7 +112,7 @@ impl Services {
             messages: self.app.messages.clone(),
         };
         // What the PBX reports is queued for the PMS from now on.
-        if let Err(e) = self.app.store.write(|tx| crate::pms::outbox::set_enabled(tx, true)) {
+        if let Err(e) = self.app.store.write_blocking(|tx| crate::pms::outbox::set_enabled(tx, true)) {
             tracing::error!("cannot enable the PMS outbox: {e}");
         }
         let (handle, task) = crate::pms::spawn(ctx, connector);

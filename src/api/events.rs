@@ -116,7 +116,7 @@ async fn watch(
     }
     let mut link = s.link.status.clone();
     let mut last_link = link_key(&link.borrow_and_update());
-    let Ok(mut last) = s.store.read(fingerprints) else { return };
+    let Ok(mut last) = s.store.read_blocking(fingerprints) else { return };
     if tx.send(event("hello", serde_json::json!({ "link": *link.borrow() }))).await.is_err() {
         return;
     }
@@ -153,7 +153,7 @@ async fn watch(
         if !session_open(&s, &token) {
             return;
         }
-        let now = match s.store.read(fingerprints) {
+        let now = match s.store.read_blocking(fingerprints) {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!("live events: {e}");

@@ -62,8 +62,9 @@ pub async fn pms_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<im
         return Err(ApiError::Unavailable("the PMS link task is not running".into()));
     }
     let now = crate::clock::timestamp(s.desk.now_utc());
-    s.store
-        .write(move |tx| audit::record(tx, &now, &actor, &Change::new("pms_resync").subject("database resync (DR)")))?;
+    s.store.write_blocking(move |tx| {
+        audit::record(tx, &now, &actor, &Change::new("pms_resync").subject("database resync (DR)"))
+    })?;
     Ok((StatusCode::ACCEPTED, Json(ResyncReply { resync: "requested".into() })))
 }
 
@@ -134,7 +135,7 @@ pub async fn housekeeping(
     ApiQuery(q): ApiQuery<HousekeepingQuery>,
 ) -> ApiResult<Json<Vec<RoomHousekeeping>>> {
     let only = q.status.as_deref().map(str::parse::<crate::housekeeping::Housekeeping>).transpose()?;
-    Ok(Json(s.store.read(|c| crate::housekeeping::list(c, only))?))
+    Ok(Json(s.store.read_blocking(|c| crate::housekeeping::list(c, only))?))
 }
 
 fn mask(s: &AppState, actor: &Actor) -> Option<usize> {
@@ -147,20 +148,20 @@ pub async fn calls(
     ApiQuery(q): ApiQuery<CallsQuery>,
 ) -> ApiResult<Json<Vec<Call>>> {
     let m = mask(&s, &actor);
-    Ok(Json(blocking(move || s.store.read(|c| crate::charges::ledger::list(c, &q, m))).await?))
+    Ok(Json(blocking(move || s.store.read_blocking(|c| crate::charges::ledger::list(c, &q, m))).await?))
 }
 
 pub async fn folio(State(s): State<AppState>, actor: Actor, Segment(room): Segment) -> ApiResult<Json<Folio>> {
     s.desk.room(&room)?;
     let m = mask(&s, &actor);
-    Ok(Json(s.store.read(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?))
+    Ok(Json(s.store.read_blocking(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?))
 }
 
 /// The guest's printed bill: digits as `[charges] mask_digits` says, whoever prints it.
 pub async fn folio_print(State(s): State<AppState>, Segment(room): Segment) -> ApiResult<impl IntoResponse> {
     s.desk.room(&room)?;
     let m = Some(s.charges.cfg.mask_digits).filter(|n| *n > 0);
-    let folio = s.store.read(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?;
+    let folio = s.store.read_blocking(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?;
     let html = folio.to_html(&s.hotel_name, s.wakeups.timezone());
     Ok(axum::response::Html(html))
 }
@@ -187,7 +188,7 @@ pub async fn tariff_reload(State(s): State<AppState>, actor: Actor) -> ApiResult
         .before(before.unwrap_or_else(|| "no tariff".into()))
         .after(after.clone().unwrap_or_else(|| "no tariff".into()));
     let by = actor.clone();
-    s.store.write(move |tx| audit::record(tx, &now, &by, &change))?;
+    s.store.write_blocking(move |tx| audit::record(tx, &now, &by, &change))?;
     tracing::info!(version = ?after, by = %actor.login, "tariff reloaded");
     Ok(Json(TariffReloaded {
         version: after,
@@ -235,9 +236,10 @@ pub async fn housekeeping_report(
         crate::clock::timestamp(crate::wakeup::rule::resolve(tz, d.and_time(chrono::NaiveTime::MIN)))
     };
     let (from, until) = (start(date), start(date.succ_opt().unwrap_or(date)));
-    let report =
-        blocking(move || s.store.read(|c| crate::housekeeping::day_report(c, &date.to_string(), &from, &until)))
-            .await?;
+    let report = blocking(move || {
+        s.store.read_blocking(|c| crate::housekeeping::day_report(c, &date.to_string(), &from, &until))
+    })
+    .await?;
     Ok(Json(report))
 }
 
@@ -277,7 +279,7 @@ pub async fn find_guests(
 }
 
 pub async fn pbx_status(State(s): State<AppState>) -> ApiResult<Json<PbxStatus>> {
-    let queued = s.store.read(outbox::pending)?;
+    let queued = s.store.read_blocking(outbox::pending)?;
     Ok(Json(PbxStatus { link: s.link.status(), queued }))
 }
 
@@ -309,6 +311,7 @@ pub async fn pbx_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<im
         return Err(ApiError::Unavailable("the PBX link task is not running".into()));
     }
     let now = crate::clock::timestamp(s.desk.now_utc());
-    s.store.write(move |tx| audit::record(tx, &now, &actor, &Change::new("pbx_resync").subject("every room")))?;
+    s.store
+        .write_blocking(move |tx| audit::record(tx, &now, &actor, &Change::new("pbx_resync").subject("every room")))?;
     Ok((StatusCode::ACCEPTED, Json(ResyncReply { resync: "requested".into() })))
 }

@@ -100,5 +100,5 @@ pub async fn audit(
     if let Some(since) = &q.since {
         audit::parse_since(since).map_err(ApiError::Unprocessable)?;
     }
-    Ok(Json(blocking(move || s.store.read(|c| audit::query(c, &q))).await?))
+    Ok(Json(blocking(move || s.store.read_blocking(|c| audit::query(c, &q))).await?))
 }

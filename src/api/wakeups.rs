@@ -44,10 +44,10 @@ pub async fn report(State(s): State<AppState>, ApiQuery(q): ApiQuery<DateQuery>)
 }
 
 pub async fn list_alerts(State(s): State<AppState>, ApiQuery(q): ApiQuery<AlertsQuery>) -> ApiResult<Json<Vec<Alert>>> {
-    Ok(Json(s.store.read(|c| alerts::list(c, !q.all.unwrap_or(false)))?))
+    Ok(Json(s.store.read_blocking(|c| alerts::list(c, !q.all.unwrap_or(false)))?))
 }
 
 pub async fn ack_alert(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<Alert>> {
     let now = crate::clock::timestamp(s.desk.now_utc());
-    Ok(Json(s.store.write(move |tx| alerts::ack(tx, &now, &actor, id))?))
+    Ok(Json(s.store.write_blocking(move |tx| alerts::ack(tx, &now, &actor, id))?))
 }

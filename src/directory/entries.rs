@@ -274,7 +274,7 @@ impl Directory {
         let actor = actor.clone();
         let e = e.clone();
         let me = self.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let e = &e;
             let me = &me;
@@ -287,7 +287,7 @@ impl Directory {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
         let e = e.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let e = &e;
             let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
@@ -322,7 +322,7 @@ impl Directory {
     pub fn remove(&self, actor: &Actor, id: i64) -> Result<(), DirError> {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
             tx.exec("DELETE FROM directory WHERE id = ?1", [id])?;
@@ -344,7 +344,7 @@ impl Directory {
         if !private.is_empty() {
             let now = clock::timestamp(self.clock.now());
             let actor = actor.clone();
-            self.store.write(move |tx| {
+            self.store.write_blocking(move |tx| {
                 let actor = &actor;
                 for (id, name) in &private {
                     record_shown(tx, &now, actor, *id, name, if see { "numbers shown" } else { "numbers withheld" })?;
@@ -366,7 +366,7 @@ impl Directory {
     /// Entries matching every word of `q` (or their beginnings), best first; at most 100.
     pub fn search(&self, actor: &Actor, q: &str) -> Result<Vec<DirEntry>, DirError> {
         let fts = fts_query(q.trim())?;
-        let list = self.store.read(|c| {
+        let list = self.store.read_blocking(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM directory_fts f JOIN directory d ON d.id = f.rowid
                  WHERE directory_fts MATCH ?1 ORDER BY bm25(directory_fts), d.name LIMIT 100"
@@ -379,7 +379,7 @@ impl Directory {
 
     /// One entry.
     pub fn get(&self, actor: &Actor, id: i64) -> Result<DirEntry, DirError> {
-        let e = self.store.read(|c| get(c, id))?.ok_or(DirError::Unknown(id))?;
+        let e = self.store.read_blocking(|c| get(c, id))?.ok_or(DirError::Unknown(id))?;
         Ok(self.shown(actor, vec![e])?.remove(0))
     }
 
@@ -388,7 +388,7 @@ impl Directory {
     pub fn export(&self, actor: &Actor) -> Result<Vec<DirEntry>, DirError> {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let mut stmt =
                 tx.prepare_cached(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
@@ -401,9 +401,9 @@ impl Directory {
     }
 
     pub fn is_empty(&self) -> Result<bool, DirError> {
-        Ok(self
-            .store
-            .read(|c| c.row("SELECT COUNT(*) = 0 FROM directory", [], |r| r.get(0)).map_err(StoreError::from))?)
+        Ok(self.store.read_blocking(|c| {
+            c.row("SELECT COUNT(*) = 0 FROM directory", [], |r| r.get(0)).map_err(StoreError::from)
+        })?)
     }
 
     /// Adds every entry, all or none.
@@ -412,7 +412,7 @@ impl Directory {
         let actor = actor.clone();
         let entries = entries.to_vec();
         let me = self.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let entries = &entries[..];
             let me = &me;
@@ -495,7 +495,7 @@ mod tests {
         let seen = d.get(&m, gm.id).unwrap();
         assert_eq!(seen.number.as_deref(), Some("+886 912 345 678"));
         assert!(!seen.withheld);
-        let rows = d.store.read(|c| audit::query(c, &Default::default())).unwrap();
+        let rows = d.store.read_blocking(|c| audit::query(c, &Default::default())).unwrap();
         let shown: Vec<(String, Option<String>)> = rows
             .iter()
             .filter(|r| r.action == "dir_private_shown")
@@ -514,7 +514,7 @@ mod tests {
         d.add(&m, &entry("department", "Housekeeping", "", "", "2300", false)).unwrap();
         let shown = |d: &Directory| {
             d.store
-                .read(|c| audit::query(c, &Default::default()))
+                .read_blocking(|c| audit::query(c, &Default::default()))
                 .unwrap()
                 .into_iter()
                 .filter(|r| r.action == "dir_private_shown")

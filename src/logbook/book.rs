@@ -74,7 +74,7 @@ impl Logbook {
         let now = self.now();
         let actor = actor.clone();
         let e = e.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let e = &e;
             let shift = open_shift(tx)?;
@@ -123,7 +123,7 @@ impl Logbook {
         let now = self.now();
         let actor = actor.clone();
         let text = text.to_string();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let text = text.as_str();
             let old = get_entry(tx, id)?.ok_or(LogError::UnknownEntry(id))?;
@@ -148,7 +148,7 @@ impl Logbook {
 
     /// Entries of a shift (default: the open one), oldest first.
     pub fn list(&self, shift: Option<i64>) -> Result<Vec<Entry>, LogError> {
-        self.store.read(|c| {
+        self.store.read_blocking(|c| {
             let id = match shift {
                 Some(id) => {
                     get_shift(c, id)?.ok_or_else(|| Invalid::new("shift", format!("shift {id} does not exist")))?.id

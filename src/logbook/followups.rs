@@ -29,7 +29,7 @@ impl Logbook {
         let actor = actor.clone();
         let state = state.to_string();
         let me = self.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let state = state.as_str();
             let me = &me;
@@ -62,7 +62,7 @@ impl Logbook {
     }
 
     pub fn followups(&self, open_only: bool) -> Result<Vec<Followup>, LogError> {
-        self.store.read(|c| Ok(followups(c, open_only)?))
+        self.store.read_blocking(|c| Ok(followups(c, open_only)?))
     }
 }
 

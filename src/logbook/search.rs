@@ -46,7 +46,7 @@ impl Logbook {
         };
         let since = bound(&s.since, "since")?;
         let until = bound(&s.until, "until")?;
-        self.store.read(|c| {
+        self.store.read_blocking(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {ENTRY_COLUMNS} FROM log_entries e
                      WHERE (?1 IS NULL OR e.id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH ?1))

@@ -14,14 +14,14 @@ use crate::store::StoreError;
 
 impl Logbook {
     pub fn current_shift(&self) -> Result<Option<Shift>, LogError> {
-        Ok(self.store.read(open_shift)?)
+        Ok(self.store.read_blocking(open_shift)?)
     }
 
     /// Opens a shift for `actor`: none may be open, and the last handover must be acknowledged.
     pub fn open_shift(&self, actor: &Actor) -> Result<Shift, LogError> {
         let now = self.now();
         let actor = actor.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             if let Some(s) = open_shift(tx)? {
                 return Err(LogError::ShiftOpen { id: s.id, operator: s.operator });
@@ -43,7 +43,7 @@ impl Logbook {
         let now = self.now();
         let actor = actor.clone();
         let me = self.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let me = &me;
             let shift = open_shift(tx)?.ok_or(LogError::NoShift)?;
@@ -80,7 +80,7 @@ impl Logbook {
 
     /// The handover of the last closed shift, if any.
     pub fn handover(&self) -> Result<Option<Handover>, LogError> {
-        self.store.read(|c| {
+        self.store.read_blocking(|c| {
             let Some(last) = last_closed_shift(c)? else { return Ok(None) };
             let json: Option<String> = c.row("SELECT handover FROM shifts WHERE id = ?1", [last.id], |r| r.get(0))?;
             let mut sheet: Handover = match json {
@@ -96,7 +96,7 @@ impl Logbook {
     pub fn ack_handover(&self, actor: &Actor) -> Result<Shift, LogError> {
         let now = self.now();
         let actor = actor.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let last = last_closed_shift(tx)?.filter(|s| s.handover_acked_by.is_none()).ok_or(LogError::NoHandover)?;
             if last.operator == actor.login || last.closed_by.as_deref() == Some(actor.login.as_str()) {

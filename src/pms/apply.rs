@@ -63,7 +63,7 @@ pub fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Applied,
         }
         Message::GuestChange { room, old_room, stay, name, first_name, language } => {
             if let Some(old) = old_room.filter(|o| *o != room) {
-                let here = ctx.store.read(|c| rooms::active_stay(c, &room))?;
+                let here = ctx.store.read_blocking(|c| rooms::active_stay(c, &room))?;
                 let moved_already = here.is_some_and(|s| stay.is_none() || s.reservation == stay);
                 let r = if moved_already {
                     Applied::Unchanged(format!("the guest is already in room {room}"))
@@ -116,7 +116,9 @@ fn posting_answer(ctx: &PmsCtx, room: &str, n: &str, status: &str) -> Result<App
             let queued = match n.parse::<i64>() {
                 Ok(call) => {
                     let room = room.to_string();
-                    ctx.store.write_job(Priority::Urgent, move |tx| super::outbox::requeue_posting(tx, &room, call))?
+                    ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
+                        super::outbox::requeue_posting(tx, &room, call)
+                    })?
                 }
                 Err(_) => false,
             };
@@ -133,7 +135,7 @@ fn posting_answer(ctx: &PmsCtx, room: &str, n: &str, status: &str) -> Result<App
 fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError> {
     let room = g.room.clone();
     let name = g.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "Guest".into());
-    let current = ctx.store.read(|c| {
+    let current = ctx.store.read_blocking(|c| {
         if !rooms::exists(c, &room)? {
             return Ok(None);
         }
@@ -158,7 +160,7 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
         Some(stay) if g.stay.is_none() || stay.reservation.is_none() || stay.reservation == g.stay => {
             if stay.reservation.is_none() && g.stay.is_some() {
                 let (id, reservation) = (stay.id, g.stay.clone());
-                ctx.store.write_job(Priority::Urgent, move |tx| {
+                ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
                     tx.exec("UPDATE stays SET reservation = ?2 WHERE id = ?1", params![id, reservation])?;
                     Ok::<_, StoreError>(())
                 })?;
@@ -174,7 +176,7 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
         // was lost (a record written into a connection that broke). Where the PMS owns stays,
         // its word stands: the stale stay is checked out (logged) and the new guest checked in.
         Some(stay) if ctx.cfg.owns_stays => {
-            let waiting = ctx.store.read(|c| crate::messages::waiting_of_stay(c, stay.id))?.len();
+            let waiting = ctx.store.read_blocking(|c| crate::messages::waiting_of_stay(c, stay.id))?.len();
             let out = desk(ctx.desk.check_out(actor, &room, true), |_| Applied::Done(String::new()))?;
             if let Applied::Refused(why) = out {
                 return Ok(Applied::Refused(why));
@@ -189,7 +191,7 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
             );
             // alerts::raise logs it and writes the logbook entry (kind pms_replaced_stay) too.
             let here = room.clone();
-            ctx.store.write_job(Priority::Urgent, move |tx| {
+            ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
                 crate::alerts::raise(tx, &now, "pms_replaced_stay", Some(&here), None, &text)
             })?;
             guest_in(ctx, actor, g)
@@ -216,7 +218,7 @@ fn add_sharer(
     let room_owned = room.to_string();
     let g_owned = g.clone();
     let name_owned = name.to_string();
-    ctx.store.write_job(Priority::Urgent, move |tx| {
+    ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
         let actor = &actor_owned;
         let room = room_owned.as_str();
         let g = &g_owned;
@@ -256,7 +258,7 @@ fn guest_out(
     reservation: Option<&str>,
     swap: bool,
 ) -> Result<Applied, StoreError> {
-    let stay = ctx.store.read(|c| {
+    let stay = ctx.store.read_blocking(|c| {
         if !rooms::exists(c, room)? {
             return Ok(None);
         }
@@ -268,7 +270,7 @@ fn guest_out(
     // A sharer leaving, or the main guest leaving with sharers still in: the room stays occupied.
     let (out_stay, out_actor, out_room) = (stay.clone(), actor.clone(), room.to_string());
     let (out_reservation, out_now) = (reservation.map(str::to_string), now.clone());
-    let shared = ctx.store.write_job(Priority::Urgent, move |tx| {
+    let shared = ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
         let (stay, actor, room, now) = (&out_stay, &out_actor, out_room.as_str(), &out_now);
         let reservation = out_reservation.as_deref();
         let sharers: Vec<Sharer> = {
@@ -332,7 +334,7 @@ fn guest_out(
             stay.audit_name()
         );
         let room = room.to_string();
-        ctx.store.write_job(Priority::Urgent, move |tx| {
+        ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
             crate::journal::system_entry(tx, &now, "pms_resync_checkout", Some(&room), true, &text)
         })?;
     }
@@ -378,8 +380,9 @@ fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreError> 
     if !was_running {
         return Ok(Applied::Unchanged("DE without DS".into()));
     }
-    let occupied: Vec<String> =
-        ctx.store.read(|c| Ok::<_, StoreError>(rooms::list_stays(c, true)?.into_iter().map(|s| s.room).collect()))?;
+    let occupied: Vec<String> = ctx
+        .store
+        .read_blocking(|c| Ok::<_, StoreError>(rooms::list_stays(c, true)?.into_iter().map(|s| s.room).collect()))?;
     let silent: Vec<String> = occupied.into_iter().filter(|r| !mentioned.contains(r)).collect();
     if silent.is_empty() {
         return Ok(Applied::Done(format!("database resync finished: {} room(s)", mentioned.len())));
@@ -390,7 +393,7 @@ fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreError> 
         silent.join(", ")
     );
     let said = text.clone();
-    ctx.store.write_job(Priority::Urgent, move |tx| {
+    ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
         crate::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &said)?;
         crate::alerts::raise(tx, &now, "pms_resync_unmentioned", None, None, &said)
     })?;

@@ -36,7 +36,7 @@ impl PmsCtx {
     pub fn journal(&self, kind: &str, high: bool, text: &str) {
         let now = self.now_text();
         let (kind, text) = (kind.to_string(), text.to_string());
-        let wrote = self.store.write_job(crate::store::Priority::Urgent, move |tx| {
+        let wrote = self.store.write_job_blocking(crate::store::Priority::Urgent, move |tx| {
             crate::journal::system_entry(tx, &now, &kind, None, high, &text)
         });
         if let Err(e) = wrote {

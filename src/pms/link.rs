@@ -54,7 +54,7 @@ struct Outer {
 
 /// The task stops with the link ended (or never up): the next run need not ask for a resync.
 fn stopped_cleanly(ctx: &PmsCtx, done: Option<oneshot::Sender<()>>) {
-    if let Err(e) = ctx.store.write_job(Priority::Urgent, outbox::clean_stop) {
+    if let Err(e) = ctx.store.write_job_blocking(Priority::Urgent, outbox::clean_stop) {
         tracing::error!("cannot record the PMS link's clean stop: {e}");
     }
     stopped(done);
@@ -74,7 +74,7 @@ async fn run<C: Connector>(
     let mut backoff = Duration::from_millis(250);
     let mut outer = Outer::default();
     // A run that ended without LE (a crash, a kill) may have lost what the PMS sent last.
-    match ctx.store.write_job(Priority::Urgent, outbox::begin_run) {
+    match ctx.store.write_job_blocking(Priority::Urgent, outbox::begin_run) {
         Ok(true) => {}
         Ok(false) => {
             tracing::warn!("the last run did not end the PMS link cleanly: a database resync will be asked for");
@@ -275,7 +275,7 @@ impl<'a> Session<'a> {
                     let outage = outer.down_since.map(|t| t.elapsed());
                     tracing::info!("PMS link up");
                     if std::mem::take(&mut outer.logged_down) {
-                        let queued = self.ctx.store.read_async(outbox::pending).await.unwrap_or(0);
+                        let queued = self.ctx.store.read(outbox::pending).await.unwrap_or(0);
                         let text = format!(
                             "PMS link restored after {}; {queued} record(s) for the PMS were waiting",
                             crate::clock::human(outage.unwrap_or_default())
@@ -311,7 +311,7 @@ impl<'a> Session<'a> {
                 }
                 Event::Delivered(tag) => {
                     self.in_flight = None;
-                    match self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::done(tx, tag as i64)).await {
+                    match self.ctx.store.write(Priority::Urgent, move |tx| outbox::done(tx, tag as i64)).await {
                         Ok(()) => self.status.send_modify(|s| s.counters.sent += 1),
                         // Sent again later: the PMS takes a repeat (WA, XD, RE are idempotent).
                         Err(e) => tracing::error!("cannot mark PMS record {tag} sent: {e}"),
@@ -359,13 +359,13 @@ impl<'a> Session<'a> {
                 self.engine.abandon_resync();
                 self.resync = Resync::default();
             }
-            let waiting = self.ctx.store.read_async(outbox::pending).await.unwrap_or(0);
+            let waiting = self.ctx.store.read(outbox::pending).await.unwrap_or(0);
             let (kind, text) = expired.alert(&self.ctx.cfg, waiting);
             let now = self.ctx.now_text();
             if let Err(e) = self
                 .ctx
                 .store
-                .write_async(Priority::Urgent, {
+                .write(Priority::Urgent, {
                     let text = text.clone();
                     move |tx| crate::alerts::raise(tx, &now, kind, None, None, &text)
                 })
@@ -420,7 +420,7 @@ impl<'a> Session<'a> {
         while self.in_flight.is_none() && self.engine.ready() {
             let (postings, tz) = (!self.holds.postings_held(Instant::now()), self.ctx.timezone);
             // The row and its record in one read (one snapshot, one trip to the read pool).
-            let next = self.ctx.store.read_async(move |c| {
+            let next = self.ctx.store.read(move |c| {
                 let Some(row) = outbox::next(c, 1, postings)?.pop() else { return Ok(None) };
                 let msg = outbox::to_message(c, &row, tz);
                 Ok::<_, StoreError>(Some((row, msg)))
@@ -429,12 +429,12 @@ impl<'a> Session<'a> {
             let msg = match msg {
                 Ok(Some(m)) => m,
                 Ok(None) => {
-                    self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::done(tx, row.id)).await?;
+                    self.ctx.store.write(Priority::Urgent, move |tx| outbox::done(tx, row.id)).await?;
                     continue;
                 }
                 Err(StoreError::Corrupt(why)) => {
                     tracing::error!("PMS record {} cannot be built: {why}; dropped", row.id);
-                    self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::done(tx, row.id)).await?;
+                    self.ctx.store.write(Priority::Urgent, move |tx| outbox::done(tx, row.id)).await?;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -449,7 +449,7 @@ impl<'a> Session<'a> {
                 Err(e) => {
                     self.in_flight = None;
                     tracing::warn!(record = ?msg.to_record(), "not sent to the PMS: {e}; dropped");
-                    self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::done(tx, row.id)).await?;
+                    self.ctx.store.write(Priority::Urgent, move |tx| outbox::done(tx, row.id)).await?;
                 }
             }
         }
@@ -482,7 +482,7 @@ impl<'a> Session<'a> {
     async fn refresh(&mut self) {
         self.count_garbage();
         let link = self.state();
-        let queued = self.ctx.store.read_async(outbox::pending).await.unwrap_or(0);
+        let queued = self.ctx.store.read(outbox::pending).await.unwrap_or(0);
         let resync = self.engine.resyncing();
         let night_audit = self.holds.night_audit();
         let held = self.holds.describe(Instant::now());

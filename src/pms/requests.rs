@@ -31,7 +31,7 @@ pub(super) fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Appli
         ..Default::default()
     };
     let (wakeups, actor, room) = (ctx.wakeups.clone(), actor.clone(), w.room.clone());
-    let r = ctx.store.write_job(Priority::Urgent, move |tx| {
+    let r = ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
         let known: Option<i64> = tx
             .row(
                 "SELECT id FROM wakeups WHERE room = ?1 AND pms_at = ?2 AND status IN ('scheduled', 'ringing', 'retrying')",
@@ -59,7 +59,7 @@ pub(super) fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied
     let pms_at = format_pms_at(w.at);
     let minute = pms_at[..10].to_string();
     let (wakeups, actor) = (ctx.wakeups.clone(), actor.clone());
-    let r = ctx.store.write_job(Priority::Urgent, move |tx| {
+    let r = ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
         // Exactly as booked, else the same minute (a PMS that keeps times to the minute).
         let id: Option<i64> = tx
             .row(
@@ -84,7 +84,7 @@ pub(super) fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied
 
 /// The waiting message the PMS sent with this id for this room, if any.
 fn waiting_message(ctx: &PmsCtx, m: &GuestMessage) -> Result<Option<i64>, StoreError> {
-    ctx.store.read(|c| {
+    ctx.store.read_blocking(|c| {
         Ok(c.row(
             "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
             params![m.room, m.id],

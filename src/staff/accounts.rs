@@ -129,7 +129,7 @@ impl Staff {
         let password = random_password();
         let hash = hash_password(&password)?;
         let now = self.now_text();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let n: i64 = tx.row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?;
             if n > 0 {
                 return Ok(None);
@@ -150,7 +150,7 @@ impl Staff {
     }
 
     pub fn list(&self) -> Result<Vec<StaffView>, StaffError> {
-        self.store.read(|c| {
+        self.store.read_blocking(|c| {
             let mut stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM staff ORDER BY login"))?;
             let rows = stmt.query_map([], account_from_row)?.map(|a| a.map(|a| a.view)).collect::<Result<_, _>>()?;
             Ok(rows)
@@ -158,7 +158,7 @@ impl Staff {
     }
 
     pub fn get(&self, login: &str) -> Result<StaffView, StaffError> {
-        self.store.read(|c| Ok(find_or_unknown(c, login)?.view))
+        self.store.read_blocking(|c| Ok(find_or_unknown(c, login)?.view))
     }
 
     pub fn add(
@@ -175,7 +175,7 @@ impl Staff {
         let hash = hash_password(password)?;
         let now = self.now_text();
         let actor = actor.clone();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let login = &login;
             if find(tx, login)?.is_some() {
@@ -206,7 +206,7 @@ impl Staff {
         let now = self.now_text();
         let actor = actor.clone();
         let owned = login.to_string();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let login = owned.as_str();
             let account = find_or_unknown(tx, login)?;
@@ -241,7 +241,7 @@ impl Staff {
         let now = self.now_text();
         let actor = actor.clone();
         let login = login.to_string();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let actor = &actor;
             let login = login.as_str();
             let id = find_or_unknown(tx, login)?.id;
@@ -335,7 +335,7 @@ pub(super) mod tests {
         s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
         let hash: String = s
             .store
-            .read(|c| c.row("SELECT password_hash FROM staff", [], |r| r.get(0)).map_err(StoreError::from))
+            .read_blocking(|c| c.row("SELECT password_hash FROM staff", [], |r| r.get(0)).map_err(StoreError::from))
             .unwrap();
         assert!(hash.starts_with("$argon2id$") && !hash.contains("correct horse"));
         s.set_password(&Actor::system(), "dora", "battery staple").unwrap();

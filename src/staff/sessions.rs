@@ -52,7 +52,7 @@ impl Staff {
         let now_text = clock::timestamp(now);
         let forget = clock::timestamp(now - FORGET_AFTER);
         let (me, keys) = (self.clone(), keys.to_vec());
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             let (me, keys) = (&me, &keys);
             tx.exec("DELETE FROM login_failures WHERE last_failure < ?1", [&forget])?;
             for k in keys {
@@ -84,7 +84,7 @@ impl Staff {
     /// time clears an address's failures).
     fn clear_attempts(&self, keys: &[Key]) -> Result<(), StaffError> {
         let keys = keys.to_vec();
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             for k in &keys {
                 if k.key.starts_with('@') {
                     tx.exec(
@@ -129,7 +129,7 @@ impl Staff {
             verify_nothing(password);
             return Err(StaffError::BadCredentials);
         };
-        let account = self.store.read(|c| find(c, &login))?;
+        let account = self.store.read_blocking(|c| find(c, &login))?;
         let ok = match &account {
             Some(a) => verify_password(password, &a.password_hash) && a.view.active,
             None => {
@@ -157,7 +157,7 @@ impl Staff {
         let now_text = clock::timestamp(self.clock.now());
         let account_id = account.id;
         let hashed = hash_token(&token);
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             tx.exec(
                 "INSERT INTO sessions(token_hash, staff_id, created_at, last_used) VALUES (?1, ?2, ?3, ?3)",
                 params![hashed, account_id, now_text],
@@ -189,7 +189,7 @@ impl Staff {
         let (actor, last) = self.session(token, now)?;
         if now - last >= LAST_USED_GRANULARITY {
             let (hashed, at) = (hash_token(token), clock::timestamp(now));
-            self.store.write(move |tx| {
+            self.store.write_blocking(move |tx| {
                 tx.exec("UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1", params![hashed, at])?;
                 Ok::<_, StaffError>(())
             })?;
@@ -212,7 +212,7 @@ impl Staff {
     fn session(&self, token: &str, now: DateTime<Utc>) -> Result<(Actor, DateTime<Utc>), StaffError> {
         let th = hash_token(token);
         type Row = (i64, String, String, String, bool, bool, String);
-        let row: Option<Row> = self.store.read(|c| {
+        let row: Option<Row> = self.store.read_blocking(|c| {
             Ok::<_, StaffError>(
                 c.row(
                     "SELECT s.id, s.login, s.display_name, s.role, s.active, x.revoked, x.last_used
@@ -239,7 +239,7 @@ impl Staff {
     /// Ends the session of `token`.
     pub fn logout(&self, token: &str) -> Result<(), StaffError> {
         let hashed = hash_token(token);
-        self.store.write(move |tx| {
+        self.store.write_blocking(move |tx| {
             tx.exec("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [hashed])?;
             Ok::<_, StaffError>(())
         })
@@ -258,7 +258,7 @@ mod tests {
     fn last_used(s: &Staff, token: &str) -> DateTime<Utc> {
         let text: String = s
             .store
-            .read(|c| {
+            .read_blocking(|c| {
                 c.row("SELECT last_used FROM sessions WHERE token_hash = ?1", [hash_token(token)], |r| r.get(0))
                     .map_err(StoreError::from)
             })
@@ -268,7 +268,7 @@ mod tests {
 
     fn failure_rows(s: &Staff) -> Vec<(String, u32)> {
         s.store
-            .read(|c| {
+            .read_blocking(|c| {
                 let mut st = c.prepare_cached("SELECT login, failures FROM login_failures ORDER BY login")?;
                 let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
                 Ok::<_, StoreError>(rows)

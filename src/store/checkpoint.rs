@@ -77,12 +77,13 @@ mod tests {
     fn the_thread_checkpoints_every_hundred_commits_and_the_writer_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("hotel.db")).unwrap();
-        let backstop: u32 =
-            s.write(move |tx| tx.row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
+        let backstop: u32 = s
+            .write_blocking(move |tx| tx.row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).map_err(StoreError::from))
+            .unwrap();
         assert_eq!(backstop, BACKSTOP_PAGES);
         let before = s.checkpoints();
         for i in 0..EVERY {
-            s.write(move |tx| {
+            s.write_blocking(move |tx| {
                 tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', ?1)", [i.to_string()])
                     .map_err(StoreError::from)
             })

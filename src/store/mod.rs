@@ -236,20 +236,10 @@ impl Store {
         Ok(store)
     }
 
-    /// Runs `f` on the writer thread, in a transaction shared with the rest of its batch; commits
-    /// if it returns Ok, rolls back its own part otherwise. Blocks this thread until the commit
-    /// is on the disk. `f` owns what it uses (it runs on another thread).
-    pub fn write<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.write_job(Priority::Normal, f)
-    }
-
-    /// Runs `f` on the writer thread, with the rest of its batch; the answer comes once the
-    /// commit is on the disk.
-    pub async fn write_async<T, E>(
+    /// Runs `f` on the writer thread, in a transaction shared with the rest of its batch: its own
+    /// savepoint is kept if it returns Ok and rolled back otherwise. The answer comes once the
+    /// commit is on the disk. `f` owns what it uses (it runs on another thread).
+    pub async fn write<T, E>(
         &self,
         priority: Priority,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
@@ -261,8 +251,17 @@ impl Store {
         self.writer.job(priority, false, f).await
     }
 
-    /// As [`write`](Self::write), at the given priority.
-    pub fn write_job<T, E>(
+    /// Interim: a normal write that blocks this thread (call sites are being made async).
+    pub fn write_blocking<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.job_blocking(Priority::Normal, false, f)
+    }
+
+    /// Interim: as [`write_blocking`](Self::write_blocking), at the given priority.
+    pub fn write_job_blocking<T, E>(
         &self,
         priority: Priority,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
@@ -279,7 +278,7 @@ impl Store {
     /// the next ordinary write's flush. Only for what may be redone harmlessly: the PBX link's
     /// "delivered" marks, whose loss means sending an idempotent command again. Rows that hold
     /// a ring never take this path.
-    pub async fn write_relaxed_async<T, E>(
+    pub async fn write_relaxed<T, E>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E>
@@ -306,14 +305,9 @@ impl Store {
         self.commits.subscribe()
     }
 
-    /// Runs read-only queries, in one read transaction: they all see the same state, whatever
-    /// is committed meanwhile.
-    pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        read_on(&self.readers, f)
-    }
-
-    /// As [`read`](Self::read), on the blocking pool.
-    pub async fn read_async<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    /// Runs read-only queries on one of the read connections (on the blocking pool), in one read
+    /// transaction: they all see the same state, whatever is committed meanwhile.
+    pub async fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -322,6 +316,11 @@ impl Store {
         tokio::task::spawn_blocking(move || read_on(&pool, f))
             .await
             .unwrap_or_else(|e| Err(StoreError::Readers(format!("a read failed: {e}")).into()))
+    }
+
+    /// Interim: a read that blocks this thread (call sites are being made async).
+    pub fn read_blocking<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        read_on(&self.readers, f)
     }
 
     /// Checkpoints the WAL into the main file (on clean shutdown).
@@ -350,32 +349,35 @@ mod tests {
     async fn a_relaxed_write_commits_and_a_failed_one_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("hotel.db")).unwrap();
-        s.write_relaxed_async(move |tx| {
+        s.write_relaxed(move |tx| {
             tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", []).map_err(StoreError::from)
         })
         .await
         .unwrap();
         let failed: Result<(), StoreError> = s
-            .write_relaxed_async(move |tx| {
+            .write_relaxed(move |tx| {
                 tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', 'd')", [])?;
                 Err(StoreError::Corrupt("no".into()))
             })
             .await;
         assert!(failed.is_err());
-        let n: i64 =
-            s.read(|c| c.row("SELECT COUNT(*) FROM pbx_events", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
+        let n: i64 = s
+            .read(|c| c.row("SELECT COUNT(*) FROM pbx_events", [], |r| r.get(0)).map_err(StoreError::from))
+            .await
+            .unwrap();
         assert_eq!(n, 1);
     }
 
-    #[test]
-    fn migrations_apply_once_and_survive_reopen() {
+    #[tokio::test]
+    async fn migrations_apply_once_and_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/hotel.db");
         let s = Store::open(&path).unwrap();
-        let v: i64 = s.read(|c| c.row("PRAGMA user_version", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
+        let v: i64 =
+            s.read(|c| c.row("PRAGMA user_version", [], |r| r.get(0)).map_err(StoreError::from)).await.unwrap();
         assert_eq!(v as usize, migrations::MIGRATIONS.len());
         let mode: String =
-            s.read(|c| c.row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
+            s.read(|c| c.row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(StoreError::from)).await.unwrap();
         assert_eq!(mode, "wal");
         drop(s);
         Store::open(&path).unwrap();
@@ -404,14 +406,13 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_store_and_its_wal_are_private() {
+    #[tokio::test]
+    async fn the_store_and_its_wal_are_private() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hotel.db");
         let s = Store::open(&path).unwrap();
-        s.write(move |tx| tx.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", []).map_err(StoreError::from))
-            .unwrap();
+        add_room(&s, "1").await;
         let mode = |suffix: &str| {
             let p = format!("{}{suffix}", path.display());
             std::fs::metadata(&p).unwrap_or_else(|e| panic!("{p}: {e}")).permissions().mode() & 0o777
@@ -437,80 +438,92 @@ mod tests {
         assert!(e.contains("newer"), "{e}");
     }
 
-    #[test]
-    fn failed_writes_roll_back() {
+    #[tokio::test]
+    async fn failed_writes_roll_back() {
         let s = Store::open_in_memory().unwrap();
-        let r: Result<(), StoreError> = s.write(move |tx| {
-            tx.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", [])?;
-            Err(StoreError::Corrupt("boom".into()))
-        });
+        let r: Result<(), StoreError> = s
+            .write(Priority::Normal, move |tx| {
+                tx.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", [])?;
+                Err(StoreError::Corrupt("boom".into()))
+            })
+            .await;
         assert!(r.is_err());
-        let n: i64 =
-            s.read(|c| c.row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
-        assert_eq!(n, 0);
+        assert_eq!(s.read(rooms_in).await.unwrap(), 0);
     }
 
     fn rooms_in(c: &Connection) -> Result<i64, StoreError> {
         Ok(c.row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0))?)
     }
 
-    fn add_room(s: &Store, n: &str) {
+    async fn add_room(s: &Store, n: &str) {
         let n = n.to_string();
-        s.write(move |tx| tx.exec("INSERT INTO rooms(number, position) VALUES (?1, 0)", [n]).map_err(StoreError::from))
-            .unwrap();
+        s.write(Priority::Normal, move |tx| {
+            tx.exec("INSERT INTO rooms(number, position) VALUES (?1, 0)", [n]).map_err(StoreError::from)
+        })
+        .await
+        .unwrap();
     }
 
-    #[test]
-    fn a_read_sees_one_state_while_writes_go_on_beside_it() {
-        // Reads have their own connection: a write may commit in the middle of one (here from
-        // inside it, which the separate connections allow), and the read still sees the state
-        // it began with, as the PBX resync's snapshot (rooms and outbox position together) needs.
+    #[tokio::test]
+    async fn a_read_sees_one_state_while_writes_go_on_beside_it() {
+        // Reads have their own connection: a write may commit in the middle of one, and the read
+        // still sees the state it began with, as the PBX resync's snapshot (rooms and outbox
+        // position together) needs.
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("hotel.db")).unwrap();
-        add_room(&s, "101");
-        let (before, during) = s
-            .read(|c| {
-                let before = rooms_in(c)?;
-                add_room(&s, "102");
-                Ok::<_, StoreError>((before, rooms_in(c)?))
-            })
-            .unwrap();
-        assert_eq!((before, during), (1, 1));
-        assert_eq!(s.read(rooms_in).unwrap(), 2, "the next read sees the write");
+        add_room(&s, "101").await;
+        let (begun_tx, begun) = tokio::sync::oneshot::channel();
+        let (written, written_rx) = std::sync::mpsc::channel::<()>();
+        let read = s.read(move |c| {
+            let before = rooms_in(c)?;
+            begun_tx.send(()).ok();
+            written_rx.recv().ok();
+            Ok::<_, StoreError>((before, rooms_in(c)?))
+        });
+        let (seen, ()) = tokio::join!(read, async {
+            begun.await.unwrap();
+            add_room(&s, "102").await;
+            written.send(()).unwrap();
+        });
+        assert_eq!(seen.unwrap(), (1, 1));
+        assert_eq!(s.read(rooms_in).await.unwrap(), 2, "the next read sees the write");
     }
 
-    #[test]
-    fn the_read_connection_cannot_write() {
+    #[tokio::test]
+    async fn the_read_connection_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("hotel.db")).unwrap();
         let e = s
             .read(|c| c.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", []).map_err(StoreError::from))
+            .await
             .unwrap_err();
         assert!(e.to_string().contains("readonly"), "{e}");
-        assert_eq!(s.read(rooms_in).unwrap(), 0);
+        assert_eq!(s.read(rooms_in).await.unwrap(), 0);
     }
 
-    #[test]
-    fn a_write_that_panics_is_rolled_back_and_the_store_goes_on() {
+    #[tokio::test]
+    async fn a_write_that_panics_is_rolled_back_and_the_store_goes_on() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("hotel.db")).unwrap();
         // The panic happens on the writer thread, which survives it; the caller gets an error.
         let e = s
-            .write(move |tx| {
+            .write(Priority::Normal, move |tx| {
                 tx.exec("INSERT INTO rooms(number, position) VALUES ('1', 0)", []).map_err(StoreError::from)?;
                 panic!("a bug in the middle of a change");
                 #[allow(unreachable_code)]
                 Ok::<_, StoreError>(())
             })
+            .await
             .unwrap_err();
         assert!(e.to_string().contains("could not take the change"), "{e}");
-        add_room(&s, "2");
+        add_room(&s, "2").await;
         let rooms: Vec<String> = s
             .read(|c| {
                 let mut st = c.prepare_cached("SELECT number FROM rooms ORDER BY number")?;
                 let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
                 Ok::<_, StoreError>(rows)
             })
+            .await
             .unwrap();
         assert_eq!(rooms, ["2"]);
     }

@@ -107,7 +107,7 @@ mod tests {
 
     fn push_n(s: &Store, room: &str, cmd: PbxCommand) -> i64 {
         let room = room.to_string();
-        s.write(move |tx| push(tx, "t", &room, &cmd, PRIORITY_NORMAL)).unwrap()
+        s.write_blocking(move |tx| push(tx, "t", &room, &cmd, PRIORITY_NORMAL)).unwrap()
     }
 
     #[test]
@@ -117,11 +117,11 @@ mod tests {
         push_n(&s, "101", PbxCommand::MessageLamp { on: true });
         push_n(&s, "102", PbxCommand::Dnd { on: true });
         push_n(&s, "101", PbxCommand::Dnd { on: false });
-        assert_eq!(s.read(pending).unwrap(), 3);
+        assert_eq!(s.read_blocking(pending).unwrap(), 3);
         let mut sent = Vec::new();
-        while let Some(row) = s.read(next).unwrap() {
+        while let Some(row) = s.read_blocking(next).unwrap() {
             sent.push((row.room.clone(), row.command.clone()));
-            s.write(move |c| done(c, &row)).unwrap();
+            s.write_blocking(move |c| done(c, &row)).unwrap();
         }
         assert_eq!(
             sent,
@@ -137,10 +137,10 @@ mod tests {
     fn a_row_written_while_in_flight_survives_the_ack() {
         let s = Store::open_in_memory().unwrap();
         push_n(&s, "101", PbxCommand::Dnd { on: true });
-        let in_flight = s.read(next).unwrap().unwrap();
+        let in_flight = s.read_blocking(next).unwrap().unwrap();
         push_n(&s, "101", PbxCommand::Dnd { on: false });
-        s.write(move |c| done(c, &in_flight)).unwrap();
-        let row = s.read(next).unwrap().unwrap();
+        s.write_blocking(move |c| done(c, &in_flight)).unwrap();
+        let row = s.read_blocking(next).unwrap().unwrap();
         assert_eq!(row.command, PbxCommand::Dnd { on: false });
     }
 
@@ -153,17 +153,19 @@ mod tests {
             push_n(&s, "101", PbxCommand::Dnd { on: i % 2 == 0 });
             push_n(&s, "102", PbxCommand::MessageLamp { on: i % 2 == 0 });
         }
-        let rows: i64 =
-            s.read(|c| c.row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(StoreError::from)).unwrap();
+        let rows: i64 = s
+            .read_blocking(|c| c.row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(StoreError::from))
+            .unwrap();
         assert_eq!(rows, 2);
-        assert_eq!(s.read(next).unwrap().unwrap().command, PbxCommand::Dnd { on: false });
+        assert_eq!(s.read_blocking(next).unwrap().unwrap().command, PbxCommand::Dnd { on: false });
     }
 
     #[test]
     fn urgent_rows_overtake() {
         let s = Store::open_in_memory().unwrap();
         push_n(&s, "101", PbxCommand::Dnd { on: true });
-        s.write(move |tx| push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT)).unwrap();
-        assert_eq!(s.read(next).unwrap().unwrap().room, "102");
+        s.write_blocking(move |tx| push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT))
+            .unwrap();
+        assert_eq!(s.read_blocking(next).unwrap().unwrap().room, "102");
     }
 }

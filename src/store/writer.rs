@@ -364,7 +364,7 @@ mod tests {
     }
 
     fn order(s: &Store) -> Vec<String> {
-        s.read(|c| {
+        s.read_blocking(|c| {
             let mut st = c.prepare("SELECT detail FROM pbx_events WHERE kind = 'order' ORDER BY id")?;
             let rows = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
             Ok::<_, StoreError>(rows)
@@ -378,7 +378,7 @@ mod tests {
         let (release, released) = mpsc::channel::<()>();
         let s2 = s.clone();
         let t = std::thread::spawn(move || {
-            s2.write(move |tx| {
+            s2.write_blocking(move |tx| {
                 entered_tx.send(()).unwrap();
                 released.recv().unwrap();
                 log(tx, "holder")
@@ -406,12 +406,12 @@ mod tests {
         for i in 0..5 {
             let s2 = s.clone();
             normal.push(tokio::spawn(async move {
-                s2.write_async(Priority::Normal, move |tx| log(tx, &format!("normal {i}"))).await
+                s2.write(Priority::Normal, move |tx| log(tx, &format!("normal {i}"))).await
             }));
             until_waiting(&s, i + 1).await;
         }
         let s2 = s.clone();
-        let urgent = tokio::spawn(async move { s2.write_async(Priority::Urgent, |tx| log(tx, "urgent")).await });
+        let urgent = tokio::spawn(async move { s2.write(Priority::Urgent, |tx| log(tx, "urgent")).await });
         until_waiting(&s, 6).await;
         release.send(()).unwrap();
         holder.join().unwrap();
@@ -436,7 +436,7 @@ mod tests {
         for (i, who) in ["kept 1", "fails", "panics", "kept 2"].into_iter().enumerate() {
             let s2 = s.clone();
             jobs.push(tokio::spawn(async move {
-                s2.write_async(Priority::Normal, move |tx| {
+                s2.write(Priority::Normal, move |tx| {
                     log(tx, who)?;
                     match who {
                         "fails" => Err(StoreError::Corrupt("no".into())),
@@ -454,7 +454,7 @@ mod tests {
             futures_util::future::join_all(jobs).await.into_iter().map(|r| r.unwrap().is_ok()).collect();
         assert_eq!(results, [true, false, false, true]);
         assert_eq!(order(&s), ["holder", "kept 1", "kept 2"]);
-        s.write(move |tx| log(tx, "after")).unwrap();
+        s.write_blocking(move |tx| log(tx, "after")).unwrap();
         assert_eq!(order(&s).last().map(String::as_str), Some("after"), "the writer goes on");
     }
 
@@ -463,7 +463,7 @@ mod tests {
         let s = Arc::new(Store::open_in_memory().unwrap());
         let (release, holder) = hold_the_writer(&s);
         let s2 = s.clone();
-        let job = tokio::spawn(async move { s2.write_async(Priority::Normal, |tx| log(tx, "before the stop")).await });
+        let job = tokio::spawn(async move { s2.write(Priority::Normal, |tx| log(tx, "before the stop")).await });
         until_waiting(&s, 1).await;
         let s3 = s.clone();
         let closing = std::thread::spawn(move || s3.close());
@@ -479,7 +479,7 @@ mod tests {
     fn a_change_that_writes_from_inside_another_is_refused_not_stuck() {
         let s = Arc::new(Store::open_in_memory().unwrap());
         let inner = s.clone();
-        let e = s.write(move |_| inner.write(|tx| log(tx, "nested"))).unwrap_err();
+        let e = s.write_blocking(move |_| inner.write_blocking(|tx| log(tx, "nested"))).unwrap_err();
         assert!(e.to_string().contains("from inside another change"), "{e}");
         assert!(order(&s).is_empty());
     }
@@ -488,9 +488,9 @@ mod tests {
     async fn a_relaxed_batch_is_not_flushed_and_an_ordinary_one_is() {
         let s = Store::open_in_memory().unwrap();
         let (_, before) = s.writer_stats();
-        s.write_relaxed_async(move |tx| log(tx, "relaxed")).await.unwrap();
+        s.write_relaxed(move |tx| log(tx, "relaxed")).await.unwrap();
         assert_eq!(s.writer_stats().1, before);
-        s.write(move |tx| log(tx, "ordinary")).unwrap();
+        s.write_blocking(move |tx| log(tx, "ordinary")).unwrap();
         assert_eq!(s.writer_stats().1, before + 1);
     }
 }

@@ -186,7 +186,7 @@ impl Wakeups {
     /// Books a call for the stay in `b.room`.
     pub fn add(&self, actor: &Actor, b: &Booking, source: &str) -> Result<WakeupView, WakeupError> {
         let (me, actor, b, source) = (self.clone(), actor.clone(), b.clone(), source.to_string());
-        let id = self.store.write(move |tx| me.add_in(tx, &actor, &b, &source))?;
+        let id = self.store.write_blocking(move |tx| me.add_in(tx, &actor, &b, &source))?;
         self.changed.notify_one();
         self.get(id)
     }
@@ -241,7 +241,7 @@ impl Wakeups {
     }
 
     pub fn get(&self, id: i64) -> Result<WakeupView, WakeupError> {
-        self.store.read(|c| {
+        self.store.read_blocking(|c| {
             c.row(&format!("SELECT {VIEW_COLUMNS} FROM wakeups WHERE id = ?1"), [id], view_from_row(self.tz))
                 .optional()?
                 .ok_or(WakeupError::Unknown(id))
@@ -255,7 +255,7 @@ impl Wakeups {
             "SELECT {VIEW_COLUMNS} FROM wakeups WHERE {filter} AND (?1 IS NULL OR room = ?1)
              ORDER BY next_due IS NULL, next_due, id LIMIT 1000"
         );
-        self.store.read(|c| {
+        self.store.read_blocking(|c| {
             let mut stmt = c.prepare_cached(&sql_text)?;
             let rows = stmt.query_map([room], view_from_row(self.tz))?.collect::<Result<_, _>>()?;
             Ok(rows)
@@ -265,7 +265,7 @@ impl Wakeups {
     /// Cancels a booking (and a ring in progress).
     pub fn cancel(&self, actor: &Actor, id: i64, reason: &str) -> Result<WakeupView, WakeupError> {
         let (me, actor, reason) = (self.clone(), actor.clone(), reason.to_string());
-        self.store.write(move |tx| me.cancel_in(tx, &actor, id, &reason))?;
+        self.store.write_blocking(move |tx| me.cancel_in(tx, &actor, id, &reason))?;
         self.changed.notify_one();
         self.outbox_changed.notify_one();
         self.get(id)
@@ -298,7 +298,7 @@ impl Wakeups {
 
     /// Every call of one local day: attempts and outcomes.
     pub fn report(&self, date: NaiveDate) -> Result<Report, WakeupError> {
-        Ok(self.store.read(|c| report::report(c, self.tz, date))?)
+        Ok(self.store.read_blocking(|c| report::report(c, self.tz, date))?)
     }
 }
 

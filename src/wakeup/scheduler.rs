@@ -145,7 +145,7 @@ impl Scheduler {
             _ => None,
         };
         self.store
-            .read_async(move |c| {
+            .read(move |c| {
                 let ringing: i64 = c.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
                 let deadline: Option<String> =
                     c.row("SELECT MIN(ring_deadline) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
@@ -169,7 +169,7 @@ impl Scheduler {
         let at = now_text.clone();
         let timed_out: Vec<i64> = self
             .store
-            .read_async(move |c| {
+            .read(move |c| {
                 let mut stmt = c.prepare_cached(
                     "SELECT id FROM wakeups WHERE status = 'ringing' AND ring_deadline <= ?1 ORDER BY ring_deadline",
                 )?;
@@ -179,7 +179,7 @@ impl Scheduler {
             .await?;
         for id in timed_out {
             let me = self.clone();
-            self.store.write_async(Priority::Urgent, move |tx| me.outcome(tx, now, id, "no_answer")).await?;
+            self.store.write(Priority::Urgent, move |tx| me.outcome(tx, now, id, "no_answer")).await?;
         }
         let link_up = match self.pbx {
             Pbx::Up => true,
@@ -192,7 +192,7 @@ impl Scheduler {
         let at = now_text.clone();
         let any_due: bool = self
             .store
-            .read_async(move |c| {
+            .read(move |c| {
                 c.row(
                     "SELECT EXISTS(SELECT 1 FROM wakeups WHERE status IN ('scheduled','retrying') AND next_due <= ?1)",
                     [&at],
@@ -208,7 +208,7 @@ impl Scheduler {
         let me = self.clone();
         let fired = self
             .store
-            .write_async(Priority::Urgent, move |tx| {
+            .write(Priority::Urgent, move |tx| {
                 let ringing: i64 = tx.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
                 let capacity = (me.cfg.max_concurrent as i64 - ringing).max(0);
                 if capacity == 0 {
@@ -383,14 +383,14 @@ impl Scheduler {
     pub async fn process_inbox(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut done = 0;
         loop {
-            let batch = self.store.read_async(|c| report::pending(c, 32)).await?;
+            let batch = self.store.read(|c| report::pending(c, 32)).await?;
             if batch.is_empty() {
                 break;
             }
             for (event, r) in batch {
                 let me = self.clone();
                 self.store
-                    .write_async(Priority::Urgent, move |tx| {
+                    .write(Priority::Urgent, move |tx| {
                         me.act_on(tx, now, &r)?;
                         report::handled(tx, event)
                     })

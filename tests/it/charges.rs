@@ -65,7 +65,7 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     assert_eq!(answers["1731"], "OK");
     assert_eq!(answers["1732"], "NP", "the stay may not post");
 
-    let all = h.store.read(|c| ledger::list(c, &CallsQuery::default(), None)).unwrap();
+    let all = h.store.read_blocking(|c| ledger::list(c, &CallsQuery::default(), None)).unwrap();
     assert_eq!(all.len(), 5, "the resent record is recorded once: {all:?}");
     let pulsed = all.iter().find(|c| c.posting.as_deref() == Some("1733")).unwrap();
     assert_eq!((pulsed.band.as_str(), pulsed.amount_minor), ("meter pulses", 300));
@@ -78,7 +78,7 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     assert_eq!((vacant.state.as_str(), vacant.reason.as_deref()), ("unbilled", Some("room vacant")));
 
     // The guest's bill, and the digits masked for the desk.
-    let folio = h.store.read(|c| ledger::folio(c, "101", "CHF", Some(3))).unwrap();
+    let folio = h.store.read_blocking(|c| ledger::folio(c, "101", "CHF", Some(3))).unwrap();
     assert_eq!((folio.count, folio.total_minor), (3, 619));
     let printed = folio.to_html("Hotel <Test>", chrono_tz::Asia::Taipei);
     assert!(printed.contains("<h1>Hotel &lt;Test&gt;</h1>"), "{printed}");
@@ -86,43 +86,47 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     assert!(printed.contains("<td class=n>3.19</td>") && printed.contains("<td class=n>6.19</td>"), "{printed}");
     let masked = h
         .store
-        .read(|c| ledger::list(c, &CallsQuery { room: Some("101".into()), ..Default::default() }, Some(3)))
+        .read_blocking(|c| ledger::list(c, &CallsQuery { room: Some("101".into()), ..Default::default() }, Some(3)))
         .unwrap();
     assert!(masked.iter().any(|c| c.dialled.as_deref() == Some("004989920xxx")), "{masked:?}");
 
     // The emergency call alerted every operator at once.
-    let alerts = h.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
+    let alerts = h.store.read_blocking(|c| switchboard::alerts::list(c, true)).unwrap();
     let alert = alerts.iter().find(|a| a.kind == "emergency_call").expect("an emergency alert");
     assert!(alert.message.contains("room 101 called 119") && alert.message.contains("Wang Wei"), "{}", alert.message);
 
     // The day's revenue per band, as the nightly job writes it.
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-    let revenue = h.store.read(|c| report::revenue(c, chrono_tz::UTC, day)).unwrap();
+    let revenue = h.store.read_blocking(|c| report::revenue(c, chrono_tz::UTC, day)).unwrap();
     let posted: i64 = revenue.bands.iter().map(|b| b.posted_minor).sum();
     let unbilled: i64 = revenue.bands.iter().map(|b| b.unbilled).sum();
     assert_eq!((posted, unbilled), (619, 2), "{revenue:?}");
     let text = revenue.to_text("Hotel Test");
     assert!(text.contains("total posted 6.19 CHF in 3 calls; unbilled"), "{text}");
     assert!(text.contains("meter pulses"), "{text}");
-    let other_day = h.store.read(|c| report::revenue(c, chrono_tz::UTC, day.succ_opt().unwrap())).unwrap();
+    let other_day = h.store.read_blocking(|c| report::revenue(c, chrono_tz::UTC, day.succ_opt().unwrap())).unwrap();
     assert!(other_day.bands.is_empty(), "{other_day:?}");
 
     // After check-out the calls stay for accounting; their digits go after keep_digits_for.
     h.desk.check_out(&Actor::system(), "101", false).unwrap();
     let keep = Duration::from_secs(90 * 86_400);
     let soon = h.desk.now_utc() + chrono::Duration::days(1);
-    assert_eq!(h.store.write(move |tx| report::purge_digits(tx, soon, keep)).unwrap(), 0, "kept within 90 days");
+    assert_eq!(
+        h.store.write_blocking(move |tx| report::purge_digits(tx, soon, keep)).unwrap(),
+        0,
+        "kept within 90 days"
+    );
     let later = h.desk.now_utc() + chrono::Duration::days(200);
-    h.store.write(move |tx| report::purge_digits(tx, later, keep)).unwrap();
+    h.store.write_blocking(move |tx| report::purge_digits(tx, later, keep)).unwrap();
     let of_101 = h
         .store
-        .read(|c| ledger::list(c, &CallsQuery { room: Some("101".into()), ..Default::default() }, None))
+        .read_blocking(|c| ledger::list(c, &CallsQuery { room: Some("101".into()), ..Default::default() }, None))
         .unwrap();
     assert_eq!(of_101.len(), 3, "the calls survive");
     assert!(of_101.iter().all(|c| c.dialled.is_none() && c.amount_minor >= 0), "{of_101:?}");
     let of_103 = h
         .store
-        .read(|c| ledger::list(c, &CallsQuery { room: Some("103".into()), ..Default::default() }, None))
+        .read_blocking(|c| ledger::list(c, &CallsQuery { room: Some("103".into()), ..Default::default() }, None))
         .unwrap();
     assert!(of_103[0].dialled.is_some(), "103 is still in the house: its digits stay");
 }
@@ -142,7 +146,7 @@ fn a_reloaded_tariff_prices_later_calls_and_never_earlier_ones() {
     ));
     let store = switchboard::store::Store::open_in_memory().unwrap();
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:10:00Z").unwrap().to_utc();
-    let post = |p: Posting| store.write(move |tx| ledger::post(tx, now, charges, &p)).unwrap();
+    let post = |p: Posting| store.write_blocking(move |tx| ledger::post(tx, now, charges, &p)).unwrap();
     post(call("101", "1", "004989920920", "000135"));
 
     // International minutes double in price.
@@ -157,12 +161,12 @@ fn a_reloaded_tariff_prices_later_calls_and_never_earlier_ones() {
     assert!(err.contains("per_unit") && err.contains("unchanged"), "{err}");
     assert_eq!(charges.tariff().unwrap().version, second.version);
 
-    let calls = store.read(|c| ledger::list(c, &CallsQuery::default(), None)).unwrap();
+    let calls = store.read_blocking(|c| ledger::list(c, &CallsQuery::default(), None)).unwrap();
     let of = |n: &str| calls.iter().find(|c| c.posting.as_deref() == Some(n)).unwrap().amount_minor;
     // 50 setup + 2 x 120 = 290 (+10% = 319); then 50 + 2 x 240 = 530 (+10% = 583).
     assert_eq!((of("1"), of("2")), (319, 583), "{calls:?}");
     let versions: Vec<String> = store
-        .read(|c| {
+        .read_blocking(|c| {
             let mut s = c.prepare("SELECT tariff_version FROM calls ORDER BY id")?;
             let v = s.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
             Ok::<_, switchboard::store::StoreError>(v)
@@ -184,25 +188,25 @@ fn an_emergency_number_alarms_at_dial_time_once() {
     let dialled_at = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:03:00Z").unwrap().to_utc();
     let alerts = || {
         store
-            .read(|c| switchboard::alerts::list(c, true))
+            .read_blocking(|c| switchboard::alerts::list(c, true))
             .unwrap()
             .into_iter()
             .filter(|a| a.kind == "emergency_call")
             .count()
     };
-    assert!(!store.write(move |tx| ledger::dialling(tx, dialled_at, charges, "101", "0445556677")).unwrap());
+    assert!(!store.write_blocking(move |tx| ledger::dialling(tx, dialled_at, charges, "101", "0445556677")).unwrap());
     assert_eq!(alerts(), 0, "an ordinary number raises nothing");
-    assert!(store.write(move |tx| ledger::dialling(tx, dialled_at, charges, "101", "119")).unwrap());
+    assert!(store.write_blocking(move |tx| ledger::dialling(tx, dialled_at, charges, "101", "119")).unwrap());
     assert_eq!(alerts(), 1, "the alarm at dial time");
     // The record when the call ends (10:05, two minutes long): no second alarm.
     let ended = dialled_at + chrono::Duration::minutes(2);
-    store.write(move |tx| ledger::post(tx, ended, charges, &call("101", "9", "119", "000200"))).unwrap();
+    store.write_blocking(move |tx| ledger::post(tx, ended, charges, &call("101", "9", "119", "000200"))).unwrap();
     assert_eq!(alerts(), 1, "raised once");
     // Without a dial-time report (FIAS), the record raises it.
     let next_day = Posting {
         at: Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(3, 0, 0).unwrap()),
         ..call("101", "10", "119", "000100")
     };
-    store.write(move |tx| ledger::post(tx, ended + chrono::Duration::days(1), charges, &next_day)).unwrap();
+    store.write_blocking(move |tx| ledger::post(tx, ended + chrono::Duration::days(1), charges, &next_day)).unwrap();
     assert_eq!(alerts(), 2);
 }

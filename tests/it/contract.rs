@@ -202,7 +202,9 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let store = h.store.clone();
     let raise_alert = move || {
         store
-            .write(move |tx| switchboard::alerts::raise(tx, "2026-01-01T00:00:00Z", "test", None, None, "a test alert"))
+            .write_blocking(move |tx| {
+                switchboard::alerts::raise(tx, "2026-01-01T00:00:00Z", "test", None, None, "a test alert")
+            })
             .unwrap();
     };
     let seen = tokio::task::spawn_blocking(move || exercise(&base, &password, raise_alert)).await.unwrap();

@@ -125,7 +125,7 @@ impl Hotel {
     }
 
     pub fn queued(&self) -> u64 {
-        self.store.read(outbox::pending).unwrap()
+        self.store.read_blocking(outbox::pending).unwrap()
     }
 
     pub async fn link_up(&self) {

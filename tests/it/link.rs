@@ -184,7 +184,7 @@ async fn pbx_reports_are_stored() {
     let store = h.store.clone();
     eventually(T, "every PBX report kept as an event", || {
         let n: i64 = store
-            .read(|c| {
+            .read_blocking(|c| {
                 c.query_row("SELECT COUNT(*) FROM pbx_events", [], |r| r.get(0))
                     .map_err(switchboard::store::StoreError::from)
             })
@@ -204,7 +204,7 @@ async fn a_store_that_refuses_writes_does_not_take_the_link_down() {
     let reconnects = h.link.status().reconnects;
     // The disk is full for what the PBX tells us (a trigger on the store's own connection).
     h.store
-        .write(move |tx| {
+        .write_blocking(move |tx| {
             tx.execute_batch(
                 "CREATE TEMP TRIGGER full_disk BEFORE INSERT ON pbx_events
                  BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
@@ -228,7 +228,9 @@ async fn a_store_that_refuses_writes_does_not_take_the_link_down() {
     assert_eq!(h.desk.room("101").unwrap().room_status, None, "not stored yet");
     // ...and once the disk has room again, what the PBX said is stored, nothing lost.
     h.store
-        .write(move |tx| tx.execute_batch("DROP TRIGGER full_disk").map_err(switchboard::store::StoreError::from))
+        .write_blocking(move |tx| {
+            tx.execute_batch("DROP TRIGGER full_disk").map_err(switchboard::store::StoreError::from)
+        })
         .unwrap();
     let desk = h.desk.clone();
     eventually(Duration::from_secs(60), "the room status kept in memory is stored", || {
@@ -238,7 +240,7 @@ async fn a_store_that_refuses_writes_does_not_take_the_link_down() {
     .await;
     let st = h.link.status();
     assert_eq!((st.link, st.reconnects, st.last_error.clone()), (LinkState::Up, reconnects, None), "{st:?}");
-    let alerts = h.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
+    let alerts = h.store.read_blocking(|c| switchboard::alerts::list(c, true)).unwrap();
     assert!(alerts.iter().any(|a| a.kind == "store_recovered"), "{alerts:?}");
 }
 
@@ -261,7 +263,7 @@ async fn records_the_pbx_did_not_declare_are_not_sent() {
     .await;
     let undeliverable: i64 = h
         .store
-        .read(|c| {
+        .read_blocking(|c| {
             c.query_row("SELECT COUNT(*) FROM pbx_events WHERE kind = 'undeliverable'", [], |r| r.get(0))
                 .map_err(switchboard::store::StoreError::from)
         })
@@ -294,7 +296,7 @@ async fn call_charges_are_kept_and_answered() {
     h.sim.wait_for(T, |s| s.postings_answered == 1).await.expect("the PBX got its PA");
     let kept: String = h
         .store
-        .read(|c| {
+        .read_blocking(|c| {
             c.query_row("SELECT detail FROM pbx_events WHERE kind = 'call_charge'", [], |r| r.get(0))
                 .map_err(switchboard::store::StoreError::from)
         })
@@ -344,7 +346,7 @@ async fn housekeeping_follows_the_handset_and_the_desk() {
     })
     .await;
     assert_eq!(status("101"), Housekeeping::Dirty);
-    let list = h.store.read(|c| housekeeping::list(c, None)).unwrap();
+    let list = h.store.read_blocking(|c| housekeeping::list(c, None)).unwrap();
     assert_eq!(list[0].by.as_deref(), Some("handset"));
     // A dirty room is not given to a guest, unless the desk says so (and that is recorded).
     let guest = |ok| CheckIn { name: "Early Arrival".into(), not_ready_ok: ok, ..Default::default() };
@@ -353,7 +355,7 @@ async fn housekeeping_follows_the_handset_and_the_desk() {
         other => panic!("a dirty room must be refused: {other:?}"),
     }
     h.desk.check_in(&sys(), "101", guest(true)).unwrap();
-    let trail = h.store.read(|c| switchboard::audit::query(c, &Default::default())).unwrap();
+    let trail = h.store.read_blocking(|c| switchboard::audit::query(c, &Default::default())).unwrap();
     assert!(trail
         .iter()
         .any(|r| r.action == "checkin" && r.after.as_deref().unwrap_or("").contains("(room was dirty)")));
@@ -364,7 +366,7 @@ async fn housekeeping_follows_the_handset_and_the_desk() {
     assert_eq!(status("101"), Housekeeping::OutOfOrder);
     h.desk.check_out(&sys(), "102", false).unwrap();
     assert_eq!(status("102"), Housekeeping::Dirty);
-    let dirty = h.store.read(|c| housekeeping::list(c, Some(Housekeeping::Dirty))).unwrap();
+    let dirty = h.store.read_blocking(|c| housekeeping::list(c, Some(Housekeeping::Dirty))).unwrap();
     assert_eq!(
         dirty.iter().map(|r| (r.room.as_str(), r.by.as_deref())).collect::<Vec<_>>(),
         [("102", Some("check-out"))]
@@ -377,8 +379,10 @@ async fn housekeeping_follows_the_handset_and_the_desk() {
         async move { now.housekeeping == Housekeeping::Clean }
     })
     .await;
-    let report =
-        h.store.read(|c| housekeeping::day_report(c, "today", "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")).unwrap();
+    let report = h
+        .store
+        .read_blocking(|c| housekeeping::day_report(c, "today", "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z"))
+        .unwrap();
     assert_eq!(report.per_attendant[0], ("attendant:M07".to_string(), 4), "{report:?}");
     assert_eq!((report.turnarounds, report.mean_minutes), (1, Some(0)), "{report:?}");
 }
@@ -423,7 +427,7 @@ async fn what_a_hostile_pbx_reports_out_of_range_is_refused() {
     h.sim.wait_for(T, |s| s.posting_answers.get("7").is_some_and(|a| a == "OK")).await.expect("minibar posted");
     let (calls, total, article, items): (i64, i64, String, i64) = h
         .store
-        .read(|c| {
+        .read_blocking(|c| {
             c.query_row("SELECT COUNT(*), SUM(amount_minor), MAX(article), MAX(items) FROM calls", [], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
@@ -434,7 +438,7 @@ async fn what_a_hostile_pbx_reports_out_of_range_is_refused() {
     // One alert for a person (not one per record), and the count in the link's status.
     let alerts: Vec<String> = h
         .store
-        .read(|c| {
+        .read_blocking(|c| {
             let mut s = c.prepare("SELECT message FROM alerts WHERE kind = 'pbx_refused_call'")?;
             let v = s.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
             Ok::<_, switchboard::store::StoreError>(v)

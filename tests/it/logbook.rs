@@ -90,7 +90,7 @@ async fn amendments_chain_and_both_stay_visible() {
     assert_eq!(list.len(), 3, "nothing is edited in place");
     assert_eq!(list[0].text, "leak in 101 bathroom");
     assert_eq!(list[0].amended_by, vec![a1.id]);
-    let edit = s.services.app.store.write(move |tx| {
+    let edit = s.services.app.store.write_blocking(move |tx| {
         tx.execute("UPDATE log_entries SET text = 'x'", []).map_err(switchboard::store::StoreError::from)
     });
     assert!(edit.unwrap_err().to_string().contains("never edited"));
@@ -179,10 +179,10 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
         )
         .unwrap();
     s.services.app.desk.check_out(&sys(), "102", true).unwrap();
-    let alert = s.services.app.store.read(|c| switchboard::alerts::list(c, true)).unwrap().remove(0);
+    let alert = s.services.app.store.read_blocking(|c| switchboard::alerts::list(c, true)).unwrap().remove(0);
     let now = switchboard::clock::timestamp(s.now());
     let by = olga.clone();
-    s.services.app.store.write(move |tx| switchboard::alerts::ack(tx, &now, &by, alert.id)).unwrap();
+    s.services.app.store.write_blocking(move |tx| switchboard::alerts::ack(tx, &now, &by, alert.id)).unwrap();
     s.services
         .app
         .messages
@@ -295,7 +295,7 @@ async fn every_kind_of_change_leaves_an_audit_row_with_its_actor() {
     svc.desk.move_room(&dora, "101", "102").unwrap();
     svc.desk.check_out(&dora, "102", false).unwrap();
     svc.logbook.close_shift(&olga, false).unwrap();
-    let rows = svc.store.read(|c| switchboard::audit::query(c, &Default::default())).unwrap();
+    let rows = svc.store.read_blocking(|c| switchboard::audit::query(c, &Default::default())).unwrap();
     let seen: std::collections::BTreeSet<(String, String)> =
         rows.iter().map(|r| (r.staff.clone(), r.action.clone())).collect();
     for (who, action) in [

@@ -101,7 +101,7 @@ async fn a_move_carries_messages_and_lamp_and_check_out_purges() {
     assert_eq!((after.text, after.from, after.callback), (None, None, None), "texts purged at check-out");
     assert_eq!(after.status, "discarded");
     assert_eq!(after.taken_by, "system", "the facts remain");
-    let audit = s.services.app.store.read(|c| switchboard::audit::query(c, &Default::default())).unwrap();
+    let audit = s.services.app.store.read_blocking(|c| switchboard::audit::query(c, &Default::default())).unwrap();
     assert!(audit
         .iter()
         .any(|r| r.action == "checkout"
@@ -178,7 +178,7 @@ async fn expiry_puts_the_lamp_out_and_a_manual_lamp_holds_until_the_next_change(
     // Everything older than "now + 1 minute" expires.
     let now = switchboard::clock::timestamp(s.now());
     let later = switchboard::clock::timestamp(s.now() + chrono::Duration::minutes(1));
-    let n = s.services.app.store.write(move |tx| messages::expire(tx, &now, &later)).unwrap();
+    let n = s.services.app.store.write_blocking(move |tx| messages::expire(tx, &now, &later)).unwrap();
     assert_eq!(n, 2);
     s.services.signals.outbox.notify_one();
     s.lamp_is("107", false).await;
@@ -241,7 +241,7 @@ async fn a_command_the_pbx_keeps_refusing_is_set_aside_with_an_alert() {
     })
     .await;
     assert!(s.sim.state().rooms["103"].occupied, "commands behind the refused one were not held up");
-    let alerts = s.services.app.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
+    let alerts = s.services.app.store.read_blocking(|c| switchboard::alerts::list(c, true)).unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!((alerts[0].kind.as_str(), alerts[0].room.as_deref()), ("pbx_refused", Some("102")));
     assert!(alerts[0].message.contains("pbx resync"));

@@ -103,7 +103,7 @@ async fn the_pms_checks_in_moves_books_messages_and_checks_out_and_hears_back() 
     assert_eq!(s.rooms["101"].guest_name.as_deref(), Some("Müller"));
     let by_pms: i64 = h
         .store
-        .read(|c| {
+        .read_blocking(|c| {
             let n =
                 c.query_row("SELECT COUNT(*) FROM audit WHERE action = 'checkin' AND staff = 'pms'", [], |r| r.get(0));
             Ok::<_, StoreError>(n?)
@@ -199,7 +199,7 @@ async fn what_the_pms_must_hear_waits_out_an_outage_and_arrives_once() {
     assert_eq!(pms.sim.view().wake_results.len(), 1, "nothing twice");
     let kinds: Vec<String> = h
         .store
-        .read(|c| {
+        .read_blocking(|c| {
             let mut st = c.prepare("SELECT kind FROM log_entries WHERE kind LIKE 'pms_%' ORDER BY id")?;
             let rows = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
             Ok::<_, StoreError>(rows)
@@ -241,7 +241,7 @@ async fn a_resync_that_says_vacant_checks_out_and_silence_is_reported_and_shared
     pms.sim.knob(PmsKnob::Resync { omit: vec!["103".into()] });
     h.sim.wait_for(T, |s| !s.rooms["102"].occupied).await.expect("102 checked out by the resync");
     eventually(T, "the unmentioned room is reported", || {
-        let alerts = h.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
+        let alerts = h.store.read_blocking(|c| switchboard::alerts::list(c, true)).unwrap();
         let found = alerts.iter().any(|a| a.kind == "pms_resync_unmentioned" && a.message.contains("103"));
         async move { found }
     })

@@ -46,7 +46,7 @@ async fn guest_in_101(extra: &str, reservation: &str) -> (TcpPms, Hotel, PmsHand
 }
 
 fn open_alert(h: &Hotel, kind: &str) -> Option<String> {
-    let alerts = h.store.read(|c| switchboard::alerts::list(c, true)).unwrap();
+    let alerts = h.store.read_blocking(|c| switchboard::alerts::list(c, true)).unwrap();
     alerts.into_iter().find(|a| a.kind == kind).map(|a| a.message)
 }
 
@@ -148,7 +148,7 @@ async fn a_check_in_over_a_stale_stay_replaces_it_where_the_pms_owns_stays() {
     assert_eq!((stay.reservation.as_deref(), stay.guest_name.as_str()), (Some("R-B"), "Bravo"));
     let logged: i64 = h
         .store
-        .read(|c| {
+        .read_blocking(|c| {
             let n = c.query_row("SELECT COUNT(*) FROM log_entries WHERE kind = 'pms_replaced_stay'", [], |r| r.get(0));
             Ok::<_, StoreError>(n?)
         })

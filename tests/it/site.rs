@@ -108,14 +108,14 @@ impl Site {
     }
 
     pub fn open_alerts(&self) -> Vec<alerts::Alert> {
-        self.services.app.store.read(|c| alerts::list(c, true)).unwrap()
+        self.services.app.store.read_blocking(|c| alerts::list(c, true)).unwrap()
     }
 
     pub fn attempts(&self, id: i64) -> Vec<(String, Option<String>)> {
         self.services
             .app
             .store
-            .read(|c| {
+            .read_blocking(|c| {
                 let mut stmt =
                     c.prepare("SELECT started_at, result FROM wakeup_attempts WHERE wakeup = ?1 ORDER BY id")?;
                 let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;

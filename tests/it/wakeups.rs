@@ -58,7 +58,7 @@ async fn unanswered_calls_retry_then_escalate_to_a_person() {
     );
     // a person acknowledges it
     let now = switchboard::clock::timestamp(s.now());
-    s.services.app.store.write(move |tx| alerts::ack(tx, &now, &sys(), alerts[0].id)).unwrap();
+    s.services.app.store.write_blocking(move |tx| alerts::ack(tx, &now, &sys(), alerts[0].id)).unwrap();
     assert!(s.open_alerts().is_empty());
 }
 
@@ -123,7 +123,7 @@ async fn check_out_while_ringing_sends_wc() {
         .services
         .app
         .store
-        .read(|c| {
+        .read_blocking(|c| {
             c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(switchboard::store::StoreError::from)
         })
         .unwrap();
@@ -269,7 +269,7 @@ async fn a_pbx_offline_at_the_due_time_alerts_a_person_at_once() {
         .add(&sys(), &Booking { room: "101".into(), time: Some("07:00".into()), ..Default::default() }, "desk")
         .unwrap();
     tokio::time::sleep(Duration::from_secs(121)).await;
-    let alerts = services.app.store.read(|c| alerts::list(c, true)).unwrap();
+    let alerts = services.app.store.read_blocking(|c| alerts::list(c, true)).unwrap();
     assert_eq!(alerts[0].kind, "pbx_offline");
     assert!(alerts[0].message.contains("call room 101 by hand"), "{}", alerts[0].message);
     assert_eq!(alerts[0].at, "2026-11-30T06:00:00Z", "at once, at the due time");
@@ -352,7 +352,7 @@ async fn a_handset_booking_and_a_wake_up_answer_stored_before_a_crash_are_acted_
             .services
             .app
             .store
-            .read(|c| {
+            .read_blocking(|c| {
                 c.query_row("SELECT ring_local FROM wakeups WHERE id = ?1", [w.id], |r| r.get(0))
                     .map_err(switchboard::store::StoreError::from)
             })
@@ -375,7 +375,7 @@ async fn a_handset_booking_and_a_wake_up_answer_stored_before_a_crash_are_acted_
     assert!(incoming::handle(&store, now, answer, &charges).await.unwrap().scheduler);
     let pending = |store: &Store| {
         store
-            .read(|c| {
+            .read_blocking(|c| {
                 c.query_row("SELECT COUNT(*) FROM pbx_events WHERE pending = 1", [], |r| r.get::<_, i64>(0))
                     .map_err(switchboard::store::StoreError::from)
             })

@@ -57,12 +57,12 @@ pub async fn handle(
     let detail = format!("{:?}", msg.to_record());
     if let Err(refused) = checks::check(&msg) {
         let r = refused.clone();
-        store.write_async(Priority::Urgent, move |tx| refuse(tx, &now, &msg, &r)).await?;
+        store.write(Priority::Urgent, move |tx| refuse(tx, &now, &msg, &r)).await?;
         return Ok(Handled { scheduler: false, refused: Some(refused) });
     }
     let charges = charges.clone();
     let scheduler = store
-        .write_async(Priority::Urgent, move |tx| {
+        .write(Priority::Urgent, move |tx| {
             let (room, kind) = match &msg {
                 Message::RoomEquipment(e) => {
                     if !rooms::exists(tx, &e.room)? {

@@ -71,7 +71,7 @@ pub(super) async fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
     let (kind, text) = (kind.to_string(), text.to_string());
     let wrote = ctx
         .store
-        .write_async(Priority::Urgent, move |tx| {
+        .write(Priority::Urgent, move |tx| {
             crate::journal::system_entry(tx, &now, &kind, None, kind == "pbx_down", &text)
         })
         .await;
@@ -81,7 +81,7 @@ pub(super) async fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
 }
 
 fn queued(ctx: &LinkCtx) -> u64 {
-    ctx.store.read(outbox::pending).unwrap_or(0)
+    ctx.store.read_blocking(outbox::pending).unwrap_or(0)
 }
 
 pub(super) struct Session<'a> {
@@ -381,9 +381,7 @@ impl<'a> Session<'a> {
         let raised = self
             .ctx
             .store
-            .write_async(Priority::Urgent, move |tx| {
-                crate::alerts::raise(tx, &now, "store_recovered", None, None, &text)
-            })
+            .write(Priority::Urgent, move |tx| crate::alerts::raise(tx, &now, "store_recovered", None, None, &text))
             .await;
         if let Err(e) = raised {
             tracing::error!("cannot raise an alert: {e}");
@@ -435,7 +433,7 @@ impl<'a> Session<'a> {
                 let next = self
                     .ctx
                     .store
-                    .write_relaxed_async(move |tx| {
+                    .write_relaxed(move |tx| {
                         rows.iter().try_for_each(|r| outbox::done(tx, r))?;
                         outbox::next_batch(tx, BATCH)
                     })
@@ -444,11 +442,10 @@ impl<'a> Session<'a> {
             }
             Effect::Done(rows) => {
                 let done = move |tx: &rusqlite::Connection| rows.iter().try_for_each(|r| outbox::done(tx, r));
-                self.ctx.store.write_async(Priority::Urgent, done).await?
+                self.ctx.store.write(Priority::Urgent, done).await?
             }
             Effect::ResyncFinished { upto, rooms } => {
-                let n =
-                    self.ctx.store.write_async(Priority::Urgent, move |tx| outbox::covered_by_resync(tx, upto)).await?;
+                let n = self.ctx.store.write(Priority::Urgent, move |tx| outbox::covered_by_resync(tx, upto)).await?;
                 tracing::info!(rooms, covered = n, "resync of every room finished");
             }
             Effect::SetAside(rows) => {
@@ -463,7 +460,7 @@ impl<'a> Session<'a> {
                 );
                 self.ctx
                     .store
-                    .write_async(Priority::Urgent, move |tx| {
+                    .write(Priority::Urgent, move |tx| {
                         for r in &rows {
                             incoming::record_event(tx, &now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
                             outbox::done(tx, r)?;
@@ -479,7 +476,7 @@ impl<'a> Session<'a> {
                 self.status.send_modify(|s| s.dropped_unsupported += 1);
                 self.ctx
                     .store
-                    .write_async(Priority::Urgent, move |tx| {
+                    .write(Priority::Urgent, move |tx| {
                         rows.iter().try_for_each(|row| {
                             let detail = format!("{why}: {:?}", row.command);
                             incoming::record_event(tx, &now, Some(&row.room), "undeliverable", &detail)?;
@@ -505,7 +502,7 @@ impl<'a> Session<'a> {
             }
             let batch = match prefetched.take() {
                 Some(rows) => rows,
-                None => self.ctx.store.read_async(|c| outbox::next_batch(c, BATCH)).await?,
+                None => self.ctx.store.read(|c| outbox::next_batch(c, BATCH)).await?,
             };
             let engine = &self.engine;
             match self.dispatch.next(now, self.ctx.clock.now(), engine.ready(), batch, |id| engine.declared(id)) {
@@ -515,7 +512,7 @@ impl<'a> Session<'a> {
                     tracing::warn!(room = %rows[0].room, "wake-up ring expired before the PBX could take it; not sent");
                     self.ctx
                         .store
-                        .write_async(Priority::Urgent, move |tx| {
+                        .write(Priority::Urgent, move |tx| {
                             rows.iter().try_for_each(|r| {
                                 incoming::record_event(
                                     tx,
