@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use switchboard::charges::{ledger, Charges, Tariff};
-use switchboard::store::Store;
+use switchboard::store::{Priority, Store};
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -28,7 +28,8 @@ fn big_tariff(n: usize) -> String {
     t
 }
 
-fn main() {
+#[tokio::main]
+async fn main() {
     let records = arg("--records", 1_000_000);
     let inserts = arg("--ledger", 20_000);
     let text = big_tariff(5_000);
@@ -61,7 +62,7 @@ fn main() {
             ..Default::default()
         };
         let c = charges.clone();
-        store.write_blocking(move |tx| ledger::post(tx, now, &c, &p)).unwrap();
+        store.write(Priority::Normal, move |tx| ledger::post(tx, now, &c, &p)).await.unwrap();
     }
     let insert_s = t0.elapsed().as_secs_f64();
     println!("| measure | value |\n|---|---|");

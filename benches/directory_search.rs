@@ -25,7 +25,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn main() {
+#[tokio::main]
+async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args
         .iter()
@@ -56,7 +57,7 @@ fn main() {
         })
         .collect();
     let t = Instant::now();
-    d.import(&Actor::system(), &entries).unwrap();
+    d.import(&Actor::system(), &entries).await.unwrap();
     let import_s = t.elapsed().as_secs_f64();
     let desk = Actor { id: 1, login: "desk".into(), display_name: "Desk".into(), role: Role::Desk };
     println!("| measure | value |\n|---|---|");
@@ -67,7 +68,7 @@ fn main() {
         let mut found = 0;
         for _ in 0..200 {
             let t = Instant::now();
-            found = d.search(&desk, q).unwrap().len();
+            found = d.search(&desk, q).await.unwrap().len();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(|a, b| a.partial_cmp(b).unwrap());

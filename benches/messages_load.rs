@@ -17,7 +17,7 @@ use switchboard::identity::{Actor, Role};
 use switchboard::messages::NewMessage;
 use switchboard::pbx::link::Streams;
 use switchboard::services::Services;
-use switchboard::store::{Store, StoreError};
+use switchboard::store::{Priority, Store, StoreError};
 
 const ROOMS: usize = 2000;
 /// Messages left waiting (one per room); the rest are delivered history of current stays.
@@ -71,10 +71,16 @@ async fn run(total: usize) {
     // No PBX: commands stay queued, as in an outage; the measure is the store and the API.
     let services =
         Services::start(&cfg, store.clone(), clock, Streams::<tokio::io::DuplexStream>(VecDeque::new(), "none".into()))
+            .await
             .unwrap();
     let actor = Actor::system();
     for r in &cfg.rooms {
-        services.app.desk.check_in(&actor, r, CheckIn { name: format!("Guest {r}"), ..Default::default() }).unwrap();
+        services
+            .app
+            .desk
+            .check_in(&actor, r, CheckIn { name: format!("Guest {r}"), ..Default::default() })
+            .await
+            .unwrap();
     }
 
     let t = Instant::now();
@@ -87,12 +93,12 @@ async fn run(total: usize) {
             callback: Some("+41 44 555 01 01".into()),
             pms_id: None,
         };
-        services.app.messages.leave(&actor, &m).unwrap();
+        services.app.messages.leave(&actor, &m).await.unwrap();
     }
     let leave_time = t.elapsed();
     // All but the newest message of each room were delivered long ago (history of the stays).
     store
-        .write_blocking(move |tx| {
+        .write(Priority::Normal, move |tx| {
             tx.execute(
                 "UPDATE messages SET status = 'delivered', delivered_at = left_at, delivered_by = 'bench'
                  WHERE id NOT IN (SELECT MAX(id) FROM messages GROUP BY room)",
@@ -100,11 +106,12 @@ async fn run(total: usize) {
             )
             .map_err(StoreError::from)
         })
+        .await
         .unwrap();
-    let waiting = services.app.messages.list(None, true).unwrap().len();
+    let waiting = services.app.messages.list(None, true).await.unwrap().len();
 
-    services.app.staff.add(&actor, "bench", None, Role::Manager, "bench password").unwrap();
-    let (token, _) = services.app.staff.login("bench", "bench password", None).unwrap();
+    services.app.staff.add(&actor, "bench", None, Role::Manager, "bench password").await.unwrap();
+    let (token, _) = services.app.staff.login("bench", "bench password", None).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = api::router(services.app.clone());
@@ -138,7 +145,8 @@ async fn run(total: usize) {
     println!("| peak RSS (whole process) | {} MiB |", peak_rss_mib());
 }
 
-fn main() {
+#[tokio::main]
+async fn main() {
     let total = arg("--messages", 100_000);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(run(total));

@@ -18,7 +18,7 @@ use switchboard::identity::Actor;
 use switchboard::pbx::link::{self, LinkCtx};
 use switchboard::pbx::serial::open_pty;
 use switchboard::pbx::serial::DeviceConnector;
-use switchboard::store::{outbox, rooms, Store, StoreError};
+use switchboard::store::{outbox, rooms, Priority, Store, StoreError};
 use tokio::sync::Notify;
 
 const BAUD: u32 = 9600;
@@ -75,7 +75,7 @@ async fn drain(ops: usize) {
     let store = Arc::new(Store::open(&dir.path().join("bench.db")).unwrap());
     let room_names: Vec<String> = (0..ops).map(|i| format!("{}", 10_000 + i)).collect();
     let names = room_names.clone();
-    store.write_blocking(move |tx| rooms::sync_rooms(tx, &names)).unwrap();
+    store.write(Priority::Normal, move |tx| rooms::sync_rooms(tx, &names)).await.unwrap();
     let notify = Arc::new(Notify::new());
     let clock = Arc::new(SystemClock);
     let signals = Signals { outbox: notify.clone(), ..Default::default() };
@@ -83,10 +83,15 @@ async fn drain(ops: usize) {
     let (ins, outs) = room_names.split_at(ops / 2);
     // The rooms to check out are occupied already (and the PBX knew): clear their outbox rows.
     for r in outs {
-        desk.check_in(&Actor::system(), r, CheckIn { name: format!("Leaving {r}"), ..Default::default() }).unwrap();
+        desk.check_in(&Actor::system(), r, CheckIn { name: format!("Leaving {r}"), ..Default::default() })
+            .await
+            .unwrap();
     }
     store
-        .write_blocking(move |tx| tx.execute("DELETE FROM outbox", []).map_err(switchboard::store::StoreError::from))
+        .write(Priority::Normal, move |tx| {
+            tx.execute("DELETE FROM outbox", []).map_err(switchboard::store::StoreError::from)
+        })
+        .await
         .unwrap();
 
     let t = Instant::now();
@@ -96,13 +101,14 @@ async fn drain(ops: usize) {
             r,
             CheckIn { name: format!("Guest {r}"), language: Some("EN".into()), ..Default::default() },
         )
+        .await
         .unwrap();
     }
     for r in outs {
-        desk.check_out(&Actor::system(), r, false).unwrap();
+        desk.check_out(&Actor::system(), r, false).await.unwrap();
     }
     let queue_time = t.elapsed();
-    let queued_rows: u64 = store.read_blocking(outbox::pending).unwrap();
+    let queued_rows: u64 = store.read(outbox::pending).await.unwrap();
 
     let pty = open_pty().unwrap();
     // The simulator answers at once; the line between it and the pty is paced by OS threads
@@ -130,14 +136,15 @@ async fn drain(ops: usize) {
     let t = Instant::now();
     // Polled cheaply: counting the queue (a DISTINCT over every row) would hold the store from
     // the link and show up in its turnaround.
-    let empty = || {
+    let empty = async || {
         store
-            .read_blocking(|c| {
+            .read(move |c| {
                 Ok::<bool, StoreError>(c.query_row("SELECT NOT EXISTS (SELECT 1 FROM outbox)", [], |r| r.get(0))?)
             })
+            .await
             .unwrap()
     };
-    while !empty() {
+    while !empty().await {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let drain_time = t.elapsed();
@@ -177,7 +184,8 @@ async fn drain(ops: usize) {
     );
 }
 
-fn main() {
+#[tokio::main]
+async fn main() {
     let ops = ops_arg();
     let (enc, dec) = codec_rates();
     println!("FIAS codec (GI record with framing):");

@@ -22,7 +22,7 @@ use switchboard::identity::Actor;
 use switchboard::pbx::serial::open_pty;
 use switchboard::pbx::serial::DeviceConnector;
 use switchboard::services::Services;
-use switchboard::store::{rooms, Store, StoreError};
+use switchboard::store::{rooms, Priority, Store, StoreError};
 use switchboard::wakeup::rule::{Repeat, Rule};
 use switchboard::wakeup::scheduler::{Pbx, Scheduler};
 
@@ -74,19 +74,19 @@ fn ts(t: DateTime<Utc>) -> String {
 }
 
 /// Rooms checked in, `pending` calls far ahead, `burst` calls due at `due`.
-fn prepare(path: &std::path::Path, cfg: &Config, pending: usize, burst: usize, due: DateTime<Utc>) {
+async fn prepare(path: &std::path::Path, cfg: &Config, pending: usize, burst: usize, due: DateTime<Utc>) {
     let store = Arc::new(Store::open(path).unwrap());
     let rooms = cfg.rooms.clone();
-    store.write_blocking(move |tx| rooms::sync_rooms(tx, &rooms)).unwrap();
+    store.write(Priority::Normal, move |tx| rooms::sync_rooms(tx, &rooms)).await.unwrap();
     let clock: SharedClock = Arc::new(SystemClock);
     let desk = switchboard::desk::Desk::new(store.clone(), clock.clone(), chrono_tz::UTC, 3, Default::default());
     for r in &cfg.rooms {
-        desk.check_in(&Actor::system(), r, CheckIn { name: format!("Guest {r}"), ..Default::default() }).unwrap();
+        desk.check_in(&Actor::system(), r, CheckIn { name: format!("Guest {r}"), ..Default::default() }).await.unwrap();
     }
     let now = ts(clock.now());
     let cfg = cfg.clone();
     store
-        .write_blocking(move |tx| {
+        .write(Priority::Normal, move |tx| {
             tx.execute("DELETE FROM outbox", [])?;
             let stays: HashMap<String, i64> = {
                 let mut st = tx.prepare("SELECT room, id FROM stays WHERE checked_out_at IS NULL")?;
@@ -121,7 +121,7 @@ fn prepare(path: &std::path::Path, cfg: &Config, pending: usize, burst: usize, d
                 add(i, due)?;
             }
             Ok::<_, StoreError>(())
-        })
+        }).await
         .unwrap();
 }
 
@@ -133,7 +133,7 @@ async fn run(pending: usize, burst: usize) {
     // Whole second, a few seconds ahead (after the preparation).
     let prep_start = Instant::now();
     let due_guess = clock.now() + chrono::Duration::seconds(3600);
-    prepare(&path, &cfg, pending, 0, due_guess);
+    prepare(&path, &cfg, pending, 0, due_guess).await;
     let prep_time = prep_start.elapsed();
 
     // Start-up: open the store and find the next due call, as the scheduler does at start.
@@ -169,7 +169,7 @@ async fn run(pending: usize, burst: usize) {
     let due = DateTime::from_timestamp(now.timestamp() + 6, 0).unwrap();
     let due_instant = Instant::now() + (due - now).to_std().unwrap();
     store
-        .write_blocking(move |tx| {
+        .write(Priority::Normal, move |tx| {
             let stays: Vec<(String, i64)> = {
                 let mut st = tx.prepare("SELECT room, id FROM stays WHERE checked_out_at IS NULL ORDER BY room LIMIT ?1")?;
                 let rows = st.query_map([burst as i64], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
@@ -185,7 +185,7 @@ async fn run(pending: usize, burst: usize) {
                 )?;
             }
             Ok::<_, StoreError>(())
-        })
+        }).await
         .unwrap();
 
     let pty = open_pty().unwrap();
@@ -193,6 +193,7 @@ async fn run(pending: usize, burst: usize) {
     let (sim, _task) = pbx_sim::spawn(sim_side, SimOptions::default());
     let services =
         Services::start(&cfg, store.clone(), clock.clone(), DeviceConnector::new(&pty.slave_path, cfg.pbx.clone()))
+            .await
             .unwrap();
     let mut status = services.app.link.status.clone();
     status.wait_for(|s| s.link == "up").await.unwrap();
@@ -224,11 +225,12 @@ async fn run(pending: usize, burst: usize) {
 
     // Scheduling lateness: the attempt's time (ms) against the due second.
     let started: Vec<String> = store
-        .read_blocking(|c| {
+        .read(move |c| {
             let mut st = c.prepare("SELECT started_at FROM wakeup_attempts WHERE occurrence_due = ?1")?;
             let rows = st.query_map([ts(due)], |r| r.get(0))?.collect::<Result<_, _>>()?;
             Ok::<_, StoreError>(rows)
         })
+        .await
         .unwrap();
     let sched: Vec<f64> = started
         .iter()
@@ -312,7 +314,8 @@ async fn tcs_lateness(n: usize) -> Vec<f64> {
     v
 }
 
-fn main() {
+#[tokio::main]
+async fn main() {
     let pending = arg("--pending", 100_000);
     let burst = arg("--burst", 1000).min(ROOMS);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();

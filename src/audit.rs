@@ -126,35 +126,39 @@ pub fn query(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{Priority, Store};
 
-    #[test]
-    fn the_trail_is_append_only() {
+    #[tokio::test]
+    async fn the_trail_is_append_only() {
         let s = Store::open_in_memory().unwrap();
-        s.write_blocking(move |tx| {
+        s.write(Priority::Normal, move |tx| {
             record(tx, "2026-01-01T00:00:00Z", &Actor::system(), &Change::new("checkin").room("101"))
         })
+        .await
         .unwrap();
-        let upd = s.write_blocking(move |tx| tx.exec("UPDATE audit SET staff = 'x'", []).map_err(StoreError::from));
+        let upd = s
+            .write(Priority::Normal, move |tx| tx.exec("UPDATE audit SET staff = 'x'", []).map_err(StoreError::from))
+            .await;
         assert!(upd.unwrap_err().to_string().contains("append-only"));
-        let del = s.write_blocking(move |tx| tx.exec("DELETE FROM audit", []).map_err(StoreError::from));
+        let del = s.write(Priority::Normal, move |tx| tx.exec("DELETE FROM audit", []).map_err(StoreError::from)).await;
         assert!(del.unwrap_err().to_string().contains("append-only"));
     }
 
-    #[test]
-    fn filters() {
+    #[tokio::test]
+    async fn filters() {
         let s = Store::open_in_memory().unwrap();
         let a = Actor::system();
-        s.write_blocking(move |tx| {
+        s.write(Priority::Normal, move |tx| {
             record(tx, "2026-01-01T10:00:00Z", &a, &Change::new("checkin").room("101"))?;
             record(tx, "2026-01-02T10:00:00Z", &a, &Change::new("checkout").room("101"))?;
             record(tx, "2026-01-02T11:00:00Z", &Actor::local("root"), &Change::new("checkin").room("102"))
         })
+        .await
         .unwrap();
-        let q = |q: AuditQuery| s.read_blocking(|c| query(c, &q)).unwrap();
-        assert_eq!(q(AuditQuery { room: Some("101".into()), ..Default::default() }).len(), 2);
-        assert_eq!(q(AuditQuery { staff: Some("local:root".into()), ..Default::default() }).len(), 1);
-        let since = q(AuditQuery { since: Some("2026-01-02".into()), ..Default::default() });
+        let q = async |q: AuditQuery| s.read(move |c| query(c, &q)).await.unwrap();
+        assert_eq!(q(AuditQuery { room: Some("101".into()), ..Default::default() }).await.len(), 2);
+        assert_eq!(q(AuditQuery { staff: Some("local:root".into()), ..Default::default() }).await.len(), 1);
+        let since = q(AuditQuery { since: Some("2026-01-02".into()), ..Default::default() }).await;
         assert_eq!(since.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(), ["checkin", "checkout"]);
         assert!(parse_since("yesterday").is_err());
     }

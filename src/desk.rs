@@ -3,6 +3,9 @@
 //! Each operation validates first (room exists, occupancy, printable names without FIAS
 //! separators) and then, in ONE transaction, writes the change and the PBX commands it implies
 //! into the outbox. Nothing is sent from here: the PBX link drains the outbox.
+//!
+//! Long: each operation is one closure holding its checks, its change, its PBX commands and
+//! its audit row, which read best side by side with the few helpers they share.
 
 use crate::store::Sql;
 use std::sync::Arc;
@@ -18,7 +21,7 @@ use crate::identity::Actor;
 use crate::messages;
 use crate::pbx::command::PbxCommand;
 use crate::store::rooms::{self, RoomView, Stay};
-use crate::store::{outbox, Store, StoreError};
+use crate::store::{outbox, Priority, Store, StoreError};
 use crate::validate::{Invalid, Text};
 use crate::wakeup;
 
@@ -169,25 +172,26 @@ impl Desk {
         self.queued(r)
     }
 
-    pub fn room(&self, room: &str) -> Result<RoomView, DeskError> {
-        self.store.read_blocking(|c| rooms::view(c, room)?.ok_or_else(|| DeskError::UnknownRoom(room.to_string())))
+    pub async fn room(&self, room: &str) -> Result<RoomView, DeskError> {
+        let room = room.to_string();
+        self.store.read(move |c| rooms::view(c, &room)?.ok_or_else(|| DeskError::UnknownRoom(room))).await
     }
 
-    pub fn rooms(&self) -> Result<Vec<RoomView>, DeskError> {
-        self.store.read_blocking(|c| Ok(rooms::list(c)?))
+    pub async fn rooms(&self) -> Result<Vec<RoomView>, DeskError> {
+        self.store.read(move |c| Ok(rooms::list(c)?)).await
     }
 
-    pub fn stays(&self, active_only: bool) -> Result<Vec<Stay>, DeskError> {
-        self.store.read_blocking(|c| Ok(rooms::list_stays(c, active_only)?))
+    pub async fn stays(&self, active_only: bool) -> Result<Vec<Stay>, DeskError> {
+        self.store.read(move |c| Ok(rooms::list_stays(c, active_only)?)).await
     }
 
-    pub fn stay(&self, id: i64) -> Result<Option<Stay>, DeskError> {
-        self.store.read_blocking(|c| Ok(rooms::stay(c, id)?))
+    pub async fn stay(&self, id: i64) -> Result<Option<Stay>, DeskError> {
+        self.store.read(move |c| Ok(rooms::stay(c, id)?)).await
     }
 
     /// Opens the room for a guest: line class, name and language to the PBX, lamp and DND off.
     /// An incognito (`private`) stay sends no name to the PBX.
-    pub fn check_in(&self, actor: &Actor, room: &str, req: CheckIn) -> Result<Stay, DeskError> {
+    pub async fn check_in(&self, actor: &Actor, room: &str, req: CheckIn) -> Result<Stay, DeskError> {
         let name = Text::pbx(MAX_NAME_LEN).required("name", &req.name)?;
         let first_name = Text::pbx(MAX_NAME_LEN).optional("first_name", req.first_name.as_deref())?;
         let language = req.language.as_deref().map(check_language).transpose()?;
@@ -196,7 +200,7 @@ impl Desk {
         let private = req.private.unwrap_or(false);
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_blocking(move |tx| {
+        let r = self.store.write(Priority::Normal, move |tx| {
             let room = room.as_str();
             Self::require_room(tx, room)?;
             if let Some(s) = rooms::active_stay(tx, room)? {
@@ -235,13 +239,13 @@ impl Desk {
             ));
             audit::record(tx, &now, &actor, &change)?;
             Ok(stay)
-        });
+        }).await;
         self.queued(r)
     }
 
     /// Changes the guest's name, first name or language (a PMS `GC`, say); the PBX gets `GC`.
     /// `None` keeps a value as it is.
-    pub fn update_guest(
+    pub async fn update_guest(
         &self,
         actor: &Actor,
         room: &str,
@@ -254,36 +258,39 @@ impl Desk {
         let language = language.map(check_language).transpose()?;
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_blocking(move |tx| {
-            let (actor, room) = (&actor, room.as_str());
-            let stay = Self::occupied(tx, room)?;
-            let new_name = name.clone().unwrap_or_else(|| stay.guest_name.clone());
-            let new_first = first_name.clone().or_else(|| stay.first_name.clone());
-            let new_language = language.clone().or_else(|| stay.language.clone());
-            if (&new_name, &new_first, &new_language) == (&stay.guest_name, &stay.first_name, &stay.language) {
-                return Ok(stay);
-            }
-            tx.exec(
-                "UPDATE stays SET guest_name = ?2, first_name = ?3, language = ?4 WHERE id = ?1",
-                rusqlite::params![stay.id, new_name, new_first, new_language],
-            )
-            .map_err(StoreError::from)?;
-            let cmd = PbxCommand::GuestData {
-                stay: stay.id,
-                name: (!stay.private).then(|| new_name.clone()),
-                first_name: new_first.clone().filter(|_| !stay.private),
-                language: new_language.clone(),
-            };
-            outbox::push(tx, &now, room, &cmd, outbox::PRIORITY_NORMAL)?;
-            let updated = Self::stay_in(tx, stay.id)?;
-            let change = Change::new("guest_change")
-                .room(room)
-                .stay(stay.id)
-                .before(stay.audit_name())
-                .after(updated.audit_name());
-            audit::record(tx, &now, actor, &change)?;
-            Ok(updated)
-        });
+        let r = self
+            .store
+            .write(Priority::Normal, move |tx| {
+                let (actor, room) = (&actor, room.as_str());
+                let stay = Self::occupied(tx, room)?;
+                let new_name = name.clone().unwrap_or_else(|| stay.guest_name.clone());
+                let new_first = first_name.clone().or_else(|| stay.first_name.clone());
+                let new_language = language.clone().or_else(|| stay.language.clone());
+                if (&new_name, &new_first, &new_language) == (&stay.guest_name, &stay.first_name, &stay.language) {
+                    return Ok(stay);
+                }
+                tx.exec(
+                    "UPDATE stays SET guest_name = ?2, first_name = ?3, language = ?4 WHERE id = ?1",
+                    rusqlite::params![stay.id, new_name, new_first, new_language],
+                )
+                .map_err(StoreError::from)?;
+                let cmd = PbxCommand::GuestData {
+                    stay: stay.id,
+                    name: (!stay.private).then(|| new_name.clone()),
+                    first_name: new_first.clone().filter(|_| !stay.private),
+                    language: new_language.clone(),
+                };
+                outbox::push(tx, &now, room, &cmd, outbox::PRIORITY_NORMAL)?;
+                let updated = Self::stay_in(tx, stay.id)?;
+                let change = Change::new("guest_change")
+                    .room(room)
+                    .stay(stay.id)
+                    .before(stay.audit_name())
+                    .after(updated.audit_name());
+                audit::record(tx, &now, actor, &change)?;
+                Ok(updated)
+            })
+            .await;
         self.queued(r)
     }
 
@@ -294,47 +301,50 @@ impl Desk {
     /// Bars the room's line: class 0, name cleared, lamp and DND off.
     /// Refused while the stay has undelivered messages, unless `discard_messages`. The stay's
     /// wake-up calls end and its message texts are purged.
-    pub fn check_out(&self, actor: &Actor, room: &str, discard_messages: bool) -> Result<Stay, DeskError> {
+    pub async fn check_out(&self, actor: &Actor, room: &str, discard_messages: bool) -> Result<Stay, DeskError> {
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_blocking(move |tx| {
-            let (actor, room) = (&actor, room.as_str());
-            let stay = Self::occupied(tx, room)?;
-            let waiting = messages::waiting_of_stay(tx, stay.id)?;
-            if !waiting.is_empty() && !discard_messages {
-                return Err(DeskError::UndeliveredMessages {
-                    room: room.into(),
-                    ids: waiting.iter().map(|m| m.id).collect(),
-                });
-            }
-            tx.exec("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
-                .map_err(StoreError::from)?;
-            Self::bar(tx, &now, room, Some(stay.id))?;
-            housekeeping::set(tx, &now, actor, room, Housekeeping::Dirty, "check-out")?;
-            tx.exec("UPDATE rooms SET lamp_override = NULL, voicemail = 0 WHERE number = ?1", [room])
-                .map_err(StoreError::from)?;
-            let calls = wakeup::cancel_for_stay(tx, &now, actor, stay.id)?;
-            let discarded = messages::purge_stay(tx, stay.id)?;
-            let mut after = "vacant, line barred".to_string();
-            if calls > 0 {
-                after += &format!(", {calls} wake-up call(s) cancelled");
-            }
-            if discarded > 0 {
-                after += &format!(", {discarded} undelivered message(s) discarded");
-                let text = format!(
-                    "room {room} checked out by {} with {discarded} undelivered message(s) discarded",
-                    actor.login
-                );
-                crate::journal::system_entry(tx, &now, "checkout_discarded", Some(room), false, &text)?;
-            }
-            let change = Change::new("checkout")
-                .room(room)
-                .stay(stay.id)
-                .before(format!("stay {}: {}", stay.id, stay.audit_name()))
-                .after(after);
-            audit::record(tx, &now, actor, &change)?;
-            Self::stay_in(tx, stay.id)
-        });
+        let r = self
+            .store
+            .write(Priority::Normal, move |tx| {
+                let (actor, room) = (&actor, room.as_str());
+                let stay = Self::occupied(tx, room)?;
+                let waiting = messages::waiting_of_stay(tx, stay.id)?;
+                if !waiting.is_empty() && !discard_messages {
+                    return Err(DeskError::UndeliveredMessages {
+                        room: room.into(),
+                        ids: waiting.iter().map(|m| m.id).collect(),
+                    });
+                }
+                tx.exec("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
+                    .map_err(StoreError::from)?;
+                Self::bar(tx, &now, room, Some(stay.id))?;
+                housekeeping::set(tx, &now, actor, room, Housekeeping::Dirty, "check-out")?;
+                tx.exec("UPDATE rooms SET lamp_override = NULL, voicemail = 0 WHERE number = ?1", [room])
+                    .map_err(StoreError::from)?;
+                let calls = wakeup::cancel_for_stay(tx, &now, actor, stay.id)?;
+                let discarded = messages::purge_stay(tx, stay.id)?;
+                let mut after = "vacant, line barred".to_string();
+                if calls > 0 {
+                    after += &format!(", {calls} wake-up call(s) cancelled");
+                }
+                if discarded > 0 {
+                    after += &format!(", {discarded} undelivered message(s) discarded");
+                    let text = format!(
+                        "room {room} checked out by {} with {discarded} undelivered message(s) discarded",
+                        actor.login
+                    );
+                    crate::journal::system_entry(tx, &now, "checkout_discarded", Some(room), false, &text)?;
+                }
+                let change = Change::new("checkout")
+                    .room(room)
+                    .stay(stay.id)
+                    .before(format!("stay {}: {}", stay.id, stay.audit_name()))
+                    .after(after);
+                audit::record(tx, &now, actor, &change)?;
+                Self::stay_in(tx, stay.id)
+            })
+            .await;
         self.queued_and_rescheduled(r)
     }
 
@@ -353,130 +363,147 @@ impl Desk {
 
     /// Moves the stay in `from` to the vacant room `to`: the old line is barred, the new one
     /// opened with the stay's class, name, lamp and DND.
-    pub fn move_room(&self, actor: &Actor, from: &str, to: &str) -> Result<Stay, DeskError> {
-        self.move_room_with(actor, from, to, false)
+    pub async fn move_room(&self, actor: &Actor, from: &str, to: &str) -> Result<Stay, DeskError> {
+        self.move_room_with(actor, from, to, false).await
     }
 
     /// A room move; `not_ready_ok`: into a room that is not clean or inspected (recorded). The
     /// old room is dirty afterwards.
-    pub fn move_room_with(&self, actor: &Actor, from: &str, to: &str, not_ready_ok: bool) -> Result<Stay, DeskError> {
+    pub async fn move_room_with(
+        &self,
+        actor: &Actor,
+        from: &str,
+        to: &str,
+        not_ready_ok: bool,
+    ) -> Result<Stay, DeskError> {
         if from == to {
             return Err(Invalid::new("to", "the new room is the same as the old one").into());
         }
         let now = self.now();
         let (actor, from, to) = (actor.clone(), from.to_string(), to.to_string());
         let tz = self.tz;
-        let r = self.store.write_blocking(move |tx| {
-            let (actor, from, to) = (&actor, from.as_str(), to.as_str());
-            let stay = Self::occupied(tx, from)?;
-            Self::require_room(tx, to)?;
-            if let Some(s) = rooms::active_stay(tx, to)? {
-                return Err(DeskError::Occupied { room: to.into(), stay: s.id });
-            }
-            let not_ready = check_ready(tx, to, not_ready_ok)?.unwrap_or_default();
-            let old = rooms::view(tx, from)?.ok_or_else(|| DeskError::UnknownRoom(from.into()))?;
-            tx.exec("UPDATE stays SET room = ?2 WHERE id = ?1", rusqlite::params![stay.id, to])
-                .map_err(StoreError::from)?;
-            Self::bar(tx, &now, from, Some(stay.id))?;
-            housekeeping::set(tx, &now, actor, from, Housekeeping::Dirty, "room move")?;
-            wakeup::move_stay(tx, &now, stay.id, to)?;
-            messages::move_stay(tx, stay.id, to)?;
-            rooms::set_line(tx, to, Some(stay.class_of_service), Some(old.message_lamp), Some(old.dnd))?;
-            for c in [
-                PbxCommand::Move {
-                    from: from.to_string(),
-                    stay: stay.id,
-                    name: (!stay.private).then(|| stay.guest_name.clone()),
-                    first_name: stay.first_name.clone().filter(|_| !stay.private),
-                    language: stay.language.clone(),
-                    class_of_service: stay.class_of_service,
-                },
-                PbxCommand::ClassOfService { class: stay.class_of_service },
-                PbxCommand::MessageLamp { on: old.message_lamp },
-                PbxCommand::Dnd { on: old.dnd },
-            ] {
-                outbox::push(tx, &now, to, &c, outbox::PRIORITY_NORMAL)?;
-            }
-            // After the move itself: the new room's display shows the texts the old one had.
-            messages::show_waiting(tx, &now, tz, stay.id, to)?;
-            let who = format!("stay {}: {}", stay.id, stay.audit_name());
-            for (room, before, after) in [
-                (from, who.clone(), format!("moved to room {to}, line barred")),
-                (to, "vacant".to_string(), format!("{who}, moved from room {from}{not_ready}")),
-            ] {
-                audit::record(
-                    tx,
-                    &now,
-                    actor,
-                    &Change::new("move").room(room).stay(stay.id).before(before).after(after),
-                )?;
-            }
-            Self::stay_in(tx, stay.id)
-        });
+        let r = self
+            .store
+            .write(Priority::Normal, move |tx| {
+                let (actor, from, to) = (&actor, from.as_str(), to.as_str());
+                let stay = Self::occupied(tx, from)?;
+                Self::require_room(tx, to)?;
+                if let Some(s) = rooms::active_stay(tx, to)? {
+                    return Err(DeskError::Occupied { room: to.into(), stay: s.id });
+                }
+                let not_ready = check_ready(tx, to, not_ready_ok)?.unwrap_or_default();
+                let old = rooms::view(tx, from)?.ok_or_else(|| DeskError::UnknownRoom(from.into()))?;
+                tx.exec("UPDATE stays SET room = ?2 WHERE id = ?1", rusqlite::params![stay.id, to])
+                    .map_err(StoreError::from)?;
+                Self::bar(tx, &now, from, Some(stay.id))?;
+                housekeeping::set(tx, &now, actor, from, Housekeeping::Dirty, "room move")?;
+                wakeup::move_stay(tx, &now, stay.id, to)?;
+                messages::move_stay(tx, stay.id, to)?;
+                rooms::set_line(tx, to, Some(stay.class_of_service), Some(old.message_lamp), Some(old.dnd))?;
+                for c in [
+                    PbxCommand::Move {
+                        from: from.to_string(),
+                        stay: stay.id,
+                        name: (!stay.private).then(|| stay.guest_name.clone()),
+                        first_name: stay.first_name.clone().filter(|_| !stay.private),
+                        language: stay.language.clone(),
+                        class_of_service: stay.class_of_service,
+                    },
+                    PbxCommand::ClassOfService { class: stay.class_of_service },
+                    PbxCommand::MessageLamp { on: old.message_lamp },
+                    PbxCommand::Dnd { on: old.dnd },
+                ] {
+                    outbox::push(tx, &now, to, &c, outbox::PRIORITY_NORMAL)?;
+                }
+                // After the move itself: the new room's display shows the texts the old one had.
+                messages::show_waiting(tx, &now, tz, stay.id, to)?;
+                let who = format!("stay {}: {}", stay.id, stay.audit_name());
+                for (room, before, after) in [
+                    (from, who.clone(), format!("moved to room {to}, line barred")),
+                    (to, "vacant".to_string(), format!("{who}, moved from room {from}{not_ready}")),
+                ] {
+                    audit::record(
+                        tx,
+                        &now,
+                        actor,
+                        &Change::new("move").room(room).stay(stay.id).before(before).after(after),
+                    )?;
+                }
+                Self::stay_in(tx, stay.id)
+            })
+            .await;
         self.queued_and_rescheduled(r)
     }
 
     /// A room's housekeeping status set by the desk (the only way to out of order / service).
-    pub fn set_housekeeping(&self, actor: &Actor, room: &str, status: Housekeeping) -> Result<(), DeskError> {
+    pub async fn set_housekeeping(&self, actor: &Actor, room: &str, status: Housekeeping) -> Result<(), DeskError> {
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        self.store.write_blocking(move |tx| {
-            let (actor, room) = (&actor, room.as_str());
-            Self::require_room(tx, room)?;
-            housekeeping::set(tx, &now, actor, room, status, &actor.login)?;
-            Ok(())
-        })
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let (actor, room) = (&actor, room.as_str());
+                Self::require_room(tx, room)?;
+                housekeeping::set(tx, &now, actor, room, status, &actor.login)?;
+                Ok(())
+            })
+            .await
     }
 
     /// Do-not-disturb for an occupied room.
-    pub fn set_dnd(&self, actor: &Actor, room: &str, on: bool) -> Result<RoomView, DeskError> {
+    pub async fn set_dnd(&self, actor: &Actor, room: &str, on: bool) -> Result<RoomView, DeskError> {
         let now = self.now();
         let onoff = |b: bool| if b { "dnd on" } else { "dnd off" };
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_blocking(move |tx| {
-            let (actor, room) = (&actor, room.as_str());
-            let stay = Self::occupied(tx, room)?;
-            let before = rooms::view(tx, room)?.map(|v| v.dnd).unwrap_or(false);
-            rooms::set_line(tx, room, None, None, Some(on))?;
-            outbox::push(tx, &now, room, &PbxCommand::Dnd { on }, outbox::PRIORITY_NORMAL)?;
-            let change = Change::new("dnd").room(room).stay(stay.id).before(onoff(before)).after(onoff(on));
-            audit::record(tx, &now, actor, &change)?;
-            rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
-        });
+        let r = self
+            .store
+            .write(Priority::Normal, move |tx| {
+                let (actor, room) = (&actor, room.as_str());
+                let stay = Self::occupied(tx, room)?;
+                let before = rooms::view(tx, room)?.map(|v| v.dnd).unwrap_or(false);
+                rooms::set_line(tx, room, None, None, Some(on))?;
+                outbox::push(tx, &now, room, &PbxCommand::Dnd { on }, outbox::PRIORITY_NORMAL)?;
+                let change = Change::new("dnd").room(room).stay(stay.id).before(onoff(before)).after(onoff(on));
+                audit::record(tx, &now, actor, &change)?;
+                rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
+            })
+            .await;
         self.queued(r)
     }
 
     /// Changes the class of service of an occupied room's line (and of its stay).
-    pub fn set_class(&self, actor: &Actor, room: &str, class: u8) -> Result<RoomView, DeskError> {
+    pub async fn set_class(&self, actor: &Actor, room: &str, class: u8) -> Result<RoomView, DeskError> {
         let class = check_class(class)?;
         let now = self.now();
         let (actor, room) = (actor.clone(), room.to_string());
-        let r = self.store.write_blocking(move |tx| {
-            let (actor, room) = (&actor, room.as_str());
-            let stay = Self::occupied(tx, room)?;
-            tx.exec("UPDATE stays SET class_of_service = ?2 WHERE id = ?1", rusqlite::params![stay.id, class])
-                .map_err(StoreError::from)?;
-            rooms::set_line(tx, room, Some(class), None, None)?;
-            outbox::push(tx, &now, room, &PbxCommand::ClassOfService { class }, outbox::PRIORITY_NORMAL)?;
-            let change = Change::new("class")
-                .room(room)
-                .stay(stay.id)
-                .before(format!("class {}", stay.class_of_service))
-                .after(format!("class {class}"));
-            audit::record(tx, &now, actor, &change)?;
-            rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
-        });
+        let r = self
+            .store
+            .write(Priority::Normal, move |tx| {
+                let (actor, room) = (&actor, room.as_str());
+                let stay = Self::occupied(tx, room)?;
+                tx.exec("UPDATE stays SET class_of_service = ?2 WHERE id = ?1", rusqlite::params![stay.id, class])
+                    .map_err(StoreError::from)?;
+                rooms::set_line(tx, room, Some(class), None, None)?;
+                outbox::push(tx, &now, room, &PbxCommand::ClassOfService { class }, outbox::PRIORITY_NORMAL)?;
+                let change = Change::new("class")
+                    .room(room)
+                    .stay(stay.id)
+                    .before(format!("class {}", stay.class_of_service))
+                    .after(format!("class {class}"));
+                audit::record(tx, &now, actor, &change)?;
+                rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
+            })
+            .await;
         self.queued(r)
     }
 
     /// Occupied rooms whose guest's name contains `name` (case-insensitive). Incognito stays
     /// are found only when `see_private`.
-    pub fn find_guests(&self, name: &str, see_private: bool) -> Result<Vec<Stay>, DeskError> {
+    pub async fn find_guests(&self, name: &str, see_private: bool) -> Result<Vec<Stay>, DeskError> {
         let needle = name.trim().to_lowercase();
         if needle.chars().count() < 2 {
             return Err(Invalid::new("name", "give at least 2 characters of the name").into());
         }
-        let stays = self.stays(true)?;
+        let stays = self.stays(true).await?;
         Ok(stays
             .into_iter()
             .filter(|s| see_private || !s.private)
@@ -494,9 +521,9 @@ mod tests {
     use crate::clock::FakeClock;
     use chrono::TimeZone;
 
-    fn desk() -> Desk {
+    async fn desk() -> Desk {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        store.write_blocking(move |tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).unwrap();
+        store.write(Priority::Normal, move |tx| rooms::sync_rooms(tx, &["101".into(), "102".into()])).await.unwrap();
         let clock = Arc::new(FakeClock::new(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()));
         Desk::new(store, clock, chrono_tz::UTC, 3, Signals::default())
     }
@@ -509,9 +536,9 @@ mod tests {
         CheckIn { name: name.into(), ..Default::default() }
     }
 
-    fn commands(d: &Desk) -> Vec<(String, PbxCommand)> {
+    async fn commands(d: &Desk) -> Vec<(String, PbxCommand)> {
         d.store
-            .read_blocking(|c| {
+            .read(move |c| {
                 let mut stmt =
                     c.prepare_cached("SELECT room, command FROM outbox ORDER BY id").map_err(StoreError::from)?;
                 let rows = stmt
@@ -524,88 +551,90 @@ mod tests {
                     .collect();
                 Ok::<_, DeskError>(rows)
             })
+            .await
             .unwrap()
     }
 
-    #[test]
-    fn check_in_writes_stay_and_commands_together() {
-        let d = desk();
-        let stay = d.check_in(&sys(), "101", CheckIn { language: Some("en".into()), ..guest("Wang Wei") }).unwrap();
+    #[tokio::test]
+    async fn check_in_writes_stay_and_commands_together() {
+        let d = desk().await;
+        let stay =
+            d.check_in(&sys(), "101", CheckIn { language: Some("en".into()), ..guest("Wang Wei") }).await.unwrap();
         assert_eq!(stay.class_of_service, 3);
         assert_eq!(stay.language.as_deref(), Some("EN"));
-        let room = d.room("101").unwrap();
+        let room = d.room("101").await.unwrap();
         assert!(room.occupied && !room.pbx_synced);
         assert_eq!(room.pbx_pending, 4);
-        let cmds = commands(&d);
+        let cmds = commands(&d).await;
         assert!(
             matches!(&cmds[0].1, PbxCommand::CheckIn { name: Some(n), class_of_service: 3, .. } if n == "Wang Wei")
         );
         assert_eq!(cmds[3].1, PbxCommand::Dnd { on: false });
     }
 
-    #[test]
-    fn bad_check_ins_change_nothing() {
-        let d = desk();
-        let bad = |room: &str, req: CheckIn| d.check_in(&sys(), room, req).unwrap_err().to_string();
-        assert_eq!(bad("999", guest("A")), "room 999 does not exist");
-        assert_eq!(bad("101", guest("  ")), "name: must not be empty");
-        assert!(bad("101", guest("Smith|Jones")).contains("'|'"));
-        assert!(bad("101", guest("Smith\u{1b}")).contains("control character"));
-        assert!(bad("101", guest(&"x".repeat(41))).contains("at most 40"));
-        assert!(bad("101", CheckIn { language: Some("e1".into()), ..guest("A") }).starts_with("language"));
-        assert!(bad("101", CheckIn { class: Some(12), ..guest("A") }).starts_with("class"));
-        assert!(commands(&d).is_empty());
-        d.check_in(&sys(), "101", guest("A")).unwrap();
-        assert_eq!(bad("101", guest("B")), "room 101 is occupied by stay 1");
+    #[tokio::test]
+    async fn bad_check_ins_change_nothing() {
+        let d = desk().await;
+        let bad = async |room: &str, req: CheckIn| d.check_in(&sys(), room, req).await.unwrap_err().to_string();
+        assert_eq!(bad("999", guest("A")).await, "room 999 does not exist");
+        assert_eq!(bad("101", guest("  ")).await, "name: must not be empty");
+        assert!(bad("101", guest("Smith|Jones")).await.contains("'|'"));
+        assert!(bad("101", guest("Smith\u{1b}")).await.contains("control character"));
+        assert!(bad("101", guest(&"x".repeat(41))).await.contains("at most 40"));
+        assert!(bad("101", CheckIn { language: Some("e1".into()), ..guest("A") }).await.starts_with("language"));
+        assert!(bad("101", CheckIn { class: Some(12), ..guest("A") }).await.starts_with("class"));
+        assert!(commands(&d).await.is_empty());
+        d.check_in(&sys(), "101", guest("A")).await.unwrap();
+        assert_eq!(bad("101", guest("B")).await, "room 101 is occupied by stay 1");
     }
 
-    #[test]
-    fn check_out_bars_the_line() {
-        let d = desk();
-        assert_eq!(d.check_out(&sys(), "101", false).unwrap_err().to_string(), "room 101 is vacant");
-        d.check_in(&sys(), "101", guest("A")).unwrap();
-        d.set_dnd(&sys(), "101", true).unwrap();
-        let stay = d.check_out(&sys(), "101", false).unwrap();
+    #[tokio::test]
+    async fn check_out_bars_the_line() {
+        let d = desk().await;
+        assert_eq!(d.check_out(&sys(), "101", false).await.unwrap_err().to_string(), "room 101 is vacant");
+        d.check_in(&sys(), "101", guest("A")).await.unwrap();
+        d.set_dnd(&sys(), "101", true).await.unwrap();
+        let stay = d.check_out(&sys(), "101", false).await.unwrap();
         assert!(stay.checked_out_at.is_some());
-        let room = d.room("101").unwrap();
+        let room = d.room("101").await.unwrap();
         assert!(!room.occupied && !room.dnd);
         assert_eq!(room.class_of_service, 0);
-        let cmds = commands(&d);
+        let cmds = commands(&d).await;
         assert!(cmds.contains(&("101".into(), PbxCommand::CheckOut { stay: Some(1) })));
         assert!(cmds.contains(&("101".into(), PbxCommand::ClassOfService { class: 0 })));
     }
 
-    #[test]
-    fn move_bars_old_and_opens_new_for_the_same_stay() {
-        let d = desk();
-        d.check_in(&sys(), "101", CheckIn { class: Some(2), ..guest("A") }).unwrap();
-        d.set_dnd(&sys(), "101", true).unwrap();
-        assert!(d.move_room(&sys(), "101", "101").is_err());
-        assert!(d.move_room(&sys(), "101", "999").is_err());
-        let stay = d.move_room(&sys(), "101", "102").unwrap();
+    #[tokio::test]
+    async fn move_bars_old_and_opens_new_for_the_same_stay() {
+        let d = desk().await;
+        d.check_in(&sys(), "101", CheckIn { class: Some(2), ..guest("A") }).await.unwrap();
+        d.set_dnd(&sys(), "101", true).await.unwrap();
+        assert!(d.move_room(&sys(), "101", "101").await.is_err());
+        assert!(d.move_room(&sys(), "101", "999").await.is_err());
+        let stay = d.move_room(&sys(), "101", "102").await.unwrap();
         assert_eq!((stay.id, stay.room.as_str()), (1, "102"));
-        let new = d.room("102").unwrap();
+        let new = d.room("102").await.unwrap();
         assert!(new.occupied && new.dnd);
         assert_eq!(new.class_of_service, 2);
-        assert!(!d.room("101").unwrap().occupied);
+        assert!(!d.room("101").await.unwrap().occupied);
         assert!(
-            matches!(d.check_in(&sys(), "101", guest("B")), Err(DeskError::NotReady { .. })),
+            matches!(d.check_in(&sys(), "101", guest("B")).await, Err(DeskError::NotReady { .. })),
             "the old room is dirty"
         );
-        d.check_in(&sys(), "101", CheckIn { not_ready_ok: true, ..guest("B") }).unwrap();
-        assert!(matches!(d.move_room(&sys(), "102", "101"), Err(DeskError::Occupied { .. })));
-        assert!(matches!(d.move_room(&sys(), "999", "101"), Err(DeskError::UnknownRoom(_))));
+        d.check_in(&sys(), "101", CheckIn { not_ready_ok: true, ..guest("B") }).await.unwrap();
+        assert!(matches!(d.move_room(&sys(), "102", "101").await, Err(DeskError::Occupied { .. })));
+        assert!(matches!(d.move_room(&sys(), "999", "101").await, Err(DeskError::UnknownRoom(_))));
     }
 
-    #[test]
-    fn changes_are_audited_with_their_actor() {
-        let d = desk();
+    #[tokio::test]
+    async fn changes_are_audited_with_their_actor() {
+        let d = desk().await;
         let dora =
             Actor { id: 7, login: "dora".into(), display_name: "Dora".into(), role: crate::identity::Role::Desk };
-        d.check_in(&dora, "101", guest("Wang Wei")).unwrap();
-        d.move_room(&dora, "101", "102").unwrap();
-        d.check_out(&sys(), "102", false).unwrap();
-        let rows = d.store.read_blocking(|c| crate::audit::query(c, &Default::default())).unwrap();
+        d.check_in(&dora, "101", guest("Wang Wei")).await.unwrap();
+        d.move_room(&dora, "101", "102").await.unwrap();
+        d.check_out(&sys(), "102", false).await.unwrap();
+        let rows = d.store.read(move |c| crate::audit::query(c, &Default::default())).await.unwrap();
         let got: Vec<(String, String, Option<String>)> =
             rows.iter().rev().map(|r| (r.staff.clone(), r.action.clone(), r.room.clone())).collect();
         let want = [
@@ -620,28 +649,28 @@ mod tests {
         assert!(rows.last().unwrap().after.as_deref().unwrap().contains("Wang Wei"));
     }
 
-    #[test]
-    fn incognito_stays_send_no_name_and_hide_it() {
-        let d = desk();
-        d.check_in(&sys(), "101", CheckIn { private: Some(true), ..guest("Famous Person") }).unwrap();
-        assert!(matches!(&commands(&d)[0].1, PbxCommand::CheckIn { name: None, first_name: None, .. }));
-        let view = d.room("101").unwrap();
+    #[tokio::test]
+    async fn incognito_stays_send_no_name_and_hide_it() {
+        let d = desk().await;
+        d.check_in(&sys(), "101", CheckIn { private: Some(true), ..guest("Famous Person") }).await.unwrap();
+        assert!(matches!(&commands(&d).await[0].1, PbxCommand::CheckIn { name: None, first_name: None, .. }));
+        let view = d.room("101").await.unwrap();
         assert!(view.private);
         assert_eq!(view.clone().redacted(false).guest_name, None);
         assert_eq!(view.redacted(true).guest_name.as_deref(), Some("Famous Person"));
-        assert!(d.find_guests("famous", false).unwrap().is_empty());
-        assert_eq!(d.find_guests("famous", true).unwrap().len(), 1);
-        let rows = d.store.read_blocking(|c| crate::audit::query(c, &Default::default())).unwrap();
+        assert!(d.find_guests("famous", false).await.unwrap().is_empty());
+        assert_eq!(d.find_guests("famous", true).await.unwrap().len(), 1);
+        let rows = d.store.read(move |c| crate::audit::query(c, &Default::default())).await.unwrap();
         assert!(!rows[0].after.as_deref().unwrap().contains("Famous"), "the audit trail keeps the secret too");
     }
 
-    #[test]
-    fn dnd_and_class_need_an_occupied_room() {
-        let d = desk();
-        assert!(matches!(d.set_dnd(&sys(), "101", true), Err(DeskError::Vacant(_))));
-        d.check_in(&sys(), "101", guest("A")).unwrap();
-        assert!(d.set_dnd(&sys(), "101", true).unwrap().dnd);
-        assert_eq!(d.set_class(&sys(), "101", 1).unwrap().class_of_service, 1);
-        assert!(d.set_class(&sys(), "101", 10).is_err());
+    #[tokio::test]
+    async fn dnd_and_class_need_an_occupied_room() {
+        let d = desk().await;
+        assert!(matches!(d.set_dnd(&sys(), "101", true).await, Err(DeskError::Vacant(_))));
+        d.check_in(&sys(), "101", guest("A")).await.unwrap();
+        assert!(d.set_dnd(&sys(), "101", true).await.unwrap().dnd);
+        assert_eq!(d.set_class(&sys(), "101", 1).await.unwrap().class_of_service, 1);
+        assert!(d.set_class(&sys(), "101", 10).await.is_err());
     }
 }

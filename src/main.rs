@@ -22,12 +22,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging();
             let cfg = Config::from_file(&cli.config)?;
             let dir = Config::folder(&cli.config).to_path_buf();
-            tokio::runtime::Runtime::new()?.block_on(switchboard::serve::serve(cfg, dir))
+            serve(cfg, dir)
         }
         Command::PbxSim { state_file, ack_timeout } => {
             init_logging();
             let ack = parse_duration(ack_timeout).map_err(|e| anyhow::anyhow!("--ack-timeout: {e}"))?;
-            tokio::runtime::Runtime::new()?.block_on(switchboard::serve::pbx_sim(state_file.clone(), ack))
+            pbx_sim(state_file.clone(), ack)
         }
         Command::PmsSim { listen, connect, rooms, ack_timeout } => {
             init_logging();
@@ -40,7 +40,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 None => Config::hotel_only(&cli.config).map(|c| c.rooms).unwrap_or_default(),
             };
             let opts = switchboard::pms_sim::Options { listen: listen.clone(), connect: connect.clone(), rooms, ack };
-            tokio::runtime::Runtime::new()?.block_on(switchboard::pms_sim::run(opts))
+            pms_sim(opts)
         }
         other => {
             // A client printing into `| head` should end quietly, like other Unix tools.
@@ -49,6 +49,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             cli::run_client(&cli, other)
         }
     }
+}
+
+// The service and the simulators run on tokio; the client commands need no runtime.
+#[tokio::main]
+async fn serve(cfg: Config, dir: std::path::PathBuf) -> anyhow::Result<()> {
+    switchboard::serve::serve(cfg, dir).await
+}
+
+#[tokio::main]
+async fn pbx_sim(state_file: Option<std::path::PathBuf>, ack: std::time::Duration) -> anyhow::Result<()> {
+    switchboard::serve::pbx_sim(state_file, ack).await
+}
+
+#[tokio::main]
+async fn pms_sim(opts: switchboard::pms_sim::Options) -> anyhow::Result<()> {
+    switchboard::pms_sim::run(opts).await
 }
 
 /// A command line that does not parse, as one line: what is wrong and the usage.

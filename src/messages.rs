@@ -22,7 +22,7 @@ use crate::audit::{self, Change};
 use crate::clock::SharedClock;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::store::{outbox, rooms, Store, StoreError};
+use crate::store::{outbox, rooms, Priority, Store, StoreError};
 use crate::validate::{Invalid, Text};
 
 /// Longest message text.
@@ -316,81 +316,94 @@ impl Messages {
         r
     }
 
-    pub fn leave(&self, actor: &Actor, m: &NewMessage) -> Result<MessageView, MessageError> {
+    pub async fn leave(&self, actor: &Actor, m: &NewMessage) -> Result<MessageView, MessageError> {
         let text = check_text(&m.text)?;
         let caller = check_short("from", m.from.as_deref(), 60)?;
         let callback = check_short("callback", m.callback.as_deref(), 30)?;
         let (now, local) = self.now();
         let (actor, m) = (actor.clone(), m.clone());
-        let r = self.store.write_blocking(move |tx| {
-            let (actor, m) = (&actor, &m);
-            if !rooms::exists(tx, &m.room)? {
-                return Err(MessageError::UnknownRoom(m.room.clone()));
-            }
-            let stay = rooms::active_stay(tx, &m.room)?.ok_or_else(|| MessageError::Vacant(m.room.clone()))?;
-            tx.exec(
-                "INSERT INTO messages(stay, room, status, text, caller, callback, taken_by, left_at, pms_id)
+        let r = self
+            .store
+            .write(Priority::Normal, move |tx| {
+                let (actor, m) = (&actor, &m);
+                if !rooms::exists(tx, &m.room)? {
+                    return Err(MessageError::UnknownRoom(m.room.clone()));
+                }
+                let stay = rooms::active_stay(tx, &m.room)?.ok_or_else(|| MessageError::Vacant(m.room.clone()))?;
+                tx.exec(
+                    "INSERT INTO messages(stay, room, status, text, caller, callback, taken_by, left_at, pms_id)
                  VALUES (?1, ?2, 'waiting', ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![stay.id, m.room, text, caller, callback, actor.login, now, m.pms_id],
-            )?;
-            let id = tx.last_insert_rowid();
-            let cmd = display_cmd(id, stay.id, Some(&text), local);
-            outbox::push_attr(tx, &now, &m.room, &format!("msg:{id}"), &cmd, outbox::PRIORITY_NORMAL)?;
-            messages_changed(tx, &now, &m.room)?;
-            let change = Change::new("msg_leave").room(&m.room).stay(stay.id).subject(format!("message {id}")).after(
-                format!("{} characters from {}", text.chars().count(), caller.as_deref().unwrap_or("(unknown)")),
-            );
-            audit::record(tx, &now, actor, &change)?;
-            get(tx, id)?.ok_or(MessageError::Unknown(id))
-        });
+                    params![stay.id, m.room, text, caller, callback, actor.login, now, m.pms_id],
+                )?;
+                let id = tx.last_insert_rowid();
+                let cmd = display_cmd(id, stay.id, Some(&text), local);
+                outbox::push_attr(tx, &now, &m.room, &format!("msg:{id}"), &cmd, outbox::PRIORITY_NORMAL)?;
+                messages_changed(tx, &now, &m.room)?;
+                let change =
+                    Change::new("msg_leave").room(&m.room).stay(stay.id).subject(format!("message {id}")).after(
+                        format!(
+                            "{} characters from {}",
+                            text.chars().count(),
+                            caller.as_deref().unwrap_or("(unknown)")
+                        ),
+                    );
+                audit::record(tx, &now, actor, &change)?;
+                get(tx, id)?.ok_or(MessageError::Unknown(id))
+            })
+            .await;
         self.done(r)
     }
 
-    pub fn deliver(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
+    pub async fn deliver(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
         let actor = actor.clone();
-        let r = self.store.write_blocking(move |tx| finish(tx, &now, local, &actor, id, status::DELIVERED));
+        let r =
+            self.store.write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::DELIVERED)).await;
         self.done(r)
     }
 
-    pub fn clear(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
+    pub async fn clear(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
         let actor = actor.clone();
-        let r = self.store.write_blocking(move |tx| finish(tx, &now, local, &actor, id, status::CLEARED));
+        let r =
+            self.store.write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::CLEARED)).await;
         self.done(r)
     }
 
     /// The lamp by hand (until the next message change); an occupied room only.
-    pub fn set_lamp(&self, actor: &Actor, room: &str, on: bool) -> Result<bool, MessageError> {
+    pub async fn set_lamp(&self, actor: &Actor, room: &str, on: bool) -> Result<bool, MessageError> {
         let (now, _) = self.now();
         let actor = actor.clone();
         let room = room.to_string();
-        let r = self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let room = room.as_str();
-            if !rooms::exists(tx, room)? {
-                return Err(MessageError::UnknownRoom(room.to_string()));
-            }
-            let stay = rooms::active_stay(tx, room)?.ok_or_else(|| MessageError::Vacant(room.to_string()))?;
-            tx.exec("UPDATE rooms SET lamp_override = ?2 WHERE number = ?1", params![room, on])?;
-            let lamp = sync_lamp(tx, &now, room)?;
-            let change = Change::new("msg_lamp").room(room).stay(stay.id).after(if on {
-                "lamp on by hand"
-            } else {
-                "lamp off by hand"
-            });
-            audit::record(tx, &now, actor, &change)?;
-            Ok(lamp)
-        });
+        let r = self
+            .store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let room = room.as_str();
+                if !rooms::exists(tx, room)? {
+                    return Err(MessageError::UnknownRoom(room.to_string()));
+                }
+                let stay = rooms::active_stay(tx, room)?.ok_or_else(|| MessageError::Vacant(room.to_string()))?;
+                tx.exec("UPDATE rooms SET lamp_override = ?2 WHERE number = ?1", params![room, on])?;
+                let lamp = sync_lamp(tx, &now, room)?;
+                let change = Change::new("msg_lamp").room(room).stay(stay.id).after(if on {
+                    "lamp on by hand"
+                } else {
+                    "lamp off by hand"
+                });
+                audit::record(tx, &now, actor, &change)?;
+                Ok(lamp)
+            })
+            .await;
         self.done(r)
     }
 
-    pub fn get(&self, id: i64) -> Result<MessageView, MessageError> {
-        self.store.read_blocking(|c| get(c, id)?.ok_or(MessageError::Unknown(id)))
+    pub async fn get(&self, id: i64) -> Result<MessageView, MessageError> {
+        self.store.read(move |c| get(c, id)?.ok_or(MessageError::Unknown(id))).await
     }
 
     /// Messages of current stays, oldest first; `waiting_only` for the night round.
-    pub fn list(&self, room: Option<&str>, waiting_only: bool) -> Result<Vec<MessageView>, MessageError> {
+    pub async fn list(&self, room: Option<&str>, waiting_only: bool) -> Result<Vec<MessageView>, MessageError> {
         // Separate statements per filter, so each uses its index (no "?1 IS NULL OR ...").
         let filter = match (room.is_some(), waiting_only) {
             (true, true) => "m.room = ?1 AND m.status = 'waiting'",
@@ -402,15 +415,18 @@ impl Messages {
         };
         let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("m.{c}")).collect();
         let sql_text = format!("SELECT {} FROM messages m WHERE {filter} ORDER BY m.id LIMIT 5000", columns.join(", "));
-        self.store.read_blocking(|c| {
-            let mut stmt = c.prepare_cached(&sql_text)?;
-            let rows = match room {
-                Some(r) => stmt.query_map([r], from_row),
-                None => stmt.query_map([], from_row),
-            }?
-            .collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
+        let room = room.map(str::to_string);
+        self.store
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&sql_text)?;
+                let rows = match room.as_deref() {
+                    Some(r) => stmt.query_map([r], from_row),
+                    None => stmt.query_map([], from_row),
+                }?
+                .collect::<Result<_, _>>()?;
+                Ok(rows)
+            })
+            .await
     }
 }
 

@@ -18,7 +18,7 @@
 //! `pbx_resync` sends every room's state to the PBX. A bad file stops the service at start, naming the file
 //! and the key. Parse-then-validate, like hotel.toml.
 
-use crate::store::Sql;
+use crate::store::{Priority, Sql};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -221,7 +221,7 @@ async fn run_job(job: Job, ctx: JobCtx) {
             return;
         };
         tokio::time::sleep((at - now).to_std().unwrap_or_default()).await;
-        match run_action(&job.action, &ctx, at) {
+        match run_action(&job.action, &ctx, at).await {
             Ok(what) => tracing::info!(job = %job.name, "property job done: {what}"),
             Err(e) => tracing::error!(job = %job.name, "property job failed: {e:#}"),
         }
@@ -229,48 +229,56 @@ async fn run_job(job: Job, ctx: JobCtx) {
 }
 
 /// Runs one action as of `at`; returns what it did.
-pub fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::Result<String> {
+pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> anyhow::Result<String> {
     match action {
         Action::WakeupReport { output } => {
             let day = at.with_timezone(&ctx.tz).date_naive().pred_opt().unwrap_or_default();
-            let report = ctx.wakeups.report(day)?;
+            let report = ctx.wakeups.report(day).await?;
             let path = write_report(ctx, output, day, &report.to_text())?;
             Ok(format!("wake-up report of {day} written to {}", path.display()))
         }
         Action::RevenueReport { output } => {
             let day = at.with_timezone(&ctx.tz).date_naive().pred_opt().unwrap_or_default();
-            let revenue = ctx.store.read_blocking(|c| crate::charges::report::revenue(c, ctx.tz, day))?;
+            let tz = ctx.tz;
+            let revenue = ctx.store.read(move |c| crate::charges::report::revenue(c, tz, day)).await?;
             let path = write_report(ctx, output, day, &revenue.to_text(&ctx.hotel_name))?;
             Ok(format!("call revenue of {day} written to {}", path.display()))
         }
         Action::PurgeCallDigits { older_than } => {
             let keep = older_than.unwrap_or(ctx.charges.cfg.keep_digits_for);
-            let n = ctx.store.write_blocking(move |tx| crate::charges::report::purge_digits(tx, at, keep))?;
+            let n =
+                ctx.store.write(Priority::Normal, move |tx| crate::charges::report::purge_digits(tx, at, keep)).await?;
             Ok(format!("dialled digits of {n} calls purged (stays over for more than {})", crate::clock::show(keep)))
         }
         Action::Expire { alerts_older_than } => {
             let now = crate::clock::timestamp(at);
             let before = crate::clock::timestamp(at - crate::config::duration::chrono(*alerts_older_than));
-            let (bookings, alerts) = ctx.store.write_blocking(move |tx| {
-                let bookings = crate::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
-                let alerts = tx.exec(
-                    "UPDATE alerts SET acked_by = 'system (expired: the stay is over)', acked_at = ?1
+            let (bookings, alerts) = ctx
+                .store
+                .write(Priority::Normal, move |tx| {
+                    let bookings = crate::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
+                    let alerts = tx.exec(
+                        "UPDATE alerts SET acked_by = 'system (expired: the stay is over)', acked_at = ?1
                      WHERE acked_at IS NULL AND at < ?2 AND wakeup IN
                        (SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay WHERE s.checked_out_at IS NOT NULL)",
-                    rusqlite::params![now, before],
-                )?;
-                Ok::<_, crate::store::StoreError>((bookings, alerts))
-            })?;
+                        rusqlite::params![now, before],
+                    )?;
+                    Ok::<_, crate::store::StoreError>((bookings, alerts))
+                })
+                .await?;
             Ok(format!("{bookings} bookings of past stays ended, {alerts} alerts of past stays closed"))
         }
         Action::ExpireMessages { older_than } => {
             let keep = older_than.unwrap_or(ctx.messages_keep_for);
             let now = crate::clock::timestamp(at);
             let before = crate::clock::timestamp(at - crate::config::duration::chrono(keep));
-            let n = ctx.store.write_blocking({
-                let before = before.clone();
-                move |tx| crate::messages::expire(tx, &now, &before)
-            })?;
+            let n = ctx
+                .store
+                .write(Priority::Normal, {
+                    let before = before.clone();
+                    move |tx| crate::messages::expire(tx, &now, &before)
+                })
+                .await?;
             ctx.outbox.notify_one();
             Ok(format!("{n} messages older than {} expired", before))
         }

@@ -49,7 +49,7 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
     let connector = EndpointConnector::new(endpoint.clone(), cfg.pbx.line, cfg.pbx.allow.clone())
         .await
         .with_context(|| format!("pbx.port: cannot listen on {endpoint}"))?;
-    let mut services = Services::start(&cfg, store.clone(), clock.clone(), connector)?;
+    let mut services = Services::start(&cfg, store.clone(), clock.clone(), connector).await?;
     services.app.simulator = _simulator.as_ref().map(|s| s.handle.clone());
     if let Some(pms) = &cfg.pms {
         warn_if_open("pms", &pms.port, &pms.allow);
@@ -57,16 +57,16 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("pms.port: cannot listen on {}", pms.port))?;
         tracing::info!(port = %pms.port, owns_stays = pms.owns_stays, "PMS link configured");
-        services.start_pms(pms, connector);
+        services.start_pms(pms, connector).await;
     }
-    if let Some(password) = services.app.staff.bootstrap()? {
+    if let Some(password) = services.app.staff.bootstrap().await? {
         tracing::warn!(
             "first start: created the manager account \"manager\" with password {password} \
              (shown only this once: sign in with `switchboard login --user manager`, then set your own \
              with `switchboard staff passwd manager`)"
         );
     }
-    seed_directory(&services, &config_dir)?;
+    seed_directory(&services, &config_dir).await?;
     let link = services.app.link.clone();
     let _jobs = schedules::spawn(jobs, &services, config_dir.clone(), cfg.timezone, cfg.messages_keep_for);
     spawn_tariff_reload_on_hangup(services.app.charges.clone());
@@ -90,7 +90,7 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
     for t in &services.tasks {
         t.abort();
     }
-    store.close()?;
+    store.close().await?;
     tracing::info!("store closed; bye");
     Ok(())
 }
@@ -129,9 +129,9 @@ fn spawn_tariff_reload_on_hangup(charges: Arc<crate::charges::Charges>) {
 }
 
 /// On a new installation (an empty directory), imports `directory.toml` beside hotel.toml.
-fn seed_directory(services: &Services, config_dir: &Path) -> anyhow::Result<()> {
+async fn seed_directory(services: &Services, config_dir: &Path) -> anyhow::Result<()> {
     let file = config_dir.join("directory.toml");
-    if !file.exists() || !services.app.directory.is_empty()? {
+    if !file.exists() || !services.app.directory.is_empty().await? {
         return Ok(());
     }
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -141,6 +141,7 @@ fn seed_directory(services: &Services, config_dir: &Path) -> anyhow::Result<()> 
         .app
         .directory
         .import(&crate::identity::Actor::system(), &entries)
+        .await
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     tracing::info!("directory: {n} entries imported from {}", file.display());
     Ok(())

@@ -14,7 +14,7 @@ use crate::logbook::Logbook;
 use crate::messages::Messages;
 use crate::pbx::link::{self, Connector, LinkCtx};
 use crate::staff::Staff;
-use crate::store::{rooms, Store, StoreError};
+use crate::store::{rooms, Priority, Store, StoreError};
 use crate::wakeup::scheduler::Scheduler;
 use crate::wakeup::Wakeups;
 
@@ -29,17 +29,19 @@ pub struct Services {
 
 impl Services {
     /// Syncs the rooms from the config and starts the link and scheduler tasks.
-    pub fn start<C: Connector>(
+    pub async fn start<C: Connector>(
         cfg: &Config,
         store: Arc<Store>,
         clock: SharedClock,
         connector: C,
     ) -> Result<Services, StoreError> {
         let (rooms, pms) = (cfg.rooms.clone(), cfg.pms.is_some());
-        store.write_blocking(move |tx| {
-            rooms::sync_rooms(tx, &rooms)?;
-            crate::pms::outbox::set_enabled(tx, pms)
-        })?;
+        store
+            .write(Priority::Normal, move |tx| {
+                rooms::sync_rooms(tx, &rooms)?;
+                crate::pms::outbox::set_enabled(tx, pms)
+            })
+            .await?;
         let signals = Signals::default();
         let inbox = Arc::new(tokio::sync::Notify::new());
         let charges = Arc::new(
@@ -100,7 +102,7 @@ impl Services {
     }
 
     /// Starts the PMS link (`[pms]`): the PMS drives check-ins, bookings and messages.
-    pub fn start_pms<C: Connector>(&mut self, cfg: &crate::config::PmsLinkConfig, connector: C) {
+    pub async fn start_pms<C: Connector>(&mut self, cfg: &crate::config::PmsLinkConfig, connector: C) {
         let ctx = crate::pms::PmsCtx {
             store: self.app.store.clone(),
             clock: self.clock.clone(),
@@ -112,7 +114,9 @@ impl Services {
             messages: self.app.messages.clone(),
         };
         // What the PBX reports is queued for the PMS from now on.
-        if let Err(e) = self.app.store.write_blocking(|tx| crate::pms::outbox::set_enabled(tx, true)) {
+        if let Err(e) =
+            self.app.store.write(Priority::Normal, move |tx| crate::pms::outbox::set_enabled(tx, true)).await
+        {
             tracing::error!("cannot enable the PMS outbox: {e}");
         }
         let (handle, task) = crate::pms::spawn(ctx, connector);

@@ -74,7 +74,7 @@ pub async fn authenticate(State(s): State<AppState>, mut req: Request, next: Nex
             t
         }
     };
-    let actor = s.staff.authenticate(&token)?;
+    let actor = s.staff.authenticate(&token).await?;
     req.extensions_mut().insert(actor);
     req.extensions_mut().insert(Token(token));
     Ok(next.run(req).await)

@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{blocking, ApiJson, ApiQuery, Id};
+use super::extract::{ApiJson, ApiQuery, Id};
 use super::state::AppState;
 use crate::contract::{CodeAnswer, CodeQuery, DirEntry, DirImport, DirImported, DirQuery, ExportQuery, NewDirEntry};
 use crate::directory::{codes, exchange};
@@ -18,11 +18,11 @@ pub async fn search(
     ApiQuery(q): ApiQuery<DirQuery>,
 ) -> ApiResult<Json<Vec<DirEntry>>> {
     let text = q.q.ok_or_else(|| ApiError::BadRequest("give ?q=".into()))?;
-    Ok(Json(blocking(move || s.directory.search(&actor, &text)).await?))
+    Ok(Json(s.directory.search(&actor, &text).await?))
 }
 
 pub async fn get(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<DirEntry>> {
-    Ok(Json(s.directory.get(&actor, id)?))
+    Ok(Json(s.directory.get(&actor, id).await?))
 }
 
 pub async fn add(
@@ -30,7 +30,7 @@ pub async fn add(
     actor: Actor,
     ApiJson(e): ApiJson<NewDirEntry>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(s.directory.add(&actor, &e)?)))
+    Ok((StatusCode::CREATED, Json(s.directory.add(&actor, &e).await?)))
 }
 
 pub async fn edit(
@@ -39,11 +39,11 @@ pub async fn edit(
     Id(id): Id,
     ApiJson(e): ApiJson<NewDirEntry>,
 ) -> ApiResult<Json<DirEntry>> {
-    Ok(Json(s.directory.edit(&actor, id, &e)?))
+    Ok(Json(s.directory.edit(&actor, id, &e).await?))
 }
 
 pub async fn remove(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<StatusCode> {
-    s.directory.remove(&actor, id)?;
+    s.directory.remove(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -54,7 +54,7 @@ pub async fn import(
 ) -> ApiResult<Json<DirImported>> {
     let format: exchange::Format = req.format.parse()?;
     let entries = exchange::parse(&req.text, format)?;
-    let imported = blocking(move || s.directory.import(&actor, &entries)).await?;
+    let imported = s.directory.import(&actor, &entries).await?;
     Ok(Json(DirImported { imported }))
 }
 
@@ -64,7 +64,7 @@ pub async fn export(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let format: exchange::Format = q.format.as_deref().unwrap_or("toml").parse()?;
-    let text = exchange::export(&s.directory.export(&actor)?, format)?;
+    let text = exchange::export(&s.directory.export(&actor).await?, format)?;
     let kind = if format == exchange::Format::Csv { "text/csv; charset=utf-8" } else { "text/plain; charset=utf-8" };
     Ok(([(header::CONTENT_TYPE, kind)], text))
 }

@@ -94,8 +94,8 @@ pub async fn events(
 const EXPIRY_CHECK: Duration = Duration::from_secs(60);
 
 /// Whether the stream's session is still open (a store error keeps it: the next change asks again).
-fn session_open(s: &AppState, token: &str) -> bool {
-    s.staff.session_open(token).unwrap_or_else(|e| {
+async fn session_open(s: &AppState, token: &str) -> bool {
+    s.staff.session_open(token).await.unwrap_or_else(|e| {
         tracing::warn!("live events: cannot check the session: {e}");
         true
     })
@@ -111,12 +111,12 @@ async fn watch(
     let mut expiry = tokio::time::interval(EXPIRY_CHECK);
     expiry.tick().await;
     // The session may have ended between the sign-in check and the subscription above.
-    if !session_open(&s, &token) {
+    if !session_open(&s, &token).await {
         return;
     }
     let mut link = s.link.status.clone();
     let mut last_link = link_key(&link.borrow_and_update());
-    let Ok(mut last) = s.store.read_blocking(fingerprints) else { return };
+    let Ok(mut last) = s.store.read(fingerprints).await else { return };
     if tx.send(event("hello", serde_json::json!({ "link": *link.borrow() }))).await.is_err() {
         return;
     }
@@ -139,7 +139,7 @@ async fn watch(
             }
             () = tx.closed() => return,
             _ = expiry.tick() => {
-                if !session_open(&s, &token) {
+                if !session_open(&s, &token).await {
                     return;
                 }
                 continue;
@@ -150,10 +150,10 @@ async fn watch(
         commits.borrow_and_update();
         // A logout, a new password or a disabled account is a commit like any other: asked after
         // the commits are marked seen, so one that came during the pause is not missed.
-        if !session_open(&s, &token) {
+        if !session_open(&s, &token).await {
             return;
         }
-        let now = match s.store.read_blocking(fingerprints) {
+        let now = match s.store.read(fingerprints).await {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!("live events: {e}");

@@ -106,58 +106,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// Runs `f` on the blocking pool: password hashing (deliberately slow) and heavy reads (the
-/// audit trail, full-text search, reports) must not hold up the async workers.
+/// Runs `f` on the blocking pool: work that reads files or computes at length (a tariff reload)
+/// must not hold up the async workers.
 pub async fn blocking<T, E>(f: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, ApiError>
 where
     T: Send + 'static,
     E: Into<ApiError> + Send + 'static,
 {
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?.map_err(Into::into)
-}
-
-/// Runs a signed-in request's handler (and its sign-in check) on the blocking pool: the desk's
-/// methods still block while the store's writer runs their change; on the async workers that
-/// wait would hold up every other request and the wake-up scheduler. To go once those methods
-/// await the store (issue 22). A streamed body (live events) is still polled by the server.
-pub async fn on_blocking_pool(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    // Six per core at once: enough to keep the writer's batches full; dozens of runnable request
-    // threads would crowd the wake-up scheduler off the CPU.
-    static AT_ONCE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let permits = AT_ONCE.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        tokio::sync::Semaphore::new(cores * 6)
-    });
-    // The body first, outside the pool: a client that sends slowly must not hold a place there.
-    let req = match buffered(req).await {
-        Ok(req) => req,
-        Err(e) => return e.into_response(),
-    };
-    let Ok(_permit) = permits.acquire().await else {
-        return ApiError::Unavailable("the service is stopping".into()).into_response();
-    };
-    let rt = tokio::runtime::Handle::current();
-    match tokio::task::spawn_blocking(move || rt.block_on(next.run(req))).await {
-        Ok(response) => response,
-        Err(e) => ApiError::Internal(format!("the request's handler failed: {e}")).into_response(),
-    }
-}
-
-/// The request with its body read (within `[api] max_body`, 413 beyond).
-async fn buffered(req: axum::extract::Request) -> Result<axum::extract::Request, ApiError> {
-    use axum::extract::FromRequest;
-    let (parts, body) = req.into_parts();
-    // The body limit travels in the request's extensions.
-    let (mut bare, ()) = axum::extract::Request::new(()).into_parts();
-    bare.extensions = parts.extensions.clone();
-    let bytes =
-        axum::body::Bytes::from_request(axum::extract::Request::from_parts(bare, body), &()).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge("the request body is too large".into())
-            } else {
-                ApiError::BadRequest(format!("cannot read the request body: {}", e.body_text()))
-            }
-        })?;
-    Ok(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
 }

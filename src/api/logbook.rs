@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{blocking, ApiJson, ApiQuery, Id, OptionalJson};
+use super::extract::{ApiJson, ApiQuery, Id, OptionalJson};
 use super::state::AppState;
 use crate::contract::{
     Amend, CloseShift, Entry, Followup, FollowupChange, FollowupsQuery, Handover, LogQuery, NewEntry, Search, Shift,
@@ -14,7 +14,7 @@ use crate::contract::{
 use crate::identity::Actor;
 
 pub async fn open_shift(State(s): State<AppState>, actor: Actor) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(s.logbook.open_shift(&actor)?)))
+    Ok((StatusCode::CREATED, Json(s.logbook.open_shift(&actor).await?)))
 }
 
 pub async fn close_shift(
@@ -22,29 +22,27 @@ pub async fn close_shift(
     actor: Actor,
     OptionalJson(req): OptionalJson<CloseShift>,
 ) -> ApiResult<Json<Handover>> {
-    Ok(Json(blocking(move || s.logbook.close_shift(&actor, req.force)).await?))
+    Ok(Json(s.logbook.close_shift(&actor, req.force).await?))
 }
 
 pub async fn current_shift(State(s): State<AppState>) -> ApiResult<Json<Option<Shift>>> {
-    Ok(Json(s.logbook.current_shift()?))
+    Ok(Json(s.logbook.current_shift().await?))
 }
 
 /// The last handover (null before the first shift closes); shown to everyone.
 pub async fn handover(State(s): State<AppState>) -> ApiResult<Json<Option<Handover>>> {
-    Ok(Json(blocking(move || s.logbook.handover()).await?))
+    Ok(Json(s.logbook.handover().await?))
 }
 
 /// The last handover as a printable page.
 pub async fn handover_print(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
     let hotel = s.hotel_name.clone();
-    let sheet = blocking(move || s.logbook.handover())
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no shift has been closed yet".into()))?;
+    let sheet = s.logbook.handover().await?.ok_or_else(|| ApiError::NotFound("no shift has been closed yet".into()))?;
     Ok(axum::response::Html(sheet.to_html(&hotel)))
 }
 
 pub async fn ack_handover(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<Shift>> {
-    Ok(Json(s.logbook.ack_handover(&actor)?))
+    Ok(Json(s.logbook.ack_handover(&actor).await?))
 }
 
 pub async fn add(
@@ -52,7 +50,7 @@ pub async fn add(
     actor: Actor,
     ApiJson(e): ApiJson<NewEntry>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(s.logbook.add(&actor, &e)?)))
+    Ok((StatusCode::CREATED, Json(s.logbook.add(&actor, &e).await?)))
 }
 
 pub async fn amend(
@@ -61,23 +59,23 @@ pub async fn amend(
     Id(id): Id,
     ApiJson(req): ApiJson<Amend>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(s.logbook.amend(&actor, id, &req.text)?)))
+    Ok((StatusCode::CREATED, Json(s.logbook.amend(&actor, id, &req.text).await?)))
 }
 
 pub async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<LogQuery>) -> ApiResult<Json<Vec<Entry>>> {
-    Ok(Json(blocking(move || s.logbook.list(q.shift)).await?))
+    Ok(Json(s.logbook.list(q.shift).await?))
 }
 
 /// Full-text search (read on the blocking pool).
 pub async fn search(State(s): State<AppState>, ApiQuery(q): ApiQuery<Search>) -> ApiResult<Json<Vec<Entry>>> {
-    Ok(Json(blocking(move || s.logbook.search(&q)).await?))
+    Ok(Json(s.logbook.search(&q).await?))
 }
 
 pub async fn followups(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<FollowupsQuery>,
 ) -> ApiResult<Json<Vec<Followup>>> {
-    Ok(Json(s.logbook.followups(q.open.unwrap_or(false))?))
+    Ok(Json(s.logbook.followups(q.open.unwrap_or(false)).await?))
 }
 
 pub async fn update_followup(
@@ -86,5 +84,5 @@ pub async fn update_followup(
     Id(id): Id,
     ApiJson(req): ApiJson<FollowupChange>,
 ) -> ApiResult<Json<Followup>> {
-    Ok(Json(s.logbook.update_followup(&actor, id, &req.state, req.text.as_deref())?))
+    Ok(Json(s.logbook.update_followup(&actor, id, &req.state, req.text.as_deref()).await?))
 }

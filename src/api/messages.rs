@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::ApiResult;
-use super::extract::{blocking, ApiJson, ApiQuery, Id};
+use super::extract::{ApiJson, ApiQuery, Id};
 use super::state::AppState;
 use crate::contract::{MessageView, MessagesQuery, NewMessage};
 use crate::identity::Actor;
@@ -16,7 +16,7 @@ pub async fn leave(
     actor: Actor,
     ApiJson(m): ApiJson<NewMessage>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(s.messages.leave(&actor, &m)?)))
+    Ok((StatusCode::CREATED, Json(s.messages.leave(&actor, &m).await?)))
 }
 
 /// Messages of current stays, oldest first; `undelivered=true` is the night round (up to
@@ -25,18 +25,18 @@ pub async fn list(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<MessagesQuery>,
 ) -> ApiResult<Json<Vec<MessageView>>> {
-    let list = blocking(move || s.messages.list(q.room.as_deref(), q.undelivered.unwrap_or(false))).await?;
+    let list = s.messages.list(q.room.as_deref(), q.undelivered.unwrap_or(false)).await?;
     Ok(Json(list))
 }
 
 pub async fn get(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<MessageView>> {
-    Ok(Json(s.messages.get(id)?))
+    Ok(Json(s.messages.get(id).await?))
 }
 
 pub async fn deliver(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<MessageView>> {
-    Ok(Json(s.messages.deliver(&actor, id)?))
+    Ok(Json(s.messages.deliver(&actor, id).await?))
 }
 
 pub async fn clear(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<MessageView>> {
-    Ok(Json(s.messages.clear(&actor, id)?))
+    Ok(Json(s.messages.clear(&actor, id).await?))
 }

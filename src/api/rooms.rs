@@ -16,8 +16,8 @@ use crate::contract::{
     Switch, TariffReloaded, TariffView,
 };
 use crate::identity::{Actor, Permission};
-use crate::store::outbox;
 use crate::store::rooms::{RoomView, Stay};
+use crate::store::{outbox, Priority};
 
 fn redact_stay(mut s: Stay, actor: &Actor) -> Stay {
     if s.private && !actor.can(Permission::SeePrivate) {
@@ -32,11 +32,11 @@ fn redact_room(r: RoomView, actor: &Actor) -> RoomView {
 }
 
 pub async fn list_rooms(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<RoomView>>> {
-    Ok(Json(s.desk.rooms()?.into_iter().map(|r| redact_room(r, &actor)).collect()))
+    Ok(Json(s.desk.rooms().await?.into_iter().map(|r| redact_room(r, &actor)).collect()))
 }
 
 pub async fn get_room(State(s): State<AppState>, actor: Actor, Segment(room): Segment) -> ApiResult<Json<RoomView>> {
-    Ok(Json(redact_room(s.desk.room(&room)?, &actor)))
+    Ok(Json(redact_room(s.desk.room(&room).await?, &actor)))
 }
 
 /// With `[pms] owns_stays`, check-in, check-out and moves come from the PMS only.
@@ -62,9 +62,11 @@ pub async fn pms_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<im
         return Err(ApiError::Unavailable("the PMS link task is not running".into()));
     }
     let now = crate::clock::timestamp(s.desk.now_utc());
-    s.store.write_blocking(move |tx| {
-        audit::record(tx, &now, &actor, &Change::new("pms_resync").subject("database resync (DR)"))
-    })?;
+    s.store
+        .write(Priority::Normal, move |tx| {
+            audit::record(tx, &now, &actor, &Change::new("pms_resync").subject("database resync (DR)"))
+        })
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(ResyncReply { resync: "requested".into() })))
 }
 
@@ -75,7 +77,7 @@ pub async fn check_in(
     ApiJson(req): ApiJson<CheckIn>,
 ) -> ApiResult<impl IntoResponse> {
     desk_may_change_stays(&s)?;
-    let stay = s.desk.check_in(&actor, &room, req)?;
+    let stay = s.desk.check_in(&actor, &room, req).await?;
     Ok((StatusCode::CREATED, Json(redact_stay(stay, &actor))))
 }
 
@@ -86,7 +88,7 @@ pub async fn check_out(
     OptionalJson(req): OptionalJson<CheckOut>,
 ) -> ApiResult<Json<Stay>> {
     desk_may_change_stays(&s)?;
-    let stay = s.desk.check_out(&actor, &room, req.discard_messages)?;
+    let stay = s.desk.check_out(&actor, &room, req.discard_messages).await?;
     Ok(Json(redact_stay(stay, &actor)))
 }
 
@@ -97,7 +99,7 @@ pub async fn move_room(
     ApiJson(req): ApiJson<MoveTo>,
 ) -> ApiResult<Json<Stay>> {
     desk_may_change_stays(&s)?;
-    let stay = s.desk.move_room_with(&actor, &room, &req.to, req.not_ready_ok)?;
+    let stay = s.desk.move_room_with(&actor, &room, &req.to, req.not_ready_ok).await?;
     Ok(Json(redact_stay(stay, &actor)))
 }
 
@@ -108,8 +110,8 @@ pub async fn set_lamp(
     Segment(room): Segment,
     ApiJson(req): ApiJson<Switch>,
 ) -> ApiResult<Json<RoomView>> {
-    s.messages.set_lamp(&actor, &room, req.on)?;
-    Ok(Json(redact_room(s.desk.room(&room)?, &actor)))
+    s.messages.set_lamp(&actor, &room, req.on).await?;
+    Ok(Json(redact_room(s.desk.room(&room).await?, &actor)))
 }
 
 pub async fn set_dnd(
@@ -118,7 +120,7 @@ pub async fn set_dnd(
     Segment(room): Segment,
     ApiJson(req): ApiJson<Switch>,
 ) -> ApiResult<Json<RoomView>> {
-    Ok(Json(redact_room(s.desk.set_dnd(&actor, &room, req.on)?, &actor)))
+    Ok(Json(redact_room(s.desk.set_dnd(&actor, &room, req.on).await?, &actor)))
 }
 
 pub async fn set_class(
@@ -127,7 +129,7 @@ pub async fn set_class(
     Segment(room): Segment,
     ApiJson(req): ApiJson<SetClass>,
 ) -> ApiResult<Json<RoomView>> {
-    Ok(Json(redact_room(s.desk.set_class(&actor, &room, req.class)?, &actor)))
+    Ok(Json(redact_room(s.desk.set_class(&actor, &room, req.class).await?, &actor)))
 }
 
 pub async fn housekeeping(
@@ -135,7 +137,7 @@ pub async fn housekeeping(
     ApiQuery(q): ApiQuery<HousekeepingQuery>,
 ) -> ApiResult<Json<Vec<RoomHousekeeping>>> {
     let only = q.status.as_deref().map(str::parse::<crate::housekeeping::Housekeeping>).transpose()?;
-    Ok(Json(s.store.read_blocking(|c| crate::housekeeping::list(c, only))?))
+    Ok(Json(s.store.read(move |c| crate::housekeeping::list(c, only)).await?))
 }
 
 fn mask(s: &AppState, actor: &Actor) -> Option<usize> {
@@ -148,20 +150,20 @@ pub async fn calls(
     ApiQuery(q): ApiQuery<CallsQuery>,
 ) -> ApiResult<Json<Vec<Call>>> {
     let m = mask(&s, &actor);
-    Ok(Json(blocking(move || s.store.read_blocking(|c| crate::charges::ledger::list(c, &q, m))).await?))
+    Ok(Json(s.store.read(move |c| crate::charges::ledger::list(c, &q, m)).await?))
 }
 
 pub async fn folio(State(s): State<AppState>, actor: Actor, Segment(room): Segment) -> ApiResult<Json<Folio>> {
-    s.desk.room(&room)?;
+    s.desk.room(&room).await?;
     let m = mask(&s, &actor);
-    Ok(Json(s.store.read_blocking(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?))
+    Ok(Json(s.store.read(move |c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m)).await?))
 }
 
 /// The guest's printed bill: digits as `[charges] mask_digits` says, whoever prints it.
 pub async fn folio_print(State(s): State<AppState>, Segment(room): Segment) -> ApiResult<impl IntoResponse> {
-    s.desk.room(&room)?;
+    s.desk.room(&room).await?;
     let m = Some(s.charges.cfg.mask_digits).filter(|n| *n > 0);
-    let folio = s.store.read_blocking(|c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m))?;
+    let folio = s.store.read(move |c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m)).await?;
     let html = folio.to_html(&s.hotel_name, s.wakeups.timezone());
     Ok(axum::response::Html(html))
 }
@@ -188,7 +190,7 @@ pub async fn tariff_reload(State(s): State<AppState>, actor: Actor) -> ApiResult
         .before(before.unwrap_or_else(|| "no tariff".into()))
         .after(after.clone().unwrap_or_else(|| "no tariff".into()));
     let by = actor.clone();
-    s.store.write_blocking(move |tx| audit::record(tx, &now, &by, &change))?;
+    s.store.write(Priority::Normal, move |tx| audit::record(tx, &now, &by, &change)).await?;
     tracing::info!(version = ?after, by = %actor.login, "tariff reloaded");
     Ok(Json(TariffReloaded {
         version: after,
@@ -236,10 +238,7 @@ pub async fn housekeeping_report(
         crate::clock::timestamp(crate::wakeup::rule::resolve(tz, d.and_time(chrono::NaiveTime::MIN)))
     };
     let (from, until) = (start(date), start(date.succ_opt().unwrap_or(date)));
-    let report = blocking(move || {
-        s.store.read_blocking(|c| crate::housekeeping::day_report(c, &date.to_string(), &from, &until))
-    })
-    .await?;
+    let report = s.store.read(move |c| crate::housekeeping::day_report(c, &date.to_string(), &from, &until)).await?;
     Ok(Json(report))
 }
 
@@ -250,8 +249,8 @@ pub async fn set_housekeeping(
     ApiJson(req): ApiJson<SetHousekeeping>,
 ) -> ApiResult<Json<RoomView>> {
     let status: crate::housekeeping::Housekeeping = req.status.parse()?;
-    s.desk.set_housekeeping(&actor, &room, status)?;
-    Ok(Json(redact_room(s.desk.room(&room)?, &actor)))
+    s.desk.set_housekeeping(&actor, &room, status).await?;
+    Ok(Json(redact_room(s.desk.room(&room).await?, &actor)))
 }
 
 pub async fn list_stays(
@@ -259,12 +258,12 @@ pub async fn list_stays(
     actor: Actor,
     ApiQuery(q): ApiQuery<StaysQuery>,
 ) -> ApiResult<Json<Vec<Stay>>> {
-    let stays = s.desk.stays(q.active.unwrap_or(true))?;
+    let stays = s.desk.stays(q.active.unwrap_or(true)).await?;
     Ok(Json(stays.into_iter().map(|st| redact_stay(st, &actor)).collect()))
 }
 
 pub async fn get_stay(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<Stay>> {
-    let stay = s.desk.stay(id)?.ok_or_else(|| ApiError::NotFound(format!("stay {id} does not exist")))?;
+    let stay = s.desk.stay(id).await?.ok_or_else(|| ApiError::NotFound(format!("stay {id} does not exist")))?;
     Ok(Json(redact_stay(stay, &actor)))
 }
 
@@ -275,11 +274,11 @@ pub async fn find_guests(
     ApiQuery(q): ApiQuery<GuestQuery>,
 ) -> ApiResult<Json<Vec<Stay>>> {
     let name = q.name.ok_or_else(|| ApiError::BadRequest("give ?name=".into()))?;
-    Ok(Json(s.desk.find_guests(&name, actor.can(Permission::SeePrivate))?))
+    Ok(Json(s.desk.find_guests(&name, actor.can(Permission::SeePrivate)).await?))
 }
 
 pub async fn pbx_status(State(s): State<AppState>) -> ApiResult<Json<PbxStatus>> {
-    let queued = s.store.read_blocking(outbox::pending)?;
+    let queued = s.store.read(outbox::pending).await?;
     Ok(Json(PbxStatus { link: s.link.status(), queued }))
 }
 
@@ -287,7 +286,7 @@ pub async fn pbx_status(State(s): State<AppState>) -> ApiResult<Json<PbxStatus>>
 pub async fn simulate_call(State(s): State<AppState>, ApiJson(req): ApiJson<SimCall>) -> ApiResult<impl IntoResponse> {
     let sim =
         s.simulator.as_ref().ok_or_else(|| ApiError::Conflict("the PBX is a real one: calls come from it".into()))?;
-    s.desk.room(&req.room)?;
+    s.desk.room(&req.room).await?;
     crate::validate::dialled("digits", &req.digits)?;
     let posting = (sim.state().postings_sent + 1).to_string();
     let d = req.duration_s.min(359_999);
@@ -312,6 +311,9 @@ pub async fn pbx_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<im
     }
     let now = crate::clock::timestamp(s.desk.now_utc());
     s.store
-        .write_blocking(move |tx| audit::record(tx, &now, &actor, &Change::new("pbx_resync").subject("every room")))?;
+        .write(Priority::Normal, move |tx| {
+            audit::record(tx, &now, &actor, &Change::new("pbx_resync").subject("every room"))
+        })
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(ResyncReply { resync: "requested".into() })))
 }

@@ -88,8 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(needs(Permission::Desk, desk))
         .merge(needs(Permission::Operate, operate))
         .merge(needs(Permission::Staff, admin))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .route_layer(axum::middleware::from_fn(super::extract::on_blocking_pool));
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
         .route(
             route::Health::PATH,

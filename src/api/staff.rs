@@ -7,7 +7,7 @@ use axum::Json;
 
 use super::auth::{self, Token};
 use super::error::{ApiError, ApiResult};
-use super::extract::{blocking, ApiJson, ApiQuery, ClientAddr, Segment};
+use super::extract::{ApiJson, ApiQuery, ClientAddr, Segment};
 use super::state::AppState;
 use crate::audit::{self, AuditQuery, AuditRow};
 use crate::contract::{Login, LoginReply, NewPassword, NewStaff, OwnPassword, SessionReply};
@@ -20,13 +20,13 @@ pub async fn login(
     ApiJson(req): ApiJson<Login>,
 ) -> ApiResult<Json<LoginReply>> {
     let staff = s.staff.clone();
-    let (token, actor) = blocking(move || staff.login(&req.login, &req.password, from)).await?;
+    let (token, actor) = staff.login(&req.login, &req.password, from).await?;
     Ok(Json(LoginReply { token, login: actor.login, display_name: actor.display_name, role: actor.role }))
 }
 
 /// Ends the session (a console's cookie is cleared too).
 pub async fn logout(State(s): State<AppState>, Token(token): Token) -> ApiResult<impl IntoResponse> {
-    s.staff.logout(&token)?;
+    s.staff.logout(&token).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(s.api.secure_cookies))]))
 }
 
@@ -37,7 +37,7 @@ pub async fn open_session(
     ApiJson(req): ApiJson<Login>,
 ) -> ApiResult<impl IntoResponse> {
     let staff = s.staff.clone();
-    let (token, actor) = blocking(move || staff.login(&req.login, &req.password, from)).await?;
+    let (token, actor) = staff.login(&req.login, &req.password, from).await?;
     let reply = SessionReply { login: actor.login, display_name: actor.display_name, role: actor.role };
     Ok(([(header::SET_COOKIE, auth::set_cookie(&token, s.api.secure_cookies))], Json(reply)))
 }
@@ -47,7 +47,7 @@ pub async fn me(actor: Actor) -> Json<Actor> {
 }
 
 pub async fn list(State(s): State<AppState>) -> ApiResult<Json<Vec<StaffView>>> {
-    Ok(Json(s.staff.list()?))
+    Ok(Json(s.staff.list().await?))
 }
 
 pub async fn add(
@@ -57,13 +57,12 @@ pub async fn add(
 ) -> ApiResult<impl IntoResponse> {
     let role: Role = req.role.parse()?;
     let staff = s.staff.clone();
-    let view =
-        blocking(move || staff.add(&actor, &req.login, req.display_name.as_deref(), role, &req.password)).await?;
+    let view = staff.add(&actor, &req.login, req.display_name.as_deref(), role, &req.password).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
 pub async fn disable(State(s): State<AppState>, actor: Actor, Segment(login): Segment) -> ApiResult<Json<StaffView>> {
-    Ok(Json(s.staff.disable(&actor, &login)?))
+    Ok(Json(s.staff.disable(&actor, &login).await?))
 }
 
 pub async fn set_password(
@@ -73,7 +72,7 @@ pub async fn set_password(
     ApiJson(req): ApiJson<NewPassword>,
 ) -> ApiResult<StatusCode> {
     let staff = s.staff.clone();
-    blocking(move || staff.set_password(&actor, &login, &req.password)).await?;
+    staff.set_password(&actor, &login, &req.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -85,7 +84,7 @@ pub async fn change_own_password(
     ApiJson(req): ApiJson<OwnPassword>,
 ) -> ApiResult<StatusCode> {
     let staff = s.staff.clone();
-    blocking(move || staff.change_own_password(&actor, &req.current, &req.password, from)).await?;
+    staff.change_own_password(&actor, &req.current, &req.password, from).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -100,5 +99,5 @@ pub async fn audit(
     if let Some(since) = &q.since {
         audit::parse_since(since).map_err(ApiError::Unprocessable)?;
     }
-    Ok(Json(blocking(move || s.store.read_blocking(|c| audit::query(c, &q))).await?))
+    Ok(Json(s.store.read(move |c| audit::query(c, &q)).await?))
 }

@@ -1,12 +1,13 @@
 //! Wake-up calls and alerts.
 
+use crate::store::Priority;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{blocking, ApiJson, ApiQuery, Id};
+use super::extract::{ApiJson, ApiQuery, Id};
 use super::state::AppState;
 use crate::alerts::{self, Alert};
 use crate::contract::{AlertsQuery, Booking, DateQuery, Report, WakeupView, WakeupsQuery};
@@ -18,21 +19,21 @@ pub async fn add(
     actor: Actor,
     ApiJson(b): ApiJson<Booking>,
 ) -> ApiResult<impl IntoResponse> {
-    let view = s.wakeups.add(&actor, &b, "desk")?;
+    let view = s.wakeups.add(&actor, &b, "desk").await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
 pub async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<WakeupsQuery>) -> ApiResult<Json<Vec<WakeupView>>> {
-    Ok(Json(s.wakeups.list(q.room.as_deref(), q.all.unwrap_or(false))?))
+    Ok(Json(s.wakeups.list(q.room.as_deref(), q.all.unwrap_or(false)).await?))
 }
 
 pub async fn get(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<WakeupView>> {
-    Ok(Json(s.wakeups.get(id)?))
+    Ok(Json(s.wakeups.get(id).await?))
 }
 
 pub async fn cancel(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<WakeupView>> {
     let reason = format!("cancelled by {}", actor.login);
-    Ok(Json(s.wakeups.cancel(&actor, id, &reason)?))
+    Ok(Json(s.wakeups.cancel(&actor, id, &reason).await?))
 }
 
 pub async fn report(State(s): State<AppState>, ApiQuery(q): ApiQuery<DateQuery>) -> ApiResult<Json<Report>> {
@@ -40,14 +41,14 @@ pub async fn report(State(s): State<AppState>, ApiQuery(q): ApiQuery<DateQuery>)
         Some(d) => rule::parse_date(&d).map_err(|e| ApiError::Unprocessable(e.to_string()))?,
         None => s.desk.now_utc().with_timezone(&s.wakeups.timezone()).date_naive(),
     };
-    Ok(Json(blocking(move || s.wakeups.report(date)).await?))
+    Ok(Json(s.wakeups.report(date).await?))
 }
 
 pub async fn list_alerts(State(s): State<AppState>, ApiQuery(q): ApiQuery<AlertsQuery>) -> ApiResult<Json<Vec<Alert>>> {
-    Ok(Json(s.store.read_blocking(|c| alerts::list(c, !q.all.unwrap_or(false)))?))
+    Ok(Json(s.store.read(move |c| alerts::list(c, !q.all.unwrap_or(false))).await?))
 }
 
 pub async fn ack_alert(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<Alert>> {
     let now = crate::clock::timestamp(s.desk.now_utc());
-    Ok(Json(s.store.write_blocking(move |tx| alerts::ack(tx, &now, &actor, id))?))
+    Ok(Json(s.store.write(Priority::Normal, move |tx| alerts::ack(tx, &now, &actor, id)).await?))
 }

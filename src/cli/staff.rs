@@ -155,26 +155,28 @@ fn run_api(c: &Client, cmd: &StaffCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_local(cli: &Cli, cmd: &StaffCommand) -> anyhow::Result<()> {
+/// The store's calls are async: this one command gets a small runtime of its own.
+#[tokio::main(flavor = "current_thread")]
+async fn run_local(cli: &Cli, cmd: &StaffCommand) -> anyhow::Result<()> {
     let (staff, actor) = local_staff(cli)?;
     match cmd {
         StaffCommand::Add { name, role, display_name, password_stdin } => {
             let role: Role = role.parse()?;
             let (password, generated) = new_password(*password_stdin)?;
-            let v = staff.add(&actor, name, display_name.as_deref(), role, &password)?;
+            let v = staff.add(&actor, name, display_name.as_deref(), role, &password).await?;
             println!("added {} ({}) to the store", v.login, v.role.as_str());
             if generated {
                 println!("password: {password}");
             }
         }
-        StaffCommand::List { json } => print_list(&staff.list()?, *json)?,
+        StaffCommand::List { json } => print_list(&staff.list().await?, *json)?,
         StaffCommand::Disable { name } => {
-            let v = staff.disable(&actor, name)?;
+            let v = staff.disable(&actor, name).await?;
             println!("disabled {}", v.login);
         }
         StaffCommand::Passwd { name, password_stdin } => {
             let (password, generated) = new_password(*password_stdin)?;
-            staff.set_password(&actor, name, &password).map_err(|e| anyhow!(e))?;
+            staff.set_password(&actor, name, &password).await.map_err(|e| anyhow!(e))?;
             println!("password of {name} changed; their sessions ended");
             if generated {
                 println!("password: {password}");

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Change};
 use crate::clock::{self, SharedClock};
 use crate::identity::{Actor, Permission};
-use crate::store::{Store, StoreError};
+use crate::store::{Priority, Store, StoreError};
 use crate::validate::{Invalid, Text};
 
 /// What desk and operator staff read where a private entry's numbers would be.
@@ -269,30 +269,33 @@ impl Directory {
         Ok(d)
     }
 
-    pub fn add(&self, actor: &Actor, e: &NewDirEntry) -> Result<DirEntry, DirError> {
+    pub async fn add(&self, actor: &Actor, e: &NewDirEntry) -> Result<DirEntry, DirError> {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
         let e = e.clone();
         let me = self.clone();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let e = &e;
-            let me = &me;
-            me.add_in(tx, actor, e, &now)
-        })
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let e = &e;
+                let me = &me;
+                me.add_in(tx, actor, e, &now)
+            })
+            .await
     }
 
     /// Changes the fields given.
-    pub fn edit(&self, actor: &Actor, id: i64, e: &NewDirEntry) -> Result<DirEntry, DirError> {
+    pub async fn edit(&self, actor: &Actor, id: i64, e: &NewDirEntry) -> Result<DirEntry, DirError> {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
         let e = e.clone();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let e = &e;
-            let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
-            let d = Self::validated(e, Some(&old))?;
-            tx.exec(
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let e = &e;
+                let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
+                let d = Self::validated(e, Some(&old))?;
+                tx.exec(
                 "UPDATE directory SET kind = ?2, name = ?3, department = ?4, title = ?5, extension = ?6, number = ?7,
                  languages = ?8, note = ?9, private = ?10, updated_at = ?11 WHERE id = ?1",
                 params![
@@ -309,48 +312,65 @@ impl Directory {
                     now
                 ],
             )?;
-            index(tx, &d)?;
-            audit::record(tx, &now, actor, &Change::new("dir_edit").subject(format!("directory {id}: {}", d.name)))?;
-            if d.private {
-                // The reply shows the whole entry: that is a showing like any other.
-                record_shown(tx, &now, actor, id, &d.name, "numbers shown")?;
-            }
-            Ok(d)
-        })
+                index(tx, &d)?;
+                audit::record(
+                    tx,
+                    &now,
+                    actor,
+                    &Change::new("dir_edit").subject(format!("directory {id}: {}", d.name)),
+                )?;
+                if d.private {
+                    // The reply shows the whole entry: that is a showing like any other.
+                    record_shown(tx, &now, actor, id, &d.name, "numbers shown")?;
+                }
+                Ok(d)
+            })
+            .await
     }
 
-    pub fn remove(&self, actor: &Actor, id: i64) -> Result<(), DirError> {
+    pub async fn remove(&self, actor: &Actor, id: i64) -> Result<(), DirError> {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
-            tx.exec("DELETE FROM directory WHERE id = ?1", [id])?;
-            tx.exec("DELETE FROM directory_fts WHERE rowid = ?1", [id])?;
-            audit::record(
-                tx,
-                &now,
-                actor,
-                &Change::new("dir_remove").subject(format!("directory {id}: {}", old.name)),
-            )?;
-            Ok(())
-        })
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
+                tx.exec("DELETE FROM directory WHERE id = ?1", [id])?;
+                tx.exec("DELETE FROM directory_fts WHERE rowid = ?1", [id])?;
+                audit::record(
+                    tx,
+                    &now,
+                    actor,
+                    &Change::new("dir_remove").subject(format!("directory {id}: {}", old.name)),
+                )?;
+                Ok(())
+            })
+            .await
     }
 
     /// What `actor` may see of these entries; private ones shown are written to the audit trail.
-    fn shown(&self, actor: &Actor, mut list: Vec<DirEntry>) -> Result<Vec<DirEntry>, DirError> {
+    async fn shown(&self, actor: &Actor, mut list: Vec<DirEntry>) -> Result<Vec<DirEntry>, DirError> {
         let see = actor.can(Permission::SeePrivate);
         let private: Vec<(i64, String)> = list.iter().filter(|e| e.private).map(|e| (e.id, e.name.clone())).collect();
         if !private.is_empty() {
             let now = clock::timestamp(self.clock.now());
             let actor = actor.clone();
-            self.store.write_blocking(move |tx| {
-                let actor = &actor;
-                for (id, name) in &private {
-                    record_shown(tx, &now, actor, *id, name, if see { "numbers shown" } else { "numbers withheld" })?;
-                }
-                Ok::<_, DirError>(())
-            })?;
+            self.store
+                .write(Priority::Normal, move |tx| {
+                    let actor = &actor;
+                    for (id, name) in &private {
+                        record_shown(
+                            tx,
+                            &now,
+                            actor,
+                            *id,
+                            name,
+                            if see { "numbers shown" } else { "numbers withheld" },
+                        )?;
+                    }
+                    Ok::<_, DirError>(())
+                })
+                .await?;
         }
         if !see {
             for e in list.iter_mut().filter(|e| e.private) {
@@ -364,68 +384,76 @@ impl Directory {
     }
 
     /// Entries matching every word of `q` (or their beginnings), best first; at most 100.
-    pub fn search(&self, actor: &Actor, q: &str) -> Result<Vec<DirEntry>, DirError> {
+    pub async fn search(&self, actor: &Actor, q: &str) -> Result<Vec<DirEntry>, DirError> {
         let fts = fts_query(q.trim())?;
-        let list = self.store.read_blocking(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM directory_fts f JOIN directory d ON d.id = f.rowid
+        let list = self
+            .store
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM directory_fts f JOIN directory d ON d.id = f.rowid
                  WHERE directory_fts MATCH ?1 ORDER BY bm25(directory_fts), d.name LIMIT 100"
-            ))?;
-            let rows = stmt.query_map([&fts], from_row)?.collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, DirError>(rows)
-        })?;
-        self.shown(actor, list)
+                ))?;
+                let rows = stmt.query_map([&fts], from_row)?.collect::<Result<Vec<_>, _>>()?;
+                Ok::<_, DirError>(rows)
+            })
+            .await?;
+        self.shown(actor, list).await
     }
 
     /// One entry.
-    pub fn get(&self, actor: &Actor, id: i64) -> Result<DirEntry, DirError> {
-        let e = self.store.read_blocking(|c| get(c, id))?.ok_or(DirError::Unknown(id))?;
-        Ok(self.shown(actor, vec![e])?.remove(0))
+    pub async fn get(&self, actor: &Actor, id: i64) -> Result<DirEntry, DirError> {
+        let e = self.store.read(move |c| get(c, id)).await?.ok_or(DirError::Unknown(id))?;
+        Ok(self.shown(actor, vec![e]).await?.remove(0))
     }
 
     /// Every entry, in name order, whole (for export by a manager); every private entry is
     /// written to the audit trail as shown.
-    pub fn export(&self, actor: &Actor) -> Result<Vec<DirEntry>, DirError> {
+    pub async fn export(&self, actor: &Actor) -> Result<Vec<DirEntry>, DirError> {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let mut stmt =
-                tx.prepare_cached(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
-            let rows = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
-            for e in rows.iter().filter(|e| e.private) {
-                record_shown(tx, &now, actor, e.id, &e.name, "numbers shown (export)")?;
-            }
-            Ok(rows)
-        })
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let mut stmt =
+                    tx.prepare_cached(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
+                let rows = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
+                for e in rows.iter().filter(|e| e.private) {
+                    record_shown(tx, &now, actor, e.id, &e.name, "numbers shown (export)")?;
+                }
+                Ok(rows)
+            })
+            .await
     }
 
-    pub fn is_empty(&self) -> Result<bool, DirError> {
-        Ok(self.store.read_blocking(|c| {
-            c.row("SELECT COUNT(*) = 0 FROM directory", [], |r| r.get(0)).map_err(StoreError::from)
-        })?)
+    pub async fn is_empty(&self) -> Result<bool, DirError> {
+        Ok(self
+            .store
+            .read(move |c| c.row("SELECT COUNT(*) = 0 FROM directory", [], |r| r.get(0)).map_err(StoreError::from))
+            .await?)
     }
 
     /// Adds every entry, all or none.
-    pub fn import(&self, actor: &Actor, entries: &[NewDirEntry]) -> Result<usize, DirError> {
+    pub async fn import(&self, actor: &Actor, entries: &[NewDirEntry]) -> Result<usize, DirError> {
         let now = clock::timestamp(self.clock.now());
         let actor = actor.clone();
         let entries = entries.to_vec();
         let me = self.clone();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let entries = &entries[..];
-            let me = &me;
-            for (i, e) in entries.iter().enumerate() {
-                me.add_in(tx, actor, e, &now).map_err(|err| match err {
-                    DirError::Invalid(inv) => {
-                        DirError::Invalid(Invalid::new(inv.field, format!("entry {}: {}", i + 1, inv.msg)))
-                    }
-                    other => other,
-                })?;
-            }
-            Ok(entries.len())
-        })
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let entries = &entries[..];
+                let me = &me;
+                for (i, e) in entries.iter().enumerate() {
+                    me.add_in(tx, actor, e, &now).map_err(|err| match err {
+                        DirError::Invalid(inv) => {
+                            DirError::Invalid(Invalid::new(inv.field, format!("entry {}: {}", i + 1, inv.msg)))
+                        }
+                        other => other,
+                    })?;
+                }
+                Ok(entries.len())
+            })
+            .await
     }
 }
 
@@ -457,27 +485,27 @@ mod tests {
         Actor { id: 1, login: role.as_str().into(), display_name: "x".into(), role }
     }
 
-    #[test]
-    fn search_in_both_scripts_by_words_and_beginnings() {
+    #[tokio::test]
+    async fn search_in_both_scripts_by_words_and_beginnings() {
         let d = dir();
         let m = actor(Role::Manager);
-        d.add(&m, &entry("staff", "王大明", "客房部", "客房部經理", "2101", false)).unwrap();
-        d.add(&m, &entry("staff", "Anna Müller", "Front Office", "Front Office Manager", "2001", false)).unwrap();
-        d.add(&m, &entry("external", "Consulate of Japan", "", "consulate", "+886 2 2713 8000", false)).unwrap();
-        let names = |q: &str| d.search(&m, q).unwrap().into_iter().map(|e| e.name).collect::<Vec<_>>();
-        assert_eq!(names("經理"), ["王大明"], "a word inside a longer Chinese title");
-        assert_eq!(names("客房"), ["王大明"]);
-        assert_eq!(names("大明"), ["王大明"]);
-        assert_eq!(names("mull"), ["Anna Müller"], "beginnings, accents folded");
-        assert_eq!(names("front manager"), ["Anna Müller"], "every word");
-        assert_eq!(names("japan"), ["Consulate of Japan"]);
-        assert!(names("manager 客房").is_empty());
-        assert!(matches!(d.search(&m, "\"*"), Err(DirError::Invalid(_))));
-        assert!(d.search(&m, "NEAR( AND OR").is_ok(), "operators are plain words");
+        d.add(&m, &entry("staff", "王大明", "客房部", "客房部經理", "2101", false)).await.unwrap();
+        d.add(&m, &entry("staff", "Anna Müller", "Front Office", "Front Office Manager", "2001", false)).await.unwrap();
+        d.add(&m, &entry("external", "Consulate of Japan", "", "consulate", "+886 2 2713 8000", false)).await.unwrap();
+        let names = async |q: &str| d.search(&m, q).await.unwrap().into_iter().map(|e| e.name).collect::<Vec<_>>();
+        assert_eq!(names("經理").await, ["王大明"], "a word inside a longer Chinese title");
+        assert_eq!(names("客房").await, ["王大明"]);
+        assert_eq!(names("大明").await, ["王大明"]);
+        assert_eq!(names("mull").await, ["Anna Müller"], "beginnings, accents folded");
+        assert_eq!(names("front manager").await, ["Anna Müller"], "every word");
+        assert_eq!(names("japan").await, ["Consulate of Japan"]);
+        assert!(names("manager 客房").await.is_empty());
+        assert!(matches!(d.search(&m, "\"*").await, Err(DirError::Invalid(_))));
+        assert!(d.search(&m, "NEAR( AND OR").await.is_ok(), "operators are plain words");
     }
 
-    #[test]
-    fn private_numbers_are_withheld_but_shown_to_managers_and_every_showing_is_audited() {
+    #[tokio::test]
+    async fn private_numbers_are_withheld_but_shown_to_managers_and_every_showing_is_audited() {
         let d = dir();
         let m = actor(Role::Manager);
         let gm = d
@@ -485,17 +513,18 @@ mod tests {
                 &m,
                 &entry("staff", "Li General", "Executive Office", "General Manager (mobile)", "+886 912 345 678", true),
             )
+            .await
             .unwrap();
         for role in [Role::Desk, Role::Operator] {
-            let found = d.search(&actor(role), "general").unwrap();
+            let found = d.search(&actor(role), "general").await.unwrap();
             assert_eq!(found.len(), 1);
             assert!(found[0].withheld && found[0].number.is_none() && found[0].extension.is_none(), "{role:?}");
             assert_eq!(found[0].hint.as_deref(), Some(WITHHELD_HINT));
         }
-        let seen = d.get(&m, gm.id).unwrap();
+        let seen = d.get(&m, gm.id).await.unwrap();
         assert_eq!(seen.number.as_deref(), Some("+886 912 345 678"));
         assert!(!seen.withheld);
-        let rows = d.store.read_blocking(|c| audit::query(c, &Default::default())).unwrap();
+        let rows = d.store.read(move |c| audit::query(c, &Default::default())).await.unwrap();
         let shown: Vec<(String, Option<String>)> = rows
             .iter()
             .filter(|r| r.action == "dir_private_shown")
@@ -506,52 +535,55 @@ mod tests {
         assert!(shown.contains(&("desk".into(), Some("numbers withheld".into()))));
     }
 
-    #[test]
-    fn an_export_and_an_edit_reply_are_showings_too() {
+    #[tokio::test]
+    async fn an_export_and_an_edit_reply_are_showings_too() {
         let d = dir();
         let m = actor(Role::Manager);
-        let gm = d.add(&m, &entry("staff", "Li General", "Office", "GM", "+886 912 345 678", true)).unwrap();
-        d.add(&m, &entry("department", "Housekeeping", "", "", "2300", false)).unwrap();
-        let shown = |d: &Directory| {
+        let gm = d.add(&m, &entry("staff", "Li General", "Office", "GM", "+886 912 345 678", true)).await.unwrap();
+        d.add(&m, &entry("department", "Housekeeping", "", "", "2300", false)).await.unwrap();
+        let shown = async |d: &Directory| {
             d.store
-                .read_blocking(|c| audit::query(c, &Default::default()))
+                .read(move |c| audit::query(c, &Default::default()))
+                .await
                 .unwrap()
                 .into_iter()
                 .filter(|r| r.action == "dir_private_shown")
                 .map(|r| r.after.unwrap_or_default())
                 .collect::<Vec<_>>()
         };
-        let all = d.export(&m).unwrap();
+        let all = d.export(&m).await.unwrap();
         assert_eq!(all.len(), 2);
-        assert_eq!(shown(&d), ["numbers shown (export)"], "one row, for the private entry only");
-        let edited = d.edit(&m, gm.id, &NewDirEntry { title: Some("CEO".into()), ..Default::default() }).unwrap();
+        assert_eq!(shown(&d).await, ["numbers shown (export)"], "one row, for the private entry only");
+        let edited = d.edit(&m, gm.id, &NewDirEntry { title: Some("CEO".into()), ..Default::default() }).await.unwrap();
         assert_eq!(edited.number.as_deref(), Some("+886 912 345 678"));
-        assert_eq!(shown(&d).len(), 2, "the edit's reply showed the number");
+        assert_eq!(shown(&d).await.len(), 2, "the edit's reply showed the number");
     }
 
-    #[test]
-    fn entries_are_validated_edited_and_removed() {
+    #[tokio::test]
+    async fn entries_are_validated_edited_and_removed() {
         let d = dir();
         let m = actor(Role::Manager);
         assert!(d
             .add(&m, &NewDirEntry { name: Some("X".into()), ..Default::default() })
+            .await
             .unwrap_err()
             .to_string()
             .starts_with("kind:"));
         assert!(d
             .add(&m, &entry("staff", "X", "", "", "call me", false))
+            .await
             .unwrap_err()
             .to_string()
             .starts_with("number:"));
-        let e = d.add(&m, &entry("department", "Housekeeping", "", "", "2300", false)).unwrap();
-        let e = d.edit(&m, e.id, &NewDirEntry { extension: Some("23".into()), ..Default::default() }).unwrap();
+        let e = d.add(&m, &entry("department", "Housekeeping", "", "", "2300", false)).await.unwrap();
+        let e = d.edit(&m, e.id, &NewDirEntry { extension: Some("23".into()), ..Default::default() }).await.unwrap();
         assert_eq!(
             (e.name.as_str(), e.extension.as_deref(), e.number.as_deref()),
             ("Housekeeping", Some("23"), Some("2300"))
         );
-        assert_eq!(d.search(&m, "housekeeping").unwrap()[0].extension.as_deref(), Some("23"));
-        d.remove(&m, e.id).unwrap();
-        assert!(d.search(&m, "housekeeping").unwrap().is_empty());
-        assert!(matches!(d.remove(&m, e.id), Err(DirError::Unknown(_))));
+        assert_eq!(d.search(&m, "housekeeping").await.unwrap()[0].extension.as_deref(), Some("23"));
+        d.remove(&m, e.id).await.unwrap();
+        assert!(d.search(&m, "housekeeping").await.unwrap().is_empty());
+        assert!(matches!(d.remove(&m, e.id).await, Err(DirError::Unknown(_))));
     }
 }

@@ -116,13 +116,13 @@ mod tests {
         Directory::new(store, Arc::new(FakeClock::new(chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())))
     }
 
-    #[test]
-    fn export_imports_back_to_the_same_directory_in_both_formats() {
+    #[tokio::test]
+    async fn export_imports_back_to_the_same_directory_in_both_formats() {
         let sample = include_str!("../../directory.toml");
         let entries = parse(sample, Format::Toml).unwrap();
         assert!(entries.len() >= 10, "the demo hotel's sample directory");
         let a = dir();
-        a.import(&Actor::system(), &entries).unwrap();
+        a.import(&Actor::system(), &entries).await.unwrap();
         let strip = |v: Vec<DirEntry>| {
             v.into_iter()
                 .map(|mut e| {
@@ -132,12 +132,12 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         for format in [Format::Csv, Format::Toml] {
-            let text = export(&a.export(&Actor::system()).unwrap(), format).unwrap();
+            let text = export(&a.export(&Actor::system()).await.unwrap(), format).unwrap();
             let b = dir();
-            b.import(&Actor::system(), &parse(&text, format).unwrap()).unwrap();
+            b.import(&Actor::system(), &parse(&text, format).unwrap()).await.unwrap();
             assert_eq!(
-                strip(b.export(&Actor::system()).unwrap()),
-                strip(a.export(&Actor::system()).unwrap()),
+                strip(b.export(&Actor::system()).await.unwrap()),
+                strip(a.export(&Actor::system()).await.unwrap()),
                 "{format:?}:\n{text}"
             );
         }
@@ -145,7 +145,7 @@ mod tests {
             parse("kind,name\nstaff\n", Format::Csv).is_err()
                 || parse("kind,name\nstaff\n", Format::Csv).unwrap()[0].name.is_none()
         );
-        let bad = a.import(&Actor::system(), &parse("kind,name,number\nstaff,X,call me\n", Format::Csv).unwrap());
+        let bad = a.import(&Actor::system(), &parse("kind,name,number\nstaff,X,call me\n", Format::Csv).unwrap()).await;
         assert!(bad.unwrap_err().to_string().contains("entry 1"), "the bad entry is named");
     }
 }

@@ -1,6 +1,6 @@
 //! The [`Logbook`] service and its entries: writing, amending, listing.
 
-use crate::store::Sql;
+use crate::store::{Priority, Sql};
 use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -63,7 +63,7 @@ impl Logbook {
     }
 
     /// Writes an entry into the open shift; may open a follow-up.
-    pub fn add(&self, actor: &Actor, e: &NewEntry) -> Result<Entry, LogError> {
+    pub async fn add(&self, actor: &Actor, e: &NewEntry) -> Result<Entry, LogError> {
         let text = check_text(&e.text)?;
         let category = one_of("category", e.category.as_deref().unwrap_or("note"), &CATEGORIES)?;
         let priority = one_of("priority", e.priority.as_deref().unwrap_or("normal"), &["normal", "high"])?;
@@ -74,92 +74,103 @@ impl Logbook {
         let now = self.now();
         let actor = actor.clone();
         let e = e.clone();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let e = &e;
-            let shift = open_shift(tx)?;
-            match (e.shift, &shift) {
-                (Some(id), Some(open)) if id != open.id => return Err(LogError::ShiftClosed { id }),
-                (Some(id), None) => return Err(LogError::ShiftClosed { id }),
-                (None, None) => return Err(LogError::NoShift),
-                _ => {}
-            }
-            if let Some(room) = &e.room {
-                if !crate::store::rooms::exists(tx, room)? {
-                    return Err(Invalid::new("room", format!("room {room} does not exist")).into());
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let e = &e;
+                let shift = open_shift(tx)?;
+                match (e.shift, &shift) {
+                    (Some(id), Some(open)) if id != open.id => return Err(LogError::ShiftClosed { id }),
+                    (Some(id), None) => return Err(LogError::ShiftClosed { id }),
+                    (None, None) => return Err(LogError::NoShift),
+                    _ => {}
                 }
-            }
-            let owner = e.followup_owner.as_deref().map(|o| check_owner(tx, o)).transpose()?;
-            let row = EntryRow {
-                at: &now,
-                author: &actor.login,
-                category: &category,
-                priority: &priority,
-                room: e.room.as_deref(),
-                text: &text,
-                amends: None,
-                kind: None,
-            };
-            let id = insert_entry(tx, &row)?;
-            if let Some(owner) = owner {
-                tx.exec(
-                    "INSERT INTO followups(entry, owner, due, state, updated_at) VALUES (?1, ?2, ?3, 'open', ?4)",
-                    params![id, owner, due, now],
-                )?;
-            }
-            let mut change =
-                Change::new("log_add").subject(format!("log entry {id}")).after(format!("{category}, {priority}"));
-            if let Some(room) = &e.room {
-                change = change.room(room);
-            }
-            audit::record(tx, &now, actor, &change)?;
-            Ok(get_entry(tx, id)?.expect("just inserted"))
-        })
+                if let Some(room) = &e.room {
+                    if !crate::store::rooms::exists(tx, room)? {
+                        return Err(Invalid::new("room", format!("room {room} does not exist")).into());
+                    }
+                }
+                let owner = e.followup_owner.as_deref().map(|o| check_owner(tx, o)).transpose()?;
+                let row = EntryRow {
+                    at: &now,
+                    author: &actor.login,
+                    category: &category,
+                    priority: &priority,
+                    room: e.room.as_deref(),
+                    text: &text,
+                    amends: None,
+                    kind: None,
+                };
+                let id = insert_entry(tx, &row)?;
+                if let Some(owner) = owner {
+                    tx.exec(
+                        "INSERT INTO followups(entry, owner, due, state, updated_at) VALUES (?1, ?2, ?3, 'open', ?4)",
+                        params![id, owner, due, now],
+                    )?;
+                }
+                let mut change =
+                    Change::new("log_add").subject(format!("log entry {id}")).after(format!("{category}, {priority}"));
+                if let Some(room) = &e.room {
+                    change = change.room(room);
+                }
+                audit::record(tx, &now, actor, &change)?;
+                Ok(get_entry(tx, id)?.expect("just inserted"))
+            })
+            .await
     }
 
     /// A correction: a new entry that amends `id`; both stay visible.
-    pub fn amend(&self, actor: &Actor, id: i64, text: &str) -> Result<Entry, LogError> {
+    pub async fn amend(&self, actor: &Actor, id: i64, text: &str) -> Result<Entry, LogError> {
         let text = check_text(text)?;
         let now = self.now();
         let actor = actor.clone();
         let text = text.to_string();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let text = text.as_str();
-            let old = get_entry(tx, id)?.ok_or(LogError::UnknownEntry(id))?;
-            if open_shift(tx)?.is_none() {
-                return Err(LogError::NoShift);
-            }
-            let row = EntryRow {
-                at: &now,
-                author: &actor.login,
-                category: &old.category,
-                priority: &old.priority,
-                room: old.room.as_deref(),
-                text,
-                amends: Some(id),
-                kind: None,
-            };
-            let nid = insert_entry(tx, &row)?;
-            audit::record(tx, &now, actor, &Change::new("log_amend").subject(format!("log entry {nid} amends {id}")))?;
-            Ok(get_entry(tx, nid)?.expect("just inserted"))
-        })
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let text = text.as_str();
+                let old = get_entry(tx, id)?.ok_or(LogError::UnknownEntry(id))?;
+                if open_shift(tx)?.is_none() {
+                    return Err(LogError::NoShift);
+                }
+                let row = EntryRow {
+                    at: &now,
+                    author: &actor.login,
+                    category: &old.category,
+                    priority: &old.priority,
+                    room: old.room.as_deref(),
+                    text,
+                    amends: Some(id),
+                    kind: None,
+                };
+                let nid = insert_entry(tx, &row)?;
+                audit::record(
+                    tx,
+                    &now,
+                    actor,
+                    &Change::new("log_amend").subject(format!("log entry {nid} amends {id}")),
+                )?;
+                Ok(get_entry(tx, nid)?.expect("just inserted"))
+            })
+            .await
     }
 
     /// Entries of a shift (default: the open one), oldest first.
-    pub fn list(&self, shift: Option<i64>) -> Result<Vec<Entry>, LogError> {
-        self.store.read_blocking(|c| {
-            let id = match shift {
-                Some(id) => {
-                    get_shift(c, id)?.ok_or_else(|| Invalid::new("shift", format!("shift {id} does not exist")))?.id
-                }
-                None => open_shift(c)?.ok_or(LogError::NoShift)?.id,
-            };
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM log_entries e WHERE e.shift = ?1 ORDER BY e.id"
-            ))?;
-            let rows = stmt.query_map([id], entry_from_row)?.collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
+    pub async fn list(&self, shift: Option<i64>) -> Result<Vec<Entry>, LogError> {
+        self.store
+            .read(move |c| {
+                let id = match shift {
+                    Some(id) => {
+                        get_shift(c, id)?.ok_or_else(|| Invalid::new("shift", format!("shift {id} does not exist")))?.id
+                    }
+                    None => open_shift(c)?.ok_or(LogError::NoShift)?.id,
+                };
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM log_entries e WHERE e.shift = ?1 ORDER BY e.id"
+                ))?;
+                let rows = stmt.query_map([id], entry_from_row)?.collect::<Result<_, _>>()?;
+                Ok(rows)
+            })
+            .await
     }
 }

@@ -1,7 +1,7 @@
 //! Follow-ups: what cannot be solved at once gets an owner and a state, changed by entries that
 //! reference it, and carries over from shift to shift until done.
 
-use crate::store::Sql;
+use crate::store::{Priority, Sql};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::book::Logbook;
@@ -13,7 +13,7 @@ use crate::validate::one_of;
 
 impl Logbook {
     /// Moves a follow-up to `state`, with an entry that says so.
-    pub fn update_followup(
+    pub async fn update_followup(
         &self,
         actor: &Actor,
         id: i64,
@@ -29,25 +29,29 @@ impl Logbook {
         let actor = actor.clone();
         let state = state.to_string();
         let me = self.clone();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let state = state.as_str();
-            let me = &me;
-            let f = me.get_followup_in(tx, id)?;
-            if open_shift(tx)?.is_none() {
-                return Err(LogError::NoShift);
-            }
-            tx.exec(
-                "INSERT INTO log_entries(shift, at, author, category, priority, room, text, followup)
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let state = state.as_str();
+                let me = &me;
+                let f = me.get_followup_in(tx, id)?;
+                if open_shift(tx)?.is_none() {
+                    return Err(LogError::NoShift);
+                }
+                tx.exec(
+                    "INSERT INTO log_entries(shift, at, author, category, priority, room, text, followup)
                  VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL), ?1, ?2, 'note', 'normal', ?3, ?4, ?5)",
-                params![now, actor.login, f.room, text, id],
-            )?;
-            tx.exec("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])?;
-            let change =
-                Change::new("followup_update").subject(format!("follow-up {id}")).before(f.state.clone()).after(state);
-            audit::record(tx, &now, actor, &change)?;
-            me.get_followup_in(tx, id)
-        })
+                    params![now, actor.login, f.room, text, id],
+                )?;
+                tx.exec("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])?;
+                let change = Change::new("followup_update")
+                    .subject(format!("follow-up {id}"))
+                    .before(f.state.clone())
+                    .after(state);
+                audit::record(tx, &now, actor, &change)?;
+                me.get_followup_in(tx, id)
+            })
+            .await
     }
 
     fn get_followup_in(&self, c: &Connection, id: i64) -> Result<Followup, LogError> {
@@ -61,8 +65,8 @@ impl Logbook {
         .ok_or(LogError::UnknownFollowup(id))
     }
 
-    pub fn followups(&self, open_only: bool) -> Result<Vec<Followup>, LogError> {
-        self.store.read_blocking(|c| Ok(followups(c, open_only)?))
+    pub async fn followups(&self, open_only: bool) -> Result<Vec<Followup>, LogError> {
+        self.store.read(move |c| Ok(followups(c, open_only)?)).await
     }
 }
 

@@ -46,29 +46,35 @@ fn class(cs: Option<u8>) -> Option<u8> {
 }
 
 /// Carries out one record from the PMS.
-pub fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Applied, StoreError> {
+pub async fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Applied, StoreError> {
     let actor = Actor::pms();
     match msg {
         Message::GuestIn(g) => {
             if g.swap && resync.running {
                 resync.mentioned.insert(g.room.clone());
             }
-            guest_in(ctx, &actor, g)
+            guest_in(ctx, &actor, g).await
         }
         Message::GuestOut { room, stay, swap } => {
             if swap && resync.running {
                 resync.mentioned.insert(room.clone());
             }
-            guest_out(ctx, &actor, &room, stay.as_deref(), swap)
+            guest_out(ctx, &actor, &room, stay.as_deref(), swap).await
         }
         Message::GuestChange { room, old_room, stay, name, first_name, language } => {
             if let Some(old) = old_room.filter(|o| *o != room) {
-                let here = ctx.store.read_blocking(|c| rooms::active_stay(c, &room))?;
+                let here = ctx
+                    .store
+                    .read({
+                        let room = room.clone();
+                        move |c| rooms::active_stay(c, &room)
+                    })
+                    .await?;
                 let moved_already = here.is_some_and(|s| stay.is_none() || s.reservation == stay);
                 let r = if moved_already {
                     Applied::Unchanged(format!("the guest is already in room {room}"))
                 } else {
-                    desk(ctx.desk.move_room_with(&actor, &old, &room, true), |s| {
+                    desk(ctx.desk.move_room_with(&actor, &old, &room, true).await, |s| {
                         Applied::Done(format!("stay {} moved from room {old} to {room}", s.id))
                     })?
                 };
@@ -77,30 +83,31 @@ pub fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Applied,
                 }
             }
             desk(
-                ctx.desk.update_guest(&actor, &room, name.as_deref(), first_name.as_deref(), language.as_deref()),
+                ctx.desk.update_guest(&actor, &room, name.as_deref(), first_name.as_deref(), language.as_deref()).await,
                 |s| Applied::Done(format!("guest data of stay {} updated", s.id)),
             )
         }
-        Message::RoomEquipment(e) => equipment(ctx, &actor, e),
-        Message::WakeRequest(w) => requests::wake_request(ctx, &actor, w),
-        Message::WakeClear(w) => requests::wake_clear(ctx, &actor, w),
-        Message::MessageText(m) => requests::message_text(ctx, &actor, m),
-        Message::MessageDelete(m) => requests::message_delete(ctx, &actor, m),
+        Message::RoomEquipment(e) => equipment(ctx, &actor, e).await,
+        Message::WakeRequest(w) => requests::wake_request(ctx, &actor, w).await,
+        Message::WakeClear(w) => requests::wake_clear(ctx, &actor, w).await,
+        Message::MessageText(m) => requests::message_text(ctx, &actor, m).await,
+        Message::MessageDelete(m) => requests::message_delete(ctx, &actor, m).await,
         Message::ResyncStart => {
             resync.running = true;
             resync.mentioned.clear();
             Ok(Applied::Done("database resync started".into()))
         }
-        Message::ResyncEnd => resync_end(ctx, resync),
+        Message::ResyncEnd => resync_end(ctx, resync).await,
         Message::PostingAnswer { room, number, status, .. } => {
-            posting_answer(ctx, &room, number.as_deref().unwrap_or_default(), &status)
+            posting_answer(ctx, &room, number.as_deref().unwrap_or_default(), &status).await
         }
         Message::NightAuditStart => {
-            ctx.journal("pms_night_audit", false, "the PMS started its night audit: call charges wait until it ends");
+            ctx.journal("pms_night_audit", false, "the PMS started its night audit: call charges wait until it ends")
+                .await;
             Ok(Applied::Done("night audit started: postings wait".into()))
         }
         Message::NightAuditEnd => {
-            ctx.journal("pms_night_audit", false, "the PMS ended its night audit: waiting call charges are sent");
+            ctx.journal("pms_night_audit", false, "the PMS ended its night audit: waiting call charges are sent").await;
             Ok(Applied::Done("night audit ended: postings go".into()))
         }
         other => Ok(Applied::Unchanged(format!("{} is not acted on", other.record_id()))),
@@ -109,16 +116,14 @@ pub fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Applied,
 
 /// `NA` (night audit running) and `RY` (retry) mean "not now": the posting is queued again for
 /// a later try, never dropped. Other refusals are final and counted.
-fn posting_answer(ctx: &PmsCtx, room: &str, n: &str, status: &str) -> Result<Applied, StoreError> {
+async fn posting_answer(ctx: &PmsCtx, room: &str, n: &str, status: &str) -> Result<Applied, StoreError> {
     match status {
         "OK" => Ok(Applied::Done(format!("the PMS posted call {n} of room {room}"))),
         _ if super::holds::try_again_later(status) => {
             let queued = match n.parse::<i64>() {
                 Ok(call) => {
                     let room = room.to_string();
-                    ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
-                        super::outbox::requeue_posting(tx, &room, call)
-                    })?
+                    ctx.store.write(Priority::Urgent, move |tx| super::outbox::requeue_posting(tx, &room, call)).await?
                 }
                 Err(_) => false,
             };
@@ -132,15 +137,19 @@ fn posting_answer(ctx: &PmsCtx, room: &str, n: &str, status: &str) -> Result<App
     }
 }
 
-fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError> {
+async fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError> {
     let room = g.room.clone();
     let name = g.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "Guest".into());
-    let current = ctx.store.read_blocking(|c| {
-        if !rooms::exists(c, &room)? {
-            return Ok(None);
-        }
-        Ok::<_, StoreError>(Some(rooms::active_stay(c, &room)?))
-    })?;
+    let here = room.clone();
+    let current = ctx
+        .store
+        .read(move |c| {
+            if !rooms::exists(c, &here)? {
+                return Ok(None);
+            }
+            Ok::<_, StoreError>(Some(rooms::active_stay(c, &here)?))
+        })
+        .await?;
     let Some(current) = current else { return Ok(Applied::Refused(format!("room {room} does not exist here"))) };
     match current {
         None => {
@@ -153,31 +162,33 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
                 not_ready_ok: true,
                 ..Default::default()
             };
-            desk(ctx.desk.check_in(actor, &room, req), |s| {
+            desk(ctx.desk.check_in(actor, &room, req).await, |s| {
                 Applied::Done(format!("room {room} checked in as stay {}", s.id))
             })
         }
         Some(stay) if g.stay.is_none() || stay.reservation.is_none() || stay.reservation == g.stay => {
             if stay.reservation.is_none() && g.stay.is_some() {
                 let (id, reservation) = (stay.id, g.stay.clone());
-                ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
-                    tx.exec("UPDATE stays SET reservation = ?2 WHERE id = ?1", params![id, reservation])?;
-                    Ok::<_, StoreError>(())
-                })?;
+                ctx.store
+                    .write(Priority::Urgent, move |tx| {
+                        tx.exec("UPDATE stays SET reservation = ?2 WHERE id = ?1", params![id, reservation])?;
+                        Ok::<_, StoreError>(())
+                    })
+                    .await?;
             }
             desk(
-                ctx.desk.update_guest(actor, &room, Some(&name), g.first_name.as_deref(), g.language.as_deref()),
+                ctx.desk.update_guest(actor, &room, Some(&name), g.first_name.as_deref(), g.language.as_deref()).await,
                 |_| Applied::Unchanged(format!("room {room}: the guest is in")),
             )
         }
         // A second guest, as the PMS says (GS Y): the room is shared.
-        Some(stay) if g.share == Some(true) => add_sharer(ctx, actor, &room, stay.id, &g, &name),
+        Some(stay) if g.share == Some(true) => add_sharer(ctx, actor, &room, stay.id, &g, &name).await,
         // Another reservation as THE guest of the room: the PMS's check-out of the one before
         // was lost (a record written into a connection that broke). Where the PMS owns stays,
         // its word stands: the stale stay is checked out (logged) and the new guest checked in.
         Some(stay) if ctx.cfg.owns_stays => {
-            let waiting = ctx.store.read_blocking(|c| crate::messages::waiting_of_stay(c, stay.id))?.len();
-            let out = desk(ctx.desk.check_out(actor, &room, true), |_| Applied::Done(String::new()))?;
+            let waiting = ctx.store.read(move |c| crate::messages::waiting_of_stay(c, stay.id)).await?.len();
+            let out = desk(ctx.desk.check_out(actor, &room, true).await, |_| Applied::Done(String::new()))?;
             if let Applied::Refused(why) = out {
                 return Ok(Applied::Refused(why));
             }
@@ -191,10 +202,13 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
             );
             // alerts::raise logs it and writes the logbook entry (kind pms_replaced_stay) too.
             let here = room.clone();
-            ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
-                crate::alerts::raise(tx, &now, "pms_replaced_stay", Some(&here), None, &text)
-            })?;
-            guest_in(ctx, actor, g)
+            ctx.store
+                .write(Priority::Urgent, move |tx| {
+                    crate::alerts::raise(tx, &now, "pms_replaced_stay", Some(&here), None, &text)
+                })
+                .await?;
+            // Once more, now that the room is free (boxed: an async fn calling itself).
+            Box::pin(guest_in(ctx, actor, g)).await
         }
         Some(stay) => Ok(Applied::Refused(format!(
             "room {room} is occupied by stay {} ({}), which the PMS does not know; check it out at the desk first",
@@ -204,7 +218,7 @@ fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError
     }
 }
 
-fn add_sharer(
+async fn add_sharer(
     ctx: &PmsCtx,
     actor: &Actor,
     room: &str,
@@ -218,105 +232,114 @@ fn add_sharer(
     let room_owned = room.to_string();
     let g_owned = g.clone();
     let name_owned = name.to_string();
-    ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
-        let actor = &actor_owned;
-        let room = room_owned.as_str();
-        let g = &g_owned;
-        let name = name_owned.as_str();
-        let known: Option<i64> = tx
-            .row(
-                "SELECT id FROM stay_sharers WHERE stay = ?1 AND reservation = ?2 AND left_at IS NULL",
-                params![stay, reservation],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if known.is_some() {
-            return Ok(Applied::Unchanged(format!("room {room}: reservation {reservation} already shares it")));
-        }
-        tx.exec(
-            "INSERT INTO stay_sharers(stay, reservation, guest_name, first_name, language, joined_at)
+    ctx.store
+        .write(Priority::Urgent, move |tx| {
+            let actor = &actor_owned;
+            let room = room_owned.as_str();
+            let g = &g_owned;
+            let name = name_owned.as_str();
+            let known: Option<i64> = tx
+                .row(
+                    "SELECT id FROM stay_sharers WHERE stay = ?1 AND reservation = ?2 AND left_at IS NULL",
+                    params![stay, reservation],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if known.is_some() {
+                return Ok(Applied::Unchanged(format!("room {room}: reservation {reservation} already shares it")));
+            }
+            tx.exec(
+                "INSERT INTO stay_sharers(stay, reservation, guest_name, first_name, language, joined_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![stay, reservation, name, g.first_name, g.language, now],
-        )?;
-        let change = crate::audit::Change::new("share_in")
-            .room(room)
-            .stay(stay)
-            .subject(format!("reservation {reservation}"))
-            .after(format!("{name} shares the room"));
-        crate::audit::record(tx, &now, actor, &change)?;
-        Ok(Applied::Done(format!("room {room}: {name} (reservation {reservation}) shares stay {stay}")))
-    })
+                params![stay, reservation, name, g.first_name, g.language, now],
+            )?;
+            let change = crate::audit::Change::new("share_in")
+                .room(room)
+                .stay(stay)
+                .subject(format!("reservation {reservation}"))
+                .after(format!("{name} shares the room"));
+            crate::audit::record(tx, &now, actor, &change)?;
+            Ok(Applied::Done(format!("room {room}: {name} (reservation {reservation}) shares stay {stay}")))
+        })
+        .await
 }
 
 /// A second guest of a room: (row id, reservation, name, first name, language).
 type Sharer = (i64, String, String, Option<String>, Option<String>);
 
-fn guest_out(
+async fn guest_out(
     ctx: &PmsCtx,
     actor: &Actor,
     room: &str,
     reservation: Option<&str>,
     swap: bool,
 ) -> Result<Applied, StoreError> {
-    let stay = ctx.store.read_blocking(|c| {
-        if !rooms::exists(c, room)? {
-            return Ok(None);
-        }
-        Ok::<_, StoreError>(Some(rooms::active_stay(c, room)?))
-    })?;
+    let here = room.to_string();
+    let stay = ctx
+        .store
+        .read(move |c| {
+            if !rooms::exists(c, &here)? {
+                return Ok(None);
+            }
+            Ok::<_, StoreError>(Some(rooms::active_stay(c, &here)?))
+        })
+        .await?;
     let Some(stay) = stay else { return Ok(Applied::Refused(format!("room {room} does not exist here"))) };
     let Some(stay) = stay else { return Ok(Applied::Unchanged(format!("room {room} is vacant already"))) };
     let now = crate::clock::timestamp(ctx.clock.now());
     // A sharer leaving, or the main guest leaving with sharers still in: the room stays occupied.
     let (out_stay, out_actor, out_room) = (stay.clone(), actor.clone(), room.to_string());
     let (out_reservation, out_now) = (reservation.map(str::to_string), now.clone());
-    let shared = ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
-        let (stay, actor, room, now) = (&out_stay, &out_actor, out_room.as_str(), &out_now);
-        let reservation = out_reservation.as_deref();
-        let sharers: Vec<Sharer> = {
-            let mut st = tx.prepare_cached(
-                "SELECT id, reservation, guest_name, first_name, language FROM stay_sharers
+    let shared = ctx
+        .store
+        .write(Priority::Urgent, move |tx| {
+            let (stay, actor, room, now) = (&out_stay, &out_actor, out_room.as_str(), &out_now);
+            let reservation = out_reservation.as_deref();
+            let sharers: Vec<Sharer> = {
+                let mut st = tx.prepare_cached(
+                    "SELECT id, reservation, guest_name, first_name, language FROM stay_sharers
                  WHERE stay = ?1 AND left_at IS NULL ORDER BY id",
-            )?;
-            let rows = st
-                .query_map([stay.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            rows
-        };
-        if sharers.is_empty() || swap {
-            return Ok::<_, StoreError>(None);
-        }
-        let leaving_main = reservation.is_none() || stay.reservation.as_deref() == reservation;
-        let (leaver, who) = if leaving_main {
-            let next = sharers[0].clone();
-            tx.exec(
-                "UPDATE stays SET reservation = ?2, guest_name = ?3, first_name = ?4, language = ?5 WHERE id = ?1",
-                params![stay.id, next.1, next.2, next.3, next.4],
-            )?;
-            let cmd = PbxCommand::GuestData {
-                stay: stay.id,
-                name: (!stay.private).then(|| next.2.clone()),
-                first_name: next.3.clone().filter(|_| !stay.private),
-                language: next.4.clone(),
+                )?;
+                let rows = st
+                    .query_map([stay.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                rows
             };
-            outbox::push(tx, now, room, &cmd, outbox::PRIORITY_NORMAL)?;
-            (next.0, format!("{} left; {} (reservation {}) holds the room now", stay.audit_name(), next.2, next.1))
-        } else {
-            match sharers.iter().find(|s| Some(s.1.as_str()) == reservation) {
-                Some(s) => (s.0, format!("{} (reservation {}) left the shared room", s.2, s.1)),
-                None => {
-                    return Ok(Some(Applied::Unchanged(format!(
-                        "room {room}: no guest with reservation {}",
-                        reservation.unwrap_or("")
-                    ))))
-                }
+            if sharers.is_empty() || swap {
+                return Ok::<_, StoreError>(None);
             }
-        };
-        tx.exec("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, now])?;
-        let change = crate::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone());
-        crate::audit::record(tx, now, actor, &change)?;
-        Ok(Some(Applied::Done(format!("room {room}: {who}"))))
-    })?;
+            let leaving_main = reservation.is_none() || stay.reservation.as_deref() == reservation;
+            let (leaver, who) = if leaving_main {
+                let next = sharers[0].clone();
+                tx.exec(
+                    "UPDATE stays SET reservation = ?2, guest_name = ?3, first_name = ?4, language = ?5 WHERE id = ?1",
+                    params![stay.id, next.1, next.2, next.3, next.4],
+                )?;
+                let cmd = PbxCommand::GuestData {
+                    stay: stay.id,
+                    name: (!stay.private).then(|| next.2.clone()),
+                    first_name: next.3.clone().filter(|_| !stay.private),
+                    language: next.4.clone(),
+                };
+                outbox::push(tx, now, room, &cmd, outbox::PRIORITY_NORMAL)?;
+                (next.0, format!("{} left; {} (reservation {}) holds the room now", stay.audit_name(), next.2, next.1))
+            } else {
+                match sharers.iter().find(|s| Some(s.1.as_str()) == reservation) {
+                    Some(s) => (s.0, format!("{} (reservation {}) left the shared room", s.2, s.1)),
+                    None => {
+                        return Ok(Some(Applied::Unchanged(format!(
+                            "room {room}: no guest with reservation {}",
+                            reservation.unwrap_or("")
+                        ))))
+                    }
+                }
+            };
+            tx.exec("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, now])?;
+            let change = crate::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone());
+            crate::audit::record(tx, now, actor, &change)?;
+            Ok(Some(Applied::Done(format!("room {room}: {who}"))))
+        })
+        .await?;
     if let Some(done) = shared {
         ctx.desk_signals.outbox.notify_one();
         return Ok(done);
@@ -324,7 +347,7 @@ fn guest_out(
     if !swap && reservation.is_some() && stay.reservation.is_some() && stay.reservation.as_deref() != reservation {
         return Ok(Applied::Unchanged(format!("room {room} is held by another reservation")));
     }
-    let r = desk(ctx.desk.check_out(actor, room, true), |s| {
+    let r = desk(ctx.desk.check_out(actor, room, true).await, |s| {
         Applied::Done(format!("room {room} checked out (stay {})", s.id))
     })?;
     if swap && matches!(r, Applied::Done(_)) {
@@ -334,33 +357,39 @@ fn guest_out(
             stay.audit_name()
         );
         let room = room.to_string();
-        ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
-            crate::journal::system_entry(tx, &now, "pms_resync_checkout", Some(&room), true, &text)
-        })?;
+        ctx.store
+            .write(Priority::Urgent, move |tx| {
+                crate::journal::system_entry(tx, &now, "pms_resync_checkout", Some(&room), true, &text)
+            })
+            .await?;
     }
     Ok(r)
 }
 
-fn equipment(ctx: &PmsCtx, actor: &Actor, e: RoomEquipment) -> Result<Applied, StoreError> {
+async fn equipment(ctx: &PmsCtx, actor: &Actor, e: RoomEquipment) -> Result<Applied, StoreError> {
     let room = e.room.clone();
     let mut done = Vec::new();
     if let Some(c) = e.class_of_service {
         match class(Some(c)) {
-            Some(c) => match desk(ctx.desk.set_class(actor, &room, c), |_| Applied::Done(format!("class {c}")))? {
-                Applied::Refused(why) => return Ok(Applied::Refused(why)),
-                _ => done.push(format!("class {c}")),
-            },
+            Some(c) => {
+                match desk(ctx.desk.set_class(actor, &room, c).await, |_| Applied::Done(format!("class {c}")))? {
+                    Applied::Refused(why) => return Ok(Applied::Refused(why)),
+                    _ => done.push(format!("class {c}")),
+                }
+            }
             None => done.push(format!("class {c} ignored")),
         }
     }
     if let Some(on) = e.dnd {
-        if let Applied::Refused(why) = desk(ctx.desk.set_dnd(actor, &room, on), |_| Applied::Done(String::new()))? {
+        if let Applied::Refused(why) = desk(ctx.desk.set_dnd(actor, &room, on).await, |_| Applied::Done(String::new()))?
+        {
             return Ok(Applied::Refused(why));
         }
         done.push(format!("DND {}", if on { "on" } else { "off" }));
     }
     if let Some(on) = e.message_lamp {
-        if let Applied::Refused(why) = msgs(ctx.messages.set_lamp(actor, &room, on), |_| Applied::Done(String::new()))?
+        if let Applied::Refused(why) =
+            msgs(ctx.messages.set_lamp(actor, &room, on).await, |_| Applied::Done(String::new()))?
         {
             return Ok(Applied::Refused(why));
         }
@@ -374,7 +403,7 @@ fn equipment(ctx: &PmsCtx, actor: &Actor, e: RoomEquipment) -> Result<Applied, S
 }
 
 /// The resync is over: rooms occupied here that it did not mention are reported, not changed.
-fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreError> {
+async fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreError> {
     let was_running = std::mem::take(&mut resync.running);
     let mentioned = std::mem::take(&mut resync.mentioned);
     if !was_running {
@@ -382,7 +411,8 @@ fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreError> 
     }
     let occupied: Vec<String> = ctx
         .store
-        .read_blocking(|c| Ok::<_, StoreError>(rooms::list_stays(c, true)?.into_iter().map(|s| s.room).collect()))?;
+        .read(move |c| Ok::<_, StoreError>(rooms::list_stays(c, true)?.into_iter().map(|s| s.room).collect()))
+        .await?;
     let silent: Vec<String> = occupied.into_iter().filter(|r| !mentioned.contains(r)).collect();
     if silent.is_empty() {
         return Ok(Applied::Done(format!("database resync finished: {} room(s)", mentioned.len())));
@@ -393,9 +423,11 @@ fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreError> 
         silent.join(", ")
     );
     let said = text.clone();
-    ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
-        crate::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &said)?;
-        crate::alerts::raise(tx, &now, "pms_resync_unmentioned", None, None, &said)
-    })?;
+    ctx.store
+        .write(Priority::Urgent, move |tx| {
+            crate::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &said)?;
+            crate::alerts::raise(tx, &now, "pms_resync_unmentioned", None, None, &said)
+        })
+        .await?;
     Ok(Applied::Done(text))
 }

@@ -33,12 +33,15 @@ impl PmsCtx {
         crate::clock::timestamp(self.clock.now())
     }
 
-    pub fn journal(&self, kind: &str, high: bool, text: &str) {
+    pub async fn journal(&self, kind: &str, high: bool, text: &str) {
         let now = self.now_text();
         let (kind, text) = (kind.to_string(), text.to_string());
-        let wrote = self.store.write_job_blocking(crate::store::Priority::Urgent, move |tx| {
-            crate::journal::system_entry(tx, &now, &kind, None, high, &text)
-        });
+        let wrote = self
+            .store
+            .write(crate::store::Priority::Urgent, move |tx| {
+                crate::journal::system_entry(tx, &now, &kind, None, high, &text)
+            })
+            .await;
         if let Err(e) = wrote {
             tracing::error!("cannot write the logbook: {e}");
         }

@@ -52,9 +52,22 @@ struct Outer {
     resync_wanted: bool,
 }
 
+impl Outer {
+    /// The link was up and is not: logged once, and a resync is asked for once it is back.
+    async fn went_down(&mut self, ctx: &PmsCtx, why: &str) {
+        if std::mem::take(&mut self.was_up) {
+            self.logged_down = true;
+            self.resync_wanted = true;
+            self.down_since = Some(Instant::now());
+            let text = format!("PMS link down: {why}; what the PMS must hear waits in the queue");
+            ctx.journal("pms_down", true, &text).await;
+        }
+    }
+}
+
 /// The task stops with the link ended (or never up): the next run need not ask for a resync.
-fn stopped_cleanly(ctx: &PmsCtx, done: Option<oneshot::Sender<()>>) {
-    if let Err(e) = ctx.store.write_job_blocking(Priority::Urgent, outbox::clean_stop) {
+async fn stopped_cleanly(ctx: &PmsCtx, done: Option<oneshot::Sender<()>>) {
+    if let Err(e) = ctx.store.write(Priority::Urgent, outbox::clean_stop).await {
         tracing::error!("cannot record the PMS link's clean stop: {e}");
     }
     stopped(done);
@@ -74,7 +87,7 @@ async fn run<C: Connector>(
     let mut backoff = Duration::from_millis(250);
     let mut outer = Outer::default();
     // A run that ended without LE (a crash, a kill) may have lost what the PMS sent last.
-    match ctx.store.write_job_blocking(Priority::Urgent, outbox::begin_run) {
+    match ctx.store.write(Priority::Urgent, outbox::begin_run).await {
         Ok(true) => {}
         Ok(false) => {
             tracing::warn!("the last run did not end the PMS link cleanly: a database resync will be asked for");
@@ -85,7 +98,7 @@ async fn run<C: Connector>(
     loop {
         let opened = match answering(connector.connect(), &mut commands, &mut outer.resync_wanted).await {
             Waited::Done(r) => r,
-            Waited::Stop(done) => return stopped_cleanly(&ctx, done),
+            Waited::Stop(done) => return stopped_cleanly(&ctx, done).await,
         };
         let end = match opened {
             Ok(stream) => {
@@ -101,19 +114,10 @@ async fn run<C: Connector>(
             Err(e) => End::Lost(format!("cannot open {}: {e}", connector.describe())),
         };
         match end {
-            End::Shutdown(done) => return stopped_cleanly(&ctx, Some(done)),
+            End::Shutdown(done) => return stopped_cleanly(&ctx, Some(done)).await,
             End::Lost(why) => {
                 tracing::warn!(port = %connector.describe(), "PMS link lost: {why}; retrying in {backoff:?}");
-                if std::mem::take(&mut outer.was_up) {
-                    outer.down_since = Some(Instant::now());
-                    outer.logged_down = true;
-                    outer.resync_wanted = true;
-                    ctx.journal(
-                        "pms_down",
-                        true,
-                        &format!("PMS link down: {why}; what the PMS must hear waits in the queue"),
-                    );
-                }
+                outer.went_down(&ctx, &why).await;
                 status.send_modify(|s| {
                     if s.link != LinkState::Down {
                         s.since = Some(ctx.now_text());
@@ -132,7 +136,7 @@ async fn run<C: Connector>(
         if let Waited::Stop(done) =
             answering(tokio::time::sleep_until(until), &mut commands, &mut outer.resync_wanted).await
         {
-            return stopped_cleanly(&ctx, done);
+            return stopped_cleanly(&ctx, done).await;
         }
     }
 }
@@ -206,7 +210,7 @@ impl<'a> Session<'a> {
         loop {
             self.handle_events(outer).await;
             self.expire_holds().await;
-            self.take_inbound();
+            self.take_inbound().await;
             if let Err(e) = self.feed().await {
                 self.store_failed(e);
             }
@@ -280,7 +284,7 @@ impl<'a> Session<'a> {
                             "PMS link restored after {}; {queued} record(s) for the PMS were waiting",
                             crate::clock::human(outage.unwrap_or_default())
                         );
-                        self.ctx.journal("pms_up", false, &text);
+                        self.ctx.journal("pms_up", false, &text).await;
                     }
                     outer.was_up = true;
                     self.status.send_modify(|s| {
@@ -297,16 +301,7 @@ impl<'a> Session<'a> {
                     tracing::warn!(?reason, "PMS link down");
                     self.in_flight = None;
                     self.holds.resync_ended();
-                    if std::mem::take(&mut outer.was_up) {
-                        outer.logged_down = true;
-                        outer.resync_wanted = true;
-                        outer.down_since = Some(Instant::now());
-                        self.ctx.journal(
-                            "pms_down",
-                            true,
-                            &format!("PMS link down ({reason:?}); what the PMS must hear waits in the queue"),
-                        );
-                    }
+                    outer.went_down(self.ctx, &format!("{reason:?}")).await;
                     self.status.send_modify(|s| s.since = Some(self.ctx.now_text()));
                 }
                 Event::Delivered(tag) => {
@@ -377,13 +372,13 @@ impl<'a> Session<'a> {
     }
 
     /// Carries out what the PMS said, in order; a store error keeps the rest for later.
-    fn take_inbound(&mut self) {
+    async fn take_inbound(&mut self) {
         if self.store_retry.is_some_and(|(at, _)| Instant::now() < at) {
             return;
         }
         while let Some(msg) = self.inbound.pop_front() {
             let id = msg.record_id();
-            match apply::apply(self.ctx, &mut self.resync, msg.clone()) {
+            match apply::apply(self.ctx, &mut self.resync, msg.clone()).await {
                 Ok(Applied::Refused(why)) => {
                     tracing::warn!("PMS {id} not carried out: {}", crate::logsafe::text(&why));
                     self.status.send_modify(|s| {

@@ -18,7 +18,7 @@ use crate::wakeup::{Booking, WakeupError};
 /// send the `WR` right at wake-up time).
 const LATE_WAKE: ChronoDuration = ChronoDuration::minutes(5);
 
-pub(super) fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied, StoreError> {
+pub(super) async fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied, StoreError> {
     let pms_at = format_pms_at(w.at);
     let now_local = ctx.clock.now().with_timezone(&ctx.timezone).naive_local();
     // Right at (or just after) wake-up time: ring at once.
@@ -31,7 +31,7 @@ pub(super) fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Appli
         ..Default::default()
     };
     let (wakeups, actor, room) = (ctx.wakeups.clone(), actor.clone(), w.room.clone());
-    let r = ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
+    let r = ctx.store.write(Priority::Urgent, move |tx| {
         let known: Option<i64> = tx
             .row(
                 "SELECT id FROM wakeups WHERE room = ?1 AND pms_at = ?2 AND status IN ('scheduled', 'ringing', 'retrying')",
@@ -50,52 +50,58 @@ pub(super) fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Appli
             Err(WakeupError::Store(e)) => Err(e),
             Err(e) => Ok(Applied::Refused(e.to_string())),
         }
-    })?;
+    }).await?;
     ctx.wakeups.changed.notify_one();
     Ok(r)
 }
 
-pub(super) fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied, StoreError> {
+pub(super) async fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<Applied, StoreError> {
     let pms_at = format_pms_at(w.at);
     let minute = pms_at[..10].to_string();
     let (wakeups, actor) = (ctx.wakeups.clone(), actor.clone());
-    let r = ctx.store.write_job_blocking(Priority::Urgent, move |tx| {
-        // Exactly as booked, else the same minute (a PMS that keeps times to the minute).
-        let id: Option<i64> = tx
-            .row(
-                "SELECT id FROM wakeups WHERE room = ?1 AND status IN ('scheduled', 'ringing', 'retrying')
+    let r = ctx
+        .store
+        .write(Priority::Urgent, move |tx| {
+            // Exactly as booked, else the same minute (a PMS that keeps times to the minute).
+            let id: Option<i64> = tx
+                .row(
+                    "SELECT id FROM wakeups WHERE room = ?1 AND status IN ('scheduled', 'ringing', 'retrying')
                  AND (pms_at = ?2 OR substr(pms_at, 1, 10) = ?3) ORDER BY pms_at = ?2 DESC, id LIMIT 1",
-                params![w.room, pms_at, minute],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(id) = id else {
-            return Ok(Applied::Unchanged(format!("no wake-up of room {} at {} to cancel", w.room, w.at)));
-        };
-        match wakeups.cancel_in(tx, &actor, id, "cancelled by the PMS") {
-            Ok(()) => Ok(Applied::Done(format!("wake-up {id} cancelled"))),
-            Err(WakeupError::Store(e)) => Err(e),
-            Err(e) => Ok(Applied::Refused(e.to_string())),
-        }
-    })?;
+                    params![w.room, pms_at, minute],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(id) = id else {
+                return Ok(Applied::Unchanged(format!("no wake-up of room {} at {} to cancel", w.room, w.at)));
+            };
+            match wakeups.cancel_in(tx, &actor, id, "cancelled by the PMS") {
+                Ok(()) => Ok(Applied::Done(format!("wake-up {id} cancelled"))),
+                Err(WakeupError::Store(e)) => Err(e),
+                Err(e) => Ok(Applied::Refused(e.to_string())),
+            }
+        })
+        .await?;
     ctx.wakeups.changed.notify_one();
     Ok(r)
 }
 
 /// The waiting message the PMS sent with this id for this room, if any.
-fn waiting_message(ctx: &PmsCtx, m: &GuestMessage) -> Result<Option<i64>, StoreError> {
-    ctx.store.read_blocking(|c| {
-        Ok(c.row(
-            "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
-            params![m.room, m.id],
-            |r| r.get(0),
-        )
-        .optional()?)
-    })
+async fn waiting_message(ctx: &PmsCtx, m: &GuestMessage) -> Result<Option<i64>, StoreError> {
+    let (room, id) = (m.room.clone(), m.id.clone());
+    ctx.store
+        .read(move |c| {
+            Ok(c.row(
+                "SELECT id FROM messages WHERE room = ?1 AND pms_id = ?2 AND status = 'waiting'",
+                params![room, id],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+        .await
 }
 
-pub(super) fn message_text(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
-    let known = waiting_message(ctx, &m)?;
+pub(super) async fn message_text(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
+    let known = waiting_message(ctx, &m).await?;
     if let Some(id) = known {
         return Ok(Applied::Unchanged(format!("message {id} is waiting already")));
     }
@@ -106,13 +112,13 @@ pub(super) fn message_text(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Resu
         callback: None,
         pms_id: Some(m.id.clone()),
     };
-    msgs(ctx.messages.leave(actor, &new), |v| Applied::Done(format!("message {} left for room {}", v.id, m.room)))
+    msgs(ctx.messages.leave(actor, &new).await, |v| Applied::Done(format!("message {} left for room {}", v.id, m.room)))
 }
 
-pub(super) fn message_delete(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
-    let id = waiting_message(ctx, &m)?;
+pub(super) async fn message_delete(ctx: &PmsCtx, actor: &Actor, m: GuestMessage) -> Result<Applied, StoreError> {
+    let id = waiting_message(ctx, &m).await?;
     match id {
         None => Ok(Applied::Unchanged(format!("no waiting message {} in room {}", m.id, m.room))),
-        Some(id) => msgs(ctx.messages.clear(actor, id), |_| Applied::Done(format!("message {id} removed"))),
+        Some(id) => msgs(ctx.messages.clear(actor, id).await, |_| Applied::Done(format!("message {id} removed"))),
     }
 }

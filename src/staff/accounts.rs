@@ -1,14 +1,14 @@
 //! Staff accounts: the [`Staff`] service, adding, listing, disabling, passwords; the one query
 //! that finds an account by login ([`find`]).
 
-use crate::store::Sql;
+use crate::store::{Priority, Sql};
 use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::error::StaffError;
-use super::secrets::{hash_password, random_password};
+use super::secrets::{hashed, random_password};
 use crate::audit::{self, Change};
 use crate::clock::{self, SharedClock};
 use crate::config::AuthConfig;
@@ -125,43 +125,49 @@ impl Staff {
     }
 
     /// With no staff at all, creates `manager` with a random password and returns it (once).
-    pub fn bootstrap(&self) -> Result<Option<String>, StaffError> {
+    pub async fn bootstrap(&self) -> Result<Option<String>, StaffError> {
         let password = random_password();
-        let hash = hash_password(&password)?;
+        let hash = hashed(&password).await?;
         let now = self.now_text();
-        self.store.write_blocking(move |tx| {
-            let n: i64 = tx.row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?;
-            if n > 0 {
-                return Ok(None);
-            }
-            tx.exec(
-                "INSERT INTO staff(login, display_name, role, password_hash, created_at)
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let n: i64 = tx.row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?;
+                if n > 0 {
+                    return Ok(None);
+                }
+                tx.exec(
+                    "INSERT INTO staff(login, display_name, role, password_hash, created_at)
                  VALUES ('manager', 'Manager', 'manager', ?1, ?2)",
-                params![hash, now],
-            )?;
-            audit::record(
-                tx,
-                &now,
-                &Actor::system(),
-                &Change::new("staff_add").subject("staff manager").after("role manager (first start)"),
-            )?;
-            Ok(Some(password))
-        })
+                    params![hash, now],
+                )?;
+                audit::record(
+                    tx,
+                    &now,
+                    &Actor::system(),
+                    &Change::new("staff_add").subject("staff manager").after("role manager (first start)"),
+                )?;
+                Ok(Some(password))
+            })
+            .await
     }
 
-    pub fn list(&self) -> Result<Vec<StaffView>, StaffError> {
-        self.store.read_blocking(|c| {
-            let mut stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM staff ORDER BY login"))?;
-            let rows = stmt.query_map([], account_from_row)?.map(|a| a.map(|a| a.view)).collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
+    pub async fn list(&self) -> Result<Vec<StaffView>, StaffError> {
+        self.store
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM staff ORDER BY login"))?;
+                let rows =
+                    stmt.query_map([], account_from_row)?.map(|a| a.map(|a| a.view)).collect::<Result<_, _>>()?;
+                Ok(rows)
+            })
+            .await
     }
 
-    pub fn get(&self, login: &str) -> Result<StaffView, StaffError> {
-        self.store.read_blocking(|c| Ok(find_or_unknown(c, login)?.view))
+    pub async fn get(&self, login: &str) -> Result<StaffView, StaffError> {
+        let login = login.to_string();
+        self.store.read(move |c| Ok(find_or_unknown(c, &login)?.view)).await
     }
 
-    pub fn add(
+    pub async fn add(
         &self,
         actor: &Actor,
         login: &str,
@@ -172,84 +178,92 @@ impl Staff {
         let login = check_login(login)?;
         let display = Text::line(MAX_DISPLAY_NAME).optional("display_name", display_name)?.unwrap_or(login.clone());
         check_password(password)?;
-        let hash = hash_password(password)?;
+        let hash = hashed(password).await?;
         let now = self.now_text();
         let actor = actor.clone();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let login = &login;
-            if find(tx, login)?.is_some() {
-                return Err(StaffError::Exists(login.clone()));
-            }
-            tx.exec(
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let login = &login;
+                if find(tx, login)?.is_some() {
+                    return Err(StaffError::Exists(login.clone()));
+                }
+                tx.exec(
                 "INSERT INTO staff(login, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![login, display, role.as_str(), hash, now],
             )?;
-            audit::record(
-                tx,
-                &now,
-                actor,
-                &Change::new("staff_add").subject(format!("staff {login}")).after(format!("role {}", role.as_str())),
-            )?;
-            Ok(StaffView {
-                login: login.clone(),
-                display_name: display.clone(),
-                role,
-                active: true,
-                created_at: now.clone(),
+                audit::record(
+                    tx,
+                    &now,
+                    actor,
+                    &Change::new("staff_add")
+                        .subject(format!("staff {login}"))
+                        .after(format!("role {}", role.as_str())),
+                )?;
+                Ok(StaffView {
+                    login: login.clone(),
+                    display_name: display.clone(),
+                    role,
+                    active: true,
+                    created_at: now.clone(),
+                })
             })
-        })
+            .await
     }
 
     /// Disables an account and revokes its sessions; the last active manager cannot be disabled.
-    pub fn disable(&self, actor: &Actor, login: &str) -> Result<StaffView, StaffError> {
+    pub async fn disable(&self, actor: &Actor, login: &str) -> Result<StaffView, StaffError> {
         let now = self.now_text();
         let actor = actor.clone();
         let owned = login.to_string();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let login = owned.as_str();
-            let account = find_or_unknown(tx, login)?;
-            let active = account.view.active;
-            if account.view.role == Role::Manager && active {
-                let managers: i64 =
-                    tx.row("SELECT COUNT(*) FROM staff WHERE role = 'manager' AND active = 1", [], |r| r.get(0))?;
-                if managers <= 1 {
-                    return Err(StaffError::LastManager(login.to_string()));
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let login = owned.as_str();
+                let account = find_or_unknown(tx, login)?;
+                let active = account.view.active;
+                if account.view.role == Role::Manager && active {
+                    let managers: i64 =
+                        tx.row("SELECT COUNT(*) FROM staff WHERE role = 'manager' AND active = 1", [], |r| r.get(0))?;
+                    if managers <= 1 {
+                        return Err(StaffError::LastManager(login.to_string()));
+                    }
                 }
-            }
-            tx.exec("UPDATE staff SET active = 0 WHERE id = ?1", [account.id])?;
-            tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [account.id])?;
-            audit::record(
-                tx,
-                &now,
-                actor,
-                &Change::new("staff_disable")
-                    .subject(format!("staff {login}"))
-                    .before(if active { "active" } else { "disabled" })
-                    .after("disabled"),
-            )?;
-            Ok(())
-        })?;
-        self.get(login)
+                tx.exec("UPDATE staff SET active = 0 WHERE id = ?1", [account.id])?;
+                tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [account.id])?;
+                audit::record(
+                    tx,
+                    &now,
+                    actor,
+                    &Change::new("staff_disable")
+                        .subject(format!("staff {login}"))
+                        .before(if active { "active" } else { "disabled" })
+                        .after("disabled"),
+                )?;
+                Ok(())
+            })
+            .await?;
+        self.get(login).await
     }
 
     /// Sets a new password; the account's sessions are revoked.
-    pub fn set_password(&self, actor: &Actor, login: &str, password: &str) -> Result<(), StaffError> {
+    pub async fn set_password(&self, actor: &Actor, login: &str, password: &str) -> Result<(), StaffError> {
         check_password(password)?;
-        let hash = hash_password(password)?;
+        let hash = hashed(password).await?;
         let now = self.now_text();
         let actor = actor.clone();
         let login = login.to_string();
-        self.store.write_blocking(move |tx| {
-            let actor = &actor;
-            let login = login.as_str();
-            let id = find_or_unknown(tx, login)?.id;
-            tx.exec("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
-            tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [id])?;
-            audit::record(tx, &now, actor, &Change::new("staff_passwd").subject(format!("staff {login}")))?;
-            Ok(())
-        })
+        self.store
+            .write(Priority::Normal, move |tx| {
+                let actor = &actor;
+                let login = login.as_str();
+                let id = find_or_unknown(tx, login)?.id;
+                tx.exec("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
+                tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [id])?;
+                audit::record(tx, &now, actor, &Change::new("staff_passwd").subject(format!("staff {login}")))?;
+                Ok(())
+            })
+            .await
     }
 }
 
@@ -273,72 +287,79 @@ pub(super) mod tests {
         (Staff::new(store, Arc::new(clock.clone()), cfg), clock)
     }
 
-    #[test]
-    fn bootstrap_creates_one_manager_once() {
+    #[tokio::test]
+    async fn bootstrap_creates_one_manager_once() {
         let (s, _) = staff();
-        let pw = s.bootstrap().unwrap().expect("first start creates the manager");
-        assert!(s.bootstrap().unwrap().is_none());
-        let (_, actor) = s.login("manager", &pw, None).unwrap();
+        let pw = s.bootstrap().await.unwrap().expect("first start creates the manager");
+        assert!(s.bootstrap().await.unwrap().is_none());
+        let (_, actor) = s.login("manager", &pw, None).await.unwrap();
         assert_eq!(actor.role, Role::Manager);
     }
 
-    #[test]
-    fn disabling_revokes_sessions_and_spares_the_last_manager() {
+    #[tokio::test]
+    async fn disabling_revokes_sessions_and_spares_the_last_manager() {
         let (s, _) = staff();
         let m = Actor::system();
-        s.add(&m, "boss", None, Role::Manager, "managerpw").unwrap();
-        s.add(&m, "dora", None, Role::Desk, "correct horse").unwrap();
-        let (token, _) = s.login("dora", "correct horse", None).unwrap();
-        assert!(!s.disable(&m, "dora").unwrap().active);
-        assert!(s.authenticate(&token).is_err());
-        assert!(matches!(s.login("dora", "correct horse", None), Err(StaffError::BadCredentials)));
-        assert!(matches!(s.disable(&m, "boss"), Err(StaffError::LastManager(_))));
-        assert!(matches!(s.disable(&m, "nobody"), Err(StaffError::UnknownStaff(_))));
+        s.add(&m, "boss", None, Role::Manager, "managerpw").await.unwrap();
+        s.add(&m, "dora", None, Role::Desk, "correct horse").await.unwrap();
+        let (token, _) = s.login("dora", "correct horse", None).await.unwrap();
+        assert!(!s.disable(&m, "dora").await.unwrap().active);
+        assert!(s.authenticate(&token).await.is_err());
+        assert!(matches!(s.login("dora", "correct horse", None).await, Err(StaffError::BadCredentials)));
+        assert!(matches!(s.disable(&m, "boss").await, Err(StaffError::LastManager(_))));
+        assert!(matches!(s.disable(&m, "nobody").await, Err(StaffError::UnknownStaff(_))));
     }
 
-    #[test]
-    fn bad_accounts_are_refused() {
+    #[tokio::test]
+    async fn bad_accounts_are_refused() {
         let (s, _) = staff();
         let m = Actor::system();
-        s.add(&m, "dora", None, Role::Desk, "correct horse").unwrap();
-        assert!(matches!(s.add(&m, "dora", None, Role::Desk, "correct horse"), Err(StaffError::Exists(_))));
+        s.add(&m, "dora", None, Role::Desk, "correct horse").await.unwrap();
+        assert!(matches!(s.add(&m, "dora", None, Role::Desk, "correct horse").await, Err(StaffError::Exists(_))));
         assert!(s
             .add(&m, "Dora Smith", None, Role::Desk, "correct horse")
+            .await
             .unwrap_err()
             .to_string()
             .starts_with("login"));
-        assert!(s.add(&m, "eve", None, Role::Desk, "short").unwrap_err().to_string().starts_with("password"));
-        assert!(s.add(&m, "eve", None, Role::Desk, "          ").unwrap_err().to_string().starts_with("password"));
-        assert!(s.add(&m, "eve", None, Role::Desk, " a b c d ").unwrap_err().to_string().starts_with("password"));
-        assert!(s.add(&m, "eve", Some("Eve\u{202E}gnp.exe"), Role::Desk, "correct horse").is_err());
-        assert_eq!(s.list().unwrap().len(), 1);
+        assert!(s.add(&m, "eve", None, Role::Desk, "short").await.unwrap_err().to_string().starts_with("password"));
+        assert!(s
+            .add(&m, "eve", None, Role::Desk, "          ")
+            .await
+            .unwrap_err()
+            .to_string()
+            .starts_with("password"));
+        assert!(s.add(&m, "eve", None, Role::Desk, " a b c d ").await.unwrap_err().to_string().starts_with("password"));
+        assert!(s.add(&m, "eve", Some("Eve\u{202E}gnp.exe"), Role::Desk, "correct horse").await.is_err());
+        assert_eq!(s.list().await.unwrap().len(), 1);
     }
 
-    #[test]
-    fn staff_change_their_own_password_knowing_the_old_one() {
+    #[tokio::test]
+    async fn staff_change_their_own_password_knowing_the_old_one() {
         let (s, _) = staff();
-        s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
-        let (token, dora) = s.login("dora", "correct horse", None).unwrap();
+        s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").await.unwrap();
+        let (token, dora) = s.login("dora", "correct horse", None).await.unwrap();
         assert!(matches!(
-            s.change_own_password(&dora, "wrong one", "new password", None),
+            s.change_own_password(&dora, "wrong one", "new password", None).await,
             Err(StaffError::BadCredentials)
         ));
-        assert!(s.change_own_password(&dora, "correct horse", "short", None).is_err());
-        s.change_own_password(&dora, "correct horse", "new password", None).unwrap();
-        assert!(s.authenticate(&token).is_err(), "sessions end with the old password");
-        s.login("dora", "new password", None).unwrap();
+        assert!(s.change_own_password(&dora, "correct horse", "short", None).await.is_err());
+        s.change_own_password(&dora, "correct horse", "new password", None).await.unwrap();
+        assert!(s.authenticate(&token).await.is_err(), "sessions end with the old password");
+        s.login("dora", "new password", None).await.unwrap();
     }
 
-    #[test]
-    fn passwords_are_never_stored_in_clear() {
+    #[tokio::test]
+    async fn passwords_are_never_stored_in_clear() {
         let (s, _) = staff();
-        s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").unwrap();
+        s.add(&Actor::system(), "dora", None, Role::Desk, "correct horse").await.unwrap();
         let hash: String = s
             .store
-            .read_blocking(|c| c.row("SELECT password_hash FROM staff", [], |r| r.get(0)).map_err(StoreError::from))
+            .read(move |c| c.row("SELECT password_hash FROM staff", [], |r| r.get(0)).map_err(StoreError::from))
+            .await
             .unwrap();
         assert!(hash.starts_with("$argon2id$") && !hash.contains("correct horse"));
-        s.set_password(&Actor::system(), "dora", "battery staple").unwrap();
-        s.login("dora", "battery staple", None).unwrap();
+        s.set_password(&Actor::system(), "dora", "battery staple").await.unwrap();
+        s.login("dora", "battery staple", None).await.unwrap();
     }
 }

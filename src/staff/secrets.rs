@@ -62,6 +62,30 @@ pub fn verify_nothing(password: &str) {
     let _ = verify_password(password, dummy);
 }
 
+/// [`hash_password`] on the blocking pool: it is slow on purpose, and the async workers serve
+/// everyone else meanwhile.
+pub async fn hashed(password: &str) -> Result<String, StoreError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("password hashing failed: {e}")))?
+}
+
+/// Whether `password` matches `hash` (`None`: no such account, checked against a dummy all the
+/// same so that the time taken gives nothing away), on the blocking pool.
+pub async fn verified(password: &str, hash: Option<String>) -> bool {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_password(&password, &h),
+        None => {
+            verify_nothing(&password);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

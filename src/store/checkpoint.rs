@@ -71,22 +71,27 @@ impl Checkpointer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Priority;
     use crate::store::{Sql, Store, StoreError};
 
-    #[test]
-    fn the_thread_checkpoints_every_hundred_commits_and_the_writer_does_not() {
+    #[tokio::test]
+    async fn the_thread_checkpoints_every_hundred_commits_and_the_writer_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("hotel.db")).unwrap();
         let backstop: u32 = s
-            .write_blocking(move |tx| tx.row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).map_err(StoreError::from))
+            .write(Priority::Normal, move |tx| {
+                tx.row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).map_err(StoreError::from)
+            })
+            .await
             .unwrap();
         assert_eq!(backstop, BACKSTOP_PAGES);
         let before = s.checkpoints();
         for i in 0..EVERY {
-            s.write_blocking(move |tx| {
+            s.write(Priority::Normal, move |tx| {
                 tx.exec("INSERT INTO pbx_events(at, kind, detail) VALUES ('t', 'k', ?1)", [i.to_string()])
                     .map_err(StoreError::from)
             })
+            .await
             .unwrap();
         }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

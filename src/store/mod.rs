@@ -251,28 +251,6 @@ impl Store {
         self.writer.job(priority, false, f).await
     }
 
-    /// Interim: a normal write that blocks this thread (call sites are being made async).
-    pub fn write_blocking<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.writer.job_blocking(Priority::Normal, false, f)
-    }
-
-    /// Interim: as [`write_blocking`](Self::write_blocking), at the given priority.
-    pub fn write_job_blocking<T, E>(
-        &self,
-        priority: Priority,
-        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.writer.job_blocking(priority, false, f)
-    }
-
     /// Urgent, and answered once committed, before the disk's flush. A kill of the process
     /// loses nothing (the WAL is in the operating system's hands); a power cut may undo it until
     /// the next ordinary write's flush. Only for what may be redone harmlessly: the PBX link's
@@ -318,14 +296,9 @@ impl Store {
             .unwrap_or_else(|e| Err(StoreError::Readers(format!("a read failed: {e}")).into()))
     }
 
-    /// Interim: a read that blocks this thread (call sites are being made async).
-    pub fn read_blocking<T, E: From<StoreError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        read_on(&self.readers, f)
-    }
-
     /// Checkpoints the WAL into the main file (on clean shutdown).
-    pub fn close(&self) -> Result<(), StoreError> {
-        self.writer.checkpoint()
+    pub async fn close(&self) -> Result<(), StoreError> {
+        self.writer.checkpoint().await
     }
 }
 

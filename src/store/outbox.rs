@@ -103,25 +103,25 @@ pub fn covered_by_resync(conn: &Connection, upto: i64) -> Result<usize, StoreErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{Priority, Store};
 
-    fn push_n(s: &Store, room: &str, cmd: PbxCommand) -> i64 {
+    async fn push_n(s: &Store, room: &str, cmd: PbxCommand) -> i64 {
         let room = room.to_string();
-        s.write_blocking(move |tx| push(tx, "t", &room, &cmd, PRIORITY_NORMAL)).unwrap()
+        s.write(Priority::Normal, move |tx| push(tx, "t", &room, &cmd, PRIORITY_NORMAL)).await.unwrap()
     }
 
-    #[test]
-    fn coalesces_per_room_and_attribute_in_write_order() {
+    #[tokio::test]
+    async fn coalesces_per_room_and_attribute_in_write_order() {
         let s = Store::open_in_memory().unwrap();
-        push_n(&s, "101", PbxCommand::Dnd { on: true });
-        push_n(&s, "101", PbxCommand::MessageLamp { on: true });
-        push_n(&s, "102", PbxCommand::Dnd { on: true });
-        push_n(&s, "101", PbxCommand::Dnd { on: false });
-        assert_eq!(s.read_blocking(pending).unwrap(), 3);
+        push_n(&s, "101", PbxCommand::Dnd { on: true }).await;
+        push_n(&s, "101", PbxCommand::MessageLamp { on: true }).await;
+        push_n(&s, "102", PbxCommand::Dnd { on: true }).await;
+        push_n(&s, "101", PbxCommand::Dnd { on: false }).await;
+        assert_eq!(s.read(pending).await.unwrap(), 3);
         let mut sent = Vec::new();
-        while let Some(row) = s.read_blocking(next).unwrap() {
+        while let Some(row) = s.read(next).await.unwrap() {
             sent.push((row.room.clone(), row.command.clone()));
-            s.write_blocking(move |c| done(c, &row)).unwrap();
+            s.write(Priority::Normal, move |c| done(c, &row)).await.unwrap();
         }
         assert_eq!(
             sent,
@@ -133,39 +133,43 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_row_written_while_in_flight_survives_the_ack() {
+    #[tokio::test]
+    async fn a_row_written_while_in_flight_survives_the_ack() {
         let s = Store::open_in_memory().unwrap();
-        push_n(&s, "101", PbxCommand::Dnd { on: true });
-        let in_flight = s.read_blocking(next).unwrap().unwrap();
-        push_n(&s, "101", PbxCommand::Dnd { on: false });
-        s.write_blocking(move |c| done(c, &in_flight)).unwrap();
-        let row = s.read_blocking(next).unwrap().unwrap();
+        push_n(&s, "101", PbxCommand::Dnd { on: true }).await;
+        let in_flight = s.read(next).await.unwrap().unwrap();
+        push_n(&s, "101", PbxCommand::Dnd { on: false }).await;
+        s.write(Priority::Normal, move |c| done(c, &in_flight)).await.unwrap();
+        let row = s.read(next).await.unwrap().unwrap();
         assert_eq!(row.command, PbxCommand::Dnd { on: false });
     }
 
-    #[test]
-    fn a_backlog_holds_one_row_per_room_and_attribute() {
+    #[tokio::test]
+    async fn a_backlog_holds_one_row_per_room_and_attribute() {
         // A PBX away while the desk checks the same room in and out all day: the queue does not
         // grow with every change (reading the next row stays cheap).
         let s = Store::open_in_memory().unwrap();
         for i in 0..500 {
-            push_n(&s, "101", PbxCommand::Dnd { on: i % 2 == 0 });
-            push_n(&s, "102", PbxCommand::MessageLamp { on: i % 2 == 0 });
+            push_n(&s, "101", PbxCommand::Dnd { on: i % 2 == 0 }).await;
+            push_n(&s, "102", PbxCommand::MessageLamp { on: i % 2 == 0 }).await;
         }
         let rows: i64 = s
-            .read_blocking(|c| c.row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(StoreError::from))
+            .read(move |c| c.row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(StoreError::from))
+            .await
             .unwrap();
         assert_eq!(rows, 2);
-        assert_eq!(s.read_blocking(next).unwrap().unwrap().command, PbxCommand::Dnd { on: false });
+        assert_eq!(s.read(next).await.unwrap().unwrap().command, PbxCommand::Dnd { on: false });
     }
 
-    #[test]
-    fn urgent_rows_overtake() {
+    #[tokio::test]
+    async fn urgent_rows_overtake() {
         let s = Store::open_in_memory().unwrap();
-        push_n(&s, "101", PbxCommand::Dnd { on: true });
-        s.write_blocking(move |tx| push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT))
-            .unwrap();
-        assert_eq!(s.read_blocking(next).unwrap().unwrap().room, "102");
+        push_n(&s, "101", PbxCommand::Dnd { on: true }).await;
+        s.write(Priority::Normal, move |tx| {
+            push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT)
+        })
+        .await
+        .unwrap();
+        assert_eq!(s.read(next).await.unwrap().unwrap().room, "102");
     }
 }

@@ -154,29 +154,19 @@ impl Writer {
             .unwrap_or_else(|| Err(not_taken().into()))
     }
 
-    /// As [`job`](Self::job), blocking this thread until the answer comes.
-    pub(super) fn job_blocking<T, E>(
-        &self,
-        priority: Priority,
-        relaxed: bool,
-        f: impl FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.submit(priority, relaxed, f)?.recv().unwrap_or_else(|_| Err(not_taken().into()))
-    }
-
     /// Requests waiting in the queues (tests).
     pub fn waiting(&self) -> usize {
         self.urgent.len() + self.normal.len()
     }
 
-    pub(super) fn checkpoint(&self) -> Result<(), StoreError> {
+    pub(super) async fn checkpoint(&self) -> Result<(), StoreError> {
         let (tx, rx) = bounded(1);
         self.send(Priority::Normal, Request { work: Work::Checkpoint(tx), relaxed: false })?;
-        rx.recv().map_err(|_| StoreError::WriterGone)?
+        tokio::task::spawn_blocking(move || rx.recv())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or(Err(StoreError::WriterGone))
     }
 }
 
@@ -363,29 +353,31 @@ mod tests {
         Ok(())
     }
 
-    fn order(s: &Store) -> Vec<String> {
-        s.read_blocking(|c| {
+    async fn order(s: &Store) -> Vec<String> {
+        s.read(move |c| {
             let mut st = c.prepare("SELECT detail FROM pbx_events WHERE kind = 'order' ORDER BY id")?;
             let rows = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
             Ok::<_, StoreError>(rows)
         })
+        .await
         .unwrap()
     }
 
-    /// Holds the writer inside a blocking write until the returned sender is used.
-    fn hold_the_writer(s: &Arc<Store>) -> (mpsc::Sender<()>, std::thread::JoinHandle<()>) {
-        let (entered_tx, entered) = mpsc::channel();
+    /// Holds the writer inside a write until the returned sender is used.
+    async fn hold_the_writer(s: &Arc<Store>) -> (mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (entered_tx, entered) = tokio::sync::oneshot::channel();
         let (release, released) = mpsc::channel::<()>();
         let s2 = s.clone();
-        let t = std::thread::spawn(move || {
-            s2.write_blocking(move |tx| {
+        let t = tokio::spawn(async move {
+            s2.write(Priority::Normal, move |tx| {
                 entered_tx.send(()).unwrap();
                 released.recv().unwrap();
                 log(tx, "holder")
             })
+            .await
             .unwrap()
         });
-        entered.recv().unwrap();
+        entered.await.unwrap();
         (release, t)
     }
 
@@ -400,7 +392,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn urgent_work_goes_first_and_waiting_work_shares_one_commit_and_one_flush() {
         let s = Arc::new(Store::open_in_memory().unwrap());
-        let (release, holder) = hold_the_writer(&s);
+        let (release, holder) = hold_the_writer(&s).await;
         let (batches, flushes) = s.writer_stats();
         let mut normal = Vec::new();
         for i in 0..5 {
@@ -414,12 +406,12 @@ mod tests {
         let urgent = tokio::spawn(async move { s2.write(Priority::Urgent, |tx| log(tx, "urgent")).await });
         until_waiting(&s, 6).await;
         release.send(()).unwrap();
-        holder.join().unwrap();
+        holder.await.unwrap();
         urgent.await.unwrap().unwrap();
         for n in normal {
             n.await.unwrap().unwrap();
         }
-        assert_eq!(order(&s), ["holder", "urgent", "normal 0", "normal 1", "normal 2", "normal 3", "normal 4"]);
+        assert_eq!(order(&s).await, ["holder", "urgent", "normal 0", "normal 1", "normal 2", "normal 3", "normal 4"]);
         let (b, f) = s.writer_stats();
         // The holder's batch takes the urgent job (or ends first after MAX_BATCH_TIME), then the
         // five normal ones share one (a loaded machine may split them): seven writes, 2 to 5 commits.
@@ -430,7 +422,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failing_or_panicking_job_loses_only_its_own_work() {
         let s = Arc::new(Store::open_in_memory().unwrap());
-        let (release, holder) = hold_the_writer(&s);
+        let (release, holder) = hold_the_writer(&s).await;
         // Queued one at a time, so that the queue's order is the order written here.
         let mut jobs = Vec::new();
         for (i, who) in ["kept 1", "fails", "panics", "kept 2"].into_iter().enumerate() {
@@ -449,39 +441,46 @@ mod tests {
             until_waiting(&s, i + 1).await;
         }
         release.send(()).unwrap();
-        holder.join().unwrap();
+        holder.await.unwrap();
         let results: Vec<bool> =
             futures_util::future::join_all(jobs).await.into_iter().map(|r| r.unwrap().is_ok()).collect();
         assert_eq!(results, [true, false, false, true]);
-        assert_eq!(order(&s), ["holder", "kept 1", "kept 2"]);
-        s.write_blocking(move |tx| log(tx, "after")).unwrap();
-        assert_eq!(order(&s).last().map(String::as_str), Some("after"), "the writer goes on");
+        assert_eq!(order(&s).await, ["holder", "kept 1", "kept 2"]);
+        s.write(Priority::Normal, move |tx| log(tx, "after")).await.unwrap();
+        assert_eq!(order(&s).await.last().map(String::as_str), Some("after"), "the writer goes on");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_checkpoint_queued_behind_work_runs_once_that_work_is_committed() {
         let s = Arc::new(Store::open_in_memory().unwrap());
-        let (release, holder) = hold_the_writer(&s);
+        let (release, holder) = hold_the_writer(&s).await;
         let s2 = s.clone();
         let job = tokio::spawn(async move { s2.write(Priority::Normal, |tx| log(tx, "before the stop")).await });
         until_waiting(&s, 1).await;
         let s3 = s.clone();
-        let closing = std::thread::spawn(move || s3.close());
+        let closing = tokio::spawn(async move { s3.close().await });
         until_waiting(&s, 2).await;
         release.send(()).unwrap();
-        holder.join().unwrap();
+        holder.await.unwrap();
         job.await.unwrap().unwrap();
-        closing.join().unwrap().expect("the clean stop's checkpoint is not refused for coming mid-batch");
-        assert_eq!(order(&s), ["holder", "before the stop"]);
+        closing.await.unwrap().expect("the clean stop's checkpoint is not refused for coming mid-batch");
+        assert_eq!(order(&s).await, ["holder", "before the stop"]);
     }
 
-    #[test]
-    fn a_change_that_writes_from_inside_another_is_refused_not_stuck() {
+    #[tokio::test]
+    async fn a_change_that_writes_from_inside_another_is_refused_not_stuck() {
+        use futures_util::FutureExt;
         let s = Arc::new(Store::open_in_memory().unwrap());
         let inner = s.clone();
-        let e = s.write_blocking(move |_| inner.write_blocking(|tx| log(tx, "nested"))).unwrap_err();
+        // Polled once from inside the job: refused at once, where a wait would never end.
+        let e = s
+            .write(Priority::Normal, move |_| {
+                inner.write(Priority::Normal, move |tx| log(tx, "nested")).now_or_never().expect("answered at once")
+            })
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("from inside another change"), "{e}");
-        assert!(order(&s).is_empty());
+        assert!(order(&s).await.is_empty());
     }
 
     #[tokio::test]
@@ -490,7 +489,7 @@ mod tests {
         let (_, before) = s.writer_stats();
         s.write_relaxed(move |tx| log(tx, "relaxed")).await.unwrap();
         assert_eq!(s.writer_stats().1, before);
-        s.write_blocking(move |tx| log(tx, "ordinary")).unwrap();
+        s.write(Priority::Normal, move |tx| log(tx, "ordinary")).await.unwrap();
         assert_eq!(s.writer_stats().1, before + 1);
     }
 }

@@ -17,7 +17,7 @@ use crate::audit::{self, Change};
 use crate::clock::{local_iso, parse_utc, SharedClock};
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
-use crate::store::{outbox, rooms, Store, StoreError};
+use crate::store::{outbox, rooms, Priority, Store, StoreError};
 use crate::validate::Invalid;
 
 #[derive(Debug, thiserror::Error)]
@@ -184,11 +184,11 @@ impl Wakeups {
     }
 
     /// Books a call for the stay in `b.room`.
-    pub fn add(&self, actor: &Actor, b: &Booking, source: &str) -> Result<WakeupView, WakeupError> {
+    pub async fn add(&self, actor: &Actor, b: &Booking, source: &str) -> Result<WakeupView, WakeupError> {
         let (me, actor, b, source) = (self.clone(), actor.clone(), b.clone(), source.to_string());
-        let id = self.store.write_blocking(move |tx| me.add_in(tx, &actor, &b, &source))?;
+        let id = self.store.write(Priority::Normal, move |tx| me.add_in(tx, &actor, &b, &source)).await?;
         self.changed.notify_one();
-        self.get(id)
+        self.get(id).await
     }
 
     /// Books a call inside the caller's transaction (a handset booking is committed with its
@@ -240,35 +240,41 @@ impl Wakeups {
         }
     }
 
-    pub fn get(&self, id: i64) -> Result<WakeupView, WakeupError> {
-        self.store.read_blocking(|c| {
-            c.row(&format!("SELECT {VIEW_COLUMNS} FROM wakeups WHERE id = ?1"), [id], view_from_row(self.tz))
-                .optional()?
-                .ok_or(WakeupError::Unknown(id))
-        })
+    pub async fn get(&self, id: i64) -> Result<WakeupView, WakeupError> {
+        let tz = self.tz;
+        self.store
+            .read(move |c| {
+                c.row(&format!("SELECT {VIEW_COLUMNS} FROM wakeups WHERE id = ?1"), [id], view_from_row(tz))
+                    .optional()?
+                    .ok_or(WakeupError::Unknown(id))
+            })
+            .await
     }
 
     /// Active bookings (or, with `all`, the last 1000 of any state), soonest first.
-    pub fn list(&self, room: Option<&str>, all: bool) -> Result<Vec<WakeupView>, WakeupError> {
+    pub async fn list(&self, room: Option<&str>, all: bool) -> Result<Vec<WakeupView>, WakeupError> {
         let filter = if all { "1 = 1".to_string() } else { format!("status IN {ACTIVE_SQL}") };
         let sql_text = format!(
             "SELECT {VIEW_COLUMNS} FROM wakeups WHERE {filter} AND (?1 IS NULL OR room = ?1)
              ORDER BY next_due IS NULL, next_due, id LIMIT 1000"
         );
-        self.store.read_blocking(|c| {
-            let mut stmt = c.prepare_cached(&sql_text)?;
-            let rows = stmt.query_map([room], view_from_row(self.tz))?.collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
+        let (tz, room) = (self.tz, room.map(str::to_string));
+        self.store
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(&sql_text)?;
+                let rows = stmt.query_map([room], view_from_row(tz))?.collect::<Result<_, _>>()?;
+                Ok(rows)
+            })
+            .await
     }
 
     /// Cancels a booking (and a ring in progress).
-    pub fn cancel(&self, actor: &Actor, id: i64, reason: &str) -> Result<WakeupView, WakeupError> {
+    pub async fn cancel(&self, actor: &Actor, id: i64, reason: &str) -> Result<WakeupView, WakeupError> {
         let (me, actor, reason) = (self.clone(), actor.clone(), reason.to_string());
-        self.store.write_blocking(move |tx| me.cancel_in(tx, &actor, id, &reason))?;
+        self.store.write(Priority::Normal, move |tx| me.cancel_in(tx, &actor, id, &reason)).await?;
         self.changed.notify_one();
         self.outbox_changed.notify_one();
-        self.get(id)
+        self.get(id).await
     }
 
     /// Cancels a booking inside the caller's transaction.
@@ -297,8 +303,9 @@ impl Wakeups {
     }
 
     /// Every call of one local day: attempts and outcomes.
-    pub fn report(&self, date: NaiveDate) -> Result<Report, WakeupError> {
-        Ok(self.store.read_blocking(|c| report::report(c, self.tz, date))?)
+    pub async fn report(&self, date: NaiveDate) -> Result<Report, WakeupError> {
+        let tz = self.tz;
+        Ok(self.store.read(move |c| report::report(c, tz, date)).await?)
     }
 }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::await_holding_lock)]
 
 use std::collections::HashSet;
+use switchboard::store::Priority;
 
 use switchboard::cli::Client;
 use switchboard::contract::*;
@@ -183,7 +184,7 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tariffs.toml"), include_str!("../../tariffs.example.toml")).unwrap();
     cfg.tariff_file = Some(dir.path().join("tariffs.toml"));
-    let mut h = Hotel::start_config(cfg, pbx_sim::SimOptions::default());
+    let mut h = Hotel::start_config(cfg, pbx_sim::SimOptions::default()).await;
     h.link_up().await;
     // A PMS link nobody connects to: its routes answer with its state; the desk keeps stays.
     let pms_text = crate::fixtures::config_text("\"101\"", "simulator", "127.0.0.1:1", "")
@@ -191,8 +192,8 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let pms = switchboard::config::Config::parse(&pms_text).unwrap().pms.unwrap();
     let connector =
         switchboard::port::EndpointConnector::new(pms.port.clone(), pms.line, pms.allow.clone()).await.unwrap();
-    h.services.start_pms(&pms, connector);
-    let password = h.services.app.staff.bootstrap().unwrap().expect("a new store");
+    h.services.start_pms(&pms, connector).await;
+    let password = h.services.app.staff.bootstrap().await.unwrap().expect("a new store");
     let mut state = h.services.app.clone();
     state.simulator = Some(h.sim.clone());
     let app = switchboard::api::router(state);
@@ -200,12 +201,13 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let store = h.store.clone();
+    // The round trip runs a blocking HTTP client on its own thread; this reaches back into the runtime.
+    let rt = tokio::runtime::Handle::current();
     let raise_alert = move || {
-        store
-            .write_blocking(move |tx| {
-                switchboard::alerts::raise(tx, "2026-01-01T00:00:00Z", "test", None, None, "a test alert")
-            })
-            .unwrap();
+        rt.block_on(store.write(Priority::Normal, move |tx| {
+            switchboard::alerts::raise(tx, "2026-01-01T00:00:00Z", "test", None, None, "a test alert")
+        }))
+        .unwrap();
     };
     let seen = tokio::task::spawn_blocking(move || exercise(&base, &password, raise_alert)).await.unwrap();
     server.abort();

@@ -1,7 +1,6 @@
 //! Shared fixtures: an in-process hotel (store, desk, link task, simulator on a pty), the real
 //! binary with a temporary hotel.toml, and polling with a deadline.
 
-use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -28,11 +27,7 @@ pub fn pty_lock() -> MutexGuard<'static, ()> {
 }
 
 /// Polls `cond` until it holds or `timeout` passes.
-pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut cond: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
+pub async fn eventually(timeout: Duration, what: &str, mut cond: impl AsyncFnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         if cond().await {
@@ -93,22 +88,22 @@ pub fn config(rooms: &[&str], extra_pbx: &str) -> Config {
 
 impl Hotel {
     /// `extra_pbx` adds lines to `[pbx]` (e.g. `ack_timeout = "100ms"`).
-    pub fn start(rooms: &[&str], extra_pbx: &str) -> Hotel {
-        Self::start_with(rooms, extra_pbx, SimOptions::default())
+    pub async fn start(rooms: &[&str], extra_pbx: &str) -> Hotel {
+        Self::start_with(rooms, extra_pbx, SimOptions::default()).await
     }
 
-    pub fn start_with(rooms: &[&str], extra_pbx: &str, sim_opts: SimOptions) -> Hotel {
-        Self::start_config(config(rooms, extra_pbx), sim_opts)
+    pub async fn start_with(rooms: &[&str], extra_pbx: &str, sim_opts: SimOptions) -> Hotel {
+        Self::start_config(config(rooms, extra_pbx), sim_opts).await
     }
 
     /// A hotel with a configuration made by the test (a tariff, say).
-    pub fn start_config(cfg: Config, mut sim_opts: SimOptions) -> Hotel {
+    pub async fn start_config(cfg: Config, mut sim_opts: SimOptions) -> Hotel {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("hotel.db")).unwrap());
         sim_opts.timers.ack_timeout = cfg.pbx.ack_timeout;
         let pty = simulator::start(sim_opts).unwrap();
         let connector = DeviceConnector::new(&pty.port, cfg.pbx.clone());
-        let services = Services::start(&cfg, store.clone(), Arc::new(SystemClock), connector).unwrap();
+        let services = Services::start(&cfg, store.clone(), Arc::new(SystemClock), connector).await.unwrap();
         Hotel {
             desk: services.app.desk.clone(),
             link: services.app.link.clone(),
@@ -120,12 +115,12 @@ impl Hotel {
         }
     }
 
-    pub fn check_in(&self, room: &str, name: &str) {
-        self.desk.check_in(&Actor::system(), room, CheckIn { name: name.into(), ..Default::default() }).unwrap();
+    pub async fn check_in(&self, room: &str, name: &str) {
+        self.desk.check_in(&Actor::system(), room, CheckIn { name: name.into(), ..Default::default() }).await.unwrap();
     }
 
-    pub fn queued(&self) -> u64 {
-        self.store.read_blocking(outbox::pending).unwrap()
+    pub async fn queued(&self) -> u64 {
+        self.store.read(outbox::pending).await.unwrap()
     }
 
     pub async fn link_up(&self) {
@@ -143,15 +138,15 @@ impl Hotel {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let state = self.sim.state();
-            let rooms = self.desk.rooms().unwrap();
+            let rooms = self.desk.rooms().await.unwrap();
             let mismatch = rooms.iter().find_map(|r| mismatch(r, &state));
-            if self.queued() == 0 && mismatch.is_none() {
+            if self.queued().await == 0 && mismatch.is_none() {
                 return state;
             }
             if tokio::time::Instant::now() > deadline {
                 panic!(
                     "timed out after {timeout:?} waiting for {what}: {} queued, first mismatch: {mismatch:?}, link {:?}",
-                    self.queued(),
+                    self.queued().await,
                     self.link.status()
                 );
             }

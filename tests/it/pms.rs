@@ -52,10 +52,10 @@ pub(crate) async fn tcp_pms() -> TcpPms {
 }
 
 pub(crate) async fn hotel_with_pms(port: &str, extra: &str) -> Hotel {
-    let mut h = Hotel::start(&ROOMS, "");
+    let mut h = Hotel::start(&ROOMS, "").await;
     let cfg = pms_config(port, extra);
     let connector = EndpointConnector::new(cfg.port.clone(), cfg.line, cfg.allow.clone()).await.unwrap();
-    h.services.start_pms(&cfg, connector);
+    h.services.start_pms(&cfg, connector).await;
     h.link_up().await;
     h
 }
@@ -103,11 +103,12 @@ async fn the_pms_checks_in_moves_books_messages_and_checks_out_and_hears_back() 
     assert_eq!(s.rooms["101"].guest_name.as_deref(), Some("Müller"));
     let by_pms: i64 = h
         .store
-        .read_blocking(|c| {
+        .read(move |c| {
             let n =
                 c.query_row("SELECT COUNT(*) FROM audit WHERE action = 'checkin' AND staff = 'pms'", [], |r| r.get(0));
             Ok::<_, StoreError>(n?)
         })
+        .await
         .unwrap();
     assert_eq!(by_pms, 1, "the PMS is the actor in the audit trail");
 
@@ -127,13 +128,13 @@ async fn the_pms_checks_in_moves_books_messages_and_checks_out_and_hears_back() 
     let v = pms.sim.wait_for(T, |v| !v.wake_results.is_empty()).await.expect("WA reaches the PMS");
     assert_eq!(v.wake_results[0].at, at.format("%y%m%d%H%M%S").to_string(), "TI echoed exactly");
     assert_eq!((v.wake_results[0].room.as_str(), v.wake_results[0].status.as_str()), ("102", "OK"));
-    let booked = h.services.app.wakeups.list(Some("102"), true).unwrap();
+    let booked = h.services.app.wakeups.list(Some("102"), true).await.unwrap();
     assert_eq!(booked[0].source, "pms");
 
     // A message from the PMS lights the lamp; read on the handset, it goes back as XD.
     pms.sim.knob(PmsKnob::Message { room: "102".into(), id: "M77".into(), text: "Your taxi is here".into() });
     h.sim.wait_for(T, |s| s.rooms["102"].message_lamp).await.expect("the lamp lights");
-    let msg = h.services.app.messages.list(Some("102"), true).unwrap().remove(0);
+    let msg = h.services.app.messages.list(Some("102"), true).await.unwrap().remove(0);
     h.sim.command(pbx_sim::Command::MessageDeleted { room: "102".into(), id: msg.id.to_string() });
     let v = pms.sim.wait_for(T, |v| !v.message_reads.is_empty()).await.expect("XD reaches the PMS");
     assert_eq!(v.message_reads, vec![("102".to_string(), "M77".to_string())]);
@@ -146,7 +147,7 @@ async fn the_pms_checks_in_moves_books_messages_and_checks_out_and_hears_back() 
     // Check-out.
     pms.sim.knob(PmsKnob::CheckOut { room: "102".into(), reservation: Some("R-5001".into()) });
     h.sim.wait_for(T, |s| !s.rooms["102"].occupied).await.expect("check-out bars the line");
-    assert!(h.desk.room("102").unwrap().stay_id.is_none());
+    assert!(h.desk.room("102").await.unwrap().stay_id.is_none());
     let st = h.services.app.pms.as_ref().unwrap().status();
     assert_eq!((st.counters.refused, st.queued), (0, 0), "{st:?}");
 }
@@ -161,9 +162,9 @@ async fn what_the_pms_must_hear_waits_out_an_outage_and_arrives_once() {
     h.sim.wait_for(T, |s| s.rooms.get("103").is_some_and(|r| r.occupied)).await.expect("checked in");
     let at = local_in(3);
     pms.sim.knob(PmsKnob::BookWakeup { room: "103".into(), at });
-    eventually(T, "the booking is stored", || {
-        let n = h.services.app.wakeups.list(Some("103"), false).unwrap().len();
-        async move { n == 1 }
+    eventually(T, "the booking is stored", async || {
+        let n = h.services.app.wakeups.list(Some("103"), false).await.unwrap().len();
+        n == 1
     })
     .await;
 
@@ -199,11 +200,12 @@ async fn what_the_pms_must_hear_waits_out_an_outage_and_arrives_once() {
     assert_eq!(pms.sim.view().wake_results.len(), 1, "nothing twice");
     let kinds: Vec<String> = h
         .store
-        .read_blocking(|c| {
+        .read(move |c| {
             let mut st = c.prepare("SELECT kind FROM log_entries WHERE kind LIKE 'pms_%' ORDER BY id")?;
             let rows = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
             Ok::<_, StoreError>(rows)
         })
+        .await
         .unwrap();
     assert_eq!(kinds, vec!["pms_down", "pms_up"], "the outage is in the logbook");
 }
@@ -234,20 +236,20 @@ async fn a_resync_that_says_vacant_checks_out_and_silence_is_reported_and_shared
     assert!(s.rooms["101"].occupied);
 
     // The desk (owns_stays = false) checks guests into 102 and 103; the PMS knows neither.
-    h.check_in("102", "Walk In");
-    h.check_in("103", "Also Unknown");
+    h.check_in("102", "Walk In").await;
+    h.check_in("103", "Also Unknown").await;
     h.converged(T).await;
     // The PMS's resync: 102 vacant (so it is checked out here), 103 not mentioned (reported).
     pms.sim.knob(PmsKnob::Resync { omit: vec!["103".into()] });
     h.sim.wait_for(T, |s| !s.rooms["102"].occupied).await.expect("102 checked out by the resync");
-    eventually(T, "the unmentioned room is reported", || {
-        let alerts = h.store.read_blocking(|c| switchboard::alerts::list(c, true)).unwrap();
+    eventually(T, "the unmentioned room is reported", async || {
+        let alerts = h.store.read(move |c| switchboard::alerts::list(c, true)).await.unwrap();
         let found = alerts.iter().any(|a| a.kind == "pms_resync_unmentioned" && a.message.contains("103"));
-        async move { found }
+        found
     })
     .await;
-    assert!(h.desk.room("103").unwrap().stay_id.is_some(), "a room the resync did not mention is not changed");
-    assert!(h.desk.room("101").unwrap().stay_id.is_some());
+    assert!(h.desk.room("103").await.unwrap().stay_id.is_some(), "a room the resync did not mention is not changed");
+    assert!(h.desk.room("101").await.unwrap().stay_id.is_some());
 }
 
 /// Over a serial line (a pseudo-terminal, through the same code that opens /dev/ttyUSB0), in
@@ -275,7 +277,7 @@ async fn over_a_serial_line_in_cp850_and_the_desk_may_not_change_stays() {
     assert!(st.owns_stays && st.port.starts_with("/dev/"), "{st:?}");
 
     // The desk, through the real HTTP API.
-    let password = h.services.app.staff.bootstrap().unwrap().expect("a new store");
+    let password = h.services.app.staff.bootstrap().await.unwrap().expect("a new store");
     let app = switchboard::api::router(h.services.app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -296,7 +298,7 @@ async fn over_a_serial_line_in_cp850_and_the_desk_may_not_change_stays() {
     server.abort();
     assert!(refused.0.contains("stays are managed by the PMS"), "{}", refused.0);
     assert!(refused.1.contains("stays are managed by the PMS"), "{}", refused.1);
-    assert!(h.desk.room("104").unwrap().stay_id.is_some());
+    assert!(h.desk.room("104").await.unwrap().stay_id.is_some());
 }
 
 fn sim_room(state: &std::path::Path, room: &str) -> Option<serde_json::Value> {
@@ -408,11 +410,11 @@ async fn call_charges_go_on_to_the_pms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pms_connects_to_switchboard_and_a_newer_connection_replaces_the_older() {
     let _g = pty_lock();
-    let mut h = Hotel::start(&ROOMS, "");
+    let mut h = Hotel::start(&ROOMS, "").await;
     let cfg = pms_config("tcp-listen://127.0.0.1:0", "");
     let connector = EndpointConnector::new(cfg.port.clone(), cfg.line, cfg.allow.clone()).await.unwrap();
     let addr = connector.local_addr().unwrap();
-    h.services.start_pms(&cfg, connector);
+    h.services.start_pms(&cfg, connector).await;
     h.link_up().await;
     let sim = pms_sim::serve(PmsSimOptions { rooms: ROOMS.map(String::from).to_vec(), ..Default::default() });
     sim.attach(tokio::net::TcpStream::connect(addr).await.unwrap());
@@ -433,11 +435,11 @@ async fn a_pms_connects_to_switchboard_and_a_newer_connection_replaces_the_older
 async fn only_allowed_addresses_become_the_pms_and_oversized_records_are_counted() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let _g = pty_lock();
-    let mut h = Hotel::start(&ROOMS, "");
+    let mut h = Hotel::start(&ROOMS, "").await;
     let cfg = pms_config("tcp-listen://127.0.0.1:0", "allow = [\"127.0.0.2\"]");
     let connector = EndpointConnector::new(cfg.port.clone(), cfg.line, cfg.allow.clone()).await.unwrap();
     let addr = connector.local_addr().unwrap();
-    h.services.start_pms(&cfg, connector);
+    h.services.start_pms(&cfg, connector).await;
     h.link_up().await;
     let from = |ip: [u8; 4]| {
         let s = tokio::net::TcpSocket::new_v4().unwrap();

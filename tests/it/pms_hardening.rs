@@ -45,8 +45,8 @@ async fn guest_in_101(extra: &str, reservation: &str) -> (TcpPms, Hotel, PmsHand
     (pms, h, link)
 }
 
-fn open_alert(h: &Hotel, kind: &str) -> Option<String> {
-    let alerts = h.store.read_blocking(|c| switchboard::alerts::list(c, true)).unwrap();
+async fn open_alert(h: &Hotel, kind: &str) -> Option<String> {
+    let alerts = h.store.read(move |c| switchboard::alerts::list(c, true)).await.unwrap();
     alerts.into_iter().find(|a| a.kind == kind).map(|a| a.message)
 }
 
@@ -72,7 +72,7 @@ async fn a_resync_that_never_ends_is_abandoned_and_what_it_held_goes() {
 
     let v = pms.sim.wait_for(T, |v| v.voicemail.get("101") == Some(&2)).await.expect("sent once abandoned");
     assert!(v.link_up);
-    let text = open_alert(&h, "pms_resync_abandoned").expect("an alert for a person");
+    let text = open_alert(&h, "pms_resync_abandoned").await.expect("an alert for a person");
     assert!(text.contains("no DE within 3.0s"), "{text}");
     let st = link.status();
     assert!(!st.resync_in_progress && st.held.is_none(), "{st:?}");
@@ -121,7 +121,7 @@ async fn postings_wait_out_the_night_audit_and_a_refusal_for_now_is_tried_again(
     until_status(&link, "the second night audit is seen", |st| st.night_audit_in_progress).await;
     h.sim.command(call("101", "7003", "700"));
     pms.sim.wait_for(T, |v| v.postings.iter().any(|p| p.2 == "700")).await.expect("sent once abandoned");
-    let text = open_alert(&h, "pms_night_audit_abandoned").expect("an alert for a person");
+    let text = open_alert(&h, "pms_night_audit_abandoned").await.expect("an alert for a person");
     assert!(text.contains("no NE within 3.0s"), "{text}");
     assert!(!link.status().night_audit_in_progress);
 }
@@ -144,20 +144,24 @@ async fn a_check_in_over_a_stale_stay_replaces_it_where_the_pms_owns_stays() {
     h.sim.wait_for(T, |s| s.rooms["104"].message_lamp).await.expect("Alpha's message waits");
     pms.sim.knob(check_in("104", "R-B", "Bravo"));
     h.sim.wait_for(T, |s| s.rooms["104"].guest_name.as_deref() == Some("Bravo")).await.expect("Bravo replaces Alpha");
-    let stay = h.desk.stays(true).unwrap().into_iter().find(|s| s.room == "104").unwrap();
+    let stay = h.desk.stays(true).await.unwrap().into_iter().find(|s| s.room == "104").unwrap();
     assert_eq!((stay.reservation.as_deref(), stay.guest_name.as_str()), (Some("R-B"), "Bravo"));
     let logged: i64 = h
         .store
-        .read_blocking(|c| {
+        .read(move |c| {
             let n = c.query_row("SELECT COUNT(*) FROM log_entries WHERE kind = 'pms_replaced_stay'", [], |r| r.get(0));
             Ok::<_, StoreError>(n?)
         })
+        .await
         .unwrap();
     assert_eq!(logged, 1);
-    let text = open_alert(&h, "pms_replaced_stay").expect("an alert for a person (issue 21 item 18)");
+    let text = open_alert(&h, "pms_replaced_stay").await.expect("an alert for a person (issue 21 item 18)");
     assert!(
         text.contains("checked 104 in over an active stay") && text.contains("1 waiting message(s) discarded"),
         "{text}"
     );
-    assert!(h.services.app.messages.list(Some("104"), true).unwrap().is_empty(), "Alpha's message is not Bravo's");
+    assert!(
+        h.services.app.messages.list(Some("104"), true).await.unwrap().is_empty(),
+        "Alpha's message is not Bravo's"
+    );
 }

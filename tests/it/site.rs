@@ -75,52 +75,54 @@ async fn relay(mut sim_side: DuplexStream, mut rx: tokio::sync::mpsc::UnboundedR
 }
 
 impl Site {
-    pub fn start(store: Arc<Store>, start: DateTime<Utc>, wakeup: &str) -> Site {
-        Self::start_with(store, start, wakeup, SimOptions::default())
+    pub async fn start(store: Arc<Store>, start: DateTime<Utc>, wakeup: &str) -> Site {
+        Self::start_with(store, start, wakeup, SimOptions::default()).await
     }
 
-    pub fn start_with(store: Arc<Store>, start: DateTime<Utc>, wakeup: &str, opts: SimOptions) -> Site {
+    pub async fn start_with(store: Arc<Store>, start: DateTime<Utc>, wakeup: &str, opts: SimOptions) -> Site {
         let cfg = wake_config(wakeup);
         let (sim_side, theirs) = tokio::io::duplex(4096);
         let (sim, _t) = pbx_sim::spawn(theirs, opts);
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(relay(sim_side, rx));
         let clock = Arc::new(TokioClock::starting_at(start));
-        let services = Services::start(&cfg, store, clock, Reopenable { tx }).unwrap();
+        let services = Services::start(&cfg, store, clock, Reopenable { tx }).await.unwrap();
         Site { services, sim }
     }
 
-    pub fn check_in(&self, room: &str) {
+    pub async fn check_in(&self, room: &str) {
         self.services
             .app
             .desk
             .check_in(&sys(), room, CheckIn { name: format!("Guest {room}"), ..Default::default() })
+            .await
             .unwrap();
     }
 
-    pub fn book(&self, room: &str, time: &str) -> WakeupView {
+    pub async fn book(&self, room: &str, time: &str) -> WakeupView {
         let b = Booking { room: room.into(), time: Some(time.into()), ..Default::default() };
-        self.services.app.wakeups.add(&sys(), &b, "desk").unwrap()
+        self.services.app.wakeups.add(&sys(), &b, "desk").await.unwrap()
     }
 
-    pub fn get(&self, id: i64) -> WakeupView {
-        self.services.app.wakeups.get(id).unwrap()
+    pub async fn get(&self, id: i64) -> WakeupView {
+        self.services.app.wakeups.get(id).await.unwrap()
     }
 
-    pub fn open_alerts(&self) -> Vec<alerts::Alert> {
-        self.services.app.store.read_blocking(|c| alerts::list(c, true)).unwrap()
+    pub async fn open_alerts(&self) -> Vec<alerts::Alert> {
+        self.services.app.store.read(move |c| alerts::list(c, true)).await.unwrap()
     }
 
-    pub fn attempts(&self, id: i64) -> Vec<(String, Option<String>)> {
+    pub async fn attempts(&self, id: i64) -> Vec<(String, Option<String>)> {
         self.services
             .app
             .store
-            .read_blocking(|c| {
+            .read(move |c| {
                 let mut stmt =
                     c.prepare("SELECT started_at, result FROM wakeup_attempts WHERE wakeup = ?1 ORDER BY id")?;
                 let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
                 Ok::<_, switchboard::store::StoreError>(rows)
             })
+            .await
             .unwrap()
     }
 
@@ -134,13 +136,19 @@ impl Site {
     }
 
     /// Lets virtual time run in quarter-second steps until `cond` holds (or `max` passes).
-    pub async fn until(&self, what: &str, max: Duration, cond: impl FnMut(&Site) -> bool) {
+    pub async fn until(&self, what: &str, max: Duration, cond: impl AsyncFnMut(&Site) -> bool) {
         self.until_step(what, max, Duration::from_millis(250), cond).await
     }
 
-    pub async fn until_step(&self, what: &str, max: Duration, step: Duration, mut cond: impl FnMut(&Site) -> bool) {
+    pub async fn until_step(
+        &self,
+        what: &str,
+        max: Duration,
+        step: Duration,
+        mut cond: impl AsyncFnMut(&Site) -> bool,
+    ) {
         let deadline = tokio::time::Instant::now() + max;
-        while !cond(self) {
+        while !cond(self).await {
             assert!(tokio::time::Instant::now() < deadline, "timed out (virtual {max:?}) waiting for: {what}");
             tokio::time::sleep(step).await;
         }

@@ -28,12 +28,12 @@ async fn start(port: &str, dir: &tempfile::TempDir) -> (Services, Option<std::ne
     let connector = EndpointConnector::new(endpoint, cfg.pbx.line, cfg.pbx.allow.clone()).await.unwrap();
     let bound = connector.local_addr();
     let store = Arc::new(Store::open(&dir.path().join("hotel.db")).unwrap());
-    (Services::start(&cfg, store, Arc::new(SystemClock), connector).unwrap(), bound)
+    (Services::start(&cfg, store, Arc::new(SystemClock), connector).await.unwrap(), bound)
 }
 
-fn check_in(services: &Services, room: &str, name: &str) {
+async fn check_in(services: &Services, room: &str, name: &str) {
     let ci = switchboard::desk::CheckIn { name: name.into(), ..Default::default() };
-    services.app.desk.check_in(&Actor::system(), room, ci).unwrap();
+    services.app.desk.check_in(&Actor::system(), room, ci).await.unwrap();
 }
 
 #[tokio::test]
@@ -45,7 +45,7 @@ async fn switchboard_connects_to_a_pbx_listening_on_tcp() {
     let (stream, _) = tokio::time::timeout(WAIT, pbx.accept()).await.unwrap().unwrap();
     let (sim, _task) = pbx_sim::spawn(stream, tcp_opts());
     sim.wait_for(WAIT, |s| s.link_up).await.expect("the link comes up over TCP");
-    check_in(&services, "101", "Müller");
+    check_in(&services, "101", "Müller").await;
     let s = sim
         .wait_for(WAIT, |s| s.rooms.get("101").is_some_and(|r| r.occupied))
         .await
@@ -64,7 +64,7 @@ async fn a_pbx_connects_to_switchboard_and_a_newer_connection_replaces_the_older
     let first = TcpStream::connect(addr).await.unwrap();
     let (sim1, task1) = pbx_sim::spawn(first, tcp_opts());
     sim1.wait_for(WAIT, |s| s.link_up).await.expect("the first PBX connection comes up");
-    check_in(&services, "102", "Wang Wei");
+    check_in(&services, "102", "Wang Wei").await;
     sim1.wait_for(WAIT, |s| s.rooms.get("102").is_some_and(|r| r.occupied)).await.expect("first connection works");
 
     // The PBX reconnects (a restart, a new cable) without closing the old socket.
@@ -73,7 +73,7 @@ async fn a_pbx_connects_to_switchboard_and_a_newer_connection_replaces_the_older
     sim2.wait_for(WAIT, |s| s.link_up).await.expect("the newer connection takes over");
     let ended = tokio::time::timeout(WAIT, task1).await.expect("the older connection is closed");
     assert!(ended.is_ok());
-    check_in(&services, "103", "Lin");
+    check_in(&services, "103", "Lin").await;
     sim2.wait_for(WAIT, |s| s.rooms.get("103").is_some_and(|r| r.occupied)).await.expect("the newer connection works");
     eventually(WAIT, "status names the listening port", || async {
         services.app.link.status().port == format!("tcp-listen://{addr}")

@@ -24,9 +24,10 @@ pub struct Job {
 
 impl Job {
     /// Reads every room's state and the outbox position, in one consistent read.
-    pub fn snapshot(store: &Store, tz: chrono_tz::Tz) -> Result<Job, StoreError> {
+    pub async fn snapshot(store: &Store, tz: chrono_tz::Tz) -> Result<Job, StoreError> {
         let (list, waiting, upto) = store
-            .read_blocking(|c| Ok::<_, StoreError>((rooms::list(c)?, messages::all_waiting(c)?, outbox::max_id(c)?)))?;
+            .read(move |c| Ok::<_, StoreError>((rooms::list(c)?, messages::all_waiting(c)?, outbox::max_id(c)?)))
+            .await?;
         let mut queue = VecDeque::with_capacity(list.len() * 2 + 2);
         queue.push_back(Message::ResyncStart);
         for r in &list {

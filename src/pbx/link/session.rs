@@ -80,8 +80,8 @@ pub(super) async fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
     }
 }
 
-fn queued(ctx: &LinkCtx) -> u64 {
-    ctx.store.read_blocking(outbox::pending).unwrap_or(0)
+async fn queued(ctx: &LinkCtx) -> u64 {
+    ctx.store.read(outbox::pending).await.unwrap_or(0)
 }
 
 pub(super) struct Session<'a> {
@@ -237,8 +237,8 @@ impl<'a> Session<'a> {
         });
     }
 
-    fn begin_resync(&mut self) -> Result<(), StoreError> {
-        let job = resync::Job::snapshot(&self.ctx.store, self.ctx.timezone)?;
+    async fn begin_resync(&mut self) -> Result<(), StoreError> {
+        let job = resync::Job::snapshot(&self.ctx.store, self.ctx.timezone).await?;
         tracing::info!(rooms = job.rooms(), "resync of every room started");
         self.dispatch.begin_resync(job);
         self.set_state();
@@ -259,7 +259,7 @@ impl<'a> Session<'a> {
                         let text = format!(
                             "PBX link restored after {}; {} change(s) were waiting",
                             crate::clock::human(outage),
-                            queued(self.ctx)
+                            queued(self.ctx).await
                         );
                         log_link(self.ctx, "pbx_up", &text).await;
                     }
@@ -345,7 +345,7 @@ impl<'a> Session<'a> {
         while let Some(work) = self.backlog.pop_front() {
             let result = match &work {
                 Work::Effect(effect) => self.apply(effect.clone()).await,
-                Work::Resync => self.begin_resync(),
+                Work::Resync => self.begin_resync().await,
             };
             if let Err(e) = result {
                 self.backlog.push_front(work);
