@@ -148,6 +148,5 @@ async fn run(total: usize) {
 #[tokio::main]
 async fn main() {
     let total = arg("--messages", 100_000);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    rt.block_on(run(total));
+    run(total).await;
 }

@@ -195,6 +195,5 @@ async fn main() {
     println!("| decode records/s | {dec:.0} |");
     println!();
     println!("PBX drain through the simulator at {BAUD} baud:");
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    rt.block_on(drain(ops));
+    drain(ops).await;
 }

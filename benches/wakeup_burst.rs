@@ -318,6 +318,5 @@ async fn tcs_lateness(n: usize) -> Vec<f64> {
 async fn main() {
     let pending = arg("--pending", 100_000);
     let burst = arg("--burst", 1000).min(ROOMS);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    rt.block_on(run(pending, burst));
+    run(pending, burst).await;
 }
