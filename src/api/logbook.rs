@@ -66,7 +66,7 @@ pub async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<LogQuery>) ->
     Ok(Json(s.logbook.list(q.shift).await?))
 }
 
-/// Full-text search (read on the blocking pool).
+/// Full-text search.
 pub async fn search(State(s): State<AppState>, ApiQuery(q): ApiQuery<Search>) -> ApiResult<Json<Vec<Entry>>> {
     Ok(Json(s.logbook.search(&q).await?))
 }

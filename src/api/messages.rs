@@ -20,7 +20,7 @@ pub async fn leave(
 }
 
 /// Messages of current stays, oldest first; `undelivered=true` is the night round (up to
-/// thousands of rows: read on the blocking pool).
+/// thousands of rows).
 pub async fn list(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<MessagesQuery>,

@@ -88,8 +88,8 @@ pub async fn change_own_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The whole trail for managers; one room's trail for desk and operator staff (read on the
-/// blocking pool: up to 10,000 rows).
+/// The whole trail for managers; one room's trail for desk and operator staff (up to 10,000
+/// rows).
 pub async fn audit(
     State(s): State<AppState>,
     actor: Actor,

@@ -15,8 +15,7 @@
 //! at every commit, relaxed or not.
 //!
 //! A request is a job: a closure that owns what it uses, run on this thread; its caller awaits
-//! the answer (async) or blocks for it (blocking code). A job that panics is rolled back and its
-//! caller told; the writer goes on.
+//! the answer. A job that panics is rolled back and its caller told; the writer goes on.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
