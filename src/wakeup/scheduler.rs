@@ -23,6 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{watch, Notify};
 
 use super::bookings::{end_booking, Booking, WakeupError, Wakeups};
+use super::machine::{self, Alert, Effect, Input, Policy, State};
 use super::rule::Rule;
 use super::status::{WakeStatus, ACTIVE_SQL};
 use crate::alerts;
@@ -82,9 +83,8 @@ fn chrono_dur(d: Duration) -> chrono::Duration {
 /// One due call, as read for firing.
 struct Due {
     id: i64,
-    room: String,
     next_due: String,
-    next_local: String,
+    status: WakeStatus,
     attempt: u32,
 }
 
@@ -216,18 +216,12 @@ impl Scheduler {
                 }
                 let due: Vec<Due> = {
                     let mut stmt = tx.prepare_cached(
-                        "SELECT id, room, next_due, next_local, attempt FROM wakeups
+                        "SELECT id, next_due, status, attempt FROM wakeups
                      WHERE status IN ('scheduled','retrying') AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2",
                     )?;
                     let rows = stmt
                         .query_map(params![now_text, capacity], |r| {
-                            Ok(Due {
-                                id: r.get(0)?,
-                                room: r.get(1)?,
-                                next_due: r.get(2)?,
-                                next_local: r.get(3)?,
-                                attempt: r.get(4)?,
-                            })
+                            Ok(Due { id: r.get(0)?, next_due: r.get(1)?, status: r.get(2)?, attempt: r.get(3)? })
                         })?
                         .collect::<Result<_, _>>()?;
                     rows
@@ -248,91 +242,103 @@ impl Scheduler {
         next_local.get(11..16).map(str::to_string).unwrap_or_else(|| next_local.to_string())
     }
 
+    fn policy(&self) -> Policy {
+        Policy {
+            attempts: self.cfg.attempts,
+            retry_interval: chrono_dur(self.cfg.retry_interval),
+            ring_timeout: chrono_dur(self.cfg.ring_timeout),
+            late_grace: chrono_dur(self.cfg.late_grace),
+        }
+    }
+
     fn fire(&self, tx: &Connection, now: DateTime<Utc>, d: &Due, link_up: bool) -> Result<(), StoreError> {
-        let now_text = ts(now);
-        let now_ms = ts_ms(now);
         let due = parse_utc(&d.next_due).unwrap_or(now);
-        let at = self.occurrence_label(&d.next_local);
-        let occurrence_due: String =
-            tx.row("SELECT occurrence_due FROM wakeups WHERE id = ?1", [d.id], |r| r.get(0))?;
-        if now - due > chrono_dur(self.cfg.late_grace) {
-            tx.exec(
-                "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at, result, result_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'missed', ?5)",
-                params![d.id, d.room, occurrence_due, d.attempt, now_ms],
-            )?;
-            let msg = format!(
-                "wake-up call {} for room {} at {at} was missed ({} late, the service was not running): call the room or send someone now",
-                d.id,
-                d.room,
-                crate::clock::human((now - due).to_std().unwrap_or_default())
-            );
-            alerts::raise(tx, &now_text, "wakeup_missed", Some(&d.room), Some(d.id), &msg)?;
-            return self.finish_occurrence(tx, now, d.id, WakeStatus::Missed);
-        }
-        let attempt = d.attempt + 1;
-        if !link_up {
-            tx.exec(
-                "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at, result, result_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pbx_offline', ?5)",
-                params![d.id, d.room, occurrence_due, attempt, now_ms],
-            )?;
-            tx.exec("UPDATE wakeups SET attempt = ?2 WHERE id = ?1", params![d.id, attempt])?;
-            if attempt == 1 {
-                let msg =
-                    format!("the PBX is offline: call room {} by hand now (wake-up call {} at {at})", d.room, d.id);
-                alerts::raise(tx, &now_text, "pbx_offline", Some(&d.room), Some(d.id), &msg)?;
-            }
-            return self.after_failure(tx, now, d.id, attempt);
-        }
-        let ring_local = now.with_timezone(&self.tz).naive_local().with_nanosecond(0).unwrap_or_default();
-        let deadline = now + chrono_dur(self.cfg.ring_timeout);
-        tx.exec(
-            "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![d.id, d.room, occurrence_due, attempt, now_ms],
-        )?;
-        tx.exec(
-            "UPDATE wakeups SET status = 'ringing', attempt = ?2, ring_deadline = ?3, ring_local = ?4 WHERE id = ?1",
-            params![d.id, attempt, ts(deadline), local_iso(ring_local)],
-        )?;
-        let ring = PbxCommand::Ring { at: ring_local, expires: ts(deadline) };
-        outbox::push(tx, &now_text, &d.room, &ring, outbox::PRIORITY_URGENT)?;
-        tracing::info!(wakeup = d.id, room = %d.room, attempt, "ringing for the wake-up call at {at}");
-        Ok(())
+        let state = State { status: d.status, attempt: d.attempt };
+        self.act(tx, now, d.id, state, Input::Due { due, pbx_up: link_up })
     }
 
     /// An attempt ended (PBX answer or ring timeout).
     fn outcome(&self, tx: &Connection, now: DateTime<Utc>, id: i64, result: &str) -> Result<(), StoreError> {
-        let now_text = ts_ms(now);
-        let attempt: u32 = tx.row("SELECT attempt FROM wakeups WHERE id = ?1", [id], |r| r.get(0))?;
+        let state = tx.row("SELECT status, attempt FROM wakeups WHERE id = ?1", [id], |r| {
+            Ok(State { status: r.get(0)?, attempt: r.get(1)? })
+        })?;
         tx.exec(
             "UPDATE wakeup_attempts SET result = ?2, result_at = ?3 WHERE wakeup = ?1 AND result IS NULL",
-            params![id, result, now_text],
+            params![id, result, ts_ms(now)],
         )?;
         tx.exec("UPDATE wakeups SET ring_deadline = NULL WHERE id = ?1", [id])?;
-        tracing::info!(wakeup = id, attempt, "wake-up attempt: {result}");
-        if result == "answered" {
-            self.finish_occurrence(tx, now, id, WakeStatus::Done)
-        } else {
-            self.after_failure(tx, now, id, attempt)
-        }
+        tracing::info!(wakeup = id, attempt = state.attempt, "wake-up attempt: {result}");
+        self.act(tx, now, id, state, Input::Rang { answered: result == "answered" })
     }
 
-    /// Retry, or escalate after the last attempt.
-    fn after_failure(&self, tx: &Connection, now: DateTime<Utc>, id: i64, attempt: u32) -> Result<(), StoreError> {
-        if attempt < self.cfg.attempts {
-            let next = now + chrono_dur(self.cfg.retry_interval);
-            tx.exec("UPDATE wakeups SET status = 'retrying', next_due = ?2 WHERE id = ?1", params![id, ts(next)])?;
+    /// Asks the machine what `input` means for booking `id` and writes its effects.
+    fn act(&self, tx: &Connection, now: DateTime<Utc>, id: i64, state: State, input: Input) -> Result<(), StoreError> {
+        let (next, effects) = machine::transition(state, input, now, &self.policy());
+        if effects.is_empty() {
             return Ok(());
         }
-        let (room, next_local): (String, String) =
-            tx.row("SELECT room, next_local FROM wakeups WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let msg = format!(
-            "wake-up call {id} for room {room} at {} was not answered after {attempt} attempts: send someone to the room",
-            self.occurrence_label(&next_local)
-        );
-        alerts::raise(tx, &ts(now), "wakeup_failed", Some(&room), Some(id), &msg)?;
-        self.finish_occurrence(tx, now, id, WakeStatus::Failed)
+        let (room, occurrence_due, next_local): (String, String, String) =
+            tx.row("SELECT room, occurrence_due, next_local FROM wakeups WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        let (now_text, now_ms, at) = (ts(now), ts_ms(now), self.occurrence_label(&next_local));
+        for effect in effects {
+            match effect {
+                Effect::AttemptFailed { attempt, result } => {
+                    tx.exec(
+                        "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at, result, result_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+                        params![id, room, occurrence_due, attempt, now_ms, result],
+                    )?;
+                    tx.exec("UPDATE wakeups SET attempt = ?2 WHERE id = ?1", params![id, attempt])?;
+                }
+                Effect::Ring { attempt, deadline } => {
+                    let ring_local = now.with_timezone(&self.tz).naive_local().with_nanosecond(0).unwrap_or_default();
+                    tx.exec(
+                        "INSERT INTO wakeup_attempts(wakeup, room, occurrence_due, attempt, started_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![id, room, occurrence_due, attempt, now_ms],
+                    )?;
+                    tx.exec(
+                        "UPDATE wakeups SET status = ?2, attempt = ?3, ring_deadline = ?4, ring_local = ?5 WHERE id = ?1",
+                        params![id, next.status, attempt, ts(deadline), local_iso(ring_local)],
+                    )?;
+                    let ring = PbxCommand::Ring { at: ring_local, expires: ts(deadline) };
+                    outbox::push(tx, &now_text, &room, &ring, outbox::PRIORITY_URGENT)?;
+                    tracing::info!(wakeup = id, room = %room, attempt, "ringing for the wake-up call at {at}");
+                }
+                Effect::Alert(alert) => {
+                    let (kind, msg) = match alert {
+                        Alert::Missed { late } => (
+                            "wakeup_missed",
+                            format!(
+                                "wake-up call {id} for room {room} at {at} was missed ({} late, the service was not running): call the room or send someone now",
+                                crate::clock::human(late.to_std().unwrap_or_default())
+                            ),
+                        ),
+                        Alert::PbxOffline => (
+                            "pbx_offline",
+                            format!("the PBX is offline: call room {room} by hand now (wake-up call {id} at {at})"),
+                        ),
+                        Alert::Failed { attempts } => (
+                            "wakeup_failed",
+                            format!(
+                                "wake-up call {id} for room {room} at {at} was not answered after {attempts} attempts: send someone to the room"
+                            ),
+                        ),
+                    };
+                    alerts::raise(tx, &now_text, kind, Some(&room), Some(id), &msg)?;
+                }
+                Effect::RetryAt(t) => {
+                    tx.exec(
+                        "UPDATE wakeups SET status = ?2, next_due = ?3 WHERE id = ?1",
+                        params![id, next.status, ts(t)],
+                    )?;
+                }
+                Effect::Finish(status) => self.finish_occurrence(tx, now, id, status)?,
+            }
+        }
+        Ok(())
     }
 
     /// The occurrence is over: the next one of a recurring booking (while the stay lasts), or

@@ -1,0 +1,223 @@
+//! One occurrence of a wake-up call as a pure state machine: what happens next follows from
+//! where the booking stands, what happened, the time and the hotel's policy, and nothing else
+//! (no SQL, no clock, no tokio). The scheduler reads the state from the store, asks
+//! [`transition`] and writes the [`Effect`]s in the same transaction.
+//!
+//! What comes after an occurrence (the next day of a daily call, or the end of the booking)
+//! depends on the booking's rule and on its stay: the machine says how the occurrence ended
+//! ([`Effect::Finish`]) and the store finds the next one.
+
+use chrono::{DateTime, Utc};
+
+use super::status::WakeStatus;
+
+/// Where a booking stands: its status and the attempts made at the current occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct State {
+    pub status: WakeStatus,
+    pub attempt: u32,
+}
+
+/// What happened to the booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// The occurrence (or its retry) fell due at `due`; `pbx_up`: the PBX link can ring now.
+    Due { due: DateTime<Utc>, pbx_up: bool },
+    /// The ring being tried ended: the PBX's answer, or no answer by the ring deadline.
+    Rang { answered: bool },
+}
+
+/// The hotel's rules for ringing (`[wakeup]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Attempts per occurrence before a person is called.
+    pub attempts: u32,
+    pub retry_interval: chrono::Duration,
+    /// How long a ring may go unanswered before it counts as no answer.
+    pub ring_timeout: chrono::Duration,
+    /// How late a call may still be rung (after a restart); later, it is missed.
+    pub late_grace: chrono::Duration,
+}
+
+/// Why a person must act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alert {
+    /// The call fell due while the service was down, `late` ago: nobody rang.
+    Missed { late: chrono::Duration },
+    /// The PBX cannot ring now: call the room by hand (said at the first attempt only).
+    PbxOffline,
+    /// No answer after every attempt.
+    Failed { attempts: u32 },
+}
+
+/// What the store must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Record attempt `attempt`, ended at once with `result` (no ring was made).
+    AttemptFailed {
+        attempt: u32,
+        result: &'static str,
+    },
+    /// Record attempt `attempt` and ring the room; unanswered by `deadline`, it is no answer.
+    Ring {
+        attempt: u32,
+        deadline: DateTime<Utc>,
+    },
+    Alert(Alert),
+    /// Try again at this time.
+    RetryAt(DateTime<Utc>),
+    /// The occurrence is over, ending so (the next one, if the rule has one, is the store's).
+    Finish(WakeStatus),
+}
+
+/// The next state of a booking and what to do about it.
+pub fn transition(state: State, input: Input, now: DateTime<Utc>, policy: &Policy) -> (State, Vec<Effect>) {
+    match input {
+        Input::Due { .. } if !matches!(state.status, WakeStatus::Scheduled | WakeStatus::Retrying) => (state, vec![]),
+        Input::Due { due, .. } if now - due > policy.late_grace => (
+            State { status: WakeStatus::Missed, ..state },
+            vec![
+                Effect::AttemptFailed { attempt: state.attempt, result: "missed" },
+                Effect::Alert(Alert::Missed { late: now - due }),
+                Effect::Finish(WakeStatus::Missed),
+            ],
+        ),
+        Input::Due { pbx_up: false, .. } => {
+            let attempt = state.attempt + 1;
+            let mut effects = vec![Effect::AttemptFailed { attempt, result: "pbx_offline" }];
+            if attempt == 1 {
+                effects.push(Effect::Alert(Alert::PbxOffline));
+            }
+            let (state, more) = unanswered(attempt, now, policy);
+            effects.extend(more);
+            (state, effects)
+        }
+        Input::Due { pbx_up: true, .. } => {
+            let attempt = state.attempt + 1;
+            (
+                State { status: WakeStatus::Ringing, attempt },
+                vec![Effect::Ring { attempt, deadline: now + policy.ring_timeout }],
+            )
+        }
+        // An answer for a ring no longer awaited (late, or after a check-out) changes nothing.
+        Input::Rang { .. } if state.status != WakeStatus::Ringing => (state, vec![]),
+        Input::Rang { answered: true } => {
+            (State { status: WakeStatus::Done, ..state }, vec![Effect::Finish(WakeStatus::Done)])
+        }
+        Input::Rang { answered: false } => unanswered(state.attempt, now, policy),
+    }
+}
+
+/// Attempt `attempt` failed: another is due after the retry interval, or a person is called.
+fn unanswered(attempt: u32, now: DateTime<Utc>, policy: &Policy) -> (State, Vec<Effect>) {
+    if attempt < policy.attempts {
+        (State { status: WakeStatus::Retrying, attempt }, vec![Effect::RetryAt(now + policy.retry_interval)])
+    } else {
+        (
+            State { status: WakeStatus::Failed, attempt },
+            vec![Effect::Alert(Alert::Failed { attempts: attempt }), Effect::Finish(WakeStatus::Failed)],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn at(min: i64, sec: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 5, 7, 0, 0).unwrap() + Duration::minutes(min) + Duration::seconds(sec)
+    }
+
+    const POLICY: Policy = Policy {
+        attempts: 3,
+        retry_interval: Duration::minutes(5),
+        ring_timeout: Duration::seconds(60),
+        late_grace: Duration::minutes(10),
+    };
+
+    fn st(status: WakeStatus, attempt: u32) -> State {
+        State { status, attempt }
+    }
+
+    #[test]
+    fn a_due_call_rings_with_a_deadline() {
+        let (s, e) =
+            transition(st(WakeStatus::Scheduled, 0), Input::Due { due: at(0, 0), pbx_up: true }, at(0, 0), &POLICY);
+        assert_eq!(s, st(WakeStatus::Ringing, 1));
+        assert_eq!(e, [Effect::Ring { attempt: 1, deadline: at(1, 0) }]);
+    }
+
+    #[test]
+    fn an_answer_ends_the_occurrence_done() {
+        let (s, e) = transition(st(WakeStatus::Ringing, 2), Input::Rang { answered: true }, at(6, 0), &POLICY);
+        assert_eq!(s, st(WakeStatus::Done, 2));
+        assert_eq!(e, [Effect::Finish(WakeStatus::Done)]);
+    }
+
+    #[test]
+    fn busy_no_answer_or_a_timeout_retries_until_the_last_attempt_then_calls_a_person() {
+        let (s, e) = transition(st(WakeStatus::Ringing, 1), Input::Rang { answered: false }, at(1, 0), &POLICY);
+        assert_eq!(s, st(WakeStatus::Retrying, 1));
+        assert_eq!(e, [Effect::RetryAt(at(6, 0))]);
+        let (s, e) = transition(s, Input::Due { due: at(6, 0), pbx_up: true }, at(6, 0), &POLICY);
+        assert_eq!((s, e.len()), (st(WakeStatus::Ringing, 2), 1));
+        let (s, _) = transition(s, Input::Rang { answered: false }, at(7, 0), &POLICY);
+        let (s, _) = transition(s, Input::Due { due: at(12, 0), pbx_up: true }, at(12, 0), &POLICY);
+        let (s, e) = transition(s, Input::Rang { answered: false }, at(13, 0), &POLICY);
+        assert_eq!(s, st(WakeStatus::Failed, 3));
+        assert_eq!(e, [Effect::Alert(Alert::Failed { attempts: 3 }), Effect::Finish(WakeStatus::Failed)]);
+    }
+
+    #[test]
+    fn with_the_pbx_down_each_attempt_fails_at_once_and_a_person_is_told_at_the_first() {
+        let down = |s, due| transition(s, Input::Due { due, pbx_up: false }, due, &POLICY);
+        let (s, e) = down(st(WakeStatus::Scheduled, 0), at(0, 0));
+        assert_eq!(s, st(WakeStatus::Retrying, 1));
+        assert_eq!(
+            e,
+            [
+                Effect::AttemptFailed { attempt: 1, result: "pbx_offline" },
+                Effect::Alert(Alert::PbxOffline),
+                Effect::RetryAt(at(5, 0))
+            ]
+        );
+        let (s, e) = down(s, at(5, 0));
+        assert_eq!(e, [Effect::AttemptFailed { attempt: 2, result: "pbx_offline" }, Effect::RetryAt(at(10, 0))]);
+        let (s, e) = down(s, at(10, 0));
+        assert_eq!(s, st(WakeStatus::Failed, 3));
+        assert_eq!(e.last(), Some(&Effect::Finish(WakeStatus::Failed)));
+    }
+
+    #[test]
+    fn a_restart_inside_the_grace_rings_and_outside_it_reports_the_call_missed() {
+        let inside =
+            transition(st(WakeStatus::Scheduled, 0), Input::Due { due: at(0, 0), pbx_up: true }, at(10, 0), &POLICY);
+        assert_eq!(inside.0, st(WakeStatus::Ringing, 1));
+        let (s, e) =
+            transition(st(WakeStatus::Retrying, 1), Input::Due { due: at(0, 0), pbx_up: true }, at(10, 1), &POLICY);
+        assert_eq!(s, st(WakeStatus::Missed, 1));
+        assert_eq!(
+            e,
+            [
+                Effect::AttemptFailed { attempt: 1, result: "missed" },
+                Effect::Alert(Alert::Missed { late: Duration::seconds(601) }),
+                Effect::Finish(WakeStatus::Missed)
+            ]
+        );
+    }
+
+    #[test]
+    fn what_comes_for_a_booking_not_waiting_for_it_changes_nothing() {
+        for status in WakeStatus::ALL {
+            let s = st(status, 1);
+            if status != WakeStatus::Ringing {
+                assert_eq!(transition(s, Input::Rang { answered: true }, at(0, 0), &POLICY), (s, vec![]), "{status}");
+            }
+            if !matches!(status, WakeStatus::Scheduled | WakeStatus::Retrying) {
+                let due = Input::Due { due: at(0, 0), pbx_up: true };
+                assert_eq!(transition(s, due, at(0, 0), &POLICY), (s, vec![]), "{status}");
+            }
+        }
+    }
+}
