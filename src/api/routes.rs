@@ -99,6 +99,9 @@ pub fn router(state: AppState) -> Router {
         .merge(signed_in)
         .merge(crate::console::routes())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        // Gzip when the client asks for it (the room list of a big hotel shrinks about tenfold);
+        // the default rule leaves live events and tiny answers alone.
+        .layer(tower_http::compression::CompressionLayer::new())
         .method_not_allowed_fallback(|| async {
             ApiError::MethodNotAllowed("this endpoint does not take that method".into())
         })

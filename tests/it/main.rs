@@ -7,6 +7,7 @@
 mod binary;
 mod charges;
 mod cli;
+mod compression;
 mod console;
 mod contract;
 mod fixtures;
