@@ -10,6 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
+use super::machine::{self, Effect, State};
 use super::report::{self, Report};
 use super::rule::{self, Repeat, Rule};
 use super::status::{WakeStatus, ACTIVE_SQL};
@@ -317,7 +318,8 @@ fn stop_ring(tx: &Connection, now: &str, room: &str, ring_local: Option<String>)
     Ok(())
 }
 
-/// Ends a booking; a ring in progress is stopped at the PBX (`WC`) and its attempt closed.
+/// Ends a booking as the machine says ([`machine::end`]): a ring in progress is stopped at the
+/// PBX (`WC`) and its attempt closed.
 pub fn end_booking(
     tx: &Connection,
     now: &str,
@@ -326,23 +328,42 @@ pub fn end_booking(
     new_status: WakeStatus,
     reason: &str,
 ) -> Result<(), StoreError> {
-    let (status, room, ring_local): (WakeStatus, String, Option<String>) =
-        tx.row("SELECT status, room, ring_local FROM wakeups WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
-    if status == WakeStatus::Ringing {
-        stop_ring(tx, now, &room, ring_local)?;
+    let (state, room, ring_local) = ring_state(tx, id)?;
+    for effect in machine::end(state, new_status).1 {
+        match effect {
+            Effect::StopRing => stop_ring(tx, now, &room, ring_local.clone())?,
+            Effect::CloseAttempt(result) => close_attempt(tx, now, id, result)?,
+            Effect::End(status) => {
+                tx.exec(
+                    "UPDATE wakeups SET status = ?2, next_due = NULL, ring_deadline = NULL, ended_by = ?3, ended_at = ?4,
+                     end_reason = ?5 WHERE id = ?1",
+                    params![id, status, actor.login, now, reason],
+                )?;
+            }
+            other => unreachable_effect(other)?,
+        }
     }
+    Ok(())
+}
+
+/// A booking's state for the machine, with its room and the local time of a ring in progress.
+fn ring_state(tx: &Connection, id: i64) -> Result<(State, String, Option<String>), StoreError> {
+    Ok(tx.row("SELECT status, attempt, room, ring_local FROM wakeups WHERE id = ?1", [id], |r| {
+        Ok((State { status: r.get(0)?, attempt: r.get(1)? }, r.get(2)?, r.get(3)?))
+    })?)
+}
+
+fn close_attempt(tx: &Connection, now: &str, id: i64, result: &str) -> Result<(), StoreError> {
     tx.exec(
-        "UPDATE wakeup_attempts SET result = 'cancelled', result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
-        params![id, now],
-    )?;
-    tx.exec(
-        "UPDATE wakeups SET status = ?2, next_due = NULL, ring_deadline = NULL, ended_by = ?3, ended_at = ?4, end_reason = ?5
-         WHERE id = ?1",
-        params![id, new_status, actor.login, now, reason],
+        "UPDATE wakeup_attempts SET result = ?3, result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
+        params![id, now, result],
     )?;
     Ok(())
+}
+
+/// An effect the machine never gives for the input at hand: a bug, refused rather than ignored.
+pub(super) fn unreachable_effect(effect: Effect) -> Result<(), StoreError> {
+    Err(StoreError::Corrupt(format!("the wake-up machine asked for {effect:?} here")))
 }
 
 /// Check-out: every call of the stay ends, a ring in progress included (the PBX gets `WC`).
@@ -368,23 +389,28 @@ pub fn cancel_for_stay(tx: &Connection, now: &str, actor: &Actor, stay: i64) -> 
 /// Room move: the stay's calls follow it; a ring in progress stops in the old room and starts
 /// again at once in the new one (without using up an attempt).
 pub fn move_stay(tx: &Connection, now: &str, stay: i64, to: &str) -> Result<usize, StoreError> {
-    let ringing: Vec<(i64, String, Option<String>)> = {
-        let mut stmt =
-            tx.prepare_cached("SELECT id, room, ring_local FROM wakeups WHERE stay = ?1 AND status = 'ringing'")?;
-        let rows = stmt.query_map([stay], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let ringing: Vec<i64> = {
+        let mut stmt = tx.prepare_cached("SELECT id FROM wakeups WHERE stay = ?1 AND status = 'ringing'")?;
+        let rows = stmt.query_map([stay], |r| r.get(0))?.collect::<Result<_, _>>()?;
         rows
     };
-    for (id, old_room, ring_local) in ringing {
-        stop_ring(tx, now, &old_room, ring_local)?;
-        tx.exec(
-            "UPDATE wakeup_attempts SET result = 'moved', result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
-            params![id, now],
-        )?;
-        tx.exec(
-            "UPDATE wakeups SET status = 'retrying', next_due = ?2, ring_deadline = NULL, attempt = MAX(attempt - 1, 0)
-             WHERE id = ?1",
-            params![id, now],
-        )?;
+    let moved_at = parse_utc(now).unwrap_or_default();
+    for id in ringing {
+        let (state, old_room, ring_local) = ring_state(tx, id)?;
+        let (next, effects) = machine::moved(state, moved_at);
+        for effect in effects {
+            match effect {
+                Effect::StopRing => stop_ring(tx, now, &old_room, ring_local.clone())?,
+                Effect::CloseAttempt(result) => close_attempt(tx, now, id, result)?,
+                Effect::RetryAt(t) => {
+                    tx.exec(
+                        "UPDATE wakeups SET status = ?2, next_due = ?3, ring_deadline = NULL, attempt = ?4 WHERE id = ?1",
+                        params![id, next.status, crate::clock::timestamp(t), next.attempt],
+                    )?;
+                }
+                other => unreachable_effect(other)?,
+            }
+        }
     }
     Ok(tx.execute(
         &format!("UPDATE wakeups SET room = ?2 WHERE stay = ?1 AND status IN {ACTIVE_SQL}"),

@@ -5,7 +5,9 @@
 //!
 //! What comes after an occurrence (the next day of a daily call, or the end of the booking)
 //! depends on the booking's rule and on its stay: the machine says how the occurrence ended
-//! ([`Effect::Finish`]) and the store finds the next one.
+//! ([`Effect::Finish`]) and the store finds the next one. A booking cancelled or checked out
+//! ([`end`]) and a stay moving rooms ([`moved`]) need no policy: their rules are functions of
+//! their own.
 
 use chrono::{DateTime, Utc};
 
@@ -68,6 +70,12 @@ pub enum Effect {
     RetryAt(DateTime<Utc>),
     /// The occurrence is over, ending so (the next one, if the rule has one, is the store's).
     Finish(WakeStatus),
+    /// Stop the ring in progress at the PBX (`WC`).
+    StopRing,
+    /// The attempt in progress ends with this result.
+    CloseAttempt(&'static str),
+    /// The booking ends as this, whatever its rule (no next occurrence).
+    End(WakeStatus),
 }
 
 /// The next state of a booking and what to do about it.
@@ -106,6 +114,32 @@ pub fn transition(state: State, input: Input, now: DateTime<Utc>, policy: &Polic
         }
         Input::Rang { answered: false } => unanswered(state.attempt, now, policy),
     }
+}
+
+/// The booking ends as `status` (cancelled at the desk or the handset, its stay checked out or
+/// ended): a ring in progress is stopped and its attempt closed.
+pub fn end(state: State, status: WakeStatus) -> (State, Vec<Effect>) {
+    if !state.status.is_active() {
+        return (state, vec![]);
+    }
+    let mut effects = Vec::with_capacity(3);
+    if state.status == WakeStatus::Ringing {
+        effects.push(Effect::StopRing);
+    }
+    effects.extend([Effect::CloseAttempt("cancelled"), Effect::End(status)]);
+    (State { status, ..state }, effects)
+}
+
+/// The stay moved rooms: a ring in progress stops in the old room and starts again at once in
+/// the new one, without using up an attempt. Bookings not ringing just follow the stay.
+pub fn moved(state: State, now: DateTime<Utc>) -> (State, Vec<Effect>) {
+    if state.status != WakeStatus::Ringing {
+        return (state, vec![]);
+    }
+    (
+        State { status: WakeStatus::Retrying, attempt: state.attempt.saturating_sub(1) },
+        vec![Effect::StopRing, Effect::CloseAttempt("moved"), Effect::RetryAt(now)],
+    )
 }
 
 /// Attempt `attempt` failed: another is due after the retry interval, or a person is called.
@@ -205,6 +239,30 @@ mod tests {
                 Effect::Finish(WakeStatus::Missed)
             ]
         );
+    }
+
+    #[test]
+    fn a_check_out_or_cancel_stops_a_ring_and_ends_the_booking_whatever_its_rule() {
+        let (s, e) = end(st(WakeStatus::Ringing, 2), WakeStatus::Cancelled);
+        assert_eq!(s, st(WakeStatus::Cancelled, 2));
+        assert_eq!(e, [Effect::StopRing, Effect::CloseAttempt("cancelled"), Effect::End(WakeStatus::Cancelled)]);
+        let (_, e) = end(st(WakeStatus::Retrying, 1), WakeStatus::Cancelled);
+        assert_eq!(e, [Effect::CloseAttempt("cancelled"), Effect::End(WakeStatus::Cancelled)]);
+        for status in [WakeStatus::Done, WakeStatus::Failed, WakeStatus::Missed, WakeStatus::Cancelled] {
+            assert_eq!(end(st(status, 1), WakeStatus::Cancelled), (st(status, 1), vec![]), "{status}: ended already");
+        }
+    }
+
+    #[test]
+    fn a_move_rings_again_at_once_in_the_new_room_without_using_up_an_attempt() {
+        let (s, e) = moved(st(WakeStatus::Ringing, 2), at(3, 0));
+        assert_eq!(s, st(WakeStatus::Retrying, 1));
+        assert_eq!(e, [Effect::StopRing, Effect::CloseAttempt("moved"), Effect::RetryAt(at(3, 0))]);
+        let (s, _) = transition(s, Input::Due { due: at(3, 0), pbx_up: true }, at(3, 0), &POLICY);
+        assert_eq!(s, st(WakeStatus::Ringing, 2), "the same attempt, rung in the new room");
+        for status in [WakeStatus::Scheduled, WakeStatus::Retrying, WakeStatus::Done] {
+            assert_eq!(moved(st(status, 1), at(3, 0)), (st(status, 1), vec![]), "{status}");
+        }
     }
 
     #[test]

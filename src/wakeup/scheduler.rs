@@ -22,7 +22,7 @@ use chrono_tz::Tz;
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{watch, Notify};
 
-use super::bookings::{end_booking, Booking, WakeupError, Wakeups};
+use super::bookings::{end_booking, unreachable_effect, Booking, WakeupError, Wakeups};
 use super::machine::{self, Alert, Effect, Input, Policy, State};
 use super::rule::Rule;
 use super::status::{WakeStatus, ACTIVE_SQL};
@@ -336,6 +336,7 @@ impl Scheduler {
                     )?;
                 }
                 Effect::Finish(status) => self.finish_occurrence(tx, now, id, status)?,
+                other @ (Effect::StopRing | Effect::CloseAttempt(_) | Effect::End(_)) => unreachable_effect(other)?,
             }
         }
         Ok(())
