@@ -2,6 +2,7 @@
 //! PMS's own time or message id so what goes back (`WA`, `XD`) names them as the PMS did.
 
 use crate::store::Sql;
+use crate::wakeup::status::ACTIVE_SQL;
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 use fias::{GuestMessage, Wake};
 use rusqlite::{params, OptionalExtension};
@@ -31,26 +32,29 @@ pub(super) async fn wake_request(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result
         ..Default::default()
     };
     let (wakeups, actor, room) = (ctx.wakeups.clone(), actor.clone(), w.room.clone());
-    let r = ctx.store.write(Priority::Urgent, move |tx| {
-        let known: Option<i64> = tx
-            .row(
-                "SELECT id FROM wakeups WHERE room = ?1 AND pms_at = ?2 AND status IN ('scheduled', 'ringing', 'retrying')",
-                params![room, pms_at],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = known {
-            return Ok(Applied::Unchanged(format!("wake-up {id} is booked already")));
-        }
-        match wakeups.add_in(tx, &actor, &booking, "pms") {
-            Ok(id) => {
-                tx.exec("UPDATE wakeups SET pms_at = ?2 WHERE id = ?1", params![id, pms_at])?;
-                Ok(Applied::Done(format!("wake-up {id} booked for room {room} at {}", w.at)))
+    let r = ctx
+        .store
+        .write(Priority::Urgent, move |tx| {
+            let known: Option<i64> = tx
+                .row(
+                    &format!("SELECT id FROM wakeups WHERE room = ?1 AND pms_at = ?2 AND status IN {ACTIVE_SQL}"),
+                    params![room, pms_at],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = known {
+                return Ok(Applied::Unchanged(format!("wake-up {id} is booked already")));
             }
-            Err(WakeupError::Store(e)) => Err(e),
-            Err(e) => Ok(Applied::Refused(e.to_string())),
-        }
-    }).await?;
+            match wakeups.add_in(tx, &actor, &booking, "pms") {
+                Ok(id) => {
+                    tx.exec("UPDATE wakeups SET pms_at = ?2 WHERE id = ?1", params![id, pms_at])?;
+                    Ok(Applied::Done(format!("wake-up {id} booked for room {room} at {}", w.at)))
+                }
+                Err(WakeupError::Store(e)) => Err(e),
+                Err(e) => Ok(Applied::Refused(e.to_string())),
+            }
+        })
+        .await?;
     ctx.wakeups.changed.notify_one();
     Ok(r)
 }
@@ -65,8 +69,10 @@ pub(super) async fn wake_clear(ctx: &PmsCtx, actor: &Actor, w: Wake) -> Result<A
             // Exactly as booked, else the same minute (a PMS that keeps times to the minute).
             let id: Option<i64> = tx
                 .row(
-                    "SELECT id FROM wakeups WHERE room = ?1 AND status IN ('scheduled', 'ringing', 'retrying')
-                 AND (pms_at = ?2 OR substr(pms_at, 1, 10) = ?3) ORDER BY pms_at = ?2 DESC, id LIMIT 1",
+                    &format!(
+                        "SELECT id FROM wakeups WHERE room = ?1 AND status IN {ACTIVE_SQL}
+                         AND (pms_at = ?2 OR substr(pms_at, 1, 10) = ?3) ORDER BY pms_at = ?2 DESC, id LIMIT 1"
+                    ),
                     params![w.room, pms_at, minute],
                     |r| r.get(0),
                 )

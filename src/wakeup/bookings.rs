@@ -226,8 +226,18 @@ impl Wakeups {
             let rule_json = serde_json::to_string(&rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             tx.exec(
                 "INSERT INTO wakeups(stay, room, rule, status, next_due, next_local, occurrence_due, source, created_by, created_at)
-                 VALUES (?1, ?2, ?3, 'scheduled', ?4, ?5, ?4, ?6, ?7, ?8)",
-                params![stay.id, b.room, rule_json, due_text, local_iso(due_local), source, actor.login, now_text],
+                 VALUES (?1, ?2, ?3, ?9, ?4, ?5, ?4, ?6, ?7, ?8)",
+                params![
+                    stay.id,
+                    b.room,
+                    rule_json,
+                    due_text,
+                    local_iso(due_local),
+                    source,
+                    actor.login,
+                    now_text,
+                    WakeStatus::Scheduled
+                ],
             )
             ?;
             let id = tx.last_insert_rowid();
@@ -390,8 +400,8 @@ pub fn cancel_for_stay(tx: &Connection, now: &str, actor: &Actor, stay: i64) -> 
 /// again at once in the new one (without using up an attempt).
 pub fn move_stay(tx: &Connection, now: &str, stay: i64, to: &str) -> Result<usize, StoreError> {
     let ringing: Vec<i64> = {
-        let mut stmt = tx.prepare_cached("SELECT id FROM wakeups WHERE stay = ?1 AND status = 'ringing'")?;
-        let rows = stmt.query_map([stay], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut stmt = tx.prepare_cached("SELECT id FROM wakeups WHERE stay = ?1 AND status = ?2")?;
+        let rows = stmt.query_map(params![stay, WakeStatus::Ringing], |r| r.get(0))?.collect::<Result<_, _>>()?;
         rows
     };
     let moved_at = parse_utc(now).unwrap_or_default();

@@ -25,7 +25,7 @@ use tokio::sync::{watch, Notify};
 use super::bookings::{end_booking, unreachable_effect, Booking, WakeupError, Wakeups};
 use super::machine::{self, Alert, Effect, Input, Policy, State};
 use super::rule::Rule;
-use super::status::{WakeStatus, ACTIVE_SQL};
+use super::status::{WakeStatus, ACTIVE_SQL, WAITING_SQL};
 use crate::alerts;
 use crate::clock::SharedClock;
 use crate::clock::{local_iso, parse_utc};
@@ -35,6 +35,9 @@ use crate::pbx::command::PbxCommand;
 use crate::pbx::report::{self, PbxReport, WakeResult};
 use crate::pbx::{LinkState, LinkStatus};
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
+
+/// How many rooms ring now (`?1`: [`WakeStatus::Ringing`]).
+const RINGING: &str = "SELECT COUNT(*) FROM wakeups WHERE status = ?1";
 
 /// The PBX as the scheduler sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,11 +149,13 @@ impl Scheduler {
         };
         self.store
             .read(move |c| {
-                let ringing: i64 = c.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+                let ringing: i64 = c.row(RINGING, [WakeStatus::Ringing], |r| r.get(0))?;
                 let deadline: Option<String> =
-                    c.row("SELECT MIN(ring_deadline) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+                    c.row("SELECT MIN(ring_deadline) FROM wakeups WHERE status = ?1", [WakeStatus::Ringing], |r| {
+                        r.get(0)
+                    })?;
                 let due: Option<String> = if ringing < max {
-                    c.row("SELECT MIN(next_due) FROM wakeups WHERE status IN ('scheduled','retrying')", [], |r| {
+                    c.row(&format!("SELECT MIN(next_due) FROM wakeups WHERE status IN {WAITING_SQL}"), [], |r| {
                         r.get(0)
                     })?
                 } else {
@@ -171,9 +176,9 @@ impl Scheduler {
             .store
             .read(move |c| {
                 let mut stmt = c.prepare_cached(
-                    "SELECT id FROM wakeups WHERE status = 'ringing' AND ring_deadline <= ?1 ORDER BY ring_deadline",
+                    "SELECT id FROM wakeups WHERE status = ?2 AND ring_deadline <= ?1 ORDER BY ring_deadline",
                 )?;
-                let ids = stmt.query_map([&at], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                let ids = stmt.query_map(params![at, WakeStatus::Ringing], |r| r.get(0))?.collect::<Result<_, _>>()?;
                 Ok::<_, StoreError>(ids)
             })
             .await?;
@@ -194,7 +199,7 @@ impl Scheduler {
             .store
             .read(move |c| {
                 c.row(
-                    "SELECT EXISTS(SELECT 1 FROM wakeups WHERE status IN ('scheduled','retrying') AND next_due <= ?1)",
+                    &format!("SELECT EXISTS(SELECT 1 FROM wakeups WHERE status IN {WAITING_SQL} AND next_due <= ?1)"),
                     [&at],
                     |r| r.get(0),
                 )
@@ -209,16 +214,16 @@ impl Scheduler {
         let fired = self
             .store
             .write(Priority::Urgent, move |tx| {
-                let ringing: i64 = tx.row("SELECT COUNT(*) FROM wakeups WHERE status = 'ringing'", [], |r| r.get(0))?;
+                let ringing: i64 = tx.row(RINGING, [WakeStatus::Ringing], |r| r.get(0))?;
                 let capacity = (me.cfg.max_concurrent as i64 - ringing).max(0);
                 if capacity == 0 {
                     return Ok::<_, StoreError>(0);
                 }
                 let due: Vec<Due> = {
-                    let mut stmt = tx.prepare_cached(
+                    let mut stmt = tx.prepare_cached(&format!(
                         "SELECT id, next_due, status, attempt FROM wakeups
-                     WHERE status IN ('scheduled','retrying') AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2",
-                    )?;
+                         WHERE status IN {WAITING_SQL} AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2"
+                    ))?;
                     let rows = stmt
                         .query_map(params![now_text, capacity], |r| {
                             Ok(Due { id: r.get(0)?, next_due: r.get(1)?, status: r.get(2)?, attempt: r.get(3)? })
@@ -363,9 +368,9 @@ impl Scheduler {
         match next {
             Some((due, local)) => {
                 tx.exec(
-                    "UPDATE wakeups SET status = 'scheduled', attempt = 0, next_due = ?2, occurrence_due = ?2, next_local = ?3,
+                    "UPDATE wakeups SET status = ?4, attempt = 0, next_due = ?2, occurrence_due = ?2, next_local = ?3,
                      ring_deadline = NULL WHERE id = ?1",
-                    params![id, ts(due), local_iso(local)],
+                    params![id, ts(due), local_iso(local), WakeStatus::Scheduled],
                 )?;
             }
             None => {
@@ -426,8 +431,11 @@ impl Scheduler {
             PbxReport::WakeAnswer { room, at, result } => {
                 let id = Self::find(
                     tx,
-                    "SELECT id FROM wakeups WHERE room = ?1 AND status = 'ringing'
-                     ORDER BY ring_local = ?2 DESC, ring_deadline LIMIT 1",
+                    &format!(
+                        "SELECT id FROM wakeups WHERE room = ?1 AND status = '{}'
+                         ORDER BY ring_local = ?2 DESC, ring_deadline LIMIT 1",
+                        WakeStatus::Ringing
+                    ),
                     room,
                     *at,
                 )?;

@@ -25,6 +25,9 @@ pub enum WakeStatus {
 /// The active states as an SQL list, for `status IN {ACTIVE_SQL}`.
 pub const ACTIVE_SQL: &str = "('scheduled','ringing','retrying')";
 
+/// The states a booking waits in for its next due time, for `status IN {WAITING_SQL}`.
+pub const WAITING_SQL: &str = "('scheduled','retrying')";
+
 impl WakeStatus {
     pub const ALL: [WakeStatus; 7] = [
         WakeStatus::Scheduled,
@@ -95,6 +98,8 @@ mod tests {
             assert_eq!(back, s);
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
             assert_eq!(s.is_active(), ACTIVE_SQL.contains(&format!("'{s}'")));
+            let waiting = matches!(s, WakeStatus::Scheduled | WakeStatus::Retrying);
+            assert_eq!(waiting, WAITING_SQL.contains(&format!("'{s}'")));
         }
         assert!(c.row("SELECT 'asleep'", [], |r| r.get::<_, WakeStatus>(0)).is_err());
     }
