@@ -1,7 +1,7 @@
 //! Errors answered before the application sees a request (a path too long: 414, too many or too
 //! large headers: 431, a request that is not HTTP/1.1 such as a TLS hello: 400). hyper writes
 //! them itself with an empty body; [`JsonErrors`] wraps a connection and gives them the API's
-//! `{"error": ...}` body like every other error.
+//! `{"error": ..., "code": ...}` body like every other error.
 //!
 //! hyper's own error answers are the only ones that close the connection with an empty body and
 //! an error status; the application's errors always carry JSON, so nothing else is touched.
@@ -27,14 +27,17 @@ impl<S> JsonErrors<S> {
 }
 
 /// What an early error says, by status.
-fn message(status: u16) -> &'static str {
+/// The text and the code of hyper's own error answers (the codes `api::error` gives too).
+fn message(status: u16) -> (&'static str, &'static str) {
     match status {
-        414 => "the request's path is too long",
-        431 => "the request's headers are too many or too large",
-        400 => "not an HTTP/1.1 request (the API speaks plain HTTP: put a TLS proxy in front for HTTPS)",
-        408 => "the request's headers took too long (api.header_timeout)",
-        413 => "the request body is too large",
-        _ => "the request cannot be served",
+        414 => ("the request's path is too long", "uri_too_long"),
+        431 => ("the request's headers are too many or too large", "headers_too_large"),
+        400 => {
+            ("not an HTTP/1.1 request (the API speaks plain HTTP: put a TLS proxy in front for HTTPS)", "bad_request")
+        }
+        408 => ("the request's headers took too long (api.header_timeout)", "timeout"),
+        413 => ("the request body is too large", "payload_too_large"),
+        _ => ("the request cannot be served", "unavailable"),
     }
 }
 
@@ -50,7 +53,8 @@ pub fn rewrite(head: &[u8]) -> Option<Vec<u8>> {
     if !lower.contains("\r\ncontent-length: 0\r\n") || !lower.contains("\r\nconnection: close\r\n") {
         return None;
     }
-    let body = serde_json::json!({ "error": message(status) }).to_string();
+    let (text_of, code) = message(status);
+    let body = serde_json::json!({ "error": text_of, "code": code, "params": {} }).to_string();
     let mut out = String::with_capacity(text.len() + body.len() + 48);
     for line in text.trim_end_matches("\r\n").split("\r\n") {
         if line.to_ascii_lowercase().starts_with("content-length:") {

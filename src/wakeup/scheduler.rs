@@ -25,7 +25,7 @@ use tokio::sync::{watch, Notify};
 use super::bookings::{end_booking, unreachable_effect, Booking, WakeupError, Wakeups};
 use super::machine::{self, Alert, Effect, Input, Policy, State};
 use super::rule::Rule;
-use super::status::{WakeStatus, ACTIVE_SQL, WAITING_SQL};
+use super::status::{WakeStatus, ACTIVE_SQL, RINGING_NOW, WAITING_SQL};
 use crate::alerts;
 use crate::clock::SharedClock;
 use crate::clock::{local_iso, parse_utc};
@@ -35,9 +35,6 @@ use crate::pbx::command::PbxCommand;
 use crate::pbx::report::{self, PbxReport, WakeResult};
 use crate::pbx::{LinkState, LinkStatus};
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
-
-/// How many rooms ring now (`?1`: [`WakeStatus::Ringing`]).
-const RINGING: &str = "SELECT COUNT(*) FROM wakeups WHERE status = ?1";
 
 /// The PBX as the scheduler sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +146,7 @@ impl Scheduler {
         };
         self.store
             .read(move |c| {
-                let ringing: i64 = c.row(RINGING, [WakeStatus::Ringing], |r| r.get(0))?;
+                let ringing: i64 = c.row(RINGING_NOW, [WakeStatus::Ringing], |r| r.get(0))?;
                 let deadline: Option<String> =
                     c.row("SELECT MIN(ring_deadline) FROM wakeups WHERE status = ?1", [WakeStatus::Ringing], |r| {
                         r.get(0)
@@ -214,7 +211,7 @@ impl Scheduler {
         let fired = self
             .store
             .write(Priority::Urgent, move |tx| {
-                let ringing: i64 = tx.row(RINGING, [WakeStatus::Ringing], |r| r.get(0))?;
+                let ringing: i64 = tx.row(RINGING_NOW, [WakeStatus::Ringing], |r| r.get(0))?;
                 let capacity = (me.cfg.max_concurrent as i64 - ringing).max(0);
                 if capacity == 0 {
                     return Ok::<_, StoreError>(0);

@@ -25,6 +25,9 @@ pub enum WakeStatus {
 /// The active states as an SQL list, for `status IN {ACTIVE_SQL}`.
 pub const ACTIVE_SQL: &str = "('scheduled','ringing','retrying')";
 
+/// How many rooms ring now (bind `?1` to [`WakeStatus::Ringing`]).
+pub const RINGING_NOW: &str = "SELECT COUNT(*) FROM wakeups WHERE status = ?1";
+
 /// The states a booking waits in for its next due time, for `status IN {WAITING_SQL}`.
 pub const WAITING_SQL: &str = "('scheduled','retrying')";
 
