@@ -85,6 +85,19 @@ mod tests {
     }
 
     #[test]
+    fn every_error_code_the_service_can_say_has_words_in_every_language() {
+        for (lang, text) in LANGUAGES {
+            let words = table(text);
+            let missing: Vec<String> = crate::api::codes::Code::ALL
+                .iter()
+                .map(|c| format!("err.{}", c.as_str()))
+                .filter(|k| !words.contains_key(k))
+                .collect();
+            assert!(missing.is_empty(), "{lang} has no words for {missing:?}");
+        }
+    }
+
+    #[test]
     fn every_key_the_page_uses_is_in_the_tables() {
         let en = table(LANGUAGES[0].1);
         let page = format!("{INDEX}{SCRIPT}");

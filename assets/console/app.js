@@ -52,29 +52,26 @@ function when(v) {
     : `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${hm}`;
 }
 
-/// The service's error in the user's words: English as the service says it; other languages
-/// by what kind of error it is (the field it names, the status).
+/// The service's error in the user's words, from its code and parameters (a field named in the
+/// user's words too); the service's own English where a code has no words here.
+/// Plain text (shown with textContent): the parameters are not HTML-escaped here.
 function errorText(e) {
-  if (S.lang === "en" || !e.status) return e.message;
-  const m = e.message;
-  const field = /^(\w+): /.exec(m);
-  const known = [
-    [/give it to a guest once it is clean/, "err.not_ready"], [/is occupied/, "err.occupied"], [/is vacant/, "err.vacant"], [/undelivered message/, "err.undelivered"],
-    [/already has wake-up call/, "err.duplicate_wakeup"], [/is in the past/, "err.past"],
-    [/acknowledge the handover/, "err.handover_pending"], [/incoming operator/, "err.own_handover"],
-    [/no shift is open/, "err.no_shift"], [/still open/, "err.shift_open"], [/already/, "err.already"],
-    [/too many failed sign-ins/, "err.throttled"], [/wrong login or password/, "err.credentials"],
-    [/sign in/, "err.signin"], [/not allowed/, "err.forbidden"], [/does not exist/, "err.not_found"],
-  ];
-  for (const [re, key] of known) if (re.test(m)) return t(key);
-  if (e.status === 422 && field) return t("err.invalid", { field: t(`field.${field[1]}`) });
-  const k = `err.status_${e.status}`;
-  return S.dict[k] ? t(k) : t("err.generic");
+  const text = e.code && S.dict[`err.${e.code}`];
+  if (!text) return e.message || t("err.generic");
+  const params = { ...(e.params || {}) };
+  if (e.field) params.field = S.dict[`field.${e.field}`] ?? e.field;
+  return text.replace(/\{(\w+)\}/g, (_, k) => String(params[k] ?? ""));
 }
 
 // ---- the API ----------------------------------------------------------------------------
 
-class ApiError extends Error { constructor(msg, status) { super(msg); this.status = status; } }
+class ApiError extends Error {
+  constructor(msg, status, body) {
+    super(msg);
+    this.status = status;
+    Object.assign(this, { code: body?.code, field: body?.field, params: body?.params });
+  }
+}
 
 async function api(method, path, body) {
   const opts = { method, credentials: "same-origin", headers: { "X-Switchboard": "console" } };
@@ -86,7 +83,7 @@ async function api(method, path, body) {
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch (_) { data = text; }
   if (!res.ok) {
-    const err = new ApiError((data && data.error) || res.statusText, res.status);
+    const err = new ApiError((data && data.error) || res.statusText, res.status, typeof data === "object" ? data : null);
     if (res.status === 401 && path !== "/api/session") showSignin(errorText(err));
     throw err;
   }

@@ -12,6 +12,8 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::codes::Code;
+
 /// A connection whose early error answers carry a JSON body.
 pub struct JsonErrors<S> {
     inner: S,
@@ -28,16 +30,17 @@ impl<S> JsonErrors<S> {
 
 /// What an early error says, by status.
 /// The text and the code of hyper's own error answers (the codes `api::error` gives too).
-fn message(status: u16) -> (&'static str, &'static str) {
+fn message(status: u16) -> (&'static str, Code) {
     match status {
-        414 => ("the request's path is too long", "uri_too_long"),
-        431 => ("the request's headers are too many or too large", "headers_too_large"),
-        400 => {
-            ("not an HTTP/1.1 request (the API speaks plain HTTP: put a TLS proxy in front for HTTPS)", "bad_request")
-        }
-        408 => ("the request's headers took too long (api.header_timeout)", "timeout"),
-        413 => ("the request body is too large", "payload_too_large"),
-        _ => ("the request cannot be served", "unavailable"),
+        414 => ("the request's path is too long", Code::UriTooLong),
+        431 => ("the request's headers are too many or too large", Code::HeadersTooLarge),
+        400 => (
+            "not an HTTP/1.1 request (the API speaks plain HTTP: put a TLS proxy in front for HTTPS)",
+            Code::BadRequest,
+        ),
+        408 => ("the request's headers took too long (api.header_timeout)", Code::Timeout),
+        413 => ("the request body is too large", Code::PayloadTooLarge),
+        _ => ("the request cannot be served", Code::Unavailable),
     }
 }
 
@@ -54,7 +57,7 @@ pub fn rewrite(head: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let (text_of, code) = message(status);
-    let body = serde_json::json!({ "error": text_of, "code": code, "params": {} }).to_string();
+    let body = serde_json::json!({ "error": text_of, "code": code.as_str(), "params": {} }).to_string();
     let mut out = String::with_capacity(text.len() + body.len() + 48);
     for line in text.trim_end_matches("\r\n").split("\r\n") {
         if line.to_ascii_lowercase().starts_with("content-length:") {

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{Map, Value};
 
+use super::codes::Code;
 use crate::alerts::AlertError;
 use crate::desk::DeskError;
 use crate::identity::Forbidden;
@@ -46,14 +47,14 @@ pub enum ApiError {
 pub struct Coded {
     pub status: StatusCode,
     pub message: String,
-    pub code: &'static str,
+    pub code: Code,
     pub field: Option<&'static str>,
     pub params: Map<String, Value>,
 }
 
 impl ApiError {
     /// An error of `status` with `code`; `params` add what makes it specific.
-    fn coded(status: StatusCode, message: String, code: &'static str) -> Self {
+    fn coded(status: StatusCode, message: String, code: Code) -> Self {
         ApiError::Coded(Box::new(Coded { status, message, code, field: None, params: Map::new() }))
     }
 
@@ -73,16 +74,16 @@ impl ApiError {
         self
     }
 
-    fn not_found(msg: String, code: &'static str) -> Self {
+    fn not_found(msg: String, code: Code) -> Self {
         Self::coded(StatusCode::NOT_FOUND, msg, code)
     }
 
-    fn conflict(msg: String, code: &'static str) -> Self {
+    fn conflict(msg: String, code: Code) -> Self {
         Self::coded(StatusCode::CONFLICT, msg, code)
     }
 
     fn invalid(e: &Invalid) -> Self {
-        Self::coded(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), "invalid").field(e.field)
+        Self::coded(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), Code::Invalid).field(e.field)
     }
 }
 
@@ -90,16 +91,16 @@ impl From<DeskError> for ApiError {
     fn from(e: DeskError) -> Self {
         let msg = e.to_string();
         match e {
-            DeskError::UnknownRoom(room) => ApiError::not_found(msg, "room_unknown").with("room", room),
+            DeskError::UnknownRoom(room) => ApiError::not_found(msg, Code::RoomUnknown).with("room", room),
             DeskError::Occupied { room, stay } => {
-                ApiError::conflict(msg, "room_occupied").with("room", room).with("stay", stay)
+                ApiError::conflict(msg, Code::RoomOccupied).with("room", room).with("stay", stay)
             }
-            DeskError::Vacant(room) => ApiError::conflict(msg, "room_vacant").with("room", room),
+            DeskError::Vacant(room) => ApiError::conflict(msg, Code::RoomVacant).with("room", room),
             DeskError::UndeliveredMessages { room, ids } => {
-                ApiError::conflict(msg, "messages_waiting").with("room", room).with("messages", ids)
+                ApiError::conflict(msg, Code::MessagesWaiting).with("room", room).with("messages", ids)
             }
             DeskError::NotReady { room, status } => {
-                ApiError::conflict(msg, "room_not_ready").field("room").with("room", room).with("status", status)
+                ApiError::conflict(msg, Code::RoomNotReady).field("room").with("room", room).with("status", status)
             }
             DeskError::Invalid(i) => ApiError::invalid(&i),
             DeskError::Store(_) => ApiError::Internal(msg),
@@ -111,15 +112,15 @@ impl From<StaffError> for ApiError {
     fn from(e: StaffError) -> Self {
         let msg = e.to_string();
         match e {
-            StaffError::BadCredentials => ApiError::coded(StatusCode::UNAUTHORIZED, msg, "bad_credentials"),
-            StaffError::Unauthenticated(_) => ApiError::coded(StatusCode::UNAUTHORIZED, msg, "unauthenticated"),
+            StaffError::BadCredentials => ApiError::coded(StatusCode::UNAUTHORIZED, msg, Code::BadCredentials),
+            StaffError::Unauthenticated(_) => ApiError::coded(StatusCode::UNAUTHORIZED, msg, Code::Unauthenticated),
             StaffError::Throttled { wait_secs } => {
-                ApiError::coded(StatusCode::TOO_MANY_REQUESTS, msg, "throttled").with("wait_secs", wait_secs)
+                ApiError::coded(StatusCode::TOO_MANY_REQUESTS, msg, Code::Throttled).with("wait_secs", wait_secs)
             }
-            StaffError::Forbidden(_) => ApiError::coded(StatusCode::FORBIDDEN, msg, "forbidden"),
-            StaffError::UnknownStaff(login) => ApiError::not_found(msg, "staff_unknown").with("login", login),
-            StaffError::Exists(login) => ApiError::conflict(msg, "staff_exists").field("login").with("login", login),
-            StaffError::LastManager(login) => ApiError::conflict(msg, "last_manager").with("login", login),
+            StaffError::Forbidden(_) => ApiError::coded(StatusCode::FORBIDDEN, msg, Code::Forbidden),
+            StaffError::UnknownStaff(login) => ApiError::not_found(msg, Code::StaffUnknown).with("login", login),
+            StaffError::Exists(login) => ApiError::conflict(msg, Code::StaffExists).field("login").with("login", login),
+            StaffError::LastManager(login) => ApiError::conflict(msg, Code::LastManager).with("login", login),
             StaffError::Invalid(i) => ApiError::invalid(&i),
             StaffError::Store(_) => ApiError::Internal(msg),
         }
@@ -130,18 +131,18 @@ impl From<WakeupError> for ApiError {
     fn from(e: WakeupError) -> Self {
         let msg = e.to_string();
         match e {
-            WakeupError::UnknownRoom(room) => ApiError::not_found(msg, "room_unknown").with("room", room),
-            WakeupError::Unknown(id) => ApiError::not_found(msg, "wakeup_unknown").with("id", id),
-            WakeupError::Vacant(room) => ApiError::conflict(msg, "room_vacant").with("room", room),
+            WakeupError::UnknownRoom(room) => ApiError::not_found(msg, Code::RoomUnknown).with("room", room),
+            WakeupError::Unknown(id) => ApiError::not_found(msg, Code::WakeupUnknown).with("id", id),
+            WakeupError::Vacant(room) => ApiError::conflict(msg, Code::RoomVacant).with("room", room),
             WakeupError::Duplicate { room, id, due } => {
-                ApiError::conflict(msg, "wakeup_duplicate").with("room", room).with("id", id).with("due", due)
+                ApiError::conflict(msg, Code::WakeupDuplicate).with("room", room).with("id", id).with("due", due)
             }
             WakeupError::Ended { id, status } => {
-                ApiError::conflict(msg, "wakeup_ended").with("id", id).with("status", status)
+                ApiError::conflict(msg, Code::WakeupEnded).with("id", id).with("status", status)
             }
             WakeupError::Invalid(i) => ApiError::invalid(&i),
             WakeupError::Past(at) => {
-                ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, msg, "wakeup_in_past").field("time").with("at", at)
+                ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, msg, Code::WakeupInPast).field("time").with("at", at)
             }
             WakeupError::Store(_) => ApiError::Internal(msg),
         }
@@ -152,11 +153,11 @@ impl From<MessageError> for ApiError {
     fn from(e: MessageError) -> Self {
         let msg = e.to_string();
         match e {
-            MessageError::UnknownRoom(room) => ApiError::not_found(msg, "room_unknown").with("room", room),
-            MessageError::Unknown(id) => ApiError::not_found(msg, "message_unknown").with("id", id),
-            MessageError::Vacant(room) => ApiError::conflict(msg, "room_vacant").with("room", room),
+            MessageError::UnknownRoom(room) => ApiError::not_found(msg, Code::RoomUnknown).with("room", room),
+            MessageError::Unknown(id) => ApiError::not_found(msg, Code::MessageUnknown).with("id", id),
+            MessageError::Vacant(room) => ApiError::conflict(msg, Code::RoomVacant).with("room", room),
             MessageError::NotWaiting { id, status } => {
-                ApiError::conflict(msg, "message_not_waiting").with("id", id).with("status", status)
+                ApiError::conflict(msg, Code::MessageNotWaiting).with("id", id).with("status", status)
             }
             MessageError::Invalid(i) => ApiError::invalid(&i),
             MessageError::Store(_) => ApiError::Internal(msg),
@@ -168,21 +169,21 @@ impl From<LogError> for ApiError {
     fn from(e: LogError) -> Self {
         let msg = e.to_string();
         match e {
-            LogError::NotYourShift { id, operator } => ApiError::coded(StatusCode::FORBIDDEN, msg, "not_your_shift")
+            LogError::NotYourShift { id, operator } => ApiError::coded(StatusCode::FORBIDDEN, msg, Code::NotYourShift)
                 .with("shift", id)
                 .with("operator", operator),
-            LogError::UnknownEntry(id) => ApiError::not_found(msg, "log_entry_unknown").with("id", id),
-            LogError::UnknownFollowup(id) => ApiError::not_found(msg, "followup_unknown").with("id", id),
+            LogError::UnknownEntry(id) => ApiError::not_found(msg, Code::LogEntryUnknown).with("id", id),
+            LogError::UnknownFollowup(id) => ApiError::not_found(msg, Code::FollowupUnknown).with("id", id),
             LogError::Invalid(i) => ApiError::invalid(&i),
             LogError::Store(_) => ApiError::Internal(msg),
-            LogError::NoShift => ApiError::conflict(msg, "no_shift"),
-            LogError::ShiftClosed { id } => ApiError::conflict(msg, "shift_closed").with("shift", id),
+            LogError::NoShift => ApiError::conflict(msg, Code::NoShift),
+            LogError::ShiftClosed { id } => ApiError::conflict(msg, Code::ShiftClosed).with("shift", id),
             LogError::ShiftOpen { id, operator } => {
-                ApiError::conflict(msg, "shift_open").with("shift", id).with("operator", operator)
+                ApiError::conflict(msg, Code::ShiftOpen).with("shift", id).with("operator", operator)
             }
-            LogError::HandoverPending { id } => ApiError::conflict(msg, "handover_pending").with("shift", id),
-            LogError::OwnHandover { id } => ApiError::conflict(msg, "own_handover").with("shift", id),
-            LogError::NoHandover => ApiError::conflict(msg, "no_handover"),
+            LogError::HandoverPending { id } => ApiError::conflict(msg, Code::HandoverPending).with("shift", id),
+            LogError::OwnHandover { id } => ApiError::conflict(msg, Code::OwnHandover).with("shift", id),
+            LogError::NoHandover => ApiError::conflict(msg, Code::NoHandover),
         }
     }
 }
@@ -191,9 +192,9 @@ impl From<AlertError> for ApiError {
     fn from(e: AlertError) -> Self {
         let msg = e.to_string();
         match e {
-            AlertError::Unknown(id) => ApiError::not_found(msg, "alert_unknown").with("id", id),
+            AlertError::Unknown(id) => ApiError::not_found(msg, Code::AlertUnknown).with("id", id),
             AlertError::AlreadyAcked { id, by } => {
-                ApiError::conflict(msg, "alert_acknowledged").with("id", id).with("by", by)
+                ApiError::conflict(msg, Code::AlertAcknowledged).with("id", id).with("by", by)
             }
             AlertError::Store(_) => ApiError::Internal(msg),
         }
@@ -205,7 +206,7 @@ impl From<crate::directory::DirError> for ApiError {
         use crate::directory::DirError;
         let msg = e.to_string();
         match e {
-            DirError::Unknown(id) => ApiError::not_found(msg, "directory_entry_unknown").with("id", id),
+            DirError::Unknown(id) => ApiError::not_found(msg, Code::DirectoryEntryUnknown).with("id", id),
             DirError::Invalid(i) => ApiError::invalid(&i),
             DirError::Store(_) => ApiError::Internal(msg),
         }
@@ -214,7 +215,7 @@ impl From<crate::directory::DirError> for ApiError {
 
 impl From<Forbidden> for ApiError {
     fn from(e: Forbidden) -> Self {
-        ApiError::coded(StatusCode::FORBIDDEN, e.to_string(), "forbidden")
+        ApiError::coded(StatusCode::FORBIDDEN, e.to_string(), Code::Forbidden)
     }
 }
 
@@ -236,30 +237,30 @@ impl IntoResponse for ApiError {
             ApiError::Coded(c) => {
                 let mut body = Map::new();
                 body.insert("error".into(), cut_echoes(&c.message).into());
-                body.insert("code".into(), c.code.into());
+                body.insert("code".into(), c.code.as_str().into());
                 if let Some(f) = c.field {
                     body.insert("field".into(), f.into());
                 }
                 body.insert("params".into(), Value::Object(c.params));
                 return (c.status, Json(Value::Object(body))).into_response();
             }
-            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthenticated", m),
-            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
-            ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", m),
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
-            ApiError::MethodNotAllowed(m) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", m),
-            ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m),
-            ApiError::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, "timeout", m),
-            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
-            ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
-            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, Code::Unauthenticated, m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, Code::Forbidden, m),
+            ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, Code::TooManyRequests, m),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, Code::NotFound, m),
+            ApiError::MethodNotAllowed(m) => (StatusCode::METHOD_NOT_ALLOWED, Code::MethodNotAllowed, m),
+            ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, Code::PayloadTooLarge, m),
+            ApiError::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, Code::Timeout, m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, Code::Conflict, m),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, Code::BadRequest, m),
+            ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, Code::Invalid, m),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, Code::Unavailable, m),
             ApiError::Internal(m) => {
                 tracing::error!("internal error: {m}");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".to_string())
+                (StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, "internal error".to_string())
             }
         };
-        let body = serde_json::json!({ "error": cut_echoes(&msg), "code": code, "params": {} });
+        let body = serde_json::json!({ "error": cut_echoes(&msg), "code": code.as_str(), "params": {} });
         (status, Json(body)).into_response()
     }
 }

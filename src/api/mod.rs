@@ -7,7 +7,8 @@
 //! (places counted per key: the stream and per-address connection limits),
 //! [`state`] (what handlers are given), [`auth`] (bearer tokens, the per-route permission
 //! layer, the `Actor` extractor), [`extract`] (body, path, query extractors with JSON errors;
-//! the blocking-pool helper), [`error`] (the one place errors become statuses), and the
+//! the blocking-pool helper), [`error`] (the one place errors become statuses), [`codes`]
+//! (every code an error body can carry), and the
 //! handlers by subject: [`rooms`] (rooms, stays, desk operations, PBX link), [`wakeups`]
 //! (wake-up calls, alerts), [`messages`] (guest messages), [`logbook`] (shifts, handover,
 //! entries, follow-ups, search), [`staff`] (sign-in, staff, audit), [`directory`] (the
@@ -15,6 +16,7 @@
 //! and `/api/login` needs a token.
 
 pub mod auth;
+pub mod codes;
 pub mod directory;
 pub mod early;
 pub mod error;

@@ -262,6 +262,16 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
     click(&otto, "#tile-101").await;
     until(&otto, "the room in Chinese", "document.querySelector('#room-detail h2').innerText.includes('號房')").await;
     shot(&otto, "11-chinese-room").await;
+    // The service's refusal in the reader's words, from its code: a blank message.
+    fill(&otto, "#leave [name=text]", "   ").await;
+    click(&otto, "#leave button[type=submit]").await;
+    until(
+        &otto,
+        "the refusal in Chinese",
+        "document.querySelector('#leave .error').innerText === '請檢查「留言內容」欄位。'",
+    )
+    .await;
+    shot(&otto, "11b-chinese-refusal").await;
 
     // A desk clerk does not see the logbook, and cannot reach it.
     let dora = browser(&driver).await;
