@@ -137,20 +137,25 @@ async fn posting_answer(ctx: &PmsCtx, room: &str, n: &str, status: &str) -> Resu
     }
 }
 
+/// The room's active stay (`Some(None)`: vacant), or `None` where the room does not exist here.
+async fn room_stay(ctx: &PmsCtx, room: &str) -> Result<Option<Option<rooms::Stay>>, StoreError> {
+    let room = room.to_string();
+    ctx.store
+        .read(move |c| {
+            if !rooms::exists(c, &room)? {
+                return Ok(None);
+            }
+            Ok(Some(rooms::active_stay(c, &room)?))
+        })
+        .await
+}
+
 async fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, StoreError> {
     let room = g.room.clone();
     let name = g.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "Guest".into());
-    let here = room.clone();
-    let current = ctx
-        .store
-        .read(move |c| {
-            if !rooms::exists(c, &here)? {
-                return Ok(None);
-            }
-            Ok::<_, StoreError>(Some(rooms::active_stay(c, &here)?))
-        })
-        .await?;
-    let Some(current) = current else { return Ok(Applied::Refused(format!("room {room} does not exist here"))) };
+    let Some(current) = room_stay(ctx, &room).await? else {
+        return Ok(Applied::Refused(format!("room {room} does not exist here")));
+    };
     match current {
         None => {
             let req = CheckIn {
@@ -274,17 +279,9 @@ async fn guest_out(
     reservation: Option<&str>,
     swap: bool,
 ) -> Result<Applied, StoreError> {
-    let here = room.to_string();
-    let stay = ctx
-        .store
-        .read(move |c| {
-            if !rooms::exists(c, &here)? {
-                return Ok(None);
-            }
-            Ok::<_, StoreError>(Some(rooms::active_stay(c, &here)?))
-        })
-        .await?;
-    let Some(stay) = stay else { return Ok(Applied::Refused(format!("room {room} does not exist here"))) };
+    let Some(stay) = room_stay(ctx, room).await? else {
+        return Ok(Applied::Refused(format!("room {room} does not exist here")));
+    };
     let Some(stay) = stay else { return Ok(Applied::Unchanged(format!("room {room} is vacant already"))) };
     let now = crate::clock::timestamp(ctx.clock.now());
     // A sharer leaving, or the main guest leaving with sharers still in: the room stays occupied.
