@@ -146,11 +146,7 @@ impl Writer {
         E: From<StoreError> + Send + 'static,
     {
         let answered = self.submit(priority, relaxed, f)?;
-        tokio::task::spawn_blocking(move || answered.recv())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_else(|| Err(not_taken().into()))
+        answer(answered).await.unwrap_or_else(|| Err(not_taken().into()))
     }
 
     /// Requests waiting in the queues (tests).
@@ -161,12 +157,14 @@ impl Writer {
     pub(super) async fn checkpoint(&self) -> Result<(), StoreError> {
         let (tx, rx) = bounded(1);
         self.send(Priority::Normal, Request { work: Work::Checkpoint(tx), relaxed: false })?;
-        tokio::task::spawn_blocking(move || rx.recv())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or(Err(StoreError::WriterGone))
+        answer(rx).await.unwrap_or(Err(StoreError::WriterGone))
     }
+}
+
+/// The writer's answer, waited for on the blocking pool (see [`Writer::job`] for why); `None`
+/// if it was dropped unanswered.
+async fn answer<R: Send + 'static>(rx: Receiver<R>) -> Option<R> {
+    tokio::task::spawn_blocking(move || rx.recv()).await.ok().and_then(Result::ok)
 }
 
 thread_local!(static ON_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
