@@ -7,6 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Change};
+use crate::changes;
+use crate::domain::event::Event;
 use crate::identity::Actor;
 use crate::store::StoreError;
 
@@ -46,6 +48,7 @@ pub fn raise(
         params![at, kind, room, wakeup, message],
     )?;
     let id = conn.last_insert_rowid();
+    changes::record(conn, Event::AlertRaised { id })?;
     tracing::warn!(
         kind,
         room = room.map(crate::logsafe::text).map(tracing::field::display),
@@ -95,6 +98,7 @@ pub fn ack(conn: &Connection, at: &str, actor: &Actor, id: i64) -> Result<Alert,
     }
     conn.exec("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE id = ?1", params![id, actor.login, at])
         .map_err(StoreError::from)?;
+    changes::record(conn, Event::AlertAcked { id })?;
     let mut change = Change::new("alert_ack").subject(format!("alert {id}: {}", alert.message)).after("acknowledged");
     if let Some(room) = &alert.room {
         change = change.room(room);

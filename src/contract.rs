@@ -4,10 +4,13 @@
 //! the same types ([`crate::cli`]), and so will the console. Domain types that already are the
 //! request or the answer (a check-in, a stay, a wake-up booking) are re-exported here; the
 //! small bodies only the API has are defined here. A test drives every route of [`route::ALL`]
-//! through the real router with these types.
+//! through the real router with these types. [`live`]: the live events' payloads.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+pub mod live;
+pub use live::LiveEvent;
 
 pub use crate::alerts::Alert;
 pub use crate::audit::{AuditQuery, AuditRow};

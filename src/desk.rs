@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use crate::audit::{self, Change};
+use crate::changes;
 use crate::clock::SharedClock;
 use crate::config::MAX_CLASS;
+use crate::domain::event::Event;
 use crate::housekeeping::{self, Housekeeping};
 use crate::identity::Actor;
 use crate::messages;
@@ -214,6 +216,7 @@ impl Desk {
             )
             .map_err(StoreError::from)?;
             let stay_id = tx.last_insert_rowid();
+            changes::record(tx, Event::CheckedIn { room: room.into(), stay: stay_id })?;
             rooms::set_line(tx, room, Some(class), Some(false), Some(false))?;
             let (pbx_name, pbx_first) = if private { (None, None) } else { (Some(name.clone()), first_name.clone()) };
             let cmds = [
@@ -274,6 +277,7 @@ impl Desk {
                     rusqlite::params![stay.id, new_name, new_first, new_language],
                 )
                 .map_err(StoreError::from)?;
+                changes::record(tx, Event::GuestChanged { room: room.into() })?;
                 let cmd = PbxCommand::GuestData {
                     stay: stay.id,
                     name: (!stay.private).then(|| new_name.clone()),
@@ -318,10 +322,17 @@ impl Desk {
                 }
                 tx.exec("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
                     .map_err(StoreError::from)?;
+                changes::record(tx, Event::CheckedOut { room: room.into(), stay: stay.id })?;
                 Self::bar(tx, &now, room, Some(stay.id))?;
                 housekeeping::set(tx, &now, actor, room, Housekeeping::Dirty, "check-out")?;
+                let voicemail: u32 = tx
+                    .row("SELECT voicemail FROM rooms WHERE number = ?1", [room], |r| r.get(0))
+                    .map_err(StoreError::from)?;
                 tx.exec("UPDATE rooms SET lamp_override = NULL, voicemail = 0 WHERE number = ?1", [room])
                     .map_err(StoreError::from)?;
+                if voicemail != 0 {
+                    changes::record(tx, Event::Voicemail { room: room.into(), count: 0 })?;
+                }
                 let calls = wakeup::cancel_for_stay(tx, &now, actor, stay.id)?;
                 let discarded = messages::purge_stay(tx, stay.id)?;
                 let mut after = "vacant, line barred".to_string();
@@ -395,6 +406,7 @@ impl Desk {
                 let old = rooms::view(tx, from)?.ok_or_else(|| DeskError::UnknownRoom(from.into()))?;
                 tx.exec("UPDATE stays SET room = ?2 WHERE id = ?1", rusqlite::params![stay.id, to])
                     .map_err(StoreError::from)?;
+                changes::record(tx, Event::Moved { from: from.into(), to: to.into(), stay: stay.id })?;
                 Self::bar(tx, &now, from, Some(stay.id))?;
                 housekeeping::set(tx, &now, actor, from, Housekeeping::Dirty, "room move")?;
                 wakeup::move_stay(tx, &now, stay.id, to)?;

@@ -27,7 +27,9 @@ pub fn insert_entry(conn: &Connection, e: &EntryRow) -> Result<i64, StoreError> 
                  ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![e.at, e.author, e.category, e.priority, e.room, e.text, e.amends, e.kind],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    crate::changes::record(conn, crate::domain::event::Event::LogWritten { id })?;
+    Ok(id)
 }
 
 /// An entry written by the service itself, in the open shift (if any). `kind` says what

@@ -4,6 +4,8 @@
 //! commands in one transaction, let the link task deliver the commands):
 //! - [`charges`]: the tariff and call pricing. [`config`]: hotel.toml, parsed then validated. [`clock`]: the injected wall clock and the
 //!   one way times are written. [`validate`]: the one input error and text check.
+//! - [`domain`]: the hotel's own terms, no SQL and no tokio: typed events, housekeeping codes;
+//!   [`changes`]: how a change records its events (and fills the PMS outbox from them).
 //! - [`identity`]: who acts (`Actor`) and what each role may do; below everything that checks.
 //! - [`store`]: one SQLite file (append-only migrations): rooms, stays, the durable PBX outbox.
 //! - [`desk`]: check-in, check-out, move, DND, class of service; [`housekeeping`]: whether a
@@ -31,6 +33,7 @@
 pub mod alerts;
 pub mod api;
 pub mod audit;
+pub mod changes;
 pub mod charges;
 pub mod cli;
 pub mod clock;
@@ -39,6 +42,7 @@ pub mod console;
 pub mod contract;
 pub mod desk;
 pub mod directory;
+pub mod domain;
 pub mod housekeeping;
 pub mod identity;
 pub mod journal;

@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use crate::audit::{self, Change};
+use crate::changes;
 use crate::clock::SharedClock;
+use crate::domain::event::Event;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
@@ -194,6 +196,7 @@ pub fn finish(
         )
         ?;
     }
+    changes::record(tx, Event::MessageEnded { id, room: m.room.clone(), status: new_status.to_string() })?;
     let key = format!("msg:{id}");
     outbox::push_attr(tx, now, &m.room, &key, &display_cmd(id, m.stay, None, local_now), outbox::PRIORITY_NORMAL)?;
     messages_changed(tx, now, &m.room)?;
@@ -209,7 +212,11 @@ pub fn finish(
 
 /// Check-out: purges the texts of the stay's messages; returns how many were still waiting.
 pub fn purge_stay(tx: &Connection, stay: i64) -> Result<usize, StoreError> {
+    let discarded = waiting_of_stay(tx, stay)?;
     let waiting = tx.exec("UPDATE messages SET status = 'discarded' WHERE stay = ?1 AND status = 'waiting'", [stay])?;
+    for m in discarded {
+        changes::record(tx, Event::MessageEnded { id: m.id, room: m.room, status: "discarded".into() })?;
+    }
     tx.exec("UPDATE messages SET text = NULL, caller = NULL, callback = NULL WHERE stay = ?1", [stay])?;
     Ok(waiting)
 }
@@ -264,6 +271,7 @@ pub fn read_on_handset(tx: &Connection, now: &str, room: &str, id: &str) -> Resu
         params![id, room, now],
     )?;
     if n > 0 {
+        changes::record(tx, Event::MessageEnded { id, room: room.to_string(), status: status::DELIVERED.into() })?;
         messages_changed(tx, now, room)?;
     }
     Ok(n > 0)
@@ -271,12 +279,17 @@ pub fn read_on_handset(tx: &Connection, now: &str, room: &str, id: &str) -> Resu
 
 /// Expires messages left before `before`: texts purged, waiting ones no longer light the lamp.
 pub fn expire(tx: &Connection, now: &str, before: &str) -> Result<usize, StoreError> {
-    let rooms: Vec<String> = {
-        let mut stmt =
-            tx.prepare_cached("SELECT DISTINCT room FROM messages WHERE status = 'waiting' AND left_at < ?1")?;
-        let rows = stmt.query_map([before], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let expiring: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare_cached("SELECT id, room FROM messages WHERE status = 'waiting' AND left_at < ?1")?;
+        let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         rows
     };
+    let mut rooms: Vec<String> = expiring.iter().map(|(_, room)| room.clone()).collect();
+    rooms.sort();
+    rooms.dedup();
+    for (id, room) in expiring {
+        changes::record(tx, Event::MessageEnded { id, room, status: "expired".into() })?;
+    }
     let n = tx.exec(
         "UPDATE messages SET status = CASE status WHEN 'waiting' THEN 'expired' ELSE status END,
                              text = NULL, caller = NULL, callback = NULL
@@ -336,6 +349,7 @@ impl Messages {
                     params![stay.id, m.room, text, caller, callback, actor.login, now, m.pms_id],
                 )?;
                 let id = tx.last_insert_rowid();
+                changes::record(tx, Event::MessageLeft { id, room: m.room.clone() })?;
                 let cmd = display_cmd(id, stay.id, Some(&text), local);
                 outbox::push_attr(tx, &now, &m.room, &format!("msg:{id}"), &cmd, outbox::PRIORITY_NORMAL)?;
                 messages_changed(tx, &now, &m.room)?;

@@ -18,7 +18,7 @@
 //! `pbx_resync` sends every room's state to the PBX. A bad file stops the service at start, naming the file
 //! and the key. Parse-then-validate, like hotel.toml.
 
-use crate::store::{Priority, Sql};
+use crate::store::Priority;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -257,12 +257,21 @@ pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> any
                 .store
                 .write(Priority::Normal, move |tx| {
                     let bookings = crate::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
-                    let alerts = tx.exec(
-                        "UPDATE alerts SET acked_by = 'system (expired: the stay is over)', acked_at = ?1
-                     WHERE acked_at IS NULL AND at < ?2 AND wakeup IN
-                       (SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay WHERE s.checked_out_at IS NOT NULL)",
-                        rusqlite::params![now, before],
-                    )?;
+                    let ids: Vec<i64> = {
+                        let mut stmt = tx.prepare_cached(
+                            "UPDATE alerts SET acked_by = 'system (expired: the stay is over)', acked_at = ?1
+                         WHERE acked_at IS NULL AND at < ?2 AND wakeup IN
+                           (SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay WHERE s.checked_out_at IS NOT NULL)
+                         RETURNING id",
+                        )?;
+                        let ids =
+                            stmt.query_map(rusqlite::params![now, before], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                        ids
+                    };
+                    for &id in &ids {
+                        crate::changes::record(tx, crate::domain::event::Event::AlertAcked { id })?;
+                    }
+                    let alerts = ids.len();
                     Ok::<_, crate::store::StoreError>((bookings, alerts))
                 })
                 .await?;

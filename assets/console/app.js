@@ -3,7 +3,7 @@
 // views (rooms, room dialog, wake-ups, logbook, alerts), live updates (server-sent events).
 "use strict";
 
-const S = { me: null, lang: "en", dict: {}, rooms: [], wakeups: [], alerts: [], heard: new Set(), view: "rooms", open: null };
+const S = { me: null, lang: "en", dict: {}, rooms: [], wakeups: [], alerts: [], heard: new Set(), live: [], view: "rooms", open: null };
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -545,14 +545,50 @@ function connectEvents() {
   if (S.events) S.events.close();
   const es = new EventSource("/api/events");
   S.events = es;
-  es.addEventListener("hello", (e) => { $("#offline-banner").hidden = true; renderBanner({ ...JSON.parse(e.data).link, queued: S.link?.queued }); refresh("all"); });
-  es.addEventListener("rooms", () => refresh("rooms"));
-  es.addEventListener("wakeups", () => refresh("wakeups"));
-  es.addEventListener("alerts", () => loadAlerts());
-  es.addEventListener("log", () => { if (S.view === "log") loadLog(); });
-  es.addEventListener("link", (e) => { renderBanner({ ...JSON.parse(e.data), queued: S.link?.queued }); refresh("rooms"); });
+  // Everything is read once per (re)connection; after that each event carries what changed and
+  // is applied in place (a check-in costs one room, not the whole board).
+  // The last hundred events' names and sizes, for a look from the browser's tools (and tests).
+  const on = (name, apply) => es.addEventListener(name, (e) => {
+    S.live.push([name, e.data.length]); if (S.live.length > 100) S.live.shift();
+    apply(JSON.parse(e.data));
+  });
+  on("hello", (d) => { $("#offline-banner").hidden = true; renderBanner({ ...d.link, queued: S.link?.queued }); refresh("all"); });
+  on("room", applyRoom);
+  on("wakeup", applyWakeup);
+  on("alert", applyAlert);
+  on("log", () => { if (S.view === "log") loadLog(); });
+  on("shift", () => { if (S.view === "log") loadLog(); });
+  on("link", (d) => renderBanner({ ...d, queued: queued() }));
   // The browser reconnects by itself; meanwhile the page says it is not live.
   es.onerror = () => { $("#offline-banner").hidden = false; };
+}
+
+/// PBX commands waiting, as the rooms say (each room's own count).
+function queued() { return (S.rooms || []).reduce((n, r) => n + (r.pbx_pending || 0), 0); }
+
+function applyRoom(r) {
+  const i = S.rooms.findIndex((x) => x.room === r.room);
+  if (i < 0) S.rooms.push(r); else S.rooms[i] = r;
+  renderBoard();
+  if (S.link) renderBanner({ ...S.link, queued: queued() });
+  if (S.open === r.room) renderRoomDialog(r.room).catch(() => {});
+}
+
+const ACTIVE = ["scheduled", "ringing", "retrying"];
+function applyWakeup(w) {
+  S.wakeups = S.wakeups.filter((x) => x.id !== w.id);
+  if (ACTIVE.includes(w.status)) S.wakeups.push(w);
+  // The order GET /api/wakeups gives: by next firing, ended ones last, then by id.
+  S.wakeups.sort((a, b) => (a.due_utc === null) - (b.due_utc === null) || (a.due_utc || "").localeCompare(b.due_utc || "") || a.id - b.id);
+  renderBoard();
+  if (S.view === "wakeups") loadWakeups().catch(() => {});
+  if (S.open === w.room) renderRoomDialog(w.room).catch(() => {});
+}
+
+function applyAlert(a) {
+  const i = S.alerts.findIndex((x) => x.id === a.id);
+  if (i < 0) S.alerts.unshift(a); else S.alerts[i] = a;
+  renderAlerts();
 }
 
 // ---- start ------------------------------------------------------------------------------

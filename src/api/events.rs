@@ -1,69 +1,125 @@
-//! Live updates: `GET /api/events`, server-sent events, for the console and any tool with a
-//! token. Each event names what changed; the client reads it again through the API:
-//! - `hello` first, on every (re)connection: read everything (nothing is missed across a drop);
-//! - `rooms` (a desk change, a command the PBX took, a room status from the handset),
-//! - `alerts` (raised or acknowledged; the data lists the open alerts' ids),
-//! - `wakeups` (booked, rung, answered, escalated, cancelled),
-//! - `log` (the logbook and shifts),
-//! - `link` (the PBX link went up or down; the data is the link status).
+//! Live updates: `GET /api/events`, server-sent events carrying what changed
+//! ([`crate::contract::LiveEvent`]), for the console and any tool with a token:
+//! - `hello` first, on every (re)connection, and again if the stream fell behind: read everything;
+//! - `room`: a room as `GET /api/rooms/{room}` returns it to this reader;
+//! - `wakeup`: a booking as `GET /api/wakeups/{id}` returns it;
+//! - `alert`: an alert raised or acknowledged;
+//! - `log` (an entry) and `shift` (shifts or follow-ups changed): operators and managers only;
+//! - `link`: the PBX link went up or down (the data is the link status).
 //!
-//! The store counts its commits; this waits on that count (no polling), coalesces a burst for
-//! a tenth of a second, and compares cheap fingerprints to say what changed.
+//! The stream waits on the store's events ([`crate::store::Store::events`]; no polling, no
+//! fingerprints), gathers a burst for a tenth of a second, then reads each changed thing once, as
+//! this reader's own `GET` would (an incognito guest's name only for those who may see it).
 //!
 //! A stream holds a connection for as long as it is open, so streams have limits of their own
 //! ([`super::streams`]: `[api] max_streams`, `max_streams_per_user`; 429 beyond), and a stream ends
-//! when its session does (logout, a new password, a disabled account, idle expiry): it asks
-//! after every change, and once a minute for expiry.
+//! when its session does (logout, a new password, a disabled account: asked whenever sessions
+//! change; idle expiry: asked once a minute).
 
-use crate::store::Sql;
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event as Sse_, KeepAlive, Sse};
 use futures_util::Stream;
-use rusqlite::Connection;
-use tokio::sync::mpsc;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::{broadcast, mpsc};
 
 use super::auth::Token;
 use super::error::ApiError;
 use super::state::AppState;
 use super::streams::StreamSlot;
-use crate::identity::Actor;
+use crate::contract::LiveEvent;
+use crate::domain::event::Event;
+use crate::identity::{Actor, Permission};
 use crate::pbx::LinkStatus;
-use crate::store::StoreError;
+use crate::store::{Batch, StoreError};
 
-/// What each kind of change is seen by.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Fingerprints {
-    rooms: (i64, i64, i64),
-    alerts: (i64, Vec<i64>),
-    wakeups: (i64, i64, i64),
-    log: (i64, i64, i64),
+/// What a burst of committed changes touched, by key.
+#[derive(Debug, Default, PartialEq)]
+struct Changed {
+    rooms: BTreeSet<String>,
+    wakeups: BTreeSet<i64>,
+    alerts: BTreeSet<i64>,
+    log: BTreeSet<i64>,
+    shift: bool,
+    sessions: bool,
+    /// The stream fell behind the store: it cannot say what it missed.
+    lagged: bool,
 }
 
-fn fingerprints(c: &Connection) -> Result<Fingerprints, StoreError> {
-    let one = |sql: &str| -> Result<i64, StoreError> { Ok(c.row(sql, [], |r| r.get(0))?) };
-    let mut open = c.prepare_cached("SELECT id FROM alerts WHERE acked_at IS NULL ORDER BY id")?;
-    let open_ids = open.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
-    Ok(Fingerprints {
-        rooms: (
-            one("SELECT COALESCE(MAX(id), 0) FROM audit")?,
-            one("SELECT COUNT(*) FROM outbox")?,
-            one("SELECT COALESCE(MAX(id), 0) FROM pbx_events")?,
-        ),
-        alerts: (one("SELECT COALESCE(MAX(id), 0) FROM alerts")?, open_ids),
-        wakeups: (
-            one("SELECT COALESCE(MAX(id), 0) FROM wakeups")?,
-            one("SELECT COALESCE(MAX(id), 0) FROM wakeup_attempts")?,
-            one("SELECT COUNT(*) FROM wakeup_attempts WHERE result IS NOT NULL")?,
-        ),
-        log: (
-            one("SELECT COALESCE(MAX(id), 0) FROM log_entries")?,
-            one("SELECT COALESCE(MAX(id), 0) FROM shifts")?,
-            one("SELECT COUNT(*) FROM shifts WHERE closed_at IS NOT NULL OR handover_acked_at IS NOT NULL")?,
-        ),
-    })
+impl Changed {
+    fn add(&mut self, batch: &[Event]) {
+        for e in batch {
+            self.rooms.extend(e.rooms().into_iter().map(str::to_string));
+            match e {
+                Event::WakeupChanged { id, .. } | Event::WakeupEnded { id, .. } => {
+                    self.wakeups.insert(*id);
+                }
+                Event::AlertRaised { id } | Event::AlertAcked { id } => {
+                    self.alerts.insert(*id);
+                }
+                Event::LogWritten { id } => {
+                    self.log.insert(*id);
+                }
+                Event::ShiftChanged => self.shift = true,
+                Event::SessionsChanged => self.sessions = true,
+                _ => {}
+            }
+        }
+    }
+
+    fn received(&mut self, r: Result<Batch, RecvError>) -> bool {
+        match r {
+            Ok(b) => self.add(&b),
+            Err(RecvError::Lagged(_)) => self.lagged = true,
+            Err(RecvError::Closed) => return false,
+        }
+        true
+    }
+
+    /// Takes whatever else is already waiting.
+    fn drain(&mut self, events: &mut broadcast::Receiver<Batch>) {
+        loop {
+            match events.try_recv() {
+                Ok(b) => self.add(&b),
+                Err(TryRecvError::Lagged(_)) => self.lagged = true,
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+/// What `actor` may see of `changed`, read as their own `GET`s would answer.
+async fn read(s: &AppState, actor: &Actor, changed: Changed) -> Result<Vec<LiveEvent>, StoreError> {
+    let (see_private, operate) = (actor.can(Permission::SeePrivate), actor.can(Permission::Operate));
+    let tz = s.wakeups.timezone();
+    s.store
+        .read(move |c| {
+            let mut out = Vec::new();
+            for room in &changed.rooms {
+                if let Some(view) = crate::store::rooms::view(c, room)? {
+                    out.push(LiveEvent::Room(view.redacted(see_private)));
+                }
+            }
+            for &id in &changed.wakeups {
+                out.extend(crate::wakeup::view(c, tz, id)?.map(LiveEvent::Wakeup));
+            }
+            for &id in &changed.alerts {
+                out.extend(crate::alerts::get(c, id)?.map(LiveEvent::Alert));
+            }
+            if operate {
+                for &id in &changed.log {
+                    out.extend(crate::logbook::model::get_entry(c, id)?.map(LiveEvent::Log));
+                }
+                if changed.shift {
+                    out.push(LiveEvent::Shift);
+                }
+            }
+            Ok(out)
+        })
+        .await
 }
 
 /// The part of the link status worth an event (not every frame counter).
@@ -71,8 +127,8 @@ fn link_key(s: &LinkStatus) -> (crate::pbx::LinkState, Option<String>, bool) {
     (s.link, s.since.clone(), s.resync_in_progress)
 }
 
-fn event(name: &str, data: serde_json::Value) -> Event {
-    Event::default().event(name).data(data.to_string())
+fn sse(e: &LiveEvent) -> Sse_ {
+    Sse_::default().event(e.name()).data(e.data().to_string())
 }
 
 /// `GET /api/events`.
@@ -80,18 +136,20 @@ pub async fn events(
     State(s): State<AppState>,
     actor: Actor,
     Token(token): Token,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<Sse<impl Stream<Item = Result<Sse_, Infallible>>>, ApiError> {
     let slot = s.streams.open(actor.id)?;
     let (tx, rx) = mpsc::channel(32);
-    // Watched from before the answer goes out: a logout right after it is a change seen.
-    let commits = s.store.commits();
-    tokio::spawn(watch(s, tx, token, slot, commits));
+    // Subscribed before the answer goes out: a change right after it is a change seen.
+    let events = s.store.events();
+    tokio::spawn(watch(s, actor, tx, token, slot, events));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// How often an otherwise quiet stream asks whether its session expired.
 const EXPIRY_CHECK: Duration = Duration::from_secs(60);
+/// How long a burst of changes is gathered before it is read and sent.
+const GATHER: Duration = Duration::from_millis(100);
 
 /// Whether the stream's session is still open (a store error keeps it: the next change asks again).
 async fn session_open(s: &AppState, token: &str) -> bool {
@@ -103,10 +161,11 @@ async fn session_open(s: &AppState, token: &str) -> bool {
 
 async fn watch(
     s: AppState,
-    tx: mpsc::Sender<Event>,
+    actor: Actor,
+    tx: mpsc::Sender<Sse_>,
     token: String,
     _slot: StreamSlot,
-    mut commits: tokio::sync::watch::Receiver<u64>,
+    mut events: broadcast::Receiver<Batch>,
 ) {
     let mut expiry = tokio::time::interval(EXPIRY_CHECK);
     expiry.tick().await;
@@ -116,22 +175,26 @@ async fn watch(
     }
     let mut link = s.link.status.clone();
     let mut last_link = link_key(&link.borrow_and_update());
-    let Ok(mut last) = s.store.read(fingerprints).await else { return };
-    if tx.send(event("hello", serde_json::json!({ "link": *link.borrow() }))).await.is_err() {
+    let hello = |link: &tokio::sync::watch::Receiver<LinkStatus>| {
+        let link = link.borrow().clone();
+        sse(&LiveEvent::Hello { link })
+    };
+    if tx.send(hello(&link)).await.is_err() {
         return;
     }
     loop {
+        let mut changed = Changed::default();
         tokio::select! {
-            changed = commits.changed() => if changed.is_err() { return },
-            changed = link.changed() => {
-                if changed.is_err() {
+            r = events.recv() => if !changed.received(r) { return },
+            r = link.changed() => {
+                if r.is_err() {
                     return;
                 }
                 let status = link.borrow_and_update().clone();
                 let key = link_key(&status);
                 if key != last_link {
                     last_link = key;
-                    if tx.send(event("link", serde_json::json!(status))).await.is_err() {
+                    if tx.send(sse(&LiveEvent::Link(status))).await.is_err() {
                         return;
                     }
                 }
@@ -145,39 +208,49 @@ async fn watch(
                 continue;
             }
         }
-        // A change rarely comes alone (a check-in writes the stay, the outbox, the audit).
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        commits.borrow_and_update();
-        // A logout, a new password or a disabled account is a commit like any other: asked after
-        // the commits are marked seen, so one that came during the pause is not missed.
-        if !session_open(&s, &token).await {
+        // A change rarely comes alone (a check-in, then the PBX taking its commands).
+        tokio::time::sleep(GATHER).await;
+        changed.drain(&mut events);
+        if changed.sessions && !session_open(&s, &token).await {
             return;
         }
-        let now = match s.store.read(fingerprints).await {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::warn!("live events: {e}");
-                continue;
+        let out = if changed.lagged {
+            vec![hello(&link)]
+        } else {
+            match read(&s, &actor, changed).await {
+                Ok(out) => out.iter().map(sse).collect(),
+                Err(e) => {
+                    tracing::warn!("live events: {e}; the reader is asked to read everything again");
+                    vec![hello(&link)]
+                }
             }
         };
-        let mut out = Vec::new();
-        if now.rooms != last.rooms {
-            out.push(event("rooms", serde_json::json!({ "queued": now.rooms.1 })));
-        }
-        if now.alerts != last.alerts {
-            out.push(event("alerts", serde_json::json!({ "open": now.alerts.1 })));
-        }
-        if now.wakeups != last.wakeups {
-            out.push(event("wakeups", serde_json::json!({})));
-        }
-        if now.log != last.log {
-            out.push(event("log", serde_json::json!({})));
-        }
-        last = now;
         for e in out {
             if tx.send(e).await.is_err() {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_is_gathered_by_key_once_each() {
+        let mut c = Changed::default();
+        c.add(&[
+            Event::CheckedIn { room: "101".into(), stay: 1 },
+            Event::PbxQueued { room: "101".into() },
+            Event::WakeupChanged { id: 4, room: "101".into() },
+            Event::Moved { from: "101".into(), to: "102".into(), stay: 1 },
+            Event::AlertRaised { id: 9 },
+            Event::LogWritten { id: 2 },
+            Event::SessionsChanged,
+        ]);
+        assert_eq!(c.rooms.iter().collect::<Vec<_>>(), ["101", "102"]);
+        assert_eq!((c.wakeups.len(), c.alerts.len(), c.log.len()), (1, 1, 1));
+        assert!(c.sessions && !c.shift && !c.lagged);
     }
 }

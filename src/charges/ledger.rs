@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::tariff::{Tariff, TariffError};
+use crate::changes;
 use crate::config::ChargesConfig;
+use crate::domain::event::Event;
 use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, rooms, StoreError};
 
@@ -207,6 +209,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
                 ],
             )?;
             let id = tx.last_insert_rowid();
+            changes::record(tx, Event::CallPosted { id, room: p.room.clone(), posted: state == "posted" })?;
             if let (true, Some(d)) = (emergency, digits.as_deref()) {
                 // Raised once: a driver that reports the dialling has raised it already.
                 if !alarm_raised(tx, &p.room, d, started)? {

@@ -200,6 +200,7 @@ fn index(tx: &Connection, e: &DirEntry) -> Result<(), DirError> {
         .collect::<Vec<_>>()
         .join(" ");
     tx.exec("INSERT INTO directory_fts(rowid, words) VALUES (?1, ?2)", params![e.id, words])?;
+    crate::changes::record(tx, crate::domain::event::Event::DirectoryChanged)?;
     Ok(())
 }
 
@@ -337,6 +338,7 @@ impl Directory {
                 let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
                 tx.exec("DELETE FROM directory WHERE id = ?1", [id])?;
                 tx.exec("DELETE FROM directory_fts WHERE rowid = ?1", [id])?;
+                crate::changes::record(tx, crate::domain::event::Event::DirectoryChanged)?;
                 audit::record(
                     tx,
                     &now,

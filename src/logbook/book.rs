@@ -107,6 +107,7 @@ impl Logbook {
                         "INSERT INTO followups(entry, owner, due, state, updated_at) VALUES (?1, ?2, ?3, 'open', ?4)",
                         params![id, owner, due, now],
                     )?;
+                    crate::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 }
                 let mut change =
                     Change::new("log_add").subject(format!("log entry {id}")).after(format!("{category}, {priority}"));

@@ -43,7 +43,9 @@ impl Logbook {
                  VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL), ?1, ?2, 'note', 'normal', ?3, ?4, ?5)",
                     params![now, actor.login, f.room, text, id],
                 )?;
+                crate::changes::record(tx, crate::domain::event::Event::LogWritten { id: tx.last_insert_rowid() })?;
                 tx.exec("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])?;
+                crate::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 let change = Change::new("followup_update")
                     .subject(format!("follow-up {id}"))
                     .before(f.state.clone())

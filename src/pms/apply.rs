@@ -21,7 +21,9 @@ pub use super::applied::Applied;
 use super::applied::{desk, msgs};
 use super::context::PmsCtx;
 use super::requests;
+use crate::changes;
 use crate::desk::CheckIn;
+use crate::domain::event::Event;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, rooms, Priority, StoreError};
@@ -173,10 +175,11 @@ async fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, Stor
         }
         Some(stay) if g.stay.is_none() || stay.reservation.is_none() || stay.reservation == g.stay => {
             if stay.reservation.is_none() && g.stay.is_some() {
-                let (id, reservation) = (stay.id, g.stay.clone());
+                let (id, reservation, at) = (stay.id, g.stay.clone(), room.clone());
                 ctx.store
                     .write(Priority::Urgent, move |tx| {
                         tx.exec("UPDATE stays SET reservation = ?2 WHERE id = ?1", params![id, reservation])?;
+                        changes::record(tx, Event::GuestChanged { room: at })?;
                         Ok::<_, StoreError>(())
                     })
                     .await?;
@@ -258,6 +261,7 @@ async fn add_sharer(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![stay, reservation, name, g.first_name, g.language, now],
             )?;
+            changes::record(tx, Event::GuestChanged { room: room.to_string() })?;
             let change = crate::audit::Change::new("share_in")
                 .room(room)
                 .stay(stay)
@@ -332,6 +336,7 @@ async fn guest_out(
                 }
             };
             tx.exec("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, now])?;
+            changes::record(tx, Event::GuestChanged { room: room.to_string() })?;
             let change = crate::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone());
             crate::audit::record(tx, now, actor, &change)?;
             Ok(Some(Applied::Done(format!("room {room}: {who}"))))

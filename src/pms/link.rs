@@ -5,9 +5,9 @@
 //!
 //! What the PMS says is taken in order; a store that refuses writes is waited out (doubling
 //! pauses) with the link kept up, the records kept in memory meanwhile. The outbox is looked at
-//! whenever the link is idle, at least every [`OUTBOX_POLL`]: its rows are written by store
-//! triggers anywhere in the service, so there is no one place that could ring a bell. A resync
-//! or night audit of the PMS holds records back ([`super::holds`]), at most for its time-out.
+//! whenever the link is idle and whenever a committed change may have queued a record (the
+//! store's events, [`crate::domain::event::Event::for_pms`]). A resync or night audit of the PMS
+//! holds records back ([`super::holds`]), at most for its time-out.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -23,12 +23,11 @@ use super::context::PmsCtx;
 use super::holds::{Expired, Holds};
 use super::outbox;
 use super::status::{LinkState, PmsStatus};
+use crate::domain::event::Event as Change;
 use crate::pbx::link::handle::{answering, stopped, Handle, LinkCommand, Waited};
 use crate::port::Connector;
-use crate::store::{Priority, StoreError};
+use crate::store::{Priority, Store, StoreError};
 
-/// The longest the outbox waits unseen while the link is idle.
-pub const OUTBOX_POLL: Duration = Duration::from_millis(250);
 const STORE_RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// The rest of the service's way to talk to the PMS link (whether the PMS owns stays is in
@@ -206,6 +205,8 @@ impl<'a> Session<'a> {
     ) -> End {
         let (mut rd, mut wr) = tokio::io::split(stream);
         let mut buf = vec![0u8; 2048];
+        // Subscribed before the first look at the outbox: nothing queued after it goes unseen.
+        let mut changes = self.ctx.store.events();
         self.engine.start(Instant::now().into_std(), self.ctx.wall());
         loop {
             self.handle_events(outer).await;
@@ -226,10 +227,6 @@ impl<'a> Session<'a> {
             let now = Instant::now();
             let mut deadline =
                 self.engine.poll_timeout().map(Instant::from_std).unwrap_or(now + Duration::from_secs(3600));
-            // Up (even while records are held): the outbox and `queued` are looked at.
-            if self.engine.state() == fias::LinkState::Up {
-                deadline = deadline.min(now + OUTBOX_POLL);
-            }
             if let Some(at) = self.holds.deadline() {
                 deadline = deadline.min(at);
             }
@@ -245,6 +242,10 @@ impl<'a> Session<'a> {
                 _ = tokio::time::sleep_until(deadline) => {
                     self.engine.handle_timeout(Instant::now().into_std(), self.ctx.wall());
                 }
+                // The top of the loop looks at the outbox and `queued`.
+                open = Store::until(&mut changes, Change::for_pms) => if !open {
+                    return End::Lost("service stopping".into());
+                },
                 cmd = commands.recv() => match cmd {
                     Some(LinkCommand::Resync) => self.request_resync(outer),
                     Some(LinkCommand::Shutdown(done)) => {

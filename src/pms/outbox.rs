@@ -1,10 +1,12 @@
 //! What the PMS must hear, in a durable queue of its own (`pms_outbox`, migration 10).
 //!
-//! Rows are written by store triggers in the same transaction as the change they report: a
-//! wake-up booked by the PMS ended (`WA`) or was cancelled here (`WC`), a message from the PMS
-//! was read (`XD`), the handset reported a room status (`RS`) or voicemail (`VM`), a call was
-//! posted (`PS`). Each row is turned into its FIAS record only when it is sent ([`to_message`]),
-//! and deleted only once the PMS has it, so an outage or a restart loses nothing.
+//! Rows are written from the change's own events ([`queue_for`], called by
+//! `crate::changes::record`) in the same transaction as the change they report: a wake-up
+//! booked by the PMS ended (`WA`) or was cancelled here (`WC`), a message from the PMS was read
+//! (`XD`), the handset reported a room status (`RS`) or voicemail (`VM`), a call was posted
+//! (`PS`). Each row is turned into its FIAS record only when it is sent ([`to_message`]), and
+//! deleted only once the PMS has it, so an outage or a restart loses nothing. (Until migration
+//! 12 store triggers wrote the same rows.)
 
 use crate::store::Sql;
 use chrono::NaiveDateTime;
@@ -13,8 +15,10 @@ use fias::{GuestMessage, Message, Posting, RoomEquipment, Wake};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
-use crate::housekeeping::Housekeeping;
+use crate::domain::event::Event;
+use crate::domain::housekeeping::Housekeeping;
 use crate::store::StoreError;
+use crate::wakeup::status::WakeStatus;
 
 /// One queued row.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +32,68 @@ pub struct PmsRow {
 /// Whether changes the PBX reports are queued for a PMS (set at start from `[pms]`).
 pub fn set_enabled(conn: &Connection, on: bool) -> Result<(), StoreError> {
     conn.exec("UPDATE pms_link SET enabled = ?1 WHERE id = 1", [on])?;
+    Ok(())
+}
+
+/// Whether what the PBX reports goes on to a PMS.
+fn enabled(conn: &Connection) -> Result<bool, StoreError> {
+    Ok(conn.row("SELECT enabled FROM pms_link WHERE id = 1", [], |r| r.get(0))?)
+}
+
+/// Queues what the PMS must hear of `event`, if anything: what came from the PMS (a booking
+/// with `pms_at`, a message with `pms_id`) always, what the PBX reports only while the link is
+/// enabled.
+pub fn queue_for(conn: &Connection, event: &Event) -> Result<(), StoreError> {
+    use serde_json::json;
+    match event {
+        Event::WakeupEnded { id, room, status } => {
+            let (at, ended_by): (Option<String>, Option<String>) =
+                conn.row("SELECT pms_at, ended_by FROM wakeups WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let Some(at) = at else { return Ok(()) };
+            match status {
+                WakeStatus::Done | WakeStatus::Failed | WakeStatus::Missed => {
+                    let result: Option<String> = conn
+                        .row(
+                            "SELECT result FROM wakeup_attempts WHERE wakeup = ?1 ORDER BY id DESC LIMIT 1",
+                            [id],
+                            |r| r.get(0),
+                        )
+                        .optional()?
+                        .flatten();
+                    let data = json!({ "wakeup": id, "at": at, "status": status, "result": result });
+                    push(conn, room, "WA", &data)?;
+                }
+                WakeStatus::Cancelled if ended_by.as_deref() != Some("pms") => {
+                    push(conn, room, "WC", &json!({ "wakeup": id, "at": at }))?;
+                }
+                _ => {}
+            }
+        }
+        Event::MessageEnded { id, room, status } if status == "delivered" => {
+            let (pms_id, reservation): (Option<String>, Option<String>) = conn.row(
+                "SELECT m.pms_id, s.reservation FROM messages m LEFT JOIN stays s ON s.id = m.stay WHERE m.id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if let Some(pms_id) = pms_id {
+                push(conn, room, "XD", &json!({ "id": pms_id, "reservation": reservation }))?;
+            }
+        }
+        Event::RoomStatus { room, status, by, occupied } => {
+            let attendant = by.strip_prefix("attendant:");
+            if (by == "handset" || attendant.is_some()) && enabled(conn)? {
+                let data = json!({ "housekeeping": status, "occupied": i64::from(*occupied), "attendant": attendant });
+                push(conn, room, "RS", &data)?;
+            }
+        }
+        Event::Voicemail { room, count } if enabled(conn)? => {
+            push(conn, room, "VM", &json!({ "count": count }))?;
+        }
+        Event::CallPosted { id, room, posted: true } if enabled(conn)? => {
+            push(conn, room, "PS", &json!({ "call": id }))?;
+        }
+        _ => {}
+    }
     Ok(())
 }
 
@@ -209,7 +275,7 @@ pub fn requeue_posting(conn: &Connection, room: &str, call: i64) -> Result<bool,
     Ok(true)
 }
 
-/// Queues a record for the PMS by hand (tests, and what no trigger covers).
+/// Queues a record for the PMS.
 pub fn push(conn: &Connection, room: &str, kind: &str, data: &Value) -> Result<i64, StoreError> {
     conn.exec("INSERT INTO pms_outbox(room, kind, data) VALUES (?1, ?2, ?3)", params![room, kind, data.to_string()])?;
     Ok(conn.last_insert_rowid())

@@ -231,6 +231,7 @@ impl Staff {
                 }
                 tx.exec("UPDATE staff SET active = 0 WHERE id = ?1", [account.id])?;
                 tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [account.id])?;
+                crate::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
                 audit::record(
                     tx,
                     &now,
@@ -260,6 +261,7 @@ impl Staff {
                 let id = find_or_unknown(tx, login)?.id;
                 tx.exec("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
                 tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [id])?;
+                crate::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
                 audit::record(tx, &now, actor, &Change::new("staff_passwd").subject(format!("staff {login}")))?;
                 Ok(())
             })

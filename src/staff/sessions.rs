@@ -258,6 +258,7 @@ impl Staff {
         self.store
             .write(Priority::Normal, move |tx| {
                 tx.exec("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [hashed])?;
+                crate::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
                 Ok::<_, StaffError>(())
             })
             .await

@@ -340,6 +340,16 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE calls ADD COLUMN article TEXT;
     ALTER TABLE calls ADD COLUMN items INTEGER;
     "#,
+    // 12: the PMS outbox is filled in Rust from each change's events (`pms::outbox::queue_for`),
+    // in the same transaction as before; migration 10's triggers go. Rows already queued stay.
+    r#"
+    DROP TRIGGER pms_wake_result;
+    DROP TRIGGER pms_wake_cancelled;
+    DROP TRIGGER pms_message_read;
+    DROP TRIGGER pms_room_status;
+    DROP TRIGGER pms_voicemail;
+    DROP TRIGGER pms_call_posted;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

@@ -27,7 +27,15 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 
 pub use sql::{Sql, StoreError};
-pub use writer::Priority;
+pub use writer::{emit, Priority};
+
+use crate::domain::event::Event;
+
+/// The events of one committed batch, in the order they were recorded.
+pub type Batch = Arc<[Event]>;
+
+/// Batches a listener may fall behind before it hears that it lagged.
+pub const EVENT_BATCHES: usize = 1024;
 
 /// `From<rusqlite::Error>` for a layer's error enum with a `Store(StoreError)` variant, so that
 /// `?` on a SQL call works there without a conversion helper per layer.
@@ -132,9 +140,9 @@ pub struct Store {
     /// Checkpoints the WAL.
     checkpointer: Option<Arc<checkpoint::Checkpointer>>,
     path: PathBuf,
-    /// Counts committed batches: whoever shows the hotel's state (the console's live events)
-    /// watches it instead of polling.
-    commits: Arc<tokio::sync::watch::Sender<u64>>,
+    /// The events of each committed batch: whoever shows or forwards the hotel's state (the
+    /// links, the console's live events) waits on them instead of polling.
+    events: tokio::sync::broadcast::Sender<Batch>,
     /// A scratch store's files, removed with it.
     _scratch: Option<Scratch>,
 }
@@ -209,18 +217,21 @@ impl Store {
         if checkpointer.is_some() {
             conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES).map_err(open_error(path))?;
         }
-        let commits = Arc::new(tokio::sync::watch::Sender::new(0u64));
-        let (c, counted) = (checkpointer.clone(), commits.clone());
-        let on_commit = Box::new(move || {
+        let (events, _) = tokio::sync::broadcast::channel(EVENT_BATCHES);
+        let (c, sender) = (checkpointer.clone(), events.clone());
+        let on_commit = Box::new(move |batch: Vec<Event>| {
             if let Some(c) = &c {
                 c.committed();
             }
-            counted.send_modify(|n| *n += 1);
+            if !batch.is_empty() {
+                // No one listening is not an error: the events are a wake-up, not the record.
+                let _ = sender.send(Arc::from(batch));
+            }
         });
         let wal = PathBuf::from(format!("{}-wal", path.display()));
         let writer = writer::Writer::start(conn, wal, on_commit)
             .map_err(|err| StoreError::File { path: path.to_path_buf(), err })?;
-        Ok(Store { writer, readers, checkpointer, path: path.to_path_buf(), commits, _scratch: None })
+        Ok(Store { writer, readers, checkpointer, path: path.to_path_buf(), events, _scratch: None })
     }
 
     /// A private store for one run (tests, benches): a file in the system's temporary folder,
@@ -278,9 +289,24 @@ impl Store {
         (self.writer.stats.batches.load(Relaxed), self.writer.stats.flushes.load(Relaxed))
     }
 
-    /// Changes whenever a write is committed.
-    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.commits.subscribe()
+    /// Waits on `events` for a batch with an event `wanted` says is worth a look (or for a gap
+    /// in what was heard, which may hide one); false once the store is gone.
+    pub async fn until(events: &mut tokio::sync::broadcast::Receiver<Batch>, wanted: fn(&Event) -> bool) -> bool {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match events.recv().await {
+                Ok(batch) if batch.iter().any(wanted) => return true,
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => return true,
+                Err(RecvError::Closed) => return false,
+            }
+        }
+    }
+
+    /// The events of every batch committed from now on, one message per batch. A receiver that
+    /// falls more than [`EVENT_BATCHES`] behind hears `Lagged` and must read afresh.
+    pub fn events(&self) -> tokio::sync::broadcast::Receiver<Batch> {
+        self.events.subscribe()
     }
 
     /// Runs read-only queries on one of the read connections (on the blocking pool), in one read

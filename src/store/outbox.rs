@@ -13,6 +13,7 @@ use crate::store::Sql;
 use rusqlite::{params, Connection};
 
 use super::StoreError;
+use crate::domain::event::Event;
 use crate::pbx::command::PbxCommand;
 
 /// Normal desk traffic.
@@ -51,6 +52,7 @@ pub fn push_attr(
     )?;
     let id = conn.last_insert_rowid();
     conn.exec("DELETE FROM outbox WHERE room = ?1 AND attr = ?2 AND id < ?3", params![room, attr, id])?;
+    super::emit(Event::PbxQueued { room: room.to_string() });
     Ok(id)
 }
 
@@ -82,6 +84,7 @@ pub fn next(conn: &Connection) -> Result<Option<OutboxRow>, StoreError> {
 /// The PBX acknowledged row `id`: remove it and the rows it superseded.
 pub fn done(conn: &Connection, row: &OutboxRow) -> Result<(), StoreError> {
     conn.exec("DELETE FROM outbox WHERE room = ?1 AND attr = ?2 AND id <= ?3", params![row.room, row.attr, row.id])?;
+    super::emit(Event::PbxTook { room: row.room.clone() });
     Ok(())
 }
 
@@ -97,7 +100,17 @@ pub fn max_id(conn: &Connection) -> Result<i64, StoreError> {
 
 /// A completed resync sent the full state as of `upto`: rows up to it are delivered.
 pub fn covered_by_resync(conn: &Connection, upto: i64) -> Result<usize, StoreError> {
-    Ok(conn.exec("DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2", params![upto, PRIORITY_NORMAL])?)
+    let rooms: Vec<String> = {
+        let mut stmt =
+            conn.prepare_cached("SELECT DISTINCT room FROM outbox WHERE id <= ?1 AND priority <= ?2 ORDER BY room")?;
+        let rows = stmt.query_map(params![upto, PRIORITY_NORMAL], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        rows
+    };
+    let n = conn.exec("DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2", params![upto, PRIORITY_NORMAL])?;
+    for room in rooms {
+        super::emit(Event::PbxTook { room });
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -190,6 +190,7 @@ pub fn set_line(
          WHERE number = ?1",
         params![room, class, lamp, dnd],
     )?;
+    super::emit(crate::domain::event::Event::LineChanged { room: room.to_string() });
     Ok(())
 }
 

@@ -16,6 +16,10 @@
 //!
 //! A request is a job: a closure that owns what it uses, run on this thread; its caller awaits
 //! the answer. A job that panics is rolled back and its caller told; the writer goes on.
+//!
+//! A job records what it changed as [`Event`]s ([`emit`]); the events of the jobs whose work
+//! stands are handed to `on_commit` once the batch is committed (a rolled-back job's are dropped
+//! with its savepoint).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +30,7 @@ use crossbeam_channel::{bounded, select_biased, unbounded, Receiver, Sender};
 use rusqlite::Connection;
 
 use super::sql::{Sql, StoreError};
+use crate::domain::event::Event;
 
 /// Who is waiting for the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +84,9 @@ pub struct Stats {
     pub flushes: AtomicU64,
 }
 
-/// What the writer does after each commit (count it, nudge the checkpoint thread).
-pub(super) type OnCommit = Box<dyn Fn() + Send>;
+/// What the writer does after each commit with the batch's events (broadcast them, nudge the
+/// checkpoint thread).
+pub(super) type OnCommit = Box<dyn Fn(Vec<Event>) + Send>;
 
 impl Writer {
     /// Starts the writer thread on `conn`; `wal`: the file to flush.
@@ -167,7 +173,24 @@ async fn answer<R: Send + 'static>(rx: Receiver<R>) -> Option<R> {
     tokio::task::spawn_blocking(move || rx.recv()).await.ok().and_then(Result::ok)
 }
 
-thread_local!(static ON_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+thread_local! {
+    static ON_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The events of the job in hand.
+    static RECORDED: std::cell::RefCell<Vec<Event>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records `event` for the job in hand: broadcast once its batch is committed, dropped if the
+/// job is rolled back. Off the writer thread (a test's own connection) there is no batch to
+/// broadcast from: nothing is kept.
+pub fn emit(event: Event) {
+    if ON_WRITER.with(|w| w.get()) {
+        RECORDED.with(|r| r.borrow_mut().push(event));
+    }
+}
+
+fn recorded() -> Vec<Event> {
+    RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()))
+}
 
 fn not_taken() -> StoreError {
     StoreError::NotKept("the store could not take the change (see the log)".into())
@@ -187,6 +210,7 @@ struct Thread {
 struct Waiting {
     answer: Answer,
     relaxed: bool,
+    events: Vec<Event>,
 }
 
 impl Waiting {
@@ -280,7 +304,11 @@ impl Thread {
             return checkpoint;
         }
         stats.batches.fetch_add(1, Ordering::Relaxed);
-        (self.on_commit)();
+        let mut events = Vec::new();
+        for w in &mut waiting {
+            events.append(&mut w.events);
+        }
+        (self.on_commit)(events);
         let (relaxed, durable): (Vec<_>, Vec<_>) = waiting.into_iter().partition(Waiting::relaxed);
         relaxed.into_iter().for_each(|w| w.answer(None));
         if !durable.is_empty() {
@@ -301,10 +329,13 @@ impl Thread {
     /// if it panicked: its caller hears so when its reply is dropped).
     fn run_one(&mut self, job: Job, relaxed: bool) -> Option<Waiting> {
         let _ = self.conn.exec("SAVEPOINT job", []);
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&self.conn))) {
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&self.conn)));
+        let events = recorded();
+        match ran {
             Ok(ran) => {
                 self.end_savepoint(ran.kept);
-                Some(Waiting { answer: ran.answer, relaxed })
+                let events = if ran.kept { events } else { Vec::new() };
+                Some(Waiting { answer: ran.answer, relaxed, events })
             }
             Err(_) => {
                 tracing::error!("store: a change panicked; rolled back");

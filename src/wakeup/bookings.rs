@@ -15,7 +15,9 @@ use super::report::{self, Report};
 use super::rule::{self, Repeat, Rule};
 use super::status::{WakeStatus, ACTIVE_SQL};
 use crate::audit::{self, Change};
+use crate::changes;
 use crate::clock::{local_iso, parse_utc, SharedClock};
+use crate::domain::event::Event;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
@@ -81,6 +83,11 @@ pub struct WakeupView {
 
 const VIEW_COLUMNS: &str =
     "id, room, stay, rule, next_due, status, attempt, source, created_by, created_at, end_reason";
+
+/// Booking `id` as the API shows it (times in the hotel's zone `tz`).
+pub fn view(conn: &Connection, tz: Tz, id: i64) -> Result<Option<WakeupView>, StoreError> {
+    Ok(conn.row(&format!("SELECT {VIEW_COLUMNS} FROM wakeups WHERE id = ?1"), [id], view_from_row(tz)).optional()?)
+}
 
 fn view_from_row(tz: Tz) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<WakeupView> {
     move |r| {
@@ -241,6 +248,7 @@ impl Wakeups {
             )
             ?;
             let id = tx.last_insert_rowid();
+            changes::record(tx, Event::WakeupChanged { id, room: b.room.clone() })?;
             let change = Change::new("wakeup_add")
                 .room(&b.room)
                 .stay(stay.id)
@@ -253,13 +261,7 @@ impl Wakeups {
 
     pub async fn get(&self, id: i64) -> Result<WakeupView, WakeupError> {
         let tz = self.tz;
-        self.store
-            .read(move |c| {
-                c.row(&format!("SELECT {VIEW_COLUMNS} FROM wakeups WHERE id = ?1"), [id], view_from_row(tz))
-                    .optional()?
-                    .ok_or(WakeupError::Unknown(id))
-            })
-            .await
+        self.store.read(move |c| view(c, tz, id)?.ok_or(WakeupError::Unknown(id))).await
     }
 
     /// Active bookings (or, with `all`, the last 1000 of any state), soonest first.
@@ -349,6 +351,7 @@ pub fn end_booking(
                      end_reason = ?5 WHERE id = ?1",
                     params![id, status, actor.login, now, reason],
                 )?;
+                changes::record(tx, Event::WakeupEnded { id, room: room.clone(), status })?;
             }
             other => unreachable_effect(other)?,
         }
@@ -417,15 +420,23 @@ pub fn move_stay(tx: &Connection, now: &str, stay: i64, to: &str) -> Result<usiz
                         "UPDATE wakeups SET status = ?2, next_due = ?3, ring_deadline = NULL, attempt = ?4 WHERE id = ?1",
                         params![id, next.status, crate::clock::timestamp(t), next.attempt],
                     )?;
+                    changes::record(tx, Event::WakeupChanged { id, room: to.to_string() })?;
                 }
                 other => unreachable_effect(other)?,
             }
         }
     }
-    Ok(tx.execute(
-        &format!("UPDATE wakeups SET room = ?2 WHERE stay = ?1 AND status IN {ACTIVE_SQL}"),
-        params![stay, to],
-    )?)
+    let following: Vec<i64> = {
+        let mut stmt =
+            tx.prepare_cached(&format!("SELECT id FROM wakeups WHERE stay = ?1 AND status IN {ACTIVE_SQL}"))?;
+        let ids = stmt.query_map([stay], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        ids
+    };
+    tx.exec(&format!("UPDATE wakeups SET room = ?2 WHERE stay = ?1 AND status IN {ACTIVE_SQL}"), params![stay, to])?;
+    for &id in &following {
+        changes::record(tx, Event::WakeupChanged { id, room: to.to_string() })?;
+    }
+    Ok(following.len())
 }
 
 #[cfg(test)]

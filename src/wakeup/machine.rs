@@ -52,6 +52,31 @@ pub enum Alert {
     Failed { attempts: u32 },
 }
 
+impl Alert {
+    /// The alert's kind as stored and shown (`alert.<kind>` in the console's catalogue).
+    pub fn kind(self) -> &'static str {
+        match self {
+            Alert::Missed { .. } => "wakeup_missed",
+            Alert::PbxOffline => "pbx_offline",
+            Alert::Failed { .. } => "wakeup_failed",
+        }
+    }
+
+    /// What the operator reads: booking `id` for `room`, due at local time `at`.
+    pub fn text(self, id: i64, room: &str, at: &str) -> String {
+        match self {
+            Alert::Missed { late } => format!(
+                "wake-up call {id} for room {room} at {at} was missed ({} late, the service was not running): call the room or send someone now",
+                crate::clock::human(late.to_std().unwrap_or_default())
+            ),
+            Alert::PbxOffline => format!("the PBX is offline: call room {room} by hand now (wake-up call {id} at {at})"),
+            Alert::Failed { attempts } => format!(
+                "wake-up call {id} for room {room} at {at} was not answered after {attempts} attempts: send someone to the room"
+            ),
+        }
+    }
+}
+
 /// What the store must do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {

@@ -16,6 +16,6 @@ pub mod rule;
 pub mod scheduler;
 pub mod status;
 
-pub use bookings::{cancel_for_stay, move_stay, rule_of, Booking, WakeupError, WakeupView, Wakeups};
+pub use bookings::{cancel_for_stay, move_stay, rule_of, view, Booking, WakeupError, WakeupView, Wakeups};
 pub use report::Report;
 pub use status::WakeStatus;

@@ -23,13 +23,15 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{watch, Notify};
 
 use super::bookings::{end_booking, unreachable_effect, Booking, WakeupError, Wakeups};
-use super::machine::{self, Alert, Effect, Input, Policy, State};
+use super::machine::{self, Effect, Input, Policy, State};
 use super::rule::Rule;
 use super::status::{WakeStatus, ACTIVE_SQL, RINGING_NOW, WAITING_SQL};
 use crate::alerts;
+use crate::changes;
 use crate::clock::SharedClock;
 use crate::clock::{local_iso, parse_utc};
 use crate::config::WakeupConfig;
+use crate::domain::event::Event;
 use crate::identity::Actor;
 use crate::pbx::command::PbxCommand;
 use crate::pbx::report::{self, PbxReport, WakeResult};
@@ -284,6 +286,7 @@ impl Scheduler {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?;
         let (now_text, now_ms, at) = (ts(now), ts_ms(now), self.occurrence_label(&next_local));
+        changes::record(tx, Event::WakeupChanged { id, room: room.clone() })?;
         for effect in effects {
             match effect {
                 Effect::AttemptFailed { attempt, result } => {
@@ -310,26 +313,8 @@ impl Scheduler {
                     tracing::info!(wakeup = id, room = %room, attempt, "ringing for the wake-up call at {at}");
                 }
                 Effect::Alert(alert) => {
-                    let (kind, msg) = match alert {
-                        Alert::Missed { late } => (
-                            "wakeup_missed",
-                            format!(
-                                "wake-up call {id} for room {room} at {at} was missed ({} late, the service was not running): call the room or send someone now",
-                                crate::clock::human(late.to_std().unwrap_or_default())
-                            ),
-                        ),
-                        Alert::PbxOffline => (
-                            "pbx_offline",
-                            format!("the PBX is offline: call room {room} by hand now (wake-up call {id} at {at})"),
-                        ),
-                        Alert::Failed { attempts } => (
-                            "wakeup_failed",
-                            format!(
-                                "wake-up call {id} for room {room} at {at} was not answered after {attempts} attempts: send someone to the room"
-                            ),
-                        ),
-                    };
-                    alerts::raise(tx, &now_text, kind, Some(&room), Some(id), &msg)?;
+                    let text = alert.text(id, &room, &at);
+                    alerts::raise(tx, &now_text, alert.kind(), Some(&room), Some(id), &text)?;
                 }
                 Effect::RetryAt(t) => {
                     tx.exec(
@@ -353,9 +338,9 @@ impl Scheduler {
         id: i64,
         final_status: WakeStatus,
     ) -> Result<(), StoreError> {
-        let (rule_json, next_local, stay): (String, String, i64) =
-            tx.row("SELECT rule, next_local, stay FROM wakeups WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        let (rule_json, next_local, stay, room): (String, String, i64, String) =
+            tx.row("SELECT rule, next_local, stay, room FROM wakeups WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?;
         let rule: Rule =
             serde_json::from_str(&rule_json).map_err(|e| StoreError::Corrupt(format!("wake-up {id}: {e}")))?;
@@ -369,6 +354,7 @@ impl Scheduler {
                      ring_deadline = NULL WHERE id = ?1",
                     params![id, ts(due), local_iso(local), WakeStatus::Scheduled],
                 )?;
+                changes::record(tx, Event::WakeupChanged { id, room })?;
             }
             None => {
                 let end = if rule.is_recurring() && final_status == WakeStatus::Done {
@@ -380,6 +366,7 @@ impl Scheduler {
                     "UPDATE wakeups SET status = ?2, next_due = NULL, ring_deadline = NULL, ended_at = ?3 WHERE id = ?1",
                     params![id, end, ts(now)],
                 )?;
+                changes::record(tx, Event::WakeupEnded { id, room, status: end })?;
             }
         }
         Ok(())

@@ -205,11 +205,25 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
     // A second console (another operator) sees the unanswered wake-up's alert arrive live.
     let otto = browser(&driver).await;
     sign_in(&otto, &base, "otto", "otto operator pw").await;
+    until(&otto, "the live stream", "S.live.some(([name]) => name === 'hello')").await;
+    let board_reads = "performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/rooms')).length";
+    let mark = otto.execute(&format!("return [S.live.length, {board_reads}];"), vec![]).await.unwrap();
     click(&olga, "#room-dialog .close button").await;
     click(&olga, "#tile-102").await;
     until(&olga, "the check-in form of 102", "document.querySelector('#checkin [name=name]')").await;
     fill(&olga, "#checkin [name=name]", "Sleepy Guest").await;
     click(&olga, "#checkin button[type=submit]").await;
+    // The check-in reaches the second console as the room itself (at most 2 KB an event), and
+    // the board is not downloaded again.
+    until(&otto, "the check-in on the second console", "document.querySelector('#tile-102.occupied')").await;
+    let seen = otto
+        .execute(&format!("return [S.live.slice(arguments[0]), {board_reads}];"), vec![mark[0].clone()])
+        .await
+        .unwrap();
+    let events = seen[0].as_array().unwrap();
+    assert!(events.iter().any(|e| e[0] == "room"), "no room event: {seen}");
+    assert!(events.iter().all(|e| e[1].as_u64().unwrap() <= 2048), "an event over 2 KB: {seen}");
+    assert_eq!(seen[1], mark[1], "the board was downloaded again: {seen}");
     until(&olga, "the wake-up form", "document.querySelector('#book [name=time]')").await;
     let at = soon(&olga).await;
     olga.execute("document.querySelector('#book [name=time]').value = arguments[0];", vec![json!(at)]).await.unwrap();

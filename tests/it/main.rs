@@ -15,6 +15,7 @@ mod hardening;
 mod hostile_api;
 mod layout;
 mod link;
+mod live;
 mod logbook;
 mod messages;
 mod pms;

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use fias::Message;
 use rusqlite::{params, Connection};
 
+use crate::changes;
 use crate::charges::Charges;
+use crate::domain::event::Event;
 use crate::messages;
 use crate::pbx::checks::{self, Refused};
 use crate::pbx::command::PbxCommand;
@@ -68,7 +70,15 @@ pub async fn handle(
                     if !rooms::exists(tx, &e.room)? {
                         tracing::warn!(room = %e.room, "PBX reported a room that is not in hotel.toml: {detail}");
                     } else {
+                        let voicemail: u32 =
+                            tx.row("SELECT voicemail FROM rooms WHERE number = ?1", [&e.room], |r| r.get(0))?;
                         rooms::set_reported(tx, &e.room, e.room_status, e.voicemail)?;
+                        if e.room_status.is_some() {
+                            changes::record(tx, Event::HandsetStatus { room: e.room.clone() })?;
+                        }
+                        if let Some(count) = e.voicemail.filter(|n| *n != voicemail) {
+                            changes::record(tx, Event::Voicemail { room: e.room.clone(), count })?;
+                        }
                         if let Some(rs) = e.room_status {
                             crate::housekeeping::from_pbx(tx, &now, &e.room, rs, e.attendant.as_deref())?;
                         }
