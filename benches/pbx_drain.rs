@@ -19,7 +19,6 @@ use switchboard::pbx::link::{self, LinkCtx};
 use switchboard::pbx::serial::open_pty;
 use switchboard::pbx::serial::DeviceConnector;
 use switchboard::store::{outbox, rooms, Priority, Store, StoreError};
-use tokio::sync::Notify;
 
 const BAUD: u32 = 9600;
 
@@ -76,10 +75,8 @@ async fn drain(ops: usize) {
     let room_names: Vec<String> = (0..ops).map(|i| format!("{}", 10_000 + i)).collect();
     let names = room_names.clone();
     store.write(Priority::Normal, move |tx| rooms::sync_rooms(tx, &names)).await.unwrap();
-    let notify = Arc::new(Notify::new());
     let clock = Arc::new(SystemClock);
-    let signals = Signals { outbox: notify.clone(), ..Default::default() };
-    let desk = Desk::new(store.clone(), clock.clone(), chrono_tz::UTC, 3, signals);
+    let desk = Desk::new(store.clone(), clock.clone(), chrono_tz::UTC, 3, Signals::default());
     let (ins, outs) = room_names.split_at(ops / 2);
     // The rooms to check out are occupied already (and the PBX knew): clear their outbox rows.
     for r in outs {
@@ -125,7 +122,6 @@ async fn drain(ops: usize) {
         clock,
         timezone: chrono_tz::UTC,
         cfg: cfg.pbx.clone(),
-        outbox_changed: notify,
         inbox: Default::default(),
         charges: Arc::new(switchboard::charges::Charges::new(None, Default::default(), chrono_tz::UTC)),
     };

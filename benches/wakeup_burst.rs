@@ -148,15 +148,8 @@ async fn run(pending: usize, burst: usize) {
         cfg: cfg.wakeup,
         link: srx,
         changed: Default::default(),
-        outbox_changed: Default::default(),
         inbox: Default::default(),
-        wakeups: switchboard::wakeup::Wakeups::new(
-            store.clone(),
-            clock.clone(),
-            cfg.timezone,
-            Default::default(),
-            Default::default(),
-        ),
+        wakeups: switchboard::wakeup::Wakeups::new(store.clone(), clock.clone(), cfg.timezone, Default::default()),
     };
     let next = probe.next_wake().await.unwrap();
     probe.step(clock.now()).await.unwrap();

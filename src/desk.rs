@@ -110,11 +110,10 @@ fn check_class(class: u8) -> Result<u8, DeskError> {
     Ok(class)
 }
 
-/// Wake-ups for the tasks that act on store changes.
+/// Wake-ups for the tasks that act on store changes (the PBX link hears of new commands from
+/// the store's events).
 #[derive(Clone, Default)]
 pub struct Signals {
-    /// The PBX link: new outbox rows.
-    pub outbox: Arc<Notify>,
     /// The wake-up scheduler: bookings changed.
     pub wakeups: Arc<Notify>,
 }
@@ -156,22 +155,14 @@ impl Desk {
         rooms::active_stay(conn, room)?.ok_or_else(|| DeskError::Vacant(room.to_string()))
     }
 
-    /// PBX commands were queued: the link is told.
-    fn queued<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {
-        if r.is_ok() {
-            self.signals.outbox.notify_one();
-        }
-        r
-    }
-
-    /// PBX commands were queued and the stay's wake-up calls changed (cancelled, moved): the
-    /// link and the scheduler are told. (Only these: the scheduler re-reads the store each time it
-    /// is woken, which under a busy desk is worth sparing.)
-    fn queued_and_rescheduled<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {
+    /// The stay's wake-up calls changed (cancelled, moved): the scheduler is told. (Only these:
+    /// the scheduler re-reads the store each time it is woken, which under a busy desk is worth
+    /// sparing. The PBX link hears of queued commands from the store's events.)
+    fn rescheduled<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {
         if r.is_ok() {
             self.signals.wakeups.notify_one();
         }
-        self.queued(r)
+        r
     }
 
     pub async fn room(&self, room: &str) -> Result<RoomView, DeskError> {
@@ -243,7 +234,7 @@ impl Desk {
             audit::record(tx, &now, &actor, &change)?;
             Ok(stay)
         }).await;
-        self.queued(r)
+        r
     }
 
     /// Changes the guest's name, first name or language (a PMS `GC`, say); the PBX gets `GC`.
@@ -295,7 +286,7 @@ impl Desk {
                 Ok(updated)
             })
             .await;
-        self.queued(r)
+        r
     }
 
     fn stay_in(tx: &rusqlite::Connection, id: i64) -> Result<Stay, DeskError> {
@@ -356,7 +347,7 @@ impl Desk {
                 Self::stay_in(tx, stay.id)
             })
             .await;
-        self.queued_and_rescheduled(r)
+        self.rescheduled(r)
     }
 
     fn bar(tx: &rusqlite::Connection, now: &str, room: &str, stay: Option<i64>) -> Result<(), DeskError> {
@@ -444,7 +435,7 @@ impl Desk {
                 Self::stay_in(tx, stay.id)
             })
             .await;
-        self.queued_and_rescheduled(r)
+        self.rescheduled(r)
     }
 
     /// A room's housekeeping status set by the desk (the only way to out of order / service).
@@ -479,7 +470,7 @@ impl Desk {
                 rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
             })
             .await;
-        self.queued(r)
+        r
     }
 
     /// Changes the class of service of an occupied room's line (and of its stay).
@@ -505,7 +496,7 @@ impl Desk {
                 rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
             })
             .await;
-        self.queued(r)
+        r
     }
 
     /// Occupied rooms whose guest's name contains `name` (case-insensitive). Incognito stays

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use chrono::Timelike;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Notify;
 
 use crate::audit::{self, Change};
 use crate::changes;
@@ -308,25 +307,17 @@ pub struct Messages {
     store: Arc<Store>,
     clock: SharedClock,
     tz: chrono_tz::Tz,
-    outbox_changed: Arc<Notify>,
 }
 
 impl Messages {
-    pub fn new(store: Arc<Store>, clock: SharedClock, tz: chrono_tz::Tz, outbox_changed: Arc<Notify>) -> Self {
-        Messages { store, clock, tz, outbox_changed }
+    pub fn new(store: Arc<Store>, clock: SharedClock, tz: chrono_tz::Tz) -> Self {
+        Messages { store, clock, tz }
     }
 
     fn now(&self) -> (String, chrono::NaiveDateTime) {
         let now = self.clock.now();
         let local = now.with_timezone(&self.tz).naive_local();
         (crate::clock::timestamp(now), local.with_nanosecond(0).unwrap_or(local))
-    }
-
-    fn done<T>(&self, r: Result<T, MessageError>) -> Result<T, MessageError> {
-        if r.is_ok() {
-            self.outbox_changed.notify_one();
-        }
-        r
     }
 
     pub async fn leave(&self, actor: &Actor, m: &NewMessage) -> Result<MessageView, MessageError> {
@@ -365,7 +356,7 @@ impl Messages {
                 get(tx, id)?.ok_or(MessageError::Unknown(id))
             })
             .await;
-        self.done(r)
+        r
     }
 
     pub async fn deliver(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
@@ -373,7 +364,7 @@ impl Messages {
         let actor = actor.clone();
         let r =
             self.store.write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::DELIVERED)).await;
-        self.done(r)
+        r
     }
 
     pub async fn clear(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
@@ -381,7 +372,7 @@ impl Messages {
         let actor = actor.clone();
         let r =
             self.store.write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::CLEARED)).await;
-        self.done(r)
+        r
     }
 
     /// The lamp by hand (until the next message change); an occupied room only.
@@ -409,7 +400,7 @@ impl Messages {
                 Ok(lamp)
             })
             .await;
-        self.done(r)
+        r
     }
 
     pub async fn get(&self, id: i64) -> Result<MessageView, MessageError> {

@@ -181,7 +181,6 @@ pub fn spawn(
                 config_dir: config_dir.clone(),
                 tz,
                 messages_keep_for,
-                outbox: services.signals.outbox.clone(),
                 charges: services.app.charges.clone(),
                 hotel_name: services.app.hotel_name.clone(),
             };
@@ -199,8 +198,6 @@ pub struct JobCtx {
     pub config_dir: PathBuf,
     pub tz: Tz,
     pub messages_keep_for: Duration,
-    /// Wakes the PBX link after jobs that queue commands (lamps).
-    pub outbox: std::sync::Arc<tokio::sync::Notify>,
     pub charges: std::sync::Arc<crate::charges::Charges>,
     pub hotel_name: String,
 }
@@ -288,7 +285,6 @@ pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> any
                     move |tx| crate::messages::expire(tx, &now, &before)
                 })
                 .await?;
-            ctx.outbox.notify_one();
             Ok(format!("{n} messages older than {} expired", before))
         }
         Action::PbxResync => {

@@ -56,13 +56,11 @@ impl Services {
             clock: clock.clone(),
             timezone: cfg.timezone,
             cfg: cfg.pbx.clone(),
-            outbox_changed: signals.outbox.clone(),
             inbox: inbox.clone(),
             charges: charges.clone(),
         };
         let (link, link_task) = link::spawn(ctx, connector);
-        let wakeups =
-            Wakeups::new(store.clone(), clock.clone(), cfg.timezone, signals.wakeups.clone(), signals.outbox.clone());
+        let wakeups = Wakeups::new(store.clone(), clock.clone(), cfg.timezone, signals.wakeups.clone());
         let scheduler = Scheduler {
             pbx: crate::wakeup::scheduler::Pbx::Offline,
             store: store.clone(),
@@ -71,14 +69,13 @@ impl Services {
             cfg: cfg.wakeup,
             link: link.status.clone(),
             changed: signals.wakeups.clone(),
-            outbox_changed: signals.outbox.clone(),
             inbox,
             wakeups: wakeups.clone(),
         };
         let scheduler_task = tokio::spawn(scheduler.run());
         let staff = Staff::new(store.clone(), clock.clone(), cfg.auth);
         let desk = Desk::new(store.clone(), clock.clone(), cfg.timezone, cfg.default_class, signals.clone());
-        let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone, signals.outbox.clone());
+        let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone);
         let logbook = Logbook::new(store.clone(), clock.clone(), cfg.timezone);
         let directory = crate::directory::Directory::new(store.clone(), clock.clone());
         let app = AppState {

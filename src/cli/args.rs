@@ -256,6 +256,15 @@ pub enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Follow what changes, as it happens (the live events), one line each, until Ctrl-C.
+    Events {
+        /// Stop after this many events (the first, `hello`, counts).
+        #[arg(long)]
+        count: Option<usize>,
+        /// Each event as one JSON object: {"event": ..., "data": ...}.
+        #[arg(long)]
+        json: bool,
+    },
     /// The audit trail (managers; desk and operator staff for one --room).
     Audit {
         #[arg(long)]

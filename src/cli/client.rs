@@ -116,6 +116,39 @@ impl Client {
         }
     }
 
+    /// Follows the live events (`GET /api/events`), handing each to `each` until it returns
+    /// false or the stream ends.
+    pub fn events(&self, mut each: impl FnMut(contract::LiveEvent) -> anyhow::Result<bool>) -> anyhow::Result<()> {
+        use std::io::BufRead;
+        // A stream has no end to wait for: no overall time limit (the keep-alives come every 15 s).
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let url = format!("{}{}", self.base, contract::route::Events::PATH);
+        let mut resp =
+            self.auth(agent.get(&url)).call().map_err(|e| anyhow!("cannot reach switchboard at {}: {e}", self.base))?;
+        if !resp.status().is_success() {
+            let text = resp.body_mut().read_to_string().unwrap_or_default();
+            let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+            bail!("{}", body.get("error").and_then(Value::as_str).unwrap_or("the service refused the stream"));
+        }
+        let (mut name, mut data) = (String::new(), String::new());
+        for line in std::io::BufReader::new(resp.body_mut().as_reader()).lines() {
+            let line = line.context("reading the live events")?;
+            if let Some(v) = line.strip_prefix("event:") {
+                name = v.trim().to_string();
+            } else if let Some(v) = line.strip_prefix("data:") {
+                data = v.trim().to_string();
+            } else if line.is_empty() && !name.is_empty() {
+                let event = contract::LiveEvent::parse(&name, &data)
+                    .with_context(|| format!("the service sent a live event not understood: {name} {data}"))?;
+                (name, data) = (String::new(), String::new());
+                if !each(event)? {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Calls `E` with its path segments `args` and its request; the typed answer, or the
     /// service's error message.
     pub fn call<E: Endpoint>(&self, args: &[&str], req: &E::Request) -> anyhow::Result<E::Reply> {

@@ -9,12 +9,14 @@
 //! [`render`] (tables that know East Asian widths, JSON, empty lists), and the commands by
 //! subject: [`rooms`] (rooms, stays, guests, PBX, sign-in, audit), [`calls`] (wake-up calls,
 //! alerts, messages), [`logbook`] (shifts, handover, log, follow-ups), [`staff`] (staff
-//! accounts, through the API or on the store file), [`directory`] (the directory, codes).
+//! accounts, through the API or on the store file), [`directory`] (the directory, codes),
+//! [`events`] (the live events, followed).
 
 pub mod args;
 pub mod calls;
 pub mod client;
 pub mod directory;
+pub mod events;
 pub mod logbook;
 pub mod render;
 pub mod rooms;

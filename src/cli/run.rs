@@ -2,7 +2,7 @@
 
 use super::args::{Cli, Command};
 use super::client::Client;
-use super::{calls, directory, logbook, rooms, staff};
+use super::{calls, directory, events, logbook, rooms, staff};
 
 /// Runs `cmd` (any command but `serve` and `pbx-sim`).
 pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
@@ -22,6 +22,7 @@ pub fn run_client(cli: &Cli, cmd: &Command) -> anyhow::Result<()> {
         Command::Login { user, password_stdin } => staff::login(&c, user.as_deref(), *password_stdin),
         Command::Passwd { password_stdin } => staff::passwd(&c, *password_stdin),
         Command::Logout => staff::logout(&c),
+        Command::Events { count, json } => events::follow(&c, *count, *json),
         other => rooms::run(&c, other),
     }
 }

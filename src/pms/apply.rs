@@ -343,7 +343,6 @@ async fn guest_out(
         })
         .await?;
     if let Some(done) = shared {
-        ctx.desk_signals.outbox.notify_one();
         return Ok(done);
     }
     if !swap && reservation.is_some() && stay.reservation.is_some() && stay.reservation.as_deref() != reservation {

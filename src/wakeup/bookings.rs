@@ -168,18 +168,11 @@ pub struct Wakeups {
     tz: Tz,
     /// Wakes the scheduler after a change.
     pub changed: Arc<Notify>,
-    outbox_changed: Arc<Notify>,
 }
 
 impl Wakeups {
-    pub fn new(
-        store: Arc<Store>,
-        clock: SharedClock,
-        tz: Tz,
-        changed: Arc<Notify>,
-        outbox_changed: Arc<Notify>,
-    ) -> Self {
-        Wakeups { store, clock, tz, changed, outbox_changed }
+    pub fn new(store: Arc<Store>, clock: SharedClock, tz: Tz, changed: Arc<Notify>) -> Self {
+        Wakeups { store, clock, tz, changed }
     }
 
     pub fn timezone(&self) -> Tz {
@@ -286,7 +279,6 @@ impl Wakeups {
         let (me, actor, reason) = (self.clone(), actor.clone(), reason.to_string());
         self.store.write(Priority::Normal, move |tx| me.cancel_in(tx, &actor, id, &reason)).await?;
         self.changed.notify_one();
-        self.outbox_changed.notify_one();
         self.get(id).await
     }
 

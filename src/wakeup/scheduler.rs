@@ -59,7 +59,6 @@ pub struct Scheduler {
     pub cfg: WakeupConfig,
     pub link: watch::Receiver<LinkStatus>,
     pub changed: Arc<Notify>,
-    pub outbox_changed: Arc<Notify>,
     /// Rung when the link put a PBX report in the inbox.
     pub inbox: Arc<Notify>,
     pub wakeups: Wakeups,
@@ -210,8 +209,7 @@ impl Scheduler {
         }
         // The writer runs the job: it takes a copy of the scheduler's settings and handles.
         let me = self.clone();
-        let fired = self
-            .store
+        self.store
             .write(Priority::Urgent, move |tx| {
                 let ringing: i64 = tx.row(RINGING_NOW, [WakeStatus::Ringing], |r| r.get(0))?;
                 let capacity = (me.cfg.max_concurrent as i64 - ringing).max(0);
@@ -236,9 +234,6 @@ impl Scheduler {
                 Ok(due.len())
             })
             .await?;
-        if fired > 0 {
-            self.outbox_changed.notify_one();
-        }
         Ok(())
     }
 
@@ -396,7 +391,6 @@ impl Scheduler {
         }
         if done > 0 {
             self.changed.notify_one();
-            self.outbox_changed.notify_one();
         }
         Ok(done)
     }

@@ -251,3 +251,41 @@ fn the_directory_from_the_cli_keeps_private_numbers_private() {
     let (ok, _, err) = cli(&config, &["checkin", "103", "--name", "Too Early"]);
     assert!(!ok && err.contains("room 103 is out-of-order"), "{err}");
 }
+
+#[test]
+fn the_cli_follows_the_live_events() {
+    use std::io::BufRead;
+    let _g = pty_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let site = running(dir.path(), "simulator", &[("desk1", "desk", "desk one pw")]);
+    let config = site.config.clone();
+    let mut follower = Command::new(bin())
+        .arg("--config")
+        .arg(&config)
+        .args(["events", "--count", "60"])
+        .env("XDG_CONFIG_HOME", config.parent().unwrap().join("xdg"))
+        .env_remove("SWITCHBOARD_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    let out = follower.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let next = |what: &str| {
+        let line = lines.recv_timeout(T).unwrap_or_else(|_| panic!("no line saying {what}"));
+        line
+    };
+    assert!(next("connected").starts_with("connected; the PBX link is"));
+    let (ok, _, err) = cli(&config, &["checkin", "101", "--name", "Live Guest"]);
+    assert!(ok, "{err}");
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.starts_with("room 101: occupied by Live Guest")) {
+        seen.push(next("room 101 occupied"));
+    }
+    let _ = follower.kill();
+    let _ = follower.wait();
+}

@@ -239,10 +239,11 @@ async fn a_store_that_refuses_writes_does_not_take_the_link_down() {
         })
         .await
         .unwrap();
-    let desk = h.desk.clone();
+    let (desk, link) = (h.desk.clone(), h.link.clone());
+    // Stored first, then the recovery alert, then the link's error cleared: wait for all of it.
     eventually(Duration::from_secs(60), "the room status kept in memory is stored", async || {
         let r = desk.room("101").await.unwrap();
-        r.room_status == Some(6)
+        r.room_status == Some(6) && link.status().last_error.is_none()
     })
     .await;
     let st = h.link.status();

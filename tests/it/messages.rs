@@ -184,7 +184,6 @@ async fn expiry_puts_the_lamp_out_and_a_manual_lamp_holds_until_the_next_change(
     let later = switchboard::clock::timestamp(s.now() + chrono::Duration::minutes(1));
     let n = s.services.app.store.write(Priority::Normal, move |tx| messages::expire(tx, &now, &later)).await.unwrap();
     assert_eq!(n, 2);
-    s.services.signals.outbox.notify_one();
     s.lamp_is("107", false).await;
     assert_eq!(s.services.app.messages.get(m.id).await.unwrap().status, "expired");
 }

@@ -17,7 +17,6 @@ pub struct LinkCtx {
     pub clock: SharedClock,
     pub timezone: Tz,
     pub cfg: PbxConfig,
-    pub outbox_changed: Arc<Notify>,
     /// How calls the PBX reports are priced.
     pub charges: std::sync::Arc<crate::charges::Charges>,
     /// Rung when a report lands in the inbox (the wake-up scheduler reads it from the store).

@@ -18,9 +18,10 @@ use super::handle::LinkCommand;
 use super::status::{LinkState, LinkStatus};
 use super::turnaround::Turnaround;
 use super::{incoming, resync};
+use crate::domain::event::Event as Change;
 use crate::logsafe::Summary;
 use crate::pbx::command::PbxCommand;
-use crate::store::{outbox, Priority, StoreError};
+use crate::store::{outbox, Priority, Store, StoreError};
 
 /// Why the connection to the PBX was lost: faults of the wire, never of the store (a store
 /// that refuses writes is waited out with the link kept up).
@@ -138,6 +139,8 @@ impl<'a> Session<'a> {
     ) -> SessionEnd {
         let (mut rd, mut wr) = tokio::io::split(stream);
         let mut buf = vec![0u8; 1024];
+        // Subscribed before the first look at the outbox: nothing queued after it goes unseen.
+        let mut changes = self.ctx.store.events();
         self.engine.start(Instant::now().into_std(), self.ctx.wall());
         self.set_state();
         // Give up on this connection (and reopen the port) after this long without a link.
@@ -190,7 +193,10 @@ impl<'a> Session<'a> {
                 _ = tokio::time::sleep_until(deadline) => {
                     self.engine.handle_timeout(Instant::now().into_std(), self.ctx.wall());
                 }
-                _ = self.ctx.outbox_changed.notified(), if idle => {}
+                // Commands were queued (anywhere in the service): the top of the loop sends them.
+                open = Store::until(&mut changes, Change::for_pbx), if idle => if !open {
+                    return SessionEnd::Lost(LinkError::Closed);
+                },
                 cmd = commands.recv() => match cmd {
                     Some(LinkCommand::Resync) => {
                         if self.state() == LinkState::Up {
@@ -417,8 +423,6 @@ impl<'a> Session<'a> {
             let n = self.refusals.tick();
             n.inspect(|n| tracing::warn!(count = n, "the PBX sent a record out of range, refused: {refused}"));
         }
-        // An answer (PA) may have been queued.
-        self.ctx.outbox_changed.notify_one();
         Ok(())
     }
 

@@ -14,6 +14,16 @@ pub enum LinkState {
     Down,
 }
 
+impl std::fmt::Display for LinkState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LinkState::Up => "up",
+            LinkState::Starting => "starting",
+            LinkState::Down => "down",
+        })
+    }
+}
+
 /// Compares with the JSON text (`status.link == "up"`).
 impl PartialEq<&str> for LinkState {
     fn eq(&self, other: &&str) -> bool {
