@@ -559,6 +559,7 @@ function connectEvents() {
   on("log", () => { if (S.view === "log") loadLog(); });
   on("shift", () => { if (S.view === "log") loadLog(); });
   on("link", (d) => renderBanner({ ...d, queued: queued() }));
+  on("pms", renderPmsBanner);
   // The browser reconnects by itself; meanwhile the page says it is not live.
   es.onerror = () => { $("#offline-banner").hidden = false; };
 }
@@ -587,7 +588,8 @@ function applyWakeup(w) {
 
 function applyAlert(a) {
   const i = S.alerts.findIndex((x) => x.id === a.id);
-  if (i < 0) S.alerts.unshift(a); else S.alerts[i] = a;
+  // Oldest first, as GET /api/alerts lists them (a new alert has the highest id).
+  if (i < 0) S.alerts.push(a); else S.alerts[i] = a;
   renderAlerts();
 }
 

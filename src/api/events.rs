@@ -5,7 +5,8 @@
 //! - `wakeup`: a booking as `GET /api/wakeups/{id}` returns it;
 //! - `alert`: an alert raised or acknowledged;
 //! - `log` (an entry) and `shift` (shifts or follow-ups changed): operators and managers only;
-//! - `link`: the PBX link went up or down (the data is the link status).
+//! - `link`: the PBX link went up or down (the data is the link status);
+//! - `pms`: the PMS link's status changed (where a PMS is configured).
 //!
 //! The stream waits on the store's events ([`crate::store::Store::events`]; no polling, no
 //! fingerprints), gathers a burst for a tenth of a second, then reads each changed thing once, as
@@ -122,6 +123,32 @@ async fn read(s: &AppState, actor: &Actor, changed: Changed) -> Result<Vec<LiveE
         .await
 }
 
+/// The PMS link's next status (never, without a PMS); `None` once the link is gone.
+async fn pms_changed(
+    pms: &mut Option<tokio::sync::watch::Receiver<crate::pms::PmsStatus>>,
+) -> Option<crate::pms::PmsStatus> {
+    match pms {
+        Some(p) => {
+            p.changed().await.ok()?;
+            Some(p.borrow_and_update().clone())
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// The part of the PMS status worth an event (not every record counted).
+type PmsKey = (String, Option<String>, u64, bool, bool, Option<String>);
+fn pms_key(s: &crate::pms::PmsStatus) -> PmsKey {
+    (
+        format!("{:?}", s.link),
+        s.since.clone(),
+        s.queued,
+        s.resync_in_progress,
+        s.night_audit_in_progress,
+        s.held.clone(),
+    )
+}
+
 /// The part of the link status worth an event (not every frame counter).
 fn link_key(s: &LinkStatus) -> (crate::pbx::LinkState, Option<String>, bool) {
     (s.link, s.since.clone(), s.resync_in_progress)
@@ -174,6 +201,8 @@ async fn watch(
         return;
     }
     let mut link = s.link.status.clone();
+    let mut pms = s.pms.as_ref().map(|p| p.status.clone());
+    let mut last_pms = pms.as_mut().map(|p| pms_key(&p.borrow_and_update()));
     let mut last_link = link_key(&link.borrow_and_update());
     let hello = |link: &tokio::sync::watch::Receiver<LinkStatus>| {
         let link = link.borrow().clone();
@@ -195,6 +224,17 @@ async fn watch(
                 if key != last_link {
                     last_link = key;
                     if tx.send(sse(&LiveEvent::Link(status))).await.is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
+            r = pms_changed(&mut pms) => {
+                let Some(status) = r else { return };
+                let key = Some(pms_key(&status));
+                if key != last_pms {
+                    last_pms = key;
+                    if tx.send(sse(&LiveEvent::Pms(status))).await.is_err() {
                         return;
                     }
                 }

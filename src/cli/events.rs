@@ -59,6 +59,7 @@ pub fn line(e: &LiveEvent) -> String {
         },
         LiveEvent::Log(l) => format!("log #{} {} {} [{}]: {}", l.id, l.at, l.author, l.category, l.text),
         LiveEvent::Shift => "shifts or follow-ups changed".into(),
+        LiveEvent::Pms(p) => format!("the PMS link is {:?}; {} record(s) for the PMS waiting", p.link, p.queued),
         LiveEvent::Link(link) => {
             format!("the PBX link is {} since {}", link.link, link.since.as_deref().unwrap_or("start"))
         }

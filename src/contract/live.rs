@@ -30,6 +30,9 @@ pub enum LiveEvent {
     Shift,
     /// The PBX link went up or down, or a resync started or ended.
     Link(LinkStatus),
+    /// The PMS link's status changed (up or down, records waiting for it, a resync or night
+    /// audit): as `GET /api/pms/status`. Only where a PMS is configured.
+    Pms(crate::pms::PmsStatus),
 }
 
 impl LiveEvent {
@@ -43,6 +46,7 @@ impl LiveEvent {
             LiveEvent::Log(_) => "log",
             LiveEvent::Shift => "shift",
             LiveEvent::Link(_) => "link",
+            LiveEvent::Pms(_) => "pms",
         }
     }
 
