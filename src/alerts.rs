@@ -12,14 +12,101 @@ use crate::domain::event::Event;
 use crate::identity::Actor;
 use crate::store::StoreError;
 
+/// What an alert is about. A person reads it in their language from the console's catalogue:
+/// the title `alert.<kind>` and the detail `alert.<kind>.detail`, filled with the alert's
+/// `params` (the names [`Kind::params`] lists); `message` is the same in English for the CLI,
+/// the log and scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    WakeupFailed,
+    WakeupMissed,
+    PbxOffline,
+    HandsetBookingRefused,
+    PbxRefused,
+    PbxRefusedCall,
+    StoreRecovered,
+    EmergencyCall,
+    PmsReplacedStay,
+    PmsResyncUnmentioned,
+    PmsResyncAbandoned,
+    PmsNightAuditAbandoned,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::WakeupFailed,
+        Kind::WakeupMissed,
+        Kind::PbxOffline,
+        Kind::HandsetBookingRefused,
+        Kind::PbxRefused,
+        Kind::PbxRefusedCall,
+        Kind::StoreRecovered,
+        Kind::EmergencyCall,
+        Kind::PmsReplacedStay,
+        Kind::PmsResyncUnmentioned,
+        Kind::PmsResyncAbandoned,
+        Kind::PmsNightAuditAbandoned,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::WakeupFailed => "wakeup_failed",
+            Kind::WakeupMissed => "wakeup_missed",
+            Kind::PbxOffline => "pbx_offline",
+            Kind::HandsetBookingRefused => "handset_booking_refused",
+            Kind::PbxRefused => "pbx_refused",
+            Kind::PbxRefusedCall => "pbx_refused_call",
+            Kind::StoreRecovered => "store_recovered",
+            Kind::EmergencyCall => "emergency_call",
+            Kind::PmsReplacedStay => "pms_replaced_stay",
+            Kind::PmsResyncUnmentioned => "pms_resync_unmentioned",
+            Kind::PmsResyncAbandoned => "pms_resync_abandoned",
+            Kind::PmsNightAuditAbandoned => "pms_night_audit_abandoned",
+        }
+    }
+
+    /// The facts the alert carries in `params` (local times as `HH:MM` or `YYYY-MM-DD HH:MM`).
+    pub fn params(self) -> &'static [&'static str] {
+        match self {
+            Kind::WakeupFailed => &["wakeup", "room", "at", "attempts"],
+            Kind::WakeupMissed => &["wakeup", "room", "at", "late_minutes"],
+            Kind::PbxOffline => &["wakeup", "room", "at"],
+            Kind::HandsetBookingRefused => &["room", "at", "reason"],
+            Kind::PbxRefused => &["room", "commands"],
+            Kind::PbxRefusedCall => &["room", "reason"],
+            Kind::StoreRecovered => &["minutes"],
+            Kind::EmergencyCall => &["room", "number", "at", "guest"],
+            Kind::PmsReplacedStay => &["room", "stay", "reservation", "new_reservation", "discarded"],
+            Kind::PmsResyncUnmentioned => &["rooms"],
+            Kind::PmsResyncAbandoned | Kind::PmsNightAuditAbandoned => &["minutes", "waiting"],
+        }
+    }
+}
+
+impl From<crate::wakeup::machine::Alert> for Kind {
+    fn from(a: crate::wakeup::machine::Alert) -> Kind {
+        use crate::wakeup::machine::Alert;
+        match a {
+            Alert::Missed { .. } => Kind::WakeupMissed,
+            Alert::PbxOffline => Kind::PbxOffline,
+            Alert::Failed { .. } => Kind::WakeupFailed,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {
     pub id: i64,
     pub at: String,
+    /// [`Kind::as_str`].
     pub kind: String,
     pub room: Option<String>,
     pub wakeup: Option<i64>,
+    /// In English.
     pub message: String,
+    /// The facts, by the names [`Kind::params`] lists (`{}` for alerts raised before they had any).
+    #[serde(default)]
+    pub params: serde_json::Value,
     pub acked_by: Option<String>,
     pub acked_at: Option<String>,
 }
@@ -34,18 +121,22 @@ pub enum AlertError {
     Store(#[from] StoreError),
 }
 
-/// Raises an alert; returns its id.
+/// Raises an alert; returns its id. `params`: the facts [`Kind::params`] names, `message`:
+/// the same in English.
 pub fn raise(
     conn: &Connection,
     at: &str,
-    kind: &str,
+    kind: Kind,
     room: Option<&str>,
     wakeup: Option<i64>,
+    params: serde_json::Value,
     message: &str,
 ) -> Result<i64, StoreError> {
+    debug_assert!(kind.params().iter().all(|p| params.get(p).is_some()), "{kind:?} raised with {params}");
+    let kind = kind.as_str();
     conn.exec(
-        "INSERT INTO alerts(at, kind, room, wakeup, message) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![at, kind, room, wakeup, message],
+        "INSERT INTO alerts(at, kind, room, wakeup, message, params) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![at, kind, room, wakeup, message, params.to_string()],
     )?;
     let id = conn.last_insert_rowid();
     changes::record(conn, Event::AlertRaised { id })?;
@@ -69,10 +160,11 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Alert> {
         message: r.get(5)?,
         acked_by: r.get(6)?,
         acked_at: r.get(7)?,
+        params: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_else(|_| serde_json::json!({})),
     })
 }
 
-const COLUMNS: &str = "id, at, kind, room, wakeup, message, acked_by, acked_at";
+const COLUMNS: &str = "id, at, kind, room, wakeup, message, acked_by, acked_at, params";
 
 /// Open alerts (oldest first), or the last 1000 of all.
 pub fn list(conn: &Connection, open_only: bool) -> Result<Vec<Alert>, StoreError> {

@@ -98,6 +98,55 @@ mod tests {
     }
 
     #[test]
+    fn every_alert_the_service_can_raise_has_words_in_every_language() {
+        use crate::alerts::Kind;
+        for (lang, text) in LANGUAGES {
+            let words = table(text);
+            for kind in Kind::ALL {
+                let title = format!("alert.{}", kind.as_str());
+                assert!(words.contains_key(&title), "{lang} has no words for {title}");
+                let key = format!("{title}.detail");
+                let detail = words.get(&key).unwrap_or_else(|| panic!("{lang} has no words for {key}"));
+                // Every {name} the words use is a fact the alert carries.
+                for part in detail.split('{').skip(1) {
+                    let name = part.split('}').next().unwrap();
+                    assert!(
+                        kind.params().contains(&name),
+                        "{lang} {key} uses {{{name}}}, not among {:?}",
+                        kind.params()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_kind_of_wake_up_rule_has_words_in_every_language() {
+        use crate::wakeup::rule::{parse_date, parse_time, Repeat, Rule};
+        let d = parse_date("2026-12-06").unwrap();
+        let repeats = [
+            Repeat::Once { date: d },
+            Repeat::Daily,
+            Repeat::Days { days: vec![0] },
+            Repeat::ForDays { from: d, days: 2 },
+            Repeat::Cron { expr: "0 0 7 * * *".into() },
+        ];
+        for (lang, text) in LANGUAGES {
+            let words = table(text);
+            for repeat in repeats.clone() {
+                let spec = Rule { time: parse_time("07:00").unwrap(), repeat }.spec();
+                let key = format!("rule.{}", spec.kind);
+                let said = words.get(&key).unwrap_or_else(|| panic!("{lang} has no words for {key}"));
+                let data = serde_json::to_value(&spec).unwrap();
+                for part in said.split('{').skip(1) {
+                    let name = part.split('}').next().unwrap();
+                    assert!(data.get(name).is_some(), "{lang} {key} uses {{{name}}}, which {:?} does not carry", spec);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn every_key_the_page_uses_is_in_the_tables() {
         let en = table(LANGUAGES[0].1);
         let page = format!("{INDEX}{SCRIPT}");

@@ -297,7 +297,7 @@ async function renderRoomDialog(room) {
     move.innerHTML = S.rooms.filter((x) => !x.occupied && x.room !== room).map((x) => `<option>${esc(x.room)}</option>`).join("");
   }
   $("#rd-wakeups", d).innerHTML = `<tr><th>${t("wakeups.due")}</th><th>${t("wakeups.rule")}</th><th>${t("wakeups.status")}</th><th></th></tr>` +
-    wakeups.map((w) => `<tr><td>${when(w.due)}</td><td>${esc(w.rule)}</td><td class="state-${w.status}">${t(`wstatus.${w.status}`)}</td>
+    wakeups.map((w) => `<tr><td>${when(w.due)}</td><td>${ruleText(w)}</td><td class="state-${w.status}">${t(`wstatus.${w.status}`)}</td>
       <td><button class="secondary" data-cancel="${w.id}">${t("wakeups.cancel")}</button></td></tr>`).join("");
   $("#rd-messages", d).innerHTML = messages.map((m) => `<tr><td>${when(m.left_at)}</td><td>${esc(m.text ?? "")}<div class="muted">${esc(m.from ?? "")} ${esc(m.callback ?? "")}</div></td>
       <td>${m.delivered ? t("messages.delivered") : m.status === "waiting" ? `<button data-deliver="${m.id}">${t("messages.deliver")}</button>` : t(`mstatus.${m.status}`)}</td></tr>`).join("");
@@ -399,7 +399,7 @@ async function loadWakeups() {
   S.wakeups = await api("GET", "/api/wakeups");
   if (S.view !== "wakeups") return;
   $("#wakeup-list").innerHTML = `<tr><th>${t("wakeups.due")}</th><th>${t("field.room")}</th><th>${t("wakeups.rule")}</th><th>${t("wakeups.status")}</th></tr>` +
-    S.wakeups.map((w) => `<tr><td>${when(w.due)}</td><td>${esc(w.room)}</td><td>${esc(w.rule)}</td><td class="state-${w.status}">${t(`wstatus.${w.status}`)}</td></tr>`).join("");
+    S.wakeups.map((w) => `<tr><td>${when(w.due)}</td><td>${esc(w.room)}</td><td>${ruleText(w)}</td><td class="state-${w.status}">${t(`wstatus.${w.status}`)}</td></tr>`).join("");
   const date = $("#report-date").value;
   const rep = await api("GET", `/api/wakeups/report${date ? `?date=${date}` : ""}`);
   if (!date) $("#report-date").value = rep.date;
@@ -474,13 +474,30 @@ function beep() {
   } catch (_) { /* no sound device: the alert stays on screen */ }
 }
 
+/// A booking's rule in the reader's language, from its data (the English text if it has none).
+function ruleText(w) {
+  const r = w.rule_spec;
+  if (!r) return esc(w.rule);
+  const days = (r.days || []).map((d) => t(`day.${d}`)).join(S.dict["rule.days_sep"] ?? ", ");
+  return t(`rule.${r.kind}`, { ...r, days });
+}
+
+/// An alert's detail in the reader's language, from its code and facts (HTML, escaped by t).
+function alertText(a) {
+  const key = `alert.${a.kind}.detail`;
+  if (!(key in S.dict)) return S.lang === "en" ? esc(a.message) : "";
+  const p = { ...a.params };
+  if (a.kind === "emergency_call" && !p.guest) p.guest = t("room.vacant");
+  return t(key, p);
+}
+
 function renderAlerts() {
   const open = S.alerts.filter((a) => !a.acked_by);
   $("#alerts-count").textContent = open.length;
   if (open.some((a) => !S.heard.has(a.id))) beep();
   for (const a of open) S.heard.add(a.id);
   const row = (a) => `<div class="alert" id="alert-${a.id}"><b>${t(`alert.${a.kind}`)}</b> <span>${esc(a.room ? t("room.title", { room: a.room }) : "")}</span>
-    <span class="muted">${when(a.at)}</span><span class="grow">${S.lang === "en" ? esc(a.message) : ""}</span>
+    <span class="muted">${when(a.at)}</span><span class="grow">${alertText(a)}</span>
     ${can("operate") ? `<button data-ack="${a.id}">${t("alerts.ack")}</button>` : ""}</div>`;
   $("#alert-strip").innerHTML = open.map(row).join("");
   $("#alerts").innerHTML = `<tr><th>${t("alerts.when")}</th><th>${t("alerts.kind")}</th><th>${t("field.room")}</th><th>${t("alerts.acked")}</th></tr>` +

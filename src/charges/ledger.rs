@@ -253,8 +253,12 @@ fn emergency_alarm(
     started_local: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let guest = stay.map_or("the room is vacant".to_string(), |s| format!("guest {}", s.audit_name()));
-    let msg = format!("EMERGENCY: room {room} called {digits} at {}, {guest}", started_local.format("%H:%M"));
-    crate::alerts::raise(tx, &crate::clock::timestamp(now), "emergency_call", Some(room), None, &msg)?;
+    let at = started_local.format("%H:%M").to_string();
+    let msg = format!("EMERGENCY: room {room} called {digits} at {at}, {guest}");
+    // The guest as the audit trail may name them (an incognito stay is not named); null: vacant.
+    let facts = serde_json::json!({ "room": room, "number": digits, "at": at, "guest": stay.map(|s| s.audit_name()) });
+    let kind = crate::alerts::Kind::EmergencyCall;
+    crate::alerts::raise(tx, &crate::clock::timestamp(now), kind, Some(room), None, facts, &msg)?;
     Ok(())
 }
 

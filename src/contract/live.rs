@@ -85,6 +85,7 @@ mod tests {
             message: "m".into(),
             acked_by: None,
             acked_at: None,
+            params: serde_json::json!({ "wakeup": 3, "room": "305", "at": "06:30", "attempts": 3 }),
         };
         for e in [LiveEvent::Alert(alert), LiveEvent::Shift] {
             let (name, data) = (e.name(), e.data().to_string());

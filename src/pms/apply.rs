@@ -208,11 +208,14 @@ async fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, Stor
                 stay.reservation.as_deref().unwrap_or("-"),
                 g.stay.as_deref().unwrap_or("-"),
             );
+            let facts = serde_json::json!({ "room": room, "stay": stay.id, "reservation": stay.reservation,
+                "new_reservation": g.stay, "discarded": waiting });
             // alerts::raise logs it and writes the logbook entry (kind pms_replaced_stay) too.
             let here = room.clone();
             ctx.store
                 .write(Priority::Urgent, move |tx| {
-                    crate::alerts::raise(tx, &now, "pms_replaced_stay", Some(&here), None, &text)
+                    let kind = crate::alerts::Kind::PmsReplacedStay;
+                    crate::alerts::raise(tx, &now, kind, Some(&here), None, facts, &text)
                 })
                 .await?;
             // Once more, now that the room is free (boxed: an async fn calling itself).
@@ -424,10 +427,11 @@ async fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreE
         silent.join(", ")
     );
     let said = text.clone();
+    let facts = serde_json::json!({ "rooms": silent.join(", ") });
     ctx.store
         .write(Priority::Urgent, move |tx| {
             crate::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &said)?;
-            crate::alerts::raise(tx, &now, "pms_resync_unmentioned", None, None, &said)
+            crate::alerts::raise(tx, &now, crate::alerts::Kind::PmsResyncUnmentioned, None, None, facts, &said)
         })
         .await?;
     Ok(Applied::Done(text))

@@ -36,12 +36,22 @@ pub enum Expired {
 }
 
 impl Expired {
-    /// The alert's kind and text; `waiting`: records for the PMS in the outbox now.
-    pub fn alert(self, cfg: &crate::config::PmsLinkConfig, waiting: u64) -> (&'static str, String) {
+    /// The alert's kind, facts and English text; `waiting`: records for the PMS in the outbox now.
+    pub fn alert(
+        self,
+        cfg: &crate::config::PmsLinkConfig,
+        waiting: u64,
+    ) -> (crate::alerts::Kind, serde_json::Value, String) {
         let human = crate::clock::human;
+        let timeout = match self {
+            Expired::Resync => cfg.resync_timeout,
+            Expired::NightAudit => cfg.night_audit_timeout,
+        };
+        let facts = serde_json::json!({ "minutes": timeout.as_secs().div_ceil(60), "waiting": waiting });
         match self {
             Expired::Resync => (
-                "pms_resync_abandoned",
+                crate::alerts::Kind::PmsResyncAbandoned,
+                facts,
                 format!(
                     "the PMS began a database resync (DS) and sent no DE within {}: switchboard stopped waiting \
                      and sends the {waiting} record(s) held for the PMS; ask the PMS side whether its resync finished",
@@ -49,7 +59,8 @@ impl Expired {
                 ),
             ),
             Expired::NightAudit => (
-                "pms_night_audit_abandoned",
+                crate::alerts::Kind::PmsNightAuditAbandoned,
+                facts,
                 format!(
                     "the PMS began its night audit (NS) and sent no NE within {}: switchboard sends the call \
                      charges it held ({waiting} record(s) wait for the PMS); ask the PMS side whether the audit finished",

@@ -356,14 +356,14 @@ impl<'a> Session<'a> {
                 self.resync = Resync::default();
             }
             let waiting = self.ctx.store.read(outbox::pending).await.unwrap_or(0);
-            let (kind, text) = expired.alert(&self.ctx.cfg, waiting);
+            let (kind, facts, text) = expired.alert(&self.ctx.cfg, waiting);
             let now = self.ctx.now_text();
             if let Err(e) = self
                 .ctx
                 .store
                 .write(Priority::Urgent, {
                     let text = text.clone();
-                    move |tx| crate::alerts::raise(tx, &now, kind, None, None, &text)
+                    move |tx| crate::alerts::raise(tx, &now, kind, None, None, facts, &text)
                 })
                 .await
             {

@@ -350,6 +350,11 @@ pub const MIGRATIONS: &[&str] = &[
     DROP TRIGGER pms_voicemail;
     DROP TRIGGER pms_call_posted;
     "#,
+    // 13: an alert carries its facts as JSON beside its English text, for the console to say
+    // in the reader's language (`alerts::Kind::params`).
+    r#"
+    ALTER TABLE alerts ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

@@ -68,7 +68,10 @@ pub struct WakeupView {
     pub id: i64,
     pub room: String,
     pub stay: i64,
+    /// The rule in English ("daily 07:30:00").
     pub rule: String,
+    /// The rule as data, for saying it in another language (null for a rule that cannot be read).
+    pub rule_spec: Option<rule::RuleSpec>,
     /// Local ISO-8601 of the next firing (a retry's time while retrying); null once ended.
     pub due: Option<String>,
     pub due_utc: Option<String>,
@@ -92,7 +95,9 @@ pub fn view(conn: &Connection, tz: Tz, id: i64) -> Result<Option<WakeupView>, St
 fn view_from_row(tz: Tz) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<WakeupView> {
     move |r| {
         let rule_json: String = r.get(3)?;
-        let rule = serde_json::from_str::<Rule>(&rule_json).map(|r| r.describe()).unwrap_or(rule_json);
+        let parsed = serde_json::from_str::<Rule>(&rule_json).ok();
+        let rule_spec = parsed.as_ref().map(Rule::spec);
+        let rule = parsed.map(|r| r.describe()).unwrap_or(rule_json);
         let due_utc: Option<String> = r.get(4)?;
         let due = due_utc.as_deref().and_then(parse_utc).map(|d| local_iso(d.with_timezone(&tz).naive_local()));
         Ok(WakeupView {
@@ -100,6 +105,7 @@ fn view_from_row(tz: Tz) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<WakeupVi
             room: r.get(1)?,
             stay: r.get(2)?,
             rule,
+            rule_spec,
             due,
             due_utc,
             status: r.get(5)?,

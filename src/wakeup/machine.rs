@@ -53,12 +53,12 @@ pub enum Alert {
 }
 
 impl Alert {
-    /// The alert's kind as stored and shown (`alert.<kind>` in the console's catalogue).
-    pub fn kind(self) -> &'static str {
+    /// The facts of this alert beyond the booking, its room and its time.
+    pub fn facts(self) -> serde_json::Value {
         match self {
-            Alert::Missed { .. } => "wakeup_missed",
-            Alert::PbxOffline => "pbx_offline",
-            Alert::Failed { .. } => "wakeup_failed",
+            Alert::Missed { late } => serde_json::json!({ "late_minutes": late.num_minutes() }),
+            Alert::PbxOffline => serde_json::json!({}),
+            Alert::Failed { attempts } => serde_json::json!({ "attempts": attempts }),
         }
     }
 

@@ -48,6 +48,26 @@ pub struct Rule {
     pub repeat: Repeat,
 }
 
+/// A rule as data, for whoever says it to a person in their own words: `kind` (`once`,
+/// `daily`, `days`, `for_days`, `cron`), the local `time` (`HH:MM`, or `HH:MM:SS` when it has
+/// seconds) and what the kind needs: `date` (once), `days` (`mon`..`sun`), `from`..`until`
+/// (for_days, both days included), `cron`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSpec {
+    pub kind: String,
+    pub time: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub days: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub from: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub until: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cron: Option<String>,
+}
+
 /// A rule that cannot be: the one input error.
 pub use crate::validate::Invalid as RuleError;
 
@@ -200,6 +220,44 @@ impl Rule {
     }
 
     /// A short description for lists and the audit trail.
+    /// The rule as data ([`RuleSpec`]).
+    pub fn spec(&self) -> RuleSpec {
+        use chrono::Timelike;
+        let format = if self.time.second() == 0 { "%H:%M" } else { "%H:%M:%S" };
+        let mut spec = RuleSpec {
+            kind: String::new(),
+            time: self.time.format(format).to_string(),
+            date: None,
+            days: None,
+            from: None,
+            until: None,
+            cron: None,
+        };
+        spec.kind = match &self.repeat {
+            Repeat::Once { date } => {
+                spec.date = Some(*date);
+                "once"
+            }
+            Repeat::Daily => "daily",
+            Repeat::Days { days } => {
+                let names = days.iter().filter_map(|d| Weekday::try_from(*d).ok());
+                spec.days = Some(names.map(|w| w.to_string().to_lowercase()).collect());
+                "days"
+            }
+            Repeat::ForDays { from, days } => {
+                spec.from = Some(*from);
+                spec.until = Some(*from + chrono::Duration::days(i64::from(*days).max(1) - 1));
+                "for_days"
+            }
+            Repeat::Cron { expr } => {
+                spec.cron = Some(expr.clone());
+                "cron"
+            }
+        }
+        .to_string();
+        spec
+    }
+
     pub fn describe(&self) -> String {
         let t = self.time.format("%H:%M:%S");
         match &self.repeat {
@@ -329,5 +387,22 @@ mod tests {
             .msg
             .contains("at most 100"));
         assert!(parse_cron("0 */10 * * * *", None, MIN_JOB_INTERVAL).is_ok());
+    }
+
+    #[test]
+    fn a_rule_as_data_names_its_kind_time_days_and_date_range() {
+        let rule = |time: &str, repeat| Rule { time: parse_time(time).unwrap(), repeat };
+        let d = |s| parse_date(s).unwrap();
+        let once = rule("06:30", Repeat::Once { date: d("2026-12-06") }).spec();
+        assert_eq!((once.kind.as_str(), once.time.as_str(), once.date), ("once", "06:30", Some(d("2026-12-06"))));
+        let days = rule("07:00:30", Repeat::Days { days: vec![0, 2] }).spec();
+        assert_eq!((days.time.as_str(), days.days), ("07:00:30", Some(vec!["mon".to_string(), "wed".to_string()])));
+        let stay = rule("07:00", Repeat::ForDays { from: d("2026-12-06"), days: 3 }).spec();
+        assert_eq!(
+            (stay.kind.as_str(), stay.from, stay.until),
+            ("for_days", Some(d("2026-12-06")), Some(d("2026-12-08")))
+        );
+        let json = serde_json::to_value(rule("07:00", Repeat::Daily).spec()).unwrap();
+        assert_eq!(json, serde_json::json!({"kind": "daily", "time": "07:00"}));
     }
 }

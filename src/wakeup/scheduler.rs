@@ -308,8 +308,11 @@ impl Scheduler {
                     tracing::info!(wakeup = id, room = %room, attempt, "ringing for the wake-up call at {at}");
                 }
                 Effect::Alert(alert) => {
+                    let mut facts = alert.facts();
+                    (facts["wakeup"], facts["room"], facts["at"]) =
+                        (id.into(), room.as_str().into(), at.as_str().into());
                     let text = alert.text(id, &room, &at);
-                    alerts::raise(tx, &now_text, alert.kind(), Some(&room), Some(id), &text)?;
+                    alerts::raise(tx, &now_text, alert.into(), Some(&room), Some(id), facts, &text)?;
                 }
                 Effect::RetryAt(t) => {
                     tx.exec(
@@ -438,7 +441,16 @@ impl Scheduler {
                     Err(e) => {
                         let msg =
                             format!("a wake-up call booked on the handset of room {room} for {at} was refused: {e}");
-                        alerts::raise(tx, &ts(now), "handset_booking_refused", Some(room), None, &msg)?;
+                        let facts = serde_json::json!({ "room": room, "at": at.format("%Y-%m-%d %H:%M").to_string(), "reason": e.to_string() });
+                        alerts::raise(
+                            tx,
+                            &ts(now),
+                            alerts::Kind::HandsetBookingRefused,
+                            Some(room),
+                            None,
+                            facts,
+                            &msg,
+                        )?;
                     }
                 }
             }

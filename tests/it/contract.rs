@@ -205,7 +205,8 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let rt = tokio::runtime::Handle::current();
     let raise_alert = move || {
         rt.block_on(store.write(Priority::Normal, move |tx| {
-            switchboard::alerts::raise(tx, "2026-01-01T00:00:00Z", "test", None, None, "a test alert")
+            let (kind, facts) = (switchboard::alerts::Kind::StoreRecovered, serde_json::json!({"minutes": 1}));
+            switchboard::alerts::raise(tx, "2026-01-01T00:00:00Z", kind, None, None, facts, "a test alert")
         }))
         .unwrap();
     };

@@ -125,7 +125,9 @@ async fn each_stream_carries_what_its_reader_may_see_and_nothing_else() {
         .app
         .store
         .write(Priority::Normal, |tx| {
-            switchboard::alerts::raise(tx, "2026-12-05T03:00:00Z", "wakeup_failed", Some("101"), None, "ring 101")
+            let facts = json!({"wakeup": 1, "room": "101", "at": "06:30", "attempts": 3});
+            let kind = switchboard::alerts::Kind::WakeupFailed;
+            switchboard::alerts::raise(tx, "2026-12-05T03:00:00Z", kind, Some("101"), None, facts, "ring 101")
         })
         .await
         .unwrap();

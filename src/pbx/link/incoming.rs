@@ -166,7 +166,8 @@ fn refuse(tx: &Connection, now: &str, msg: &Message, refused: &Refused) -> Resul
     )?;
     if open == 0 {
         let text = format!("the PBX reported a call the service refused: room {}, {refused}", p.room);
-        crate::alerts::raise(tx, now, "pbx_refused_call", room, None, &text)?;
+        let facts = serde_json::json!({ "room": p.room, "reason": refused.to_string() });
+        crate::alerts::raise(tx, now, crate::alerts::Kind::PbxRefusedCall, room, None, facts, &text)?;
     }
     Ok(())
 }

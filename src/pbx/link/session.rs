@@ -382,12 +382,15 @@ impl<'a> Session<'a> {
             "the store refused writes for {}; the PBX link stayed up and what it said meanwhile is stored now",
             crate::clock::human(since.elapsed())
         );
+        let facts = serde_json::json!({ "minutes": since.elapsed().as_secs().div_ceil(60) });
         tracing::warn!("{text}");
         let now = self.ctx.now_text();
         let raised = self
             .ctx
             .store
-            .write(Priority::Urgent, move |tx| crate::alerts::raise(tx, &now, "store_recovered", None, None, &text))
+            .write(Priority::Urgent, move |tx| {
+                crate::alerts::raise(tx, &now, crate::alerts::Kind::StoreRecovered, None, None, facts, &text)
+            })
             .await;
         if let Err(e) = raised {
             tracing::error!("cannot raise an alert: {e}");
@@ -458,6 +461,8 @@ impl<'a> Session<'a> {
                 // the PBX is fixed).
                 let room = rows[0].room.clone();
                 let what: Vec<String> = rows.iter().map(|r| format!("{:?}", r.command)).collect();
+                let commands: Vec<&str> = rows.iter().map(|r| r.attr.as_str()).collect();
+                let facts = serde_json::json!({ "room": room, "commands": commands.join(", ") });
                 let msg = format!(
                     "the PBX refuses a command for room {room} ({}); it was set aside: check the PBX, then run `switchboard pbx resync`",
                     what.join(", ")
@@ -469,7 +474,8 @@ impl<'a> Session<'a> {
                             incoming::record_event(tx, &now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
                             outbox::done(tx, r)?;
                         }
-                        crate::alerts::raise(tx, &now, "pbx_refused", Some(&room), None, &msg)?;
+                        let kind = crate::alerts::Kind::PbxRefused;
+                        crate::alerts::raise(tx, &now, kind, Some(&room), None, facts, &msg)?;
                         Ok::<_, StoreError>(())
                     })
                     .await?;
