@@ -501,7 +501,7 @@ function renderAlerts() {
     ${can("operate") ? `<button data-ack="${a.id}">${t("alerts.ack")}</button>` : ""}</div>`;
   $("#alert-strip").innerHTML = open.map(row).join("");
   $("#alerts").innerHTML = `<tr><th>${t("alerts.when")}</th><th>${t("alerts.kind")}</th><th>${t("field.room")}</th><th>${t("alerts.acked")}</th></tr>` +
-    [...S.alerts].reverse().map((a) => `<tr><td>${when(a.at)}</td><td>${t(`alert.${a.kind}`)}</td><td>${esc(a.room ?? "")}</td><td>${a.acked_by ? t("alerts.acked_by", { who: a.acked_by, at: when(a.acked_at) }) : ""}</td></tr>`).join("");
+    [...S.alerts].reverse().map((a) => `<tr><td>${when(a.at)}</td><td>${t(`alert.${a.kind}`)}<div class="muted">${alertText(a)}</div></td><td>${esc(a.room ?? "")}</td><td>${a.acked_by ? t("alerts.acked_by", { who: a.acked_by, at: when(a.acked_at) }) : ""}</td></tr>`).join("");
   for (const b of $$("[data-ack]")) b.addEventListener("click", async () => { await api("POST", `/api/alerts/${b.dataset.ack}/ack`); loadAlerts(); });
 }
 

@@ -286,6 +286,16 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
     )
     .await;
     shot(&otto, "11b-chinese-refusal").await;
+    // A booking's rule and an alert's detail are said in Chinese from their data.
+    otto.execute("document.querySelector('#book [name=time]').value = '06:30';", vec![]).await.unwrap();
+    click(&otto, "#book button[type=submit]").await;
+    until(&otto, "the rule in Chinese", "document.querySelector('#room-detail').innerText.includes('單次 ')").await;
+    click(&otto, "#room-dialog .close button").await;
+    click(&otto, "[data-view=alerts]").await;
+    until(&otto, "the alert's detail in Chinese", "document.querySelector('#alerts').innerText.includes('撥打 1 次無人接聽')")
+        .await;
+    shot(&otto, "11c-chinese-alert-history").await;
+    click(&otto, "[data-view=rooms]").await;
 
     // A desk clerk does not see the logbook, and cannot reach it.
     let dora = browser(&driver).await;
