@@ -76,6 +76,9 @@ pub struct Health {
     /// The hotel's name (`[hotel] name`), for the console's title.
     #[serde(default)]
     pub hotel: String,
+    /// The hotel's time zone (`[hotel] timezone`), for clients that show times to people.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// `POST /api/login`.

@@ -92,7 +92,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
             route::Health::PATH,
-            get(|State(s): State<AppState>| async move { Json(Health { status: "ok".into(), hotel: s.hotel_name }) }),
+            get(|State(s): State<AppState>| async move {
+                let timezone = Some(s.wakeups.timezone().name().to_string());
+                Json(Health { status: "ok".into(), hotel: s.hotel_name, timezone })
+            }),
         )
         .route(route::Login::PATH, post(staff::login))
         .route(route::OpenSession::PATH, post(staff::open_session))

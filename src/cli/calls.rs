@@ -28,7 +28,7 @@ pub fn run_msg(c: &Client, cmd: &MsgCommand) -> anyhow::Result<()> {
                     "{:>5} room {:<6} {} {:<9} from {} (call back {}), taken by {}\n",
                     m.id,
                     m.room,
-                    m.left_at,
+                    super::render::local(&m.left_at),
                     state,
                     or_dash(m.from.as_ref()),
                     or_dash(m.callback.as_ref()),

@@ -95,7 +95,16 @@ impl Client {
     /// Uses `--api`, or the listen address of the config file; the token from `--token`,
     /// `SWITCHBOARD_TOKEN` or the token store.
     pub fn new(cli: &Cli) -> anyhow::Result<Client> {
-        Ok(Client::with_token(api_base(cli)?, cli.token.clone()))
+        let c = Client::with_token(api_base(cli)?, cli.token.clone());
+        // Times are shown in the hotel's zone: from the config file, else as the service says.
+        let zone = match Config::hotel_only(&cli.config) {
+            Ok(cfg) => Some(cfg.timezone),
+            Err(_) => c.call::<contract::route::Health>(&[], &()).ok().and_then(|h| h.timezone?.parse().ok()),
+        };
+        if let Some(tz) = zone {
+            super::render::set_zone(tz);
+        }
+        Ok(c)
     }
 
     /// A client of the API at `base` with `token` (or the stored one).

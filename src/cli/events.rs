@@ -4,6 +4,7 @@
 use crate::contract::LiveEvent;
 
 use super::client::Client;
+use super::render::local;
 
 pub fn follow(c: &Client, count: Option<usize>, json: bool) -> anyhow::Result<()> {
     let mut seen = 0;
@@ -26,7 +27,11 @@ fn on_off(on: bool) -> &'static str {
 pub fn line(e: &LiveEvent) -> String {
     match e {
         LiveEvent::Hello { link } => {
-            format!("connected; the PBX link is {} since {}", link.link, link.since.as_deref().unwrap_or("start"))
+            format!(
+                "connected; the PBX link is {} since {}",
+                link.link,
+                link.since.as_deref().map_or("start".into(), local)
+            )
         }
         LiveEvent::Room(r) => {
             let who = match (&r.guest_name, r.occupied) {
@@ -57,11 +62,11 @@ pub fn line(e: &LiveEvent) -> String {
             Some(by) => format!("alert {} acknowledged by {by}", a.id),
             None => format!("ALERT {} ({}): {}", a.id, a.kind, a.message),
         },
-        LiveEvent::Log(l) => format!("log #{} {} {} [{}]: {}", l.id, l.at, l.author, l.category, l.text),
+        LiveEvent::Log(l) => format!("log #{} {} {} [{}]: {}", l.id, local(&l.at), l.author, l.category, l.text),
         LiveEvent::Shift => "shifts or follow-ups changed".into(),
         LiveEvent::Pms(p) => format!("the PMS link is {:?}; {} record(s) for the PMS waiting", p.link, p.queued),
         LiveEvent::Link(link) => {
-            format!("the PBX link is {} since {}", link.link, link.since.as_deref().unwrap_or("start"))
+            format!("the PBX link is {} since {}", link.link, link.since.as_deref().map_or("start".into(), local))
         }
     }
 }

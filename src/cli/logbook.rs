@@ -9,7 +9,7 @@ pub fn run_shift(c: &Client, cmd: &ShiftCommand) -> anyhow::Result<()> {
     match cmd {
         ShiftCommand::Open => {
             let sh = c.call::<route::OpenShift>(&[], &())?;
-            println!("shift {} opened by {} at {}", sh.id, sh.operator, sh.opened_at);
+            println!("shift {} opened by {} at {}", sh.id, sh.operator, super::render::local(&sh.opened_at));
         }
         ShiftCommand::Close { force } => {
             let sheet = c.call::<route::CloseShift>(&[], &CloseShift { force: *force })?;
@@ -56,7 +56,8 @@ fn entry_block(e: &Entry) -> String {
         tags.push(format!("follow-up #{f}"));
     }
     let room = e.room.as_ref().map(|r| format!(" room {r}")).unwrap_or_default();
-    let mut out = format!("#{:<5} {} {:<10}{room} [{}]\n", e.id, e.at, e.author, tags.join(", "));
+    let mut out =
+        format!("#{:<5} {} {:<10}{room} [{}]\n", e.id, super::render::local(&e.at), e.author, tags.join(", "));
     for line in e.text.lines() {
         out += &format!("       {line}\n");
     }

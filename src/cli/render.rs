@@ -1,9 +1,28 @@
 //! How the CLI shows answers: `--json` as the service sent them, lists as tables whose columns
 //! line up with Chinese names too (comfy-table measures East Asian wide characters), and a
-//! plain sentence for an empty list.
+//! plain sentence for an empty list. Times are shown in the hotel's zone ([`set_zone`]): the
+//! service speaks UTC (`...Z`), people read local time.
 
+use std::sync::OnceLock;
+
+use chrono_tz::Tz;
 use comfy_table::{presets, CellAlignment, ColumnConstraint, Table};
 use serde::Serialize;
+
+static ZONE: OnceLock<Tz> = OnceLock::new();
+
+/// The hotel's zone, for every time shown from now on (set once, by the client at start).
+pub fn set_zone(tz: Tz) {
+    let _ = ZONE.set(tz);
+}
+
+/// `text` as the hotel's local time (`YYYY-MM-DD HH:MM`) if it is a UTC instant; else as it is.
+pub fn local(text: &str) -> String {
+    match (ZONE.get(), text.ends_with('Z').then(|| crate::clock::parse_utc(text)).flatten()) {
+        (Some(tz), Some(t)) => t.with_timezone(tz).format("%Y-%m-%d %H:%M").to_string(),
+        _ => text.to_string(),
+    }
+}
 
 /// Prints `v` as pretty JSON.
 pub fn json<T: Serialize + ?Sized>(v: &T) -> anyhow::Result<()> {
@@ -39,7 +58,7 @@ pub fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> St
     t.load_preset(presets::NOTHING);
     t.set_header(header.iter().map(|h| h.trim_start_matches('#')));
     for row in rows {
-        t.add_row(row);
+        t.add_row(row.iter().map(|cell| local(cell)));
     }
     for (i, h) in header.iter().enumerate() {
         if let Some(col) = t.column_mut(i) {

@@ -215,7 +215,11 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 return render::json(&st);
             }
             let link = serde_json::to_value(st.link.link)?;
-            println!("link      {} (since {})", link.as_str().unwrap_or("?"), or_dash(st.link.since.as_ref()));
+            println!(
+                "link      {} (since {})",
+                link.as_str().unwrap_or("?"),
+                or_dash(st.link.since.as_deref().map(super::render::local))
+            );
             println!("port      {}", st.link.port);
             println!("queued    {}", st.queued);
             if st.link.degraded {
@@ -276,7 +280,11 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 return render::json(&st);
             }
             let link = serde_json::to_value(st.link)?;
-            println!("link      {} (since {})", link.as_str().unwrap_or("?"), or_dash(st.since.as_ref()));
+            println!(
+                "link      {} (since {})",
+                link.as_str().unwrap_or("?"),
+                or_dash(st.since.as_deref().map(super::render::local))
+            );
             println!("port      {}", st.port);
             println!("peer      {}", or_dash(st.peer.as_ref()));
             println!("queued    {} record(s) for the PMS", st.queued);

@@ -102,6 +102,13 @@ fn guest_messages_from_the_cli() {
     let list: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list[0]["text"], "Please call reception");
     assert_eq!(list[0]["delivered"], false);
+    // A person reads the hotel's local time (the config's Europe/Zurich), not the service's UTC.
+    let left = switchboard::clock::parse_utc(list[0]["left_at"].as_str().unwrap()).unwrap();
+    let local = left.with_timezone(&chrono_tz::Europe::Zurich).format("%Y-%m-%d %H:%M").to_string();
+    for args in [&["msg", "list"][..], &["audit", "--room", "104"][..]] {
+        let (ok, out, err) = cli(&config, args);
+        assert!(ok && out.contains(&local) && !out.contains(":00Z") && !out.contains("Z "), "{args:?}: {out}{err}");
+    }
     let (ok, _, err) = cli(&config, &["checkout", "104"]);
     assert!(!ok && err.contains("undelivered") && err.contains("#1"), "{err}");
     let (ok, _, err) = cli(&config, &["msg", "leave", "104", "--text", ""]);

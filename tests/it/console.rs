@@ -292,8 +292,12 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
     until(&otto, "the rule in Chinese", "document.querySelector('#room-detail').innerText.includes('單次 ')").await;
     click(&otto, "#room-dialog .close button").await;
     click(&otto, "[data-view=alerts]").await;
-    until(&otto, "the alert's detail in Chinese", "document.querySelector('#alerts').innerText.includes('撥打 1 次無人接聽')")
-        .await;
+    until(
+        &otto,
+        "the alert's detail in Chinese",
+        "document.querySelector('#alerts').innerText.includes('撥打 1 次無人接聽')",
+    )
+    .await;
     shot(&otto, "11c-chinese-alert-history").await;
     click(&otto, "[data-view=rooms]").await;
 
