@@ -191,7 +191,10 @@ pub fn ack(conn: &Connection, at: &str, actor: &Actor, id: i64) -> Result<Alert,
     conn.exec("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE id = ?1", params![id, actor.login, at])
         .map_err(StoreError::from)?;
     changes::record(conn, Event::AlertAcked { id })?;
-    let mut change = Change::new("alert_ack").subject(format!("alert {id}: {}", alert.message)).after("acknowledged");
+    let mut change = Change::new("alert_ack")
+        .subject(format!("alert {id}: {}", alert.message))
+        .after("acknowledged")
+        .params(serde_json::json!({ "alert": id, "kind": alert.kind }));
     if let Some(room) = &alert.room {
         change = change.room(room);
     }

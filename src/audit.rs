@@ -21,6 +21,9 @@ pub struct Change {
     pub subject: Option<String>,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The facts of the change, for saying it in another language (`audit.<action>` in the
+    /// console's catalogue).
+    pub params: Option<serde_json::Value>,
 }
 
 impl Change {
@@ -47,13 +50,28 @@ impl Change {
         self.after = Some(s.into());
         self
     }
+    pub fn params(mut self, v: serde_json::Value) -> Self {
+        self.params = Some(v);
+        self
+    }
 }
 
 /// Appends one row.
 pub fn record(conn: &Connection, at: &str, actor: &Actor, c: &Change) -> Result<(), StoreError> {
     conn.exec(
-        "INSERT INTO audit(at, staff, action, room, stay, subject, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![at, actor.login, c.action, c.room, c.stay, c.subject, c.before, c.after],
+        "INSERT INTO audit(at, staff, action, room, stay, subject, before, after, params)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            at,
+            actor.login,
+            c.action,
+            c.room,
+            c.stay,
+            c.subject,
+            c.before,
+            c.after,
+            c.params.as_ref().map(|p| p.to_string())
+        ],
     )?;
     Ok(())
 }
@@ -69,6 +87,9 @@ pub struct AuditRow {
     pub subject: Option<String>,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The change's facts (see [`Change::params`]); null for rows written before they had any.
+    #[serde(default)]
+    pub params: Option<serde_json::Value>,
 }
 
 /// Filters for reading the trail; all optional.
@@ -101,7 +122,7 @@ pub fn query(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreEr
     };
     let limit = q.limit.unwrap_or(500).min(10_000);
     let mut stmt = conn.prepare_cached(
-        "SELECT id, at, staff, action, room, stay, subject, before, after FROM audit
+        "SELECT id, at, staff, action, room, stay, subject, before, after, params FROM audit
          WHERE (?1 IS NULL OR room = ?1) AND (?2 IS NULL OR staff = ?2) AND (?3 IS NULL OR at >= ?3)
          ORDER BY id DESC LIMIT ?4",
     )?;
@@ -117,6 +138,7 @@ pub fn query(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreEr
                 subject: r.get(6)?,
                 before: r.get(7)?,
                 after: r.get(8)?,
+                params: r.get::<_, Option<String>>(9)?.and_then(|p| serde_json::from_str(&p).ok()),
             })
         })?
         .collect::<Result<_, _>>()?;

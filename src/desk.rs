@@ -226,7 +226,8 @@ impl Desk {
                 outbox::push(tx, &now, room, c, outbox::PRIORITY_NORMAL)?;
             }
             let stay = Self::stay_in(tx, stay_id)?;
-            let change = Change::new("checkin").room(room).stay(stay_id).before("vacant").after(format!(
+            let facts = serde_json::json!({ "stay": stay_id, "guest": stay.audit_name(), "class": class, "not_ready": not_ready.is_some() });
+            let change = Change::new("checkin").room(room).stay(stay_id).before("vacant").params(facts).after(format!(
                 "stay {stay_id}: {}, class {class}{}",
                 stay.audit_name(),
                 not_ready.unwrap_or_default()
@@ -280,6 +281,7 @@ impl Desk {
                 let change = Change::new("guest_change")
                     .room(room)
                     .stay(stay.id)
+                    .params(serde_json::json!({ "before": stay.audit_name(), "after": updated.audit_name() }))
                     .before(stay.audit_name())
                     .after(updated.audit_name());
                 audit::record(tx, &now, actor, &change)?;
@@ -338,9 +340,11 @@ impl Desk {
                     );
                     crate::journal::system_entry(tx, &now, "checkout_discarded", Some(room), false, &text)?;
                 }
+                let facts = serde_json::json!({ "stay": stay.id, "guest": stay.audit_name(), "wakeups": calls, "discarded": discarded });
                 let change = Change::new("checkout")
                     .room(room)
                     .stay(stay.id)
+                    .params(facts)
                     .before(format!("stay {}: {}", stay.id, stay.audit_name()))
                     .after(after);
                 audit::record(tx, &now, actor, &change)?;
@@ -429,7 +433,9 @@ impl Desk {
                         tx,
                         &now,
                         actor,
-                        &Change::new("move").room(room).stay(stay.id).before(before).after(after),
+                        &Change::new("move").room(room).stay(stay.id).before(before).after(after).params(
+                            serde_json::json!({ "stay": stay.id, "guest": stay.audit_name(), "from": from, "to": to }),
+                        ),
                     )?;
                 }
                 Self::stay_in(tx, stay.id)
@@ -466,6 +472,7 @@ impl Desk {
                 rooms::set_line(tx, room, None, None, Some(on))?;
                 outbox::push(tx, &now, room, &PbxCommand::Dnd { on }, outbox::PRIORITY_NORMAL)?;
                 let change = Change::new("dnd").room(room).stay(stay.id).before(onoff(before)).after(onoff(on));
+                let change = change.params(serde_json::json!({ "on": on }));
                 audit::record(tx, &now, actor, &change)?;
                 rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
             })
@@ -490,6 +497,7 @@ impl Desk {
                 let change = Change::new("class")
                     .room(room)
                     .stay(stay.id)
+                    .params(serde_json::json!({ "before": stay.class_of_service, "after": class }))
                     .before(format!("class {}", stay.class_of_service))
                     .after(format!("class {class}"));
                 audit::record(tx, &now, actor, &change)?;

@@ -54,7 +54,8 @@ pub fn set(
         tx.row("SELECT EXISTS (SELECT 1 FROM stays WHERE room = ?1 AND checked_out_at IS NULL)", [room], |r| r.get(0))?;
     changes::record(tx, Event::RoomStatus { room: room.into(), status, by: by.into(), occupied })?;
     if before != Some(status) {
-        let mut change = Change::new("room_status").room(room).after(status.as_str());
+        let facts = serde_json::json!({ "before": before, "after": status, "by": by });
+        let mut change = Change::new("room_status").room(room).after(status.as_str()).params(facts);
         if let Some(b) = before {
             change = change.before(b.as_str());
         }

@@ -204,7 +204,12 @@ pub fn finish(
         tx,
         now,
         actor,
-        &Change::new(action).room(&m.room).stay(m.stay).subject(format!("message {id}")).after(new_status),
+        &Change::new(action)
+            .room(&m.room)
+            .stay(m.stay)
+            .subject(format!("message {id}"))
+            .after(new_status)
+            .params(serde_json::json!({ "message": id })),
     )?;
     get(tx, id)?.ok_or(MessageError::Unknown(id))
 }
@@ -344,14 +349,16 @@ impl Messages {
                 let cmd = display_cmd(id, stay.id, Some(&text), local);
                 outbox::push_attr(tx, &now, &m.room, &format!("msg:{id}"), &cmd, outbox::PRIORITY_NORMAL)?;
                 messages_changed(tx, &now, &m.room)?;
-                let change =
-                    Change::new("msg_leave").room(&m.room).stay(stay.id).subject(format!("message {id}")).after(
-                        format!(
-                            "{} characters from {}",
-                            text.chars().count(),
-                            caller.as_deref().unwrap_or("(unknown)")
-                        ),
-                    );
+                let change = Change::new("msg_leave")
+                    .room(&m.room)
+                    .stay(stay.id)
+                    .subject(format!("message {id}"))
+                    .params(serde_json::json!({ "message": id, "chars": text.chars().count(), "from": caller }))
+                    .after(format!(
+                        "{} characters from {}",
+                        text.chars().count(),
+                        caller.as_deref().unwrap_or("(unknown)")
+                    ));
                 audit::record(tx, &now, actor, &change)?;
                 get(tx, id)?.ok_or(MessageError::Unknown(id))
             })
@@ -391,11 +398,11 @@ impl Messages {
                 let stay = rooms::active_stay(tx, room)?.ok_or_else(|| MessageError::Vacant(room.to_string()))?;
                 tx.exec("UPDATE rooms SET lamp_override = ?2 WHERE number = ?1", params![room, on])?;
                 let lamp = sync_lamp(tx, &now, room)?;
-                let change = Change::new("msg_lamp").room(room).stay(stay.id).after(if on {
-                    "lamp on by hand"
-                } else {
-                    "lamp off by hand"
-                });
+                let change = Change::new("msg_lamp")
+                    .room(room)
+                    .stay(stay.id)
+                    .params(serde_json::json!({ "on": on }))
+                    .after(if on { "lamp on by hand" } else { "lamp off by hand" });
                 audit::record(tx, &now, actor, &change)?;
                 Ok(lamp)
             })

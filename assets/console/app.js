@@ -289,7 +289,7 @@ async function renderRoomDialog(room) {
   if (hk && document.activeElement !== hk) hk.value = r.housekeeping;
   const notReady = $("#checkin-not-ready", d);
   if (notReady) notReady.hidden = ["clean", "inspected"].includes(r.housekeeping);
-  $("#rd-history", d).innerHTML = audit.map((a) => `<tr><td>${when(a.at)}</td><td>${esc(a.staff)}</td><td>${t(`action.${a.action}`)}</td><td>${esc(a.after ?? a.subject ?? "")}</td></tr>`).join("");
+  $("#rd-history", d).innerHTML = audit.map((a) => `<tr><td>${when(a.at)}</td><td>${esc(a.staff)}</td><td>${t(`action.${a.action}`)}</td><td>${auditText(a)}</td></tr>`).join("");
   if (!r.occupied) return;
   $("#dnd button", d).textContent = t(r.dnd ? "room.dnd_off" : "room.dnd_on");
   const move = $("#move [name=to]", d);
@@ -480,6 +480,31 @@ function ruleText(w) {
   if (!r) return esc(w.rule);
   const days = (r.days || []).map((d) => t(`day.${d}`)).join(S.dict["rule.days_sep"] ?? ", ");
   return t(`rule.${r.kind}`, { ...r, days });
+}
+
+/// Who set a room status, in the reader's words.
+function statusBy(by) {
+  if (by === "handset") return t("audit.by.handset");
+  if (by.startsWith("attendant:")) return t("audit.by.attendant", { id: by.slice(10) });
+  if (by === "check-out") return t("action.checkout");
+  if (by === "room move") return t("action.move");
+  return by;
+}
+
+/// A change of the room's history in the reader's language, from its facts (HTML, escaped by t);
+/// the service's English for rows written before they had facts.
+function auditText(a) {
+  const p = a.params;
+  let key = `audit.${a.action}`;
+  if (p && typeof p.on === "boolean") key += p.on ? ".on" : ".off";
+  if (!p || !(key in S.dict)) return S.lang === "en" ? esc(a.after ?? a.subject ?? "") : "";
+  const q = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v ?? "–"]));
+  if (a.action === "room_status") {
+    for (const k of ["before", "after"]) if (p[k]) q[k] = t(`hk.${p[k]}`);
+    q.by = statusBy(String(p.by ?? ""));
+  }
+  if (a.action === "wakeup_add") { q.rule = ruleText({ rule_spec: p.rule, rule: "" }); q.first = when(p.first); }
+  return t(key, q);
 }
 
 /// An alert's detail in the reader's language, from its code and facts (HTML, escaped by t).

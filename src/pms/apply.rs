@@ -269,6 +269,7 @@ async fn add_sharer(
                 .room(room)
                 .stay(stay)
                 .subject(format!("reservation {reservation}"))
+                .params(serde_json::json!({ "guest": name, "reservation": reservation }))
                 .after(format!("{name} shares the room"));
             crate::audit::record(tx, &now, actor, &change)?;
             Ok(Applied::Done(format!("room {room}: {name} (reservation {reservation}) shares stay {stay}")))
@@ -340,7 +341,9 @@ async fn guest_out(
             };
             tx.exec("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, now])?;
             changes::record(tx, Event::GuestChanged { room: room.to_string() })?;
-            let change = crate::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone());
+            let facts = serde_json::json!({ "stay": stay.id });
+            let change =
+                crate::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone()).params(facts);
             crate::audit::record(tx, now, actor, &change)?;
             Ok(Some(Applied::Done(format!("room {room}: {who}"))))
         })

@@ -355,6 +355,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE alerts ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
     "#,
+    // 14: an audit row carries the change's facts as JSON beside its English before/after
+    // (`audit::Change::params`), for the room history in the reader's language.
+    r#"
+    ALTER TABLE audit ADD COLUMN params TEXT;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

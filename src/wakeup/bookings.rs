@@ -252,6 +252,7 @@ impl Wakeups {
                 .room(&b.room)
                 .stay(stay.id)
                 .subject(format!("wake-up {id} ({source})"))
+                .params(serde_json::json!({ "wakeup": id, "source": source, "rule": rule.spec(), "first": local_iso(due_local) }))
                 .after(format!("{}, first {}", rule.describe(), local_iso(due_local)));
             audit::record(tx, &now_text, actor, &change)?;
             Ok(id)
@@ -306,6 +307,7 @@ impl Wakeups {
                 .room(&room)
                 .stay(stay)
                 .subject(format!("wake-up {id}"))
+                .params(serde_json::json!({ "wakeup": id }))
                 .before(status.as_str())
                 .after(reason);
             audit::record(tx, &now, actor, &change)?;
@@ -391,7 +393,11 @@ pub fn cancel_for_stay(tx: &Connection, now: &str, actor: &Actor, stay: i64) -> 
             tx,
             now,
             actor,
-            &Change::new("wakeup_cancel").stay(stay).subject(format!("wake-up {id}")).after("check-out"),
+            &Change::new("wakeup_cancel")
+                .stay(stay)
+                .subject(format!("wake-up {id}"))
+                .after("check-out")
+                .params(serde_json::json!({ "wakeup": id })),
         )?;
     }
     Ok(ids.len())

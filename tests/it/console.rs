@@ -275,7 +275,15 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
     shot(&otto, "10-chinese-room-board").await;
     click(&otto, "#tile-101").await;
     until(&otto, "the room in Chinese", "document.querySelector('#room-detail h2').innerText.includes('號房')").await;
+    until(
+        &otto,
+        "the room's history in Chinese",
+        "document.querySelector('#rd-history').innerText.includes('住宿 1：')",
+    )
+    .await;
     shot(&otto, "11-chinese-room").await;
+    otto.execute("document.querySelector('#rd-history').scrollIntoView();", vec![]).await.unwrap();
+    shot(&otto, "11a-chinese-room-history").await;
     // The service's refusal in the reader's words, from its code: a blank message.
     fill(&otto, "#leave [name=text]", "   ").await;
     click(&otto, "#leave button[type=submit]").await;
