@@ -2,11 +2,11 @@
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Id};
+use super::mount::{Created, Typed};
 use super::state::AppState;
 use crate::contract::{CodeAnswer, CodeQuery, DirEntry, DirImport, DirImported, DirQuery, ExportQuery, NewDirEntry};
 use crate::directory::{codes, exchange};
@@ -29,7 +29,7 @@ pub async fn add(
     State(s): State<AppState>,
     actor: Actor,
     ApiJson(e): ApiJson<NewDirEntry>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Created<DirEntry>> {
     Ok((StatusCode::CREATED, Json(s.directory.add(&actor, &e).await?)))
 }
 
@@ -62,7 +62,7 @@ pub async fn export(
     State(s): State<AppState>,
     actor: Actor,
     ApiQuery(q): ApiQuery<ExportQuery>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Typed<String>> {
     let format: exchange::Format = q.format.as_deref().unwrap_or("toml").parse()?;
     let text = exchange::export(&s.directory.export(&actor).await?, format)?;
     let kind = if format == exchange::Format::Csv { "text/csv; charset=utf-8" } else { "text/plain; charset=utf-8" };

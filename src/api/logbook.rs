@@ -2,18 +2,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Id, OptionalJson};
+use super::mount::Created;
 use super::state::AppState;
 use crate::contract::{
     Amend, CloseShift, Entry, Followup, FollowupChange, FollowupsQuery, Handover, LogQuery, NewEntry, Search, Shift,
 };
 use crate::identity::Actor;
 
-pub async fn open_shift(State(s): State<AppState>, actor: Actor) -> ApiResult<impl IntoResponse> {
+pub async fn open_shift(State(s): State<AppState>, actor: Actor) -> ApiResult<Created<Shift>> {
     Ok((StatusCode::CREATED, Json(s.logbook.open_shift(&actor).await?)))
 }
 
@@ -35,7 +35,7 @@ pub async fn handover(State(s): State<AppState>) -> ApiResult<Json<Option<Handov
 }
 
 /// The last handover as a printable page.
-pub async fn handover_print(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
+pub async fn handover_print(State(s): State<AppState>) -> ApiResult<axum::response::Html<String>> {
     let hotel = s.hotel_name.clone();
     let sheet = s.logbook.handover().await?.ok_or_else(|| ApiError::NotFound("no shift has been closed yet".into()))?;
     Ok(axum::response::Html(sheet.to_html(&hotel)))
@@ -45,11 +45,7 @@ pub async fn ack_handover(State(s): State<AppState>, actor: Actor) -> ApiResult<
     Ok(Json(s.logbook.ack_handover(&actor).await?))
 }
 
-pub async fn add(
-    State(s): State<AppState>,
-    actor: Actor,
-    ApiJson(e): ApiJson<NewEntry>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn add(State(s): State<AppState>, actor: Actor, ApiJson(e): ApiJson<NewEntry>) -> ApiResult<Created<Entry>> {
     Ok((StatusCode::CREATED, Json(s.logbook.add(&actor, &e).await?)))
 }
 
@@ -58,7 +54,7 @@ pub async fn amend(
     actor: Actor,
     Id(id): Id,
     ApiJson(req): ApiJson<Amend>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Created<Entry>> {
     Ok((StatusCode::CREATED, Json(s.logbook.amend(&actor, id, &req.text).await?)))
 }
 

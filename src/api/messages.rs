@@ -2,11 +2,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, Id};
+use super::mount::Created;
 use super::state::AppState;
 use crate::contract::{MessageView, MessagesQuery, NewMessage};
 use crate::identity::Actor;
@@ -15,7 +15,7 @@ pub async fn leave(
     State(s): State<AppState>,
     actor: Actor,
     ApiJson(m): ApiJson<NewMessage>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Created<MessageView>> {
     Ok((StatusCode::CREATED, Json(s.messages.leave(&actor, &m).await?)))
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP API (JSON), serving the routes of [`crate::contract`].
 //!
-//! Layout: [`routes`] (the router: every route and the permission its group needs),
+//! Layout: [`routes`] (the router: every route and the permission its group needs), [`mount`]
+//! (a route mounted with its contract: the compiler checks the handler answers its reply type),
 //! [`server`] (connections: the caps, header and request timeouts, body limit, client address),
 //! [`early`] (JSON bodies for the errors hyper answers before the application),
 //! [`events`] (live updates as server-sent events), [`streams`] (their limits), [`places`]
@@ -24,6 +25,7 @@ pub mod events;
 pub mod extract;
 pub mod logbook;
 pub mod messages;
+pub mod mount;
 pub mod places;
 pub mod rooms;
 pub mod routes;

@@ -2,12 +2,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::Json;
 use chrono::Timelike;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{blocking, ApiJson, ApiQuery, Id, OptionalJson, Segment};
+use super::mount::Created;
 use super::state::AppState;
 use crate::audit::{self, Change};
 use crate::contract::{
@@ -57,7 +57,7 @@ pub async fn pms_status(State(s): State<AppState>) -> ApiResult<Json<crate::pms:
     Ok(Json(pms(&s)?.status()))
 }
 
-pub async fn pms_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<impl IntoResponse> {
+pub async fn pms_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<Created<ResyncReply>> {
     if !pms(&s)?.resync().await {
         return Err(ApiError::Unavailable("the PMS link task is not running".into()));
     }
@@ -75,7 +75,7 @@ pub async fn check_in(
     actor: Actor,
     Segment(room): Segment,
     ApiJson(req): ApiJson<CheckIn>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Created<Stay>> {
     desk_may_change_stays(&s)?;
     let stay = s.desk.check_in(&actor, &room, req).await?;
     Ok((StatusCode::CREATED, Json(redact_stay(stay, &actor))))
@@ -160,7 +160,7 @@ pub async fn folio(State(s): State<AppState>, actor: Actor, Segment(room): Segme
 }
 
 /// The guest's printed bill: digits as `[charges] mask_digits` says, whoever prints it.
-pub async fn folio_print(State(s): State<AppState>, Segment(room): Segment) -> ApiResult<impl IntoResponse> {
+pub async fn folio_print(State(s): State<AppState>, Segment(room): Segment) -> ApiResult<axum::response::Html<String>> {
     s.desk.room(&room).await?;
     let m = Some(s.charges.cfg.mask_digits).filter(|n| *n > 0);
     let folio = s.store.read(move |c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m)).await?;
@@ -283,7 +283,10 @@ pub async fn pbx_status(State(s): State<AppState>) -> ApiResult<Json<PbxStatus>>
 }
 
 /// The built-in simulator reports a call from a room, as a PBX does when the call ends.
-pub async fn simulate_call(State(s): State<AppState>, ApiJson(req): ApiJson<SimCall>) -> ApiResult<impl IntoResponse> {
+pub async fn simulate_call(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<SimCall>,
+) -> ApiResult<Created<SimCallReply>> {
     let sim =
         s.simulator.as_ref().ok_or_else(|| ApiError::Conflict("the PBX is a real one: calls come from it".into()))?;
     s.desk.room(&req.room).await?;
@@ -305,7 +308,7 @@ pub async fn simulate_call(State(s): State<AppState>, ApiJson(req): ApiJson<SimC
     Ok((StatusCode::ACCEPTED, Json(SimCallReply { posting })))
 }
 
-pub async fn pbx_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<impl IntoResponse> {
+pub async fn pbx_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<Created<ResyncReply>> {
     if !s.link.resync().await {
         return Err(ApiError::Unavailable("the PBX link task is not running".into()));
     }

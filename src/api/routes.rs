@@ -1,88 +1,91 @@
-//! The router: every route of [`crate::contract::route`] mounted on its handler, grouped by the
-//! one permission each group needs.
+//! The router: every route of [`crate::contract::route`] mounted on its handler by contract
+//! ([`super::mount`]: the compiler checks the handler answers the route's reply type), grouped by
+//! the one permission each group needs.
 
 use axum::extract::State;
-use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::error::ApiError;
+use super::mount::Mount;
 use super::state::AppState;
 use super::{auth, directory, events, logbook, messages, rooms, staff, wakeups};
-use crate::contract::{route, Endpoint, Health};
+use crate::contract::{route, Health};
 use crate::identity::Permission;
 
 pub fn router(state: AppState) -> Router {
     let needs = |p: Permission, r: Router<AppState>| auth::require(r, p);
     let view = Router::new()
-        .route(route::Rooms::PATH, get(rooms::list_rooms))
-        .route(route::Room::PATH, get(rooms::get_room))
-        .route(route::Stays::PATH, get(rooms::list_stays))
-        .route(route::Stay::PATH, get(rooms::get_stay))
-        .route(route::Guests::PATH, get(rooms::find_guests))
-        .route(route::PbxStatus::PATH, get(rooms::pbx_status))
-        .route(route::PmsStatus::PATH, get(rooms::pms_status))
-        .route(route::Housekeeping::PATH, get(rooms::housekeeping))
-        .route(route::HousekeepingReport::PATH, get(rooms::housekeeping_report))
-        .route(route::Calls::PATH, get(rooms::calls))
-        .route(route::Tariff::PATH, get(rooms::tariff))
-        .route(route::TariffQuote::PATH, get(rooms::tariff_quote))
-        .route(route::Folio::PATH, get(rooms::folio))
-        .route(route::FolioPrint::PATH, get(rooms::folio_print))
-        .route(route::Directory::PATH, get(directory::search))
-        .route(route::DirEntry::PATH, get(directory::get))
-        .route(route::DiallingCode::PATH, get(directory::code))
-        .route(route::Events::PATH, get(events::events))
-        .route(route::Me::PATH, get(staff::me))
-        .route(route::ChangeOwnPassword::PATH, post(staff::change_own_password))
-        .route(route::Logout::PATH, post(staff::logout))
-        .route(route::Wakeups::PATH, get(wakeups::list))
-        .route(route::WakeupReport::PATH, get(wakeups::report))
-        .route(route::Wakeup::PATH, get(wakeups::get))
-        .route(route::Alerts::PATH, get(wakeups::list_alerts))
-        .route(route::Messages::PATH, get(messages::list))
-        .route(route::Message::PATH, get(messages::get))
+        .at(route::Rooms, rooms::list_rooms)
+        .at(route::Room, rooms::get_room)
+        .at(route::Stays, rooms::list_stays)
+        .at(route::Stay, rooms::get_stay)
+        .at(route::Guests, rooms::find_guests)
+        .at(route::PbxStatus, rooms::pbx_status)
+        .at(route::PmsStatus, rooms::pms_status)
+        .at(route::Housekeeping, rooms::housekeeping)
+        .at(route::HousekeepingReport, rooms::housekeeping_report)
+        .at(route::Calls, rooms::calls)
+        .at(route::Tariff, rooms::tariff)
+        .at(route::TariffQuote, rooms::tariff_quote)
+        .at(route::Folio, rooms::folio)
+        .at(route::FolioPrint, rooms::folio_print)
+        .at(route::Directory, directory::search)
+        .at(route::DirEntry, directory::get)
+        .at(route::DiallingCode, directory::code)
+        .at(route::Events, events::events)
+        .at(route::Me, staff::me)
+        .at(route::ChangeOwnPassword, staff::change_own_password)
+        .at(route::Logout, staff::logout)
+        .at(route::Wakeups, wakeups::list)
+        .at(route::WakeupReport, wakeups::report)
+        .at(route::Wakeup, wakeups::get)
+        .at(route::Alerts, wakeups::list_alerts)
+        .at(route::Messages, messages::list)
+        .at(route::Message, messages::get)
         // An unacknowledged handover is shown to everyone.
-        .route(route::Handover::PATH, get(logbook::handover))
-        .route(route::HandoverPrint::PATH, get(logbook::handover_print))
+        .at(route::Handover, logbook::handover)
+        .at(route::HandoverPrint, logbook::handover_print)
         // The audit trail of one room (desk) or all of it (manager): decided per request.
-        .route(route::Audit::PATH, get(staff::audit));
+        .at(route::Audit, staff::audit);
     let desk = Router::new()
-        .route(route::CheckIn::PATH, post(rooms::check_in))
-        .route(route::CheckOut::PATH, post(rooms::check_out))
-        .route(route::Move::PATH, post(rooms::move_room))
-        .route(route::Dnd::PATH, post(rooms::set_dnd))
-        .route(route::Class::PATH, post(rooms::set_class))
-        .route(route::Lamp::PATH, post(rooms::set_lamp))
-        .route(route::SetHousekeeping::PATH, post(rooms::set_housekeeping))
-        .route(route::BookWakeup::PATH, post(wakeups::add))
-        .route(route::CancelWakeup::PATH, post(wakeups::cancel))
-        .route(route::LeaveMessage::PATH, post(messages::leave))
-        .route(route::DeliverMessage::PATH, post(messages::deliver))
-        .route(route::ClearMessage::PATH, post(messages::clear));
+        .at(route::CheckIn, rooms::check_in)
+        .at(route::CheckOut, rooms::check_out)
+        .at(route::Move, rooms::move_room)
+        .at(route::Dnd, rooms::set_dnd)
+        .at(route::Class, rooms::set_class)
+        .at(route::Lamp, rooms::set_lamp)
+        .at(route::SetHousekeeping, rooms::set_housekeeping)
+        .at(route::BookWakeup, wakeups::add)
+        .at(route::CancelWakeup, wakeups::cancel)
+        .at(route::LeaveMessage, messages::leave)
+        .at(route::DeliverMessage, messages::deliver)
+        .at(route::ClearMessage, messages::clear);
     let operate = Router::new()
-        .route(route::PbxResync::PATH, post(rooms::pbx_resync))
-        .route(route::PmsResync::PATH, post(rooms::pms_resync))
-        .route(route::SimulateCall::PATH, post(rooms::simulate_call))
-        .route(route::AckAlert::PATH, post(wakeups::ack_alert))
-        .route(route::OpenShift::PATH, post(logbook::open_shift))
-        .route(route::CloseShift::PATH, post(logbook::close_shift))
-        .route(route::CurrentShift::PATH, get(logbook::current_shift))
-        .route(route::AckHandover::PATH, post(logbook::ack_handover))
-        .route(route::Log::PATH, get(logbook::list).post(logbook::add))
-        .route(route::SearchLog::PATH, get(logbook::search))
-        .route(route::Amend::PATH, post(logbook::amend))
-        .route(route::Followups::PATH, get(logbook::followups))
-        .route(route::UpdateFollowup::PATH, post(logbook::update_followup));
+        .at(route::PbxResync, rooms::pbx_resync)
+        .at(route::PmsResync, rooms::pms_resync)
+        .at(route::SimulateCall, rooms::simulate_call)
+        .at(route::AckAlert, wakeups::ack_alert)
+        .at(route::OpenShift, logbook::open_shift)
+        .at(route::CloseShift, logbook::close_shift)
+        .at(route::CurrentShift, logbook::current_shift)
+        .at(route::AckHandover, logbook::ack_handover)
+        .at(route::Log, logbook::list)
+        .at(route::AddLog, logbook::add)
+        .at(route::SearchLog, logbook::search)
+        .at(route::Amend, logbook::amend)
+        .at(route::Followups, logbook::followups)
+        .at(route::UpdateFollowup, logbook::update_followup);
     let admin = Router::new()
-        .route(route::Staff::PATH, get(staff::list).post(staff::add))
-        .route(route::DisableStaff::PATH, post(staff::disable))
-        .route(route::SetPassword::PATH, post(staff::set_password))
-        .route(route::AddDirEntry::PATH, post(directory::add))
-        .route(route::EditDirEntry::PATH, post(directory::edit))
-        .route(route::RemoveDirEntry::PATH, post(directory::remove))
-        .route(route::ImportDirectory::PATH, post(directory::import))
-        .route(route::ExportDirectory::PATH, get(directory::export))
-        .route(route::TariffReload::PATH, post(rooms::tariff_reload));
+        .at(route::Staff, staff::list)
+        .at(route::AddStaff, staff::add)
+        .at(route::DisableStaff, staff::disable)
+        .at(route::SetPassword, staff::set_password)
+        .at(route::AddDirEntry, directory::add)
+        .at(route::EditDirEntry, directory::edit)
+        .at(route::RemoveDirEntry, directory::remove)
+        .at(route::ImportDirectory, directory::import)
+        .at(route::ExportDirectory, directory::export)
+        .at(route::TariffReload, rooms::tariff_reload);
     let signed_in = Router::new()
         .merge(needs(Permission::View, view))
         .merge(needs(Permission::Desk, desk))
@@ -90,15 +93,9 @@ pub fn router(state: AppState) -> Router {
         .merge(needs(Permission::Staff, admin))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
-        .route(
-            route::Health::PATH,
-            get(|State(s): State<AppState>| async move {
-                let timezone = Some(s.wakeups.timezone().name().to_string());
-                Json(Health { status: "ok".into(), hotel: s.hotel_name, timezone })
-            }),
-        )
-        .route(route::Login::PATH, post(staff::login))
-        .route(route::OpenSession::PATH, post(staff::open_session))
+        .at(route::Health, health)
+        .at(route::Login, staff::login)
+        .at(route::OpenSession, staff::open_session)
         .merge(signed_in)
         .merge(crate::console::routes())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
@@ -109,4 +106,10 @@ pub fn router(state: AppState) -> Router {
             ApiError::MethodNotAllowed("this endpoint does not take that method".into())
         })
         .with_state(state)
+}
+
+/// `GET /health`: whether the service answers, and the hotel's name and zone.
+async fn health(State(s): State<AppState>) -> Result<Json<Health>, ApiError> {
+    let timezone = Some(s.wakeups.timezone().name().to_string());
+    Ok(Json(Health { status: "ok".into(), hotel: s.hotel_name, timezone }))
 }

@@ -2,12 +2,12 @@
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::Json;
 
 use super::auth::{self, Token};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, ClientAddr, Segment};
+use super::mount::{Cookie, Created};
 use super::state::AppState;
 use crate::audit::{self, AuditQuery, AuditRow};
 use crate::contract::{Login, LoginReply, NewPassword, NewStaff, OwnPassword, SessionReply};
@@ -25,7 +25,7 @@ pub async fn login(
 }
 
 /// Ends the session (a console's cookie is cleared too).
-pub async fn logout(State(s): State<AppState>, Token(token): Token) -> ApiResult<impl IntoResponse> {
+pub async fn logout(State(s): State<AppState>, Token(token): Token) -> ApiResult<(StatusCode, Cookie)> {
     s.staff.logout(&token).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie(s.api.secure_cookies))]))
 }
@@ -35,15 +35,15 @@ pub async fn open_session(
     State(s): State<AppState>,
     ClientAddr(from): ClientAddr,
     ApiJson(req): ApiJson<Login>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<(Cookie, Json<SessionReply>)> {
     let staff = s.staff.clone();
     let (token, actor) = staff.login(&req.login, &req.password, from).await?;
     let reply = SessionReply { login: actor.login, display_name: actor.display_name, role: actor.role };
     Ok(([(header::SET_COOKIE, auth::set_cookie(&token, s.api.secure_cookies))], Json(reply)))
 }
 
-pub async fn me(actor: Actor) -> Json<Actor> {
-    Json(actor)
+pub async fn me(actor: Actor) -> ApiResult<Json<Actor>> {
+    Ok(Json(actor))
 }
 
 pub async fn list(State(s): State<AppState>) -> ApiResult<Json<Vec<StaffView>>> {
@@ -54,7 +54,7 @@ pub async fn add(
     State(s): State<AppState>,
     actor: Actor,
     ApiJson(req): ApiJson<NewStaff>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Created<StaffView>> {
     let role: Role = req.role.parse()?;
     let staff = s.staff.clone();
     let view = staff.add(&actor, &req.login, req.display_name.as_deref(), role, &req.password).await?;

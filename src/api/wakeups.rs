@@ -3,11 +3,11 @@
 use crate::store::Priority;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::Json;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Id};
+use super::mount::Created;
 use super::state::AppState;
 use crate::alerts::{self, Alert};
 use crate::contract::{AlertsQuery, Booking, DateQuery, Report, WakeupView, WakeupsQuery};
@@ -18,7 +18,7 @@ pub async fn add(
     State(s): State<AppState>,
     actor: Actor,
     ApiJson(b): ApiJson<Booking>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Created<WakeupView>> {
     let view = s.wakeups.add(&actor, &b, "desk").await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
