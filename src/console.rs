@@ -121,6 +121,21 @@ mod tests {
     }
 
     #[test]
+    fn every_entry_the_service_writes_itself_has_words_in_every_language() {
+        let alerts = crate::alerts::Kind::ALL.map(|k| k.as_str());
+        for (lang, text) in LANGUAGES {
+            let words = table(text);
+            let missing: Vec<String> = crate::journal::KINDS
+                .iter()
+                .chain(alerts.iter())
+                .map(|k| format!("kind.{k}"))
+                .filter(|k| !words.contains_key(k))
+                .collect();
+            assert!(missing.is_empty(), "{lang} has no words for {missing:?}");
+        }
+    }
+
+    #[test]
     fn every_kind_of_wake_up_rule_has_words_in_every_language() {
         use crate::wakeup::rule::{parse_date, parse_time, Repeat, Rule};
         let d = parse_date("2026-12-06").unwrap();

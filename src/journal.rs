@@ -32,6 +32,23 @@ pub fn insert_entry(conn: &Connection, e: &EntryRow) -> Result<i64, StoreError> 
     Ok(id)
 }
 
+/// Every kind of entry the service writes itself besides its alerts (an alert's entry has the
+/// alert's kind, [`crate::domain::alert::Kind`]): the console names each in the reader's
+/// language (`kind.<kind>`).
+pub const KINDS: &[&str] = &[
+    "pbx_up",
+    "pbx_down",
+    "pms_up",
+    "pms_down",
+    "pms_night_audit",
+    "pms_resync_checkout",
+    "pms_resync_unmentioned",
+    "checkout_discarded",
+    "shift_forced",
+    "handover_ack",
+    "alert_ack",
+];
+
 /// An entry written by the service itself, in the open shift (if any). `kind` says what
 /// happened (`pbx_down`, `pbx_up`, `wakeup_failed`, `wakeup_missed`, `pbx_offline`,
 /// `alert_ack`, `checkout_discarded`, `handover_ack`, `shift_forced`).
@@ -43,6 +60,10 @@ pub fn system_entry(
     high: bool,
     text: &str,
 ) -> Result<i64, StoreError> {
+    debug_assert!(
+        KINDS.contains(&kind) || crate::domain::alert::Kind::ALL.iter().any(|k| k.as_str() == kind),
+        "{kind} is not a kind of system entry"
+    );
     let priority = if high { "high" } else { "normal" };
     insert_entry(
         conn,

@@ -31,13 +31,7 @@ pub const MAX_TEXT: usize = 2000;
 /// Longest text sent to a phone display.
 pub const PBX_TEXT_MAX: usize = 160;
 
-pub mod status {
-    pub const WAITING: &str = "waiting";
-    pub const DELIVERED: &str = "delivered";
-    pub const CLEARED: &str = "cleared";
-    pub const EXPIRED: &str = "expired";
-    pub const DISCARDED: &str = "discarded";
-}
+pub use crate::domain::message_status::MessageStatus;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {
@@ -50,7 +44,7 @@ pub enum MessageError {
     #[error("message {0} does not exist")]
     Unknown(i64),
     #[error("message {id} is already {status}")]
-    NotWaiting { id: i64, status: String },
+    NotWaiting { id: i64, status: MessageStatus },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -85,7 +79,7 @@ pub struct MessageView {
     pub delivered: bool,
     pub delivered_at: Option<String>,
     pub delivered_by: Option<String>,
-    pub status: String,
+    pub status: MessageStatus,
 }
 
 /// Checks a text: not empty, at most [`MAX_TEXT`] characters, line breaks but no other
@@ -177,13 +171,13 @@ pub fn finish(
     local_now: chrono::NaiveDateTime,
     actor: &Actor,
     id: i64,
-    new_status: &str,
+    new_status: MessageStatus,
 ) -> Result<MessageView, MessageError> {
     let m = get(tx, id)?.ok_or(MessageError::Unknown(id))?;
-    if m.status != status::WAITING {
+    if m.status != MessageStatus::Waiting {
         return Err(MessageError::NotWaiting { id, status: m.status });
     }
-    if new_status == status::DELIVERED {
+    if new_status == MessageStatus::Delivered {
         tx.exec(
             "UPDATE messages SET status = 'delivered', delivered_at = ?2, delivered_by = ?3 WHERE id = ?1",
             params![id, now, actor.login],
@@ -195,11 +189,11 @@ pub fn finish(
         )
         ?;
     }
-    changes::record(tx, Event::MessageEnded { id, room: m.room.clone(), status: new_status.to_string() })?;
+    changes::record(tx, Event::MessageEnded { id, room: m.room.clone(), status: new_status })?;
     let key = format!("msg:{id}");
     outbox::push_attr(tx, now, &m.room, &key, &display_cmd(id, m.stay, None, local_now), outbox::PRIORITY_NORMAL)?;
     messages_changed(tx, now, &m.room)?;
-    let action = if new_status == status::DELIVERED { "msg_deliver" } else { "msg_clear" };
+    let action = if new_status == MessageStatus::Delivered { "msg_deliver" } else { "msg_clear" };
     audit::record(
         tx,
         now,
@@ -208,7 +202,7 @@ pub fn finish(
             .room(&m.room)
             .stay(m.stay)
             .subject(format!("message {id}"))
-            .after(new_status)
+            .after(new_status.as_str())
             .params(serde_json::json!({ "message": id })),
     )?;
     get(tx, id)?.ok_or(MessageError::Unknown(id))
@@ -219,7 +213,7 @@ pub fn purge_stay(tx: &Connection, stay: i64) -> Result<usize, StoreError> {
     let discarded = waiting_of_stay(tx, stay)?;
     let waiting = tx.exec("UPDATE messages SET status = 'discarded' WHERE stay = ?1 AND status = 'waiting'", [stay])?;
     for m in discarded {
-        changes::record(tx, Event::MessageEnded { id: m.id, room: m.room, status: "discarded".into() })?;
+        changes::record(tx, Event::MessageEnded { id: m.id, room: m.room, status: MessageStatus::Discarded })?;
     }
     tx.exec("UPDATE messages SET text = NULL, caller = NULL, callback = NULL WHERE stay = ?1", [stay])?;
     Ok(waiting)
@@ -275,7 +269,7 @@ pub fn read_on_handset(tx: &Connection, now: &str, room: &str, id: &str) -> Resu
         params![id, room, now],
     )?;
     if n > 0 {
-        changes::record(tx, Event::MessageEnded { id, room: room.to_string(), status: status::DELIVERED.into() })?;
+        changes::record(tx, Event::MessageEnded { id, room: room.to_string(), status: MessageStatus::Delivered })?;
         messages_changed(tx, now, room)?;
     }
     Ok(n > 0)
@@ -292,7 +286,7 @@ pub fn expire(tx: &Connection, now: &str, before: &str) -> Result<usize, StoreEr
     rooms.sort();
     rooms.dedup();
     for (id, room) in expiring {
-        changes::record(tx, Event::MessageEnded { id, room, status: "expired".into() })?;
+        changes::record(tx, Event::MessageEnded { id, room, status: MessageStatus::Expired })?;
     }
     let n = tx.exec(
         "UPDATE messages SET status = CASE status WHEN 'waiting' THEN 'expired' ELSE status END,
@@ -369,16 +363,20 @@ impl Messages {
     pub async fn deliver(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
         let actor = actor.clone();
-        let r =
-            self.store.write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::DELIVERED)).await;
+        let r = self
+            .store
+            .write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, MessageStatus::Delivered))
+            .await;
         r
     }
 
     pub async fn clear(&self, actor: &Actor, id: i64) -> Result<MessageView, MessageError> {
         let (now, local) = self.now();
         let actor = actor.clone();
-        let r =
-            self.store.write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, status::CLEARED)).await;
+        let r = self
+            .store
+            .write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, MessageStatus::Cleared))
+            .await;
         r
     }
 

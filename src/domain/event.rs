@@ -9,6 +9,7 @@
 //! decided where it is read (the live events read each room as the reader's own `GET` would).
 
 use super::housekeeping::Housekeeping;
+use super::message_status::MessageStatus;
 use crate::wakeup::status::WakeStatus;
 
 /// One change, as the rest of the service hears of it.
@@ -41,7 +42,7 @@ pub enum Event {
     /// A guest message was left.
     MessageLeft { id: i64, room: String },
     /// A waiting message was delivered, cleared, discarded or expired.
-    MessageEnded { id: i64, room: String, status: String },
+    MessageEnded { id: i64, room: String, status: MessageStatus },
     /// A call or a minibar posting was recorded; `posted`: charged to a stay.
     CallPosted { id: i64, room: String, posted: bool },
     /// An alert was raised.

@@ -1,9 +1,13 @@
 //! The hotel's own terms, with no SQL and no tokio: what the rest of the house is about.
 //!
 //! Layout:
+//! - [`alert`]: what an alert is about (its kind) and the facts it carries.
 //! - [`event`]: what happened, one typed [`event::Event`] per change, recorded inside the change's
 //!   transaction and broadcast once it is committed.
 //! - [`housekeeping`]: housekeeping status codes (dirty, clean, ...) and their FIAS codes.
+//! - [`message_status`]: where a guest message stands (waiting, delivered, ...).
 
+pub mod alert;
 pub mod event;
 pub mod housekeeping;
+pub mod message_status;

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::domain::event::Event;
 use crate::domain::housekeeping::Housekeeping;
+use crate::domain::message_status::MessageStatus;
 use crate::store::StoreError;
 use crate::wakeup::status::WakeStatus;
 
@@ -69,7 +70,7 @@ pub fn queue_for(conn: &Connection, event: &Event) -> Result<(), StoreError> {
                 _ => {}
             }
         }
-        Event::MessageEnded { id, room, status } if status == "delivered" => {
+        Event::MessageEnded { id, room, status: MessageStatus::Delivered } => {
             let (pms_id, reservation): (Option<String>, Option<String>) = conn.row(
                 "SELECT m.pms_id, s.reservation FROM messages m LEFT JOIN stays s ON s.id = m.stay WHERE m.id = ?1",
                 [id],

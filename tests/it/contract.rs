@@ -92,7 +92,7 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert_eq!(m.call::<route::Message>(&[&id], &()).text.as_deref(), Some("Call home"));
     assert!(m.call::<route::DeliverMessage>(&[&id], &()).delivered);
     let again = m.call::<route::LeaveMessage>(&[], &note);
-    assert_eq!(m.call::<route::ClearMessage>(&[&again.id.to_string()], &()).status, "cleared");
+    assert_eq!(m.call::<route::ClearMessage>(&[&again.id.to_string()], &()).status.as_str(), "cleared");
 
     m.call::<route::PbxStatus>(&[], &());
     assert!(m.call::<route::Calls>(&[], &CallsQuery::default()).is_empty());

@@ -100,7 +100,7 @@ async fn a_move_carries_messages_and_lamp_and_check_out_purges() {
     s.lamp_is("104", false).await;
     let after = s.services.app.messages.get(m.id).await.unwrap();
     assert_eq!((after.text, after.from, after.callback), (None, None, None), "texts purged at check-out");
-    assert_eq!(after.status, "discarded");
+    assert_eq!(after.status.as_str(), "discarded");
     assert_eq!(after.taken_by, "system", "the facts remain");
     let audit = s.services.app.store.read(move |c| switchboard::audit::query(c, &Default::default())).await.unwrap();
     assert!(audit
@@ -185,7 +185,7 @@ async fn expiry_puts_the_lamp_out_and_a_manual_lamp_holds_until_the_next_change(
     let n = s.services.app.store.write(Priority::Normal, move |tx| messages::expire(tx, &now, &later)).await.unwrap();
     assert_eq!(n, 2);
     s.lamp_is("107", false).await;
-    assert_eq!(s.services.app.messages.get(m.id).await.unwrap().status, "expired");
+    assert_eq!(s.services.app.messages.get(m.id).await.unwrap().status.as_str(), "expired");
 }
 
 #[tokio::test(start_paused = true)]
