@@ -66,7 +66,11 @@ pub fn raise(
         "ALERT: {}",
         crate::logsafe::text(message)
     );
-    crate::journal::system_entry(conn, at, kind, room, true, &format!("alert {id}: {message}"))?;
+    let mut facts = params;
+    if let Some(map) = facts.as_object_mut() {
+        map.insert("alert".into(), id.into());
+    }
+    crate::journal::system_entry_with(conn, at, kind, room, true, &format!("alert {id}: {message}"), Some(&facts))?;
     Ok(id)
 }
 

@@ -17,15 +17,27 @@ pub struct EntryRow<'a> {
     pub text: &'a str,
     pub amends: Option<i64>,
     pub kind: Option<&'a str>,
+    /// The facts of a system entry, for saying it in another language.
+    pub params: Option<&'a serde_json::Value>,
 }
 
 /// Appends an entry to the open shift (or to no shift, for a system entry between shifts).
 pub fn insert_entry(conn: &Connection, e: &EntryRow) -> Result<i64, StoreError> {
     conn.exec(
-        "INSERT INTO log_entries(shift, at, author, category, priority, room, text, amends, kind)
+        "INSERT INTO log_entries(shift, at, author, category, priority, room, text, amends, kind, params)
          VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1),
-                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![e.at, e.author, e.category, e.priority, e.room, e.text, e.amends, e.kind],
+                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            e.at,
+            e.author,
+            e.category,
+            e.priority,
+            e.room,
+            e.text,
+            e.amends,
+            e.kind,
+            e.params.map(|p| p.to_string())
+        ],
     )?;
     let id = conn.last_insert_rowid();
     crate::changes::record(conn, crate::domain::event::Event::LogWritten { id })?;
@@ -60,6 +72,19 @@ pub fn system_entry(
     high: bool,
     text: &str,
 ) -> Result<i64, StoreError> {
+    system_entry_with(conn, at, kind, room, high, text, None)
+}
+
+/// As [`system_entry`], with the entry's facts (an alert's entry: the alert's `params` and its id).
+pub fn system_entry_with(
+    conn: &Connection,
+    at: &str,
+    kind: &str,
+    room: Option<&str>,
+    high: bool,
+    text: &str,
+    params: Option<&serde_json::Value>,
+) -> Result<i64, StoreError> {
     debug_assert!(
         KINDS.contains(&kind) || crate::domain::alert::Kind::ALL.iter().any(|k| k.as_str() == kind),
         "{kind} is not a kind of system entry"
@@ -67,6 +92,16 @@ pub fn system_entry(
     let priority = if high { "high" } else { "normal" };
     insert_entry(
         conn,
-        &EntryRow { at, author: "system", category: "incident", priority, room, text, amends: None, kind: Some(kind) },
+        &EntryRow {
+            at,
+            author: "system",
+            category: "incident",
+            priority,
+            room,
+            text,
+            amends: None,
+            kind: Some(kind),
+            params,
+        },
     )
 }

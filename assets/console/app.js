@@ -534,7 +534,16 @@ function renderAlerts() {
 
 /// An entry's text: what a person wrote as written; what the service wrote (it has a kind) in
 /// the user's language.
-const entryText = (e) => (e.kind && S.lang !== "en" ? t(`kind.${e.kind}`) : e.text);
+/// An entry's text (plain): what a person wrote, or what the service wrote in the reader's
+/// language from its facts (an alert's entry says the alert's detail).
+function entryText(e) {
+  if (!e.kind || S.lang === "en") return e.text;
+  const detail = S.dict[`alert.${e.kind}.detail`];
+  if (!e.params || !detail) return S.dict[`kind.${e.kind}`] ?? e.text;
+  const p = { ...e.params };
+  if (e.kind === "emergency_call" && !p.guest) p.guest = S.dict["room.vacant"];
+  return detail.replace(/\{(\w+)\}/g, (_, k) => String(p[k] ?? ""));
+}
 
 async function loadLog() {
   const [shift, handover, followups] = await Promise.all([

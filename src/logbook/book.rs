@@ -100,6 +100,7 @@ impl Logbook {
                     text: &text,
                     amends: None,
                     kind: None,
+                    params: None,
                 };
                 let id = insert_entry(tx, &row)?;
                 if let Some(owner) = owner {
@@ -143,6 +144,7 @@ impl Logbook {
                     text,
                     amends: Some(id),
                     kind: None,
+                    params: None,
                 };
                 let nid = insert_entry(tx, &row)?;
                 audit::record(

@@ -71,6 +71,10 @@ pub struct Entry {
     pub followup: Option<i64>,
     /// Set on entries the service wrote itself (`pbx_down`, `wakeup_failed`, ...).
     pub kind: Option<String>,
+    /// The facts of an entry the service wrote itself, for saying it in another language (an
+    /// alert's entry: the alert's `params` and `alert`, its id); null otherwise.
+    #[serde(default)]
+    pub params: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +145,7 @@ fn shift_from_row(r: &rusqlite::Row) -> rusqlite::Result<Shift> {
 pub(crate) const ENTRY_COLUMNS: &str =
     "e.id, e.shift, e.at, e.author, e.category, e.priority, e.room, e.text, e.amends,
      COALESCE(e.followup, (SELECT f.id FROM followups f WHERE f.entry = e.id)), e.kind,
-     (SELECT group_concat(a.id) FROM log_entries a WHERE a.amends = e.id)";
+     (SELECT group_concat(a.id) FROM log_entries a WHERE a.amends = e.id), e.params";
 
 pub(crate) fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     let amended_by: Option<String> = r.get(11)?;
@@ -157,6 +161,7 @@ pub(crate) fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
         amends: r.get(8)?,
         followup: r.get(9)?,
         kind: r.get(10)?,
+        params: r.get::<_, Option<String>>(12)?.and_then(|p| serde_json::from_str(&p).ok()),
         amended_by: amended_by.map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect()).unwrap_or_default(),
     })
 }

@@ -360,6 +360,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE audit ADD COLUMN params TEXT;
     "#,
+    // 15: a logbook entry the service writes itself carries its facts as JSON (an alert's entry:
+    // the alert's), for the logbook in the reader's language.
+    r#"
+    ALTER TABLE log_entries ADD COLUMN params TEXT;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.
