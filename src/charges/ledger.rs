@@ -21,7 +21,7 @@ use super::tariff::{Tariff, TariffError};
 use crate::changes;
 use crate::config::ChargesConfig;
 use crate::domain::event::Event;
-use crate::pbx::command::PbxCommand;
+use crate::domain::pbx_command::PbxCommand;
 use crate::store::{outbox, rooms, StoreError};
 
 /// What pricing needs: the tariff (if the hotel has one), the rules, the hotel's zone. The

@@ -6,8 +6,10 @@
 //!   transaction and broadcast once it is committed.
 //! - [`housekeeping`]: housekeeping status codes (dirty, clean, ...) and their FIAS codes.
 //! - [`message_status`]: where a guest message stands (waiting, delivered, ...).
+//! - [`pbx_command`]: what the service asks of a room's line, whatever the PBX's protocol.
 
 pub mod alert;
 pub mod event;
 pub mod housekeeping;
 pub mod message_status;
+pub mod pbx_command;

@@ -1,135 +1,22 @@
-//! PBX commands as stored in the outbox: protocol-neutral, idempotent "set state" requests.
-//!
-//! The desk speaks in these; the link turns each into the wire protocol's record when it sends
-//! it, so a later protocol (NEC, Mitel) only adds a translation here, not a new outbox.
+//! PBX commands ([`PbxCommand`], protocol-neutral, in `crate::domain::pbx_command`) as FIAS
+//! records: the link turns each into its record when it sends it, so a later protocol (NEC,
+//! Mitel) adds a translation of its own, not a new outbox.
 
+pub use crate::domain::pbx_command::PbxCommand;
 use fias::{ids, Guest, Message, RecordId, RoomEquipment};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum PbxCommand {
-    /// Open the line for a stay and show the guest's name.
-    CheckIn {
-        stay: i64,
-        name: Option<String>,
-        first_name: Option<String>,
-        language: Option<String>,
-        class_of_service: u8,
-    },
-    /// Bar the line and clear the name.
-    CheckOut {
-        stay: Option<i64>,
-    },
-    /// The stay moved here from `from` (the old room gets its own CheckOut).
-    Move {
-        from: String,
-        stay: i64,
-        name: Option<String>,
-        /// (Rows queued before first names travelled with a move have none.)
-        #[serde(default)]
-        first_name: Option<String>,
-        language: Option<String>,
-        class_of_service: u8,
-    },
-    /// The stay's guest data changed (name, first name, language): `GC` without `RO`.
-    GuestData {
-        stay: i64,
-        name: Option<String>,
-        first_name: Option<String>,
-        language: Option<String>,
-    },
-    ClassOfService {
-        class: u8,
-    },
-    MessageLamp {
-        on: bool,
-    },
-    Dnd {
-        on: bool,
-    },
-    /// Ring the room now for a wake-up call (`WR` for the current local time). Dropped unsent
-    /// once `expires` (UTC, RFC 3339) has passed: a late ring is worse than none, the scheduler
-    /// has counted it as unanswered by then.
-    Ring {
-        at: chrono::NaiveDateTime,
-        expires: String,
-    },
-    /// Stop a wake-up ring (`WC`).
-    RingCancel {
-        at: chrono::NaiveDateTime,
-    },
-    /// A guest message's text for the phone's display (`XL`), where the PBX has it.
-    MessageText {
-        id: i64,
-        stay: i64,
-        text: String,
-        at: chrono::NaiveDateTime,
-    },
-    /// The message is gone from the display (`XD`).
-    MessageDelete {
-        id: i64,
-        stay: i64,
-        at: chrono::NaiveDateTime,
-    },
-    /// The answer to the PBX asking for a room's message texts (`XM`): one waiting message
-    /// (`XT` with `MI`, `MT`), or none (`XT` without them).
-    MessageTexts {
-        stay: Option<i64>,
-        id: Option<i64>,
-        text: Option<String>,
-    },
-    /// The answer to a call charge the PBX posted (`PA`).
-    PostingAnswer {
-        number: Option<String>,
-        status: String,
-        /// The posting's own date and time, echoed (`DA`, `TI`).
-        #[serde(default)]
-        at: Option<chrono::NaiveDateTime>,
-    },
+/// A command as FIAS says it.
+pub trait Fias {
+    /// The room-equipment settings this command carries, if it is one (class, lamp, DND).
+    fn equipment(&self) -> Option<RoomEquipment>;
+    /// The FIAS record for this command; `declared` tells which records the PBX asked for
+    /// (a move falls back to a check-in where the PBX has no GC).
+    fn to_fias(&self, room: &str, declared: impl Fn(RecordId) -> bool) -> Message;
 }
 
-impl PbxCommand {
-    /// The room attribute this command sets; a later command for the same one supersedes it.
-    pub fn attr(&self) -> &'static str {
-        match self {
-            PbxCommand::CheckIn { .. } | PbxCommand::CheckOut { .. } | PbxCommand::Move { .. } => "guest",
-            // Not "guest": it must never supersede the check-in it follows.
-            PbxCommand::GuestData { .. } => "guest_data",
-            PbxCommand::ClassOfService { .. } => "class",
-            PbxCommand::MessageLamp { .. } => "lamp",
-            PbxCommand::Dnd { .. } => "dnd",
-            PbxCommand::Ring { .. } | PbxCommand::RingCancel { .. } => "wakeup",
-            PbxCommand::MessageText { .. } | PbxCommand::MessageDelete { .. } => "message",
-            PbxCommand::PostingAnswer { .. } => "posting",
-            PbxCommand::MessageTexts { .. } => "xt",
-        }
-    }
-
-    /// A feature the PBX may not have (message texts on the display): where it did not declare
-    /// the record, the command is skipped quietly instead of reported as undeliverable.
-    pub fn optional(&self) -> bool {
-        matches!(
-            self,
-            PbxCommand::MessageText { .. }
-                | PbxCommand::MessageDelete { .. }
-                | PbxCommand::PostingAnswer { .. }
-                | PbxCommand::MessageTexts { .. }
-        )
-    }
-
-    /// For a ring: whether it expired before it could be sent.
-    pub fn expired(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
-        match self {
-            PbxCommand::Ring { expires, .. } => {
-                chrono::DateTime::parse_from_rfc3339(expires).is_ok_and(|e| e.with_timezone(&chrono::Utc) <= now)
-            }
-            _ => false,
-        }
-    }
-
+impl Fias for PbxCommand {
     /// The room-equipment settings this command carries, if it is one (class, lamp, DND).
-    pub fn equipment(&self) -> Option<RoomEquipment> {
+    fn equipment(&self) -> Option<RoomEquipment> {
         let mut e = RoomEquipment::default();
         match self {
             PbxCommand::ClassOfService { class } => e.class_of_service = Some(*class),
@@ -140,21 +27,9 @@ impl PbxCommand {
         Some(e)
     }
 
-    /// One `RE` record carrying every setting of `cmds` (all equipment commands for `room`):
-    /// a check-in's class, lamp and DND travel as one frame instead of three.
-    pub fn merged_equipment(room: &str, cmds: &[&PbxCommand]) -> Message {
-        let mut out = RoomEquipment { room: room.to_string(), ..Default::default() };
-        for e in cmds.iter().filter_map(|c| c.equipment()) {
-            out.class_of_service = e.class_of_service.or(out.class_of_service);
-            out.message_lamp = e.message_lamp.or(out.message_lamp);
-            out.dnd = e.dnd.or(out.dnd);
-        }
-        Message::RoomEquipment(out)
-    }
-
     /// The FIAS record for this command; `declared` tells which records the PBX asked for
     /// (a move falls back to a check-in where the PBX has no GC).
-    pub fn to_fias(&self, room: &str, declared: impl Fn(RecordId) -> bool) -> Message {
+    fn to_fias(&self, room: &str, declared: impl Fn(RecordId) -> bool) -> Message {
         let room = room.to_string();
         let re = |e: RoomEquipment| Message::RoomEquipment(RoomEquipment { room: room.clone(), ..e });
         match self.clone() {
@@ -229,6 +104,18 @@ impl PbxCommand {
     }
 }
 
+/// One `RE` record carrying every setting of `cmds` (all equipment commands for `room`):
+/// a check-in's class, lamp and DND travel as one frame instead of three.
+pub fn merged_equipment(room: &str, cmds: &[&PbxCommand]) -> Message {
+    let mut out = RoomEquipment { room: room.to_string(), ..Default::default() };
+    for e in cmds.iter().filter_map(|c| c.equipment()) {
+        out.class_of_service = e.class_of_service.or(out.class_of_service);
+        out.message_lamp = e.message_lamp.or(out.message_lamp);
+        out.dnd = e.dnd.or(out.dnd);
+    }
+    Message::RoomEquipment(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,7 +134,7 @@ mod tests {
             PbxCommand::Dnd { on: true },
         ];
         let refs: Vec<&PbxCommand> = cmds.iter().collect();
-        let rec = PbxCommand::merged_equipment("101", &refs).to_record();
+        let rec = merged_equipment("101", &refs).to_record();
         assert_eq!(rec.encode().unwrap(), b"RE|RN101|CS3|MLN|DNY|");
         assert!(PbxCommand::CheckOut { stay: None }.equipment().is_none());
     }

@@ -24,8 +24,8 @@ use super::requests;
 use crate::changes;
 use crate::desk::CheckIn;
 use crate::domain::event::Event;
+use crate::domain::pbx_command::PbxCommand;
 use crate::identity::Actor;
-use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, rooms, Priority, StoreError};
 
 /// A database resync the PMS is running (between its `DS` and `DE`).

@@ -14,7 +14,7 @@ use rusqlite::{params, Connection};
 
 use super::StoreError;
 use crate::domain::event::Event;
-use crate::pbx::command::PbxCommand;
+use crate::domain::pbx_command::PbxCommand;
 
 /// Normal desk traffic.
 pub const PRIORITY_NORMAL: i64 = 0;

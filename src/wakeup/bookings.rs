@@ -18,8 +18,8 @@ use crate::audit::{self, Change};
 use crate::changes;
 use crate::clock::{local_iso, parse_utc, SharedClock};
 use crate::domain::event::Event;
+use crate::domain::pbx_command::PbxCommand;
 use crate::identity::Actor;
-use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
 use crate::validate::Invalid;
 

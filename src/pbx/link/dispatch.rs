@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use fias::{Message, RecordId, SendError};
 
 use super::resync;
-use crate::pbx::command::PbxCommand;
+use crate::pbx::command::{merged_equipment, Fias, PbxCommand};
 use crate::store::outbox::{OutboxRow, PRIORITY_NORMAL};
 
 /// Rounds of attempts a PBX may refuse (NAK) the same command, with the link up, before it is
@@ -152,7 +152,7 @@ impl Dispatcher {
         }
         let msg = if rows.len() > 1 {
             let cmds: Vec<&PbxCommand> = rows.iter().map(|r| &r.command).collect();
-            PbxCommand::merged_equipment(&first.room, &cmds)
+            merged_equipment(&first.room, &cmds)
         } else {
             first.command.to_fias(&first.room, declared)
         };

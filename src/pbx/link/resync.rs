@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use fias::{Guest, Message, RoomEquipment};
 
 use crate::messages;
+use crate::pbx::command::Fias;
 use crate::store::{outbox, rooms, Store, StoreError};
 
 #[derive(Debug)]
