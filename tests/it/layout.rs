@@ -4,7 +4,10 @@
 //!   a facade and shared items live in a sibling;
 //! - no file with more than 500 lines of code (its unit tests beside it not counted) without a
 //!   reason at its top (`//! Long: ...`);
-//! - every crate root and `mod.rs` has a `//!` layout section that names each child module.
+//! - every crate root and `mod.rs` has a `//!` layout section that names each child module;
+//! - the layers: the store and the domain import nothing from the links to the PBX and the PMS,
+//!   the HTTP side, the CLI or the wiring of the service; the domain nothing from the store and
+//!   no tokio.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -280,6 +283,58 @@ fn no_module_uses_one_that_uses_it_back() {
             .collect();
         assert!(found.is_empty(), "module cycles in {}:\n{}", root.display(), found.join("\n"));
     }
+}
+
+/// The top-level modules the store and the domain stand below.
+const ABOVE: &[&str] =
+    &["pbx", "pms", "api", "contract", "console", "cli", "serve", "services", "schedules", "pms_sim"];
+
+/// Uses that break the layers: the store or the domain importing from above them; the domain
+/// importing the store or using tokio.
+fn layer_violations(edges: &BTreeMap<Module, BTreeSet<Module>>, sources: &BTreeMap<Module, String>) -> Vec<String> {
+    let top = |m: &Module| m.first().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for (m, to) in edges {
+        let layer = top(m);
+        if layer != "store" && layer != "domain" {
+            continue;
+        }
+        for t in to {
+            let above = ABOVE.contains(&top(t).as_str()) || (layer == "domain" && top(t) == "store");
+            if above {
+                out.push(format!("{} -> {}", name(m), name(t)));
+            }
+        }
+        if layer == "domain" && code(&sources[m]).contains("tokio") {
+            out.push(format!("{} uses tokio", name(m)));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_store_and_the_domain_stand_below_the_links_and_http() {
+    let (edges, sources) = graph(&roots()[0]);
+    let found = layer_violations(&edges, &sources);
+    assert!(found.is_empty(), "uses across the layers:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_checker_sees_a_layer_broken_when_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    std::fs::create_dir(src.join("store")).unwrap();
+    std::fs::create_dir(src.join("domain")).unwrap();
+    std::fs::write(src.join("lib.rs"), "//! x\nmod store;\nmod domain;\nmod pbx;\n").unwrap();
+    std::fs::write(src.join("pbx.rs"), "pub struct Command;\n").unwrap();
+    std::fs::write(src.join("store/mod.rs"), "mod rows;\n").unwrap();
+    std::fs::write(src.join("store/rows.rs"), "use crate::pbx::Command;\n").unwrap();
+    std::fs::write(src.join("domain/mod.rs"), "mod event;\n").unwrap();
+    std::fs::write(src.join("domain/event.rs"), "use crate::store::rows;\nfn f() { tokio::spawn(); }\n").unwrap();
+    let (edges, sources) = graph(src);
+    let found: BTreeSet<String> = layer_violations(&edges, &sources).into_iter().collect();
+    let want = ["domain::event -> store::rows", "domain::event uses tokio", "store::rows -> pbx"];
+    assert_eq!(found, want.iter().map(|s| s.to_string()).collect(), "{edges:?}");
 }
 
 #[test]
