@@ -18,12 +18,12 @@ use pbx_sim::SimOptions;
 use switchboard::clock::{SharedClock, SystemClock};
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
+use switchboard::domain::wakeup::rule::{Repeat, Rule};
 use switchboard::identity::Actor;
 use switchboard::pbx::serial::open_pty;
 use switchboard::pbx::serial::DeviceConnector;
 use switchboard::services::Services;
 use switchboard::store::{rooms, Priority, Store, StoreError};
-use switchboard::wakeup::rule::{Repeat, Rule};
 use switchboard::wakeup::scheduler::{Pbx, Scheduler};
 
 const BAUD: u32 = 9600;

@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn every_kind_of_wake_up_rule_has_words_in_every_language() {
-        use crate::wakeup::rule::{parse_date, parse_time, Repeat, Rule};
+        use crate::domain::wakeup::rule::{parse_date, parse_time, Repeat, Rule};
         let d = parse_date("2026-12-06").unwrap();
         let repeats = [
             Repeat::Once { date: d },

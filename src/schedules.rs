@@ -28,8 +28,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::config::parse_duration;
+use crate::domain::wakeup::rule;
 use crate::services::Services;
-use crate::wakeup::rule;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {

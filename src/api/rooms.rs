@@ -207,7 +207,7 @@ pub async fn tariff_quote(State(s): State<AppState>, ApiQuery(q): ApiQuery<Quote
     let tz = s.wakeups.timezone();
     let now = s.desk.now_utc().with_timezone(&tz).naive_local();
     let at = match q.at {
-        Some(t) => now.date().and_time(crate::wakeup::rule::parse_time(&t)?),
+        Some(t) => now.date().and_time(crate::domain::wakeup::rule::parse_time(&t)?),
         None => now,
     };
     let free = s.charges.cfg.free_numbers.iter().any(|f| number.starts_with(f.as_str()));
@@ -231,11 +231,11 @@ pub async fn housekeeping_report(
 ) -> ApiResult<Json<DayReport>> {
     let tz = s.wakeups.timezone();
     let date = match q.date {
-        Some(d) => crate::wakeup::rule::parse_date(&d)?,
+        Some(d) => crate::domain::wakeup::rule::parse_date(&d)?,
         None => s.desk.now_utc().with_timezone(&tz).date_naive(),
     };
     let start = |d: chrono::NaiveDate| {
-        crate::clock::timestamp(crate::wakeup::rule::resolve(tz, d.and_time(chrono::NaiveTime::MIN)))
+        crate::clock::timestamp(crate::domain::wakeup::rule::resolve(tz, d.and_time(chrono::NaiveTime::MIN)))
     };
     let (from, until) = (start(date), start(date.succ_opt().unwrap_or(date)));
     let report = s.store.read(move |c| crate::housekeeping::day_report(c, &date.to_string(), &from, &until)).await?;

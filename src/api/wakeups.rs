@@ -11,8 +11,8 @@ use super::mount::Created;
 use super::state::AppState;
 use crate::alerts::{self, Alert};
 use crate::contract::{AlertsQuery, Booking, DateQuery, Report, WakeupView, WakeupsQuery};
+use crate::domain::wakeup::rule;
 use crate::identity::Actor;
-use crate::wakeup::rule;
 
 pub async fn add(
     State(s): State<AppState>,

@@ -137,7 +137,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
             let duration = p.duration.as_deref().and_then(duration_of).unwrap_or_default();
             let ended_local = p.at.unwrap_or_else(|| now.with_timezone(&c.tz).naive_local());
             let started_local: NaiveDateTime = ended_local - chrono::Duration::seconds(duration.as_secs() as i64);
-            let started = crate::wakeup::rule::resolve(c.tz, started_local);
+            let started = crate::domain::wakeup::rule::resolve(c.tz, started_local);
             let digits = p.digits.clone().filter(|d| !d.is_empty());
             let emergency = digits.as_deref().is_some_and(|d| is_emergency(&c.cfg, d));
             let pulses: Option<i64> =

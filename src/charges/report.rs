@@ -115,8 +115,9 @@ impl Revenue {
 
 /// The revenue of `day` (hotel local time, by each call's start).
 pub fn revenue(c: &Connection, tz: Tz, day: NaiveDate) -> Result<Revenue, StoreError> {
-    let start =
-        |d: NaiveDate| crate::clock::timestamp(crate::wakeup::rule::resolve(tz, d.and_time(Default::default())));
+    let start = |d: NaiveDate| {
+        crate::clock::timestamp(crate::domain::wakeup::rule::resolve(tz, d.and_time(Default::default())))
+    };
     let next = day.succ_opt().unwrap_or(day);
     let mut stmt = c.prepare_cached(
         "SELECT band, currency,

@@ -71,9 +71,9 @@ impl Kind {
     }
 }
 
-impl From<crate::wakeup::machine::Alert> for Kind {
-    fn from(a: crate::wakeup::machine::Alert) -> Kind {
-        use crate::wakeup::machine::Alert;
+impl From<crate::domain::wakeup::machine::Alert> for Kind {
+    fn from(a: crate::domain::wakeup::machine::Alert) -> Kind {
+        use crate::domain::wakeup::machine::Alert;
         match a {
             Alert::Missed { .. } => Kind::WakeupMissed,
             Alert::PbxOffline => Kind::PbxOffline,

@@ -7,9 +7,11 @@
 //! - [`housekeeping`]: housekeeping status codes (dirty, clean, ...) and their FIAS codes.
 //! - [`message_status`]: where a guest message stands (waiting, delivered, ...).
 //! - [`pbx_command`]: what the service asks of a room's line, whatever the PBX's protocol.
+//! - [`wakeup`]: wake-up rules and the machine of one call's life.
 
 pub mod alert;
 pub mod event;
 pub mod housekeeping;
 pub mod message_status;
 pub mod pbx_command;
+pub mod wakeup;

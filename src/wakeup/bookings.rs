@@ -10,15 +10,15 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use super::machine::{self, Effect, State};
 use super::report::{self, Report};
-use super::rule::{self, Repeat, Rule};
 use super::status::{WakeStatus, ACTIVE_SQL};
 use crate::audit::{self, Change};
 use crate::changes;
 use crate::clock::{local_iso, parse_utc, SharedClock};
 use crate::domain::event::Event;
 use crate::domain::pbx_command::PbxCommand;
+use crate::domain::wakeup::machine::{self, Effect, State};
+use crate::domain::wakeup::rule::{self, Repeat, Rule};
 use crate::identity::Actor;
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
 use crate::validate::Invalid;

@@ -6,8 +6,8 @@ use chrono_tz::Tz;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use super::rule;
 use crate::clock::{local_iso, parse_utc, timestamp};
+use crate::domain::wakeup::rule;
 use crate::store::StoreError;
 
 /// Every call of one local day: attempts and outcomes.

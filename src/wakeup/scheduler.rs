@@ -23,8 +23,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{watch, Notify};
 
 use super::bookings::{end_booking, unreachable_effect, Booking, WakeupError, Wakeups};
-use super::machine::{self, Effect, Input, Policy, State};
-use super::rule::Rule;
 use super::status::{WakeStatus, ACTIVE_SQL, RINGING_NOW, WAITING_SQL};
 use crate::alerts;
 use crate::changes;
@@ -33,6 +31,8 @@ use crate::clock::{local_iso, parse_utc};
 use crate::config::WakeupConfig;
 use crate::domain::event::Event;
 use crate::domain::pbx_command::PbxCommand;
+use crate::domain::wakeup::machine::{self, Effect, Input, Policy, State};
+use crate::domain::wakeup::rule::Rule;
 use crate::identity::Actor;
 use crate::pbx::report::{self, PbxReport, WakeResult};
 use crate::pbx::{LinkState, LinkStatus};
