@@ -17,11 +17,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::tariff::{Tariff, TariffError};
 use crate::changes;
 use crate::config::ChargesConfig;
 use crate::domain::event::Event;
 use crate::domain::pbx_command::PbxCommand;
+use crate::domain::tariff::{Tariff, TariffError};
 use crate::store::{outbox, rooms, StoreError};
 
 /// What pricing needs: the tariff (if the hotel has one), the rules, the hotel's zone. The

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use super::money::money;
+use crate::domain::money::money;
 use crate::store::StoreError;
 
 impl super::Folio {

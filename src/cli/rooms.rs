@@ -1,6 +1,6 @@
 //! Rooms, stays, guests, the PBX link and the audit trail.
 
-use crate::charges::money;
+use crate::domain::money::money;
 use anyhow::bail;
 
 use super::args::Command;

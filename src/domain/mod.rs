@@ -8,10 +8,14 @@
 //! - [`message_status`]: where a guest message stands (waiting, delivered, ...).
 //! - [`pbx_command`]: what the service asks of a room's line, whatever the PBX's protocol.
 //! - [`wakeup`]: wake-up rules and the machine of one call's life.
+//! - [`tariff`]: the hotel's tariff, parsed then validated, and the pure pricing of one call;
+//!   [`money`]: amounts in a currency's own decimals.
 
 pub mod alert;
 pub mod event;
 pub mod housekeeping;
 pub mod message_status;
+pub mod money;
 pub mod pbx_command;
+pub mod tariff;
 pub mod wakeup;
