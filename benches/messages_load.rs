@@ -14,8 +14,8 @@ use switchboard::clock::{SharedClock, SystemClock};
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
 use switchboard::identity::{Actor, Role};
+use switchboard::links::pbx::link::Streams;
 use switchboard::messages::NewMessage;
-use switchboard::pbx::link::Streams;
 use switchboard::services::Services;
 use switchboard::store::{Priority, Store, StoreError};
 

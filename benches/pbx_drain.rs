@@ -15,9 +15,9 @@ use switchboard::clock::SystemClock;
 use switchboard::config::Config;
 use switchboard::desk::{CheckIn, Desk, Signals};
 use switchboard::identity::Actor;
-use switchboard::pbx::link::{self, LinkCtx};
-use switchboard::pbx::serial::open_pty;
-use switchboard::pbx::serial::DeviceConnector;
+use switchboard::links::pbx::link::{self, LinkCtx};
+use switchboard::links::pbx::serial::open_pty;
+use switchboard::links::pbx::serial::DeviceConnector;
 use switchboard::store::{outbox, rooms, Priority, Store, StoreError};
 
 const BAUD: u32 = 9600;

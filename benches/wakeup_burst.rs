@@ -20,8 +20,8 @@ use switchboard::config::Config;
 use switchboard::desk::CheckIn;
 use switchboard::domain::wakeup::rule::{Repeat, Rule};
 use switchboard::identity::Actor;
-use switchboard::pbx::serial::open_pty;
-use switchboard::pbx::serial::DeviceConnector;
+use switchboard::links::pbx::serial::open_pty;
+use switchboard::links::pbx::serial::DeviceConnector;
 use switchboard::services::Services;
 use switchboard::store::{rooms, Priority, Store, StoreError};
 use switchboard::wakeup::scheduler::{Pbx, Scheduler};
@@ -139,7 +139,7 @@ async fn run(pending: usize, burst: usize) {
     // Start-up: open the store and find the next due call, as the scheduler does at start.
     let t = Instant::now();
     let store = Arc::new(Store::open(&path).unwrap());
-    let (_stx, srx) = tokio::sync::watch::channel(switchboard::pbx::LinkStatus::default_down("bench"));
+    let (_stx, srx) = tokio::sync::watch::channel(switchboard::links::pbx::LinkStatus::default_down("bench"));
     let probe = Scheduler {
         pbx: Pbx::Up,
         store: store.clone(),

@@ -19,10 +19,10 @@ pub use crate::desk::CheckIn;
 pub use crate::directory::{CodeAnswer, DirEntry, NewDirEntry};
 pub use crate::housekeeping::{DayReport, RoomHousekeeping};
 pub use crate::identity::{Actor, Role};
+pub use crate::links::pbx::LinkStatus;
 pub use crate::logbook::handover::Handover;
 pub use crate::logbook::{Entry, Followup, NewEntry, Search, Shift};
 pub use crate::messages::{MessageView, NewMessage};
-pub use crate::pbx::LinkStatus;
 pub use crate::staff::StaffView;
 pub use crate::store::rooms::{RoomView, Stay};
 pub use crate::wakeup::{Booking, Report, WakeupView};
@@ -398,7 +398,7 @@ pub mod route {
         Events: Get "/api/events", () => String;
         PbxResync: Post "/api/pbx/resync", () => ResyncReply;
         /// The PMS link's state (409 when hotel.toml has no `[pms]`).
-        PmsStatus: Get "/api/pms/status", () => crate::pms::PmsStatus;
+        PmsStatus: Get "/api/pms/status", () => crate::links::pms::PmsStatus;
         /// Ask the PMS for a database resync (`DR`; 409 without `[pms]`).
         PmsResync: Post "/api/pms/resync", () => ResyncReply;
         /// The built-in simulated PBX places a call (no real PBX: 409).

@@ -16,9 +16,9 @@
 //!   directory (private numbers withheld) and dialling codes.
 //! - [`logbook`]: shifts, entries, follow-ups, the handover; [`journal`]: the entries the
 //!   service writes itself (below alerts and the logbook).
-//! - [`pbx`]: the link task owning the serial port, the FIAS mapping, the built-in simulator.
-//!   [`port`]: where a FIAS peer is (serial device, `tcp://`, `tcp-listen://`) and how it is opened.
-//!   [`pms`]: the PMS link (switchboard plays the PBX's part toward the hotel's PMS);
+//! - [`links`]: the PBX link (the task owning the serial port, the FIAS mapping, the built-in
+//!   simulator), the PMS link (switchboard plays the PBX's part toward the hotel's PMS), and
+//!   where a FIAS peer is (serial device, `tcp://`, `tcp-listen://`) and how it is opened;
 //!   [`pms_sim`]: `switchboard pms-sim`, the PMS simulator as a program.
 //! - [`logsafe`]: what peers and clients sent, escaped and cut for the log; repeated warnings
 //!   summarised.
@@ -46,13 +46,11 @@ pub mod domain;
 pub mod housekeeping;
 pub mod identity;
 pub mod journal;
+pub mod links;
 pub mod logbook;
 pub mod logsafe;
 pub mod messages;
-pub mod pbx;
-pub mod pms;
 pub mod pms_sim;
-pub mod port;
 pub mod schedules;
 pub mod serve;
 pub mod services;

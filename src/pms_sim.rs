@@ -63,8 +63,8 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
             }
         });
     } else {
-        let pty = crate::pbx::serial::open_pty()?;
-        let stream = crate::pbx::serial::FdStream::new(pty.master)?;
+        let pty = crate::links::pbx::serial::open_pty()?;
+        let stream = crate::links::pbx::serial::FdStream::new(pty.master)?;
         println!("{}", pty.slave_path.display());
         println!("PMS simulator on this pseudo-terminal (switchboard: [pms] port = \"{}\")", pty.slave_path.display());
         sim.attach(stream);

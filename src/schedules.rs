@@ -194,7 +194,7 @@ pub struct JobCtx {
     pub store: std::sync::Arc<crate::store::Store>,
     pub clock: crate::clock::SharedClock,
     pub wakeups: crate::wakeup::Wakeups,
-    pub link: crate::pbx::LinkHandle,
+    pub link: crate::links::pbx::LinkHandle,
     pub config_dir: PathBuf,
     pub tz: Tz,
     pub messages_keep_for: Duration,

@@ -11,8 +11,8 @@ use pbx_sim::{SimOptions, SimState};
 use crate::api;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, PortSpec};
-use crate::pbx::simulator;
-use crate::port::{Endpoint, EndpointConnector};
+use crate::links::pbx::simulator;
+use crate::links::port::{Endpoint, EndpointConnector};
 use crate::schedules;
 use crate::services::Services;
 use crate::store::Store;
@@ -96,7 +96,7 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
 }
 
 /// A `tcp-listen://` port without an `allow` list: any host that reaches it can take the link.
-fn warn_if_open(section: &str, endpoint: &Endpoint, allow: &[crate::port::AllowRule]) {
+fn warn_if_open(section: &str, endpoint: &Endpoint, allow: &[crate::links::port::AllowRule]) {
     if matches!(endpoint, Endpoint::Listen(_)) && allow.is_empty() {
         tracing::warn!(
             "[{section}] port = \"{endpoint}\" has no allow list: any host that reaches it can take the link \

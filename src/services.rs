@@ -10,9 +10,9 @@ use crate::api::AppState;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::desk::{Desk, Signals};
+use crate::links::pbx::link::{self, Connector, LinkCtx};
 use crate::logbook::Logbook;
 use crate::messages::Messages;
-use crate::pbx::link::{self, Connector, LinkCtx};
 use crate::staff::Staff;
 use crate::store::{rooms, Priority, Store, StoreError};
 use crate::wakeup::scheduler::Scheduler;
@@ -39,7 +39,7 @@ impl Services {
         store
             .write(Priority::Normal, move |tx| {
                 rooms::sync_rooms(tx, &rooms)?;
-                crate::pms::outbox::set_enabled(tx, pms)
+                crate::links::pms::outbox::set_enabled(tx, pms)
             })
             .await?;
         let signals = Signals::default();
@@ -100,7 +100,7 @@ impl Services {
 
     /// Starts the PMS link (`[pms]`): the PMS drives check-ins, bookings and messages.
     pub async fn start_pms<C: Connector>(&mut self, cfg: &crate::config::PmsLinkConfig, connector: C) {
-        let ctx = crate::pms::PmsCtx {
+        let ctx = crate::links::pms::PmsCtx {
             store: self.app.store.clone(),
             clock: self.clock.clone(),
             timezone: self.timezone,
@@ -112,11 +112,11 @@ impl Services {
         };
         // What the PBX reports is queued for the PMS from now on.
         if let Err(e) =
-            self.app.store.write(Priority::Normal, move |tx| crate::pms::outbox::set_enabled(tx, true)).await
+            self.app.store.write(Priority::Normal, move |tx| crate::links::pms::outbox::set_enabled(tx, true)).await
         {
             tracing::error!("cannot enable the PMS outbox: {e}");
         }
-        let (handle, task) = crate::pms::spawn(ctx, connector);
+        let (handle, task) = crate::links::pms::spawn(ctx, connector);
         self.app.pms = Some(handle);
         self.tasks.push(task);
     }

@@ -34,7 +34,7 @@ use super::streams::StreamSlot;
 use crate::contract::LiveEvent;
 use crate::domain::event::Event;
 use crate::identity::{Actor, Permission};
-use crate::pbx::LinkStatus;
+use crate::links::pbx::LinkStatus;
 use crate::store::{Batch, StoreError};
 
 /// What a burst of committed changes touched, by key.
@@ -125,8 +125,8 @@ async fn read(s: &AppState, actor: &Actor, changed: Changed) -> Result<Vec<LiveE
 
 /// The PMS link's next status (never, without a PMS); `None` once the link is gone.
 async fn pms_changed(
-    pms: &mut Option<tokio::sync::watch::Receiver<crate::pms::PmsStatus>>,
-) -> Option<crate::pms::PmsStatus> {
+    pms: &mut Option<tokio::sync::watch::Receiver<crate::links::pms::PmsStatus>>,
+) -> Option<crate::links::pms::PmsStatus> {
     match pms {
         Some(p) => {
             p.changed().await.ok()?;
@@ -138,7 +138,7 @@ async fn pms_changed(
 
 /// The part of the PMS status worth an event (not every record counted).
 type PmsKey = (String, Option<String>, u64, bool, bool, Option<String>);
-fn pms_key(s: &crate::pms::PmsStatus) -> PmsKey {
+fn pms_key(s: &crate::links::pms::PmsStatus) -> PmsKey {
     (
         format!("{:?}", s.link),
         s.since.clone(),
@@ -150,7 +150,7 @@ fn pms_key(s: &crate::pms::PmsStatus) -> PmsKey {
 }
 
 /// The part of the link status worth an event (not every frame counter).
-fn link_key(s: &LinkStatus) -> (crate::pbx::LinkState, Option<String>, bool) {
+fn link_key(s: &LinkStatus) -> (crate::links::pbx::LinkState, Option<String>, bool) {
     (s.link, s.since.clone(), s.resync_in_progress)
 }
 

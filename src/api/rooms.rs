@@ -49,11 +49,11 @@ fn desk_may_change_stays(s: &AppState) -> ApiResult<()> {
     }
 }
 
-fn pms(s: &AppState) -> ApiResult<&crate::pms::PmsHandle> {
+fn pms(s: &AppState) -> ApiResult<&crate::links::pms::PmsHandle> {
     s.pms.as_ref().ok_or_else(|| ApiError::Conflict("no PMS is configured ([pms] in hotel.toml)".into()))
 }
 
-pub async fn pms_status(State(s): State<AppState>) -> ApiResult<Json<crate::pms::PmsStatus>> {
+pub async fn pms_status(State(s): State<AppState>) -> ApiResult<Json<crate::links::pms::PmsStatus>> {
     Ok(Json(pms(&s)?.status()))
 }
 

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use crate::desk::Desk;
+use crate::links::pbx::LinkHandle;
 use crate::logbook::Logbook;
 use crate::messages::Messages;
-use crate::pbx::LinkHandle;
 use crate::staff::Staff;
 use crate::store::Store;
 use crate::wakeup::Wakeups;
@@ -25,7 +25,7 @@ pub struct AppState {
     /// The built-in simulated PBX, when the service runs one (it can place calls on request).
     pub simulator: Option<pbx_sim::SimHandle>,
     /// The PMS link, when `[pms]` is configured.
-    pub pms: Option<crate::pms::PmsHandle>,
+    pub pms: Option<crate::links::pms::PmsHandle>,
     pub store: Arc<Store>,
     /// `[api]`: the limits and the cookie's flags.
     pub api: crate::config::ApiConfig,

@@ -32,7 +32,7 @@ pub enum LiveEvent {
     Link(LinkStatus),
     /// The PMS link's status changed (up or down, records waiting for it, a resync or night
     /// audit): as `GET /api/pms/status`. Only where a PMS is configured.
-    Pms(crate::pms::PmsStatus),
+    Pms(crate::links::pms::PmsStatus),
 }
 
 impl LiveEvent {

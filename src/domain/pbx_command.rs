@@ -1,6 +1,6 @@
 //! What the service asks of a room's line, whatever the PBX's protocol: idempotent "set state"
 //! requests, kept in the PBX outbox as they are (their JSON is the stored form). Each PBX driver
-//! turns them into its own records when it sends them (FIAS: `crate::pbx::command`).
+//! turns them into its own records when it sends them (FIAS: `crate::links::pbx::command`).
 
 use serde::{Deserialize, Serialize};
 

@@ -34,8 +34,8 @@ use crate::domain::pbx_command::PbxCommand;
 use crate::domain::wakeup::machine::{self, Effect, Input, Policy, State};
 use crate::domain::wakeup::rule::Rule;
 use crate::identity::Actor;
-use crate::pbx::report::{self, PbxReport, WakeResult};
-use crate::pbx::{LinkState, LinkStatus};
+use crate::links::pbx::report::{self, PbxReport, WakeResult};
+use crate::links::pbx::{LinkState, LinkStatus};
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
 
 /// The PBX as the scheduler sees it.

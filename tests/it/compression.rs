@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use switchboard::clock::SystemClock;
-use switchboard::pbx::link::Streams;
+use switchboard::links::pbx::link::Streams;
 use switchboard::services::Services;
 use tower::ServiceExt;
 

@@ -191,7 +191,7 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
         + "[pms]\nport = \"tcp-listen://127.0.0.1:0\"\nowns_stays = false\n";
     let pms = switchboard::config::Config::parse(&pms_text).unwrap().pms.unwrap();
     let connector =
-        switchboard::port::EndpointConnector::new(pms.port.clone(), pms.line, pms.allow.clone()).await.unwrap();
+        switchboard::links::port::EndpointConnector::new(pms.port.clone(), pms.line, pms.allow.clone()).await.unwrap();
     h.services.start_pms(&pms, connector).await;
     let password = h.services.app.staff.bootstrap().await.unwrap().expect("a new store");
     let mut state = h.services.app.clone();

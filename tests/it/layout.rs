@@ -286,8 +286,7 @@ fn no_module_uses_one_that_uses_it_back() {
 }
 
 /// The top-level modules the store and the domain stand below.
-const ABOVE: &[&str] =
-    &["pbx", "pms", "api", "contract", "console", "cli", "serve", "services", "schedules", "pms_sim"];
+const ABOVE: &[&str] = &["links", "api", "contract", "console", "cli", "serve", "services", "schedules", "pms_sim"];
 
 /// Uses that break the layers: the store or the domain importing from above them; the domain
 /// importing the store or using tokio.
@@ -325,15 +324,15 @@ fn the_checker_sees_a_layer_broken_when_it_is() {
     let src = dir.path();
     std::fs::create_dir(src.join("store")).unwrap();
     std::fs::create_dir(src.join("domain")).unwrap();
-    std::fs::write(src.join("lib.rs"), "//! x\nmod store;\nmod domain;\nmod pbx;\n").unwrap();
-    std::fs::write(src.join("pbx.rs"), "pub struct Command;\n").unwrap();
+    std::fs::write(src.join("lib.rs"), "//! x\nmod store;\nmod domain;\nmod links;\n").unwrap();
+    std::fs::write(src.join("links.rs"), "pub struct Command;\n").unwrap();
     std::fs::write(src.join("store/mod.rs"), "mod rows;\n").unwrap();
-    std::fs::write(src.join("store/rows.rs"), "use crate::pbx::Command;\n").unwrap();
+    std::fs::write(src.join("store/rows.rs"), "use crate::links::Command;\n").unwrap();
     std::fs::write(src.join("domain/mod.rs"), "mod event;\n").unwrap();
     std::fs::write(src.join("domain/event.rs"), "use crate::store::rows;\nfn f() { tokio::spawn(); }\n").unwrap();
     let (edges, sources) = graph(src);
     let found: BTreeSet<String> = layer_violations(&edges, &sources).into_iter().collect();
-    let want = ["domain::event -> store::rows", "domain::event uses tokio", "store::rows -> pbx"];
+    let want = ["domain::event -> store::rows", "domain::event uses tokio", "store::rows -> links"];
     assert_eq!(found, want.iter().map(|s| s.to_string()).collect(), "{edges:?}");
 }
 

@@ -12,7 +12,7 @@ use pbx_sim::{Command, Faults, SimOptions};
 use switchboard::desk::CheckIn;
 
 use switchboard::identity::Actor;
-use switchboard::pbx::LinkState;
+use switchboard::links::pbx::LinkState;
 
 use crate::fixtures::{eventually, pty_lock, Hotel};
 

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use switchboard::clock::SystemClock;
 use switchboard::contract::LiveEvent;
 use switchboard::identity::{Actor, Role};
-use switchboard::pbx::link::Streams;
+use switchboard::links::pbx::link::Streams;
 use switchboard::services::Services;
 use switchboard::store::Priority;
 use tokio::sync::mpsc;

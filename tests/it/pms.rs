@@ -12,7 +12,7 @@ use chrono::{NaiveDateTime, Timelike};
 use pms_sim::{PmsKnob, PmsSimHandle, PmsSimOptions};
 use switchboard::clock::{Clock, SystemClock};
 use switchboard::config::{Config, PmsLinkConfig};
-use switchboard::port::EndpointConnector;
+use switchboard::links::port::EndpointConnector;
 use switchboard::store::StoreError;
 use tokio::net::TcpListener;
 
@@ -258,9 +258,9 @@ async fn a_resync_that_says_vacant_checks_out_and_silence_is_reported_and_shared
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_a_serial_line_in_cp850_and_the_desk_may_not_change_stays() {
     let _g = pty_lock();
-    let pty = switchboard::pbx::serial::open_pty().unwrap();
+    let pty = switchboard::links::pbx::serial::open_pty().unwrap();
     let port = pty.slave_path.display().to_string();
-    let stream = switchboard::pbx::serial::FdStream::new(pty.master).unwrap();
+    let stream = switchboard::links::pbx::serial::FdStream::new(pty.master).unwrap();
     let sim = pms_sim::serve(PmsSimOptions {
         framing: fias::Framing::Serial,
         timers: fias::Timers { ack_timeout: Duration::from_millis(300), ..Default::default() },

@@ -7,7 +7,7 @@ use pms_sim::PmsKnob;
 
 use switchboard::store::StoreError;
 
-use switchboard::pms::{PmsHandle, PmsStatus};
+use switchboard::links::pms::{PmsHandle, PmsStatus};
 
 use super::pms::{check_in, hotel_with_pms, local_in, tcp_pms, wait_pms_up, TcpPms, T};
 use crate::fixtures::{eventually, pty_lock, Hotel};

@@ -11,7 +11,7 @@ use switchboard::clock::TokioClock;
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
 use switchboard::identity::Actor;
-use switchboard::pbx::link::Connector;
+use switchboard::links::pbx::link::Connector;
 use switchboard::services::Services;
 use switchboard::store::Store;
 use switchboard::wakeup::{Booking, WakeupView};

@@ -169,8 +169,8 @@ pub async fn hotel_day(plan: Plan) -> Vec<Check> {
     let mut rng = Rng(plan.seed | 1);
 
     // The PBX, on a pty this process keeps.
-    let pty = switchboard::pbx::serial::open_pty().unwrap();
-    let stream = switchboard::pbx::serial::FdStream::new(pty.master).unwrap();
+    let pty = switchboard::links::pbx::serial::open_pty().unwrap();
+    let stream = switchboard::links::pbx::serial::FdStream::new(pty.master).unwrap();
     let mut sim_opts = SimOptions::default();
     sim_opts.timers.ack_timeout = Duration::from_millis(300);
     let (pbx, _pbx_task) = pbx_sim::spawn(stream, sim_opts);

@@ -9,7 +9,7 @@ use pbx_sim::SimOptions;
 use switchboard::clock::SystemClock;
 use switchboard::config::{Config, PortSpec};
 use switchboard::identity::Actor;
-use switchboard::port::EndpointConnector;
+use switchboard::links::port::EndpointConnector;
 use switchboard::services::Services;
 use switchboard::store::Store;
 use tokio::net::{TcpListener, TcpStream};

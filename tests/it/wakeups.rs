@@ -9,7 +9,7 @@ use pbx_sim::{Command, RingBehaviour};
 use switchboard::alerts;
 use switchboard::clock::TokioClock;
 use switchboard::desk::CheckIn;
-use switchboard::pbx::link::Streams;
+use switchboard::links::pbx::link::Streams;
 use switchboard::services::Services;
 use switchboard::store::{Priority, Store};
 use switchboard::wakeup::Booking;
@@ -354,7 +354,7 @@ async fn the_nightly_job_writes_the_wake_up_report() {
 /// the inbox, and the restarted service acts on it once.
 #[tokio::test(start_paused = true)]
 async fn a_handset_booking_and_a_wake_up_answer_stored_before_a_crash_are_acted_on_after_it() {
-    use switchboard::pbx::link::incoming;
+    use switchboard::links::pbx::link::incoming;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hotel.db");
     let cfg = "ring_timeout = \"5m\"\nattempts = 2\nretry_interval = \"2m\"";

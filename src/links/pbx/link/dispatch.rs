@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use fias::{Message, RecordId, SendError};
 
 use super::resync;
-use crate::pbx::command::{merged_equipment, Fias, PbxCommand};
+use crate::links::pbx::command::{merged_equipment, Fias, PbxCommand};
 use crate::store::outbox::{OutboxRow, PRIORITY_NORMAL};
 
 /// Rounds of attempts a PBX may refuse (NAK) the same command, with the link up, before it is

@@ -19,8 +19,8 @@ use super::status::{LinkState, LinkStatus};
 use super::turnaround::Turnaround;
 use super::{incoming, resync};
 use crate::domain::event::Event as Change;
+use crate::links::pbx::command::PbxCommand;
 use crate::logsafe::Summary;
-use crate::pbx::command::PbxCommand;
 use crate::store::{outbox, Priority, Store, StoreError};
 
 /// Why the connection to the PBX was lost: faults of the wire, never of the store (a store

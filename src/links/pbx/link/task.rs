@@ -13,7 +13,7 @@ use super::handle::{answering, stopped, LinkCommand, LinkHandle, Waited};
 use super::session::{log_link, LinkError, Outer, Session, SessionEnd};
 use super::status::{LinkState, LinkStatus};
 
-pub use crate::port::Connector;
+pub use crate::links::port::Connector;
 
 /// Starts the link task.
 pub fn spawn<C: Connector>(ctx: LinkCtx, connector: C) -> (LinkHandle, tokio::task::JoinHandle<()>) {

@@ -3,7 +3,7 @@
 //!
 //! The simulator gets a pseudo-terminal pair from [`open_pty`]: it keeps the master and a
 //! raw-mode handle on the slave (so the master never sees a hang-up while the service
-//! reconnects). Opening devices and the async byte stream live in [`crate::port::serial`].
+//! reconnects). Opening devices and the async byte stream live in [`crate::links::port::serial`].
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use serialport::TTYPort;
 
 use crate::config::{LineSettings, PbxConfig};
-pub use crate::port::serial::{open_port, FdStream, SerialError};
-use crate::port::Connector;
+pub use crate::links::port::serial::{open_port, FdStream, SerialError};
+use crate::links::port::Connector;
 
 /// A pseudo-terminal pair for the simulator.
 pub struct Pty {

@@ -24,8 +24,8 @@ use super::holds::{Expired, Holds};
 use super::outbox;
 use super::status::{LinkState, PmsStatus};
 use crate::domain::event::Event as Change;
-use crate::pbx::link::handle::{answering, stopped, Handle, LinkCommand, Waited};
-use crate::port::Connector;
+use crate::links::pbx::link::handle::{answering, stopped, Handle, LinkCommand, Waited};
+use crate::links::port::Connector;
 use crate::store::{Priority, Store, StoreError};
 
 const STORE_RETRY_MAX: Duration = Duration::from_secs(30);
