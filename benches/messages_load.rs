@@ -9,10 +9,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
-use switchboard::api;
 use switchboard::clock::{SharedClock, SystemClock};
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
+use switchboard::http::api;
 use switchboard::identity::{Actor, Role};
 use switchboard::links::pbx::link::Streams;
 use switchboard::messages::NewMessage;

@@ -23,27 +23,25 @@
 //! - [`logsafe`]: what peers and clients sent, escaped and cut for the log; repeated warnings
 //!   summarised.
 //! - [`schedules`]: property jobs from `schedules/*.toml`.
-//! - [`contract`]: every route's method, path, request and reply types, written once;
-//!   [`api`]: the HTTP API serving it; [`cli`]: the command line, a client of it;
-//!   [`console`]: the web console (English and 繁體中文), served at `/`.
+//! - [`http`]: the contract (every route's method, path, request and reply types, written once),
+//!   the HTTP API serving it, the web console (English and 繁體中文) served at `/`;
+//!   [`cli`]: the command line, a client of the contract.
 //! - [`services`]: the parts wired together; [`serve`]: plus the listener and the simulator.
 //!
 //! The FIAS protocol engine and the PBX simulator live in `drivers/`.
 
 pub mod alerts;
-pub mod api;
 pub mod audit;
 pub mod changes;
 pub mod charges;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod console;
-pub mod contract;
 pub mod desk;
 pub mod directory;
 pub mod domain;
 pub mod housekeeping;
+pub mod http;
 pub mod identity;
 pub mod journal;
 pub mod links;

@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use pbx_sim::{SimOptions, SimState};
 
-use crate::api;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, PortSpec};
+use crate::http::api;
 use crate::links::pbx::simulator;
 use crate::links::port::{Endpoint, EndpointConnector};
 use crate::schedules;

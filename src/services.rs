@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use tokio::task::JoinHandle;
 
-use crate::api::AppState;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::desk::{Desk, Signals};
+use crate::http::api::AppState;
 use crate::links::pbx::link::{self, Connector, LinkCtx};
 use crate::logbook::Logbook;
 use crate::messages::Messages;
@@ -93,7 +93,10 @@ impl Services {
             simulator: None,
             pms: None,
             api: cfg.api,
-            streams: Arc::new(crate::api::streams::Streams::new(cfg.api.max_streams, cfg.api.max_streams_per_user)),
+            streams: Arc::new(crate::http::api::streams::Streams::new(
+                cfg.api.max_streams,
+                cfg.api.max_streams_per_user,
+            )),
         };
         Ok(Services { app, clock, signals, tasks: vec![link_task, scheduler_task], timezone: cfg.timezone })
     }

@@ -4,7 +4,7 @@ use super::client::Client;
 use super::render::{self, on_off, or_dash};
 use super::rooms::room_arg;
 use super::subcommands::{AlertsCommand, MsgCommand, WakeupCommand};
-use crate::contract::{route, AlertsQuery, Booking, DateQuery, MessagesQuery, NewMessage, Switch, WakeupsQuery};
+use crate::http::contract::{route, AlertsQuery, Booking, DateQuery, MessagesQuery, NewMessage, Switch, WakeupsQuery};
 
 pub fn run_msg(c: &Client, cmd: &MsgCommand) -> anyhow::Result<()> {
     match cmd {

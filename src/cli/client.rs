@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::args::Cli;
 use crate::config::Config;
-use crate::contract::{self, Endpoint, Method};
+use crate::http::contract::{self, Endpoint, Method};
 
 /// Tokens `switchboard login` stored, one per API address, in the user's config directory.
 pub mod tokens {

@@ -5,8 +5,8 @@ use anyhow::Context;
 use super::client::Client;
 use super::render::{self, or_dash};
 use super::subcommands::{DirCommand, DirFields};
-use crate::contract::{route, CodeQuery, DirImport, DirQuery, ExportQuery, NewDirEntry};
 use crate::directory::exchange::Format;
+use crate::http::contract::{route, CodeQuery, DirImport, DirQuery, ExportQuery, NewDirEntry};
 
 fn entry(f: &DirFields) -> NewDirEntry {
     NewDirEntry {

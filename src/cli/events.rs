@@ -1,7 +1,7 @@
 //! `switchboard events`: the live events, one line each (or one JSON object each), as the
 //! console receives them.
 
-use crate::contract::LiveEvent;
+use crate::http::contract::LiveEvent;
 
 use super::client::Client;
 use super::render::local;

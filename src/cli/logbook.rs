@@ -3,7 +3,9 @@
 use super::client::Client;
 use super::render::{self, or_dash};
 use super::subcommands::{FollowupCommand, HandoverCommand, LogCommand, ShiftCommand};
-use crate::contract::{route, Amend, CloseShift, Entry, FollowupChange, FollowupsQuery, LogQuery, NewEntry, Search};
+use crate::http::contract::{
+    route, Amend, CloseShift, Entry, FollowupChange, FollowupsQuery, LogQuery, NewEntry, Search,
+};
 
 pub fn run_shift(c: &Client, cmd: &ShiftCommand) -> anyhow::Result<()> {
     match cmd {

@@ -7,7 +7,7 @@ use super::args::Command;
 use super::client::Client;
 use super::render::{self, on_off, or_dash};
 use super::subcommands::{PbxCommand, PmsCommand, TariffCommand};
-use crate::contract::{
+use crate::http::contract::{
     route, AuditQuery, CallsQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, QuoteQuery,
     RoomView, SetClass, SetHousekeeping, SimCall, Stay, StaysQuery, Switch,
 };

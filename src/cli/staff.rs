@@ -14,7 +14,7 @@ use super::render;
 use super::subcommands::StaffCommand;
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::contract::{route, Login, NewPassword, NewStaff, OwnPassword, StaffView};
+use crate::http::contract::{route, Login, NewPassword, NewStaff, OwnPassword, StaffView};
 use crate::identity::{Actor, Role};
 use crate::staff::{check_login, random_password, Staff};
 use crate::store::Store;

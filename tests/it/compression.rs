@@ -27,7 +27,7 @@ async fn json_is_gzipped_when_accepted_and_live_events_are_not() {
     let svc = Services::start(&cfg, mem_store(), Arc::new(SystemClock), none).await.unwrap();
     let password = svc.app.staff.bootstrap().await.unwrap().expect("a new store");
     let (token, _) = svc.app.staff.login("manager", &password, None).await.unwrap();
-    let app = switchboard::api::router(svc.app.clone());
+    let app = switchboard::http::api::router(svc.app.clone());
 
     let plain = app.clone().oneshot(get("/api/rooms", &token, false)).await.unwrap();
     assert_eq!(plain.status(), StatusCode::OK);

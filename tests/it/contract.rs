@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use switchboard::store::Priority;
 
 use switchboard::cli::Client;
-use switchboard::contract::*;
+use switchboard::http::contract::*;
 
 use crate::fixtures::{pty_lock, Hotel};
 
@@ -196,7 +196,7 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let password = h.services.app.staff.bootstrap().await.unwrap().expect("a new store");
     let mut state = h.services.app.clone();
     state.simulator = Some(h.sim.clone());
-    let app = switchboard::api::router(state);
+    let app = switchboard::http::api::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

@@ -12,7 +12,7 @@ use axum::http::{header, Request};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use switchboard::clock::SystemClock;
-use switchboard::contract::LiveEvent;
+use switchboard::http::contract::LiveEvent;
 use switchboard::identity::{Actor, Role};
 use switchboard::links::pbx::link::Streams;
 use switchboard::services::Services;
@@ -103,7 +103,7 @@ async fn each_stream_carries_what_its_reader_may_see_and_nothing_else() {
     for (login, role) in [("dora", Role::Desk), ("olga", Role::Operator)] {
         svc.app.staff.add(&boss, login, None, role, "a long enough password").await.unwrap();
     }
-    let app = switchboard::api::router(svc.app.clone());
+    let app = switchboard::http::api::router(svc.app.clone());
     let token = async |login: &str, pw: &str| svc.app.staff.login(login, pw, None).await.unwrap().0;
     let manager = token("manager", &password).await;
     let mut readers = BTreeMap::new();

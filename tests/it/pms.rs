@@ -278,12 +278,12 @@ async fn over_a_serial_line_in_cp850_and_the_desk_may_not_change_stays() {
 
     // The desk, through the real HTTP API.
     let password = h.services.app.staff.bootstrap().await.unwrap().expect("a new store");
-    let app = switchboard::api::router(h.services.app.clone());
+    let app = switchboard::http::api::router(h.services.app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let refused = tokio::task::spawn_blocking(move || {
-        use switchboard::contract::{route, CheckIn, Login};
+        use switchboard::http::contract::{route, CheckIn, Login};
         let anon = switchboard::cli::Client::with_token(base.clone(), None);
         let login = Login { login: "manager".into(), password };
         let token = anon.call::<route::Login>(&[], &login).unwrap().token;

@@ -30,7 +30,7 @@ use pbx_sim::{Command, Faults, RingBehaviour, SimOptions};
 use pms_sim::{PmsKnob, PmsSimOptions};
 use switchboard::cli::Client;
 use switchboard::clock::{Clock, SystemClock};
-use switchboard::contract::{route, Booking, NewMessage};
+use switchboard::http::contract::{route, Booking, NewMessage};
 use tokio::task::block_in_place;
 
 use crate::fixtures::{add_staff, bin, free_port, pty_lock, token, wait_healthy};

@@ -1,6 +1,6 @@
 //! A route is mounted with its contract: `router.at(route::CheckIn, rooms::check_in)` puts the
 //! handler at the endpoint's method and path, and the compiler checks that what the handler
-//! answers is the endpoint's reply type ([`crate::contract::Endpoint::Reply`]): a handler and
+//! answers is the endpoint's reply type ([`crate::http::contract::Endpoint::Reply`]): a handler and
 //! its contract cannot drift apart. (The request side is checked by the contract test, which
 //! drives every route with the contract's request types.)
 
@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::error::ApiError;
-use crate::contract::{Endpoint, Method};
+use crate::http::contract::{Endpoint, Method};
 
 /// `201 Created` or `202 Accepted` with the created thing.
 pub type Created<T> = (StatusCode, Json<T>);

@@ -1,5 +1,5 @@
 //! Live updates: `GET /api/events`, server-sent events carrying what changed
-//! ([`crate::contract::LiveEvent`]), for the console and any tool with a token:
+//! ([`crate::http::contract::LiveEvent`]), for the console and any tool with a token:
 //! - `hello` first, on every (re)connection, and again if the stream fell behind: read everything;
 //! - `room`: a room as `GET /api/rooms/{room}` returns it to this reader;
 //! - `wakeup`: a booking as `GET /api/wakeups/{id}` returns it;
@@ -31,8 +31,8 @@ use super::auth::Token;
 use super::error::ApiError;
 use super::state::AppState;
 use super::streams::StreamSlot;
-use crate::contract::LiveEvent;
 use crate::domain::event::Event;
+use crate::http::contract::LiveEvent;
 use crate::identity::{Actor, Permission};
 use crate::links::pbx::LinkStatus;
 use crate::store::{Batch, StoreError};

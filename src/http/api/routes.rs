@@ -1,4 +1,4 @@
-//! The router: every route of [`crate::contract::route`] mounted on its handler by contract
+//! The router: every route of [`crate::http::contract::route`] mounted on its handler by contract
 //! ([`super::mount`]: the compiler checks the handler answers the route's reply type), grouped by
 //! the one permission each group needs.
 
@@ -9,7 +9,7 @@ use super::error::ApiError;
 use super::mount::Mount;
 use super::state::AppState;
 use super::{auth, directory, events, logbook, messages, rooms, staff, wakeups};
-use crate::contract::{route, Health};
+use crate::http::contract::{route, Health};
 use crate::identity::Permission;
 
 pub fn router(state: AppState) -> Router {
@@ -97,7 +97,7 @@ pub fn router(state: AppState) -> Router {
         .at(route::Login, staff::login)
         .at(route::OpenSession, staff::open_session)
         .merge(signed_in)
-        .merge(crate::console::routes())
+        .merge(crate::http::console::routes())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         // Gzip when the client asks for it (the room list of a big hotel shrinks about tenfold);
         // the default rule leaves live events and tiny answers alone.

@@ -14,13 +14,13 @@ use axum::Router;
 
 /// The languages the console speaks, with their tables (one per language: every key in each).
 pub const LANGUAGES: [(&str, &str); 2] = [
-    ("en", include_str!("../assets/console/i18n/en.json")),
-    ("zh-Hant", include_str!("../assets/console/i18n/zh-Hant.json")),
+    ("en", include_str!("../../assets/console/i18n/en.json")),
+    ("zh-Hant", include_str!("../../assets/console/i18n/zh-Hant.json")),
 ];
 
-const INDEX: &str = include_str!("../assets/console/index.html");
-const SCRIPT: &str = include_str!("../assets/console/app.js");
-const STYLE: &str = include_str!("../assets/console/app.css");
+const INDEX: &str = include_str!("../../assets/console/index.html");
+const SCRIPT: &str = include_str!("../../assets/console/app.js");
+const STYLE: &str = include_str!("../../assets/console/app.css");
 
 fn asset(kind: &'static str, body: &'static str) -> Response {
     (
@@ -88,7 +88,7 @@ mod tests {
     fn every_error_code_the_service_can_say_has_words_in_every_language() {
         for (lang, text) in LANGUAGES {
             let words = table(text);
-            let missing: Vec<String> = crate::api::codes::Code::ALL
+            let missing: Vec<String> = crate::http::api::codes::Code::ALL
                 .iter()
                 .map(|c| format!("err.{}", c.as_str()))
                 .filter(|k| !words.contains_key(k))

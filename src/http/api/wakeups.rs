@@ -10,8 +10,8 @@ use super::extract::{ApiJson, ApiQuery, Id};
 use super::mount::Created;
 use super::state::AppState;
 use crate::alerts::{self, Alert};
-use crate::contract::{AlertsQuery, Booking, DateQuery, Report, WakeupView, WakeupsQuery};
 use crate::domain::wakeup::rule;
+use crate::http::contract::{AlertsQuery, Booking, DateQuery, Report, WakeupView, WakeupsQuery};
 use crate::identity::Actor;
 
 pub async fn add(

@@ -8,7 +8,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Id, OptionalJson};
 use super::mount::Created;
 use super::state::AppState;
-use crate::contract::{
+use crate::http::contract::{
     Amend, CloseShift, Entry, Followup, FollowupChange, FollowupsQuery, Handover, LogQuery, NewEntry, Search, Shift,
 };
 use crate::identity::Actor;

@@ -10,7 +10,7 @@ use super::extract::{blocking, ApiJson, ApiQuery, Id, OptionalJson, Segment};
 use super::mount::Created;
 use super::state::AppState;
 use crate::audit::{self, Change};
-use crate::contract::{
+use crate::http::contract::{
     Call, CallsQuery, CheckIn, CheckOut, DateQuery, DayReport, Folio, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus,
     Quote, QuoteQuery, ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, SimCall, SimCallReply, StaysQuery,
     Switch, TariffReloaded, TariffView,

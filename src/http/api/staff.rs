@@ -10,7 +10,7 @@ use super::extract::{ApiJson, ApiQuery, ClientAddr, Segment};
 use super::mount::{Cookie, Created};
 use super::state::AppState;
 use crate::audit::{self, AuditQuery, AuditRow};
-use crate::contract::{Login, LoginReply, NewPassword, NewStaff, OwnPassword, SessionReply};
+use crate::http::contract::{Login, LoginReply, NewPassword, NewStaff, OwnPassword, SessionReply};
 use crate::identity::{Actor, Permission, Role};
 use crate::staff::StaffView;
 

@@ -8,7 +8,7 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::mount::Created;
 use super::state::AppState;
-use crate::contract::{MessageView, MessagesQuery, NewMessage};
+use crate::http::contract::{MessageView, MessagesQuery, NewMessage};
 use crate::identity::Actor;
 
 pub async fn leave(
