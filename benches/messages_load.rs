@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
+use switchboard::app::services::Services;
 use switchboard::clock::{SharedClock, SystemClock};
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
@@ -16,7 +17,6 @@ use switchboard::http::api;
 use switchboard::identity::{Actor, Role};
 use switchboard::links::pbx::link::Streams;
 use switchboard::messages::NewMessage;
-use switchboard::services::Services;
 use switchboard::store::{Priority, Store, StoreError};
 
 const ROOMS: usize = 2000;

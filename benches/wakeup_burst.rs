@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use fias::frame::encode_frame;
 use fias::{Message, Wake};
 use pbx_sim::SimOptions;
+use switchboard::app::services::Services;
 use switchboard::clock::{SharedClock, SystemClock};
 use switchboard::config::Config;
 use switchboard::desk::CheckIn;
@@ -22,7 +23,6 @@ use switchboard::domain::wakeup::rule::{Repeat, Rule};
 use switchboard::identity::Actor;
 use switchboard::links::pbx::serial::open_pty;
 use switchboard::links::pbx::serial::DeviceConnector;
-use switchboard::services::Services;
 use switchboard::store::{rooms, Priority, Store, StoreError};
 use switchboard::wakeup::scheduler::{Pbx, Scheduler};
 

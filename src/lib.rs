@@ -2,10 +2,12 @@
 //!
 //! Layout (the spine of every change: validate, write the change, its audit row and its PBX
 //! commands in one transaction, let the link task deliver the commands):
-//! - [`charges`]: the tariff and call pricing. [`config`]: hotel.toml, parsed then validated. [`clock`]: the injected wall clock and the
-//!   one way times are written. [`validate`]: the one input error and text check.
-//! - [`domain`]: the hotel's own terms, no SQL and no tokio: typed events, housekeeping codes;
+//! - [`domain`]: the hotel's own terms, no store and no tokio: typed events, housekeeping codes,
+//!   alert kinds, message statuses, PBX commands, wake-up rules and machine, the tariff, money;
 //!   [`changes`]: how a change records its events (and fills the PMS outbox from them).
+//! - [`charges`]: the call ledger and the bill. [`config`]: hotel.toml, parsed then validated.
+//!   [`clock`]: the injected wall clock and the one way times are written. [`validate`]: the one
+//!   input error and text check.
 //! - [`identity`]: who acts (`Actor`) and what each role may do; below everything that checks.
 //! - [`store`]: one SQLite file (append-only migrations): rooms, stays, the durable PBX outbox.
 //! - [`desk`]: check-in, check-out, move, DND, class of service; [`housekeeping`]: whether a
@@ -18,19 +20,19 @@
 //!   service writes itself (below alerts and the logbook).
 //! - [`links`]: the PBX link (the task owning the serial port, the FIAS mapping, the built-in
 //!   simulator), the PMS link (switchboard plays the PBX's part toward the hotel's PMS), and
-//!   where a FIAS peer is (serial device, `tcp://`, `tcp-listen://`) and how it is opened;
-//!   [`pms_sim`]: `switchboard pms-sim`, the PMS simulator as a program.
+//!   where a FIAS peer is (serial device, `tcp://`, `tcp-listen://`) and how it is opened.
 //! - [`logsafe`]: what peers and clients sent, escaped and cut for the log; repeated warnings
 //!   summarised.
-//! - [`schedules`]: property jobs from `schedules/*.toml`.
 //! - [`http`]: the contract (every route's method, path, request and reply types, written once),
 //!   the HTTP API serving it, the web console (English and 繁體中文) served at `/`;
 //!   [`cli`]: the command line, a client of the contract.
-//! - [`services`]: the parts wired together; [`serve`]: plus the listener and the simulator.
+//! - [`app`]: the parts wired together, the listener and the simulators (`serve`, `pms-sim`),
+//!   the property jobs from `schedules/*.toml`.
 //!
 //! The FIAS protocol engine and the PBX simulator live in `drivers/`.
 
 pub mod alerts;
+pub mod app;
 pub mod audit;
 pub mod changes;
 pub mod charges;
@@ -48,10 +50,6 @@ pub mod links;
 pub mod logbook;
 pub mod logsafe;
 pub mod messages;
-pub mod pms_sim;
-pub mod schedules;
-pub mod serve;
-pub mod services;
 pub mod staff;
 pub mod store;
 pub mod validate;

@@ -39,7 +39,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => Config::hotel_only(&cli.config).map(|c| c.rooms).unwrap_or_default(),
             };
-            let opts = switchboard::pms_sim::Options { listen: listen.clone(), connect: connect.clone(), rooms, ack };
+            let opts =
+                switchboard::app::pms_sim::Options { listen: listen.clone(), connect: connect.clone(), rooms, ack };
             pms_sim(opts)
         }
         other => {
@@ -54,17 +55,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 // The service and the simulators run on tokio; the client commands need no runtime.
 #[tokio::main]
 async fn serve(cfg: Config, dir: std::path::PathBuf) -> anyhow::Result<()> {
-    switchboard::serve::serve(cfg, dir).await
+    switchboard::app::serve::serve(cfg, dir).await
 }
 
 #[tokio::main]
 async fn pbx_sim(state_file: Option<std::path::PathBuf>, ack: std::time::Duration) -> anyhow::Result<()> {
-    switchboard::serve::pbx_sim(state_file, ack).await
+    switchboard::app::serve::pbx_sim(state_file, ack).await
 }
 
 #[tokio::main]
-async fn pms_sim(opts: switchboard::pms_sim::Options) -> anyhow::Result<()> {
-    switchboard::pms_sim::run(opts).await
+async fn pms_sim(opts: switchboard::app::pms_sim::Options) -> anyhow::Result<()> {
+    switchboard::app::pms_sim::run(opts).await
 }
 
 /// A command line that does not parse, as one line: what is wrong and the usage.

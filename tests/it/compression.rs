@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use switchboard::app::services::Services;
 use switchboard::clock::SystemClock;
 use switchboard::links::pbx::link::Streams;
-use switchboard::services::Services;
 use tower::ServiceExt;
 
 use crate::site::mem_store;

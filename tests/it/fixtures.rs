@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use pbx_sim::{SimHandle, SimOptions, SimState};
+use switchboard::app::services::Services;
 use switchboard::clock::SystemClock;
 use switchboard::config::Config;
 use switchboard::desk::{CheckIn, Desk};
@@ -15,7 +16,6 @@ use switchboard::identity::Actor;
 use switchboard::links::pbx::serial::DeviceConnector;
 use switchboard::links::pbx::simulator::{self, PtySimulator};
 use switchboard::links::pbx::LinkHandle;
-use switchboard::services::Services;
 use switchboard::store::rooms::RoomView;
 use switchboard::store::{outbox, Store};
 

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pbx_sim::SimOptions;
+use switchboard::app::services::Services;
 use switchboard::clock::SystemClock;
 use switchboard::config::{Config, PortSpec};
 use switchboard::identity::Actor;
 use switchboard::links::port::EndpointConnector;
-use switchboard::services::Services;
 use switchboard::store::Store;
 use tokio::net::{TcpListener, TcpStream};
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use pbx_sim::{Command, RingBehaviour};
 use switchboard::alerts;
+use switchboard::app::services::Services;
 use switchboard::clock::TokioClock;
 use switchboard::desk::CheckIn;
 use switchboard::links::pbx::link::Streams;
-use switchboard::services::Services;
 use switchboard::store::{Priority, Store};
 use switchboard::wakeup::Booking;
 
@@ -327,12 +327,12 @@ async fn the_nightly_job_writes_the_wake_up_report() {
     s.link_up().await;
     s.check_in("101").await;
     let w = s.book("101", "07:00").await;
-    let jobs = switchboard::schedules::parse(
+    let jobs = switchboard::app::schedules::parse(
         std::path::Path::new("nightly.toml"),
         "[[job]]\nname = \"report\"\ncron = \"0 5 0 * * *\"\naction = \"wakeup_report\"\noutput = \"reports/w-{date}.txt\"\n",
     )
     .unwrap();
-    let _tasks = switchboard::schedules::spawn(
+    let _tasks = switchboard::app::schedules::spawn(
         jobs,
         &s.services,
         dir.path().to_path_buf(),

@@ -27,9 +27,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use crate::app::services::Services;
 use crate::config::parse_duration;
 use crate::domain::wakeup::rule;
-use crate::services::Services;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
@@ -332,7 +332,7 @@ alerts_older_than = "48h"
         )
         .unwrap();
         assert_eq!(jobs.len(), 2);
-        let shipped = parse(&p(), include_str!("../schedules/nightly.toml")).unwrap();
+        let shipped = parse(&p(), include_str!("../../schedules/nightly.toml")).unwrap();
         assert!(shipped
             .iter()
             .any(|j| matches!(&j.action, Action::RevenueReport { output } if output.contains("{date}"))));

@@ -74,11 +74,11 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     loop {
         tokio::select! {
-            _ = crate::serve::shutdown_signal() => return Ok(()),
+            _ = crate::app::serve::shutdown_signal() => return Ok(()),
             line = lines.next_line() => match line? {
                 None => {
                     // stdin closed: keep running until stopped.
-                    crate::serve::shutdown_signal().await;
+                    crate::app::serve::shutdown_signal().await;
                     return Ok(());
                 }
                 Some(l) if l.trim().is_empty() => {}

@@ -8,13 +8,13 @@ use std::time::Duration;
 use anyhow::Context;
 use pbx_sim::{SimOptions, SimState};
 
+use crate::app::schedules;
+use crate::app::services::Services;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, PortSpec};
 use crate::http::api;
 use crate::links::pbx::simulator;
 use crate::links::port::{Endpoint, EndpointConnector};
-use crate::schedules;
-use crate::services::Services;
 use crate::store::Store;
 
 /// Resolves on Ctrl-C or SIGTERM.
