@@ -26,7 +26,7 @@ pub struct RoomView {
     /// Last room status dialled on the handset (FIAS RS), if any.
     pub room_status: Option<u8>,
     /// Housekeeping: dirty, clean, inspected, out-of-order, out-of-service.
-    pub housekeeping: crate::housekeeping::Housekeeping,
+    pub housekeeping: crate::domain::housekeeping::Housekeeping,
     pub voicemail: u32,
     /// Guest messages waiting for delivery.
     pub messages_waiting: u32,
