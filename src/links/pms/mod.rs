@@ -9,7 +9,7 @@
 //! [`context`] (what the link is given), [`applied`] (what became of a record),
 //! [`requests`] (wake-ups and messages from the PMS),
 //! [`apply`] (what the PMS says, as desk operations with the PMS as actor), [`outbox`] (what the
-//! PMS must hear: queued by store triggers with the change itself, sent and then deleted),
+//! PMS must hear: queued from each change's events in its own transaction, sent and then deleted),
 //! [`holds`] (why records wait: a resync, a night audit, a posting refused for now),
 //! [`status`] (what `switchboard pms status` shows).
 //!
