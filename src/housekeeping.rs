@@ -50,9 +50,7 @@ pub fn set(
         "UPDATE rooms SET housekeeping = ?2, housekeeping_since = ?3, housekeeping_by = ?4 WHERE number = ?1",
         params![room, status, now, by],
     )?;
-    let occupied: bool =
-        tx.row("SELECT EXISTS (SELECT 1 FROM stays WHERE room = ?1 AND checked_out_at IS NULL)", [room], |r| r.get(0))?;
-    changes::record(tx, Event::RoomStatus { room: room.into(), status, by: by.into(), occupied })?;
+    changes::record(tx, Event::RoomStatus { room: room.into(), status, by: by.into() })?;
     if before != Some(status) {
         let facts = serde_json::json!({ "before": before, "after": status, "by": by });
         let mut change = Change::new("room_status").room(room).after(status.as_str()).params(facts);

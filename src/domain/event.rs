@@ -34,7 +34,7 @@ pub enum Event {
     /// The voicemail count the PBX reports changed.
     Voicemail { room: String, count: u32 },
     /// The housekeeping status was set; `by` as stored (`handset`, `attendant:ID`, a login).
-    RoomStatus { room: String, status: Housekeeping, by: String, occupied: bool },
+    RoomStatus { room: String, status: Housekeeping, by: String },
     /// A wake-up call was booked, rang, was answered or not, moved, or will be tried again.
     WakeupChanged { id: i64, room: String },
     /// A wake-up booking ended (done, failed, missed, cancelled).

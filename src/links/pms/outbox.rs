@@ -80,10 +80,15 @@ pub fn queue_for(conn: &Connection, event: &Event) -> Result<(), StoreError> {
                 push(conn, room, "XD", &json!({ "id": pms_id, "reservation": reservation }))?;
             }
         }
-        Event::RoomStatus { room, status, by, occupied } => {
+        Event::RoomStatus { room, status, by } => {
             let attendant = by.strip_prefix("attendant:");
             if (by == "handset" || attendant.is_some()) && enabled(conn)? {
-                let data = json!({ "housekeeping": status, "occupied": i64::from(*occupied), "attendant": attendant });
+                let occupied: bool = conn.row(
+                    "SELECT EXISTS (SELECT 1 FROM stays WHERE room = ?1 AND checked_out_at IS NULL)",
+                    [room],
+                    |r| r.get(0),
+                )?;
+                let data = json!({ "housekeeping": status, "occupied": i64::from(occupied), "attendant": attendant });
                 push(conn, room, "RS", &data)?;
             }
         }
