@@ -210,10 +210,16 @@ pub fn finish(
 
 /// Check-out: purges the texts of the stay's messages; returns how many were still waiting.
 pub fn purge_stay(tx: &Connection, stay: i64) -> Result<usize, StoreError> {
-    let discarded = waiting_of_stay(tx, stay)?;
-    let waiting = tx.exec("UPDATE messages SET status = 'discarded' WHERE stay = ?1 AND status = 'waiting'", [stay])?;
-    for m in discarded {
-        changes::record(tx, Event::MessageEnded { id: m.id, room: m.room, status: MessageStatus::Discarded })?;
+    let discarded: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "UPDATE messages SET status = 'discarded' WHERE stay = ?1 AND status = 'waiting' RETURNING id, room",
+        )?;
+        let rows = stmt.query_map([stay], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        rows
+    };
+    let waiting = discarded.len();
+    for (id, room) in discarded {
+        changes::record(tx, Event::MessageEnded { id, room, status: MessageStatus::Discarded })?;
     }
     tx.exec("UPDATE messages SET text = NULL, caller = NULL, callback = NULL WHERE stay = ?1", [stay])?;
     Ok(waiting)

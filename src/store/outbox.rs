@@ -100,13 +100,14 @@ pub fn max_id(conn: &Connection) -> Result<i64, StoreError> {
 
 /// A completed resync sent the full state as of `upto`: rows up to it are delivered.
 pub fn covered_by_resync(conn: &Connection, upto: i64) -> Result<usize, StoreError> {
-    let rooms: Vec<String> = {
-        let mut stmt =
-            conn.prepare_cached("SELECT DISTINCT room FROM outbox WHERE id <= ?1 AND priority <= ?2 ORDER BY room")?;
+    let mut rooms: Vec<String> = {
+        let mut stmt = conn.prepare_cached("DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2 RETURNING room")?;
         let rows = stmt.query_map(params![upto, PRIORITY_NORMAL], |r| r.get(0))?.collect::<Result<_, _>>()?;
         rows
     };
-    let n = conn.exec("DELETE FROM outbox WHERE id <= ?1 AND priority <= ?2", params![upto, PRIORITY_NORMAL])?;
+    let n = rooms.len();
+    rooms.sort();
+    rooms.dedup();
     for room in rooms {
         super::emit(Event::PbxTook { room });
     }

@@ -424,19 +424,19 @@ pub fn move_stay(tx: &Connection, now: &str, stay: i64, to: &str) -> Result<usiz
                         "UPDATE wakeups SET status = ?2, next_due = ?3, ring_deadline = NULL, attempt = ?4 WHERE id = ?1",
                         params![id, next.status, crate::clock::timestamp(t), next.attempt],
                     )?;
-                    changes::record(tx, Event::WakeupChanged { id, room: to.to_string() })?;
                 }
                 other => unreachable_effect(other)?,
             }
         }
     }
+    // Every active call follows, the one that was ringing (now waiting to retry) included.
     let following: Vec<i64> = {
-        let mut stmt =
-            tx.prepare_cached(&format!("SELECT id FROM wakeups WHERE stay = ?1 AND status IN {ACTIVE_SQL}"))?;
-        let ids = stmt.query_map([stay], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut stmt = tx.prepare_cached(&format!(
+            "UPDATE wakeups SET room = ?2 WHERE stay = ?1 AND status IN {ACTIVE_SQL} RETURNING id"
+        ))?;
+        let ids = stmt.query_map(params![stay, to], |r| r.get(0))?.collect::<Result<_, _>>()?;
         ids
     };
-    tx.exec(&format!("UPDATE wakeups SET room = ?2 WHERE stay = ?1 AND status IN {ACTIVE_SQL}"), params![stay, to])?;
     for &id in &following {
         changes::record(tx, Event::WakeupChanged { id, room: to.to_string() })?;
     }
