@@ -62,14 +62,13 @@ pub mod tokens {
     }
 }
 
-/// The API's base URL: `--api`, or http:// plus the config's `[api] listen`.
-pub fn api_base(cli: &Cli) -> anyhow::Result<String> {
-    Ok(match &cli.api {
-        Some(url) => url.trim_end_matches('/').to_string(),
-        None => {
-            let cfg = Config::hotel_only(&cli.config).map_err(|e| anyhow!("{e} (or give --api URL)"))?;
-            format!("http://{}", cfg.listen)
-        }
+/// The API's base URL: `--api`, or http:// plus the config's `[api] listen` (`cfg`: the config
+/// file as read, if it could be).
+fn api_base(cli: &Cli, cfg: &Result<Config, crate::config::ConfigError>) -> anyhow::Result<String> {
+    Ok(match (&cli.api, cfg) {
+        (Some(url), _) => url.trim_end_matches('/').to_string(),
+        (None, Ok(cfg)) => format!("http://{}", cfg.listen),
+        (None, Err(e)) => return Err(anyhow!("{e} (or give --api URL)")),
     })
 }
 
@@ -95,9 +94,10 @@ impl Client {
     /// Uses `--api`, or the listen address of the config file; the token from `--token`,
     /// `SWITCHBOARD_TOKEN` or the token store.
     pub fn new(cli: &Cli) -> anyhow::Result<Client> {
-        let c = Client::with_token(api_base(cli)?, cli.token.clone());
+        let cfg = Config::hotel_only(&cli.config);
+        let c = Client::with_token(api_base(cli, &cfg)?, cli.token.clone());
         // Times are shown in the hotel's zone: from the config file, else as the service says.
-        let zone = match Config::hotel_only(&cli.config) {
+        let zone = match cfg {
             Ok(cfg) => Some(cfg.timezone),
             Err(_) => c.call::<contract::route::Health>(&[], &()).ok().and_then(|h| h.timezone?.parse().ok()),
         };
