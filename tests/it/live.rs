@@ -171,22 +171,19 @@ async fn each_stream_carries_what_its_reader_may_see_and_nothing_else() {
             last.insert(key, e.data());
         }
         for (key, data) in last {
+            // The item with `id` in the list a GET answers.
+            let listed = |all: Value, id: &str| {
+                let found = all
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|a| a["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id));
+                found.cloned().unwrap_or_else(|| panic!("no {id} in {all}"))
+            };
             let answer = if let Some(id) = key.strip_prefix("alert ") {
-                let all = call(&app, "GET", "/api/alerts?all=true", &r.token, None).await;
-                all.as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|a| a["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id))
-                    .cloned()
-                    .unwrap()
+                listed(call(&app, "GET", "/api/alerts?all=true", &r.token, None).await, id)
             } else if let Some((id, shift)) = key.strip_prefix("log ").and_then(|k| k.split_once(' ')) {
-                let all = call(&app, "GET", &format!("/api/log?shift={shift}"), &r.token, None).await;
-                all.as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|a| a["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id))
-                    .cloned()
-                    .unwrap()
+                listed(call(&app, "GET", &format!("/api/log?shift={shift}"), &r.token, None).await, id)
             } else {
                 call(&app, "GET", &key, &r.token, None).await
             };
