@@ -9,7 +9,7 @@ use crate::store::StoreError;
 
 /// Records `event` for the change in hand.
 pub fn record(conn: &Connection, event: Event) -> Result<(), StoreError> {
-    crate::links::pms::outbox::queue_for(conn, &event)?;
+    crate::store::pms_outbox::queue_for(conn, &event)?;
     crate::store::emit(event);
     Ok(())
 }

@@ -39,7 +39,7 @@ impl Services {
         store
             .write(Priority::Normal, move |tx| {
                 rooms::sync_rooms(tx, &rooms)?;
-                crate::links::pms::outbox::set_enabled(tx, pms)
+                crate::store::pms_outbox::set_enabled(tx, pms)
             })
             .await?;
         let signals = Signals::default();
@@ -115,7 +115,7 @@ impl Services {
         };
         // What the PBX reports is queued for the PMS from now on.
         if let Err(e) =
-            self.app.store.write(Priority::Normal, move |tx| crate::links::pms::outbox::set_enabled(tx, true)).await
+            self.app.store.write(Priority::Normal, move |tx| crate::store::pms_outbox::set_enabled(tx, true)).await
         {
             tracing::error!("cannot enable the PMS outbox: {e}");
         }

@@ -13,7 +13,7 @@ use super::types::{
     invalid, ApiConfig, AuthConfig, ChargesConfig, Config, ConfigError, LineSettings, Parity, PbxConfig, PmsLinkConfig,
     PortSpec, WakeupConfig, DEFAULT_LISTEN,
 };
-use crate::links::port::Endpoint;
+use crate::config::endpoint::Endpoint;
 
 /// The highest class of service: FIAS `CS` 0 (barred or internal) to 3 (unrestricted), the classes every
 /// FIAS PBX maps; a PBX with more classes needs a mapping that does not exist yet.
@@ -135,7 +135,7 @@ fn pms_section(p: super::raw::RawPms) -> Result<PmsLinkConfig, ConfigError> {
 }
 
 /// `allow = ["10.1.2.3", "10.1.2.0/24"]`: who may connect to a `tcp-listen://` port.
-fn allow_rules(key: &str, v: Option<Vec<String>>) -> Result<Vec<crate::links::port::AllowRule>, ConfigError> {
+fn allow_rules(key: &str, v: Option<Vec<String>>) -> Result<Vec<crate::config::endpoint::AllowRule>, ConfigError> {
     v.unwrap_or_default()
         .iter()
         .enumerate()

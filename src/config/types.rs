@@ -21,7 +21,7 @@ pub(super) fn invalid(key: impl Into<String>, msg: impl Into<String>) -> ConfigE
     ConfigError::Invalid { key: key.into(), msg: msg.into() }
 }
 
-pub use crate::links::port::{LineSettings, Parity};
+pub use crate::config::endpoint::{LineSettings, Parity};
 
 /// Where the PBX is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub enum PortSpec {
     /// The built-in simulated PBX, behind a pseudo-terminal.
     Simulator,
     /// A serial device such as `/dev/ttyUSB0`, `tcp://HOST:PORT` or `tcp-listen://ADDR:PORT`.
-    Peer(crate::links::port::Endpoint),
+    Peer(crate::config::endpoint::Endpoint),
 }
 
 /// The `[pbx]` section, validated.
@@ -50,14 +50,14 @@ pub struct PbxConfig {
     /// Longest pause between reconnection attempts.
     pub reconnect_max: Duration,
     /// Addresses a `tcp-listen://` PBX may connect from (empty: any, with a warning at start).
-    pub allow: Vec<crate::links::port::AllowRule>,
+    pub allow: Vec<crate::config::endpoint::AllowRule>,
 }
 
 /// The `[pms]` section, validated: the PMS drives switchboard over FIAS (switchboard plays the
 /// PBX's part toward it).
 #[derive(Debug, Clone)]
 pub struct PmsLinkConfig {
-    pub port: crate::links::port::Endpoint,
+    pub port: crate::config::endpoint::Endpoint,
     pub line: LineSettings,
     pub encoding: fias::Encoding,
     pub max_field: Option<usize>,
@@ -78,7 +78,7 @@ pub struct PmsLinkConfig {
     /// A posting the PMS answered `NA` or `RY` (outside a night audit) is tried again after this.
     pub posting_retry: Duration,
     /// Addresses a `tcp-listen://` PMS may connect from (empty: any, with a warning at start).
-    pub allow: Vec<crate::links::port::AllowRule>,
+    pub allow: Vec<crate::config::endpoint::AllowRule>,
 }
 
 /// The whole configuration, validated.

@@ -3,12 +3,13 @@
 //! of cities at home and abroad.
 //!
 //! Layout: [`entries`] (the entries: adding, editing, removing, searching, and what each role
-//! may see of a private one), [`exchange`] (import and export as CSV or TOML), [`codes`]
-//! (country and area codes both ways, and how to dial them from the hotel).
+//! may see of a private one), [`exchange`] (import and export as CSV or TOML), [`codes`] (the
+//! domain's dialling codes, [`crate::domain::dialling`]: country and area codes both ways, and
+//! how to dial them from the hotel).
 
-pub mod codes;
+pub use crate::domain::dialling as codes;
 pub mod entries;
 pub mod exchange;
 
-pub use codes::{CodeAnswer, Dialling};
+pub use crate::domain::dialling::{CodeAnswer, Dialling};
 pub use entries::{DirEntry, DirError, Directory, Kind, NewDirEntry, WITHHELD_HINT};

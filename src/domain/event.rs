@@ -10,7 +10,7 @@
 
 use super::housekeeping::Housekeeping;
 use super::message_status::MessageStatus;
-use crate::wakeup::status::WakeStatus;
+use crate::domain::wakeup::status::WakeStatus;
 
 /// One change, as the rest of the service hears of it.
 #[derive(Debug, Clone, PartialEq, Eq)]

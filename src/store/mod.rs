@@ -1,8 +1,9 @@
 //! The hotel's memory: one SQLite file in WAL mode.
 //!
 //! Layout: [`migrations`] (append-only schema), [`rooms`] (rooms and stays), [`outbox`] (the
-//! durable queue of PBX commands), [`sql`] (the store's error and its statement-cache calls),
-//! [`writer`] (the one thread that writes: two queues, group
+//! durable queue of PBX commands), [`pbx_reports`] (what the PBX reported, kept until acted on),
+//! [`pms_outbox`] (what the PMS must hear, filled from the events), [`sql`] (the store's error
+//! and its statement-cache calls), [`writer`] (the one thread that writes: two queues, group
 //! commit), [`checkpoint`] (the WAL copied back into the file by a thread of its own).
 //! A change and the PBX commands it implies are written in one transaction through
 //! [`Store::write`], so a crash can never keep one without the other.
@@ -16,6 +17,8 @@
 pub mod checkpoint;
 pub mod migrations;
 pub mod outbox;
+pub mod pbx_reports;
+pub mod pms_outbox;
 pub mod rooms;
 pub mod sql;
 pub mod writer;

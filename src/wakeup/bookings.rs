@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use super::report::{self, Report};
-use super::status::{WakeStatus, ACTIVE_SQL};
 use crate::audit::{self, Change};
 use crate::changes;
 use crate::clock::{local_iso, parse_utc, SharedClock};
@@ -19,6 +18,7 @@ use crate::domain::event::Event;
 use crate::domain::pbx_command::PbxCommand;
 use crate::domain::wakeup::machine::{self, Effect, State};
 use crate::domain::wakeup::rule::{self, Repeat, Rule};
+use crate::domain::wakeup::status::{WakeStatus, ACTIVE_SQL};
 use crate::identity::Actor;
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
 use crate::validate::Invalid;

@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::wakeup::status::WakeStatus;
+use crate::domain::wakeup::status::WakeStatus;
 
 /// Where a booking stands: its status and the attempts made at the current occurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

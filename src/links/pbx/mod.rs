@@ -4,15 +4,13 @@
 //! (the range checks on what the PBX reports), [`serial`]
 //! (opening ports and pseudo-terminals, async file descriptors, the device connector),
 //! [`link`] (the task that owns the port: sessions, the delivery policy, resync, what the PBX
-//! reports), [`report`] (what the PBX told us that the wake-up scheduler acts on),
-//! [`simulator`] (the built-in PBX behind a pseudo-terminal).
+//! reports), [`simulator`] (the built-in PBX behind a pseudo-terminal).
 
 pub mod checks;
 pub mod command;
 pub mod link;
-pub mod report;
 pub mod serial;
 pub mod simulator;
 
+pub use crate::domain::pbx_report::PbxReport;
 pub use link::{LinkCommand, LinkHandle, LinkState, LinkStatus};
-pub use report::PbxReport;

@@ -1,8 +1,8 @@
 //! Wake-up bookings and messages from the PMS: `WR`/`WC` and `XL`/`XD`, each kept with the
 //! PMS's own time or message id so what goes back (`WA`, `XD`) names them as the PMS did.
 
+use crate::domain::wakeup::status::ACTIVE_SQL;
 use crate::store::Sql;
-use crate::wakeup::status::ACTIVE_SQL;
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 use fias::{GuestMessage, Wake};
 use rusqlite::{params, OptionalExtension};

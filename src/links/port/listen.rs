@@ -3,12 +3,14 @@
 //! Only addresses on the `allow` list may connect (when there is one): anyone else is closed at
 //! once, logged and counted, and never replaces the link.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+
+use crate::config::endpoint::{allowed, AllowRule};
 
 /// Accepts peers on a bound socket, one at a time: when a new one connects, the previous
 /// connection is shut down so its session ends and the link takes the new one.
@@ -17,42 +19,6 @@ pub struct Listener {
     pub local: SocketAddr,
     /// Connections refused for coming from an address not on the `allow` list.
     pub refused: Arc<AtomicU64>,
-}
-
-/// One entry of an `allow` list: an address (`10.1.2.3`) or a network (`10.1.2.0/24`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AllowRule(ipnet::IpNet);
-
-impl std::str::FromStr for AllowRule {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        let net = match s.parse::<IpAddr>() {
-            Ok(ip) => ipnet::IpNet::from(ip),
-            Err(_) => s.parse::<ipnet::IpNet>().map_err(|_| {
-                let shown: String = s.chars().take(50).collect();
-                format!("{shown:?} is not an address or network like \"10.1.2.3\" or \"10.1.2.0/24\"")
-            })?,
-        };
-        Ok(AllowRule(net.trunc()))
-    }
-}
-
-impl AllowRule {
-    pub fn allows(&self, ip: IpAddr) -> bool {
-        // An IPv4 peer on a dual-stack socket arrives as ::ffff:a.b.c.d.
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
-        };
-        self.0.contains(&ip)
-    }
-}
-
-/// Whether `ip` may connect: on the list, or there is no list.
-pub fn allowed(allow: &[AllowRule], ip: IpAddr) -> bool {
-    allow.is_empty() || allow.iter().any(|r| r.allows(ip))
 }
 
 impl Listener {
@@ -103,25 +69,5 @@ impl Listener {
 
     pub async fn accept(&mut self) -> Result<TcpStream, String> {
         self.incoming.recv().await.ok_or_else(|| "the listener stopped".to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn allow_rules_take_addresses_and_networks() {
-        let rules: Vec<AllowRule> =
-            ["10.1.2.3", "192.168.7.0/24", "fd00::/8"].iter().map(|s| s.parse().unwrap()).collect();
-        for ok in ["10.1.2.3", "192.168.7.200", "::ffff:10.1.2.3", "fd00::1"] {
-            assert!(allowed(&rules, ok.parse().unwrap()), "{ok}");
-        }
-        for no in ["10.1.2.4", "192.168.8.1", "127.0.0.1"] {
-            assert!(!allowed(&rules, no.parse().unwrap()), "{no}");
-        }
-        assert!(allowed(&[], "8.8.8.8".parse().unwrap()), "no list: anyone (warned at start)");
-        assert!("10.1.2".parse::<AllowRule>().unwrap_err().contains("10.1.2.0/24"));
-        assert!("10.1.2.0/33".parse::<AllowRule>().is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Where a FIAS peer is reached: a serial device, `tcp://HOST:PORT` (we connect) or
 //! `tcp-listen://ADDR:PORT` (the peer connects to us), and the [`Connector`] that opens it.
 //!
-//! Layout: [`Endpoint`] (the parsed `port` key) and [`LineSettings`] (a serial line's), [`Connector`]
+//! Layout: [`Endpoint`] and [`LineSettings`] are the config's ([`crate::config::endpoint`]); [`Connector`]
 //! (what a link task calls after every loss), [`EndpointConnector`] (the one connector for all
 //! three forms), [`serial`] (opening a device as an async stream), [`listen`] (one peer at a time;
 //! a newer connection replaces the older, as FIAS servers do).
@@ -11,7 +11,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::pin::Pin;
 
 use fias::Framing;
@@ -21,63 +20,8 @@ use tokio::net::TcpStream;
 pub mod listen;
 pub mod serial;
 
-pub use listen::{AllowRule, Listener};
-pub use serial::{LineSettings, Parity};
-
-/// A parsed `port` value (other than the built-in simulator).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    /// A serial device such as `/dev/ttyUSB0`.
-    Device(PathBuf),
-    /// `tcp://HOST:PORT`: switchboard connects, and reconnects with back-off.
-    Connect(String),
-    /// `tcp-listen://ADDR:PORT`: switchboard listens for the peer.
-    Listen(SocketAddr),
-}
-
-impl Endpoint {
-    /// Parses `tcp://`, `tcp-listen://` or a device path; says what is wrong otherwise.
-    pub fn parse(text: &str) -> Result<Endpoint, String> {
-        if let Some(rest) = text.strip_prefix("tcp-listen://") {
-            return rest.parse().map(Endpoint::Listen).map_err(|_| {
-                format!("{text:?}: after tcp-listen:// give the address and port to listen on, such as 0.0.0.0:5010")
-            });
-        }
-        if let Some(rest) = text.strip_prefix("tcp://") {
-            let ok = rest
-                .rsplit_once(':')
-                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
-            if !ok {
-                return Err(format!("{text:?}: after tcp:// give HOST:PORT, such as 192.0.2.10:5010"));
-            }
-            return Ok(Endpoint::Connect(rest.to_string()));
-        }
-        if text.contains("://") {
-            return Err(format!("{text:?}: the forms are a device path, tcp://HOST:PORT and tcp-listen://ADDR:PORT"));
-        }
-        if text.is_empty() {
-            return Err("give a device path such as \"/dev/ttyUSB0\", tcp://HOST:PORT or tcp-listen://ADDR:PORT".into());
-        }
-        Ok(Endpoint::Device(PathBuf::from(text)))
-    }
-
-    pub fn framing(&self) -> Framing {
-        match self {
-            Endpoint::Device(_) => Framing::Serial,
-            Endpoint::Connect(_) | Endpoint::Listen(_) => Framing::Tcp,
-        }
-    }
-}
-
-impl std::fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Endpoint::Device(p) => write!(f, "{}", p.display()),
-            Endpoint::Connect(a) => write!(f, "tcp://{a}"),
-            Endpoint::Listen(a) => write!(f, "tcp-listen://{a}"),
-        }
-    }
-}
+pub use crate::config::endpoint::{AllowRule, Endpoint, LineSettings, Parity};
+pub use listen::Listener;
 
 /// Opens the stream to the peer; called again after every loss. May wait (for a peer to
 /// connect, say); the link task keeps answering commands meanwhile.
@@ -163,22 +107,5 @@ impl Connector for EndpointConnector {
 
     fn peer(&self) -> Option<String> {
         self.peer.clone()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_three_forms_parse_and_wrong_ones_say_why() {
-        assert_eq!(Endpoint::parse("/dev/ttyUSB0"), Ok(Endpoint::Device("/dev/ttyUSB0".into())));
-        assert_eq!(Endpoint::parse("tcp://pbx.local:5010"), Ok(Endpoint::Connect("pbx.local:5010".into())));
-        assert_eq!(Endpoint::parse("tcp-listen://0.0.0.0:5010"), Ok(Endpoint::Listen("0.0.0.0:5010".parse().unwrap())));
-        assert!(Endpoint::parse("tcp://pbx.local").unwrap_err().contains("HOST:PORT"));
-        assert!(Endpoint::parse("tcp-listen://pbx:5010").unwrap_err().contains("address and port"));
-        assert!(Endpoint::parse("udp://x:1").unwrap_err().contains("the forms are"));
-        assert_eq!(Endpoint::parse("tcp://a:1").unwrap().framing(), Framing::Tcp);
-        assert_eq!(Endpoint::parse("/dev/ttyS0").unwrap().framing(), Framing::Serial);
     }
 }

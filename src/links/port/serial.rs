@@ -2,6 +2,8 @@
 //! making any non-blocking file descriptor an `AsyncRead + AsyncWrite`.
 
 use std::io;
+
+use crate::config::endpoint::{LineSettings, Parity};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
@@ -11,23 +13,6 @@ use std::task::{ready, Context, Poll};
 use serialport::{DataBits, FlowControl, SerialPortBuilder, StopBits, TTYPort};
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-
-/// Serial parity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Parity {
-    None,
-    Even,
-    Odd,
-}
-
-/// A serial line's settings (used only when the port is a device).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LineSettings {
-    pub baud: u32,
-    pub data_bits: u8,
-    pub parity: Parity,
-    pub stop_bits: u8,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SerialError {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::status::LinkStatus;
+use crate::domain::link::LinkStatus;
 
 /// Requests to a link task.
 #[derive(Debug)]

@@ -13,11 +13,12 @@ use rusqlite::{params, Connection};
 use crate::changes;
 use crate::charges::Charges;
 use crate::domain::event::Event;
+use crate::domain::pbx_report::{PbxReport, WakeResult};
 use crate::links::pbx::checks::{self, Refused};
 use crate::links::pbx::command::PbxCommand;
-use crate::links::pbx::report::{self, PbxReport, WakeResult};
 use crate::messages;
 use crate::store::outbox;
+use crate::store::pbx_reports as report;
 use crate::store::{rooms, Priority, Store, StoreError};
 use std::sync::Arc;
 

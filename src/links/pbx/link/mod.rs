@@ -6,7 +6,7 @@
 //! a pure state machine: what to send next, what an answer means, when to give up),
 //! [`resync`] (the full-state database swap), [`incoming`] (what the PBX reports, stored and
 //! acted on), [`context`] (what the link is given), [`handle`] (how the rest of the service
-//! talks to it), [`status`] (what it shows), [`turnaround`] (our side's time per frame).
+//! talks to it), [`turnaround`] (our side's time per frame).
 //!
 //! A row of the durable outbox is deleted only when the PBX acknowledged it; every room is
 //! resynced on a PBX `DR`, after a long outage, or on command. The task is generic over the
@@ -18,12 +18,11 @@ pub mod handle;
 pub mod incoming;
 pub mod resync;
 mod session;
-pub mod status;
 pub mod task;
 pub mod turnaround;
 
+pub use crate::domain::link::{LinkState, LinkStatus};
 pub use context::LinkCtx;
 pub use handle::{LinkCommand, LinkHandle};
 pub use session::LinkError;
-pub use status::{LinkState, LinkStatus};
 pub use task::{spawn, Connector, Streams};

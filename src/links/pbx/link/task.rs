@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::context::LinkCtx;
 use super::handle::{answering, stopped, LinkCommand, LinkHandle, Waited};
 use super::session::{log_link, LinkError, Outer, Session, SessionEnd};
-use super::status::{LinkState, LinkStatus};
+use crate::domain::link::{LinkState, LinkStatus};
 
 pub use crate::links::port::Connector;
 

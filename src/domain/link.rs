@@ -1,4 +1,4 @@
-//! What the console, CLI and API show about the link.
+//! Where a link to the PBX stands, as the console, CLI and API show it.
 
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +84,7 @@ impl LinkStatus {
         Self::new(port.to_string())
     }
 
-    pub(super) fn new(port: String) -> Self {
+    pub fn new(port: String) -> Self {
         LinkStatus {
             link: LinkState::Down,
             port,
