@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use switchboard::charges::{ledger, Charges, Tariff};
+use switchboard::hotel::charges::{ledger, Charges, Tariff};
 use switchboard::store::{Priority, Store};
 
 fn arg(name: &str, default: usize) -> usize {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use switchboard::clock::SystemClock;
-use switchboard::directory::{Directory, NewDirEntry};
-use switchboard::identity::{Actor, Role};
+use switchboard::domain::identity::{Actor, Role};
+use switchboard::hotel::directory::{Directory, NewDirEntry};
 use switchboard::store::Store;
 
 const SURNAMES: &[&str] = &["王", "李", "張", "劉", "陳", "楊", "黃", "趙", "吳", "周"];

@@ -12,11 +12,11 @@ use std::time::Instant;
 use switchboard::app::services::Services;
 use switchboard::clock::{SharedClock, SystemClock};
 use switchboard::config::Config;
-use switchboard::desk::CheckIn;
+use switchboard::domain::identity::{Actor, Role};
+use switchboard::hotel::desk::CheckIn;
+use switchboard::hotel::messages::NewMessage;
 use switchboard::http::api;
-use switchboard::identity::{Actor, Role};
 use switchboard::links::pbx::link::Streams;
-use switchboard::messages::NewMessage;
 use switchboard::store::{Priority, Store, StoreError};
 
 const ROOMS: usize = 2000;

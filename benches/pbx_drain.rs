@@ -13,8 +13,8 @@ use fias::{Guest, Message, Record};
 use pbx_sim::{precise_line, SimOptions};
 use switchboard::clock::SystemClock;
 use switchboard::config::Config;
-use switchboard::desk::{CheckIn, Desk, Signals};
-use switchboard::identity::Actor;
+use switchboard::domain::identity::Actor;
+use switchboard::hotel::desk::{CheckIn, Desk, Signals};
 use switchboard::links::pbx::link::{self, LinkCtx};
 use switchboard::links::pbx::serial::open_pty;
 use switchboard::links::pbx::serial::DeviceConnector;
@@ -123,7 +123,7 @@ async fn drain(ops: usize) {
         timezone: chrono_tz::UTC,
         cfg: cfg.pbx.clone(),
         inbox: Default::default(),
-        charges: Arc::new(switchboard::charges::Charges::new(None, Default::default(), chrono_tz::UTC)),
+        charges: Arc::new(switchboard::hotel::charges::Charges::new(None, Default::default(), chrono_tz::UTC)),
     };
     let (link, _t) = link::spawn(ctx, DeviceConnector::new(&pty.slave_path, cfg.pbx));
     let mut status = link.status.clone();

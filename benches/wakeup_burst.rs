@@ -18,13 +18,13 @@ use pbx_sim::SimOptions;
 use switchboard::app::services::Services;
 use switchboard::clock::{SharedClock, SystemClock};
 use switchboard::config::Config;
-use switchboard::desk::CheckIn;
+use switchboard::domain::identity::Actor;
 use switchboard::domain::wakeup::rule::{Repeat, Rule};
-use switchboard::identity::Actor;
+use switchboard::hotel::desk::CheckIn;
+use switchboard::hotel::wakeup::scheduler::{Pbx, Scheduler};
 use switchboard::links::pbx::serial::open_pty;
 use switchboard::links::pbx::serial::DeviceConnector;
 use switchboard::store::{rooms, Priority, Store, StoreError};
-use switchboard::wakeup::scheduler::{Pbx, Scheduler};
 
 const BAUD: u32 = 9600;
 const ROOMS: usize = 2000;
@@ -79,7 +79,7 @@ async fn prepare(path: &std::path::Path, cfg: &Config, pending: usize, burst: us
     let rooms = cfg.rooms.clone();
     store.write(Priority::Normal, move |tx| rooms::sync_rooms(tx, &rooms)).await.unwrap();
     let clock: SharedClock = Arc::new(SystemClock);
-    let desk = switchboard::desk::Desk::new(store.clone(), clock.clone(), chrono_tz::UTC, 3, Default::default());
+    let desk = switchboard::hotel::desk::Desk::new(store.clone(), clock.clone(), chrono_tz::UTC, 3, Default::default());
     for r in &cfg.rooms {
         desk.check_in(&Actor::system(), r, CheckIn { name: format!("Guest {r}"), ..Default::default() }).await.unwrap();
     }
@@ -149,7 +149,12 @@ async fn run(pending: usize, burst: usize) {
         link: srx,
         changed: Default::default(),
         inbox: Default::default(),
-        wakeups: switchboard::wakeup::Wakeups::new(store.clone(), clock.clone(), cfg.timezone, Default::default()),
+        wakeups: switchboard::hotel::wakeup::Wakeups::new(
+            store.clone(),
+            clock.clone(),
+            cfg.timezone,
+            Default::default(),
+        ),
     };
     let next = probe.next_wake().await.unwrap();
     probe.step(clock.now()).await.unwrap();

@@ -1,56 +1,39 @@
 //! switchboard: the hotel operator's desk in software, between the front desk and the PBX.
 //!
-//! Layout (the spine of every change: validate, write the change, its audit row and its PBX
-//! commands in one transaction, let the link task deliver the commands):
+//! Layout, one floor per folder, each using only the floors below it (the layout test checks it;
+//! the spine of every change: validate, write the change, its events and its PBX commands in one
+//! transaction, let the links deliver them):
 //! - [`domain`]: the hotel's own terms, no store and no tokio: typed events, housekeeping codes,
-//!   alert kinds, message statuses, PBX commands, wake-up rules and machine, the tariff, money;
-//!   [`changes`]: how a change records its events (and fills the PMS outbox from them).
-//! - [`charges`]: the call ledger and the bill. [`config`]: hotel.toml, parsed then validated.
-//!   [`clock`]: the injected wall clock and the one way times are written. [`validate`]: the one
-//!   input error and text check.
-//! - [`identity`]: who acts (`Actor`) and what each role may do; below everything that checks.
-//! - [`store`]: one SQLite file (append-only migrations): rooms, stays, the durable PBX outbox.
-//! - [`desk`]: check-in, check-out, move, DND, class of service; [`housekeeping`]: whether a
-//!   room is ready (from the handset's room-status codes and the desk).
-//! - [`staff`]: accounts, roles, sign-in; [`audit`]: the append-only trail of every change.
-//! - [`wakeup`]: bookings, the DST rule and the scheduler; [`alerts`]: what a person must act on.
-//! - [`messages`]: guest messages and the message lamp; [`directory`]: the operator's
-//!   directory (private numbers withheld) and dialling codes.
-//! - [`logbook`]: shifts, entries, follow-ups, the handover; [`journal`]: the entries the
-//!   service writes itself (below alerts and the logbook).
+//!   alert kinds, message statuses, PBX commands and reports, wake-up rules, machine and
+//!   statuses, the tariff, money, dialling codes, who acts ([`domain::identity`]) and the one
+//!   input error ([`domain::validate`]).
+//! - [`config`]: hotel.toml, parsed then validated.
+//! - [`store`]: one SQLite file (append-only migrations), the one writer thread, the durable PBX
+//!   and PMS outboxes.
+//! - [`hotel`]: the operations, each a change on the store in the hotel's terms: the desk,
+//!   housekeeping, wake-ups, messages, charges, the directory, alerts, the logbook, staff, audit.
 //! - [`links`]: the PBX link (the task owning the serial port, the FIAS mapping, the built-in
 //!   simulator), the PMS link (switchboard plays the PBX's part toward the hotel's PMS), and
-//!   where a FIAS peer is (serial device, `tcp://`, `tcp-listen://`) and how it is opened.
-//! - [`logsafe`]: what peers and clients sent, escaped and cut for the log; repeated warnings
-//!   summarised.
+//!   how a peer's port is opened.
 //! - [`http`]: the contract (every route's method, path, request and reply types, written once),
 //!   the HTTP API serving it, the web console (English and 繁體中文) served at `/`;
 //!   [`cli`]: the command line, a client of the contract.
 //! - [`app`]: the parts wired together, the listener and the simulators (`serve`, `pms-sim`),
 //!   the property jobs from `schedules/*.toml`.
 //!
+//! Used on every floor: [`clock`] (the injected wall clock and the one way times are written)
+//! and [`logsafe`] (what peers and clients sent, escaped and cut for the log; repeated warnings
+//! summarised).
+//!
 //! The FIAS protocol engine and the PBX simulator live in `drivers/`.
 
-pub mod alerts;
 pub mod app;
-pub mod audit;
-pub mod changes;
-pub mod charges;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod desk;
-pub mod directory;
 pub mod domain;
-pub mod housekeeping;
+pub mod hotel;
 pub mod http;
-pub mod identity;
-pub mod journal;
 pub mod links;
-pub mod logbook;
 pub mod logsafe;
-pub mod messages;
-pub mod staff;
 pub mod store;
-pub mod validate;
-pub mod wakeup;

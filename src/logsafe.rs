@@ -28,9 +28,9 @@ pub fn text(s: &str) -> Shown<'_> {
 }
 
 /// Characters that move the cursor, end a line, or hide or reorder text (the ones stored texts
-/// refuse, [`crate::validate::invisible`]): shown as escapes.
+/// refuse, [`crate::domain::validate::invisible`]): shown as escapes.
 fn unsafe_char(c: char) -> bool {
-    c.is_control() || crate::validate::invisible(c)
+    c.is_control() || crate::domain::validate::invisible(c)
 }
 
 fn escape_char(c: char, out: &mut impl fmt::Write) -> fmt::Result {

@@ -193,12 +193,12 @@ pub fn spawn(
 pub struct JobCtx {
     pub store: std::sync::Arc<crate::store::Store>,
     pub clock: crate::clock::SharedClock,
-    pub wakeups: crate::wakeup::Wakeups,
+    pub wakeups: crate::hotel::wakeup::Wakeups,
     pub link: crate::links::pbx::LinkHandle,
     pub config_dir: PathBuf,
     pub tz: Tz,
     pub messages_keep_for: Duration,
-    pub charges: std::sync::Arc<crate::charges::Charges>,
+    pub charges: std::sync::Arc<crate::hotel::charges::Charges>,
     pub hotel_name: String,
 }
 
@@ -237,14 +237,16 @@ pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> any
         Action::RevenueReport { output } => {
             let day = at.with_timezone(&ctx.tz).date_naive().pred_opt().unwrap_or_default();
             let tz = ctx.tz;
-            let revenue = ctx.store.read(move |c| crate::charges::report::revenue(c, tz, day)).await?;
+            let revenue = ctx.store.read(move |c| crate::hotel::charges::report::revenue(c, tz, day)).await?;
             let path = write_report(ctx, output, day, &revenue.to_text(&ctx.hotel_name))?;
             Ok(format!("call revenue of {day} written to {}", path.display()))
         }
         Action::PurgeCallDigits { older_than } => {
             let keep = older_than.unwrap_or(ctx.charges.cfg.keep_digits_for);
-            let n =
-                ctx.store.write(Priority::Normal, move |tx| crate::charges::report::purge_digits(tx, at, keep)).await?;
+            let n = ctx
+                .store
+                .write(Priority::Normal, move |tx| crate::hotel::charges::report::purge_digits(tx, at, keep))
+                .await?;
             Ok(format!("dialled digits of {n} calls purged (stays over for more than {})", crate::clock::show(keep)))
         }
         Action::Expire { alerts_older_than } => {
@@ -253,7 +255,7 @@ pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> any
             let (bookings, alerts) = ctx
                 .store
                 .write(Priority::Normal, move |tx| {
-                    let bookings = crate::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
+                    let bookings = crate::hotel::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
                     let ids: Vec<i64> = {
                         let mut stmt = tx.prepare_cached(
                             "UPDATE alerts SET acked_by = 'system (expired: the stay is over)', acked_at = ?1
@@ -266,7 +268,7 @@ pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> any
                         ids
                     };
                     for &id in &ids {
-                        crate::changes::record(tx, crate::domain::event::Event::AlertAcked { id })?;
+                        crate::hotel::changes::record(tx, crate::domain::event::Event::AlertAcked { id })?;
                     }
                     let alerts = ids.len();
                     Ok::<_, crate::store::StoreError>((bookings, alerts))
@@ -282,7 +284,7 @@ pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> any
                 .store
                 .write(Priority::Normal, {
                     let before = before.clone();
-                    move |tx| crate::messages::expire(tx, &now, &before)
+                    move |tx| crate::hotel::messages::expire(tx, &now, &before)
                 })
                 .await?;
             Ok(format!("{n} messages older than {} expired", before))

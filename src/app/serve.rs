@@ -107,7 +107,7 @@ fn warn_if_open(section: &str, endpoint: &Endpoint, allow: &[crate::links::port:
 }
 
 /// `kill -HUP` reads tariffs.toml again, as `switchboard tariff reload` does.
-fn spawn_tariff_reload_on_hangup(charges: Arc<crate::charges::Charges>) {
+fn spawn_tariff_reload_on_hangup(charges: Arc<crate::hotel::charges::Charges>) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hangup) = signal(SignalKind::hangup()) else {
         tracing::warn!("cannot listen for SIGHUP: reload the tariff with `switchboard tariff reload`");
@@ -135,12 +135,12 @@ async fn seed_directory(services: &Services, config_dir: &Path) -> anyhow::Resul
         return Ok(());
     }
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    let entries = crate::directory::exchange::parse(&text, crate::directory::exchange::Format::Toml)
+    let entries = crate::hotel::directory::exchange::parse(&text, crate::hotel::directory::exchange::Format::Toml)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let n = services
         .app
         .directory
-        .import(&crate::identity::Actor::system(), &entries)
+        .import(&crate::domain::identity::Actor::system(), &entries)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     tracing::info!("directory: {n} entries imported from {}", file.display());

@@ -8,15 +8,15 @@ use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::desk::{Desk, Signals};
+use crate::hotel::desk::{Desk, Signals};
+use crate::hotel::logbook::Logbook;
+use crate::hotel::messages::Messages;
+use crate::hotel::staff::Staff;
+use crate::hotel::wakeup::scheduler::Scheduler;
+use crate::hotel::wakeup::Wakeups;
 use crate::http::api::AppState;
 use crate::links::pbx::link::{self, Connector, LinkCtx};
-use crate::logbook::Logbook;
-use crate::messages::Messages;
-use crate::staff::Staff;
 use crate::store::{rooms, Priority, Store, StoreError};
-use crate::wakeup::scheduler::Scheduler;
-use crate::wakeup::Wakeups;
 
 pub struct Services {
     /// The parts the API (and tests) work with.
@@ -45,7 +45,7 @@ impl Services {
         let signals = Signals::default();
         let inbox = Arc::new(tokio::sync::Notify::new());
         let charges = Arc::new(
-            crate::charges::Charges::new(cfg.tariff.clone(), cfg.charges.clone(), cfg.timezone)
+            crate::hotel::charges::Charges::new(cfg.tariff.clone(), cfg.charges.clone(), cfg.timezone)
                 .reloading_from(cfg.tariff_file.clone()),
         );
         if cfg.tariff.is_none() {
@@ -62,7 +62,7 @@ impl Services {
         let (link, link_task) = link::spawn(ctx, connector);
         let wakeups = Wakeups::new(store.clone(), clock.clone(), cfg.timezone, signals.wakeups.clone());
         let scheduler = Scheduler {
-            pbx: crate::wakeup::scheduler::Pbx::Offline,
+            pbx: crate::hotel::wakeup::scheduler::Pbx::Offline,
             store: store.clone(),
             clock: clock.clone(),
             tz: cfg.timezone,
@@ -77,7 +77,7 @@ impl Services {
         let desk = Desk::new(store.clone(), clock.clone(), cfg.timezone, cfg.default_class, signals.clone());
         let messages = Messages::new(store.clone(), clock.clone(), cfg.timezone);
         let logbook = Logbook::new(store.clone(), clock.clone(), cfg.timezone);
-        let directory = crate::directory::Directory::new(store.clone(), clock.clone());
+        let directory = crate::hotel::directory::Directory::new(store.clone(), clock.clone());
         let app = AppState {
             store,
             desk,

@@ -1,4 +1,4 @@
-//! A small blocking client of the service's API, typed by [`crate::contract`], and the store
+//! A small blocking client of the service's API, typed by [`crate::http::contract`], and the store
 //! of sign-in tokens.
 
 use std::time::Duration;

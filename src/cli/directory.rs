@@ -5,7 +5,7 @@ use anyhow::Context;
 use super::client::Client;
 use super::render::{self, or_dash};
 use super::subcommands::{DirCommand, DirFields};
-use crate::directory::exchange::Format;
+use crate::hotel::directory::exchange::Format;
 use crate::http::contract::{route, CodeQuery, DirImport, DirQuery, ExportQuery, NewDirEntry};
 
 fn entry(f: &DirFields) -> NewDirEntry {

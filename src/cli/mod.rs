@@ -5,7 +5,7 @@
 //!
 //! Layout: [`args`] (the grammar: global options and commands), [`subcommands`] (their
 //! subcommands' arguments), [`run`] (dispatches a
-//! command), [`client`] (the typed HTTP client over [`crate::contract`], and the token store),
+//! command), [`client`] (the typed HTTP client over [`crate::http::contract`], and the token store),
 //! [`render`] (tables that know East Asian widths, JSON, empty lists), and the commands by
 //! subject: [`rooms`] (rooms, stays, guests, PBX, sign-in, audit), [`calls`] (wake-up calls,
 //! alerts, messages), [`logbook`] (shifts, handover, log, follow-ups), [`staff`] (staff

@@ -14,9 +14,9 @@ use super::render;
 use super::subcommands::StaffCommand;
 use crate::clock::SystemClock;
 use crate::config::Config;
+use crate::domain::identity::{Actor, Role};
+use crate::hotel::staff::{check_login, random_password, Staff};
 use crate::http::contract::{route, Login, NewPassword, NewStaff, OwnPassword, StaffView};
-use crate::identity::{Actor, Role};
-use crate::staff::{check_login, random_password, Staff};
 use crate::store::Store;
 
 /// Reads one line from standard input (a prompt on the terminal when there is one).

@@ -170,7 +170,7 @@ impl Config {
                 if outside.len() > 4 || !outside.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(invalid("hotel.outside_line", format!("{outside:?} must be up to 4 digits")));
                 }
-                Some(crate::directory::Dialling { country: c, outside_line: outside })
+                Some(crate::hotel::directory::Dialling { country: c, outside_line: outside })
             }
         };
         let rooms = expand_rooms(&raw.rooms.numbers)?;
@@ -368,7 +368,7 @@ impl Config {
         if let Some(tariffs) = cfg.tariff_file.clone().filter(|t| t.exists()) {
             let text =
                 std::fs::read_to_string(&tariffs).map_err(|err| ConfigError::Read { path: tariffs.clone(), err })?;
-            let t = crate::charges::Tariff::parse(&text)
+            let t = crate::hotel::charges::Tariff::parse(&text)
                 .map_err(|e| ConfigError::Invalid { key: format!("{}: {}", tariffs.display(), e.key), msg: e.msg })?;
             cfg.tariff = Some(t);
         }

@@ -87,7 +87,7 @@ pub struct Config {
     pub hotel_name: String,
     pub timezone: Tz,
     /// Where the hotel dials from (`[hotel] country`, `outside_line`), if given.
-    pub dialling: Option<crate::directory::Dialling>,
+    pub dialling: Option<crate::hotel::directory::Dialling>,
     /// Every room number, in the order given.
     pub rooms: Vec<String>,
     pub default_class: u8,
@@ -105,7 +105,7 @@ pub struct Config {
     /// `[charges]`: free and emergency numbers, pulse price, digit masking.
     pub charges: ChargesConfig,
     /// `tariffs.toml` beside hotel.toml, if the hotel has one (read by `Config::from_file`).
-    pub tariff: Option<crate::charges::Tariff>,
+    pub tariff: Option<crate::hotel::charges::Tariff>,
     /// Where `tariffs.toml` is read from (and reloaded from while the service runs).
     pub tariff_file: Option<PathBuf>,
 }

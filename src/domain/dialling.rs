@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::Invalid;
+use crate::domain::validate::Invalid;
 
 const TABLE: &str = include_str!("../../assets/dialling-codes.toml");
 

@@ -1,6 +1,6 @@
 //! What happened: one typed event per change.
 //!
-//! A change records its events inside its own transaction (`crate::changes::record`); the PMS
+//! A change records its events inside its own transaction (`crate::hotel::changes::record`); the PMS
 //! outbox is filled from them in the same transaction, and once the batch is committed the store
 //! broadcasts them together (`Store::events`). Whoever shows or forwards the hotel's state (the
 //! PBX link, the PMS link, the live-event streams) wakes on them instead of polling.

@@ -5,6 +5,7 @@
 //! - [`dialling`]: dialling codes, a place to its code and a number back to its place.
 //! - [`event`]: what happened, one typed [`event::Event`] per change, recorded inside the change's
 //!   transaction and broadcast once it is committed.
+//! - [`identity`]: who acts ([`identity::Actor`]) and what each role may do.
 //! - [`housekeeping`]: housekeeping status codes (dirty, clean, ...) and their FIAS codes.
 //! - [`link`]: where a link to the PBX stands (as shown).
 //! - [`message_status`]: where a guest message stands (waiting, delivered, ...).
@@ -13,15 +14,18 @@
 //! - [`wakeup`]: wake-up rules and the machine of one call's life.
 //! - [`tariff`]: the hotel's tariff, parsed then validated, and the pure pricing of one call;
 //!   [`money`]: amounts in a currency's own decimals.
+//! - [`validate`]: the one input error ([`validate::Invalid`]) and the text check.
 
 pub mod alert;
 pub mod dialling;
 pub mod event;
 pub mod housekeeping;
+pub mod identity;
 pub mod link;
 pub mod message_status;
 pub mod money;
 pub mod pbx_command;
 pub mod pbx_report;
 pub mod tariff;
+pub mod validate;
 pub mod wakeup;

@@ -270,7 +270,7 @@ fn week_spans(p: &Period) -> Vec<(u32, u32)> {
 
 /// A band's name: one line of text by the rules every stored text follows, no markup.
 fn band_name(key: &str, name: &str) -> Result<String, TariffError> {
-    let v = crate::validate::Text::line(BAND_NAME_MAX).required("name", name).map_err(|e| bad(key, e.msg))?;
+    let v = crate::domain::validate::Text::line(BAND_NAME_MAX).required("name", name).map_err(|e| bad(key, e.msg))?;
     if v.contains(['<', '>']) {
         return Err(bad(key, "must not contain '<' or '>' (no markup)"));
     }

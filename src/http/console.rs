@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn every_alert_the_service_can_raise_has_words_in_every_language() {
-        use crate::alerts::Kind;
+        use crate::hotel::alerts::Kind;
         for (lang, text) in LANGUAGES {
             let words = table(text);
             for kind in Kind::ALL {
@@ -122,10 +122,10 @@ mod tests {
 
     #[test]
     fn every_entry_the_service_writes_itself_has_words_in_every_language() {
-        let alerts = crate::alerts::Kind::ALL.map(|k| k.as_str());
+        let alerts = crate::hotel::alerts::Kind::ALL.map(|k| k.as_str());
         for (lang, text) in LANGUAGES {
             let words = table(text);
-            let missing: Vec<String> = crate::journal::KINDS
+            let missing: Vec<String> = crate::hotel::journal::KINDS
                 .iter()
                 .chain(alerts.iter())
                 .map(|k| format!("kind.{k}"))

@@ -1,6 +1,6 @@
 //! The HTTP API's contract, written once: every route's method, path, request and reply type.
 //!
-//! The server mounts its handlers at these paths ([`crate::api`]); the CLI calls them through
+//! The server mounts its handlers at these paths ([`crate::http::api`]); the CLI calls them through
 //! the same types ([`crate::cli`]), and so will the console. Domain types that already are the
 //! request or the answer (a check-in, a stay, a wake-up booking) are re-exported here; the
 //! small bodies only the API has are defined here. A test drives every route of [`route::ALL`]
@@ -12,20 +12,20 @@ use serde::{Deserialize, Serialize};
 pub mod live;
 pub use live::LiveEvent;
 
-pub use crate::alerts::Alert;
-pub use crate::audit::{AuditQuery, AuditRow};
-pub use crate::charges::{Call, CallsQuery, Folio, Quote, TariffView};
-pub use crate::desk::CheckIn;
-pub use crate::directory::{CodeAnswer, DirEntry, NewDirEntry};
-pub use crate::housekeeping::{DayReport, RoomHousekeeping};
-pub use crate::identity::{Actor, Role};
+pub use crate::domain::identity::{Actor, Role};
+pub use crate::hotel::alerts::Alert;
+pub use crate::hotel::audit::{AuditQuery, AuditRow};
+pub use crate::hotel::charges::{Call, CallsQuery, Folio, Quote, TariffView};
+pub use crate::hotel::desk::CheckIn;
+pub use crate::hotel::directory::{CodeAnswer, DirEntry, NewDirEntry};
+pub use crate::hotel::housekeeping::{DayReport, RoomHousekeeping};
+pub use crate::hotel::logbook::handover::Handover;
+pub use crate::hotel::logbook::{Entry, Followup, NewEntry, Search, Shift};
+pub use crate::hotel::messages::{MessageView, NewMessage};
+pub use crate::hotel::staff::StaffView;
+pub use crate::hotel::wakeup::{Booking, Report, WakeupView};
 pub use crate::links::pbx::LinkStatus;
-pub use crate::logbook::handover::Handover;
-pub use crate::logbook::{Entry, Followup, NewEntry, Search, Shift};
-pub use crate::messages::{MessageView, NewMessage};
-pub use crate::staff::StaffView;
 pub use crate::store::rooms::{RoomView, Stay};
-pub use crate::wakeup::{Booking, Report, WakeupView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {

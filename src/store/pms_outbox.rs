@@ -1,7 +1,7 @@
 //! What the PMS must hear, in a durable queue of its own (`pms_outbox`, migration 10).
 //!
 //! Rows are written from the change's own events ([`queue_for`], called by
-//! `crate::changes::record`) in the same transaction as the change they report: a wake-up
+//! `crate::hotel::changes::record`) in the same transaction as the change they report: a wake-up
 //! booked by the PMS ended (`WA`) or was cancelled here (`WC`), a message from the PMS was read
 //! (`XD`), the handset reported a room status (`RS`) or voicemail (`VM`), a call was posted
 //! (`PS`). A row is deleted only once the PMS has it, so an outage or a restart loses nothing;

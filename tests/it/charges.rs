@@ -8,9 +8,9 @@ use switchboard::store::Priority;
 
 use fias::Posting;
 use pbx_sim::{Command, SimOptions};
-use switchboard::charges::{ledger, report, CallsQuery, Charges, Tariff};
-use switchboard::desk::CheckIn;
-use switchboard::identity::Actor;
+use switchboard::domain::identity::Actor;
+use switchboard::hotel::charges::{ledger, report, CallsQuery, Charges, Tariff};
+use switchboard::hotel::desk::CheckIn;
 
 use crate::fixtures::{config, eventually, pty_lock, Hotel};
 
@@ -93,7 +93,7 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     assert!(masked.iter().any(|c| c.dialled.as_deref() == Some("004989920xxx")), "{masked:?}");
 
     // The emergency call alerted every operator at once.
-    let alerts = h.store.read(move |c| switchboard::alerts::list(c, true)).await.unwrap();
+    let alerts = h.store.read(move |c| switchboard::hotel::alerts::list(c, true)).await.unwrap();
     let alert = alerts.iter().find(|a| a.kind == "emergency_call").expect("an emergency alert");
     assert!(alert.message.contains("room 101 called 119") && alert.message.contains("Wang Wei"), "{}", alert.message);
 
@@ -194,7 +194,7 @@ async fn an_emergency_number_alarms_at_dial_time_once() {
     let dialled_at = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:03:00Z").unwrap().to_utc();
     let alerts = async || {
         store
-            .read(move |c| switchboard::alerts::list(c, true))
+            .read(move |c| switchboard::hotel::alerts::list(c, true))
             .await
             .unwrap()
             .into_iter()

@@ -180,7 +180,7 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
 async fn every_route_round_trips_its_types_through_the_real_router() {
     let _g = pty_lock();
     let mut cfg = crate::fixtures::config(&["101", "102", "103"], "");
-    cfg.tariff = Some(switchboard::charges::Tariff::parse(include_str!("../../tariffs.example.toml")).unwrap());
+    cfg.tariff = Some(switchboard::hotel::charges::Tariff::parse(include_str!("../../tariffs.example.toml")).unwrap());
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tariffs.toml"), include_str!("../../tariffs.example.toml")).unwrap();
     cfg.tariff_file = Some(dir.path().join("tariffs.toml"));
@@ -205,8 +205,8 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let rt = tokio::runtime::Handle::current();
     let raise_alert = move || {
         rt.block_on(store.write(Priority::Normal, move |tx| {
-            let (kind, facts) = (switchboard::alerts::Kind::StoreRecovered, serde_json::json!({"minutes": 1}));
-            switchboard::alerts::raise(tx, "2026-01-01T00:00:00Z", kind, None, None, facts, "a test alert")
+            let (kind, facts) = (switchboard::hotel::alerts::Kind::StoreRecovered, serde_json::json!({"minutes": 1}));
+            switchboard::hotel::alerts::raise(tx, "2026-01-01T00:00:00Z", kind, None, None, facts, "a test alert")
         }))
         .unwrap();
     };

@@ -5,9 +5,11 @@
 //! - no file with more than 500 lines of code (its unit tests beside it not counted) without a
 //!   reason at its top (`//! Long: ...`);
 //! - every crate root and `mod.rs` has a `//!` layout section that names each child module;
-//! - the layers: the store and the domain import nothing from the links to the PBX and the PMS,
-//!   the HTTP side, the CLI or the wiring of the service; the domain nothing from the store and
-//!   no tokio.
+//! - the layers: no two top-level folders use each other, directly or round a loop (so the
+//!   folders stack as floors: domain, config, store, hotel, links, http and cli, app); the store
+//!   and the domain import nothing from the operations, the links to the PBX and the PMS, the
+//!   HTTP side, the CLI or the wiring of the service; the domain nothing from the store and no
+//!   tokio.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -286,7 +288,7 @@ fn no_module_uses_one_that_uses_it_back() {
 }
 
 /// The top-level modules the store and the domain stand below.
-const ABOVE: &[&str] = &["links", "api", "contract", "console", "cli", "serve", "services", "schedules", "pms_sim"];
+const ABOVE: &[&str] = &["hotel", "links", "http", "cli", "app"];
 
 /// Uses that break the layers: the store or the domain importing from above them; the domain
 /// importing the store or using tokio.
@@ -316,6 +318,60 @@ fn the_store_and_the_domain_stand_below_the_links_and_http() {
     let (edges, sources) = graph(&roots()[0]);
     let found = layer_violations(&edges, &sources);
     assert!(found.is_empty(), "uses across the layers:\n{}", found.join("\n"));
+}
+
+/// The graph between top-level modules (`crate::hotel::desk` counts as `hotel`), each edge with
+/// the uses that make it.
+fn folders(edges: &BTreeMap<Module, BTreeSet<Module>>) -> BTreeMap<Module, BTreeMap<Module, Vec<String>>> {
+    let top = |m: &Module| m.first().cloned().into_iter().collect::<Module>();
+    let mut out: BTreeMap<Module, BTreeMap<Module, Vec<String>>> = BTreeMap::new();
+    for (a, to) in edges {
+        for b in to.iter().filter(|b| top(b) != top(a) && !b.is_empty()) {
+            out.entry(top(a)).or_default().entry(top(b)).or_default().push(format!("{} -> {}", name(a), name(b)));
+        }
+    }
+    out
+}
+
+fn folder_cycles(edges: &BTreeMap<Module, BTreeSet<Module>>) -> Vec<String> {
+    let uses = folders(edges);
+    let graph = uses.iter().map(|(a, to)| (a.clone(), to.keys().cloned().collect())).collect();
+    cycles(&graph)
+        .iter()
+        .map(|g| {
+            let links: Vec<String> = g
+                .iter()
+                .flat_map(|a| uses[a].iter().filter(|(b, _)| g.contains(b)).map(|(_, why)| why.join(", ")))
+                .collect();
+            links.join("; ")
+        })
+        .collect()
+}
+
+#[test]
+fn no_two_top_level_folders_use_each_other() {
+    let (edges, _) = graph(&roots()[0]);
+    let found = folder_cycles(&edges);
+    assert!(found.is_empty(), "top-level folders in a loop:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_checker_sees_a_folder_loop_when_there_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    std::fs::create_dir(src.join("hotel")).unwrap();
+    std::fs::create_dir(src.join("links")).unwrap();
+    std::fs::write(src.join("lib.rs"), "//! x\nmod hotel;\nmod links;\n").unwrap();
+    std::fs::write(src.join("hotel/mod.rs"), "//! x\nmod desk;\nmod wakeup;\n").unwrap();
+    std::fs::write(src.join("hotel/desk.rs"), "pub struct Desk;\n").unwrap();
+    std::fs::write(src.join("hotel/wakeup.rs"), "use crate::links::pbx::LinkStatus;\n").unwrap();
+    std::fs::write(src.join("links/mod.rs"), "//! x\nmod pbx;\n").unwrap();
+    std::fs::write(src.join("links/pbx.rs"), "use crate::hotel::desk::Desk;\npub struct LinkStatus;\n").unwrap();
+    let (edges, _) = graph(src);
+    assert!(cycles(&edges).is_empty(), "no module cycle: only the folders loop");
+    let found = folder_cycles(&edges);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("hotel::wakeup -> links::pbx") && found[0].contains("links::pbx -> hotel::desk"));
 }
 
 #[test]

@@ -9,9 +9,9 @@ use std::time::Duration;
 use switchboard::store::Priority;
 
 use pbx_sim::{Command, Faults, SimOptions};
-use switchboard::desk::CheckIn;
+use switchboard::hotel::desk::CheckIn;
 
-use switchboard::identity::Actor;
+use switchboard::domain::identity::Actor;
 use switchboard::links::pbx::LinkState;
 
 use crate::fixtures::{eventually, pty_lock, Hotel};
@@ -248,7 +248,7 @@ async fn a_store_that_refuses_writes_does_not_take_the_link_down() {
     .await;
     let st = h.link.status();
     assert_eq!((st.link, st.reconnects, st.last_error.clone()), (LinkState::Up, reconnects, None), "{st:?}");
-    let alerts = h.store.read(move |c| switchboard::alerts::list(c, true)).await.unwrap();
+    let alerts = h.store.read(move |c| switchboard::hotel::alerts::list(c, true)).await.unwrap();
     assert!(alerts.iter().any(|a| a.kind == "store_recovered"), "{alerts:?}");
 }
 
@@ -314,8 +314,8 @@ async fn call_charges_are_kept_and_answered() {
 
 #[tokio::test]
 async fn housekeeping_follows_the_handset_and_the_desk() {
-    use switchboard::desk::DeskError;
-    use switchboard::housekeeping::{self, Housekeeping};
+    use switchboard::hotel::desk::DeskError;
+    use switchboard::hotel::housekeeping::{self, Housekeeping};
     let _g = pty_lock();
     let h = Hotel::start(&["101", "102"], "").await;
     h.link_up().await;
@@ -363,7 +363,7 @@ async fn housekeeping_follows_the_handset_and_the_desk() {
         other => panic!("a dirty room must be refused: {other:?}"),
     }
     h.desk.check_in(&sys(), "101", guest(true)).await.unwrap();
-    let trail = h.store.read(move |c| switchboard::audit::query(c, &Default::default())).await.unwrap();
+    let trail = h.store.read(move |c| switchboard::hotel::audit::query(c, &Default::default())).await.unwrap();
     assert!(trail
         .iter()
         .any(|r| r.action == "checkin" && r.after.as_deref().unwrap_or("").contains("(room was dirty)")));
@@ -482,7 +482,7 @@ async fn what_a_hostile_pbx_reports_out_of_range_is_refused() {
 /// a text when none waits (issue 21).
 #[tokio::test]
 async fn an_xm_is_answered_with_the_waiting_messages() {
-    use switchboard::messages::NewMessage;
+    use switchboard::hotel::messages::NewMessage;
     let _g = pty_lock();
     let h = Hotel::start(&["101", "102"], "").await;
     h.link_up().await;

@@ -13,8 +13,8 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use switchboard::app::services::Services;
 use switchboard::clock::SystemClock;
+use switchboard::domain::identity::{Actor, Role};
 use switchboard::http::contract::LiveEvent;
-use switchboard::identity::{Actor, Role};
 use switchboard::links::pbx::link::Streams;
 use switchboard::store::Priority;
 use tokio::sync::mpsc;
@@ -126,8 +126,8 @@ async fn each_stream_carries_what_its_reader_may_see_and_nothing_else() {
         .store
         .write(Priority::Normal, |tx| {
             let facts = json!({"wakeup": 1, "room": "101", "at": "06:30", "attempts": 3});
-            let kind = switchboard::alerts::Kind::WakeupFailed;
-            switchboard::alerts::raise(tx, "2026-12-05T03:00:00Z", kind, Some("101"), None, facts, "ring 101")
+            let kind = switchboard::hotel::alerts::Kind::WakeupFailed;
+            switchboard::hotel::alerts::raise(tx, "2026-12-05T03:00:00Z", kind, Some("101"), None, facts, "ring 101")
         })
         .await
         .unwrap();

@@ -5,8 +5,8 @@ use std::time::Duration;
 use switchboard::store::Priority;
 
 use pbx_sim::{Command, RingBehaviour};
-use switchboard::identity::{Actor, Role};
-use switchboard::logbook::{LogError, NewEntry, Search};
+use switchboard::domain::identity::{Actor, Role};
+use switchboard::hotel::logbook::{LogError, NewEntry, Search};
 
 use crate::wakeups::{mem_store, sys, utc, Site, T0};
 
@@ -167,7 +167,11 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
         .wakeups
         .add(
             &sys(),
-            &switchboard::wakeup::Booking { room: "101".into(), time: Some("07:00".into()), ..Default::default() },
+            &switchboard::hotel::wakeup::Booking {
+                room: "101".into(),
+                time: Some("07:00".into()),
+                ..Default::default()
+            },
             "desk",
         )
         .await
@@ -190,18 +194,22 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
         .messages
         .leave(
             &sys(),
-            &switchboard::messages::NewMessage { room: "102".into(), text: "call home".into(), ..Default::default() },
+            &switchboard::hotel::messages::NewMessage {
+                room: "102".into(),
+                text: "call home".into(),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
     s.services.app.desk.check_out(&sys(), "102", true).await.unwrap();
-    let alert = s.services.app.store.read(move |c| switchboard::alerts::list(c, true)).await.unwrap().remove(0);
+    let alert = s.services.app.store.read(move |c| switchboard::hotel::alerts::list(c, true)).await.unwrap().remove(0);
     let now = switchboard::clock::timestamp(s.now());
     let by = olga.clone();
     s.services
         .app
         .store
-        .write(Priority::Normal, move |tx| switchboard::alerts::ack(tx, &now, &by, alert.id))
+        .write(Priority::Normal, move |tx| switchboard::hotel::alerts::ack(tx, &now, &by, alert.id))
         .await
         .unwrap();
     s.services
@@ -209,7 +217,7 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
         .messages
         .leave(
             &sys(),
-            &switchboard::messages::NewMessage {
+            &switchboard::hotel::messages::NewMessage {
                 room: "101".into(),
                 text: "still waiting".into(),
                 ..Default::default()
@@ -300,7 +308,7 @@ async fn every_kind_of_change_leaves_an_audit_row_with_its_actor() {
     let (olga, dora) = (staff("olga", Role::Operator), staff("dora", Role::Desk));
     let svc = &s.services.app;
     svc.desk
-        .check_in(&dora, "101", switchboard::desk::CheckIn { name: "Audit Me".into(), ..Default::default() })
+        .check_in(&dora, "101", switchboard::hotel::desk::CheckIn { name: "Audit Me".into(), ..Default::default() })
         .await
         .unwrap();
     svc.desk.set_dnd(&dora, "101", true).await.unwrap();
@@ -309,7 +317,11 @@ async fn every_kind_of_change_leaves_an_audit_row_with_its_actor() {
         .wakeups
         .add(
             &dora,
-            &switchboard::wakeup::Booking { room: "101".into(), time: Some("09:00".into()), ..Default::default() },
+            &switchboard::hotel::wakeup::Booking {
+                room: "101".into(),
+                time: Some("09:00".into()),
+                ..Default::default()
+            },
             "desk",
         )
         .await
@@ -319,7 +331,7 @@ async fn every_kind_of_change_leaves_an_audit_row_with_its_actor() {
         .messages
         .leave(
             &dora,
-            &switchboard::messages::NewMessage { room: "101".into(), text: "hi".into(), ..Default::default() },
+            &switchboard::hotel::messages::NewMessage { room: "101".into(), text: "hi".into(), ..Default::default() },
         )
         .await
         .unwrap();
@@ -336,7 +348,7 @@ async fn every_kind_of_change_leaves_an_audit_row_with_its_actor() {
     svc.desk.move_room(&dora, "101", "102").await.unwrap();
     svc.desk.check_out(&dora, "102", false).await.unwrap();
     svc.logbook.close_shift(&olga, false).await.unwrap();
-    let rows = svc.store.read(move |c| switchboard::audit::query(c, &Default::default())).await.unwrap();
+    let rows = svc.store.read(move |c| switchboard::hotel::audit::query(c, &Default::default())).await.unwrap();
     let seen: std::collections::BTreeSet<(String, String)> =
         rows.iter().map(|r| (r.staff.clone(), r.action.clone())).collect();
     for (who, action) in [

@@ -5,8 +5,8 @@ use switchboard::store::Priority;
 
 use pbx_sim::{Command, SimOptions};
 use serde_json::Value;
-use switchboard::desk::{CheckIn, DeskError};
-use switchboard::messages::{self, NewMessage};
+use switchboard::hotel::desk::{CheckIn, DeskError};
+use switchboard::hotel::messages::{self, NewMessage};
 
 use crate::wakeups::{mem_store, sys, utc, Site, T0};
 
@@ -102,7 +102,8 @@ async fn a_move_carries_messages_and_lamp_and_check_out_purges() {
     assert_eq!((after.text, after.from, after.callback), (None, None, None), "texts purged at check-out");
     assert_eq!(after.status.as_str(), "discarded");
     assert_eq!(after.taken_by, "system", "the facts remain");
-    let audit = s.services.app.store.read(move |c| switchboard::audit::query(c, &Default::default())).await.unwrap();
+    let audit =
+        s.services.app.store.read(move |c| switchboard::hotel::audit::query(c, &Default::default())).await.unwrap();
     assert!(audit
         .iter()
         .any(|r| r.action == "checkout"
@@ -245,7 +246,7 @@ async fn a_command_the_pbx_keeps_refusing_is_set_aside_with_an_alert() {
     })
     .await;
     assert!(s.sim.state().rooms["103"].occupied, "commands behind the refused one were not held up");
-    let alerts = s.services.app.store.read(move |c| switchboard::alerts::list(c, true)).await.unwrap();
+    let alerts = s.services.app.store.read(move |c| switchboard::hotel::alerts::list(c, true)).await.unwrap();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!((alerts[0].kind.as_str(), alerts[0].room.as_deref()), ("pbx_refused", Some("102")));
     assert!(alerts[0].message.contains("pbx resync"));

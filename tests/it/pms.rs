@@ -243,7 +243,7 @@ async fn a_resync_that_says_vacant_checks_out_and_silence_is_reported_and_shared
     pms.sim.knob(PmsKnob::Resync { omit: vec!["103".into()] });
     h.sim.wait_for(T, |s| !s.rooms["102"].occupied).await.expect("102 checked out by the resync");
     eventually(T, "the unmentioned room is reported", async || {
-        let alerts = h.store.read(move |c| switchboard::alerts::list(c, true)).await.unwrap();
+        let alerts = h.store.read(move |c| switchboard::hotel::alerts::list(c, true)).await.unwrap();
         let found = alerts.iter().any(|a| a.kind == "pms_resync_unmentioned" && a.message.contains("103"));
         found
     })

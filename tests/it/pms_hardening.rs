@@ -46,7 +46,7 @@ async fn guest_in_101(extra: &str, reservation: &str) -> (TcpPms, Hotel, PmsHand
 }
 
 async fn open_alert(h: &Hotel, kind: &str) -> Option<String> {
-    let alerts = h.store.read(move |c| switchboard::alerts::list(c, true)).await.unwrap();
+    let alerts = h.store.read(move |c| switchboard::hotel::alerts::list(c, true)).await.unwrap();
     alerts.into_iter().find(|a| a.kind == kind).map(|a| a.message)
 }
 

@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use pbx_sim::{SimHandle, SimOptions};
-use switchboard::alerts;
 use switchboard::app::services::Services;
 use switchboard::clock::TokioClock;
 use switchboard::config::Config;
-use switchboard::desk::CheckIn;
-use switchboard::identity::Actor;
+use switchboard::domain::identity::Actor;
+use switchboard::hotel::alerts;
+use switchboard::hotel::desk::CheckIn;
+use switchboard::hotel::wakeup::{Booking, WakeupView};
 use switchboard::links::pbx::link::Connector;
 use switchboard::store::Store;
-use switchboard::wakeup::{Booking, WakeupView};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 use crate::fixtures::config_text;

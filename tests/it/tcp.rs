@@ -9,7 +9,7 @@ use pbx_sim::SimOptions;
 use switchboard::app::services::Services;
 use switchboard::clock::SystemClock;
 use switchboard::config::{Config, PortSpec};
-use switchboard::identity::Actor;
+use switchboard::domain::identity::Actor;
 use switchboard::links::port::EndpointConnector;
 use switchboard::store::Store;
 use tokio::net::{TcpListener, TcpStream};
@@ -32,7 +32,7 @@ async fn start(port: &str, dir: &tempfile::TempDir) -> (Services, Option<std::ne
 }
 
 async fn check_in(services: &Services, room: &str, name: &str) {
-    let ci = switchboard::desk::CheckIn { name: name.into(), ..Default::default() };
+    let ci = switchboard::hotel::desk::CheckIn { name: name.into(), ..Default::default() };
     services.app.desk.check_in(&Actor::system(), room, ci).await.unwrap();
 }
 

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pbx_sim::{Command, RingBehaviour};
-use switchboard::alerts;
 use switchboard::app::services::Services;
 use switchboard::clock::TokioClock;
-use switchboard::desk::CheckIn;
+use switchboard::hotel::alerts;
+use switchboard::hotel::desk::CheckIn;
+use switchboard::hotel::wakeup::Booking;
 use switchboard::links::pbx::link::Streams;
 use switchboard::store::{Priority, Store};
-use switchboard::wakeup::Booking;
 
 pub use crate::site::{mem_store, sys, utc, wake_config, Site, T0};
 
@@ -386,7 +386,8 @@ async fn a_handset_booking_and_a_wake_up_answer_stored_before_a_crash_are_acted_
     let now = utc("2026-11-30T06:01:00Z");
     let booked_at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(6, 45, 0).unwrap();
     let wake = |room: &str, at| fias::Wake { room: room.into(), at };
-    let charges = std::sync::Arc::new(switchboard::charges::Charges::new(None, Default::default(), chrono_tz::UTC));
+    let charges =
+        std::sync::Arc::new(switchboard::hotel::charges::Charges::new(None, Default::default(), chrono_tz::UTC));
     assert!(
         incoming::handle(&store, now, fias::Message::WakeRequest(wake("104", booked_at)), &charges)
             .await

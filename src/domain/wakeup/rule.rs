@@ -69,7 +69,7 @@ pub struct RuleSpec {
 }
 
 /// A rule that cannot be: the one input error.
-pub use crate::validate::Invalid as RuleError;
+pub use crate::domain::validate::Invalid as RuleError;
 
 fn err(field: &'static str, msg: impl Into<String>) -> RuleError {
     RuleError::new(field, msg)

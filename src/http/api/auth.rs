@@ -18,7 +18,7 @@ use axum::Router;
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::identity::{Actor, Permission};
+use crate::domain::identity::{Actor, Permission};
 
 /// The bearer token of the request (for logout).
 #[derive(Clone)]

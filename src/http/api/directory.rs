@@ -8,11 +8,11 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::mount::{Created, Typed};
 use super::state::AppState;
-use crate::directory::{codes, exchange};
+use crate::domain::identity::Actor;
+use crate::hotel::directory::{codes, exchange};
 use crate::http::contract::{
     CodeAnswer, CodeQuery, DirEntry, DirImport, DirImported, DirQuery, ExportQuery, NewDirEntry,
 };
-use crate::identity::Actor;
 
 pub async fn search(
     State(s): State<AppState>,

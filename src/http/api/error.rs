@@ -11,15 +11,15 @@ use axum::Json;
 use serde_json::{Map, Value};
 
 use super::codes::Code;
-use crate::alerts::AlertError;
-use crate::desk::DeskError;
-use crate::identity::Forbidden;
-use crate::logbook::LogError;
-use crate::messages::MessageError;
-use crate::staff::StaffError;
+use crate::domain::identity::Forbidden;
+use crate::domain::validate::Invalid;
+use crate::hotel::alerts::AlertError;
+use crate::hotel::desk::DeskError;
+use crate::hotel::logbook::LogError;
+use crate::hotel::messages::MessageError;
+use crate::hotel::staff::StaffError;
+use crate::hotel::wakeup::WakeupError;
 use crate::store::StoreError;
-use crate::validate::Invalid;
-use crate::wakeup::WakeupError;
 
 /// What every handler returns.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -201,9 +201,9 @@ impl From<AlertError> for ApiError {
     }
 }
 
-impl From<crate::directory::DirError> for ApiError {
-    fn from(e: crate::directory::DirError) -> Self {
-        use crate::directory::DirError;
+impl From<crate::hotel::directory::DirError> for ApiError {
+    fn from(e: crate::hotel::directory::DirError) -> Self {
+        use crate::hotel::directory::DirError;
         let msg = e.to_string();
         match e {
             DirError::Unknown(id) => ApiError::not_found(msg, Code::DirectoryEntryUnknown).with("id", id),
@@ -322,7 +322,8 @@ mod tests {
 
     #[tokio::test]
     async fn every_error_says_its_code_and_a_domain_error_its_field_and_parameters() {
-        let not_ready = DeskError::NotReady { room: "305".into(), status: crate::housekeeping::Housekeeping::Dirty };
+        let not_ready =
+            DeskError::NotReady { room: "305".into(), status: crate::hotel::housekeeping::Housekeeping::Dirty };
         let (status, v) = body(not_ready.into()).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("room_not_ready"), Some("room")));

@@ -32,8 +32,8 @@ use super::error::ApiError;
 use super::state::AppState;
 use super::streams::StreamSlot;
 use crate::domain::event::Event;
+use crate::domain::identity::{Actor, Permission};
 use crate::http::contract::LiveEvent;
-use crate::identity::{Actor, Permission};
 use crate::links::pbx::LinkStatus;
 use crate::store::{Batch, StoreError};
 
@@ -105,14 +105,14 @@ async fn read(s: &AppState, actor: &Actor, changed: Changed) -> Result<Vec<LiveE
                 }
             }
             for &id in &changed.wakeups {
-                out.extend(crate::wakeup::view(c, tz, id)?.map(LiveEvent::Wakeup));
+                out.extend(crate::hotel::wakeup::view(c, tz, id)?.map(LiveEvent::Wakeup));
             }
             for &id in &changed.alerts {
-                out.extend(crate::alerts::get(c, id)?.map(LiveEvent::Alert));
+                out.extend(crate::hotel::alerts::get(c, id)?.map(LiveEvent::Alert));
             }
             if operate {
                 for &id in &changed.log {
-                    out.extend(crate::logbook::model::get_entry(c, id)?.map(LiveEvent::Log));
+                    out.extend(crate::hotel::logbook::model::get_entry(c, id)?.map(LiveEvent::Log));
                 }
                 if changed.shift {
                     out.push(LiveEvent::Shift);

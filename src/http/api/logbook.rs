@@ -8,10 +8,10 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Id, OptionalJson};
 use super::mount::Created;
 use super::state::AppState;
+use crate::domain::identity::Actor;
 use crate::http::contract::{
     Amend, CloseShift, Entry, Followup, FollowupChange, FollowupsQuery, Handover, LogQuery, NewEntry, Search, Shift,
 };
-use crate::identity::Actor;
 
 pub async fn open_shift(State(s): State<AppState>, actor: Actor) -> ApiResult<Created<Shift>> {
     Ok((StatusCode::CREATED, Json(s.logbook.open_shift(&actor).await?)))

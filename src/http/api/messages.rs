@@ -8,8 +8,8 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::mount::Created;
 use super::state::AppState;
+use crate::domain::identity::Actor;
 use crate::http::contract::{MessageView, MessagesQuery, NewMessage};
-use crate::identity::Actor;
 
 pub async fn leave(
     State(s): State<AppState>,

@@ -1,4 +1,4 @@
-//! The HTTP API (JSON), serving the routes of [`crate::contract`].
+//! The HTTP API (JSON), serving the routes of [`crate::http::contract`].
 //!
 //! Layout: [`routes`] (the router: every route and the permission its group needs), [`mount`]
 //! (a route mounted with its contract: the compiler checks the handler answers its reply type),

@@ -9,13 +9,13 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{blocking, ApiJson, ApiQuery, Id, OptionalJson, Segment};
 use super::mount::Created;
 use super::state::AppState;
-use crate::audit::{self, Change};
+use crate::domain::identity::{Actor, Permission};
+use crate::hotel::audit::{self, Change};
 use crate::http::contract::{
     Call, CallsQuery, CheckIn, CheckOut, DateQuery, DayReport, Folio, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus,
     Quote, QuoteQuery, ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, SimCall, SimCallReply, StaysQuery,
     Switch, TariffReloaded, TariffView,
 };
-use crate::identity::{Actor, Permission};
 use crate::store::rooms::{RoomView, Stay};
 use crate::store::{outbox, Priority};
 
@@ -136,8 +136,8 @@ pub async fn housekeeping(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<HousekeepingQuery>,
 ) -> ApiResult<Json<Vec<RoomHousekeeping>>> {
-    let only = q.status.as_deref().map(str::parse::<crate::housekeeping::Housekeeping>).transpose()?;
-    Ok(Json(s.store.read(move |c| crate::housekeeping::list(c, only)).await?))
+    let only = q.status.as_deref().map(str::parse::<crate::hotel::housekeeping::Housekeeping>).transpose()?;
+    Ok(Json(s.store.read(move |c| crate::hotel::housekeeping::list(c, only)).await?))
 }
 
 fn mask(s: &AppState, actor: &Actor) -> Option<usize> {
@@ -150,26 +150,26 @@ pub async fn calls(
     ApiQuery(q): ApiQuery<CallsQuery>,
 ) -> ApiResult<Json<Vec<Call>>> {
     let m = mask(&s, &actor);
-    Ok(Json(s.store.read(move |c| crate::charges::ledger::list(c, &q, m)).await?))
+    Ok(Json(s.store.read(move |c| crate::hotel::charges::ledger::list(c, &q, m)).await?))
 }
 
 pub async fn folio(State(s): State<AppState>, actor: Actor, Segment(room): Segment) -> ApiResult<Json<Folio>> {
     s.desk.room(&room).await?;
     let m = mask(&s, &actor);
-    Ok(Json(s.store.read(move |c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m)).await?))
+    Ok(Json(s.store.read(move |c| crate::hotel::charges::ledger::folio(c, &room, &s.charges.currency(), m)).await?))
 }
 
 /// The guest's printed bill: digits as `[charges] mask_digits` says, whoever prints it.
 pub async fn folio_print(State(s): State<AppState>, Segment(room): Segment) -> ApiResult<axum::response::Html<String>> {
     s.desk.room(&room).await?;
     let m = Some(s.charges.cfg.mask_digits).filter(|n| *n > 0);
-    let folio = s.store.read(move |c| crate::charges::ledger::folio(c, &room, &s.charges.currency(), m)).await?;
+    let folio = s.store.read(move |c| crate::hotel::charges::ledger::folio(c, &room, &s.charges.currency(), m)).await?;
     let html = folio.to_html(&s.hotel_name, s.wakeups.timezone());
     Ok(axum::response::Html(html))
 }
 
 /// The tariff in use, or 404 when the hotel has none.
-fn tariff_in_use(s: &AppState) -> ApiResult<std::sync::Arc<crate::charges::Tariff>> {
+fn tariff_in_use(s: &AppState) -> ApiResult<std::sync::Arc<crate::hotel::charges::Tariff>> {
     s.charges.tariff().ok_or_else(|| ApiError::NotFound("this hotel has no tariffs.toml".into()))
 }
 
@@ -202,7 +202,7 @@ pub async fn tariff_reload(State(s): State<AppState>, actor: Actor) -> ApiResult
 pub async fn tariff_quote(State(s): State<AppState>, ApiQuery(q): ApiQuery<QuoteQuery>) -> ApiResult<Json<Quote>> {
     let t = tariff_in_use(&s)?;
     let number = q.number.ok_or_else(|| ApiError::BadRequest("give ?number=".into()))?;
-    crate::validate::dialled("number", &number)?;
+    crate::domain::validate::dialled("number", &number)?;
     let minutes = q.minutes.unwrap_or(1).clamp(1, 600);
     let tz = s.wakeups.timezone();
     let now = s.desk.now_utc().with_timezone(&tz).naive_local();
@@ -212,7 +212,7 @@ pub async fn tariff_quote(State(s): State<AppState>, ApiQuery(q): ApiQuery<Quote
     };
     let free = s.charges.cfg.free_numbers.iter().any(|f| number.starts_with(f.as_str()));
     let priced = if free {
-        crate::charges::Priced { band: "free".into(), amount_minor: 0 }
+        crate::hotel::charges::Priced { band: "free".into(), amount_minor: 0 }
     } else {
         t.price(&number, at, std::time::Duration::from_secs(u64::from(minutes) * 60))
     };
@@ -238,7 +238,8 @@ pub async fn housekeeping_report(
         crate::clock::timestamp(crate::domain::wakeup::rule::resolve(tz, d.and_time(chrono::NaiveTime::MIN)))
     };
     let (from, until) = (start(date), start(date.succ_opt().unwrap_or(date)));
-    let report = s.store.read(move |c| crate::housekeeping::day_report(c, &date.to_string(), &from, &until)).await?;
+    let report =
+        s.store.read(move |c| crate::hotel::housekeeping::day_report(c, &date.to_string(), &from, &until)).await?;
     Ok(Json(report))
 }
 
@@ -248,7 +249,7 @@ pub async fn set_housekeeping(
     Segment(room): Segment,
     ApiJson(req): ApiJson<SetHousekeeping>,
 ) -> ApiResult<Json<RoomView>> {
-    let status: crate::housekeeping::Housekeeping = req.status.parse()?;
+    let status: crate::hotel::housekeeping::Housekeeping = req.status.parse()?;
     s.desk.set_housekeeping(&actor, &room, status).await?;
     Ok(Json(redact_room(s.desk.room(&room).await?, &actor)))
 }
@@ -290,7 +291,7 @@ pub async fn simulate_call(
     let sim =
         s.simulator.as_ref().ok_or_else(|| ApiError::Conflict("the PBX is a real one: calls come from it".into()))?;
     s.desk.room(&req.room).await?;
-    crate::validate::dialled("digits", &req.digits)?;
+    crate::domain::validate::dialled("digits", &req.digits)?;
     let posting = (sim.state().postings_sent + 1).to_string();
     let d = req.duration_s.min(359_999);
     let at = s.desk.now_utc().with_timezone(&s.wakeups.timezone()).naive_local();

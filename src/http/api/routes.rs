@@ -9,8 +9,8 @@ use super::error::ApiError;
 use super::mount::Mount;
 use super::state::AppState;
 use super::{auth, directory, events, logbook, messages, rooms, staff, wakeups};
+use crate::domain::identity::Permission;
 use crate::http::contract::{route, Health};
-use crate::identity::Permission;
 
 pub fn router(state: AppState) -> Router {
     let needs = |p: Permission, r: Router<AppState>| auth::require(r, p);

@@ -9,10 +9,10 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, ClientAddr, Segment};
 use super::mount::{Cookie, Created};
 use super::state::AppState;
-use crate::audit::{self, AuditQuery, AuditRow};
+use crate::domain::identity::{Actor, Permission, Role};
+use crate::hotel::audit::{self, AuditQuery, AuditRow};
+use crate::hotel::staff::StaffView;
 use crate::http::contract::{Login, LoginReply, NewPassword, NewStaff, OwnPassword, SessionReply};
-use crate::identity::{Actor, Permission, Role};
-use crate::staff::StaffView;
 
 pub async fn login(
     State(s): State<AppState>,

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use crate::desk::Desk;
+use crate::hotel::desk::Desk;
+use crate::hotel::logbook::Logbook;
+use crate::hotel::messages::Messages;
+use crate::hotel::staff::Staff;
+use crate::hotel::wakeup::Wakeups;
 use crate::links::pbx::LinkHandle;
-use crate::logbook::Logbook;
-use crate::messages::Messages;
-use crate::staff::Staff;
 use crate::store::Store;
-use crate::wakeup::Wakeups;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,9 +19,9 @@ pub struct AppState {
     pub logbook: Logbook,
     pub link: LinkHandle,
     pub hotel_name: String,
-    pub directory: crate::directory::Directory,
-    pub dialling: Option<crate::directory::Dialling>,
-    pub charges: std::sync::Arc<crate::charges::Charges>,
+    pub directory: crate::hotel::directory::Directory,
+    pub dialling: Option<crate::hotel::directory::Dialling>,
+    pub charges: std::sync::Arc<crate::hotel::charges::Charges>,
     /// The built-in simulated PBX, when the service runs one (it can place calls on request).
     pub simulator: Option<pbx_sim::SimHandle>,
     /// The PMS link, when `[pms]` is configured.

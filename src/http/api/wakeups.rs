@@ -9,10 +9,10 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::mount::Created;
 use super::state::AppState;
-use crate::alerts::{self, Alert};
+use crate::domain::identity::Actor;
 use crate::domain::wakeup::rule;
+use crate::hotel::alerts::{self, Alert};
 use crate::http::contract::{AlertsQuery, Booking, DateQuery, Report, WakeupView, WakeupsQuery};
-use crate::identity::Actor;
 
 pub async fn add(
     State(s): State<AppState>,

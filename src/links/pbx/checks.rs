@@ -122,7 +122,8 @@ fn equipment(e: &RoomEquipment) -> Result<(), Refused> {
         return Err(refuse("RE", "VM", &vm.to_string(), "a voicemail count has at most 4 digits"));
     }
     if let Some(id) = &e.attendant {
-        let ok = id.chars().count() <= 20 && !id.chars().any(|c| c.is_control() || crate::validate::invisible(c));
+        let ok =
+            id.chars().count() <= 20 && !id.chars().any(|c| c.is_control() || crate::domain::validate::invisible(c));
         if !ok {
             return Err(refuse("RE", "ID", id, "not an attendant code (at most 20 visible characters)"));
         }

@@ -1,8 +1,8 @@
 //! What became of one record from the PMS, and the one place a desk error is sorted into
 //! "refused" (the record cannot be carried out) or "the store failed" (try again later).
 
-use crate::desk::DeskError;
-use crate::messages::MessageError;
+use crate::hotel::desk::DeskError;
+use crate::hotel::messages::MessageError;
 use crate::store::StoreError;
 
 /// What became of one record.

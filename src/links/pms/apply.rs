@@ -21,11 +21,11 @@ pub use super::applied::Applied;
 use super::applied::{desk, msgs};
 use super::context::PmsCtx;
 use super::requests;
-use crate::changes;
-use crate::desk::CheckIn;
 use crate::domain::event::Event;
+use crate::domain::identity::Actor;
 use crate::domain::pbx_command::PbxCommand;
-use crate::identity::Actor;
+use crate::hotel::changes;
+use crate::hotel::desk::CheckIn;
 use crate::store::{outbox, rooms, Priority, StoreError};
 
 /// A database resync the PMS is running (between its `DS` and `DE`).
@@ -195,7 +195,7 @@ async fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, Stor
         // was lost (a record written into a connection that broke). Where the PMS owns stays,
         // its word stands: the stale stay is checked out (logged) and the new guest checked in.
         Some(stay) if ctx.cfg.owns_stays => {
-            let waiting = ctx.store.read(move |c| crate::messages::waiting_of_stay(c, stay.id)).await?.len();
+            let waiting = ctx.store.read(move |c| crate::hotel::messages::waiting_of_stay(c, stay.id)).await?.len();
             let out = desk(ctx.desk.check_out(actor, &room, true).await, |_| Applied::Done(String::new()))?;
             if let Applied::Refused(why) = out {
                 return Ok(Applied::Refused(why));
@@ -214,8 +214,8 @@ async fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, Stor
             let here = room.clone();
             ctx.store
                 .write(Priority::Urgent, move |tx| {
-                    let kind = crate::alerts::Kind::PmsReplacedStay;
-                    crate::alerts::raise(tx, &now, kind, Some(&here), None, facts, &text)
+                    let kind = crate::hotel::alerts::Kind::PmsReplacedStay;
+                    crate::hotel::alerts::raise(tx, &now, kind, Some(&here), None, facts, &text)
                 })
                 .await?;
             // Once more, now that the room is free (boxed: an async fn calling itself).
@@ -265,13 +265,13 @@ async fn add_sharer(
                 params![stay, reservation, name, g.first_name, g.language, now],
             )?;
             changes::record(tx, Event::GuestChanged { room: room.to_string() })?;
-            let change = crate::audit::Change::new("share_in")
+            let change = crate::hotel::audit::Change::new("share_in")
                 .room(room)
                 .stay(stay)
                 .subject(format!("reservation {reservation}"))
                 .params(serde_json::json!({ "guest": name, "reservation": reservation }))
                 .after(format!("{name} shares the room"));
-            crate::audit::record(tx, &now, actor, &change)?;
+            crate::hotel::audit::record(tx, &now, actor, &change)?;
             Ok(Applied::Done(format!("room {room}: {name} (reservation {reservation}) shares stay {stay}")))
         })
         .await
@@ -343,8 +343,8 @@ async fn guest_out(
             changes::record(tx, Event::GuestChanged { room: room.to_string() })?;
             let facts = serde_json::json!({ "stay": stay.id });
             let change =
-                crate::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone()).params(facts);
-            crate::audit::record(tx, now, actor, &change)?;
+                crate::hotel::audit::Change::new("share_out").room(room).stay(stay.id).after(who.clone()).params(facts);
+            crate::hotel::audit::record(tx, now, actor, &change)?;
             Ok(Some(Applied::Done(format!("room {room}: {who}"))))
         })
         .await?;
@@ -366,7 +366,7 @@ async fn guest_out(
         let room = room.to_string();
         ctx.store
             .write(Priority::Urgent, move |tx| {
-                crate::journal::system_entry(tx, &now, "pms_resync_checkout", Some(&room), true, &text)
+                crate::hotel::journal::system_entry(tx, &now, "pms_resync_checkout", Some(&room), true, &text)
             })
             .await?;
     }
@@ -433,8 +433,16 @@ async fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreE
     let facts = serde_json::json!({ "rooms": silent.join(", ") });
     ctx.store
         .write(Priority::Urgent, move |tx| {
-            crate::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &said)?;
-            crate::alerts::raise(tx, &now, crate::alerts::Kind::PmsResyncUnmentioned, None, None, facts, &said)
+            crate::hotel::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &said)?;
+            crate::hotel::alerts::raise(
+                tx,
+                &now,
+                crate::hotel::alerts::Kind::PmsResyncUnmentioned,
+                None,
+                None,
+                facts,
+                &said,
+            )
         })
         .await?;
     Ok(Applied::Done(text))

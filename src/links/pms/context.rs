@@ -7,10 +7,10 @@ use chrono_tz::Tz;
 
 use crate::clock::SharedClock;
 use crate::config::PmsLinkConfig;
-use crate::desk::{Desk, Signals};
-use crate::messages::Messages;
+use crate::hotel::desk::{Desk, Signals};
+use crate::hotel::messages::Messages;
+use crate::hotel::wakeup::Wakeups;
 use crate::store::Store;
-use crate::wakeup::Wakeups;
 
 /// Everything the PMS link needs.
 pub struct PmsCtx {
@@ -39,7 +39,7 @@ impl PmsCtx {
         let wrote = self
             .store
             .write(crate::store::Priority::Urgent, move |tx| {
-                crate::journal::system_entry(tx, &now, &kind, None, high, &text)
+                crate::hotel::journal::system_entry(tx, &now, &kind, None, high, &text)
             })
             .await;
         if let Err(e) = wrote {

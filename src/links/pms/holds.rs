@@ -41,7 +41,7 @@ impl Expired {
         self,
         cfg: &crate::config::PmsLinkConfig,
         waiting: u64,
-    ) -> (crate::alerts::Kind, serde_json::Value, String) {
+    ) -> (crate::hotel::alerts::Kind, serde_json::Value, String) {
         let human = crate::clock::human;
         let timeout = match self {
             Expired::Resync => cfg.resync_timeout,
@@ -50,7 +50,7 @@ impl Expired {
         let facts = serde_json::json!({ "minutes": timeout.as_secs().div_ceil(60), "waiting": waiting });
         match self {
             Expired::Resync => (
-                crate::alerts::Kind::PmsResyncAbandoned,
+                crate::hotel::alerts::Kind::PmsResyncAbandoned,
                 facts,
                 format!(
                     "the PMS began a database resync (DS) and sent no DE within {}: switchboard stopped waiting \
@@ -59,7 +59,7 @@ impl Expired {
                 ),
             ),
             Expired::NightAudit => (
-                crate::alerts::Kind::PmsNightAuditAbandoned,
+                crate::hotel::alerts::Kind::PmsNightAuditAbandoned,
                 facts,
                 format!(
                     "the PMS began its night audit (NS) and sent no NE within {}: switchboard sends the call \

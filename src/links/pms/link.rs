@@ -363,7 +363,7 @@ impl<'a> Session<'a> {
                 .store
                 .write(Priority::Urgent, {
                     let text = text.clone();
-                    move |tx| crate::alerts::raise(tx, &now, kind, None, None, facts, &text)
+                    move |tx| crate::hotel::alerts::raise(tx, &now, kind, None, None, facts, &text)
                 })
                 .await
             {

@@ -10,10 +10,10 @@ use rusqlite::{params, OptionalExtension};
 use super::applied::{msgs, Applied};
 use super::context::PmsCtx;
 use super::outbox::format_pms_at;
-use crate::identity::Actor;
-use crate::messages::NewMessage;
+use crate::domain::identity::Actor;
+use crate::hotel::messages::NewMessage;
+use crate::hotel::wakeup::{Booking, WakeupError};
 use crate::store::{Priority, StoreError};
-use crate::wakeup::{Booking, WakeupError};
 
 /// How much earlier than now a PMS wake-up may be and still be rung at once (FIAS lets a PMS
 /// send the `WR` right at wake-up time).

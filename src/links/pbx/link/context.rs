@@ -18,7 +18,7 @@ pub struct LinkCtx {
     pub timezone: Tz,
     pub cfg: PbxConfig,
     /// How calls the PBX reports are priced.
-    pub charges: std::sync::Arc<crate::charges::Charges>,
+    pub charges: std::sync::Arc<crate::hotel::charges::Charges>,
     /// Rung when a report lands in the inbox (the wake-up scheduler reads it from the store).
     pub inbox: Arc<Notify>,
 }

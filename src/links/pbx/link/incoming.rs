@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 use fias::Message;
 use rusqlite::{params, Connection};
 
-use crate::changes;
-use crate::charges::Charges;
 use crate::domain::event::Event;
 use crate::domain::pbx_report::{PbxReport, WakeResult};
+use crate::hotel::changes;
+use crate::hotel::charges::Charges;
+use crate::hotel::messages;
 use crate::links::pbx::checks::{self, Refused};
 use crate::links::pbx::command::PbxCommand;
-use crate::messages;
 use crate::store::outbox;
 use crate::store::pbx_reports as report;
 use crate::store::{rooms, Priority, Store, StoreError};
@@ -81,7 +81,7 @@ pub async fn handle(
                             changes::record(tx, Event::Voicemail { room: e.room.clone(), count })?;
                         }
                         if let Some(rs) = e.room_status {
-                            crate::housekeeping::from_pbx(tx, &now, &e.room, rs, e.attendant.as_deref())?;
+                            crate::hotel::housekeeping::from_pbx(tx, &now, &e.room, rs, e.attendant.as_deref())?;
                         }
                         if let Some(dnd) = e.dnd {
                             rooms::set_line(tx, &e.room, None, None, Some(dnd))?;
@@ -98,7 +98,7 @@ pub async fn handle(
                 Message::WakeAnswer { wake, .. } => (Some(wake.room.as_str()), "wakeup_answer"),
                 Message::Posting(p) => {
                     // Priced onto the stay and answered (PA) with what became of it.
-                    crate::charges::ledger::post(tx, now_utc, &charges, p)?;
+                    crate::hotel::charges::ledger::post(tx, now_utc, &charges, p)?;
                     (Some(p.room.as_str()), "call_charge")
                 }
                 Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),
@@ -168,7 +168,7 @@ fn refuse(tx: &Connection, now: &str, msg: &Message, refused: &Refused) -> Resul
     if open == 0 {
         let text = format!("the PBX reported a call the service refused: room {}, {refused}", p.room);
         let facts = serde_json::json!({ "room": p.room, "reason": refused.to_string() });
-        crate::alerts::raise(tx, now, crate::alerts::Kind::PbxRefusedCall, room, None, facts, &text)?;
+        crate::hotel::alerts::raise(tx, now, crate::hotel::alerts::Kind::PbxRefusedCall, room, None, facts, &text)?;
     }
     Ok(())
 }

@@ -10,8 +10,8 @@ use std::collections::VecDeque;
 
 use fias::{Guest, Message, RoomEquipment};
 
+use crate::hotel::messages;
 use crate::links::pbx::command::Fias;
-use crate::messages;
 use crate::store::{outbox, rooms, Store, StoreError};
 
 #[derive(Debug)]

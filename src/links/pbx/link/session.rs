@@ -73,7 +73,7 @@ pub(super) async fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
     let wrote = ctx
         .store
         .write(Priority::Urgent, move |tx| {
-            crate::journal::system_entry(tx, &now, &kind, None, kind == "pbx_down", &text)
+            crate::hotel::journal::system_entry(tx, &now, &kind, None, kind == "pbx_down", &text)
         })
         .await;
     if let Err(e) = wrote {
@@ -389,7 +389,15 @@ impl<'a> Session<'a> {
             .ctx
             .store
             .write(Priority::Urgent, move |tx| {
-                crate::alerts::raise(tx, &now, crate::alerts::Kind::StoreRecovered, None, None, facts, &text)
+                crate::hotel::alerts::raise(
+                    tx,
+                    &now,
+                    crate::hotel::alerts::Kind::StoreRecovered,
+                    None,
+                    None,
+                    facts,
+                    &text,
+                )
             })
             .await;
         if let Err(e) = raised {
@@ -474,8 +482,8 @@ impl<'a> Session<'a> {
                             incoming::record_event(tx, &now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
                             outbox::done(tx, r)?;
                         }
-                        let kind = crate::alerts::Kind::PbxRefused;
-                        crate::alerts::raise(tx, &now, kind, Some(&room), None, facts, &msg)?;
+                        let kind = crate::hotel::alerts::Kind::PbxRefused;
+                        crate::hotel::alerts::raise(tx, &now, kind, Some(&room), None, facts, &msg)?;
                         Ok::<_, StoreError>(())
                     })
                     .await?;

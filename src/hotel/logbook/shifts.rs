@@ -7,9 +7,9 @@ use rusqlite::params;
 use super::book::Logbook;
 use super::handover::{self, Handover};
 use super::model::{get_shift, last_closed_shift, open_shift, LogError, Shift};
-use crate::audit::{self, Change};
-use crate::identity::{Actor, Role};
-use crate::journal::system_entry;
+use crate::domain::identity::{Actor, Role};
+use crate::hotel::audit::{self, Change};
+use crate::hotel::journal::system_entry;
 use crate::store::StoreError;
 
 impl Logbook {
@@ -34,7 +34,7 @@ impl Logbook {
                 }
                 tx.exec("INSERT INTO shifts(operator, opened_at) VALUES (?1, ?2)", params![actor.login, now])?;
                 let id = tx.last_insert_rowid();
-                crate::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
+                crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 audit::record(tx, &now, actor, &Change::new("shift_open").subject(format!("shift {id}")))?;
                 Ok(get_shift(tx, id)?.expect("just inserted"))
             })
@@ -72,7 +72,7 @@ impl Logbook {
                 let sheet = handover::build(tx, me.tz, shift.id)?;
                 let json = serde_json::to_string(&sheet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 tx.exec("UPDATE shifts SET handover = ?2 WHERE id = ?1", params![shift.id, json])?;
-                crate::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
+                crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 let change = Change::new("shift_close").subject(format!("shift {}", shift.id)).after(if forced {
                     "force-closed"
                 } else {
@@ -118,7 +118,7 @@ impl Logbook {
                     "UPDATE shifts SET handover_acked_by = ?2, handover_acked_at = ?3 WHERE id = ?1",
                     params![last.id, actor.login, now],
                 )?;
-                crate::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
+                crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 system_entry(
                     tx,
                     &now,

@@ -10,10 +10,10 @@ use crate::store::Sql;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Change};
-use crate::changes;
 use crate::domain::event::Event;
-use crate::identity::Actor;
+use crate::domain::identity::Actor;
+use crate::hotel::audit::{self, Change};
+use crate::hotel::changes;
 use crate::store::StoreError;
 
 pub use crate::domain::housekeeping::Housekeeping;

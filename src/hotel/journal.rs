@@ -40,7 +40,7 @@ pub fn insert_entry(conn: &Connection, e: &EntryRow) -> Result<i64, StoreError> 
         ],
     )?;
     let id = conn.last_insert_rowid();
-    crate::changes::record(conn, crate::domain::event::Event::LogWritten { id })?;
+    crate::hotel::changes::record(conn, crate::domain::event::Event::LogWritten { id })?;
     Ok(id)
 }
 

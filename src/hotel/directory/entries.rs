@@ -12,11 +12,11 @@ use std::sync::Arc;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Change};
 use crate::clock::{self, SharedClock};
-use crate::identity::{Actor, Permission};
+use crate::domain::identity::{Actor, Permission};
+use crate::domain::validate::{Invalid, Text};
+use crate::hotel::audit::{self, Change};
 use crate::store::{Priority, Store, StoreError};
-use crate::validate::{Invalid, Text};
 
 /// What desk and operator staff read where a private entry's numbers would be.
 pub const WITHHELD_HINT: &str = "not disclosed: offer to take a message or to connect";
@@ -200,7 +200,7 @@ fn index(tx: &Connection, e: &DirEntry) -> Result<(), DirError> {
         .collect::<Vec<_>>()
         .join(" ");
     tx.exec("INSERT INTO directory_fts(rowid, words) VALUES (?1, ?2)", params![e.id, words])?;
-    crate::changes::record(tx, crate::domain::event::Event::DirectoryChanged)?;
+    crate::hotel::changes::record(tx, crate::domain::event::Event::DirectoryChanged)?;
     Ok(())
 }
 
@@ -338,7 +338,7 @@ impl Directory {
                 let old = get(tx, id)?.ok_or(DirError::Unknown(id))?;
                 tx.exec("DELETE FROM directory WHERE id = ?1", [id])?;
                 tx.exec("DELETE FROM directory_fts WHERE rowid = ?1", [id])?;
-                crate::changes::record(tx, crate::domain::event::Event::DirectoryChanged)?;
+                crate::hotel::changes::record(tx, crate::domain::event::Event::DirectoryChanged)?;
                 audit::record(
                     tx,
                     &now,
@@ -463,7 +463,7 @@ impl Directory {
 mod tests {
     use super::*;
     use crate::clock::FakeClock;
-    use crate::identity::Role;
+    use crate::domain::identity::Role;
     use chrono::TimeZone;
 
     fn dir() -> Directory {

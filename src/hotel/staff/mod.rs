@@ -3,7 +3,7 @@
 //! Layout: `accounts` (the [`Staff`] service, account CRUD and the one "find by login"
 //! query), `sessions` (sign-in, bearer tokens, idle expiry, the failed sign-in brake),
 //! `secrets` (password hashing, token generation and hashing), `error` ([`StaffError`]). Who may do what is
-//! [`crate::identity`]'s, below this module.
+//! [`crate::domain::identity`]'s, below this module.
 //!
 //! - Passwords are argon2id hashes; never logged, never returned.
 //! - Sessions: a random bearer token, stored only as its SHA-256, expiring after an idle time

@@ -1,8 +1,8 @@
 //! What can go wrong with accounts and sign-in.
 
-use crate::identity::{Forbidden, Role};
+use crate::domain::identity::{Forbidden, Role};
+use crate::domain::validate::Invalid;
 use crate::store::StoreError;
-use crate::validate::Invalid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StaffError {

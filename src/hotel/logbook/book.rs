@@ -8,12 +8,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::model::{
     check_text, entry_from_row, get_entry, get_shift, open_shift, Entry, LogError, NewEntry, CATEGORIES, ENTRY_COLUMNS,
 };
-use crate::audit::{self, Change};
 use crate::clock::SharedClock;
-use crate::identity::{Actor, Role};
-use crate::journal::{insert_entry, EntryRow};
+use crate::domain::identity::{Actor, Role};
+use crate::domain::validate::{one_of, Invalid};
+use crate::hotel::audit::{self, Change};
+use crate::hotel::journal::{insert_entry, EntryRow};
 use crate::store::Store;
-use crate::validate::{one_of, Invalid};
 
 /// Is `owner` a staff login or a role?
 fn check_owner(conn: &Connection, owner: &str) -> Result<String, LogError> {
@@ -108,7 +108,7 @@ impl Logbook {
                         "INSERT INTO followups(entry, owner, due, state, updated_at) VALUES (?1, ?2, ?3, 'open', ?4)",
                         params![id, owner, due, now],
                     )?;
-                    crate::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
+                    crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 }
                 let mut change =
                     Change::new("log_add").subject(format!("log entry {id}")).after(format!("{category}, {priority}"));

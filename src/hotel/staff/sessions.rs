@@ -20,7 +20,7 @@ use super::error::StaffError;
 use super::secrets::{hash_token, new_token, verified};
 use crate::clock;
 use crate::config::duration;
-use crate::identity::Actor;
+use crate::domain::identity::Actor;
 
 /// A token's `last_used` is written at most this often: reading the API must not commit a
 /// write per request. Idle expiry is therefore exact to within this much.
@@ -258,7 +258,7 @@ impl Staff {
         self.store
             .write(Priority::Normal, move |tx| {
                 tx.exec("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", [hashed])?;
-                crate::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
+                crate::hotel::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
                 Ok::<_, StaffError>(())
             })
             .await
@@ -272,7 +272,7 @@ mod tests {
 
     use super::super::accounts::tests::staff;
     use super::*;
-    use crate::identity::Role;
+    use crate::domain::identity::Role;
     use crate::store::StoreError;
 
     async fn last_used(s: &Staff, token: &str) -> DateTime<Utc> {

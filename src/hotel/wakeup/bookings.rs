@@ -11,17 +11,17 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use super::report::{self, Report};
-use crate::audit::{self, Change};
-use crate::changes;
 use crate::clock::{local_iso, parse_utc, SharedClock};
 use crate::domain::event::Event;
+use crate::domain::identity::Actor;
 use crate::domain::pbx_command::PbxCommand;
+use crate::domain::validate::Invalid;
 use crate::domain::wakeup::machine::{self, Effect, State};
 use crate::domain::wakeup::rule::{self, Repeat, Rule};
 use crate::domain::wakeup::status::{WakeStatus, ACTIVE_SQL};
-use crate::identity::Actor;
+use crate::hotel::audit::{self, Change};
+use crate::hotel::changes;
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
-use crate::validate::Invalid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WakeupError {

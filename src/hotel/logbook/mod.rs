@@ -3,7 +3,7 @@
 //! Layout: [`model`] (shifts, entries, follow-ups, errors, row mapping), `book` (the
 //! [`Logbook`] service: entries and amendments), `shifts` (open, close, acknowledge),
 //! `followups`, `search`, [`handover`] (the sheet a closing shift produces and the incoming
-//! operator acknowledges). System entries are written through [`crate::journal`].
+//! operator acknowledges). System entries are written through [`crate::hotel::journal`].
 //!
 //! Rules from the operator's rulebook: entries are never edited in place (the database refuses
 //! it; a correction is a new entry that amends the old one, both stay visible); what cannot be

@@ -17,14 +17,14 @@ use chrono::Timelike;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Change};
-use crate::changes;
 use crate::clock::SharedClock;
 use crate::domain::event::Event;
+use crate::domain::identity::Actor;
 use crate::domain::pbx_command::PbxCommand;
-use crate::identity::Actor;
+use crate::domain::validate::{Invalid, Text};
+use crate::hotel::audit::{self, Change};
+use crate::hotel::changes;
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
-use crate::validate::{Invalid, Text};
 
 /// Longest message text.
 pub const MAX_TEXT: usize = 2000;

@@ -5,8 +5,8 @@ use crate::store::Sql;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::validate::Invalid;
 use crate::store::StoreError;
-use crate::validate::Invalid;
 
 pub const CATEGORIES: [&str; 5] = ["incident", "guest_request", "maintenance", "security", "note"];
 pub const STATES: [&str; 3] = ["open", "in_progress", "done"];
@@ -122,7 +122,7 @@ pub struct Search {
 
 /// An entry's text: several lines, at most [`MAX_TEXT`] characters.
 pub(crate) fn check_text(text: &str) -> Result<String, LogError> {
-    Ok(crate::validate::Text::lines(MAX_TEXT).required("text", text)?)
+    Ok(crate::domain::validate::Text::lines(MAX_TEXT).required("text", text)?)
 }
 
 const SHIFT_COLUMNS: &str =

@@ -13,19 +13,19 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use crate::audit::{self, Change};
-use crate::changes;
 use crate::clock::SharedClock;
 use crate::config::MAX_CLASS;
 use crate::domain::event::Event;
+use crate::domain::identity::Actor;
 use crate::domain::pbx_command::PbxCommand;
-use crate::housekeeping::{self, Housekeeping};
-use crate::identity::Actor;
-use crate::messages;
+use crate::domain::validate::{Invalid, Text};
+use crate::hotel::audit::{self, Change};
+use crate::hotel::changes;
+use crate::hotel::housekeeping::{self, Housekeeping};
+use crate::hotel::messages;
+use crate::hotel::wakeup;
 use crate::store::rooms::{self, RoomView, Stay};
 use crate::store::{outbox, Priority, Store, StoreError};
-use crate::validate::{Invalid, Text};
-use crate::wakeup;
 
 /// FIAS GN/GF length limit switchboard enforces.
 pub const MAX_NAME_LEN: usize = 40;
@@ -338,7 +338,7 @@ impl Desk {
                         "room {room} checked out by {} with {discarded} undelivered message(s) discarded",
                         actor.login
                     );
-                    crate::journal::system_entry(tx, &now, "checkout_discarded", Some(room), false, &text)?;
+                    crate::hotel::journal::system_entry(tx, &now, "checkout_discarded", Some(room), false, &text)?;
                 }
                 let facts = serde_json::json!({ "stay": stay.id, "guest": stay.audit_name(), "wakeups": calls, "discarded": discarded });
                 let change = Change::new("checkout")
@@ -640,12 +640,16 @@ mod tests {
     #[tokio::test]
     async fn changes_are_audited_with_their_actor() {
         let d = desk().await;
-        let dora =
-            Actor { id: 7, login: "dora".into(), display_name: "Dora".into(), role: crate::identity::Role::Desk };
+        let dora = Actor {
+            id: 7,
+            login: "dora".into(),
+            display_name: "Dora".into(),
+            role: crate::domain::identity::Role::Desk,
+        };
         d.check_in(&dora, "101", guest("Wang Wei")).await.unwrap();
         d.move_room(&dora, "101", "102").await.unwrap();
         d.check_out(&sys(), "102", false).await.unwrap();
-        let rows = d.store.read(move |c| crate::audit::query(c, &Default::default())).await.unwrap();
+        let rows = d.store.read(move |c| crate::hotel::audit::query(c, &Default::default())).await.unwrap();
         let got: Vec<(String, String, Option<String>)> =
             rows.iter().rev().map(|r| (r.staff.clone(), r.action.clone(), r.room.clone())).collect();
         let want = [
@@ -671,7 +675,7 @@ mod tests {
         assert_eq!(view.redacted(true).guest_name.as_deref(), Some("Famous Person"));
         assert!(d.find_guests("famous", false).await.unwrap().is_empty());
         assert_eq!(d.find_guests("famous", true).await.unwrap().len(), 1);
-        let rows = d.store.read(move |c| crate::audit::query(c, &Default::default())).await.unwrap();
+        let rows = d.store.read(move |c| crate::hotel::audit::query(c, &Default::default())).await.unwrap();
         assert!(!rows[0].after.as_deref().unwrap().contains("Famous"), "the audit trail keeps the secret too");
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::entries::{DirEntry, NewDirEntry};
-use crate::validate::Invalid;
+use crate::domain::validate::Invalid;
 
 /// The two file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +108,7 @@ mod tests {
     use super::super::entries::Directory;
     use super::*;
     use crate::clock::FakeClock;
-    use crate::identity::Actor;
+    use crate::domain::identity::Actor;
     use crate::store::Store;
 
     fn dir() -> Directory {
@@ -118,7 +118,7 @@ mod tests {
 
     #[tokio::test]
     async fn export_imports_back_to_the_same_directory_in_both_formats() {
-        let sample = include_str!("../../directory.toml");
+        let sample = include_str!("../../../directory.toml");
         let entries = parse(sample, Format::Toml).unwrap();
         assert!(entries.len() >= 10, "the demo hotel's sample directory");
         let a = dir();

@@ -6,10 +6,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::book::Logbook;
 use super::model::{check_text, open_shift, Followup, LogError, STATES};
-use crate::audit::{self, Change};
-use crate::identity::Actor;
+use crate::domain::identity::Actor;
+use crate::domain::validate::one_of;
+use crate::hotel::audit::{self, Change};
 use crate::store::StoreError;
-use crate::validate::one_of;
 
 impl Logbook {
     /// Moves a follow-up to `state`, with an entry that says so.
@@ -43,9 +43,12 @@ impl Logbook {
                  VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL), ?1, ?2, 'note', 'normal', ?3, ?4, ?5)",
                     params![now, actor.login, f.room, text, id],
                 )?;
-                crate::changes::record(tx, crate::domain::event::Event::LogWritten { id: tx.last_insert_rowid() })?;
+                crate::hotel::changes::record(
+                    tx,
+                    crate::domain::event::Event::LogWritten { id: tx.last_insert_rowid() },
+                )?;
                 tx.exec("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])?;
-                crate::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
+                crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 let change = Change::new("followup_update")
                     .subject(format!("follow-up {id}"))
                     .before(f.state.clone())

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::followups::followups;
 use super::model::{entry_from_row, get_shift, Entry, Followup, Shift, ENTRY_COLUMNS};
-use crate::alerts::{self, Alert};
+use crate::hotel::alerts::{self, Alert};
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

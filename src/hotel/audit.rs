@@ -9,7 +9,7 @@ use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::timestamp;
-use crate::identity::Actor;
+use crate::domain::identity::Actor;
 use crate::store::StoreError;
 
 /// One change to record.

@@ -23,19 +23,19 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{watch, Notify};
 
 use super::bookings::{end_booking, unreachable_effect, Booking, WakeupError, Wakeups};
-use crate::alerts;
-use crate::changes;
 use crate::clock::SharedClock;
 use crate::clock::{local_iso, parse_utc};
 use crate::config::WakeupConfig;
 use crate::domain::event::Event;
+use crate::domain::identity::Actor;
 use crate::domain::link::{LinkState, LinkStatus};
 use crate::domain::pbx_command::PbxCommand;
 use crate::domain::pbx_report::{PbxReport, WakeResult};
 use crate::domain::wakeup::machine::{self, Effect, Input, Policy, State};
 use crate::domain::wakeup::rule::Rule;
 use crate::domain::wakeup::status::{WakeStatus, ACTIVE_SQL, RINGING_NOW, WAITING_SQL};
-use crate::identity::Actor;
+use crate::hotel::alerts;
+use crate::hotel::changes;
 use crate::store::pbx_reports as report;
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
 

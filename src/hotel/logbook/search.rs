@@ -4,8 +4,8 @@ use rusqlite::params;
 
 use super::book::Logbook;
 use super::model::{entry_from_row, Entry, LogError, Search, CATEGORIES, ENTRY_COLUMNS};
-use crate::audit;
-use crate::validate::{one_of, Invalid};
+use crate::domain::validate::{one_of, Invalid};
+use crate::hotel::audit;
 
 /// Longest search text.
 pub const MAX_QUERY: usize = 200;
@@ -81,8 +81,8 @@ mod tests {
 
     use super::*;
     use crate::clock::FakeClock;
-    use crate::identity::Actor;
-    use crate::logbook::NewEntry;
+    use crate::domain::identity::Actor;
+    use crate::hotel::logbook::NewEntry;
     use crate::store::Store;
 
     #[tokio::test]

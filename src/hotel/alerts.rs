@@ -6,10 +6,10 @@ use crate::store::Sql;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Change};
-use crate::changes;
 use crate::domain::event::Event;
-use crate::identity::Actor;
+use crate::domain::identity::Actor;
+use crate::hotel::audit::{self, Change};
+use crate::hotel::changes;
 use crate::store::StoreError;
 
 pub use crate::domain::alert::Kind;
@@ -70,7 +70,15 @@ pub fn raise(
     if let Some(map) = facts.as_object_mut() {
         map.insert("alert".into(), id.into());
     }
-    crate::journal::system_entry_with(conn, at, kind, room, true, &format!("alert {id}: {message}"), Some(&facts))?;
+    crate::hotel::journal::system_entry_with(
+        conn,
+        at,
+        kind,
+        room,
+        true,
+        &format!("alert {id}: {message}"),
+        Some(&facts),
+    )?;
     Ok(id)
 }
 
@@ -124,6 +132,6 @@ pub fn ack(conn: &Connection, at: &str, actor: &Actor, id: i64) -> Result<Alert,
     }
     audit::record(conn, at, actor, &change)?;
     let text = format!("alert {id} acknowledged by {}: {}", actor.login, alert.message);
-    crate::journal::system_entry(conn, at, "alert_ack", alert.room.as_deref(), false, &text)?;
+    crate::hotel::journal::system_entry(conn, at, "alert_ack", alert.room.as_deref(), false, &text)?;
     get(conn, id)?.ok_or(AlertError::Unknown(id))
 }

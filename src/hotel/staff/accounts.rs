@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StaffError;
 use super::secrets::{hashed, random_password};
-use crate::audit::{self, Change};
 use crate::clock::{self, SharedClock};
 use crate::config::AuthConfig;
-use crate::identity::{Actor, Role};
+use crate::domain::identity::{Actor, Role};
+use crate::domain::validate::{Invalid, Text};
+use crate::hotel::audit::{self, Change};
 use crate::store::Store;
-use crate::validate::{Invalid, Text};
 
 pub const MIN_PASSWORD_LEN: usize = 8;
 /// Hashing a password costs the same whatever its length, but nobody types more than this.
@@ -231,7 +231,7 @@ impl Staff {
                 }
                 tx.exec("UPDATE staff SET active = 0 WHERE id = ?1", [account.id])?;
                 tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [account.id])?;
-                crate::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
+                crate::hotel::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
                 audit::record(
                     tx,
                     &now,
@@ -261,7 +261,7 @@ impl Staff {
                 let id = find_or_unknown(tx, login)?.id;
                 tx.exec("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
                 tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [id])?;
-                crate::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
+                crate::hotel::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
                 audit::record(tx, &now, actor, &Change::new("staff_passwd").subject(format!("staff {login}")))?;
                 Ok(())
             })

@@ -17,11 +17,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::changes;
 use crate::config::ChargesConfig;
 use crate::domain::event::Event;
 use crate::domain::pbx_command::PbxCommand;
 use crate::domain::tariff::{Tariff, TariffError};
+use crate::hotel::changes;
 use crate::store::{outbox, rooms, StoreError};
 
 /// What pricing needs: the tariff (if the hotel has one), the rules, the hotel's zone. The
@@ -257,8 +257,8 @@ fn emergency_alarm(
     let msg = format!("EMERGENCY: room {room} called {digits} at {at}, {guest}");
     // The guest as the audit trail may name them (an incognito stay is not named); null: vacant.
     let facts = serde_json::json!({ "room": room, "number": digits, "at": at, "guest": stay.map(|s| s.audit_name()) });
-    let kind = crate::alerts::Kind::EmergencyCall;
-    crate::alerts::raise(tx, &crate::clock::timestamp(now), kind, Some(room), None, facts, &msg)?;
+    let kind = crate::hotel::alerts::Kind::EmergencyCall;
+    crate::hotel::alerts::raise(tx, &crate::clock::timestamp(now), kind, Some(room), None, facts, &msg)?;
     Ok(())
 }
 
