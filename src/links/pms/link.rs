@@ -1,5 +1,6 @@
-//! The PMS link task: the one owner of the connection to the PMS. It opens the port (a device,
-//! `tcp://` or `tcp-listen://`, reconnecting with back-off), plays the vendor side of FIAS over it
+//! The PMS link task: the one owner of the connection to the PMS. The shared driver
+//! ([`keep::run`]) opens the port (a device, `tcp://` or `tcp-listen://`, reconnecting with
+//! back-off); each session plays the vendor side of FIAS over it
 //! ([`fias::VendorLink`]), carries out what the PMS says ([`super::apply`]) and sends what waits
 //! in the PMS outbox ([`super::outbox`]), one record at a time, deleting each only once sent.
 //!
@@ -13,8 +14,8 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use fias::{Event, Message, SendError, Timers, VendorConfig, VendorLink, WireText};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -24,7 +25,8 @@ use super::holds::{Expired, Holds};
 use super::outbox;
 use super::status::{LinkState, PmsStatus};
 use crate::domain::event::Event as Change;
-use crate::links::pbx::link::handle::{answering, stopped, Handle, LinkCommand, Waited};
+use crate::links::handle::{Handle, LinkCommand};
+use crate::links::keep::{self, End, Outer, Role};
 use crate::links::port::Connector;
 use crate::store::{Priority, Store, StoreError};
 
@@ -38,105 +40,82 @@ pub type PmsHandle = Handle<PmsStatus>;
 pub fn spawn<C: Connector>(ctx: PmsCtx, connector: C) -> (PmsHandle, JoinHandle<()>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(16);
     let (status_tx, status_rx) = watch::channel(PmsStatus::new(connector.describe(), ctx.cfg.owns_stays));
-    let task = tokio::spawn(run(ctx, connector, cmd_rx, status_tx));
+    let task = tokio::spawn(async move {
+        let mut outer = Outer::new(None, false);
+        // A run that ended without LE (a crash, a kill) may have lost what the PMS sent last.
+        match ctx.store.write(Priority::Urgent, outbox::begin_run).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!("the last run did not end the PMS link cleanly: a database resync will be asked for");
+                outer.resync_wanted = true;
+            }
+            Err(e) => tracing::error!("cannot read the PMS link's last stop: {e}"),
+        }
+        keep::run(PmsRole { ctx, status: status_tx }, connector, cmd_rx, outer).await
+    });
     (Handle { commands: cmd_tx, status: status_rx }, task)
 }
 
-/// State that outlives one connection.
-#[derive(Default)]
-struct Outer {
-    was_up: bool,
-    logged_down: bool,
-    down_since: Option<Instant>,
-    resync_wanted: bool,
-}
-
-impl Outer {
-    /// The link was up and is not: logged once, and a resync is asked for once it is back.
-    async fn went_down(&mut self, ctx: &PmsCtx, why: &str) {
-        if std::mem::take(&mut self.was_up) {
-            self.logged_down = true;
-            self.resync_wanted = true;
-            self.down_since = Some(Instant::now());
-            let text = format!("PMS link down: {why}; what the PMS must hear waits in the queue");
-            ctx.journal("pms_down", true, &text).await;
-        }
+/// The link was up and is not: logged once, and a resync is asked for once it is back.
+async fn went_down(outer: &mut Outer, ctx: &PmsCtx, why: &str) {
+    if std::mem::take(&mut outer.was_up) {
+        outer.logged_down = true;
+        outer.resync_wanted = true;
+        outer.down_since = Some(Instant::now());
+        let text = format!("PMS link down: {why}; what the PMS must hear waits in the queue");
+        ctx.journal("pms_down", true, &text).await;
     }
 }
 
-/// The task stops with the link ended (or never up): the next run need not ask for a resync.
-async fn stopped_cleanly(ctx: &PmsCtx, done: Option<oneshot::Sender<()>>) {
-    if let Err(e) = ctx.store.write(Priority::Urgent, outbox::clean_stop).await {
-        tracing::error!("cannot record the PMS link's clean stop: {e}");
-    }
-    stopped(done);
-}
-
-enum End {
-    Shutdown(oneshot::Sender<()>),
-    Lost(String),
-}
-
-async fn run<C: Connector>(
+/// The PMS link's part in [`keep::run`].
+struct PmsRole {
     ctx: PmsCtx,
-    mut connector: C,
-    mut commands: mpsc::Receiver<LinkCommand>,
     status: watch::Sender<PmsStatus>,
-) {
-    let mut backoff = Duration::from_millis(250);
-    let mut outer = Outer::default();
-    // A run that ended without LE (a crash, a kill) may have lost what the PMS sent last.
-    match ctx.store.write(Priority::Urgent, outbox::begin_run).await {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::warn!("the last run did not end the PMS link cleanly: a database resync will be asked for");
-            outer.resync_wanted = true;
-        }
-        Err(e) => tracing::error!("cannot read the PMS link's last stop: {e}"),
+}
+
+impl Role for PmsRole {
+    const PEER: &'static str = "PMS";
+
+    async fn session<S: AsyncRead + AsyncWrite + Send + 'static>(
+        &mut self,
+        stream: S,
+        framing: fias::Framing,
+        peer: Option<String>,
+        commands: &mut mpsc::Receiver<LinkCommand>,
+        outer: &mut Outer,
+    ) -> End {
+        self.status.send_modify(|s| {
+            s.last_error = None;
+            s.peer = peer;
+        });
+        Session::new(&self.ctx, &self.status, framing).run(stream, commands, outer).await
     }
-    loop {
-        let opened = match answering(connector.connect(), &mut commands, &mut outer.resync_wanted).await {
-            Waited::Done(r) => r,
-            Waited::Stop(done) => return stopped_cleanly(&ctx, done).await,
-        };
-        let end = match opened {
-            Ok(stream) => {
-                backoff = Duration::from_millis(250);
-                let peer = connector.peer();
-                status.send_modify(|s| {
-                    s.last_error = None;
-                    s.peer = peer;
-                });
-                let mut session = Session::new(&ctx, &status, connector.framing());
-                session.run(stream, &mut commands, &mut outer).await
+
+    async fn lost(&mut self, why: &str, outer: &mut Outer) {
+        went_down(outer, &self.ctx, why).await;
+        let since = self.ctx.now_text();
+        self.status.send_modify(|s| {
+            if s.link != LinkState::Down {
+                s.since = Some(since);
             }
-            Err(e) => End::Lost(format!("cannot open {}: {e}", connector.describe())),
-        };
-        match end {
-            End::Shutdown(done) => return stopped_cleanly(&ctx, Some(done)).await,
-            End::Lost(why) => {
-                tracing::warn!(port = %connector.describe(), "PMS link lost: {why}; retrying in {backoff:?}");
-                outer.went_down(&ctx, &why).await;
-                status.send_modify(|s| {
-                    if s.link != LinkState::Down {
-                        s.since = Some(ctx.now_text());
-                    }
-                    s.link = LinkState::Down;
-                    s.last_error = Some(why);
-                    s.counters.reconnects += 1;
-                    s.resync_in_progress = false;
-                    s.night_audit_in_progress = false;
-                    s.held = None;
-                });
-            }
+            s.link = LinkState::Down;
+            s.last_error = Some(why.to_string());
+            s.counters.reconnects += 1;
+            s.resync_in_progress = false;
+            s.night_audit_in_progress = false;
+            s.held = None;
+        });
+    }
+
+    /// The link ended (or was never up): the next run need not ask for a resync.
+    async fn stopping(&mut self) {
+        if let Err(e) = self.ctx.store.write(Priority::Urgent, outbox::clean_stop).await {
+            tracing::error!("cannot record the PMS link's clean stop: {e}");
         }
-        let until = Instant::now() + backoff;
-        backoff = (backoff * 2).min(ctx.cfg.reconnect_max);
-        if let Waited::Stop(done) =
-            answering(tokio::time::sleep_until(until), &mut commands, &mut outer.resync_wanted).await
-        {
-            return stopped_cleanly(&ctx, done).await;
-        }
+    }
+
+    fn reconnect_max(&self) -> Duration {
+        self.ctx.cfg.reconnect_max
     }
 }
 
@@ -197,7 +176,7 @@ impl<'a> Session<'a> {
         self.engine.state().into()
     }
 
-    async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite>(
+    async fn run<S: AsyncRead + AsyncWrite>(
         &mut self,
         stream: S,
         commands: &mut mpsc::Receiver<LinkCommand>,
@@ -302,7 +281,7 @@ impl<'a> Session<'a> {
                     tracing::warn!(?reason, "PMS link down");
                     self.in_flight = None;
                     self.holds.resync_ended();
-                    outer.went_down(self.ctx, &format!("{reason:?}")).await;
+                    went_down(outer, self.ctx, &format!("{reason:?}")).await;
                     self.status.send_modify(|s| s.since = Some(self.ctx.now_text()));
                 }
                 Event::Delivered(tag) => {

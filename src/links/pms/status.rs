@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::links::pbx::LinkState;
+pub use crate::domain::link::LinkState;
 
 /// Counters since the service started.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

@@ -5,8 +5,7 @@
 //! carries out the dispatcher's decisions on the store), [`dispatch`] (the delivery policy as
 //! a pure state machine: what to send next, what an answer means, when to give up),
 //! [`resync`] (the full-state database swap), [`incoming`] (what the PBX reports, stored and
-//! acted on), [`context`] (what the link is given), [`handle`] (how the rest of the service
-//! talks to it), [`turnaround`] (our side's time per frame).
+//! acted on), [`context`] (what the link is given), [`turnaround`] (our side's time per frame).
 //!
 //! A row of the durable outbox is deleted only when the PBX acknowledged it; every room is
 //! resynced on a PBX `DR`, after a long outage, or on command. The task is generic over the
@@ -14,7 +13,6 @@
 
 pub mod context;
 pub mod dispatch;
-pub mod handle;
 pub mod incoming;
 pub mod resync;
 mod session;
@@ -22,7 +20,7 @@ pub mod task;
 pub mod turnaround;
 
 pub use crate::domain::link::{LinkState, LinkStatus};
+pub use crate::links::handle::{LinkCommand, LinkHandle};
 pub use context::LinkCtx;
-pub use handle::{LinkCommand, LinkHandle};
 pub use session::LinkError;
 pub use task::{spawn, Connector, Streams};

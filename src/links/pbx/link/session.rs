@@ -14,11 +14,12 @@ use tokio::time::Instant;
 
 use super::context::LinkCtx;
 use super::dispatch::{Decision, Dispatcher, Effect, BATCH};
-use super::handle::LinkCommand;
 use super::turnaround::Turnaround;
 use super::{incoming, resync};
 use crate::domain::event::Event as Change;
 use crate::domain::link::{LinkState, LinkStatus};
+use crate::links::handle::LinkCommand;
+use crate::links::keep::Outer;
 use crate::links::pbx::command::PbxCommand;
 use crate::logsafe::Summary;
 use crate::store::{outbox, Priority, Store, StoreError};
@@ -27,8 +28,6 @@ use crate::store::{outbox, Priority, Store, StoreError};
 /// that refuses writes is waited out with the link kept up).
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
-    #[error("cannot open the port: {0}")]
-    Open(String),
     #[error("{what} failed: {err}")]
     Io { what: &'static str, err: std::io::Error },
     #[error("the PBX does not answer")]
@@ -55,16 +54,6 @@ enum Work {
 const STORE_RETRY_MAX: Duration = Duration::from_secs(30);
 /// PBX records kept in memory while the store refuses them, at most (hours of traffic).
 const BACKLOG_MAX: usize = 100_000;
-
-/// State that outlives one connection.
-pub(super) struct Outer {
-    pub(super) down_since: Instant,
-    pub(super) resync_wanted: bool,
-    /// The link was up and its loss is not in the logbook yet.
-    pub(super) was_up: bool,
-    /// A "link down" entry was written: the next "up" writes its counterpart.
-    pub(super) logged_down: bool,
-}
 
 /// Writes a logbook system entry about the link (a failure to write is logged, not fatal).
 pub(super) async fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
@@ -259,7 +248,7 @@ impl<'a> Session<'a> {
             changed = true;
             match ev {
                 Event::LinkUp { version, interface } => {
-                    let outage = outer.down_since.elapsed();
+                    let outage = outer.down_since.map(|t| t.elapsed()).unwrap_or_default();
                     tracing::info!(?version, ?interface, "PBX link up after {outage:.1?}");
                     if outer.logged_down {
                         let text = format!(
@@ -287,7 +276,7 @@ impl<'a> Session<'a> {
                 }
                 Event::LinkDown(reason) => {
                     tracing::warn!(?reason, "PBX link down");
-                    outer.down_since = Instant::now();
+                    outer.down_since = Some(Instant::now());
                     if std::mem::take(&mut outer.was_up) {
                         outer.logged_down = true;
                         log_link(
