@@ -14,19 +14,20 @@
 //! [`VendorLink::send`] refuses with [`SendError::Resyncing`]. `DR` goes out only when the owner
 //! asks ([`VendorLink::request_resync`]), which it does after data may have been lost.
 //!
-//! Sans-IO like [`crate::pms`]: bytes and instants in, bytes and events out.
+//! Sans-IO like [`crate::pms`], and made of the same parts (`session`): bytes and
+//! instants in, bytes and events out.
 
-use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
 use crate::frame::Framing;
+use crate::link::{DownReason, Event, LinkState, SendError};
 use crate::message::Message;
-use crate::pms::{DownReason, Event, LinkState, SendError};
 use crate::record::{ids::*, FieldId, RecordId};
+use crate::session::{Arrival, Core};
 use crate::text::WireText;
-use crate::transport::{Stats, Timers, Transport, TransportEvent};
+use crate::transport::{Stats, Timers};
 
 /// Settings of the vendor session.
 #[derive(Debug, Clone)]
@@ -78,46 +79,29 @@ impl Default for VendorConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Tag {
-    App(u64),
-    Control,
-}
-
 /// The vendor session state machine.
 #[derive(Debug)]
 pub struct VendorLink {
     cfg: VendorConfig,
-    transport: Transport<Tag>,
-    state: LinkState,
-    /// What the PMS declared with its own LRs (records it takes from us).
-    declared: BTreeMap<RecordId, Vec<FieldId>>,
+    /// What the PMS declared with its own LRs (records it takes from us) is `core.declared`.
+    core: Core,
     /// Between the PMS's DS and DE.
     resync: bool,
     next_timer: Option<Instant>,
-    events: VecDeque<Event>,
 }
 
 impl VendorLink {
     pub fn new(cfg: VendorConfig) -> Self {
-        let transport = Transport::with_framing(cfg.timers, cfg.framing);
-        VendorLink {
-            cfg,
-            transport,
-            state: LinkState::Down,
-            declared: BTreeMap::new(),
-            resync: false,
-            next_timer: None,
-            events: VecDeque::new(),
-        }
+        let core = Core::new(cfg.timers, cfg.framing, cfg.text);
+        VendorLink { cfg, core, resync: false, next_timer: None }
     }
 
     pub fn state(&self) -> LinkState {
-        self.state
+        self.core.state
     }
 
     pub fn stats(&self) -> Stats {
-        self.transport.stats()
+        self.core.stats()
     }
 
     /// The PMS is in a database resync (between its `DS` and `DE`).
@@ -133,142 +117,104 @@ impl VendorLink {
 
     /// Up, not in a resync, and nothing in flight: the owner may hand over the next record.
     pub fn ready(&self) -> bool {
-        self.state == LinkState::Up && !self.resync && self.transport.is_idle()
+        self.core.idle_and_up() && !self.resync
     }
 
     /// Would the PMS take this record type (its LR lists, or everything if it sent none)?
     pub fn accepts(&self, id: RecordId) -> bool {
-        self.declared.is_empty() || self.declared.contains_key(&id)
+        self.core.declared.is_empty() || self.core.declared.contains_key(&id)
     }
 
     /// The connection is open. On a serial line, ask the PMS to start the link (`LS`); over TCP
     /// the PMS sends `LS` on every connect, and we ask only if it has not after a while.
     pub fn start(&mut self, now: Instant, wall: NaiveDateTime) {
-        self.fail_pending();
-        self.state = LinkState::Down;
+        self.core.fail_pending();
+        self.core.state = LinkState::Down;
         if self.cfg.framing == Framing::Serial {
-            self.send_control(now, Message::LinkStart { at: Some(wall) });
+            self.core.send_control(now, Message::LinkStart { at: Some(wall) });
         }
         self.next_timer = Some(now + self.cfg.startup_retry);
     }
 
     /// Says goodbye (`LE`) before the connection is closed.
     pub fn shutdown(&mut self, now: Instant, wall: NaiveDateTime) {
-        self.fail_pending();
-        self.send_control(now, Message::LinkEnd { at: Some(wall) });
-        self.state = LinkState::Down;
+        self.core.fail_pending();
+        self.core.send_control(now, Message::LinkEnd { at: Some(wall) });
+        self.core.state = LinkState::Down;
     }
 
     /// Asks the PMS for a database resync (`DR`): only after data may have been lost.
     pub fn request_resync(&mut self, now: Instant) -> Result<(), SendError> {
-        if self.state != LinkState::Up {
+        if self.core.state != LinkState::Up {
             return Err(SendError::NotUp);
         }
-        self.send_control(now, Message::ResyncRequest);
+        self.core.send_control(now, Message::ResyncRequest);
         Ok(())
     }
 
     /// Sends an application record, honouring the PMS's LR list for it.
     pub fn send(&mut self, now: Instant, tag: u64, msg: &Message) -> Result<(), SendError> {
-        if self.state != LinkState::Up {
+        if self.core.state != LinkState::Up {
             return Err(SendError::NotUp);
         }
         if self.resync {
             return Err(SendError::Resyncing);
         }
-        let mut rec = msg.to_record();
-        if !self.declared.is_empty() {
-            let fields = self.declared.get(&rec.id).ok_or(SendError::NotDeclared(rec.id))?;
-            if !fields.is_empty() {
-                rec.retain_fields(|f| fields.contains(&f));
-            }
-        }
-        let data = self.cfg.text.outgoing(rec)?;
-        self.transport.send(now, Tag::App(tag), &data);
-        self.take_deliveries(now);
+        let id = msg.record_id();
+        let fields = match self.core.declared.is_empty() {
+            true => None,
+            false => Some(self.core.declared.get(&id).ok_or(SendError::NotDeclared(id))?.clone()),
+        };
+        self.core.send(now, tag, msg, fields.as_deref(), false)?;
+        // Over TCP a frame counts as delivered once written: report it at once.
+        self.drain(now, None);
         Ok(())
     }
 
-    /// Over TCP a frame counts as delivered once written: report it at once.
-    fn take_deliveries(&mut self, now: Instant) {
-        while let Some(ev) = self.transport.poll_event() {
-            self.transport_event(now, None, ev);
-        }
-    }
-
-    fn send_control(&mut self, now: Instant, msg: Message) {
-        let data = self.cfg.text.outgoing(msg.to_record()).expect("link records are always encodable");
-        self.transport.send(now, Tag::Control, &data);
-    }
-
-    fn fail_pending(&mut self) {
-        for tag in self.transport.abort_all() {
-            if let Tag::App(t) = tag {
-                self.events.push_back(Event::Failed(t));
-            }
-        }
-    }
-
     fn go_down(&mut self, reason: DownReason) {
-        self.fail_pending();
         self.resync = false;
-        if self.state != LinkState::Down {
-            self.state = LinkState::Down;
-            self.events.push_back(Event::LinkDown(reason));
-        }
+        self.core.go_down(reason);
     }
 
     /// Feeds bytes read from the connection.
     pub fn handle_input(&mut self, now: Instant, wall: NaiveDateTime, bytes: &[u8]) {
-        self.transport.handle_input(now, bytes);
-        while let Some(ev) = self.transport.poll_event() {
-            self.transport_event(now, Some(wall), ev);
-        }
+        self.core.handle_input(now, bytes);
+        self.drain(now, Some(wall));
     }
 
-    fn transport_event(&mut self, now: Instant, wall: Option<NaiveDateTime>, ev: TransportEvent<Tag>) {
-        match ev {
-            TransportEvent::Received(data) => {
-                let wall = wall.expect("frames arrive only through handle_input");
-                if self.state == LinkState::Up {
-                    self.next_timer = Some(now + self.cfg.alive_check);
+    fn drain(&mut self, now: Instant, wall: Option<NaiveDateTime>) {
+        while let Some(arrival) = self.core.next_arrival() {
+            match arrival {
+                Arrival::Frame(msg) => {
+                    if self.core.state == LinkState::Up {
+                        self.next_timer = Some(now + self.cfg.alive_check);
+                    }
+                    if let Some(msg) = msg {
+                        self.handle_message(now, wall.expect("frames arrive only through handle_input"), msg);
+                    }
                 }
-                match self.cfg.text.incoming(&data) {
-                    Ok(msg) => self.handle_message(now, wall, msg),
-                    Err(error) => self.events.push_back(Event::Malformed { data, error }),
-                }
-            }
-            TransportEvent::Delivered(Tag::App(t)) => self.events.push_back(Event::Delivered(t)),
-            TransportEvent::Delivered(Tag::Control) => {}
-            TransportEvent::Failed { tag, silent } => {
-                if let Tag::App(t) = tag {
-                    self.events.push_back(Event::Failed(t));
-                }
-                if silent {
-                    self.go_down(DownReason::NoAnswer);
-                }
+                Arrival::Delivered => {}
+                Arrival::Silent => self.go_down(DownReason::NoAnswer),
             }
         }
     }
 
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant, wall: NaiveDateTime) {
-        self.transport.handle_timeout(now);
-        while let Some(ev) = self.transport.poll_event() {
-            self.transport_event(now, Some(wall), ev);
-        }
+        self.core.handle_timeout(now);
+        self.drain(now, Some(wall));
         if self.next_timer.is_some_and(|t| now >= t) {
-            match self.state {
+            match self.core.state {
                 // Quiet line: ask the PMS again to start the link.
                 LinkState::Down | LinkState::Starting => {
-                    self.state = LinkState::Down;
-                    self.send_control(now, Message::LinkStart { at: Some(wall) });
+                    self.core.state = LinkState::Down;
+                    self.core.send_control(now, Message::LinkStart { at: Some(wall) });
                     self.next_timer = Some(now + self.cfg.startup_retry);
                 }
                 // The vendor's alive-check is LS; the PMS answers LA.
                 LinkState::Up => {
-                    if self.transport.is_idle() {
-                        self.send_control(now, Message::LinkStart { at: Some(wall) });
+                    if self.core.is_idle() {
+                        self.core.send_control(now, Message::LinkStart { at: Some(wall) });
                     }
                     self.next_timer = Some(now + self.cfg.alive_check);
                 }
@@ -277,24 +223,24 @@ impl VendorLink {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.transport.poll_timeout(), self.next_timer].into_iter().flatten().min()
+        [self.core.poll_timeout(), self.next_timer].into_iter().flatten().min()
     }
 
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.transport.poll_transmit()
+        self.core.poll_transmit()
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.core.events.pop_front()
     }
 
     pub fn has_events(&self) -> bool {
-        !self.events.is_empty()
+        !self.core.events.is_empty()
     }
 
     /// LD, our LRs, LA.
     fn describe_ourselves(&mut self, now: Instant, wall: NaiveDateTime) {
-        self.send_control(
+        self.core.send_control(
             now,
             Message::LinkDescription {
                 at: Some(wall),
@@ -303,51 +249,51 @@ impl VendorLink {
             },
         );
         for (record, fields) in self.cfg.wants.clone() {
-            self.send_control(now, Message::LinkRecord { record, fields });
+            self.core.send_control(now, Message::LinkRecord { record, fields });
         }
-        self.send_control(now, Message::LinkAlive { at: Some(wall) });
-        self.state = LinkState::Starting;
+        self.core.send_control(now, Message::LinkAlive { at: Some(wall) });
+        self.core.state = LinkState::Starting;
         self.next_timer = Some(now + self.cfg.startup_retry);
     }
 
     fn handle_message(&mut self, now: Instant, wall: NaiveDateTime, msg: Message) {
         match msg {
             Message::LinkStart { .. } => {
-                if self.state == LinkState::Up {
+                if self.core.state == LinkState::Up {
                     self.go_down(DownReason::PeerRestarted);
                 }
-                self.declared.clear();
+                self.core.declared.clear();
                 self.describe_ourselves(now, wall);
             }
             Message::LinkRecord { record, fields } => {
-                self.declared.insert(record, fields);
+                self.core.declared.insert(record, fields);
             }
             Message::LinkDescription { .. } => {}
-            Message::LinkAlive { .. } => match self.state {
+            Message::LinkAlive { .. } => match self.core.state {
                 LinkState::Starting => {
-                    self.state = LinkState::Up;
+                    self.core.state = LinkState::Up;
                     self.resync = false;
                     self.next_timer = Some(now + self.cfg.alive_check);
-                    self.events.push_back(Event::LinkUp { version: None, interface: None });
+                    self.core.events.push_back(Event::LinkUp { version: None, interface: None });
                 }
                 LinkState::Up => {}   // the answer to our alive-check
                 LinkState::Down => {} // a stray LA: wait for the PMS's LS
             },
             Message::LinkEnd { .. } => {
                 self.go_down(DownReason::PeerEnded);
-                self.send_control(now, Message::LinkEnd { at: Some(wall) });
+                self.core.send_control(now, Message::LinkEnd { at: Some(wall) });
                 self.next_timer = Some(now + self.cfg.startup_retry);
             }
-            other if self.state != LinkState::Up => self.events.push_back(Event::Ignored(other.record_id())),
+            other if self.core.state != LinkState::Up => self.core.events.push_back(Event::Ignored(other.record_id())),
             Message::ResyncStart => {
                 self.resync = true;
-                self.events.push_back(Event::Received(Message::ResyncStart));
+                self.core.events.push_back(Event::Received(Message::ResyncStart));
             }
             Message::ResyncEnd => {
                 self.resync = false;
-                self.events.push_back(Event::Received(Message::ResyncEnd));
+                self.core.events.push_back(Event::Received(Message::ResyncEnd));
             }
-            other => self.events.push_back(Event::Received(other)),
+            other => self.core.events.push_back(Event::Received(other)),
         }
     }
 }
