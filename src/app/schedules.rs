@@ -18,6 +18,7 @@
 //! `pbx_resync` sends every room's state to the PBX. A bad file stops the service at start, naming the file
 //! and the key. Parse-then-validate, like hotel.toml.
 
+use crate::store::At;
 use crate::store::Priority;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -250,12 +251,12 @@ pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> any
             Ok(format!("dialled digits of {n} calls purged (stays over for more than {})", crate::clock::show(keep)))
         }
         Action::Expire { alerts_older_than } => {
-            let now = crate::clock::timestamp(at);
+            let now = at;
             let before = crate::clock::timestamp(at - crate::config::duration::chrono(*alerts_older_than));
             let (bookings, alerts) = ctx
                 .store
                 .write(Priority::Normal, move |tx| {
-                    let bookings = crate::hotel::wakeup::scheduler::end_bookings_of_past_stays(tx, &now)?;
+                    let bookings = crate::hotel::wakeup::scheduler::end_bookings_of_past_stays(tx, now)?;
                     let ids: Vec<i64> = {
                         let mut stmt = tx.prepare_cached(
                             "UPDATE alerts SET acked_by = 'system (expired: the stay is over)', acked_at = ?1
@@ -263,8 +264,9 @@ pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> any
                            (SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay WHERE s.checked_out_at IS NOT NULL)
                          RETURNING id",
                         )?;
-                        let ids =
-                            stmt.query_map(rusqlite::params![now, before], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                        let ids = stmt
+                            .query_map(rusqlite::params![At(now), before], |r| r.get(0))?
+                            .collect::<Result<_, _>>()?;
                         ids
                     };
                     for &id in &ids {
@@ -278,16 +280,11 @@ pub async fn run_action(action: &Action, ctx: &JobCtx, at: DateTime<Utc>) -> any
         }
         Action::ExpireMessages { older_than } => {
             let keep = older_than.unwrap_or(ctx.messages_keep_for);
-            let now = crate::clock::timestamp(at);
-            let before = crate::clock::timestamp(at - crate::config::duration::chrono(keep));
-            let n = ctx
-                .store
-                .write(Priority::Normal, {
-                    let before = before.clone();
-                    move |tx| crate::hotel::messages::expire(tx, &now, &before)
-                })
-                .await?;
-            Ok(format!("{n} messages older than {} expired", before))
+            let now = at;
+            let before = at - crate::config::duration::chrono(keep);
+            let n =
+                ctx.store.write(Priority::Normal, move |tx| crate::hotel::messages::expire(tx, now, before)).await?;
+            Ok(format!("{n} messages older than {} expired", crate::clock::timestamp(before)))
         }
         Action::PbxResync => {
             let link = ctx.link.clone();

@@ -3,6 +3,7 @@
 //! them; the acknowledgement is recorded with who and when.
 
 use crate::store::Sql;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +11,7 @@ use crate::domain::event::Event;
 use crate::domain::identity::Actor;
 use crate::hotel::audit::{self, Change};
 use crate::hotel::changes;
-use crate::store::StoreError;
+use crate::store::{At, StoreError};
 
 pub use crate::domain::alert::Kind;
 
@@ -45,7 +46,7 @@ pub enum AlertError {
 /// the same in English.
 pub fn raise(
     conn: &Connection,
-    at: &str,
+    at: DateTime<Utc>,
     kind: Kind,
     room: Option<&str>,
     wakeup: Option<i64>,
@@ -56,7 +57,7 @@ pub fn raise(
     let kind = kind.as_str();
     conn.exec(
         "INSERT INTO alerts(at, kind, room, wakeup, message, params) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![at, kind, room, wakeup, message, params.to_string()],
+        params![At(at), kind, room, wakeup, message, params.to_string()],
     )?;
     let id = conn.last_insert_rowid();
     changes::record(conn, Event::AlertRaised { id })?;
@@ -115,12 +116,12 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Alert>, StoreError> {
 }
 
 /// Acknowledges an open alert.
-pub fn ack(conn: &Connection, at: &str, actor: &Actor, id: i64) -> Result<Alert, AlertError> {
+pub fn ack(conn: &Connection, at: DateTime<Utc>, actor: &Actor, id: i64) -> Result<Alert, AlertError> {
     let alert = get(conn, id)?.ok_or(AlertError::Unknown(id))?;
     if let Some(by) = alert.acked_by {
         return Err(AlertError::AlreadyAcked { id, by });
     }
-    conn.exec("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE id = ?1", params![id, actor.login, at])
+    conn.exec("UPDATE alerts SET acked_by = ?2, acked_at = ?3 WHERE id = ?1", params![id, actor.login, At(at)])
         .map_err(StoreError::from)?;
     changes::record(conn, Event::AlertAcked { id })?;
     let mut change = Change::new("alert_ack")

@@ -3,12 +3,12 @@
 //! Rows are written in the same transaction as the change they describe. The table is
 //! append-only: triggers refuse UPDATE and DELETE, and there is no API to edit it.
 
+use crate::store::At;
 use crate::store::Sql;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::timestamp;
 use crate::domain::identity::Actor;
 use crate::store::StoreError;
 
@@ -57,12 +57,12 @@ impl Change {
 }
 
 /// Appends one row.
-pub fn record(conn: &Connection, at: &str, actor: &Actor, c: &Change) -> Result<(), StoreError> {
+pub fn record(conn: &Connection, at: DateTime<Utc>, actor: &Actor, c: &Change) -> Result<(), StoreError> {
     conn.exec(
         "INSERT INTO audit(at, staff, action, room, stay, subject, before, after, params)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
-            at,
+            At(at),
             actor.login,
             c.action,
             c.room,
@@ -103,13 +103,13 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
-/// Normalises `since` to a comparable RFC 3339 text, or says what is wrong with it.
-pub fn parse_since(since: &str) -> Result<String, String> {
+/// Reads `since` (an RFC 3339 time, or a date from its start in UTC), or says what is wrong with it.
+pub fn parse_since(since: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(since) {
-        return Ok(timestamp(t.with_timezone(&Utc)));
+        return Ok(t.with_timezone(&Utc));
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d") {
-        return Ok(timestamp(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()));
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
     }
     Err(format!("since: {since:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"))
 }
@@ -117,7 +117,7 @@ pub fn parse_since(since: &str) -> Result<String, String> {
 /// Newest first.
 pub fn query(conn: &Connection, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreError> {
     let since = match &q.since {
-        Some(s) => Some(parse_since(s).map_err(StoreError::Corrupt)?),
+        Some(s) => Some(At(parse_since(s).map_err(StoreError::Corrupt)?)),
         None => None,
     };
     let limit = q.limit.unwrap_or(500).min(10_000);
@@ -154,7 +154,7 @@ mod tests {
     async fn the_trail_is_append_only() {
         let s = Store::open_in_memory().unwrap();
         s.write(Priority::Normal, move |tx| {
-            record(tx, "2026-01-01T00:00:00Z", &Actor::system(), &Change::new("checkin").room("101"))
+            record(tx, "2026-01-01T00:00:00Z".parse().unwrap(), &Actor::system(), &Change::new("checkin").room("101"))
         })
         .await
         .unwrap();
@@ -171,9 +171,14 @@ mod tests {
         let s = Store::open_in_memory().unwrap();
         let a = Actor::system();
         s.write(Priority::Normal, move |tx| {
-            record(tx, "2026-01-01T10:00:00Z", &a, &Change::new("checkin").room("101"))?;
-            record(tx, "2026-01-02T10:00:00Z", &a, &Change::new("checkout").room("101"))?;
-            record(tx, "2026-01-02T11:00:00Z", &Actor::local("root"), &Change::new("checkin").room("102"))
+            record(tx, "2026-01-01T10:00:00Z".parse().unwrap(), &a, &Change::new("checkin").room("101"))?;
+            record(tx, "2026-01-02T10:00:00Z".parse().unwrap(), &a, &Change::new("checkout").room("101"))?;
+            record(
+                tx,
+                "2026-01-02T11:00:00Z".parse().unwrap(),
+                &Actor::local("root"),
+                &Change::new("checkin").room("102"),
+            )
         })
         .await
         .unwrap();

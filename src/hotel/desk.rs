@@ -8,6 +8,7 @@
 //! its audit row, which read best side by side with the few helpers they share.
 
 use crate::store::Sql;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,7 @@ use crate::hotel::housekeeping::{self, Housekeeping};
 use crate::hotel::messages;
 use crate::hotel::wakeup;
 use crate::store::rooms::{self, RoomView, Stay};
-use crate::store::{outbox, Priority, Store, StoreError};
+use crate::store::{outbox, At, Priority, Store, StoreError};
 
 /// FIAS GN/GF length limit switchboard enforces.
 pub const MAX_NAME_LEN: usize = 40;
@@ -134,8 +135,8 @@ impl Desk {
         Desk { store, clock, tz, default_class, signals }
     }
 
-    fn now(&self) -> String {
-        crate::clock::timestamp(self.clock.now())
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     pub fn now_utc(&self) -> chrono::DateTime<chrono::Utc> {
@@ -203,7 +204,7 @@ impl Desk {
             tx.exec(
                 "INSERT INTO stays(room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, private, no_post)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                rusqlite::params![room, name, first_name, language, class, reservation, now, private, req.no_post],
+                rusqlite::params![room, name, first_name, language, class, reservation, At(now), private, req.no_post],
             )
             .map_err(StoreError::from)?;
             let stay_id = tx.last_insert_rowid();
@@ -223,7 +224,7 @@ impl Desk {
                 PbxCommand::Dnd { on: false },
             ];
             for c in &cmds {
-                outbox::push(tx, &now, room, c, outbox::PRIORITY_NORMAL)?;
+                outbox::push(tx, now, room, c, outbox::PRIORITY_NORMAL)?;
             }
             let stay = Self::stay_in(tx, stay_id)?;
             let facts = serde_json::json!({ "stay": stay_id, "guest": stay.audit_name(), "class": class, "not_ready": not_ready.is_some() });
@@ -232,7 +233,7 @@ impl Desk {
                 stay.audit_name(),
                 not_ready.unwrap_or_default()
             ));
-            audit::record(tx, &now, &actor, &change)?;
+            audit::record(tx, now, &actor, &change)?;
             Ok(stay)
         }).await;
         r
@@ -276,7 +277,7 @@ impl Desk {
                     first_name: new_first.clone().filter(|_| !stay.private),
                     language: new_language.clone(),
                 };
-                outbox::push(tx, &now, room, &cmd, outbox::PRIORITY_NORMAL)?;
+                outbox::push(tx, now, room, &cmd, outbox::PRIORITY_NORMAL)?;
                 let updated = Self::stay_in(tx, stay.id)?;
                 let change = Change::new("guest_change")
                     .room(room)
@@ -284,7 +285,7 @@ impl Desk {
                     .params(serde_json::json!({ "before": stay.audit_name(), "after": updated.audit_name() }))
                     .before(stay.audit_name())
                     .after(updated.audit_name());
-                audit::record(tx, &now, actor, &change)?;
+                audit::record(tx, now, actor, &change)?;
                 Ok(updated)
             })
             .await;
@@ -313,11 +314,11 @@ impl Desk {
                         ids: waiting.iter().map(|m| m.id).collect(),
                     });
                 }
-                tx.exec("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, now])
+                tx.exec("UPDATE stays SET checked_out_at = ?2 WHERE id = ?1", rusqlite::params![stay.id, At(now)])
                     .map_err(StoreError::from)?;
                 changes::record(tx, Event::CheckedOut { room: room.into(), stay: stay.id })?;
-                Self::bar(tx, &now, room, Some(stay.id))?;
-                housekeeping::set(tx, &now, actor, room, Housekeeping::Dirty, "check-out")?;
+                Self::bar(tx, now, room, Some(stay.id))?;
+                housekeeping::set(tx, now, actor, room, Housekeeping::Dirty, "check-out")?;
                 let voicemail: u32 = tx
                     .row("SELECT voicemail FROM rooms WHERE number = ?1", [room], |r| r.get(0))
                     .map_err(StoreError::from)?;
@@ -326,7 +327,7 @@ impl Desk {
                 if voicemail != 0 {
                     changes::record(tx, Event::Voicemail { room: room.into(), count: 0 })?;
                 }
-                let calls = wakeup::cancel_for_stay(tx, &now, actor, stay.id)?;
+                let calls = wakeup::cancel_for_stay(tx, now, actor, stay.id)?;
                 let discarded = messages::purge_stay(tx, stay.id)?;
                 let mut after = "vacant, line barred".to_string();
                 if calls > 0 {
@@ -338,7 +339,7 @@ impl Desk {
                         "room {room} checked out by {} with {discarded} undelivered message(s) discarded",
                         actor.login
                     );
-                    crate::hotel::journal::system_entry(tx, &now, "checkout_discarded", Some(room), false, &text)?;
+                    crate::hotel::journal::system_entry(tx, now, "checkout_discarded", Some(room), false, &text)?;
                 }
                 let facts = serde_json::json!({ "stay": stay.id, "guest": stay.audit_name(), "wakeups": calls, "discarded": discarded });
                 let change = Change::new("checkout")
@@ -347,14 +348,14 @@ impl Desk {
                     .params(facts)
                     .before(format!("stay {}: {}", stay.id, stay.audit_name()))
                     .after(after);
-                audit::record(tx, &now, actor, &change)?;
+                audit::record(tx, now, actor, &change)?;
                 Self::stay_in(tx, stay.id)
             })
             .await;
         self.rescheduled(r)
     }
 
-    fn bar(tx: &rusqlite::Connection, now: &str, room: &str, stay: Option<i64>) -> Result<(), DeskError> {
+    fn bar(tx: &rusqlite::Connection, now: DateTime<Utc>, room: &str, stay: Option<i64>) -> Result<(), DeskError> {
         rooms::set_line(tx, room, Some(0), Some(false), Some(false))?;
         for c in [
             PbxCommand::CheckOut { stay },
@@ -402,9 +403,9 @@ impl Desk {
                 tx.exec("UPDATE stays SET room = ?2 WHERE id = ?1", rusqlite::params![stay.id, to])
                     .map_err(StoreError::from)?;
                 changes::record(tx, Event::Moved { from: from.into(), to: to.into(), stay: stay.id })?;
-                Self::bar(tx, &now, from, Some(stay.id))?;
-                housekeeping::set(tx, &now, actor, from, Housekeeping::Dirty, "room move")?;
-                wakeup::move_stay(tx, &now, stay.id, to)?;
+                Self::bar(tx, now, from, Some(stay.id))?;
+                housekeeping::set(tx, now, actor, from, Housekeeping::Dirty, "room move")?;
+                wakeup::move_stay(tx, now, stay.id, to)?;
                 messages::move_stay(tx, stay.id, to)?;
                 rooms::set_line(tx, to, Some(stay.class_of_service), Some(old.message_lamp), Some(old.dnd))?;
                 for c in [
@@ -420,10 +421,10 @@ impl Desk {
                     PbxCommand::MessageLamp { on: old.message_lamp },
                     PbxCommand::Dnd { on: old.dnd },
                 ] {
-                    outbox::push(tx, &now, to, &c, outbox::PRIORITY_NORMAL)?;
+                    outbox::push(tx, now, to, &c, outbox::PRIORITY_NORMAL)?;
                 }
                 // After the move itself: the new room's display shows the texts the old one had.
-                messages::show_waiting(tx, &now, tz, stay.id, to)?;
+                messages::show_waiting(tx, now, tz, stay.id, to)?;
                 let who = format!("stay {}: {}", stay.id, stay.audit_name());
                 for (room, before, after) in [
                     (from, who.clone(), format!("moved to room {to}, line barred")),
@@ -431,7 +432,7 @@ impl Desk {
                 ] {
                     audit::record(
                         tx,
-                        &now,
+                        now,
                         actor,
                         &Change::new("move").room(room).stay(stay.id).before(before).after(after).params(
                             serde_json::json!({ "stay": stay.id, "guest": stay.audit_name(), "from": from, "to": to }),
@@ -452,7 +453,7 @@ impl Desk {
             .write(Priority::Normal, move |tx| {
                 let (actor, room) = (&actor, room.as_str());
                 Self::require_room(tx, room)?;
-                housekeeping::set(tx, &now, actor, room, status, &actor.login)?;
+                housekeeping::set(tx, now, actor, room, status, &actor.login)?;
                 Ok(())
             })
             .await
@@ -470,10 +471,10 @@ impl Desk {
                 let stay = Self::occupied(tx, room)?;
                 let before = rooms::view(tx, room)?.map(|v| v.dnd).unwrap_or(false);
                 rooms::set_line(tx, room, None, None, Some(on))?;
-                outbox::push(tx, &now, room, &PbxCommand::Dnd { on }, outbox::PRIORITY_NORMAL)?;
+                outbox::push(tx, now, room, &PbxCommand::Dnd { on }, outbox::PRIORITY_NORMAL)?;
                 let change = Change::new("dnd").room(room).stay(stay.id).before(onoff(before)).after(onoff(on));
                 let change = change.params(serde_json::json!({ "on": on }));
-                audit::record(tx, &now, actor, &change)?;
+                audit::record(tx, now, actor, &change)?;
                 rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
             })
             .await;
@@ -493,14 +494,14 @@ impl Desk {
                 tx.exec("UPDATE stays SET class_of_service = ?2 WHERE id = ?1", rusqlite::params![stay.id, class])
                     .map_err(StoreError::from)?;
                 rooms::set_line(tx, room, Some(class), None, None)?;
-                outbox::push(tx, &now, room, &PbxCommand::ClassOfService { class }, outbox::PRIORITY_NORMAL)?;
+                outbox::push(tx, now, room, &PbxCommand::ClassOfService { class }, outbox::PRIORITY_NORMAL)?;
                 let change = Change::new("class")
                     .room(room)
                     .stay(stay.id)
                     .params(serde_json::json!({ "before": stay.class_of_service, "after": class }))
                     .before(format!("class {}", stay.class_of_service))
                     .after(format!("class {class}"));
-                audit::record(tx, &now, actor, &change)?;
+                audit::record(tx, now, actor, &change)?;
                 rooms::view(tx, room)?.ok_or_else(|| DeskError::UnknownRoom(room.into()))
             })
             .await;

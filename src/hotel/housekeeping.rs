@@ -6,7 +6,9 @@
 //! the room dirty; a check-in into a room that is not clean or inspected is refused unless the
 //! desk says so explicitly (recorded in the audit trail). Every change records who and when.
 
+use crate::store::At;
 use crate::store::Sql;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +41,7 @@ pub fn get(conn: &Connection, room: &str) -> Result<Option<Housekeeping>, StoreE
 /// Sets the status, recording who and when, with an audit row.
 pub fn set(
     tx: &Connection,
-    now: &str,
+    now: DateTime<Utc>,
     actor: &Actor,
     room: &str,
     status: Housekeeping,
@@ -48,7 +50,7 @@ pub fn set(
     let before = get(tx, room)?;
     tx.exec(
         "UPDATE rooms SET housekeeping = ?2, housekeeping_since = ?3, housekeeping_by = ?4 WHERE number = ?1",
-        params![room, status, now, by],
+        params![room, status, At(now), by],
     )?;
     changes::record(tx, Event::RoomStatus { room: room.into(), status, by: by.into() })?;
     if before != Some(status) {
@@ -63,7 +65,13 @@ pub fn set(
 }
 
 /// What the PBX reported from the handset (`RS`, and the attendant's `ID`).
-pub fn from_pbx(tx: &Connection, now: &str, room: &str, rs: u8, attendant: Option<&str>) -> Result<(), StoreError> {
+pub fn from_pbx(
+    tx: &Connection,
+    now: DateTime<Utc>,
+    room: &str,
+    rs: u8,
+    attendant: Option<&str>,
+) -> Result<(), StoreError> {
     let Some(status) = Housekeeping::from_fias(rs) else { return Ok(()) };
     let by = attendant.map_or_else(|| "handset".to_string(), |a| format!("attendant:{a}"));
     set(tx, now, &Actor::handset(), room, status, &by)?;
@@ -105,17 +113,20 @@ pub struct DayReport {
 }
 
 /// The report of the UTC instants `[from, until)` (a hotel-local day), read from the audit trail.
-pub fn day_report(conn: &Connection, date: &str, from: &str, until: &str) -> Result<DayReport, StoreError> {
+pub fn day_report(
+    conn: &Connection,
+    date: &str,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<DayReport, StoreError> {
     // Check-outs up to two days before still count toward the day's turnarounds.
-    let lookback = crate::clock::parse_utc(from)
-        .map(|t| crate::clock::timestamp(t - chrono::Duration::days(2)))
-        .unwrap_or_else(|| from.to_string());
+    let lookback = from - chrono::Duration::days(2);
     let mut stmt = conn.prepare_cached(
         "SELECT at, room, subject, after FROM audit WHERE action = 'room_status' AND at >= ?1 AND at < ?2 ORDER BY id",
     )?;
     type Row = (String, Option<String>, Option<String>, Option<String>);
     let rows: Vec<Row> = stmt
-        .query_map(params![lookback, until], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map(params![At(lookback), At(until)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
     let mut per: std::collections::BTreeMap<String, u32> = Default::default();
     let mut dirty_since: std::collections::HashMap<String, chrono::DateTime<chrono::Utc>> = Default::default();
@@ -127,7 +138,7 @@ pub fn day_report(conn: &Connection, date: &str, from: &str, until: &str) -> Res
         if after == "dirty" && (by == "check-out" || by == "room move") {
             dirty_since.insert(room.clone(), t);
         }
-        if (after == "clean" || after == "inspected") && at.as_str() >= from {
+        if (after == "clean" || after == "inspected") && t >= from {
             *per.entry(by).or_default() += 1;
             if let Some(since) = dirty_since.remove(&room) {
                 waits.push(((t - since).num_minutes().max(0)) as u32);

@@ -2,14 +2,16 @@
 //! forced closes, ...). A small primitive below alerts and the logbook, so that raising an alert
 //! and the logbook's own writes share one way of appending an entry.
 
+use crate::store::At;
 use crate::store::Sql;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
 use crate::store::StoreError;
 
 /// The fields of a new log entry row.
 pub struct EntryRow<'a> {
-    pub at: &'a str,
+    pub at: DateTime<Utc>,
     pub author: &'a str,
     pub category: &'a str,
     pub priority: &'a str,
@@ -28,7 +30,7 @@ pub fn insert_entry(conn: &Connection, e: &EntryRow) -> Result<i64, StoreError> 
          VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1),
                  ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
-            e.at,
+            At(e.at),
             e.author,
             e.category,
             e.priority,
@@ -66,7 +68,7 @@ pub const KINDS: &[&str] = &[
 /// `alert_ack`, `checkout_discarded`, `handover_ack`, `shift_forced`).
 pub fn system_entry(
     conn: &Connection,
-    at: &str,
+    at: DateTime<Utc>,
     kind: &str,
     room: Option<&str>,
     high: bool,
@@ -78,7 +80,7 @@ pub fn system_entry(
 /// As [`system_entry`], with the entry's facts (an alert's entry: the alert's `params` and its id).
 pub fn system_entry_with(
     conn: &Connection,
-    at: &str,
+    at: DateTime<Utc>,
     kind: &str,
     room: Option<&str>,
     high: bool,

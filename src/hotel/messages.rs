@@ -10,7 +10,9 @@
 //! Every function that changes something takes the transaction of the change, so messages, lamp
 //! and outbox rows are written together.
 
+use crate::store::At;
 use crate::store::Sql;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use chrono::Timelike;
@@ -111,7 +113,7 @@ pub fn display_text(text: &str) -> String {
 
 /// Makes the room's lamp what it should be (override, else waiting messages or voicemail);
 /// queues the PBX command when it changes. Returns the lamp state.
-pub fn sync_lamp(tx: &Connection, now: &str, room: &str) -> Result<bool, StoreError> {
+pub fn sync_lamp(tx: &Connection, now: DateTime<Utc>, room: &str) -> Result<bool, StoreError> {
     let (lamp, voicemail, override_): (bool, u32, Option<bool>) =
         tx.row("SELECT message_lamp, voicemail, lamp_override FROM rooms WHERE number = ?1", [room], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -127,7 +129,7 @@ pub fn sync_lamp(tx: &Connection, now: &str, room: &str) -> Result<bool, StoreEr
 }
 
 /// Any message change ends a manual override and recomputes the lamp.
-fn messages_changed(tx: &Connection, now: &str, room: &str) -> Result<bool, StoreError> {
+fn messages_changed(tx: &Connection, now: DateTime<Utc>, room: &str) -> Result<bool, StoreError> {
     tx.exec("UPDATE rooms SET lamp_override = NULL WHERE number = ?1", [room])?;
     sync_lamp(tx, now, room)
 }
@@ -167,7 +169,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<MessageView>, StoreError
 /// Marks a waiting message delivered (or cleared); the PBX display is told (`XD`).
 pub fn finish(
     tx: &Connection,
-    now: &str,
+    now: DateTime<Utc>,
     local_now: chrono::NaiveDateTime,
     actor: &Actor,
     id: i64,
@@ -180,7 +182,7 @@ pub fn finish(
     if new_status == MessageStatus::Delivered {
         tx.exec(
             "UPDATE messages SET status = 'delivered', delivered_at = ?2, delivered_by = ?3 WHERE id = ?1",
-            params![id, now, actor.login],
+            params![id, At(now), actor.login],
         )?;
     } else {
         tx.exec(
@@ -242,7 +244,13 @@ pub fn move_stay(tx: &Connection, stay: i64, to: &str) -> Result<(), StoreError>
 
 /// Queues the display texts of a stay's waiting messages for `room` (after a move: the old
 /// room's display was cleared with its check-out).
-pub fn show_waiting(tx: &Connection, now: &str, tz: chrono_tz::Tz, stay: i64, room: &str) -> Result<(), StoreError> {
+pub fn show_waiting(
+    tx: &Connection,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    stay: i64,
+    room: &str,
+) -> Result<(), StoreError> {
     for m in waiting_of_stay(tx, stay)? {
         if let Some(cmd) = display_of(&m, tz) {
             outbox::push_attr(tx, now, room, &format!("msg:{}", m.id), &cmd, outbox::PRIORITY_NORMAL)?;
@@ -267,12 +275,12 @@ pub fn all_waiting(conn: &Connection) -> Result<Vec<MessageView>, StoreError> {
 }
 
 /// The PBX reported the message read on the handset (`XD`).
-pub fn read_on_handset(tx: &Connection, now: &str, room: &str, id: &str) -> Result<bool, StoreError> {
+pub fn read_on_handset(tx: &Connection, now: DateTime<Utc>, room: &str, id: &str) -> Result<bool, StoreError> {
     let Ok(id) = id.parse::<i64>() else { return Ok(false) };
     let n = tx.exec(
         "UPDATE messages SET status = 'delivered', delivered_at = ?3, delivered_by = 'handset'
          WHERE id = ?1 AND room = ?2 AND status = 'waiting'",
-        params![id, room, now],
+        params![id, room, At(now)],
     )?;
     if n > 0 {
         changes::record(tx, Event::MessageEnded { id, room: room.to_string(), status: MessageStatus::Delivered })?;
@@ -282,10 +290,10 @@ pub fn read_on_handset(tx: &Connection, now: &str, room: &str, id: &str) -> Resu
 }
 
 /// Expires messages left before `before`: texts purged, waiting ones no longer light the lamp.
-pub fn expire(tx: &Connection, now: &str, before: &str) -> Result<usize, StoreError> {
+pub fn expire(tx: &Connection, now: DateTime<Utc>, before: DateTime<Utc>) -> Result<usize, StoreError> {
     let expiring: Vec<(i64, String)> = {
         let mut stmt = tx.prepare_cached("SELECT id, room FROM messages WHERE status = 'waiting' AND left_at < ?1")?;
-        let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let rows = stmt.query_map([At(before)], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         rows
     };
     let mut rooms: Vec<String> = expiring.iter().map(|(_, room)| room.clone()).collect();
@@ -298,7 +306,7 @@ pub fn expire(tx: &Connection, now: &str, before: &str) -> Result<usize, StoreEr
         "UPDATE messages SET status = CASE status WHEN 'waiting' THEN 'expired' ELSE status END,
                              text = NULL, caller = NULL, callback = NULL
          WHERE left_at < ?1 AND text IS NOT NULL",
-        [before],
+        [At(before)],
     )?;
     for room in rooms {
         messages_changed(tx, now, &room)?;
@@ -319,10 +327,10 @@ impl Messages {
         Messages { store, clock, tz }
     }
 
-    fn now(&self) -> (String, chrono::NaiveDateTime) {
+    fn now(&self) -> (DateTime<Utc>, chrono::NaiveDateTime) {
         let now = self.clock.now();
         let local = now.with_timezone(&self.tz).naive_local();
-        (crate::clock::timestamp(now), local.with_nanosecond(0).unwrap_or(local))
+        (now, local.with_nanosecond(0).unwrap_or(local))
     }
 
     pub async fn leave(&self, actor: &Actor, m: &NewMessage) -> Result<MessageView, MessageError> {
@@ -342,13 +350,13 @@ impl Messages {
                 tx.exec(
                     "INSERT INTO messages(stay, room, status, text, caller, callback, taken_by, left_at, pms_id)
                  VALUES (?1, ?2, 'waiting', ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![stay.id, m.room, text, caller, callback, actor.login, now, m.pms_id],
+                    params![stay.id, m.room, text, caller, callback, actor.login, At(now), m.pms_id],
                 )?;
                 let id = tx.last_insert_rowid();
                 changes::record(tx, Event::MessageLeft { id, room: m.room.clone() })?;
                 let cmd = display_cmd(id, stay.id, Some(&text), local);
-                outbox::push_attr(tx, &now, &m.room, &format!("msg:{id}"), &cmd, outbox::PRIORITY_NORMAL)?;
-                messages_changed(tx, &now, &m.room)?;
+                outbox::push_attr(tx, now, &m.room, &format!("msg:{id}"), &cmd, outbox::PRIORITY_NORMAL)?;
+                messages_changed(tx, now, &m.room)?;
                 let change = Change::new("msg_leave")
                     .room(&m.room)
                     .stay(stay.id)
@@ -359,7 +367,7 @@ impl Messages {
                         text.chars().count(),
                         caller.as_deref().unwrap_or("(unknown)")
                     ));
-                audit::record(tx, &now, actor, &change)?;
+                audit::record(tx, now, actor, &change)?;
                 get(tx, id)?.ok_or(MessageError::Unknown(id))
             })
             .await;
@@ -371,7 +379,7 @@ impl Messages {
         let actor = actor.clone();
         let r = self
             .store
-            .write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, MessageStatus::Delivered))
+            .write(Priority::Normal, move |tx| finish(tx, now, local, &actor, id, MessageStatus::Delivered))
             .await;
         r
     }
@@ -381,7 +389,7 @@ impl Messages {
         let actor = actor.clone();
         let r = self
             .store
-            .write(Priority::Normal, move |tx| finish(tx, &now, local, &actor, id, MessageStatus::Cleared))
+            .write(Priority::Normal, move |tx| finish(tx, now, local, &actor, id, MessageStatus::Cleared))
             .await;
         r
     }
@@ -401,13 +409,13 @@ impl Messages {
                 }
                 let stay = rooms::active_stay(tx, room)?.ok_or_else(|| MessageError::Vacant(room.to_string()))?;
                 tx.exec("UPDATE rooms SET lamp_override = ?2 WHERE number = ?1", params![room, on])?;
-                let lamp = sync_lamp(tx, &now, room)?;
+                let lamp = sync_lamp(tx, now, room)?;
                 let change = Change::new("msg_lamp")
                     .room(room)
                     .stay(stay.id)
                     .params(serde_json::json!({ "on": on }))
                     .after(if on { "lamp on by hand" } else { "lamp off by hand" });
-                audit::record(tx, &now, actor, &change)?;
+                audit::record(tx, now, actor, &change)?;
                 Ok(lamp)
             })
             .await;

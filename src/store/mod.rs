@@ -29,7 +29,7 @@ use std::sync::Arc;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 
-pub use sql::{Sql, StoreError};
+pub use sql::{At, Sql, StoreError};
 pub use writer::{emit, Priority};
 
 use crate::domain::event::Event;

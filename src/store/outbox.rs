@@ -9,7 +9,9 @@
 //! successor goes next). Delivery is in write order per room; `priority` lets urgent
 //! commands (a wake-up ring) overtake bulk traffic.
 
+use crate::store::At;
 use crate::store::Sql;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
 use super::StoreError;
@@ -31,7 +33,13 @@ pub struct OutboxRow {
 }
 
 /// Appends a command for `room`, under the attribute it sets.
-pub fn push(conn: &Connection, now: &str, room: &str, cmd: &PbxCommand, priority: i64) -> Result<i64, StoreError> {
+pub fn push(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    room: &str,
+    cmd: &PbxCommand,
+    priority: i64,
+) -> Result<i64, StoreError> {
     push_attr(conn, now, room, cmd.attr(), cmd, priority)
 }
 
@@ -39,7 +47,7 @@ pub fn push(conn: &Connection, now: &str, room: &str, cmd: &PbxCommand, priority
 /// messages never supersede each other).
 pub fn push_attr(
     conn: &Connection,
-    now: &str,
+    now: DateTime<Utc>,
     room: &str,
     attr: &str,
     cmd: &PbxCommand,
@@ -48,7 +56,7 @@ pub fn push_attr(
     let json = serde_json::to_string(cmd).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.exec(
         "INSERT INTO outbox(room, attr, priority, command, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![room, attr, priority, json, now],
+        params![room, attr, priority, json, At(now)],
     )?;
     let id = conn.last_insert_rowid();
     conn.exec("DELETE FROM outbox WHERE room = ?1 AND attr = ?2 AND id < ?3", params![room, attr, id])?;
@@ -121,7 +129,7 @@ mod tests {
 
     async fn push_n(s: &Store, room: &str, cmd: PbxCommand) -> i64 {
         let room = room.to_string();
-        s.write(Priority::Normal, move |tx| push(tx, "t", &room, &cmd, PRIORITY_NORMAL)).await.unwrap()
+        s.write(Priority::Normal, move |tx| push(tx, chrono::DateTime::UNIX_EPOCH, &room, &cmd, PRIORITY_NORMAL)).await.unwrap()
     }
 
     #[tokio::test]
@@ -180,7 +188,7 @@ mod tests {
         let s = Store::open_in_memory().unwrap();
         push_n(&s, "101", PbxCommand::Dnd { on: true }).await;
         s.write(Priority::Normal, move |tx| {
-            push(tx, "t", "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT)
+            push(tx, chrono::DateTime::UNIX_EPOCH, "102", &PbxCommand::MessageLamp { on: true }, PRIORITY_URGENT)
         })
         .await
         .unwrap();

@@ -206,7 +206,15 @@ async fn every_route_round_trips_its_types_through_the_real_router() {
     let raise_alert = move || {
         rt.block_on(store.write(Priority::Normal, move |tx| {
             let (kind, facts) = (switchboard::hotel::alerts::Kind::StoreRecovered, serde_json::json!({"minutes": 1}));
-            switchboard::hotel::alerts::raise(tx, "2026-01-01T00:00:00Z", kind, None, None, facts, "a test alert")
+            switchboard::hotel::alerts::raise(
+                tx,
+                "2026-01-01T00:00:00Z".parse().unwrap(),
+                kind,
+                None,
+                None,
+                facts,
+                "a test alert",
+            )
         }))
         .unwrap();
     };

@@ -389,7 +389,14 @@ async fn housekeeping_follows_the_handset_and_the_desk() {
     .await;
     let report = h
         .store
-        .read(move |c| housekeeping::day_report(c, "today", "2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z"))
+        .read(move |c| {
+            housekeeping::day_report(
+                c,
+                "today",
+                "2000-01-01T00:00:00Z".parse().unwrap(),
+                "2100-01-01T00:00:00Z".parse().unwrap(),
+            )
+        })
         .await
         .unwrap();
     assert_eq!(report.per_attendant[0], ("attendant:M07".to_string(), 4), "{report:?}");

@@ -127,7 +127,15 @@ async fn each_stream_carries_what_its_reader_may_see_and_nothing_else() {
         .write(Priority::Normal, |tx| {
             let facts = json!({"wakeup": 1, "room": "101", "at": "06:30", "attempts": 3});
             let kind = switchboard::hotel::alerts::Kind::WakeupFailed;
-            switchboard::hotel::alerts::raise(tx, "2026-12-05T03:00:00Z", kind, Some("101"), None, facts, "ring 101")
+            switchboard::hotel::alerts::raise(
+                tx,
+                "2026-12-05T03:00:00Z".parse().unwrap(),
+                kind,
+                Some("101"),
+                None,
+                facts,
+                "ring 101",
+            )
         })
         .await
         .unwrap();

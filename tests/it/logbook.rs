@@ -204,12 +204,12 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
         .unwrap();
     s.services.app.desk.check_out(&sys(), "102", true).await.unwrap();
     let alert = s.services.app.store.read(move |c| switchboard::hotel::alerts::list(c, true)).await.unwrap().remove(0);
-    let now = switchboard::clock::timestamp(s.now());
+    let now = s.now();
     let by = olga.clone();
     s.services
         .app
         .store
-        .write(Priority::Normal, move |tx| switchboard::hotel::alerts::ack(tx, &now, &by, alert.id))
+        .write(Priority::Normal, move |tx| switchboard::hotel::alerts::ack(tx, now, &by, alert.id))
         .await
         .unwrap();
     s.services

@@ -181,9 +181,9 @@ async fn expiry_puts_the_lamp_out_and_a_manual_lamp_holds_until_the_next_change(
     s.services.app.messages.leave(&sys(), &msg("107", "new news")).await.unwrap();
     s.lamp_is("107", true).await;
     // Everything older than "now + 1 minute" expires.
-    let now = switchboard::clock::timestamp(s.now());
-    let later = switchboard::clock::timestamp(s.now() + chrono::Duration::minutes(1));
-    let n = s.services.app.store.write(Priority::Normal, move |tx| messages::expire(tx, &now, &later)).await.unwrap();
+    let now = s.now();
+    let later = s.now() + chrono::Duration::minutes(1);
+    let n = s.services.app.store.write(Priority::Normal, move |tx| messages::expire(tx, now, later)).await.unwrap();
     assert_eq!(n, 2);
     s.lamp_is("107", false).await;
     assert_eq!(s.services.app.messages.get(m.id).await.unwrap().status.as_str(), "expired");

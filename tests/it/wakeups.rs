@@ -57,8 +57,8 @@ async fn unanswered_calls_retry_then_escalate_to_a_person() {
         alerts[0].message.contains("send someone to room") || alerts[0].message.contains("send someone to the room")
     );
     // a person acknowledges it
-    let now = switchboard::clock::timestamp(s.now());
-    s.services.app.store.write(Priority::Normal, move |tx| alerts::ack(tx, &now, &sys(), alerts[0].id)).await.unwrap();
+    let now = s.now();
+    s.services.app.store.write(Priority::Normal, move |tx| alerts::ack(tx, now, &sys(), alerts[0].id)).await.unwrap();
     assert!(s.open_alerts().await.is_empty());
 }
 

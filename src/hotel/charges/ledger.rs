@@ -4,6 +4,7 @@
 //! the PBX sends again (same posting number, or the same record after a lost ACK) is recorded
 //! once. A call to an emergency number raises an alert at once, for every operator.
 
+use crate::store::At;
 use crate::store::Sql;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -118,7 +119,6 @@ fn is_emergency(cfg: &ChargesConfig, digits: &str) -> bool {
 /// Records a posting from the PBX, in the caller's transaction; queues the `PA`. Returns the
 /// call's id (an existing one for a record sent again).
 pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Result<i64, StoreError> {
-    let now_text = crate::clock::timestamp(now);
     let key_text = format!(
         "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
         p.room, p.number, p.kind, p.amount, p.duration, p.digits, p.pulses, p.at
@@ -203,7 +203,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
                     version,
                     state,
                     reason,
-                    now_text,
+                    At(now),
                     p.article.as_ref().filter(|_| minibar),
                     minibar.then(|| p.count.as_deref().and_then(|c| c.parse::<i64>().ok()).unwrap_or(1))
                 ],
@@ -221,7 +221,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
     };
     let answer = PbxCommand::PostingAnswer { number: p.number.clone(), status: status.into(), at: p.at };
     let key = format!("posting:{}", p.number.as_deref().unwrap_or(&record_key));
-    outbox::push_attr(tx, &now_text, &p.room, &key, &answer, outbox::PRIORITY_NORMAL)?;
+    outbox::push_attr(tx, now, &p.room, &key, &answer, outbox::PRIORITY_NORMAL)?;
     Ok(id)
 }
 
@@ -258,7 +258,7 @@ fn emergency_alarm(
     // The guest as the audit trail may name them (an incognito stay is not named); null: vacant.
     let facts = serde_json::json!({ "room": room, "number": digits, "at": at, "guest": stay.map(|s| s.audit_name()) });
     let kind = crate::hotel::alerts::Kind::EmergencyCall;
-    crate::hotel::alerts::raise(tx, &crate::clock::timestamp(now), kind, Some(room), None, facts, &msg)?;
+    crate::hotel::alerts::raise(tx, now, kind, Some(room), None, facts, &msg)?;
     Ok(())
 }
 

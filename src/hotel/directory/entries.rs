@@ -6,13 +6,15 @@
 //! managers, who see them; every time a private entry is shown, to anyone, an audit row says who
 //! saw it, when, and whether its numbers were shown.
 
+use crate::store::At;
 use crate::store::Sql;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{self, SharedClock};
+use crate::clock::SharedClock;
 use crate::domain::identity::{Actor, Permission};
 use crate::domain::validate::{Invalid, Text};
 use crate::hotel::audit::{self, Change};
@@ -177,7 +179,14 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<DirEntry> {
 }
 
 /// The audit row of a private entry's numbers shown to (or withheld from) `actor`.
-fn record_shown(tx: &Connection, now: &str, actor: &Actor, id: i64, name: &str, what: &str) -> Result<(), DirError> {
+fn record_shown(
+    tx: &Connection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: i64,
+    name: &str,
+    what: &str,
+) -> Result<(), DirError> {
     audit::record(
         tx,
         now,
@@ -251,12 +260,18 @@ impl Directory {
     }
 
     /// Adds an entry inside the caller's transaction (imports add many in one).
-    pub fn add_in(&self, tx: &Connection, actor: &Actor, e: &NewDirEntry, now: &str) -> Result<DirEntry, DirError> {
+    pub fn add_in(
+        &self,
+        tx: &Connection,
+        actor: &Actor,
+        e: &NewDirEntry,
+        now: DateTime<Utc>,
+    ) -> Result<DirEntry, DirError> {
         let mut d = Self::validated(e, None)?;
         tx.exec(
             "INSERT INTO directory(kind, name, department, title, extension, number, languages, note, private, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![d.kind.as_str(), d.name, d.department, d.title, d.extension, d.number, d.languages, d.note, d.private, now],
+            params![d.kind.as_str(), d.name, d.department, d.title, d.extension, d.number, d.languages, d.note, d.private, At(now)],
         )?;
         d.id = tx.last_insert_rowid();
         index(tx, &d)?;
@@ -271,7 +286,7 @@ impl Directory {
     }
 
     pub async fn add(&self, actor: &Actor, e: &NewDirEntry) -> Result<DirEntry, DirError> {
-        let now = clock::timestamp(self.clock.now());
+        let now = self.clock.now();
         let actor = actor.clone();
         let e = e.clone();
         let me = self.clone();
@@ -280,14 +295,14 @@ impl Directory {
                 let actor = &actor;
                 let e = &e;
                 let me = &me;
-                me.add_in(tx, actor, e, &now)
+                me.add_in(tx, actor, e, now)
             })
             .await
     }
 
     /// Changes the fields given.
     pub async fn edit(&self, actor: &Actor, id: i64, e: &NewDirEntry) -> Result<DirEntry, DirError> {
-        let now = clock::timestamp(self.clock.now());
+        let now = self.clock.now();
         let actor = actor.clone();
         let e = e.clone();
         self.store
@@ -310,19 +325,14 @@ impl Directory {
                     d.languages,
                     d.note,
                     d.private,
-                    now
+                    At(now)
                 ],
             )?;
                 index(tx, &d)?;
-                audit::record(
-                    tx,
-                    &now,
-                    actor,
-                    &Change::new("dir_edit").subject(format!("directory {id}: {}", d.name)),
-                )?;
+                audit::record(tx, now, actor, &Change::new("dir_edit").subject(format!("directory {id}: {}", d.name)))?;
                 if d.private {
                     // The reply shows the whole entry: that is a showing like any other.
-                    record_shown(tx, &now, actor, id, &d.name, "numbers shown")?;
+                    record_shown(tx, now, actor, id, &d.name, "numbers shown")?;
                 }
                 Ok(d)
             })
@@ -330,7 +340,7 @@ impl Directory {
     }
 
     pub async fn remove(&self, actor: &Actor, id: i64) -> Result<(), DirError> {
-        let now = clock::timestamp(self.clock.now());
+        let now = self.clock.now();
         let actor = actor.clone();
         self.store
             .write(Priority::Normal, move |tx| {
@@ -341,7 +351,7 @@ impl Directory {
                 crate::hotel::changes::record(tx, crate::domain::event::Event::DirectoryChanged)?;
                 audit::record(
                     tx,
-                    &now,
+                    now,
                     actor,
                     &Change::new("dir_remove").subject(format!("directory {id}: {}", old.name)),
                 )?;
@@ -355,7 +365,7 @@ impl Directory {
         let see = actor.can(Permission::SeePrivate);
         let private: Vec<(i64, String)> = list.iter().filter(|e| e.private).map(|e| (e.id, e.name.clone())).collect();
         if !private.is_empty() {
-            let now = clock::timestamp(self.clock.now());
+            let now = self.clock.now();
             let actor = actor.clone();
             self.store
                 .write(Priority::Normal, move |tx| {
@@ -363,7 +373,7 @@ impl Directory {
                     for (id, name) in &private {
                         record_shown(
                             tx,
-                            &now,
+                            now,
                             actor,
                             *id,
                             name,
@@ -411,7 +421,7 @@ impl Directory {
     /// Every entry, in name order, whole (for export by a manager); every private entry is
     /// written to the audit trail as shown.
     pub async fn export(&self, actor: &Actor) -> Result<Vec<DirEntry>, DirError> {
-        let now = clock::timestamp(self.clock.now());
+        let now = self.clock.now();
         let actor = actor.clone();
         self.store
             .write(Priority::Normal, move |tx| {
@@ -420,7 +430,7 @@ impl Directory {
                     tx.prepare_cached(&format!("SELECT {COLUMNS} FROM directory d ORDER BY d.kind, d.name, d.id"))?;
                 let rows = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
                 for e in rows.iter().filter(|e| e.private) {
-                    record_shown(tx, &now, actor, e.id, &e.name, "numbers shown (export)")?;
+                    record_shown(tx, now, actor, e.id, &e.name, "numbers shown (export)")?;
                 }
                 Ok(rows)
             })
@@ -436,7 +446,7 @@ impl Directory {
 
     /// Adds every entry, all or none.
     pub async fn import(&self, actor: &Actor, entries: &[NewDirEntry]) -> Result<usize, DirError> {
-        let now = clock::timestamp(self.clock.now());
+        let now = self.clock.now();
         let actor = actor.clone();
         let entries = entries.to_vec();
         let me = self.clone();
@@ -446,7 +456,7 @@ impl Directory {
                 let entries = &entries[..];
                 let me = &me;
                 for (i, e) in entries.iter().enumerate() {
-                    me.add_in(tx, actor, e, &now).map_err(|err| match err {
+                    me.add_in(tx, actor, e, now).map_err(|err| match err {
                         DirError::Invalid(inv) => {
                             DirError::Invalid(Invalid::new(inv.field, format!("entry {}: {}", i + 1, inv.msg)))
                         }

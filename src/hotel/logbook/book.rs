@@ -1,6 +1,8 @@
 //! The [`Logbook`] service and its entries: writing, amending, listing.
 
+use crate::store::At;
 use crate::store::{Priority, Sql};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -58,8 +60,8 @@ impl Logbook {
         Logbook { store, clock, tz }
     }
 
-    pub(super) fn now(&self) -> String {
-        crate::clock::timestamp(self.clock.now())
+    pub(super) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Writes an entry into the open shift; may open a follow-up.
@@ -92,7 +94,7 @@ impl Logbook {
                 }
                 let owner = e.followup_owner.as_deref().map(|o| check_owner(tx, o)).transpose()?;
                 let row = EntryRow {
-                    at: &now,
+                    at: now,
                     author: &actor.login,
                     category: &category,
                     priority: &priority,
@@ -106,7 +108,7 @@ impl Logbook {
                 if let Some(owner) = owner {
                     tx.exec(
                         "INSERT INTO followups(entry, owner, due, state, updated_at) VALUES (?1, ?2, ?3, 'open', ?4)",
-                        params![id, owner, due, now],
+                        params![id, owner, due, At(now)],
                     )?;
                     crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 }
@@ -115,7 +117,7 @@ impl Logbook {
                 if let Some(room) = &e.room {
                     change = change.room(room);
                 }
-                audit::record(tx, &now, actor, &change)?;
+                audit::record(tx, now, actor, &change)?;
                 Ok(get_entry(tx, id)?.expect("just inserted"))
             })
             .await
@@ -136,7 +138,7 @@ impl Logbook {
                     return Err(LogError::NoShift);
                 }
                 let row = EntryRow {
-                    at: &now,
+                    at: now,
                     author: &actor.login,
                     category: &old.category,
                     priority: &old.priority,
@@ -149,7 +151,7 @@ impl Logbook {
                 let nid = insert_entry(tx, &row)?;
                 audit::record(
                     tx,
-                    &now,
+                    now,
                     actor,
                     &Change::new("log_amend").subject(format!("log entry {nid} amends {id}")),
                 )?;

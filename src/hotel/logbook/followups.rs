@@ -1,6 +1,7 @@
 //! Follow-ups: what cannot be solved at once gets an owner and a state, changed by entries that
 //! reference it, and carries over from shift to shift until done.
 
+use crate::store::At;
 use crate::store::{Priority, Sql};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -41,19 +42,19 @@ impl Logbook {
                 tx.exec(
                     "INSERT INTO log_entries(shift, at, author, category, priority, room, text, followup)
                  VALUES ((SELECT id FROM shifts WHERE closed_at IS NULL), ?1, ?2, 'note', 'normal', ?3, ?4, ?5)",
-                    params![now, actor.login, f.room, text, id],
+                    params![At(now), actor.login, f.room, text, id],
                 )?;
                 crate::hotel::changes::record(
                     tx,
                     crate::domain::event::Event::LogWritten { id: tx.last_insert_rowid() },
                 )?;
-                tx.exec("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, now])?;
+                tx.exec("UPDATE followups SET state = ?2, updated_at = ?3 WHERE id = ?1", params![id, state, At(now)])?;
                 crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 let change = Change::new("followup_update")
                     .subject(format!("follow-up {id}"))
                     .before(f.state.clone())
                     .after(state);
-                audit::record(tx, &now, actor, &change)?;
+                audit::record(tx, now, actor, &change)?;
                 me.get_followup_in(tx, id)
             })
             .await

@@ -1,5 +1,6 @@
 //! Full-text search over every log entry (SQLite FTS5), with filters.
 
+use crate::store::At;
 use rusqlite::params;
 
 use super::book::Logbook;
@@ -39,9 +40,11 @@ impl Logbook {
         if let Some(c) = &s.category {
             one_of("category", c, &CATEGORIES)?;
         }
-        let bound = |v: &Option<String>, field: &'static str| -> Result<Option<String>, LogError> {
+        let bound = |v: &Option<String>, field: &'static str| -> Result<Option<At>, LogError> {
             v.as_deref()
-                .map(|d| audit::parse_since(d).map_err(|m| Invalid::new(field, m.replace("since", field)).into()))
+                .map(|d| {
+                    audit::parse_since(d).map(At).map_err(|m| Invalid::new(field, m.replace("since", field)).into())
+                })
                 .transpose()
         };
         let since = bound(&s.since, "since")?;

@@ -1,6 +1,7 @@
 //! Shifts: one open at a time, closed by its operator (or force-closed by a manager), its
 //! handover stored at close and acknowledged by the next operator before they open theirs.
 
+use crate::store::At;
 use crate::store::{Priority, Sql};
 use rusqlite::params;
 
@@ -32,10 +33,10 @@ impl Logbook {
                         return Err(LogError::HandoverPending { id: last.id });
                     }
                 }
-                tx.exec("INSERT INTO shifts(operator, opened_at) VALUES (?1, ?2)", params![actor.login, now])?;
+                tx.exec("INSERT INTO shifts(operator, opened_at) VALUES (?1, ?2)", params![actor.login, At(now)])?;
                 let id = tx.last_insert_rowid();
                 crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
-                audit::record(tx, &now, actor, &Change::new("shift_open").subject(format!("shift {id}")))?;
+                audit::record(tx, now, actor, &Change::new("shift_open").subject(format!("shift {id}")))?;
                 Ok(get_shift(tx, id)?.expect("just inserted"))
             })
             .await
@@ -58,7 +59,7 @@ impl Logbook {
                 if forced {
                     system_entry(
                         tx,
-                        &now,
+                        now,
                         "shift_forced",
                         None,
                         true,
@@ -67,7 +68,7 @@ impl Logbook {
                 }
                 tx.exec(
                     "UPDATE shifts SET closed_at = ?2, closed_by = ?3, forced = ?4 WHERE id = ?1",
-                    params![shift.id, now, actor.login, forced],
+                    params![shift.id, At(now), actor.login, forced],
                 )?;
                 let sheet = handover::build(tx, me.tz, shift.id)?;
                 let json = serde_json::to_string(&sheet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -78,7 +79,7 @@ impl Logbook {
                 } else {
                     "closed"
                 });
-                audit::record(tx, &now, actor, &change)?;
+                audit::record(tx, now, actor, &change)?;
                 Ok(sheet)
             })
             .await
@@ -116,18 +117,18 @@ impl Logbook {
                 }
                 tx.exec(
                     "UPDATE shifts SET handover_acked_by = ?2, handover_acked_at = ?3 WHERE id = ?1",
-                    params![last.id, actor.login, now],
+                    params![last.id, actor.login, At(now)],
                 )?;
                 crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 system_entry(
                     tx,
-                    &now,
+                    now,
                     "handover_ack",
                     None,
                     false,
                     &format!("handover of shift {} acknowledged by {}", last.id, actor.login),
                 )?;
-                audit::record(tx, &now, actor, &Change::new("handover_ack").subject(format!("shift {}", last.id)))?;
+                audit::record(tx, now, actor, &Change::new("handover_ack").subject(format!("shift {}", last.id)))?;
                 Ok(get_shift(tx, last.id)?.expect("exists"))
             })
             .await

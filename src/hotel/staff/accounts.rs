@@ -1,6 +1,7 @@
 //! Staff accounts: the [`Staff`] service, adding, listing, disabling, passwords; the one query
 //! that finds an account by login ([`find`]).
 
+use crate::store::At;
 use crate::store::{Priority, Sql};
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StaffError;
 use super::secrets::{hashed, random_password};
-use crate::clock::{self, SharedClock};
+use crate::clock::SharedClock;
 use crate::config::AuthConfig;
 use crate::domain::identity::{Actor, Role};
 use crate::domain::validate::{Invalid, Text};
@@ -120,15 +121,15 @@ impl Staff {
         Staff { store, clock, cfg }
     }
 
-    pub(super) fn now_text(&self) -> String {
-        clock::timestamp(self.clock.now())
+    pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// With no staff at all, creates `manager` with a random password and returns it (once).
     pub async fn bootstrap(&self) -> Result<Option<String>, StaffError> {
         let password = random_password();
         let hash = hashed(&password).await?;
-        let now = self.now_text();
+        let now = self.now();
         self.store
             .write(Priority::Normal, move |tx| {
                 let n: i64 = tx.row("SELECT COUNT(*) FROM staff", [], |r| r.get(0))?;
@@ -138,11 +139,11 @@ impl Staff {
                 tx.exec(
                     "INSERT INTO staff(login, display_name, role, password_hash, created_at)
                  VALUES ('manager', 'Manager', 'manager', ?1, ?2)",
-                    params![hash, now],
+                    params![hash, At(now)],
                 )?;
                 audit::record(
                     tx,
-                    &now,
+                    now,
                     &Actor::system(),
                     &Change::new("staff_add").subject("staff manager").after("role manager (first start)"),
                 )?;
@@ -179,7 +180,7 @@ impl Staff {
         let display = Text::line(MAX_DISPLAY_NAME).optional("display_name", display_name)?.unwrap_or(login.clone());
         check_password(password)?;
         let hash = hashed(password).await?;
-        let now = self.now_text();
+        let now = self.now();
         let actor = actor.clone();
         self.store
             .write(Priority::Normal, move |tx| {
@@ -190,11 +191,11 @@ impl Staff {
                 }
                 tx.exec(
                 "INSERT INTO staff(login, display_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![login, display, role.as_str(), hash, now],
+                params![login, display, role.as_str(), hash, At(now)],
             )?;
                 audit::record(
                     tx,
-                    &now,
+                    now,
                     actor,
                     &Change::new("staff_add")
                         .subject(format!("staff {login}"))
@@ -205,7 +206,7 @@ impl Staff {
                     display_name: display.clone(),
                     role,
                     active: true,
-                    created_at: now.clone(),
+                    created_at: crate::clock::timestamp(now),
                 })
             })
             .await
@@ -213,7 +214,7 @@ impl Staff {
 
     /// Disables an account and revokes its sessions; the last active manager cannot be disabled.
     pub async fn disable(&self, actor: &Actor, login: &str) -> Result<StaffView, StaffError> {
-        let now = self.now_text();
+        let now = self.now();
         let actor = actor.clone();
         let owned = login.to_string();
         self.store
@@ -234,7 +235,7 @@ impl Staff {
                 crate::hotel::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
                 audit::record(
                     tx,
-                    &now,
+                    now,
                     actor,
                     &Change::new("staff_disable")
                         .subject(format!("staff {login}"))
@@ -251,7 +252,7 @@ impl Staff {
     pub async fn set_password(&self, actor: &Actor, login: &str, password: &str) -> Result<(), StaffError> {
         check_password(password)?;
         let hash = hashed(password).await?;
-        let now = self.now_text();
+        let now = self.now();
         let actor = actor.clone();
         let login = login.to_string();
         self.store
@@ -262,7 +263,7 @@ impl Staff {
                 tx.exec("UPDATE staff SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
                 tx.exec("UPDATE sessions SET revoked = 1 WHERE staff_id = ?1", [id])?;
                 crate::hotel::changes::record(tx, crate::domain::event::Event::SessionsChanged)?;
-                audit::record(tx, &now, actor, &Change::new("staff_passwd").subject(format!("staff {login}")))?;
+                audit::record(tx, now, actor, &Change::new("staff_passwd").subject(format!("staff {login}")))?;
                 Ok(())
             })
             .await

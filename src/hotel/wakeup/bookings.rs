@@ -1,6 +1,7 @@
 //! Bookings: add, list, cancel; and the in-transaction hooks the desk calls on check-out and
 //! room moves.
 
+use crate::store::At;
 use crate::store::Sql;
 use std::sync::Arc;
 
@@ -212,7 +213,6 @@ impl Wakeups {
         let (due, due_local) = rule
             .next_after(self.tz, now_local)
             .ok_or_else(|| WakeupError::Past(format!("every time of {}", rule.describe())))?;
-        let now_text = crate::clock::timestamp(now);
         let due_text = crate::clock::timestamp(due);
         {
             if !rooms::exists(tx, &b.room)? {
@@ -241,7 +241,7 @@ impl Wakeups {
                     local_iso(due_local),
                     source,
                     actor.login,
-                    now_text,
+                    At(now),
                     WakeStatus::Scheduled
                 ],
             )
@@ -254,7 +254,7 @@ impl Wakeups {
                 .subject(format!("wake-up {id} ({source})"))
                 .params(serde_json::json!({ "wakeup": id, "source": source, "rule": rule.spec(), "first": local_iso(due_local) }))
                 .after(format!("{}, first {}", rule.describe(), local_iso(due_local)));
-            audit::record(tx, &now_text, actor, &change)?;
+            audit::record(tx, now, actor, &change)?;
             Ok(id)
         }
     }
@@ -291,7 +291,7 @@ impl Wakeups {
 
     /// Cancels a booking inside the caller's transaction.
     pub fn cancel_in(&self, tx: &Connection, actor: &Actor, id: i64, reason: &str) -> Result<(), WakeupError> {
-        let now = crate::clock::timestamp(self.clock.now());
+        let now = self.clock.now();
         {
             let (status, room, stay): (WakeStatus, String, i64) = tx
                 .row("SELECT status, room, stay FROM wakeups WHERE id = ?1", [id], |r| {
@@ -302,7 +302,7 @@ impl Wakeups {
             if !status.is_active() {
                 return Err(WakeupError::Ended { id, status });
             }
-            end_booking(tx, &now, id, actor, WakeStatus::Cancelled, reason)?;
+            end_booking(tx, now, id, actor, WakeStatus::Cancelled, reason)?;
             let change = Change::new("wakeup_cancel")
                 .room(&room)
                 .stay(stay)
@@ -310,7 +310,7 @@ impl Wakeups {
                 .params(serde_json::json!({ "wakeup": id }))
                 .before(status.as_str())
                 .after(reason);
-            audit::record(tx, &now, actor, &change)?;
+            audit::record(tx, now, actor, &change)?;
             Ok(())
         }
     }
@@ -323,7 +323,7 @@ impl Wakeups {
 }
 
 /// Stops a ring in progress at the PBX (`WC` for the ring's time), ahead of other traffic.
-fn stop_ring(tx: &Connection, now: &str, room: &str, ring_local: Option<String>) -> Result<(), StoreError> {
+fn stop_ring(tx: &Connection, now: DateTime<Utc>, room: &str, ring_local: Option<String>) -> Result<(), StoreError> {
     if let Some(at) = ring_local.and_then(|l| NaiveDateTime::parse_from_str(&l, "%Y-%m-%dT%H:%M:%S").ok()) {
         outbox::push(tx, now, room, &PbxCommand::RingCancel { at }, outbox::PRIORITY_URGENT)?;
     }
@@ -334,7 +334,7 @@ fn stop_ring(tx: &Connection, now: &str, room: &str, ring_local: Option<String>)
 /// PBX (`WC`) and its attempt closed.
 pub fn end_booking(
     tx: &Connection,
-    now: &str,
+    now: DateTime<Utc>,
     id: i64,
     actor: &Actor,
     new_status: WakeStatus,
@@ -349,7 +349,7 @@ pub fn end_booking(
                 tx.exec(
                     "UPDATE wakeups SET status = ?2, next_due = NULL, ring_deadline = NULL, ended_by = ?3, ended_at = ?4,
                      end_reason = ?5 WHERE id = ?1",
-                    params![id, status, actor.login, now, reason],
+                    params![id, status, actor.login, At(now), reason],
                 )?;
                 changes::record(tx, Event::WakeupEnded { id, room: room.clone(), status })?;
             }
@@ -366,10 +366,10 @@ fn ring_state(tx: &Connection, id: i64) -> Result<(State, String, Option<String>
     })?)
 }
 
-fn close_attempt(tx: &Connection, now: &str, id: i64, result: &str) -> Result<(), StoreError> {
+fn close_attempt(tx: &Connection, now: DateTime<Utc>, id: i64, result: &str) -> Result<(), StoreError> {
     tx.exec(
         "UPDATE wakeup_attempts SET result = ?3, result_at = ?2 WHERE wakeup = ?1 AND result IS NULL",
-        params![id, now, result],
+        params![id, At(now), result],
     )?;
     Ok(())
 }
@@ -380,7 +380,7 @@ pub(super) fn unreachable_effect(effect: Effect) -> Result<(), StoreError> {
 }
 
 /// Check-out: every call of the stay ends, a ring in progress included (the PBX gets `WC`).
-pub fn cancel_for_stay(tx: &Connection, now: &str, actor: &Actor, stay: i64) -> Result<usize, StoreError> {
+pub fn cancel_for_stay(tx: &Connection, now: DateTime<Utc>, actor: &Actor, stay: i64) -> Result<usize, StoreError> {
     let ids: Vec<i64> = {
         let mut stmt =
             tx.prepare_cached(&format!("SELECT id FROM wakeups WHERE stay = ?1 AND status IN {ACTIVE_SQL}"))?;
@@ -405,16 +405,15 @@ pub fn cancel_for_stay(tx: &Connection, now: &str, actor: &Actor, stay: i64) -> 
 
 /// Room move: the stay's calls follow it; a ring in progress stops in the old room and starts
 /// again at once in the new one (without using up an attempt).
-pub fn move_stay(tx: &Connection, now: &str, stay: i64, to: &str) -> Result<usize, StoreError> {
+pub fn move_stay(tx: &Connection, now: DateTime<Utc>, stay: i64, to: &str) -> Result<usize, StoreError> {
     let ringing: Vec<i64> = {
         let mut stmt = tx.prepare_cached("SELECT id FROM wakeups WHERE stay = ?1 AND status = ?2")?;
         let rows = stmt.query_map(params![stay, WakeStatus::Ringing], |r| r.get(0))?.collect::<Result<_, _>>()?;
         rows
     };
-    let moved_at = parse_utc(now).unwrap_or_default();
     for id in ringing {
         let (state, old_room, ring_local) = ring_state(tx, id)?;
-        let (next, effects) = machine::moved(state, moved_at);
+        let (next, effects) = machine::moved(state, now);
         for effect in effects {
             match effect {
                 Effect::StopRing => stop_ring(tx, now, &old_room, ring_local.clone())?,

@@ -281,7 +281,7 @@ impl Scheduler {
             tx.row("SELECT room, occurrence_due, next_local FROM wakeups WHERE id = ?1", [id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?;
-        let (now_text, now_ms, at) = (ts(now), ts_ms(now), self.occurrence_label(&next_local));
+        let (now_ms, at) = (ts_ms(now), self.occurrence_label(&next_local));
         changes::record(tx, Event::WakeupChanged { id, room: room.clone() })?;
         for effect in effects {
             match effect {
@@ -305,7 +305,7 @@ impl Scheduler {
                         params![id, next.status, attempt, ts(deadline), local_iso(ring_local)],
                     )?;
                     let ring = PbxCommand::Ring { at: ring_local, expires: ts(deadline) };
-                    outbox::push(tx, &now_text, &room, &ring, outbox::PRIORITY_URGENT)?;
+                    outbox::push(tx, now, &room, &ring, outbox::PRIORITY_URGENT)?;
                     tracing::info!(wakeup = id, room = %room, attempt, "ringing for the wake-up call at {at}");
                 }
                 Effect::Alert(alert) => {
@@ -313,7 +313,7 @@ impl Scheduler {
                     (facts["wakeup"], facts["room"], facts["at"]) =
                         (id.into(), room.as_str().into(), at.as_str().into());
                     let text = alert.text(id, &room, &at);
-                    alerts::raise(tx, &now_text, alert.into(), Some(&room), Some(id), facts, &text)?;
+                    alerts::raise(tx, now, alert.into(), Some(&room), Some(id), facts, &text)?;
                 }
                 Effect::RetryAt(t) => {
                     tx.exec(
@@ -443,15 +443,7 @@ impl Scheduler {
                         let msg =
                             format!("a wake-up call booked on the handset of room {room} for {at} was refused: {e}");
                         let facts = serde_json::json!({ "room": room, "at": at.format("%Y-%m-%d %H:%M").to_string(), "reason": e.to_string() });
-                        alerts::raise(
-                            tx,
-                            &ts(now),
-                            alerts::Kind::HandsetBookingRefused,
-                            Some(room),
-                            None,
-                            facts,
-                            &msg,
-                        )?;
+                        alerts::raise(tx, now, alerts::Kind::HandsetBookingRefused, Some(room), None, facts, &msg)?;
                     }
                 }
             }
@@ -476,7 +468,7 @@ impl Scheduler {
 }
 
 /// Ends every active booking whose stay is over (a safety net; check-out already does it).
-pub fn end_bookings_of_past_stays(tx: &Connection, now: &str) -> Result<usize, StoreError> {
+pub fn end_bookings_of_past_stays(tx: &Connection, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let ids: Vec<i64> = {
         let mut stmt = tx.prepare_cached(&format!(
             "SELECT w.id FROM wakeups w JOIN stays s ON s.id = w.stay

@@ -61,10 +61,10 @@ pub async fn pms_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<Cr
     if !pms(&s)?.resync().await {
         return Err(ApiError::Unavailable("the PMS link task is not running".into()));
     }
-    let now = crate::clock::timestamp(s.desk.now_utc());
+    let now = s.desk.now_utc();
     s.store
         .write(Priority::Normal, move |tx| {
-            audit::record(tx, &now, &actor, &Change::new("pms_resync").subject("database resync (DR)"))
+            audit::record(tx, now, &actor, &Change::new("pms_resync").subject("database resync (DR)"))
         })
         .await?;
     Ok((StatusCode::ACCEPTED, Json(ResyncReply { resync: "requested".into() })))
@@ -184,13 +184,13 @@ pub async fn tariff_reload(State(s): State<AppState>, actor: Actor) -> ApiResult
     let charges = s.charges.clone();
     let t = blocking(move || charges.reload().map_err(|e| ApiError::Unprocessable(e.to_string()))).await?;
     let after = t.as_ref().map(|t| t.version.clone());
-    let now = crate::clock::timestamp(s.desk.now_utc());
+    let now = s.desk.now_utc();
     let change = Change::new("tariff_reload")
         .subject("tariffs.toml")
         .before(before.unwrap_or_else(|| "no tariff".into()))
         .after(after.clone().unwrap_or_else(|| "no tariff".into()));
     let by = actor.clone();
-    s.store.write(Priority::Normal, move |tx| audit::record(tx, &now, &by, &change)).await?;
+    s.store.write(Priority::Normal, move |tx| audit::record(tx, now, &by, &change)).await?;
     tracing::info!(version = ?after, by = %actor.login, "tariff reloaded");
     Ok(Json(TariffReloaded {
         version: after,
@@ -234,12 +234,10 @@ pub async fn housekeeping_report(
         Some(d) => crate::domain::wakeup::rule::parse_date(&d)?,
         None => s.desk.now_utc().with_timezone(&tz).date_naive(),
     };
-    let start = |d: chrono::NaiveDate| {
-        crate::clock::timestamp(crate::domain::wakeup::rule::resolve(tz, d.and_time(chrono::NaiveTime::MIN)))
-    };
+    let start = |d: chrono::NaiveDate| crate::domain::wakeup::rule::resolve(tz, d.and_time(chrono::NaiveTime::MIN));
     let (from, until) = (start(date), start(date.succ_opt().unwrap_or(date)));
     let report =
-        s.store.read(move |c| crate::hotel::housekeeping::day_report(c, &date.to_string(), &from, &until)).await?;
+        s.store.read(move |c| crate::hotel::housekeeping::day_report(c, &date.to_string(), from, until)).await?;
     Ok(Json(report))
 }
 
@@ -313,10 +311,10 @@ pub async fn pbx_resync(State(s): State<AppState>, actor: Actor) -> ApiResult<Cr
     if !s.link.resync().await {
         return Err(ApiError::Unavailable("the PBX link task is not running".into()));
     }
-    let now = crate::clock::timestamp(s.desk.now_utc());
+    let now = s.desk.now_utc();
     s.store
         .write(Priority::Normal, move |tx| {
-            audit::record(tx, &now, &actor, &Change::new("pbx_resync").subject("every room"))
+            audit::record(tx, now, &actor, &Change::new("pbx_resync").subject("every room"))
         })
         .await?;
     Ok((StatusCode::ACCEPTED, Json(ResyncReply { resync: "requested".into() })))

@@ -49,6 +49,6 @@ pub async fn list_alerts(State(s): State<AppState>, ApiQuery(q): ApiQuery<Alerts
 }
 
 pub async fn ack_alert(State(s): State<AppState>, actor: Actor, Id(id): Id) -> ApiResult<Json<Alert>> {
-    let now = crate::clock::timestamp(s.desk.now_utc());
-    Ok(Json(s.store.write(Priority::Normal, move |tx| alerts::ack(tx, &now, &actor, id)).await?))
+    let now = s.desk.now_utc();
+    Ok(Json(s.store.write(Priority::Normal, move |tx| alerts::ack(tx, now, &actor, id)).await?))
 }

@@ -11,6 +11,7 @@
 //! to the room's stay (a sharer); the line stays open until the last guest leaves; when the
 //! main guest leaves first, the next one takes over the stay and the PBX shows their name.
 
+use crate::store::At;
 use crate::store::Sql;
 use std::collections::BTreeSet;
 
@@ -200,7 +201,7 @@ async fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, Stor
             if let Applied::Refused(why) = out {
                 return Ok(Applied::Refused(why));
             }
-            let now = crate::clock::timestamp(ctx.clock.now());
+            let now = ctx.clock.now();
             let text = format!(
                 "the PMS checked {room} in over an active stay: stay {} ({}, reservation {}) ended, its {waiting} waiting message(s) discarded; the new guest is reservation {} (the PMS's check-out of the stay before was probably lost)",
                 stay.id,
@@ -215,7 +216,7 @@ async fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, Stor
             ctx.store
                 .write(Priority::Urgent, move |tx| {
                     let kind = crate::hotel::alerts::Kind::PmsReplacedStay;
-                    crate::hotel::alerts::raise(tx, &now, kind, Some(&here), None, facts, &text)
+                    crate::hotel::alerts::raise(tx, now, kind, Some(&here), None, facts, &text)
                 })
                 .await?;
             // Once more, now that the room is free (boxed: an async fn calling itself).
@@ -238,7 +239,7 @@ async fn add_sharer(
     name: &str,
 ) -> Result<Applied, StoreError> {
     let reservation = g.stay.clone().unwrap_or_default();
-    let now = crate::clock::timestamp(ctx.clock.now());
+    let now = ctx.clock.now();
     let actor_owned = actor.clone();
     let room_owned = room.to_string();
     let g_owned = g.clone();
@@ -262,7 +263,7 @@ async fn add_sharer(
             tx.exec(
                 "INSERT INTO stay_sharers(stay, reservation, guest_name, first_name, language, joined_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![stay, reservation, name, g.first_name, g.language, now],
+                params![stay, reservation, name, g.first_name, g.language, At(now)],
             )?;
             changes::record(tx, Event::GuestChanged { room: room.to_string() })?;
             let change = crate::hotel::audit::Change::new("share_in")
@@ -271,7 +272,7 @@ async fn add_sharer(
                 .subject(format!("reservation {reservation}"))
                 .params(serde_json::json!({ "guest": name, "reservation": reservation }))
                 .after(format!("{name} shares the room"));
-            crate::hotel::audit::record(tx, &now, actor, &change)?;
+            crate::hotel::audit::record(tx, now, actor, &change)?;
             Ok(Applied::Done(format!("room {room}: {name} (reservation {reservation}) shares stay {stay}")))
         })
         .await
@@ -291,14 +292,14 @@ async fn guest_out(
         return Ok(Applied::Refused(format!("room {room} does not exist here")));
     };
     let Some(stay) = stay else { return Ok(Applied::Unchanged(format!("room {room} is vacant already"))) };
-    let now = crate::clock::timestamp(ctx.clock.now());
+    let now = ctx.clock.now();
     // A sharer leaving, or the main guest leaving with sharers still in: the room stays occupied.
     let (out_stay, out_actor, out_room) = (stay.clone(), actor.clone(), room.to_string());
-    let (out_reservation, out_now) = (reservation.map(str::to_string), now.clone());
+    let (out_reservation, out_now) = (reservation.map(str::to_string), now);
     let shared = ctx
         .store
         .write(Priority::Urgent, move |tx| {
-            let (stay, actor, room, now) = (&out_stay, &out_actor, out_room.as_str(), &out_now);
+            let (stay, actor, room, now) = (&out_stay, &out_actor, out_room.as_str(), out_now);
             let reservation = out_reservation.as_deref();
             let sharers: Vec<Sharer> = {
                 let mut st = tx.prepare_cached(
@@ -339,7 +340,7 @@ async fn guest_out(
                     }
                 }
             };
-            tx.exec("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, now])?;
+            tx.exec("UPDATE stay_sharers SET left_at = ?2 WHERE id = ?1", params![leaver, At(now)])?;
             changes::record(tx, Event::GuestChanged { room: room.to_string() })?;
             let facts = serde_json::json!({ "stay": stay.id });
             let change =
@@ -366,7 +367,7 @@ async fn guest_out(
         let room = room.to_string();
         ctx.store
             .write(Priority::Urgent, move |tx| {
-                crate::hotel::journal::system_entry(tx, &now, "pms_resync_checkout", Some(&room), true, &text)
+                crate::hotel::journal::system_entry(tx, now, "pms_resync_checkout", Some(&room), true, &text)
             })
             .await?;
     }
@@ -424,7 +425,7 @@ async fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreE
     if silent.is_empty() {
         return Ok(Applied::Done(format!("database resync finished: {} room(s)", mentioned.len())));
     }
-    let now = crate::clock::timestamp(ctx.clock.now());
+    let now = ctx.clock.now();
     let text = format!(
         "the PMS's database resync did not mention room(s) {} that are occupied here; they were left as they are: check them with the front desk",
         silent.join(", ")
@@ -433,10 +434,10 @@ async fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreE
     let facts = serde_json::json!({ "rooms": silent.join(", ") });
     ctx.store
         .write(Priority::Urgent, move |tx| {
-            crate::hotel::journal::system_entry(tx, &now, "pms_resync_unmentioned", None, true, &said)?;
+            crate::hotel::journal::system_entry(tx, now, "pms_resync_unmentioned", None, true, &said)?;
             crate::hotel::alerts::raise(
                 tx,
-                &now,
+                now,
                 crate::hotel::alerts::Kind::PmsResyncUnmentioned,
                 None,
                 None,

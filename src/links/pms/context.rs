@@ -34,12 +34,12 @@ impl PmsCtx {
     }
 
     pub async fn journal(&self, kind: &str, high: bool, text: &str) {
-        let now = self.now_text();
+        let now = self.clock.now();
         let (kind, text) = (kind.to_string(), text.to_string());
         let wrote = self
             .store
             .write(crate::store::Priority::Urgent, move |tx| {
-                crate::hotel::journal::system_entry(tx, &now, &kind, None, high, &text)
+                crate::hotel::journal::system_entry(tx, now, &kind, None, high, &text)
             })
             .await;
         if let Err(e) = wrote {

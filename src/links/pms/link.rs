@@ -336,13 +336,13 @@ impl<'a> Session<'a> {
             }
             let waiting = self.ctx.store.read(outbox::pending).await.unwrap_or(0);
             let (kind, facts, text) = expired.alert(&self.ctx.cfg, waiting);
-            let now = self.ctx.now_text();
+            let now = self.ctx.clock.now();
             if let Err(e) = self
                 .ctx
                 .store
                 .write(Priority::Urgent, {
                     let text = text.clone();
-                    move |tx| crate::hotel::alerts::raise(tx, &now, kind, None, None, facts, &text)
+                    move |tx| crate::hotel::alerts::raise(tx, now, kind, None, None, facts, &text)
                 })
                 .await
             {

@@ -5,6 +5,7 @@
 //! (handset wake-up bookings, wake-up answers, call charges, message deletions, records we do not
 //! know) is kept in `pbx_events` for the features that act on them, and logged.
 
+use crate::store::At;
 use crate::store::Sql;
 use chrono::{DateTime, Utc};
 use fias::Message;
@@ -25,14 +26,14 @@ use std::sync::Arc;
 /// Stores an event; returns its id.
 pub fn record_event(
     conn: &Connection,
-    at: &str,
+    at: DateTime<Utc>,
     room: Option<&str>,
     kind: &str,
     detail: &str,
 ) -> Result<i64, StoreError> {
     conn.exec(
         "INSERT INTO pbx_events(at, room, kind, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![at, room, kind, detail],
+        params![At(at), room, kind, detail],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -56,11 +57,10 @@ pub async fn handle(
     charges: &Arc<Charges>,
 ) -> Result<Handled, StoreError> {
     let now_utc = now;
-    let now = crate::clock::timestamp(now);
     let detail = format!("{:?}", msg.to_record());
     if let Err(refused) = checks::check(&msg) {
         let r = refused.clone();
-        store.write(Priority::Urgent, move |tx| refuse(tx, &now, &msg, &r)).await?;
+        store.write(Priority::Urgent, move |tx| refuse(tx, now, &msg, &r)).await?;
         return Ok(Handled { scheduler: false, refused: Some(refused) });
     }
     let charges = charges.clone();
@@ -81,14 +81,14 @@ pub async fn handle(
                             changes::record(tx, Event::Voicemail { room: e.room.clone(), count })?;
                         }
                         if let Some(rs) = e.room_status {
-                            crate::hotel::housekeeping::from_pbx(tx, &now, &e.room, rs, e.attendant.as_deref())?;
+                            crate::hotel::housekeeping::from_pbx(tx, now, &e.room, rs, e.attendant.as_deref())?;
                         }
                         if let Some(dnd) = e.dnd {
                             rooms::set_line(tx, &e.room, None, None, Some(dnd))?;
                         }
                         if e.voicemail.is_some() {
                             // Voicemail counts toward the message lamp.
-                            messages::sync_lamp(tx, &now, &e.room)?;
+                            messages::sync_lamp(tx, now, &e.room)?;
                         }
                     }
                     (Some(e.room.as_str()), "room_equipment")
@@ -103,14 +103,14 @@ pub async fn handle(
                 }
                 Message::MessageText(m) => (Some(m.room.as_str()), "message_text"),
                 Message::MessageDelete(m) => {
-                    if !messages::read_on_handset(tx, &now, &m.room, &m.id)? {
+                    if !messages::read_on_handset(tx, now, &m.room, &m.id)? {
                         tracing::info!(room = %m.room, id = %m.id, "the PBX deleted a message that is not waiting");
                     }
                     (Some(m.room.as_str()), "message_deleted")
                 }
                 Message::Other(r) if r.id == fias::ids::XM => {
                     let room = r.get(fias::ids::RN).unwrap_or_default();
-                    messages_asked(tx, &now, room)?;
+                    messages_asked(tx, now, room)?;
                     (r.get(fias::ids::RN), "message_texts_asked")
                 }
                 Message::GuestIn(g) => (Some(g.room.as_str()), "unexpected"),
@@ -124,7 +124,7 @@ pub async fn handle(
             } else {
                 tracing::info!(kind, "from PBX: {}", crate::logsafe::text(&detail));
             }
-            let event = record_event(tx, &now, room, kind, &detail)?;
+            let event = record_event(tx, now, room, kind, &detail)?;
             // Decoded here, where it arrives: the scheduler reads typed reports from the inbox.
             let report = match &msg {
                 Message::WakeAnswer { wake, status } => Some(PbxReport::WakeAnswer {
@@ -148,7 +148,7 @@ pub async fn handle(
 /// A refused record: noted in `pbx_events` (the field and why, not the record), a posting
 /// answered `UR` (unprocessable, do not retry) and put before a person, once per room until
 /// acknowledged (a PBX that repeats itself raises no flood).
-fn refuse(tx: &Connection, now: &str, msg: &Message, refused: &Refused) -> Result<(), StoreError> {
+fn refuse(tx: &Connection, now: DateTime<Utc>, msg: &Message, refused: &Refused) -> Result<(), StoreError> {
     let room = match msg {
         Message::Posting(p) => Some(p.room.as_str()),
         Message::RoomEquipment(e) => Some(e.room.as_str()),
@@ -175,7 +175,7 @@ fn refuse(tx: &Connection, now: &str, msg: &Message, refused: &Refused) -> Resul
 
 /// The PBX asked for a room's message texts (`XM`): one `XT` per waiting message of the stay
 /// (`MI`, `MT`), or one without them when none waits.
-fn messages_asked(tx: &Connection, now: &str, room: &str) -> Result<(), StoreError> {
+fn messages_asked(tx: &Connection, now: DateTime<Utc>, room: &str) -> Result<(), StoreError> {
     let stay = rooms::active_stay(tx, room)?.map(|s| s.id);
     let waiting = match stay {
         Some(id) => messages::waiting_of_stay(tx, id)?,

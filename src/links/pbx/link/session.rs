@@ -57,12 +57,12 @@ const BACKLOG_MAX: usize = 100_000;
 
 /// Writes a logbook system entry about the link (a failure to write is logged, not fatal).
 pub(super) async fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
-    let now = ctx.now_text();
+    let now = ctx.clock.now();
     let (kind, text) = (kind.to_string(), text.to_string());
     let wrote = ctx
         .store
         .write(Priority::Urgent, move |tx| {
-            crate::hotel::journal::system_entry(tx, &now, &kind, None, kind == "pbx_down", &text)
+            crate::hotel::journal::system_entry(tx, now, &kind, None, kind == "pbx_down", &text)
         })
         .await;
     if let Err(e) = wrote {
@@ -373,14 +373,14 @@ impl<'a> Session<'a> {
         );
         let facts = serde_json::json!({ "minutes": since.elapsed().as_secs().div_ceil(60) });
         tracing::warn!("{text}");
-        let now = self.ctx.now_text();
+        let now = self.ctx.clock.now();
         let raised = self
             .ctx
             .store
             .write(Priority::Urgent, move |tx| {
                 crate::hotel::alerts::raise(
                     tx,
-                    &now,
+                    now,
                     crate::hotel::alerts::Kind::StoreRecovered,
                     None,
                     None,
@@ -428,7 +428,7 @@ impl<'a> Session<'a> {
 
     /// Carries out what the dispatcher decided about the store.
     async fn apply(&mut self, effect: Effect) -> Result<(), StoreError> {
-        let now = self.ctx.now_text();
+        let now = self.ctx.clock.now();
         match effect {
             Effect::None => {}
             // The PBX has these: the mark may skip the disk wait (a power cut at worst sends an
@@ -468,11 +468,11 @@ impl<'a> Session<'a> {
                     .store
                     .write(Priority::Urgent, move |tx| {
                         for r in &rows {
-                            incoming::record_event(tx, &now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
+                            incoming::record_event(tx, now, Some(&r.room), "refused", &format!("{:?}", r.command))?;
                             outbox::done(tx, r)?;
                         }
                         let kind = crate::hotel::alerts::Kind::PbxRefused;
-                        crate::hotel::alerts::raise(tx, &now, kind, Some(&room), None, facts, &msg)?;
+                        crate::hotel::alerts::raise(tx, now, kind, Some(&room), None, facts, &msg)?;
                         Ok::<_, StoreError>(())
                     })
                     .await?;
@@ -486,7 +486,7 @@ impl<'a> Session<'a> {
                     .write(Priority::Urgent, move |tx| {
                         rows.iter().try_for_each(|row| {
                             let detail = format!("{why}: {:?}", row.command);
-                            incoming::record_event(tx, &now, Some(&row.room), "undeliverable", &detail)?;
+                            incoming::record_event(tx, now, Some(&row.room), "undeliverable", &detail)?;
                             outbox::done(tx, row)
                         })
                     })
@@ -515,7 +515,7 @@ impl<'a> Session<'a> {
             match self.dispatch.next(now, self.ctx.clock.now(), engine.ready(), batch, |id| engine.declared(id)) {
                 Decision::Idle => return Ok(()),
                 Decision::Expired(rows) => {
-                    let now = self.ctx.now_text();
+                    let now = self.ctx.clock.now();
                     tracing::warn!(room = %rows[0].room, "wake-up ring expired before the PBX could take it; not sent");
                     self.ctx
                         .store
@@ -523,7 +523,7 @@ impl<'a> Session<'a> {
                             rows.iter().try_for_each(|r| {
                                 incoming::record_event(
                                     tx,
-                                    &now,
+                                    now,
                                     Some(&r.room),
                                     "ring_expired",
                                     &format!("{:?}", r.command),
