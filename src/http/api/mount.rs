@@ -1,8 +1,8 @@
 //! A route is mounted with its contract: `router.at(route::CheckIn, rooms::check_in)` puts the
-//! handler at the endpoint's method and path, and the compiler checks that what the handler
-//! answers is the endpoint's reply type ([`crate::http::contract::Endpoint::Reply`]): a handler and
-//! its contract cannot drift apart. (The request side is checked by the contract test, which
-//! drives every route with the contract's request types.)
+//! handler at the endpoint's method and path, and the compiler checks both sides: what the
+//! handler reads from the body or the query is the endpoint's request type
+//! ([`crate::http::contract::Endpoint::Request`]) and what it answers is its reply type
+//! ([`crate::http::contract::Endpoint::Reply`]). A handler and its contract cannot drift apart.
 
 use std::future::Future;
 
@@ -12,7 +12,13 @@ use axum::response::{Html, Sse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+use axum::extract::State;
+use axum::http::HeaderMap;
+
+use super::auth::Token;
 use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery, ClientAddr, Id, OptionalJson, Segment};
+use crate::domain::identity::Actor;
 use crate::http::contract::{Endpoint, Method};
 
 /// `201 Created` or `202 Accepted` with the created thing.
@@ -37,7 +43,21 @@ impl Reply<String> for Html<String> {}
 /// The live events.
 impl<S> Reply<String> for Sse<S> {}
 
-/// A handler, whatever it extracts, whose answer is `E`'s reply.
+/// What a handler takes, fitting the endpoint's request `R`: a body or a query must be `R`
+/// itself; the rest (the state, path segments, who asks, the peer's address) fit any request.
+pub trait Part<R> {}
+impl<R> Part<R> for ApiJson<R> {}
+impl<R> Part<R> for OptionalJson<R> {}
+impl<R> Part<R> for ApiQuery<R> {}
+impl<R, S> Part<R> for State<S> {}
+impl<R> Part<R> for Id {}
+impl<R> Part<R> for Segment {}
+impl<R> Part<R> for ClientAddr {}
+impl<R> Part<R> for Token {}
+impl<R> Part<R> for Actor {}
+impl<R> Part<R> for HeaderMap {}
+
+/// A handler whose body or query is `E`'s request and whose answer is `E`'s reply.
 pub trait Answers<E, Args> {}
 
 macro_rules! answers {
@@ -48,6 +68,7 @@ macro_rules! answers {
             Fut: Future<Output = Result<O, ApiError>>,
             O: Reply<E::Reply>,
             E: Endpoint,
+            $($arg: Part<E::Request>,)*
         {
         }
     };
