@@ -43,7 +43,7 @@ pub fn run_handover(c: &Client, cmd: Option<&HandoverCommand>, json: bool, html:
 }
 
 fn entry_block(e: &Entry) -> String {
-    let mut tags = vec![e.category.clone()];
+    let mut tags = vec![e.category.to_string()];
     if e.priority == "high" {
         tags.push("HIGH".into());
     }
@@ -123,7 +123,7 @@ pub fn run_followup(c: &Client, cmd: &FollowupCommand) -> anyhow::Result<()> {
             render::list(&list, *json, "no follow-ups", &header, |f| {
                 vec![
                     f.id.to_string(),
-                    f.state.clone(),
+                    f.state.to_string(),
                     f.owner.clone(),
                     or_dash(f.due.as_ref()),
                     f.entry.to_string(),

@@ -97,7 +97,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                     or_dash(call.dialled.as_ref()),
                     call.band.clone(),
                     format!("{} {}", money(call.amount_minor, &call.currency), call.currency),
-                    call.reason.clone().map_or(call.state.clone(), |r| format!("{} ({r})", call.state)),
+                    call.reason.clone().map_or(call.state.to_string(), |r| format!("{} ({r})", call.state)),
                 ]
             })?;
         }

@@ -14,6 +14,8 @@
 //! - [`wakeup`]: wake-up rules and the machine of one call's life.
 //! - [`tariff`]: the hotel's tariff, parsed then validated, and the pure pricing of one call;
 //!   [`money`]: amounts in a currency's own decimals.
+//! - [`words`]: closed sets of words (an entry's category and priority, a follow-up's state, a
+//!   call's state), each one enum with its stored and JSON text.
 //! - [`validate`]: the one input error ([`validate::Invalid`]) and the text check.
 
 pub mod alert;
@@ -29,3 +31,4 @@ pub mod pbx_report;
 pub mod tariff;
 pub mod validate;
 pub mod wakeup;
+pub mod words;

@@ -2,6 +2,7 @@
 //! forced closes, ...). A small primitive below alerts and the logbook, so that raising an alert
 //! and the logbook's own writes share one way of appending an entry.
 
+use crate::domain::words::{Category, Priority};
 use crate::store::At;
 use crate::store::Sql;
 use chrono::{DateTime, Utc};
@@ -13,8 +14,8 @@ use crate::store::StoreError;
 pub struct EntryRow<'a> {
     pub at: DateTime<Utc>,
     pub author: &'a str,
-    pub category: &'a str,
-    pub priority: &'a str,
+    pub category: Category,
+    pub priority: Priority,
     pub room: Option<&'a str>,
     pub text: &'a str,
     pub amends: Option<i64>,
@@ -91,13 +92,13 @@ pub fn system_entry_with(
         KINDS.contains(&kind) || crate::domain::alert::Kind::ALL.iter().any(|k| k.as_str() == kind),
         "{kind} is not a kind of system entry"
     );
-    let priority = if high { "high" } else { "normal" };
+    let priority = if high { Priority::High } else { Priority::Normal };
     insert_entry(
         conn,
         &EntryRow {
             at,
             author: "system",
-            category: "incident",
+            category: Category::Incident,
             priority,
             room,
             text,

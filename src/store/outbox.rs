@@ -129,7 +129,9 @@ mod tests {
 
     async fn push_n(s: &Store, room: &str, cmd: PbxCommand) -> i64 {
         let room = room.to_string();
-        s.write(Priority::Normal, move |tx| push(tx, chrono::DateTime::UNIX_EPOCH, &room, &cmd, PRIORITY_NORMAL)).await.unwrap()
+        s.write(Priority::Normal, move |tx| push(tx, chrono::DateTime::UNIX_EPOCH, &room, &cmd, PRIORITY_NORMAL))
+            .await
+            .unwrap()
     }
 
     #[tokio::test]

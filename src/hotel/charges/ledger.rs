@@ -4,6 +4,7 @@
 //! the PBX sends again (same posting number, or the same record after a lost ACK) is recorded
 //! once. A call to an emergency number raises an alert at once, for every operator.
 
+use crate::domain::words::CallState;
 use crate::store::At;
 use crate::store::Sql;
 use std::path::PathBuf;
@@ -97,8 +98,7 @@ pub struct Call {
     pub band: String,
     pub amount_minor: i64,
     pub currency: String,
-    /// posted (on the stay) or unbilled.
-    pub state: String,
+    pub state: CallState,
     pub reason: Option<String>,
     pub posting: Option<String>,
 }

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::model::{
-    check_text, entry_from_row, get_entry, get_shift, open_shift, Entry, LogError, NewEntry, CATEGORIES, ENTRY_COLUMNS,
+    check_text, entry_from_row, get_entry, get_shift, open_shift, Entry, LogError, NewEntry, ENTRY_COLUMNS,
 };
 use crate::clock::SharedClock;
 use crate::domain::identity::{Actor, Role};
-use crate::domain::validate::{one_of, Invalid};
+use crate::domain::validate::{word, Invalid};
+use crate::domain::words::{Category, Priority as EntryPriority};
 use crate::hotel::audit::{self, Change};
 use crate::hotel::journal::{insert_entry, EntryRow};
 use crate::store::Store;
@@ -67,8 +68,8 @@ impl Logbook {
     /// Writes an entry into the open shift; may open a follow-up.
     pub async fn add(&self, actor: &Actor, e: &NewEntry) -> Result<Entry, LogError> {
         let text = check_text(&e.text)?;
-        let category = one_of("category", e.category.as_deref().unwrap_or("note"), &CATEGORIES)?;
-        let priority = one_of("priority", e.priority.as_deref().unwrap_or("normal"), &["normal", "high"])?;
+        let category: Category = word("category", e.category.as_deref().unwrap_or("note"))?;
+        let priority: EntryPriority = word("priority", e.priority.as_deref().unwrap_or("normal"))?;
         let due = e.due.as_deref().map(check_due).transpose()?;
         if due.is_some() && e.followup_owner.is_none() {
             return Err(Invalid::new("due", "a due time goes with a follow-up (followup_owner)").into());
@@ -96,8 +97,8 @@ impl Logbook {
                 let row = EntryRow {
                     at: now,
                     author: &actor.login,
-                    category: &category,
-                    priority: &priority,
+                    category,
+                    priority,
                     room: e.room.as_deref(),
                     text: &text,
                     amends: None,
@@ -140,8 +141,8 @@ impl Logbook {
                 let row = EntryRow {
                     at: now,
                     author: &actor.login,
-                    category: &old.category,
-                    priority: &old.priority,
+                    category: old.category,
+                    priority: old.priority,
                     room: old.room.as_deref(),
                     text,
                     amends: Some(id),

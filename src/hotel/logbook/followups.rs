@@ -6,9 +6,10 @@ use crate::store::{Priority, Sql};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::book::Logbook;
-use super::model::{check_text, open_shift, Followup, LogError, STATES};
+use super::model::{check_text, open_shift, Followup, LogError};
 use crate::domain::identity::Actor;
-use crate::domain::validate::one_of;
+use crate::domain::validate::word;
+use crate::domain::words::FollowupState;
 use crate::hotel::audit::{self, Change};
 use crate::store::StoreError;
 
@@ -21,10 +22,10 @@ impl Logbook {
         state: &str,
         text: Option<&str>,
     ) -> Result<Followup, LogError> {
-        let state = one_of("state", state, &STATES)?;
+        let state: FollowupState = word("state", state)?;
         let text = match text {
             Some(t) => check_text(t)?,
-            None => format!("follow-up {id}: {}", state.replace('_', " ")),
+            None => format!("follow-up {id}: {}", state.as_str().replace('_', " ")),
         };
         let now = self.now();
         let actor = actor.clone();
@@ -52,7 +53,7 @@ impl Logbook {
                 crate::hotel::changes::record(tx, crate::domain::event::Event::ShiftChanged)?;
                 let change = Change::new("followup_update")
                     .subject(format!("follow-up {id}"))
-                    .before(f.state.clone())
+                    .before(f.state.as_str())
                     .after(state);
                 audit::record(tx, now, actor, &change)?;
                 me.get_followup_in(tx, id)

@@ -22,4 +22,4 @@ mod shifts;
 
 pub use book::Logbook;
 pub use followups::followups;
-pub use model::{Entry, Followup, LogError, NewEntry, Search, Shift, CATEGORIES, MAX_TEXT, STATES};
+pub use model::{Entry, Followup, LogError, NewEntry, Search, Shift, MAX_TEXT};

@@ -1,6 +1,7 @@
 //! The logbook's vocabulary: shifts, entries, follow-ups, search filters, errors; how they are
 //! read from the store.
 
+use crate::domain::words::{Category, FollowupState, Priority};
 use crate::store::Sql;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -8,8 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::domain::validate::Invalid;
 use crate::store::StoreError;
 
-pub const CATEGORIES: [&str; 5] = ["incident", "guest_request", "maintenance", "security", "note"];
-pub const STATES: [&str; 3] = ["open", "in_progress", "done"];
 pub const MAX_TEXT: usize = 4000;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,8 +57,8 @@ pub struct Entry {
     pub shift: Option<i64>,
     pub at: String,
     pub author: String,
-    pub category: String,
-    pub priority: String,
+    pub category: Category,
+    pub priority: Priority,
     pub room: Option<String>,
     pub text: String,
     /// The entry this one corrects.
@@ -84,7 +83,7 @@ pub struct Followup {
     pub entry: i64,
     pub owner: String,
     pub due: Option<String>,
-    pub state: String,
+    pub state: FollowupState,
     pub updated_at: String,
     pub text: String,
     pub room: Option<String>,

@@ -4,8 +4,9 @@ use crate::store::At;
 use rusqlite::params;
 
 use super::book::Logbook;
-use super::model::{entry_from_row, Entry, LogError, Search, CATEGORIES, ENTRY_COLUMNS};
-use crate::domain::validate::{one_of, Invalid};
+use super::model::{entry_from_row, Entry, LogError, Search, ENTRY_COLUMNS};
+use crate::domain::validate::{word, Invalid};
+use crate::domain::words::Category;
 use crate::hotel::audit;
 
 /// Longest search text.
@@ -38,7 +39,7 @@ impl Logbook {
             None => None,
         };
         if let Some(c) = &s.category {
-            one_of("category", c, &CATEGORIES)?;
+            word::<Category>("category", c)?;
         }
         let bound = |v: &Option<String>, field: &'static str| -> Result<Option<At>, LogError> {
             v.as_deref()
