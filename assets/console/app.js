@@ -499,6 +499,7 @@ function auditText(a) {
   if (p && typeof p.on === "boolean") key += p.on ? ".on" : ".off";
   if (!p || !(key in S.dict)) return S.lang === "en" ? esc(a.after ?? a.subject ?? "") : "";
   const q = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v ?? "–"]));
+  if (p.incognito) q.guest = t("room.incognito");
   if (a.action === "room_status") {
     for (const k of ["before", "after"]) if (p[k]) q[k] = t(`hk.${p[k]}`);
     q.by = statusBy(String(p.by ?? ""));
@@ -538,9 +539,10 @@ function renderAlerts() {
 /// language from its facts (an alert's entry says the alert's detail).
 function entryText(e) {
   if (!e.kind || S.lang === "en") return e.text;
-  const detail = S.dict[`alert.${e.kind}.detail`];
+  const detail = S.dict[`alert.${e.kind}.detail`] ?? S.dict[`kind.${e.kind}.detail`];
   if (!e.params || !detail) return S.dict[`kind.${e.kind}`] ?? e.text;
   const p = { ...e.params };
+  if (p.incognito) p.guest = S.dict["room.incognito"];
   if (e.kind === "emergency_call" && !p.guest) p.guest = S.dict["room.vacant"];
   return detail.replace(/\{(\w+)\}/g, (_, k) => String(p[k] ?? ""));
 }

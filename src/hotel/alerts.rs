@@ -71,15 +71,7 @@ pub fn raise(
     if let Some(map) = facts.as_object_mut() {
         map.insert("alert".into(), id.into());
     }
-    crate::hotel::journal::system_entry_with(
-        conn,
-        at,
-        kind,
-        room,
-        true,
-        &format!("alert {id}: {message}"),
-        Some(&facts),
-    )?;
+    crate::hotel::journal::system_entry(conn, at, kind, room, true, &format!("alert {id}: {message}"), &facts)?;
     Ok(id)
 }
 
@@ -133,6 +125,7 @@ pub fn ack(conn: &Connection, at: DateTime<Utc>, actor: &Actor, id: i64) -> Resu
     }
     audit::record(conn, at, actor, &change)?;
     let text = format!("alert {id} acknowledged by {}: {}", actor.login, alert.message);
-    crate::hotel::journal::system_entry(conn, at, "alert_ack", alert.room.as_deref(), false, &text)?;
+    let facts = serde_json::json!({ "alert": id, "by": actor.login });
+    crate::hotel::journal::system_entry(conn, at, "alert_ack", alert.room.as_deref(), false, &text, &facts)?;
     get(conn, id)?.ok_or(AlertError::Unknown(id))
 }

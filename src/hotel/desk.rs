@@ -227,7 +227,7 @@ impl Desk {
                 outbox::push(tx, now, room, c, outbox::PRIORITY_NORMAL)?;
             }
             let stay = Self::stay_in(tx, stay_id)?;
-            let facts = serde_json::json!({ "stay": stay_id, "guest": stay.audit_name(), "class": class, "not_ready": not_ready.is_some() });
+            let facts = serde_json::json!({ "stay": stay_id, "guest": stay.guest_fact(), "incognito": stay.private, "class": class, "not_ready": not_ready.is_some() });
             let change = Change::new("checkin").room(room).stay(stay_id).before("vacant").params(facts).after(format!(
                 "stay {stay_id}: {}, class {class}{}",
                 stay.audit_name(),
@@ -339,9 +339,10 @@ impl Desk {
                         "room {room} checked out by {} with {discarded} undelivered message(s) discarded",
                         actor.login
                     );
-                    crate::hotel::journal::system_entry(tx, now, "checkout_discarded", Some(room), false, &text)?;
+                    let facts = serde_json::json!({ "by": actor.login, "discarded": discarded });
+                    crate::hotel::journal::system_entry(tx, now, "checkout_discarded", Some(room), false, &text, &facts)?;
                 }
-                let facts = serde_json::json!({ "stay": stay.id, "guest": stay.audit_name(), "wakeups": calls, "discarded": discarded });
+                let facts = serde_json::json!({ "stay": stay.id, "guest": stay.guest_fact(), "incognito": stay.private, "wakeups": calls, "discarded": discarded });
                 let change = Change::new("checkout")
                     .room(room)
                     .stay(stay.id)

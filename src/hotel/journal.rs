@@ -50,23 +50,39 @@ pub fn insert_entry(conn: &Connection, e: &EntryRow) -> Result<i64, StoreError> 
 /// Every kind of entry the service writes itself besides its alerts (an alert's entry has the
 /// alert's kind, [`crate::domain::alert::Kind`]): the console names each in the reader's
 /// language (`kind.<kind>`).
-pub const KINDS: &[&str] = &[
-    "pbx_up",
-    "pbx_down",
-    "pms_up",
-    "pms_down",
-    "pms_night_audit",
-    "pms_resync_checkout",
-    "pms_resync_unmentioned",
-    "checkout_discarded",
-    "shift_forced",
-    "handover_ack",
-    "alert_ack",
+pub const KINDS: &[(&str, &[&str])] = &[
+    ("pbx_up", &["minutes", "waiting"]),
+    ("pbx_down", &[]),
+    ("pms_up", &["minutes", "waiting"]),
+    ("pms_down", &[]),
+    ("pms_night_audit", &[]),
+    ("pms_night_audit_end", &[]),
+    ("pms_resync_checkout", &["stay", "guest", "incognito"]),
+    ("pms_resync_unmentioned", &["rooms"]),
+    ("checkout_discarded", &["by", "discarded"]),
+    ("shift_forced", &["shift", "operator", "by"]),
+    ("handover_ack", &["shift", "by"]),
+    ("alert_ack", &["alert", "by"]),
 ];
 
+/// The facts an entry of `kind` carries (an alert's: the alert kind's own).
+/// (A kind may be both, such as `pms_resync_unmentioned`: then the facts of either.)
+pub fn facts_of(kind: &str) -> Option<Vec<&'static str>> {
+    let own = KINDS.iter().find(|(k, _)| *k == kind).map(|(_, facts)| facts.to_vec());
+    let alert = crate::domain::alert::Kind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+        .map(|k| k.params().iter().copied().chain(["alert"]).collect::<Vec<_>>());
+    match (own, alert) {
+        (None, None) => None,
+        (a, b) => Some(a.into_iter().chain(b).flatten().collect()),
+    }
+}
+
 /// An entry written by the service itself, in the open shift (if any). `kind` says what
-/// happened (`pbx_down`, `pbx_up`, `wakeup_failed`, `wakeup_missed`, `pbx_offline`,
-/// `alert_ack`, `checkout_discarded`, `handover_ack`, `shift_forced`).
+/// happened ([`KINDS`], or an alert's kind) and `facts` the facts it carries by name (an object
+/// with the names [`facts_of`] lists), so a reader's console can say it in their language;
+/// `text` says it in English.
 pub fn system_entry(
     conn: &Connection,
     at: DateTime<Utc>,
@@ -74,23 +90,12 @@ pub fn system_entry(
     room: Option<&str>,
     high: bool,
     text: &str,
-) -> Result<i64, StoreError> {
-    system_entry_with(conn, at, kind, room, high, text, None)
-}
-
-/// As [`system_entry`], with the entry's facts (an alert's entry: the alert's `params` and its id).
-pub fn system_entry_with(
-    conn: &Connection,
-    at: DateTime<Utc>,
-    kind: &str,
-    room: Option<&str>,
-    high: bool,
-    text: &str,
-    params: Option<&serde_json::Value>,
+    facts: &serde_json::Value,
 ) -> Result<i64, StoreError> {
     debug_assert!(
-        KINDS.contains(&kind) || crate::domain::alert::Kind::ALL.iter().any(|k| k.as_str() == kind),
-        "{kind} is not a kind of system entry"
+        facts_of(kind)
+            .is_some_and(|names| facts.as_object().is_some_and(|o| o.keys().all(|k| names.contains(&k.as_str())))),
+        "{kind} is not a kind of system entry, or {facts} are not its facts"
     );
     let priority = if high { Priority::High } else { Priority::Normal };
     insert_entry(
@@ -104,7 +109,7 @@ pub fn system_entry_with(
             text,
             amends: None,
             kind: Some(kind),
-            params,
+            params: Some(facts),
         },
     )
 }

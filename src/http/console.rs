@@ -122,16 +122,28 @@ mod tests {
 
     #[test]
     fn every_entry_the_service_writes_itself_has_words_in_every_language() {
+        use crate::hotel::journal::{facts_of, KINDS};
         let alerts = crate::hotel::alerts::Kind::ALL.map(|k| k.as_str());
         for (lang, text) in LANGUAGES {
             let words = table(text);
-            let missing: Vec<String> = crate::hotel::journal::KINDS
+            let missing: Vec<String> = KINDS
                 .iter()
-                .chain(alerts.iter())
+                .map(|(k, _)| *k)
+                .chain(alerts)
                 .map(|k| format!("kind.{k}"))
                 .filter(|k| !words.contains_key(k))
                 .collect();
             assert!(missing.is_empty(), "{lang} has no words for {missing:?}");
+            // An entry with facts says them: its detail uses only the facts it carries.
+            for (kind, facts) in KINDS.iter().filter(|(_, f)| !f.is_empty()) {
+                let key = format!("kind.{kind}.detail");
+                let detail = words.get(&key).unwrap_or_else(|| panic!("{lang} has no words for {key}"));
+                for part in detail.split('{').skip(1) {
+                    let name = part.split('}').next().unwrap();
+                    assert!(facts.contains(&name), "{lang} {key} uses {{{name}}}, not among {facts:?}");
+                }
+                assert!(facts.iter().all(|f| facts_of(kind).unwrap_or_default().contains(f)));
+            }
         }
     }
 

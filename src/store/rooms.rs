@@ -53,6 +53,12 @@ pub struct Stay {
 }
 
 impl Stay {
+    /// The guest as a fact of an entry or an audit row: the name, or null for an incognito
+    /// guest (each reader's console says "incognito guest" in its own language).
+    pub fn guest_fact(&self) -> Option<&str> {
+        (!self.private).then_some(self.guest_name.as_str())
+    }
+
     /// The name as it may appear in the audit trail.
     pub fn audit_name(&self) -> &str {
         if self.private {

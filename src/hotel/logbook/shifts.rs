@@ -64,6 +64,7 @@ impl Logbook {
                         None,
                         true,
                         &format!("shift {} of {} force-closed by {}", shift.id, shift.operator, actor.login),
+                        &serde_json::json!({ "shift": shift.id, "operator": shift.operator, "by": actor.login }),
                     )?;
                 }
                 tx.exec(
@@ -127,6 +128,7 @@ impl Logbook {
                     None,
                     false,
                     &format!("handover of shift {} acknowledged by {}", last.id, actor.login),
+                    &serde_json::json!({ "shift": last.id, "by": actor.login }),
                 )?;
                 audit::record(tx, now, actor, &Change::new("handover_ack").subject(format!("shift {}", last.id)))?;
                 Ok(get_shift(tx, last.id)?.expect("exists"))

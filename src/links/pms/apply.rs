@@ -105,12 +105,13 @@ pub async fn apply(ctx: &PmsCtx, resync: &mut Resync, msg: Message) -> Result<Ap
             posting_answer(ctx, &room, number.as_deref().unwrap_or_default(), &status).await
         }
         Message::NightAuditStart => {
-            ctx.journal("pms_night_audit", false, "the PMS started its night audit: call charges wait until it ends")
-                .await;
+            let text = "the PMS started its night audit: call charges wait until it ends";
+            ctx.journal("pms_night_audit", false, text, serde_json::json!({})).await;
             Ok(Applied::Done("night audit started: postings wait".into()))
         }
         Message::NightAuditEnd => {
-            ctx.journal("pms_night_audit", false, "the PMS ended its night audit: waiting call charges are sent").await;
+            let text = "the PMS ended its night audit: waiting call charges are sent";
+            ctx.journal("pms_night_audit_end", false, text, serde_json::json!({})).await;
             Ok(Applied::Done("night audit ended: postings go".into()))
         }
         other => Ok(Applied::Unchanged(format!("{} is not acted on", other.record_id()))),
@@ -365,9 +366,10 @@ async fn guest_out(
             stay.audit_name()
         );
         let room = room.to_string();
+        let facts = serde_json::json!({ "stay": stay.id, "guest": stay.guest_fact(), "incognito": stay.private });
         ctx.store
             .write(Priority::Urgent, move |tx| {
-                crate::hotel::journal::system_entry(tx, now, "pms_resync_checkout", Some(&room), true, &text)
+                crate::hotel::journal::system_entry(tx, now, "pms_resync_checkout", Some(&room), true, &text, &facts)
             })
             .await?;
     }
@@ -434,7 +436,7 @@ async fn resync_end(ctx: &PmsCtx, resync: &mut Resync) -> Result<Applied, StoreE
     let facts = serde_json::json!({ "rooms": silent.join(", ") });
     ctx.store
         .write(Priority::Urgent, move |tx| {
-            crate::hotel::journal::system_entry(tx, now, "pms_resync_unmentioned", None, true, &said)?;
+            crate::hotel::journal::system_entry(tx, now, "pms_resync_unmentioned", None, true, &said, &facts)?;
             crate::hotel::alerts::raise(
                 tx,
                 now,

@@ -33,13 +33,14 @@ impl PmsCtx {
         crate::clock::timestamp(self.clock.now())
     }
 
-    pub async fn journal(&self, kind: &str, high: bool, text: &str) {
+    /// Writes a system entry into the logbook (a failure to write is logged, not fatal).
+    pub async fn journal(&self, kind: &str, high: bool, text: &str, facts: serde_json::Value) {
         let now = self.clock.now();
         let (kind, text) = (kind.to_string(), text.to_string());
         let wrote = self
             .store
             .write(crate::store::Priority::Urgent, move |tx| {
-                crate::hotel::journal::system_entry(tx, now, &kind, None, high, &text)
+                crate::hotel::journal::system_entry(tx, now, &kind, None, high, &text, &facts)
             })
             .await;
         if let Err(e) = wrote {

@@ -63,7 +63,7 @@ async fn went_down(outer: &mut Outer, ctx: &PmsCtx, why: &str) {
         outer.resync_wanted = true;
         outer.down_since = Some(Instant::now());
         let text = format!("PMS link down: {why}; what the PMS must hear waits in the queue");
-        ctx.journal("pms_down", true, &text).await;
+        ctx.journal("pms_down", true, &text, serde_json::json!({})).await;
     }
 }
 
@@ -260,11 +260,13 @@ impl<'a> Session<'a> {
                     tracing::info!("PMS link up");
                     if std::mem::take(&mut outer.logged_down) {
                         let queued = self.ctx.store.read(outbox::pending).await.unwrap_or(0);
+                        let outage = outage.unwrap_or_default();
                         let text = format!(
                             "PMS link restored after {}; {queued} record(s) for the PMS were waiting",
-                            crate::clock::human(outage.unwrap_or_default())
+                            crate::clock::human(outage)
                         );
-                        self.ctx.journal("pms_up", false, &text).await;
+                        let facts = serde_json::json!({ "minutes": outage.as_secs().div_ceil(60), "waiting": queued });
+                        self.ctx.journal("pms_up", false, &text, facts).await;
                     }
                     outer.was_up = true;
                     self.status.send_modify(|s| {

@@ -56,13 +56,13 @@ const STORE_RETRY_MAX: Duration = Duration::from_secs(30);
 const BACKLOG_MAX: usize = 100_000;
 
 /// Writes a logbook system entry about the link (a failure to write is logged, not fatal).
-pub(super) async fn log_link(ctx: &LinkCtx, kind: &str, text: &str) {
+pub(super) async fn log_link(ctx: &LinkCtx, kind: &str, text: &str, facts: serde_json::Value) {
     let now = ctx.clock.now();
     let (kind, text) = (kind.to_string(), text.to_string());
     let wrote = ctx
         .store
         .write(Priority::Urgent, move |tx| {
-            crate::hotel::journal::system_entry(tx, now, &kind, None, kind == "pbx_down", &text)
+            crate::hotel::journal::system_entry(tx, now, &kind, None, kind == "pbx_down", &text, &facts)
         })
         .await;
     if let Err(e) = wrote {
@@ -251,12 +251,13 @@ impl<'a> Session<'a> {
                     let outage = outer.down_since.map(|t| t.elapsed()).unwrap_or_default();
                     tracing::info!(?version, ?interface, "PBX link up after {outage:.1?}");
                     if outer.logged_down {
+                        let waiting = queued(self.ctx).await;
                         let text = format!(
-                            "PBX link restored after {}; {} change(s) were waiting",
-                            crate::clock::human(outage),
-                            queued(self.ctx).await
+                            "PBX link restored after {}; {waiting} change(s) were waiting",
+                            crate::clock::human(outage)
                         );
-                        log_link(self.ctx, "pbx_up", &text).await;
+                        let facts = serde_json::json!({ "minutes": outage.as_secs().div_ceil(60), "waiting": waiting });
+                        log_link(self.ctx, "pbx_up", &text, facts).await;
                     }
                     outer.logged_down = false;
                     outer.was_up = true;
@@ -283,6 +284,7 @@ impl<'a> Session<'a> {
                             self.ctx,
                             "pbx_down",
                             &format!("PBX link down ({reason:?}); changes wait in the queue"),
+                            serde_json::json!({}),
                         )
                         .await;
                     }

@@ -55,7 +55,8 @@ impl Role for PbxRole {
         if std::mem::take(&mut outer.was_up) {
             outer.down_since = Some(Instant::now());
             outer.logged_down = true;
-            log_link(&self.ctx, "pbx_down", &format!("PBX link down: {why}; changes wait in the queue")).await;
+            let text = format!("PBX link down: {why}; changes wait in the queue");
+            log_link(&self.ctx, "pbx_down", &text, serde_json::json!({})).await;
         }
         let since = self.ctx.now_text();
         self.status.send_modify(|s| {
