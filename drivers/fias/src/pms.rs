@@ -122,14 +122,9 @@ impl PmsLink {
         if self.core.state != LinkState::Up {
             return Err(SendError::NotUp);
         }
-        let id = msg.record_id();
         // DR, DS and DE need no LR (FIAS); everything else only as the peer declared it.
-        let fields = if [ids::DR, ids::DS, ids::DE].contains(&id) {
-            None
-        } else {
-            Some(self.core.declared.get(&id).ok_or(SendError::NotDeclared(id))?.clone())
-        };
-        self.core.send(now, tag, msg, fields.as_deref(), repeatable(msg))?;
+        let as_declared = ![ids::DR, ids::DS, ids::DE].contains(&msg.record_id());
+        self.core.send(now, tag, msg, as_declared, repeatable(msg))?;
         // Over TCP the transport reports the frame delivered at once.
         self.drain(now, None);
         Ok(())

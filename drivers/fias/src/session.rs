@@ -52,19 +52,23 @@ impl Core {
         }
     }
 
-    /// Sends an owner's record with only the `fields` the peer takes (`None`: all of them); a
-    /// `repeatable` one is sent again rather than taken as delivered on an uncertain `ACK`.
+    /// Sends an owner's record: all its fields, or (`as_declared`) only if the peer declared its
+    /// type, with only the fields it listed. A `repeatable` one is sent again rather than taken
+    /// as delivered on an uncertain `ACK`.
     pub fn send(
         &mut self,
         now: Instant,
         tag: u64,
         msg: &Message,
-        fields: Option<&[FieldId]>,
+        as_declared: bool,
         repeatable: bool,
     ) -> Result<(), SendError> {
         let mut rec = msg.to_record();
-        if let Some(fields) = fields.filter(|f| !f.is_empty()) {
-            rec.retain_fields(|f| fields.contains(&f));
+        if as_declared {
+            let fields = self.declared.get(&rec.id).ok_or(SendError::NotDeclared(rec.id))?;
+            if !fields.is_empty() {
+                rec.retain_fields(|f| fields.contains(&f));
+            }
         }
         let data = self.text.outgoing(rec)?;
         if repeatable {

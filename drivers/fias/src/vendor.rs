@@ -160,12 +160,9 @@ impl VendorLink {
         if self.resync {
             return Err(SendError::Resyncing);
         }
-        let id = msg.record_id();
-        let fields = match self.core.declared.is_empty() {
-            true => None,
-            false => Some(self.core.declared.get(&id).ok_or(SendError::NotDeclared(id))?.clone()),
-        };
-        self.core.send(now, tag, msg, fields.as_deref(), false)?;
+        // A PMS that declared nothing gets everything.
+        let as_declared = !self.core.declared.is_empty();
+        self.core.send(now, tag, msg, as_declared, false)?;
         // Over TCP a frame counts as delivered once written: report it at once.
         self.drain(now, None);
         Ok(())
