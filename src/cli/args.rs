@@ -78,6 +78,9 @@ pub enum Command {
         /// The stay may not post call charges.
         #[arg(long)]
         no_post: bool,
+        /// A VIP's stay (marked on the board; see `[wakeup] vip_to_operator`).
+        #[arg(long)]
+        vip: bool,
     },
     /// Calls the PBX reported, newest first (dialled digits masked but for managers).
     Calls {

@@ -53,7 +53,18 @@ fn stay_row(st: &Stay) -> Vec<String> {
 /// The room, stay, guest, PBX and audit commands.
 pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
     match cmd {
-        Command::Checkin { room, name, first_name, language, class, reservation, private, not_ready_ok, no_post } => {
+        Command::Checkin {
+            room,
+            name,
+            first_name,
+            language,
+            class,
+            reservation,
+            private,
+            not_ready_ok,
+            no_post,
+            vip,
+        } => {
             let req = CheckIn {
                 name: name.clone(),
                 first_name: first_name.clone(),
@@ -63,6 +74,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 private: Some(*private),
                 not_ready_ok: *not_ready_ok,
                 no_post: *no_post,
+                vip: *vip,
             };
             let stay = c.call::<route::CheckIn>(&[room_arg(room)?], &req)?;
             println!("checked in {} to room {} (stay {})", stay.guest_name, stay.room, stay.id);

@@ -302,6 +302,7 @@ impl Config {
                 (Duration::ZERO, 6 * HOUR),
             )?,
             max_concurrent: raw.wakeup.max_concurrent.unwrap_or(w.max_concurrent),
+            vip_to_operator: raw.wakeup.vip_to_operator.unwrap_or(w.vip_to_operator),
         };
         if !(1..=10).contains(&wakeup.attempts) {
             return Err(invalid("wakeup.attempts", "must be 1 to 10"));
@@ -319,7 +320,17 @@ impl Config {
             }
             Ok(v)
         };
+        let address = match raw.hotel.address.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()) {
+            Some(a) if a.chars().count() > 200 => {
+                return Err(invalid("hotel.address", "must be at most 200 characters"))
+            }
+            Some(a) if a.chars().any(char::is_control) => {
+                return Err(invalid("hotel.address", "must be one line (no control characters)"))
+            }
+            a => a,
+        };
         let charges = ChargesConfig {
+            address,
             free_numbers: numbers("charges.free_numbers", raw.charges.free_numbers, d.free_numbers)?,
             emergency_numbers: numbers(
                 "charges.emergency_numbers",

@@ -48,6 +48,7 @@ pub(super) struct RawWakeup {
     pub ring_timeout: Option<String>,
     pub late_grace: Option<String>,
     pub max_concurrent: Option<u32>,
+    pub vip_to_operator: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -66,6 +67,7 @@ pub(super) struct RawHotel {
     pub timezone: String,
     pub country: Option<String>,
     pub outside_line: Option<String>,
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,6 +2,16 @@
 
 use super::types::{invalid, ConfigError};
 
+/// The floor a room is on, as its number says: all but the last two digits ("305" -> "3",
+/// "1204" -> "12"); a number of two digits or fewer is its own floor.
+pub fn floor_of(room: &str) -> &str {
+    if room.len() > 2 && room.is_char_boundary(room.len() - 2) {
+        &room[..room.len() - 2]
+    } else {
+        room
+    }
+}
+
 /// Expands `["101-103", "200"]` into every room number, checking for overlaps.
 pub fn expand_rooms(specs: &[String]) -> Result<Vec<String>, ConfigError> {
     let mut rooms: Vec<String> = Vec::new();

@@ -123,6 +123,8 @@ pub struct WakeupConfig {
     pub late_grace: Duration,
     /// Rooms ringing at once, at most.
     pub max_concurrent: u32,
+    /// A VIP's unanswered first ring goes to a person at once (the retries go on).
+    pub vip_to_operator: bool,
 }
 
 impl Default for WakeupConfig {
@@ -133,6 +135,7 @@ impl Default for WakeupConfig {
             ring_timeout: Duration::from_secs(90),
             late_grace: Duration::from_secs(300),
             max_concurrent: 20,
+            vip_to_operator: false,
         }
     }
 }
@@ -210,6 +213,9 @@ pub struct ChargesConfig {
     pub emergency_numbers: Vec<String>,
     /// Price of one meter pulse, in minor units.
     pub pulse_price: i64,
+    /// The hotel's street address (`[hotel] address`): an emergency call's alert states it with
+    /// the room's floor, a location the person calling the emergency service back can give.
+    pub address: Option<String>,
     /// Digits hidden at the end of a dialled number for desk and operator staff.
     pub mask_digits: usize,
     /// How long after check-out (or, for a vacant room's call, after the call) the dialled digits
@@ -222,6 +228,7 @@ impl Default for ChargesConfig {
         let emergency: Vec<String> =
             ["110", "112", "117", "118", "119", "120", "144", "911", "999"].map(String::from).to_vec();
         ChargesConfig {
+            address: None,
             free_numbers: emergency.clone(),
             emergency_numbers: emergency,
             pulse_price: 0,

@@ -18,10 +18,11 @@ pub enum Kind {
     PmsResyncUnmentioned,
     PmsResyncAbandoned,
     PmsNightAuditAbandoned,
+    WakeupVipUnanswered,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::WakeupFailed,
         Kind::WakeupMissed,
         Kind::PbxOffline,
@@ -34,6 +35,7 @@ impl Kind {
         Kind::PmsResyncUnmentioned,
         Kind::PmsResyncAbandoned,
         Kind::PmsNightAuditAbandoned,
+        Kind::WakeupVipUnanswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +52,7 @@ impl Kind {
             Kind::PmsResyncUnmentioned => "pms_resync_unmentioned",
             Kind::PmsResyncAbandoned => "pms_resync_abandoned",
             Kind::PmsNightAuditAbandoned => "pms_night_audit_abandoned",
+            Kind::WakeupVipUnanswered => "wakeup_vip_unanswered",
         }
     }
 
@@ -58,12 +61,12 @@ impl Kind {
         match self {
             Kind::WakeupFailed => &["wakeup", "room", "at", "attempts"],
             Kind::WakeupMissed => &["wakeup", "room", "at", "late_minutes"],
-            Kind::PbxOffline => &["wakeup", "room", "at"],
+            Kind::PbxOffline | Kind::WakeupVipUnanswered => &["wakeup", "room", "at"],
             Kind::HandsetBookingRefused => &["room", "at", "reason"],
             Kind::PbxRefused => &["room", "commands"],
             Kind::PbxRefusedCall => &["room", "reason"],
             Kind::StoreRecovered => &["minutes"],
-            Kind::EmergencyCall => &["room", "number", "at", "guest"],
+            Kind::EmergencyCall => &["room", "number", "at", "guest", "floor", "address"],
             Kind::PmsReplacedStay => &["room", "stay", "reservation", "new_reservation", "discarded"],
             Kind::PmsResyncUnmentioned => &["rooms"],
             Kind::PmsResyncAbandoned | Kind::PmsNightAuditAbandoned => &["minutes", "waiting"],
@@ -78,6 +81,7 @@ impl From<crate::domain::wakeup::machine::Alert> for Kind {
             Alert::Missed { .. } => Kind::WakeupMissed,
             Alert::PbxOffline => Kind::PbxOffline,
             Alert::Failed { .. } => Kind::WakeupFailed,
+            Alert::VipUnanswered => Kind::WakeupVipUnanswered,
         }
     }
 }

@@ -85,6 +85,9 @@ pub struct CheckIn {
     /// The stay may not post call charges (the PBX is answered NP; the calls stay unbilled).
     #[serde(default)]
     pub no_post: bool,
+    /// A VIP's stay: marked on the board; see `[wakeup] vip_to_operator`.
+    #[serde(default)]
+    pub vip: bool,
 }
 
 fn check_language(lang: &str) -> Result<String, DeskError> {
@@ -202,9 +205,9 @@ impl Desk {
             }
             let not_ready = check_ready(tx, room, req.not_ready_ok)?;
             tx.exec(
-                "INSERT INTO stays(room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, private, no_post)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                rusqlite::params![room, name, first_name, language, class, reservation, At(now), private, req.no_post],
+                "INSERT INTO stays(room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, private, no_post, vip)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                rusqlite::params![room, name, first_name, language, class, reservation, At(now), private, req.no_post, req.vip],
             )
             .map_err(StoreError::from)?;
             let stay_id = tx.last_insert_rowid();
@@ -509,23 +512,40 @@ impl Desk {
         r
     }
 
-    /// Occupied rooms whose guest's name contains `name` (case-insensitive). Incognito stays
-    /// are found only when `see_private`.
+    /// Occupied rooms whose guest's name contains `name` (case-insensitive): the family name,
+    /// the given name, or the whole name in either order (陳大文, Chen Tai-man, Tai-man Chen).
+    /// At least two characters, or one Chinese, Japanese or Korean character (陳: a one-character
+    /// surname is a whole name). Incognito stays are found only when `see_private`.
     pub async fn find_guests(&self, name: &str, see_private: bool) -> Result<Vec<Stay>, DeskError> {
         let needle = name.trim().to_lowercase();
-        if needle.chars().count() < 2 {
-            return Err(Invalid::new("name", "give at least 2 characters of the name").into());
+        let one_cjk = needle.chars().count() == 1 && needle.chars().all(is_cjk);
+        if needle.chars().count() < 2 && !one_cjk {
+            return Err(Invalid::new("name", "give at least 2 characters of the name, or one Chinese character").into());
         }
         let stays = self.stays(true).await?;
-        Ok(stays
-            .into_iter()
-            .filter(|s| see_private || !s.private)
-            .filter(|s| {
-                s.guest_name.to_lowercase().contains(&needle)
-                    || s.first_name.as_deref().is_some_and(|f| f.to_lowercase().contains(&needle))
-            })
-            .collect())
+        Ok(stays.into_iter().filter(|s| see_private || !s.private).filter(|s| name_matches(s, &needle)).collect())
     }
+}
+
+/// A character of a Chinese, Japanese or Korean name (one is a whole surname: 陳, 林, 金).
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+}
+
+/// Whether `needle` (lower case) is in the stay's family or given name, or its whole name in
+/// either order, with or without a space.
+fn name_matches(s: &Stay, needle: &str) -> bool {
+    let family = s.guest_name.to_lowercase();
+    let given = s.first_name.as_deref().unwrap_or("").to_lowercase();
+    [
+        family.clone(),
+        given.clone(),
+        format!("{family}{given}"),
+        format!("{family} {given}"),
+        format!("{given} {family}"),
+    ]
+    .iter()
+    .any(|n| n.contains(needle))
 }
 
 #[cfg(test)]
@@ -679,6 +699,22 @@ mod tests {
         assert_eq!(d.find_guests("famous", true).await.unwrap().len(), 1);
         let rows = d.store.read(move |c| crate::hotel::audit::query(c, &Default::default())).await.unwrap();
         assert!(!rows[0].after.as_deref().unwrap().contains("Famous"), "the audit trail keeps the secret too");
+    }
+
+    #[tokio::test]
+    async fn a_guest_is_found_by_a_one_character_surname_or_the_whole_name_in_either_order() {
+        let d = desk().await;
+        let chen = CheckIn { first_name: Some("大文".into()), ..guest("陳") };
+        d.check_in(&sys(), "101", chen).await.unwrap();
+        d.check_in(&sys(), "102", CheckIn { first_name: Some("Tai-man".into()), ..guest("Chan") }).await.unwrap();
+        let rooms = |found: Vec<Stay>| found.into_iter().map(|s| s.room).collect::<Vec<_>>();
+        assert_eq!(rooms(d.find_guests("陳", false).await.unwrap()), ["101"]);
+        assert_eq!(rooms(d.find_guests("陳大文", false).await.unwrap()), ["101"]);
+        assert_eq!(rooms(d.find_guests("大文", false).await.unwrap()), ["101"]);
+        assert_eq!(rooms(d.find_guests("tai-man chan", false).await.unwrap()), ["102"]);
+        assert_eq!(rooms(d.find_guests("Chan Tai", false).await.unwrap()), ["102"]);
+        let one_latin = d.find_guests("c", false).await.unwrap_err().to_string();
+        assert!(one_latin.contains("at least 2 characters"), "{one_latin}");
     }
 
     #[tokio::test]

@@ -321,6 +321,15 @@ pub struct AlertsQuery {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct PrintQuery {
+    /// `en` or `zh-Hant` (English if absent or unknown).
+    pub lang: Option<String>,
+    /// The room whose bill is printed.
+    pub room: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MessagesQuery {
     pub room: Option<String>,
     /// The night round: waiting messages only.
@@ -456,6 +465,10 @@ pub mod route {
         Folio: Get "/api/rooms/{room}/folio", () => super::Folio;
         /// The same, as a printable HTML page.
         FolioPrint: Get "/api/rooms/{room}/folio/print", () => String;
+        /// A printout in the reader's language and the hotel's time: `rooms` (room status),
+        /// `wakeups` (the next 24 hours), `messages` (the night round), `handover`, `bill`
+        /// (`?room=`).
+        PrintSheet: Get "/api/print/{sheet}", PrintQuery => String;
         Staff: Get "/api/staff", () => Vec<StaffView>;
         AddStaff: Post "/api/staff", NewStaff => StaffView;
         DisableStaff: Post "/api/staff/{login}/disable", () => StaffView;

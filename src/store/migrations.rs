@@ -365,6 +365,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE log_entries ADD COLUMN params TEXT;
     "#,
+    // 16: a stay may be a VIP's (from the desk, or the PMS's `GV`): the board marks it, and with
+    // `[wakeup] vip_to_operator` an unanswered wake-up ring goes to a person at once.
+    r#"
+    ALTER TABLE stays ADD COLUMN vip INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.

@@ -20,6 +20,9 @@ pub struct RoomView {
     pub checked_in_at: Option<String>,
     /// The stay is incognito (see [`Stay::private`]).
     pub private: bool,
+    /// The stay is a VIP's (see [`Stay::vip`]).
+    #[serde(default)]
+    pub vip: bool,
     pub class_of_service: u8,
     pub message_lamp: bool,
     pub dnd: bool,
@@ -50,6 +53,10 @@ pub struct Stay {
     pub checked_out_at: Option<String>,
     /// Incognito: no name on the PBX, hidden from desk lists and name look-ups.
     pub private: bool,
+    /// A VIP's stay (from the desk, or the PMS's `GV`): marked on the board; with `[wakeup]
+    /// vip_to_operator`, an unanswered wake-up ring goes to a person at once.
+    #[serde(default)]
+    pub vip: bool,
 }
 
 impl Stay {
@@ -85,7 +92,7 @@ const ROOM_SELECT: &str = "
            s.id, s.guest_name, s.first_name, s.language, s.reservation, s.checked_in_at, COALESCE(s.private, 0),
            (SELECT COUNT(*) FROM (SELECT DISTINCT attr FROM outbox o WHERE o.room = r.number)),
            (SELECT COUNT(*) FROM messages m WHERE m.room = r.number AND m.status = 'waiting'),
-           r.housekeeping
+           r.housekeeping, COALESCE(s.vip, 0)
     FROM rooms r LEFT JOIN stays s ON s.room = r.number AND s.checked_out_at IS NULL
     WHERE r.in_config = 1";
 
@@ -109,6 +116,7 @@ fn room_from_row(row: &Row) -> rusqlite::Result<RoomView> {
         private: row.get(12)?,
         messages_waiting: row.get(14)?,
         housekeeping: row.get(15)?,
+        vip: row.get(16)?,
         pbx_synced: pending == 0,
         pbx_pending: pending,
     })
@@ -126,11 +134,12 @@ fn stay_from_row(row: &Row) -> rusqlite::Result<Stay> {
         checked_in_at: row.get(7)?,
         checked_out_at: row.get(8)?,
         private: row.get(9)?,
+        vip: row.get(10)?,
     })
 }
 
 const STAY_COLUMNS: &str =
-    "id, room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, checked_out_at, private";
+    "id, room, guest_name, first_name, language, class_of_service, reservation, checked_in_at, checked_out_at, private, vip";
 
 /// Makes the rooms table match hotel.toml: new rooms are added (line barred), rooms no longer
 /// listed are kept for history but hidden.

@@ -95,7 +95,9 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     // The emergency call alerted every operator at once.
     let alerts = h.store.read(move |c| switchboard::hotel::alerts::list(c, true)).await.unwrap();
     let alert = alerts.iter().find(|a| a.kind == "emergency_call").expect("an emergency alert");
-    assert!(alert.message.contains("room 101 called 119") && alert.message.contains("Wang Wei"), "{}", alert.message);
+    let said = &alert.message;
+    assert!(said.contains("floor 1, room 101: 119 dialled") && said.contains("Wang Wei"), "{said}");
+    assert_eq!((alert.params["floor"].as_str(), alert.params["number"].as_str()), (Some("1"), Some("119")));
 
     // The day's revenue per band, as the nightly job writes it.
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();

@@ -2,6 +2,9 @@
 //! against the real service and the standalone simulated PBX, as staff would use it. Every
 //! step saves a screenshot under `target/console-screenshots/`.
 //!
+//! Long: two whole shifts, the front desk's and the night operator's, each a story told step by
+//! step with its screenshots; split, they would lose the order the steps depend on.
+//!
 //! Needs `chromium` and `chromedriver` (Debian's `chromium`, `chromium-driver`; `.ci/run`
 //! installs them). Outside CI, without them the test says so and passes; in CI it fails.
 // The test holds the pty lock (the simulator's pseudo-terminal) for its whole life on purpose.
@@ -389,4 +392,227 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
     for c in [olga, otto, dora] {
         c.close().await.unwrap();
     }
+}
+
+/// Calls the API from the page (with the console's cookie and header); the answer's status and body.
+async fn call(c: &Client, method: &str, path: &str, body: serde_json::Value) -> (u64, serde_json::Value) {
+    let r = c
+        .execute_async(
+            "const [m, p, b, done] = arguments;
+             fetch(p, {method: m, headers: {'Content-Type': 'application/json', 'X-Switchboard': 'console'},
+                       body: m === 'GET' ? undefined : JSON.stringify(b)})
+               .then(async (r) => done([r.status, await r.text()]));",
+            vec![json!(method), json!(path), body],
+        )
+        .await
+        .unwrap();
+    let text = r[1].as_str().unwrap_or("");
+    (r[0].as_u64().unwrap(), serde_json::from_str(text).unwrap_or(json!(text)))
+}
+
+/// Presses `key` where the page has its focus (or on the document).
+async fn press(c: &Client, key: &str) {
+    c.execute(
+        "const t = document.activeElement || document.body;
+         t.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], bubbles: true, cancelable: true}));",
+        vec![json!(key)],
+    )
+    .await
+    .unwrap();
+}
+
+/// The Latin words a screen shows, but those a person typed (fields, names), room numbers,
+/// currency codes and the service's name: on a 繁體中文 screen, there must be none.
+async fn latin_words(c: &Client, root: &str) -> Vec<String> {
+    let text = c
+        .execute(
+            "const c = document.querySelector(arguments[0]).cloneNode(true);
+             c.querySelectorAll('[hidden], script, style, input, textarea, select, .guest, #who, #hotel, #lang, [lang=en], .typed').forEach(e => e.remove());
+             return c.innerText;",
+            vec![json!(root)],
+        )
+        .await
+        .unwrap();
+    let allowed = ["TWD", "CSV", "TOML", "PBX", "PMS"];
+    text.as_str()
+        .unwrap_or("")
+        .split(|ch: char| !ch.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 2 && !allowed.contains(w))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_night_operators_shift_in_chinese() {
+    let _g = pty_lock();
+    let Some(driver) = start_driver() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let staff = [("mia", "manager", "mia manager pw"), ("nora", "operator", "nora operator pw")];
+    let site = running_with(dir.path(), "simulator", &staff, |t| {
+        t.replace("Europe/Zurich", "Asia/Taipei")
+            .replace("numbers = [\"101-105\"]", "numbers = [\"301-306\"]")
+            .replace("[rooms]", "address = \"台北市中山區南京東路 1 號\"\ncountry = \"TW\"\n[rooms]")
+    });
+    let base = format!("http://127.0.0.1:{}", site.port);
+
+    // The manager sets the house up: the directory, and the guests in.
+    let mia = browser(&driver).await;
+    sign_in(&mia, &base, "mia", "mia manager pw").await;
+    for (name, dept, ext, number, private) in
+        [("前台", "客務部", "9", "+886 2 2500 0000", false), ("林總經理", "總經理室", "800", "+886 912 345 678", true)]
+    {
+        let entry = json!({"kind": "staff", "name": name, "department": dept, "extension": ext, "number": number, "private": private});
+        assert_eq!(call(&mia, "POST", "/api/directory", entry).await.0, 201);
+    }
+    let guests = [
+        ("301", "Smith", "Anna"),
+        ("302", "Jones", "Tom"),
+        ("303", "李", "小華"),
+        ("304", "王", "大明"),
+        ("305", "陳", "大文"),
+    ];
+    for (room, family, given) in guests {
+        let body = json!({"name": family, "first_name": given, "vip": room == "305", "not_ready_ok": true});
+        assert_eq!(call(&mia, "POST", &format!("/api/rooms/{room}/checkin"), body).await.0, 201, "check-in {room}");
+    }
+
+    // The night operator, in 繁體中文.
+    let nora = browser(&driver).await;
+    sign_in(&nora, &base, "nora", "nora operator pw").await;
+    nora.execute(
+        "const s = document.querySelector('#lang'); s.value = 'zh-Hant'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(&nora, "the Chinese console", "document.documentElement.lang === 'zh-Hant'").await;
+    until(&nora, "the VIP on the board", "document.querySelector('#tile-305 .vip')").await;
+    until(&nora, "the whole name on the tile", "document.querySelector('#tile-305 .guest').innerText === '陳大文'")
+        .await;
+    assert!(latin_words(&nora, "#app").await.is_empty(), "{:?}", latin_words(&nora, "#app").await);
+    shot(&nora, "20-night-board-zh").await;
+
+    // Find a guest by a one-character surname.
+    fill(&nora, "#guest-search", "陳").await;
+    nora.execute(
+        "document.querySelector('#guest-search').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(
+        &nora,
+        "only 陳's room",
+        "document.querySelectorAll('.tile').length === 1 && document.querySelector('#tile-305')",
+    )
+    .await;
+    shot(&nora, "21-guest-search-chen").await;
+    fill(&nora, "#guest-search", "").await;
+    nora.execute(
+        "document.querySelector('#guest-search').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(&nora, "the whole board again", "document.querySelectorAll('.tile').length === 6").await;
+
+    // The directory, one key away; a private number stays private; a city's dialling code.
+    nora.execute("document.activeElement.blur();", vec![]).await.unwrap();
+    press(&nora, "F3").await;
+    until(&nora, "the directory", "!document.querySelector('#view-directory').hidden").await;
+    fill(&nora, "#dir-search", "林").await;
+    press(&nora, "Enter").await;
+    until(
+        &nora,
+        "the private entry",
+        "document.querySelector('#directory').innerText.includes('不公開：請代為留言或代轉接')",
+    )
+    .await;
+    let shown = nora.execute("return document.querySelector('#directory').innerText;", vec![]).await.unwrap();
+    assert!(!shown.as_str().unwrap().contains("912"), "the private number is not shown: {shown}");
+    fill(&nora, "#code-q", "上海").await;
+    nora.execute(
+        "document.querySelector('#code-q').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(&nora, "Shanghai's code", "document.querySelector('#code-answer').innerText.includes('+86')").await;
+    assert!(
+        latin_words(&nora, "#view-directory").await.is_empty(),
+        "{:?}",
+        latin_words(&nora, "#view-directory").await
+    );
+    shot(&nora, "22-directory-and-code-zh").await;
+
+    // One message for three rooms, then the night round lists them.
+    press(&nora, "F5").await;
+    until(&nora, "the night round", "!document.querySelector('#view-round').hidden").await;
+    fill(&nora, "#group-message [name=rooms]", "301-303").await;
+    fill(&nora, "#group-message [name=text]", "早餐改至七點開始").await;
+    click(&nora, "#group-message button[type=submit]").await;
+    until(&nora, "three waiting messages", "document.querySelectorAll('#round tr').length === 4").await;
+    // Only names remain in Latin letters: the guests', the staff's logins, the hotel's.
+    let names = ["Smith", "Anna", "Jones", "Tom", "nora", "mia", "Test", "Hotel"];
+    let latin = latin_words(&nora, "#view-round").await;
+    assert!(latin.iter().all(|w| names.contains(&w.as_str())), "{latin:?}");
+    shot(&nora, "23-night-round-zh").await;
+
+    // A tour group's wake-up: 301-306 at 06:00; the vacant 306 is refused and listed.
+    press(&nora, "F4").await;
+    until(&nora, "the wake-up screen", "!document.querySelector('#view-wakeups').hidden").await;
+    fill(&nora, "#group-wakeup [name=rooms]", "301-306").await;
+    fill(&nora, "#group-wakeup [name=time]", "0600").await;
+    click(&nora, "#group-wakeup button[type=submit]").await;
+    until(&nora, "the refusal of 306", "document.querySelector('#group-wakeup .refusals').innerText.includes('306')")
+        .await;
+    let (_, booked) = call(&nora, "GET", "/api/wakeups", json!(null)).await;
+    assert_eq!(booked.as_array().unwrap().len(), 5, "one booking per occupied room: {booked}");
+    shot(&nora, "24-group-wake-up-zh").await;
+
+    // An emergency call from 305: red, first, with the floor and the street address.
+    let call_119 = json!({"room": "305", "digits": "119", "duration_s": 40});
+    assert_eq!(call(&mia, "POST", "/api/pbx/simulator/call", call_119).await.0, 202);
+    until(&nora, "the emergency", "document.querySelector('#alert-strip .alert.emergency')").await;
+    let said =
+        nora.execute("return document.querySelector('#alert-strip .emergency').innerText;", vec![]).await.unwrap();
+    let said = said.as_str().unwrap();
+    assert!(said.contains("台北市中山區南京東路 1 號") && said.contains("3 樓") && said.contains("119"), "{said}");
+    shot(&nora, "25-emergency-zh").await;
+    click(&nora, "#alert-strip .emergency").await;
+    until(&nora, "the room opened from its alert", "document.querySelector('#room-dialog').open").await;
+    click(&nora, "#room-dialog .close button").await;
+    click(&nora, "#alert-strip .emergency [data-ack]").await;
+
+    // The shift's logbook and its printed handover, in 繁體中文 and local time.
+    click(&nora, "[data-view=log]").await;
+    until(&nora, "the logbook", "!document.querySelector('#shift-open').hidden").await;
+    click(&nora, "#shift-open").await;
+    until(&nora, "the shift open", "!document.querySelector('#shift-close').hidden").await;
+    fill(&nora, "#log-form [name=text]", "305 房撥打 119，已通知值班經理").await;
+    nora.execute("document.querySelector('#log-form [name=priority]').value = 'high';", vec![]).await.unwrap();
+    click(&nora, "#log-form button[type=submit]").await;
+    until(&nora, "the entry", "document.querySelector('#entries .entry.high')").await;
+    click(&nora, "#shift-close").await;
+    until(&nora, "the shift closed", "!document.querySelector('#shift-open').hidden").await;
+    let (status, _) = call(&nora, "GET", "/api/print/handover?lang=zh-Hant", json!(null)).await;
+    assert_eq!(status, 200);
+    nora.goto(&format!("{base}/api/print/handover?lang=zh-Hant")).await.unwrap();
+    until(&nora, "the printed handover", "document.body.innerText.includes('交接班記錄')").await;
+    let latin = latin_words(&nora, "body").await;
+    assert!(latin.iter().all(|w| names.contains(&w.as_str())), "Latin words on the printed handover: {latin:?}");
+    shot(&nora, "26-handover-printed-zh").await;
+    nora.goto(&format!("{base}/api/print/wakeups?lang=zh-Hant")).await.unwrap();
+    until(&nora, "the printed wake-up list", "document.body.innerText.includes('叫醒名單')").await;
+    shot(&nora, "27-wake-up-list-printed-zh").await;
+    nora.goto(&format!("{base}/api/print/rooms?lang=zh-Hant")).await.unwrap();
+    until(&nora, "the printed room list", "document.body.innerText.includes('房間狀態表')").await;
+    let latin = latin_words(&nora, "body").await;
+    assert!(latin.iter().all(|w| names.contains(&w.as_str())), "{latin:?}");
+    shot(&nora, "28-room-status-printed-zh").await;
+
+    for c in [mia, nora] {
+        c.close().await.unwrap();
+    }
+    drop(site);
 }

@@ -98,6 +98,8 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert!(m.call::<route::Calls>(&[], &CallsQuery::default()).is_empty());
     assert_eq!(m.call::<route::Folio>(&["102"], &()).total_minor, 0);
     assert!(m.call::<route::FolioPrint>(&["102"], &()).contains("Telephone calls of room 102"));
+    let zh = PrintQuery { lang: Some("zh-Hant".into()), room: Some("102".into()) };
+    assert!(m.call::<route::PrintSheet>(&["bill"], &zh).contains("話費帳單"));
     let placed =
         SimCall { room: "102".into(), digits: "0445556677".into(), duration_s: 61, amount_minor: None, pulses: None };
     assert_eq!(m.call::<route::SimulateCall>(&[], &placed).posting, "1");

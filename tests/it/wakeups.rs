@@ -63,6 +63,20 @@ async fn unanswered_calls_retry_then_escalate_to_a_person() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_line_busy_at_every_ring_is_reported_busy_not_unanswered() {
+    let s = Site::start(mem_store(), utc(T0), "attempts = 2\nretry_interval = \"2m\"").await;
+    s.link_up().await;
+    s.check_in("104").await;
+    s.sim.command(Command::SetRing { room: "104".into(), behaviour: RingBehaviour::Busy });
+    let w = s.book("104", "07:00").await;
+    s.until("the call escalated", Duration::from_secs(900), async |s| s.get(w.id).await.status == "failed").await;
+    let report = s.services.app.wakeups.report(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()).await.unwrap();
+    let call = report.calls.iter().find(|c| c.wakeup == w.id).unwrap();
+    assert_eq!(call.outcome, "busy", "{:?}", call.attempts);
+    assert_eq!((report.summary.busy, report.summary.not_answered), (1, 0));
+}
+
+#[tokio::test(start_paused = true)]
 async fn busy_then_answered_and_a_silent_pbx_counts_as_no_answer() {
     let s = Site::start(mem_store(), utc(T0), "attempts = 3\nretry_interval = \"1m\"\nring_timeout = \"30s\"").await;
     s.link_up().await;

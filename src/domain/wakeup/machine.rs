@@ -39,6 +39,9 @@ pub struct Policy {
     pub ring_timeout: chrono::Duration,
     /// How late a call may still be rung (after a restart); later, it is missed.
     pub late_grace: chrono::Duration,
+    /// A person is told at the first unanswered ring, while the retries go on (a VIP's call,
+    /// with `[wakeup] vip_to_operator`).
+    pub person_at_first_miss: bool,
 }
 
 /// Why a person must act.
@@ -50,6 +53,8 @@ pub enum Alert {
     PbxOffline,
     /// No answer after every attempt.
     Failed { attempts: u32 },
+    /// A VIP's call was not answered at the first ring: a person calls now, while the retries go on.
+    VipUnanswered,
 }
 
 impl Alert {
@@ -59,6 +64,7 @@ impl Alert {
             Alert::Missed { late } => serde_json::json!({ "late_minutes": late.num_minutes() }),
             Alert::PbxOffline => serde_json::json!({}),
             Alert::Failed { attempts } => serde_json::json!({ "attempts": attempts }),
+            Alert::VipUnanswered => serde_json::json!({}),
         }
     }
 
@@ -72,6 +78,9 @@ impl Alert {
             Alert::PbxOffline => format!("the PBX is offline: call room {room} by hand now (wake-up call {id} at {at})"),
             Alert::Failed { attempts } => format!(
                 "wake-up call {id} for room {room} at {at} was not answered after {attempts} attempts: send someone to the room"
+            ),
+            Alert::VipUnanswered => format!(
+                "VIP wake-up call {id} for room {room} at {at} was not answered at the first ring: call the guest now (the retries go on)"
             ),
         }
     }
@@ -137,7 +146,13 @@ pub fn transition(state: State, input: Input, now: DateTime<Utc>, policy: &Polic
         Input::Rang { answered: true } => {
             (State { status: WakeStatus::Done, ..state }, vec![Effect::Finish(WakeStatus::Done)])
         }
-        Input::Rang { answered: false } => unanswered(state.attempt, now, policy),
+        Input::Rang { answered: false } => {
+            let (next, mut effects) = unanswered(state.attempt, now, policy);
+            if policy.person_at_first_miss && state.attempt == 1 && next.status == WakeStatus::Retrying {
+                effects.insert(0, Effect::Alert(Alert::VipUnanswered));
+            }
+            (next, effects)
+        }
     }
 }
 
@@ -193,7 +208,25 @@ mod tests {
         retry_interval: Duration::minutes(5),
         ring_timeout: Duration::seconds(60),
         late_grace: Duration::minutes(10),
+        person_at_first_miss: false,
     };
+
+    #[test]
+    fn a_vips_first_unanswered_ring_goes_to_a_person_and_the_retries_go_on() {
+        let vip = Policy { person_at_first_miss: true, ..POLICY };
+        let (s, e) = transition(st(WakeStatus::Ringing, 1), Input::Rang { answered: false }, at(1, 0), &vip);
+        assert_eq!(s, st(WakeStatus::Retrying, 1));
+        assert_eq!(e, [Effect::Alert(Alert::VipUnanswered), Effect::RetryAt(at(6, 0))]);
+        // Only at the first ring; the last one escalates as any call does.
+        let (_, e) = transition(st(WakeStatus::Ringing, 2), Input::Rang { answered: false }, at(7, 0), &vip);
+        assert_eq!(e, [Effect::RetryAt(at(12, 0))]);
+        let (s, e) = transition(st(WakeStatus::Ringing, 3), Input::Rang { answered: false }, at(13, 0), &vip);
+        assert_eq!(s.status, WakeStatus::Failed);
+        assert!(e.contains(&Effect::Alert(Alert::Failed { attempts: 3 })));
+        // Not a VIP's: nothing until the last attempt.
+        let (_, e) = transition(st(WakeStatus::Ringing, 1), Input::Rang { answered: false }, at(1, 0), &POLICY);
+        assert_eq!(e, [Effect::RetryAt(at(6, 0))]);
+    }
 
     fn st(status: WakeStatus, attempt: u32) -> State {
         State { status, attempt }

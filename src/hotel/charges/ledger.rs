@@ -213,7 +213,7 @@ pub fn post(tx: &Connection, now: DateTime<Utc>, c: &Charges, p: &Posting) -> Re
             if let (true, Some(d)) = (emergency, digits.as_deref()) {
                 // Raised once: a driver that reports the dialling has raised it already.
                 if !alarm_raised(tx, &p.room, d, started)? {
-                    emergency_alarm(tx, now, &p.room, stay.as_ref(), d, started_local)?;
+                    emergency_alarm(tx, c, now, &p.room, stay.as_ref(), d, started_local)?;
                 }
             }
             (id, answer_status(state, reason))
@@ -239,13 +239,14 @@ pub fn dialling(
         return Ok(false);
     }
     let stay = rooms::active_stay(tx, room)?;
-    emergency_alarm(tx, now, room, stay.as_ref(), digits, now.with_timezone(&c.tz).naive_local())?;
+    emergency_alarm(tx, c, now, room, stay.as_ref(), digits, now.with_timezone(&c.tz).naive_local())?;
     Ok(true)
 }
 
 /// The high-priority alert for every operator (and its logbook entry): who called what, when.
 fn emergency_alarm(
     tx: &Connection,
+    c: &Charges,
     now: DateTime<Utc>,
     room: &str,
     stay: Option<&rooms::Stay>,
@@ -254,9 +255,18 @@ fn emergency_alarm(
 ) -> Result<(), StoreError> {
     let guest = stay.map_or("the room is vacant".to_string(), |s| format!("guest {}", s.audit_name()));
     let at = started_local.format("%H:%M").to_string();
-    let msg = format!("EMERGENCY: room {room} called {digits} at {at}, {guest}");
+    // Where to send help: the street address, the floor and the room.
+    let floor = crate::config::rooms::floor_of(room);
+    let address = c.cfg.address.as_deref();
+    let place = match address {
+        Some(a) => format!("{a}, floor {floor}, room {room}"),
+        None => format!("floor {floor}, room {room}"),
+    };
+    let msg = format!("EMERGENCY: {place}: {digits} dialled at {at}, {guest}");
     // The guest as the audit trail may name them (an incognito stay is not named); null: vacant.
-    let facts = serde_json::json!({ "room": room, "number": digits, "at": at, "guest": stay.map(|s| s.audit_name()) });
+    let facts = serde_json::json!({
+        "room": room, "number": digits, "at": at, "guest": stay.map(|s| s.audit_name()), "floor": floor, "address": address,
+    });
     let kind = crate::hotel::alerts::Kind::EmergencyCall;
     crate::hotel::alerts::raise(tx, now, kind, Some(room), None, facts, &msg)?;
     Ok(())
@@ -268,7 +278,7 @@ fn alarm_raised(tx: &Connection, room: &str, digits: &str, started: DateTime<Utc
     let since = crate::clock::timestamp(started - chrono::Duration::minutes(1));
     let n: i64 = tx.row(
         "SELECT COUNT(*) FROM alerts WHERE kind = 'emergency_call' AND room = ?1 AND at >= ?2 AND message LIKE ?3",
-        params![room, since, format!("% called {digits} at %")],
+        params![room, since, format!("%: {digits} dialled at %")],
         |r| r.get(0),
     )?;
     Ok(n > 0)

@@ -43,11 +43,14 @@ pub fn report(c: &Connection, tz: Tz, date: NaiveDate) -> Result<Report, StoreEr
     }
     for c in &mut calls {
         let last = c.attempts.last().and_then(|a| a.result.clone());
+        // Every ring found the line busy: the guest was on the phone, not asleep.
+        let all_busy = c.attempts.iter().all(|a| a.result.as_deref() == Some("busy"));
         c.outcome = match last.as_deref() {
             Some("answered") => "answered".into(),
             Some("missed") => "missed".into(),
             Some("cancelled") => "cancelled".into(),
             None => "in progress".into(),
+            Some(_) if all_busy => "busy".into(),
             Some(_) => "not answered".into(),
         };
     }
@@ -56,6 +59,7 @@ pub fn report(c: &Connection, tz: Tz, date: NaiveDate) -> Result<Report, StoreEr
         calls: calls.len(),
         answered: count("answered"),
         not_answered: count("not answered"),
+        busy: count("busy"),
         missed: count("missed"),
         cancelled: count("cancelled"),
         in_progress: count("in progress"),
@@ -88,6 +92,9 @@ pub struct ReportSummary {
     pub calls: usize,
     pub answered: usize,
     pub not_answered: usize,
+    /// Every ring found the line busy.
+    #[serde(default)]
+    pub busy: usize,
     pub missed: usize,
     pub cancelled: usize,
     pub in_progress: usize,
@@ -105,10 +112,11 @@ impl Report {
     pub fn to_text(&self) -> String {
         let mut out = format!("Wake-up calls of {}\n", self.date);
         out += &format!(
-            "{} calls: {} answered, {} not answered, {} missed, {} cancelled, {} in progress\n\n",
+            "{} calls: {} answered, {} not answered, {} busy, {} missed, {} cancelled, {} in progress\n\n",
             self.summary.calls,
             self.summary.answered,
             self.summary.not_answered,
+            self.summary.busy,
             self.summary.missed,
             self.summary.cancelled,
             self.summary.in_progress

@@ -242,13 +242,21 @@ impl Scheduler {
         next_local.get(11..16).map(str::to_string).unwrap_or_else(|| next_local.to_string())
     }
 
-    fn policy(&self) -> Policy {
-        Policy {
+    /// The hotel's rules for booking `id` (a VIP's call may go to a person sooner).
+    fn policy(&self, tx: &Connection, id: i64) -> Result<Policy, StoreError> {
+        let vip = self.cfg.vip_to_operator
+            && tx.row(
+                "SELECT COALESCE((SELECT s.vip FROM stays s WHERE s.id = w.stay), 0) FROM wakeups w WHERE w.id = ?1",
+                [id],
+                |r| r.get::<_, bool>(0),
+            )?;
+        Ok(Policy {
             attempts: self.cfg.attempts,
             retry_interval: chrono_dur(self.cfg.retry_interval),
             ring_timeout: chrono_dur(self.cfg.ring_timeout),
             late_grace: chrono_dur(self.cfg.late_grace),
-        }
+            person_at_first_miss: vip,
+        })
     }
 
     fn fire(&self, tx: &Connection, now: DateTime<Utc>, d: &Due, link_up: bool) -> Result<(), StoreError> {
@@ -273,7 +281,7 @@ impl Scheduler {
 
     /// Asks the machine what `input` means for booking `id` and writes its effects.
     fn act(&self, tx: &Connection, now: DateTime<Utc>, id: i64, state: State, input: Input) -> Result<(), StoreError> {
-        let (next, effects) = machine::transition(state, input, now, &self.policy());
+        let (next, effects) = machine::transition(state, input, now, &self.policy(tx, id)?);
         if effects.is_empty() {
             return Ok(());
         }

@@ -13,7 +13,7 @@
 //! handlers by subject: [`rooms`] (rooms, stays, desk operations, PBX link), [`wakeups`]
 //! (wake-up calls, alerts), [`messages`] (guest messages), [`logbook`] (shifts, handover,
 //! entries, follow-ups, search), [`staff`] (sign-in, staff, audit), [`directory`] (the
-//! operator's directory and dialling codes). Every route but `/health`
+//! operator's directory and dialling codes), [`print`] (the printouts). Every route but `/health`
 //! and `/api/login` needs a token.
 
 pub mod auth;
@@ -27,6 +27,7 @@ pub mod logbook;
 pub mod messages;
 pub mod mount;
 pub mod places;
+pub mod print;
 pub mod rooms;
 pub mod routes;
 pub mod server;

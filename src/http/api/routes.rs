@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use super::error::ApiError;
 use super::mount::Mount;
 use super::state::AppState;
-use super::{auth, directory, events, logbook, messages, rooms, staff, wakeups};
+use super::{auth, directory, events, logbook, messages, print, rooms, staff, wakeups};
 use crate::domain::identity::Permission;
 use crate::http::contract::{route, Health};
 
@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .at(route::Tariff, rooms::tariff)
         .at(route::TariffQuote, rooms::tariff_quote)
         .at(route::Folio, rooms::folio)
+        .at(route::PrintSheet, print::sheet)
         .at(route::FolioPrint, rooms::folio_print)
         .at(route::Directory, directory::search)
         .at(route::DirEntry, directory::get)

@@ -169,6 +169,8 @@ async fn guest_in(ctx: &PmsCtx, actor: &Actor, g: Guest) -> Result<Applied, Stor
                 class: class(g.class_of_service),
                 reservation: g.stay.clone(),
                 not_ready_ok: true,
+                // `GV`: the PMS's VIP code; any but none, empty or 0 marks a VIP.
+                vip: g.vip.as_deref().is_some_and(|v| !v.trim().is_empty() && v.trim() != "0"),
                 ..Default::default()
             };
             desk(ctx.desk.check_in(actor, &room, req).await, |s| {

@@ -1,0 +1,127 @@
+//! `GET /api/print/{sheet}?lang=...`: the printouts (see [`crate::http::print`]), each made of
+//! what the same reader's API calls return (an incognito guest's name only for those who may
+//! see it; the call bill's digits masked as `[charges] mask_digits` says).
+
+use axum::extract::State;
+use axum::response::Html;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiQuery, Segment};
+use super::state::AppState;
+use crate::domain::identity::{Actor, Permission};
+use crate::http::contract::PrintQuery;
+use crate::http::print::{self, PrintError};
+use crate::store::rooms::RoomView;
+
+pub async fn sheet(
+    State(s): State<AppState>,
+    actor: Actor,
+    Segment(sheet): Segment,
+    ApiQuery(q): ApiQuery<PrintQuery>,
+) -> ApiResult<Html<String>> {
+    let lang = print::language(q.lang.as_deref());
+    let see_private = actor.can(Permission::SeePrivate);
+    let rooms: Vec<RoomView> = s.desk.rooms().await?.into_iter().map(|r| r.redacted(see_private)).collect();
+    let guest = |room: &str| -> (Option<String>, bool, bool) {
+        match rooms.iter().find(|r| r.room == room && r.occupied) {
+            Some(r) => (whole_name(r.guest_name.as_deref(), r.first_name.as_deref()), r.private, r.vip),
+            None => (None, false, false),
+        }
+    };
+    let data = match sheet.as_str() {
+        "rooms" => json!({ "rooms": rooms.iter().map(|r| json!({
+            "room": r.room, "floor": crate::config::rooms::floor_of(&r.room), "occupied": r.occupied,
+            "guest": whole_name(r.guest_name.as_deref(), r.first_name.as_deref()), "vip": r.vip,
+            "housekeeping": r.housekeeping, "dnd": r.dnd, "message_lamp": r.message_lamp,
+            "class_of_service": r.class_of_service,
+        })).collect::<Vec<_>>() }),
+        "wakeups" => {
+            let until = s.desk.now_utc() + chrono::Duration::hours(24);
+            let calls: Vec<Value> = s
+                .wakeups
+                .list(None, false)
+                .await?
+                .into_iter()
+                .filter(|w| w.status.is_active())
+                .filter(|w| w.due_utc.as_deref().and_then(crate::clock::parse_utc).is_some_and(|d| d <= until))
+                .map(|w| {
+                    let (name, incognito, vip) = guest(&w.room);
+                    json!({ "due": w.due_utc, "room": w.room, "guest": name, "incognito": incognito, "vip": vip, "status": w.status })
+                })
+                .collect();
+            json!({ "calls": calls })
+        }
+        "messages" => {
+            let list: Vec<Value> = s
+                .messages
+                .list(None, true)
+                .await?
+                .into_iter()
+                .map(|m| {
+                    let (name, incognito, _) = guest(&m.room);
+                    json!({ "room": m.room, "guest": name, "incognito": incognito, "left_at": m.left_at, "from": m.from,
+                            "callback": m.callback, "taken_by": m.taken_by, "text": m.text })
+                })
+                .collect();
+            json!({ "messages": list })
+        }
+        "handover" => {
+            if !actor.can(Permission::Operate) {
+                return Err(ApiError::Forbidden("the handover sheet is for operators and managers".into()));
+            }
+            let mut h = serde_json::to_value(s.logbook.handover().await?).unwrap_or(Value::Null);
+            for list in ["high_priority", "pbx_outages"] {
+                if let Some(entries) = h.get_mut(list).and_then(Value::as_array_mut) {
+                    for e in entries {
+                        let said = print::entry_said(e, lang);
+                        e["said"] = said.into();
+                    }
+                }
+            }
+            json!({ "handover": h })
+        }
+        "bill" => {
+            let room = q.room.ok_or_else(|| ApiError::BadRequest("the bill needs ?room=".into()))?;
+            s.desk.room(&room).await?;
+            let m = Some(s.charges.cfg.mask_digits).filter(|n| *n > 0);
+            let currency = s.charges.currency();
+            let (folio, stay) = s
+                .store
+                .read(move |c| {
+                    let folio = crate::hotel::charges::ledger::folio(c, &room, &currency, m)?;
+                    let stay = match folio.stay {
+                        Some(id) => crate::store::rooms::stay(c, id)?,
+                        None => None,
+                    };
+                    Ok::<_, crate::store::StoreError>((folio, stay))
+                })
+                .await?;
+            let mut bill = serde_json::to_value(&folio).unwrap_or(Value::Null);
+            if let Some(stay) = stay {
+                let shown = !stay.private || see_private;
+                bill["guest"] =
+                    shown.then(|| whole_name(Some(&stay.guest_name), stay.first_name.as_deref())).flatten().into();
+                bill["checked_in_at"] = stay.checked_in_at.into();
+                bill["checked_out_at"] = stay.checked_out_at.into();
+            }
+            json!({ "bill": bill })
+        }
+        other => return Err(ApiError::NotFound(PrintError::NoSheet(other.into()).to_string())),
+    };
+    let html = print::render(&sheet, lang, s.wakeups.timezone(), &s.hotel_name, s.desk.now_utc(), data)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Html(html))
+}
+
+/// 陳大文 (Chinese, Japanese, Korean: family then given, no space), "Chen Tai-man" otherwise.
+fn whole_name(family: Option<&str>, given: Option<&str>) -> Option<String> {
+    let family = family?;
+    let Some(given) = given.filter(|g| !g.is_empty()) else { return Some(family.to_string()) };
+    let cjk = |c: char| matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}');
+    Some(if family.chars().chain(given.chars()).any(cjk) {
+        format!("{family}{given}")
+    } else {
+        format!("{family} {given}")
+    })
+}

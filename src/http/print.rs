@@ -1,0 +1,186 @@
+//! Printouts in the reader's language and the hotel's local time: the room-status list, the
+//! night's wake-up list, the message register (the night round), the handover sheet and the
+//! guest's call bill. Each is a template (`assets/print/*.html`, minijinja) that says every word
+//! through the console's own catalogue (`t("key", name=value)`), so the paper and the screen use
+//! the same words; times go through `local`, which writes them in the hotel's zone.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use chrono_tz::Tz;
+use minijinja::value::Kwargs;
+use minijinja::{Environment, Error, ErrorKind};
+
+use super::console::LANGUAGES;
+
+/// The sheets there are, and their templates.
+pub const SHEETS: [(&str, &str); 5] = [
+    ("rooms", include_str!("../../assets/print/rooms.html")),
+    ("wakeups", include_str!("../../assets/print/wakeups.html")),
+    ("messages", include_str!("../../assets/print/messages.html")),
+    ("handover", include_str!("../../assets/print/handover.html")),
+    ("bill", include_str!("../../assets/print/bill.html")),
+];
+const BASE: &str = include_str!("../../assets/print/base.html");
+
+/// Every language's catalogue, read once.
+static CATALOGUES: LazyLock<BTreeMap<&'static str, BTreeMap<String, String>>> = LazyLock::new(|| {
+    LANGUAGES
+        .iter()
+        .map(|(lang, text)| (*lang, serde_json::from_str(text).expect("the console's catalogues are JSON objects")))
+        .collect()
+});
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error("there is no sheet {0:?}: the sheets are rooms, wakeups, messages, handover and bill")]
+    NoSheet(String),
+    #[error("the {sheet} sheet could not be written: {err}")]
+    Template { sheet: String, err: Error },
+}
+
+/// The language asked for if the console speaks it, English otherwise.
+pub fn language(asked: Option<&str>) -> &'static str {
+    LANGUAGES.iter().map(|(l, _)| *l).find(|l| Some(*l) == asked).unwrap_or("en")
+}
+
+/// Writes `sheet` in `lang` for the hotel `hotel` in zone `tz`, printed at `now`, from `data`
+/// (what the same reader's API calls return).
+pub fn render(
+    sheet: &str,
+    lang: &str,
+    tz: Tz,
+    hotel: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    data: serde_json::Value,
+) -> Result<String, PrintError> {
+    let (_, body) = SHEETS.iter().find(|(s, _)| *s == sheet).ok_or_else(|| PrintError::NoSheet(sheet.into()))?;
+    let lang = language(Some(lang));
+    let words = &CATALOGUES[lang];
+    let mut env = Environment::new();
+    let fail = |err| PrintError::Template { sheet: sheet.into(), err };
+    env.add_template("base.html", BASE).map_err(fail)?;
+    env.add_template("sheet.html", body).map_err(fail)?;
+    env.add_function("t", move |key: &str, kwargs: Kwargs| -> Result<String, Error> {
+        let text =
+            words.get(key).ok_or_else(|| Error::new(ErrorKind::UndefinedError, format!("no words for {key}")))?;
+        Ok(fill(text, |name| {
+            let value: Option<minijinja::Value> = kwargs.get(name).ok();
+            value.filter(|v| !v.is_none() && !v.is_undefined()).map(|v| v.to_string())
+        }))
+    });
+    env.add_filter("local", move |v: Option<String>| local(v.as_deref(), tz, lang));
+    env.add_filter("money", |minor: i64, currency: String| money(minor, &currency));
+    let ctx =
+        minijinja::context! { lang, hotel, data, printed => local(Some(&crate::clock::timestamp(now)), tz, lang) };
+    env.get_template("sheet.html").and_then(|t| t.render(ctx)).map_err(fail)
+}
+
+/// `text` with each `{name}` replaced by its value (nothing where there is none).
+fn fill(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        out.push_str(&rest[..open]);
+        out.push_str(&value(&rest[open + 1..open + close]).unwrap_or_default());
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A logbook entry's text in `lang`: what a person wrote as written; what the service wrote
+/// (it has a kind) from the catalogue and its facts, as the console says it.
+pub fn entry_said(e: &serde_json::Value, lang: &str) -> String {
+    let text = e["text"].as_str().unwrap_or_default().to_string();
+    let Some(kind) = e["kind"].as_str().filter(|_| lang != "en") else { return text };
+    let words = &CATALOGUES[language(Some(lang))];
+    let detail = words.get(&format!("alert.{kind}.detail")).or_else(|| words.get(&format!("kind.{kind}.detail")));
+    match (detail, e.get("params").filter(|p| p.is_object())) {
+        (Some(detail), Some(p)) => fill(detail, |name| {
+            let v = &p[name];
+            match (name, v) {
+                ("guest", serde_json::Value::Null) if p["incognito"] == true => words.get("room.incognito").cloned(),
+                ("guest", serde_json::Value::Null) => words.get("room.vacant").cloned(),
+                (_, serde_json::Value::String(s)) => Some(s.clone()),
+                (_, serde_json::Value::Null) => None,
+                (_, v) => Some(v.to_string()),
+            }
+        }),
+        _ => words.get(&format!("kind.{kind}")).cloned().unwrap_or(text),
+    }
+}
+
+/// A stored time (UTC RFC 3339, or already hotel-local ISO) as the reader writes it, in `tz`.
+fn local(v: Option<&str>, tz: Tz, lang: &str) -> String {
+    let Some(v) = v.filter(|v| !v.is_empty()) else { return "–".into() };
+    let t = match crate::clock::parse_utc(v) {
+        Some(utc) => utc.with_timezone(&tz).naive_local(),
+        None => match chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S") {
+            Ok(t) => t,
+            Err(_) => return v.to_string(),
+        },
+    };
+    if lang == "zh-Hant" {
+        t.format("%Y年%-m月%-d日 %H:%M").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// Minor units with the currency's decimals (two, but none for the few currencies without).
+fn money(minor: i64, currency: &str) -> String {
+    let decimals = if ["JPY", "KRW", "TWD", "VND", "CLP", "ISK", "HUF"].contains(&currency) { 0 } else { 2 };
+    if decimals == 0 {
+        return format!("{currency} {minor}");
+    }
+    let sign = if minor < 0 { "-" } else { "" };
+    format!("{currency} {sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: chrono::DateTime<chrono::Utc> = chrono::DateTime::UNIX_EPOCH;
+
+    fn rooms() -> serde_json::Value {
+        serde_json::json!({ "rooms": [
+            { "room": "305", "floor": "3", "occupied": true, "guest": "陳大文", "vip": true, "housekeeping": "clean", "dnd": true, "message_lamp": false, "class_of_service": 3 },
+            { "room": "306", "floor": "3", "occupied": false, "guest": null, "vip": false, "housekeeping": "dirty", "dnd": false, "message_lamp": false, "class_of_service": 0 }
+        ]})
+    }
+
+    #[test]
+    fn a_sheet_speaks_the_readers_language_from_the_consoles_catalogue() {
+        let zh = render("rooms", "zh-Hant", chrono_tz::Asia::Taipei, "台北飯店", T, rooms()).unwrap();
+        assert!(zh.contains("房間狀態表") && zh.contains("請勿打擾") && zh.contains("貴賓"), "{zh}");
+        assert!(zh.contains("<html lang=\"zh-Hant\">"));
+        let en = render("rooms", "en", chrono_tz::Asia::Taipei, "Hotel", T, rooms()).unwrap();
+        assert!(en.contains("Room status") && en.contains("do not disturb"), "{en}");
+        assert!(matches!(render("nope", "en", chrono_tz::UTC, "H", T, rooms()), Err(PrintError::NoSheet(_))));
+    }
+
+    #[test]
+    fn times_are_the_hotels_local_time_in_the_readers_form() {
+        let tz = chrono_tz::Asia::Taipei;
+        assert_eq!(local(Some("2026-12-05T22:30:00Z"), tz, "en"), "2026-12-06 06:30");
+        assert_eq!(local(Some("2026-12-05T22:30:00Z"), tz, "zh-Hant"), "2026年12月6日 06:30");
+        assert_eq!(local(Some("2026-12-06T06:30:00"), tz, "en"), "2026-12-06 06:30", "already local");
+        assert_eq!(local(None, tz, "en"), "–");
+        assert_eq!(money(12345, "CHF"), "CHF 123.45");
+        assert_eq!(money(120, "TWD"), "TWD 120");
+    }
+
+    #[test]
+    fn every_sheet_renders_in_every_language_with_nothing_in_it() {
+        for (sheet, _) in SHEETS {
+            for (lang, _) in LANGUAGES {
+                let empty =
+                    serde_json::json!({ "rooms": [], "calls": [], "messages": [], "handover": null, "bill": null });
+                render(sheet, lang, chrono_tz::UTC, "H", T, empty).unwrap_or_else(|e| panic!("{sheet} {lang}: {e}"));
+            }
+        }
+    }
+}
