@@ -394,6 +394,39 @@ async fn a_front_desk_shift_in_the_browser_in_english_and_chinese() {
     }
 }
 
+/// axe-core (WCAG rules in the browser), fetched by `.ci/run` into `target/axe-core/`; outside CI
+/// without it, the accessibility check says so and is skipped (in CI it fails).
+fn axe_core() -> Option<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(js) => Some(js),
+        Err(_) if std::env::var_os("CI").is_some() => panic!("{} is missing: .ci/run fetches it", path.display()),
+        Err(_) => {
+            eprintln!("no {}: the accessibility check is skipped (.ci/run fetches it)", path.display());
+            None
+        }
+    }
+}
+
+/// The WCAG 2.1 A and AA violations of moderate impact or worse on what the page shows now.
+async fn axe_violations(c: &Client, axe: &str) -> Vec<String> {
+    // Run by WebDriver, not as a <script>: the console's CSP allows no inline script, rightly.
+    let loaded = c.execute(&format!("if (!window.axe) {{ {axe}\n }} return typeof window.axe;"), vec![]).await.unwrap();
+    assert_eq!(loaded, json!("object"), "axe-core did not load");
+    let found = c
+        .execute_async(
+            "const done = arguments[0];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
+               .then((r) => done(r.violations.filter((v) => ['moderate', 'serious', 'critical'].includes(v.impact))
+                 .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`)))
+               .catch((e) => done([`axe failed: ${e}`]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
+}
+
 /// Calls the API from the page (with the console's cookie and header); the answer's status and body.
 async fn call(c: &Client, method: &str, path: &str, body: serde_json::Value) -> (u64, serde_json::Value) {
     let r = c
@@ -610,6 +643,51 @@ async fn a_night_operators_shift_in_chinese() {
     let latin = latin_words(&nora, "body").await;
     assert!(latin.iter().all(|w| names.contains(&w.as_str())), "{latin:?}");
     shot(&nora, "28-room-status-printed-zh").await;
+
+    // Every screen and the room's dialog, in both languages, pass axe-core's WCAG 2.1 AA rules
+    // (nothing of moderate impact or worse).
+    if let Some(axe) = axe_core() {
+        nora.goto(&base).await.unwrap();
+        until(
+            &nora,
+            "the console",
+            "!document.querySelector('#app').hidden && document.querySelectorAll('.tile').length > 0",
+        )
+        .await;
+        // The check sees a violation when there is one: a field with no name.
+        nora.execute("const i = document.createElement('input'); i.id = 'unlabelled'; document.querySelector('#view-rooms').appendChild(i);", vec![])
+            .await
+            .unwrap();
+        let seen = axe_violations(&nora, &axe).await;
+        assert!(seen.iter().any(|v| v.contains("#unlabelled")), "axe missed an unlabelled field: {seen:?}");
+        nora.execute("document.querySelector('#unlabelled').remove();", vec![]).await.unwrap();
+        let mut found = Vec::new();
+        for lang in ["zh-Hant", "en"] {
+            nora.execute("const s = document.querySelector('#lang'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));", vec![json!(lang)])
+                .await
+                .unwrap();
+            until(&nora, "the language", &format!("document.documentElement.lang === '{lang}'")).await;
+            for view in ["rooms", "wakeups", "log", "charges", "directory", "round", "alerts"] {
+                nora.execute("show(arguments[0]);", vec![json!(view)]).await.unwrap();
+                until(&nora, view, &format!("!document.querySelector('#view-{view}').hidden")).await;
+                found.extend(axe_violations(&nora, &axe).await.into_iter().map(|v| format!("{lang} {view}: {v}")));
+            }
+            nora.execute("show('rooms');", vec![]).await.unwrap();
+            click(&nora, "#tile-305").await;
+            until(
+                &nora,
+                "the room",
+                "document.querySelector('#room-dialog').open && document.querySelector('#rd-wakeups')",
+            )
+            .await;
+            found.extend(axe_violations(&nora, &axe).await.into_iter().map(|v| format!("{lang} room: {v}")));
+            click(&nora, "#room-dialog .close button").await;
+        }
+        click(&nora, "#logout").await;
+        until(&nora, "the sign-in form", "!document.querySelector('#signin').hidden").await;
+        found.extend(axe_violations(&nora, &axe).await.into_iter().map(|v| format!("sign-in: {v}")));
+        assert!(found.is_empty(), "accessibility violations:\n{}", found.join("\n"));
+    }
 
     for c in [mia, nora] {
         c.close().await.unwrap();
