@@ -671,6 +671,22 @@ async fn a_night_operators_shift_in_chinese() {
                 nora.execute("show(arguments[0]);", vec![json!(view)]).await.unwrap();
                 until(&nora, view, &format!("!document.querySelector('#view-{view}').hidden")).await;
                 found.extend(axe_violations(&nora, &axe).await.into_iter().map(|v| format!("{lang} {view}: {v}")));
+                shot(&nora, &format!("screen-{view}-{lang}")).await;
+                // In English, nothing the service wrote is in Chinese (names and typed text aside).
+                if lang == "en" && ["rooms", "wakeups", "charges"].contains(&view) {
+                    let text = nora
+                        .execute(
+                            "const c = document.querySelector(arguments[0]).cloneNode(true);
+                             c.querySelectorAll('[hidden], input, textarea, select, pre, .guest').forEach(e => e.remove());
+                             return c.innerText;",
+                            vec![json!(format!("#view-{view}"))],
+                        )
+                        .await
+                        .unwrap();
+                    let cjk: String =
+                        text.as_str().unwrap_or("").chars().filter(|c| ('\u{3000}'..='\u{9fff}').contains(c)).collect();
+                    assert!(cjk.is_empty(), "Chinese on the English {view} screen: {cjk}");
+                }
             }
             nora.execute("show('rooms');", vec![]).await.unwrap();
             click(&nora, "#tile-305").await;
@@ -681,11 +697,13 @@ async fn a_night_operators_shift_in_chinese() {
             )
             .await;
             found.extend(axe_violations(&nora, &axe).await.into_iter().map(|v| format!("{lang} room: {v}")));
+            shot(&nora, &format!("screen-room-{lang}")).await;
             click(&nora, "#room-dialog .close button").await;
         }
         click(&nora, "#logout").await;
         until(&nora, "the sign-in form", "!document.querySelector('#signin').hidden").await;
         found.extend(axe_violations(&nora, &axe).await.into_iter().map(|v| format!("sign-in: {v}")));
+        shot(&nora, "screen-sign-in").await;
         assert!(found.is_empty(), "accessibility violations:\n{}", found.join("\n"));
     }
 
