@@ -280,10 +280,15 @@ function fillFloors() {
 
 const floorOf = (r) => (r.room.length > 2 ? r.room.slice(0, -2) : r.room);
 
-/// The room's next active wake-up call (a failed or ended one is not "next").
-function nextWakeup(room) {
-  const due = S.wakeups.filter((w) => w.room === room && w.due && ACTIVE.includes(w.status)).map((w) => w.due).sort();
-  return due[0];
+/// The rooms' next active wake-up calls (a failed or ended one is not "next"): room -> due.
+function nextWakeups(room) {
+  const next = new Map();
+  for (const w of S.wakeups) {
+    if (!w.due || !ACTIVE.includes(w.status) || (room && w.room !== room)) continue;
+    const cur = next.get(w.room);
+    if (!cur || w.due < cur) next.set(w.room, w.due);
+  }
+  return next;
 }
 
 /// A local time for a tile: "06:30" today, "12-06 06:30" (or 12月6日 06:30) another day.
@@ -295,33 +300,59 @@ function shortWhen(v) {
   return S.lang === "zh-Hant" ? `${Number(p.mo)}月${Number(p.d)}日 ${hm}` : `${p.mo}-${p.d} ${hm}`;
 }
 
+/// Whether the board's filters (floor, state, a guest search) show room `r`.
+function shown(r) {
+  const floor = $("#floor").value, state = $("#state-filter").value, found = S.guestRooms;
+  const ready = ["clean", "inspected"].includes(r.housekeeping);
+  return (!found || found.has(r.room)) && (!floor || floorOf(r) === floor)
+    && (state === "all" || (state === "vacant" && !r.occupied) || (state === "occupied" && r.occupied) || (state === "waiting" && !r.pbx_synced)
+      || (state === "ready" && !r.occupied && ready) || (state === "notready" && !ready));
+}
+
+/// The words a tile uses, looked up once per drawing of the board (thousands of tiles).
+function tileWords() {
+  const cache = new Map();
+  return (key) => { let v = cache.get(key); if (v === undefined) { v = t(key); cache.set(key, v); } return v; };
+}
+
+/// One room's tile; `next`: the rooms' next wake-up calls; `w`: the words (see [`tileWords`]).
+function tileHtml(r, next, w = tileWords()) {
+  const t = (key, params) => (params ? globalThis.t(key, params) : w(key));
+  const cls = ["tile", r.occupied ? "occupied" : "vacant", r.private ? "incognito" : ""].join(" ");
+  const guest = !r.occupied ? t("room.vacant") : r.private && !r.guest_name ? t("room.incognito") : esc(wholeName(r));
+  const marks = [];
+  if (r.occupied) marks.push(`<span title="${t("room.class")}">${t(`class.${r.class_of_service}`)}</span>`);
+  if (r.vip) marks.push(`<span class="vip">${t("room.vip")}</span>`);
+  if (r.private) marks.push(`<span>${t("room.incognito")}</span>`);
+  if (r.message_lamp) marks.push(`<span class="lamp">${t("room.lamp")}</span>`);
+  if (r.dnd) marks.push(`<span>${t("room.dnd")}</span>`);
+  const due = next.get(r.room);
+  if (due) marks.push(`<span class="wake">${t("room.wake_at", { at: shortWhen(due) })}</span>`);
+  if (!r.occupied || !["clean", "inspected"].includes(r.housekeeping)) {
+    marks.push(`<span class="${["clean", "inspected"].includes(r.housekeeping) ? "" : "pending"}">${t(`hk.${r.housekeeping}`)}</span>`);
+  }
+  if (!r.pbx_synced) marks.push(`<span class="pending">${t("room.not_on_pbx")}</span>`);
+  return `<button class="${cls}" data-room="${esc(r.room)}" id="tile-${esc(r.room)}"><span class="no">${esc(r.room)}</span><span class="guest">${guest}</span><span class="marks">${marks.join("")}</span></button>`;
+}
+
 // Every room as a tile. One innerHTML for the board: thousands of rooms render at once.
 function renderBoard() {
   fillFloors();
-  const floor = $("#floor").value, state = $("#state-filter").value;
-  const found = S.guestRooms; // rooms of the guests found by name (null: no search)
-  const list = S.rooms.filter((r) => (!found || found.has(r.room)) && (!floor || floorOf(r) === floor)
-    && (state === "all" || (state === "vacant" && !r.occupied) || (state === "occupied" && r.occupied) || (state === "waiting" && !r.pbx_synced)
-      || (state === "ready" && !r.occupied && ["clean", "inspected"].includes(r.housekeeping))
-      || (state === "notready" && !["clean", "inspected"].includes(r.housekeeping))));
+  const next = nextWakeups();
+  const list = S.rooms.filter(shown);
   $("#room-count").textContent = t("rooms.count", { n: list.length });
-  $("#board").innerHTML = list.map((r) => {
-    const cls = ["tile", r.occupied ? "occupied" : "vacant", r.private ? "incognito" : ""].join(" ");
-    const guest = !r.occupied ? t("room.vacant") : r.private && !r.guest_name ? t("room.incognito") : esc(wholeName(r));
-    const marks = [];
-    if (r.occupied) marks.push(`<span title="${t("room.class")}">${t(`class.${r.class_of_service}`)}</span>`);
-    if (r.vip) marks.push(`<span class="vip">${t("room.vip")}</span>`);
-    if (r.private) marks.push(`<span>${t("room.incognito")}</span>`);
-    if (r.message_lamp) marks.push(`<span class="lamp">${t("room.lamp")}</span>`);
-    if (r.dnd) marks.push(`<span>${t("room.dnd")}</span>`);
-    const w = nextWakeup(r.room);
-    if (w) marks.push(`<span class="wake">${t("room.wake_at", { at: shortWhen(w) })}</span>`);
-    if (!r.occupied || !["clean", "inspected"].includes(r.housekeeping)) {
-      marks.push(`<span class="${["clean", "inspected"].includes(r.housekeeping) ? "" : "pending"}">${t(`hk.${r.housekeeping}`)}</span>`);
-    }
-    if (!r.pbx_synced) marks.push(`<span class="pending">${t("room.not_on_pbx")}</span>`);
-    return `<button class="${cls}" data-room="${esc(r.room)}" id="tile-${esc(r.room)}"><span class="no">${esc(r.room)}</span><span class="guest">${guest}</span><span class="marks">${marks.join("")}</span></button>`;
-  }).join("");
+  const words = tileWords();
+  $("#board").innerHTML = list.map((r) => tileHtml(r, next, words)).join("");
+}
+
+/// One room changed: its tile alone is drawn again (the board only when the room comes onto it
+/// or leaves it); the focus stays where it was.
+function redrawTile(room) {
+  const r = S.rooms.find((x) => x.room === room), el = document.getElementById(`tile-${room}`);
+  if (!r || !el || !shown(r)) { if (r && (el || shown(r))) renderBoard(); return; }
+  const focused = document.activeElement === el;
+  el.outerHTML = tileHtml(r, nextWakeups(room));
+  if (focused) document.getElementById(`tile-${room}`)?.focus();
 }
 
 $("#board").addEventListener("click", (e) => { const b = e.target.closest("[data-room]"); if (b) openRoom(b.dataset.room); });
@@ -1052,8 +1083,7 @@ function queued() { return (S.rooms || []).reduce((n, r) => n + (r.pbx_pending |
 
 function applyRoom(r) {
   const i = S.rooms.findIndex((x) => x.room === r.room);
-  if (i < 0) S.rooms.push(r); else S.rooms[i] = r;
-  renderBoard();
+  if (i < 0) { S.rooms.push(r); renderBoard(); } else { S.rooms[i] = r; redrawTile(r.room); }
   if (S.link) renderBanner({ ...S.link, queued: queued() });
   if (S.open === r.room) renderRoomDialog(r.room).catch(() => {});
 }
@@ -1064,7 +1094,7 @@ function applyWakeup(w) {
   if (ACTIVE.includes(w.status)) S.wakeups.push(w);
   // The order GET /api/wakeups gives: by next firing, ended ones last, then by id.
   S.wakeups.sort((a, b) => (a.due_utc === null) - (b.due_utc === null) || (a.due_utc || "").localeCompare(b.due_utc || "") || a.id - b.id);
-  renderBoard();
+  redrawTile(w.room);
   if (S.view === "wakeups") loadWakeups().catch(() => {});
   if (S.open === w.room) renderRoomDialog(w.room).catch(() => {});
 }
