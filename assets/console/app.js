@@ -744,6 +744,8 @@ for (const id of ["group-wakeup", "group-message"]) {
 
 /// Minor units in the currency's own decimals (ISO 4217, as the browser knows them).
 function money(minor, currency) {
+  // XXX: no currency (a hotel with no tariff records the PBX's amounts as they come).
+  if (currency === "XXX") return (minor / 100).toFixed(2);
   try {
     const f = new Intl.NumberFormat(S.lang, { style: "currency", currency });
     return f.format(minor / 10 ** f.resolvedOptions().maximumFractionDigits);
@@ -754,8 +756,8 @@ async function loadCharges() {
   const calls = await api("GET", "/api/calls");
   $("#calls").innerHTML = `<tr><th>${t("charges.started")}</th><th>${t("field.room")}</th><th>${t("charges.number")}</th><th>${t("charges.duration")}</th>
     <th>${t("charges.band")}</th><th>${t("charges.amount")}</th><th>${t("charges.state")}</th></tr>` +
-    (calls.length ? calls.slice(0, 100).map((c) => `<tr><td>${when(c.started)}</td><td>${esc(c.room)}</td><td>${esc(c.dialled ?? "-")}</td>
-      <td>${Math.floor(c.duration_s / 60)}:${String(c.duration_s % 60).padStart(2, "0")}</td><td>${esc(c.band)}</td><td>${esc(money(c.amount_minor, c.currency))}</td>
+    (calls.length ? calls.slice(0, 100).map((c) => `<tr><td>${when(c.started)}</td><td>${esc(c.room)}</td><td>${esc(c.dialled ?? "-").replace(/x/g, "•")}</td>
+      <td>${Math.floor(c.duration_s / 60)}:${String(c.duration_s % 60).padStart(2, "0")}</td><td>${c.band === "free" ? t("charges.band_free") : esc(c.band)}</td><td>${esc(money(c.amount_minor, c.currency))}</td>
       <td class="${c.state === "posted" ? "state-done" : "state-failed"}">${t(`charges.${c.state}`)}${c.reason ? ` <span class="muted">(${esc(c.reason)})</span>` : ""}</td></tr>`).join("")
       : `<tr><td colspan="7" class="muted">${t("charges.no_calls")}</td></tr>`);
   let tariff = null;

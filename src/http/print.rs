@@ -131,12 +131,14 @@ fn local(v: Option<&str>, tz: Tz, lang: &str) -> String {
 
 /// Minor units with the currency's decimals (two, but none for the few currencies without).
 fn money(minor: i64, currency: &str) -> String {
+    // XXX: no currency (no tariff): the amount as the PBX gave it.
+    let currency = if currency == "XXX" { "" } else { currency };
     let decimals = if ["JPY", "KRW", "TWD", "VND", "CLP", "ISK", "HUF"].contains(&currency) { 0 } else { 2 };
     if decimals == 0 {
-        return format!("{currency} {minor}");
+        return format!("{currency} {minor}").trim_start().to_string();
     }
     let sign = if minor < 0 { "-" } else { "" };
-    format!("{currency} {sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)
+    format!("{currency} {sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100).trim_start().to_string()
 }
 
 #[cfg(test)]
@@ -171,6 +173,7 @@ mod tests {
         assert_eq!(local(None, tz, "en"), "–");
         assert_eq!(money(12345, "CHF"), "CHF 123.45");
         assert_eq!(money(120, "TWD"), "TWD 120");
+        assert_eq!(money(250, "XXX"), "2.50", "no tariff, no currency");
     }
 
     #[test]

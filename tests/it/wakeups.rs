@@ -63,6 +63,26 @@ async fn unanswered_calls_retry_then_escalate_to_a_person() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_vips_unanswered_first_ring_goes_to_a_person_at_once_and_the_retries_go_on() {
+    let cfg = "attempts = 3\nretry_interval = \"2m\"\nvip_to_operator = true";
+    let s = Site::start(mem_store(), utc(T0), cfg).await;
+    s.link_up().await;
+    let vip = CheckIn { name: "Very Important".into(), vip: true, ..Default::default() };
+    s.services.app.desk.check_in(&sys(), "103", vip).await.unwrap();
+    s.check_in("104").await;
+    for room in ["103", "104"] {
+        s.sim.command(Command::SetRing { room: room.into(), behaviour: RingBehaviour::NoAnswer });
+    }
+    let (w_vip, w_plain) = (s.book("103", "07:00").await, s.book("104", "07:00").await);
+    s.until("the VIP's alert", Duration::from_secs(300), async |s| !s.open_alerts().await.is_empty()).await;
+    let alerts = s.open_alerts().await;
+    assert_eq!(alerts.len(), 1, "only the VIP's call, and only once: {alerts:?}");
+    assert_eq!((alerts[0].kind.as_str(), alerts[0].wakeup), ("wakeup_vip_unanswered", Some(w_vip.id)));
+    assert_eq!(s.get(w_vip.id).await.status, "retrying", "the retries go on");
+    assert_eq!(s.get(w_plain.id).await.status, "retrying");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_line_busy_at_every_ring_is_reported_busy_not_unanswered() {
     let s = Site::start(mem_store(), utc(T0), "attempts = 2\nretry_interval = \"2m\"").await;
     s.link_up().await;
