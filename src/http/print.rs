@@ -177,6 +177,19 @@ mod tests {
     }
 
     #[test]
+    fn a_bill_says_its_calls_and_total() {
+        let bill = serde_json::json!({ "bill": { "room": "305", "guest": "陳大文", "checked_in_at": "2026-12-04T10:00:00Z",
+            "checked_out_at": null, "count": 1, "total_minor": 250, "currency": "CHF",
+            "calls": [{ "started": "2026-12-05T01:02:03Z", "dialled": "0041xxx", "duration": "1:05", "amount_minor": 250, "currency": "CHF" }] } });
+        let zh = render("bill", "zh-Hant", chrono_tz::Asia::Taipei, "H", T, bill).unwrap();
+        assert!(
+            zh.contains("話費帳單") && zh.contains("陳大文") && zh.contains("1:05") && zh.contains("CHF 2.50"),
+            "{zh}"
+        );
+        assert!(zh.contains("2026年12月4日 18:00"), "the stay's dates in the hotel's time: {zh}");
+    }
+
+    #[test]
     fn every_sheet_renders_in_every_language_with_nothing_in_it() {
         for (sheet, _) in SHEETS {
             for (lang, _) in LANGUAGES {

@@ -678,7 +678,17 @@ async fn a_night_operators_shift_in_chinese() {
     shot(&nora, "26-handover-printed-zh").await;
     nora.goto(&format!("{base}/api/print/wakeups?lang=zh-Hant")).await.unwrap();
     until(&nora, "the printed wake-up list", "document.body.innerText.includes('叫醒名單')").await;
+    let latin = latin_words(&nora, "body").await;
+    assert!(latin.iter().all(|w| names.contains(&w.as_str())), "{latin:?}");
     shot(&nora, "27-wake-up-list-printed-zh").await;
+    for (sheet, says) in [("messages", "待轉達留言"), ("bill?room=305&", "話費帳單")] {
+        let query = if sheet.ends_with('&') { "lang=zh-Hant" } else { "?lang=zh-Hant" };
+        nora.goto(&format!("{base}/api/print/{sheet}{query}")).await.unwrap();
+        until(&nora, sheet, &format!("document.body.innerText.includes('{says}')")).await;
+        let latin = latin_words(&nora, "body").await;
+        assert!(latin.iter().all(|w| names.contains(&w.as_str())), "Latin on the printed {sheet}: {latin:?}");
+    }
+    shot(&nora, "27a-bill-printed-zh").await;
     nora.goto(&format!("{base}/api/print/rooms?lang=zh-Hant")).await.unwrap();
     until(&nora, "the printed room list", "document.body.innerText.includes('房間狀態表')").await;
     let latin = latin_words(&nora, "body").await;

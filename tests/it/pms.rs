@@ -80,6 +80,7 @@ pub(crate) fn check_in(room: &str, reservation: &str, name: &str) -> PmsKnob {
         first_name: None,
         language: Some("EN".into()),
         share: false,
+        vip: None,
     }
 }
 
@@ -98,9 +99,14 @@ async fn the_pms_checks_in_moves_books_messages_and_checks_out_and_hears_back() 
     wait_pms_up(&h).await;
 
     // Check-in: the PBX opens the room with the name.
-    pms.sim.knob(check_in("101", "R-5001", "Müller"));
+    let mut vip = check_in("101", "R-5001", "Müller");
+    if let PmsKnob::CheckIn { vip: code, .. } = &mut vip {
+        *code = Some("3".into());
+    }
+    pms.sim.knob(vip);
     let s = h.sim.wait_for(T, |s| s.rooms.get("101").is_some_and(|r| r.occupied)).await.expect("PBX room 101 opens");
     assert_eq!(s.rooms["101"].guest_name.as_deref(), Some("Müller"));
+    assert!(h.desk.room("101").await.unwrap().vip, "the PMS's GV marks a VIP's stay");
     let by_pms: i64 = h
         .store
         .read(move |c| {
@@ -226,6 +232,7 @@ async fn a_resync_that_says_vacant_checks_out_and_silence_is_reported_and_shared
         first_name: None,
         language: None,
         share: true,
+        vip: None,
     });
     pms.sim.knob(PmsKnob::CheckOut { room: "101".into(), reservation: Some("R-1".into()) });
     let s = h

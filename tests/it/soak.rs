@@ -251,6 +251,7 @@ pub async fn hotel_day(plan: Plan) -> Vec<Check> {
                         first_name: None,
                         language: Some("EN".into()),
                         share: false,
+                        vip: None,
                     });
                 }
                 Some(g) if rng.chance(20) => {

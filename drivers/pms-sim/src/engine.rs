@@ -67,6 +67,9 @@ pub enum PmsKnob {
         /// A second guest in an occupied room (`GS` Y).
         #[serde(default)]
         share: bool,
+        /// The PMS's VIP code (`GV`), if the guest is one.
+        #[serde(default)]
+        vip: Option<String>,
     },
     /// One guest (`reservation`) or the whole room leaves.
     CheckOut {
@@ -198,7 +201,7 @@ impl PmsEngine {
 
     pub fn knob(&mut self, now: Instant, k: PmsKnob) {
         match k {
-            PmsKnob::CheckIn { room, reservation, name, first_name, language, share } => {
+            PmsKnob::CheckIn { room, reservation, name, first_name, language, share, vip } => {
                 self.view
                     .occupancy
                     .entry(room.clone())
@@ -211,6 +214,7 @@ impl PmsEngine {
                     first_name,
                     language,
                     share: share.then_some(true),
+                    vip,
                     ..Default::default()
                 }));
             }
@@ -487,6 +491,7 @@ mod tests {
                 first_name: None,
                 language: Some("EN".into()),
                 share: false,
+                vip: None,
             },
         );
         let heard = pump(&mut pms, &mut vendor, now);

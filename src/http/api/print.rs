@@ -98,6 +98,10 @@ pub async fn sheet(
                 })
                 .await?;
             let mut bill = serde_json::to_value(&folio).unwrap_or(Value::Null);
+            for c in bill["calls"].as_array_mut().into_iter().flatten() {
+                let s = c["duration_s"].as_i64().unwrap_or(0).max(0);
+                c["duration"] = format!("{}:{:02}", s / 60, s % 60).into();
+            }
             if let Some(stay) = stay {
                 let shown = !stay.private || see_private;
                 bill["guest"] =
