@@ -492,10 +492,14 @@ function form(id, fields, submit, extra = "") {
 /// The room's dialog. Its forms are built once per room and occupancy and never rebuilt by a
 /// live update (whatever someone is typing stays); the lists and the status around them are.
 async function renderRoomDialog(room) {
+  // Several drawings may be under way (a live event, the form's own refresh): only the newest
+  // draws, so an answer read before a change cannot overwrite one read after it.
+  const seq = (S.dialogSeq = (S.dialogSeq || 0) + 1);
   const [r, wakeups, messages, audit] = await Promise.all([
     api("GET", `/api/rooms/${room}`), api("GET", `/api/wakeups?room=${room}`),
     api("GET", `/api/messages?room=${room}`), api("GET", `/api/audit?room=${room}&limit=20`),
   ]);
+  if (seq !== S.dialogSeq || S.open !== room) return;
   const key = `${room}:${r.occupied}:${S.lang}`;
   if (S.dialogKey !== key) {
     S.dialogKey = key;
