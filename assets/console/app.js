@@ -1067,9 +1067,10 @@ function connectEvents() {
   S.events = es;
   // Everything is read once per (re)connection; after that each event carries what changed and
   // is applied in place (a check-in costs one room, not the whole board).
-  // The last hundred events' names and sizes, for a look from the browser's tools (and tests).
+  // The last hundred events' names, sizes and arrival times, for a look from the browser's tools
+  // (and tests).
   const on = (name, apply) => es.addEventListener(name, (e) => {
-    S.live.push([name, e.data.length]); if (S.live.length > 100) S.live.shift();
+    S.live.push([name, e.data.length, Date.now()]); if (S.live.length > 100) S.live.shift();
     apply(JSON.parse(e.data));
   });
   on("hello", (d) => { $("#offline-banner").hidden = true; renderBanner({ ...d.link, queued: S.link?.queued }); refresh("all"); });
