@@ -37,6 +37,17 @@ impl Outer {
     pub fn new(down_since: Option<Instant>, resync_wanted: bool) -> Self {
         Outer { down_since, resync_wanted, was_up: false, logged_down: false }
     }
+
+    /// The link is down: if it had been up, it is down since now and its loss is to be logged
+    /// (once: `logged_down` asks the next "up" for its counterpart). Returns whether it had been up.
+    pub fn went_down(&mut self) -> bool {
+        let was_up = std::mem::take(&mut self.was_up);
+        if was_up {
+            self.down_since = Some(Instant::now());
+            self.logged_down = true;
+        }
+        was_up
+    }
 }
 
 /// How a session ended.

@@ -58,10 +58,8 @@ pub fn spawn<C: Connector>(ctx: PmsCtx, connector: C) -> (PmsHandle, JoinHandle<
 
 /// The link was up and is not: logged once, and a resync is asked for once it is back.
 async fn went_down(outer: &mut Outer, ctx: &PmsCtx, why: &str) {
-    if std::mem::take(&mut outer.was_up) {
-        outer.logged_down = true;
+    if outer.went_down() {
         outer.resync_wanted = true;
-        outer.down_since = Some(Instant::now());
         let text = format!("PMS link down: {why}; what the PMS must hear waits in the queue");
         ctx.journal("pms_down", true, &text, serde_json::json!({})).await;
     }

@@ -277,9 +277,9 @@ impl<'a> Session<'a> {
                 }
                 Event::LinkDown(reason) => {
                     tracing::warn!(?reason, "PBX link down");
+                    // Down since now even if it never came up: the outage is counted from the last try.
                     outer.down_since = Some(Instant::now());
-                    if std::mem::take(&mut outer.was_up) {
-                        outer.logged_down = true;
+                    if outer.went_down() {
                         log_link(
                             self.ctx,
                             "pbx_down",

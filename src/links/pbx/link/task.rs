@@ -52,9 +52,7 @@ impl Role for PbxRole {
     }
 
     async fn lost(&mut self, why: &str, outer: &mut Outer) {
-        if std::mem::take(&mut outer.was_up) {
-            outer.down_since = Some(Instant::now());
-            outer.logged_down = true;
+        if outer.went_down() {
             let text = format!("PBX link down: {why}; changes wait in the queue");
             log_link(&self.ctx, "pbx_down", &text, serde_json::json!({})).await;
         }
