@@ -527,6 +527,16 @@ impl Desk {
     }
 }
 
+/// A guest's whole name: 陳大文 (family then given, no space, in Chinese, Japanese or Korean),
+/// "Chen Tai-man" otherwise; the console writes it the same way (`wholeName`).
+pub fn whole_name(family: &str, given: Option<&str>) -> String {
+    match given.filter(|g| !g.is_empty()) {
+        None => family.to_string(),
+        Some(given) if family.chars().chain(given.chars()).any(is_cjk) => format!("{family}{given}"),
+        Some(given) => format!("{family} {given}"),
+    }
+}
+
 /// A character of a Chinese, Japanese or Korean name (one is a whole surname: 陳, 林, 金).
 fn is_cjk(c: char) -> bool {
     matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')

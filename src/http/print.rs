@@ -129,16 +129,15 @@ fn local(v: Option<&str>, tz: Tz, lang: &str) -> String {
     }
 }
 
-/// Minor units with the currency's decimals (two, but none for the few currencies without).
+/// An amount with its currency code, in the currency's own decimals ([`crate::domain::money`],
+/// as the rest of the service writes them); XXX (no currency: a hotel with no tariff) without a code.
 fn money(minor: i64, currency: &str) -> String {
-    // XXX: no currency (no tariff): the amount as the PBX gave it.
-    let currency = if currency == "XXX" { "" } else { currency };
-    let decimals = if ["JPY", "KRW", "TWD", "VND", "CLP", "ISK", "HUF"].contains(&currency) { 0 } else { 2 };
-    if decimals == 0 {
-        return format!("{currency} {minor}").trim_start().to_string();
+    let amount = crate::domain::money::money(minor, currency);
+    if currency == "XXX" {
+        amount
+    } else {
+        format!("{currency} {amount}")
     }
-    let sign = if minor < 0 { "-" } else { "" };
-    format!("{currency} {sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100).trim_start().to_string()
 }
 
 #[cfg(test)]
@@ -172,7 +171,8 @@ mod tests {
         assert_eq!(local(Some("2026-12-06T06:30:00"), tz, "en"), "2026-12-06 06:30", "already local");
         assert_eq!(local(None, tz, "en"), "–");
         assert_eq!(money(12345, "CHF"), "CHF 123.45");
-        assert_eq!(money(120, "TWD"), "TWD 120");
+        assert_eq!(money(120, "TWD"), "TWD 1.20", "ISO 4217's decimals, as on the bill and the console");
+        assert_eq!(money(500, "JPY"), "JPY 500");
         assert_eq!(money(250, "XXX"), "2.50", "no tariff, no currency");
     }
 

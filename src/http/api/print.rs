@@ -22,7 +22,13 @@ pub async fn sheet(
 ) -> ApiResult<Html<String>> {
     let lang = print::language(q.lang.as_deref());
     let see_private = actor.can(Permission::SeePrivate);
-    let rooms: Vec<RoomView> = s.desk.rooms().await?.into_iter().map(|r| r.redacted(see_private)).collect();
+    // The rooms as this reader may see them: read only for the sheets that name guests.
+    let rooms: Vec<RoomView> = match sheet.as_str() {
+        "rooms" | "wakeups" | "messages" => {
+            s.desk.rooms().await?.into_iter().map(|r| r.redacted(see_private)).collect()
+        }
+        _ => Vec::new(),
+    };
     let guest = |room: &str| -> (Option<String>, bool, bool) {
         match rooms.iter().find(|r| r.room == room && r.occupied) {
             Some(r) => (whole_name(r.guest_name.as_deref(), r.first_name.as_deref()), r.private, r.vip),
@@ -118,14 +124,7 @@ pub async fn sheet(
     Ok(Html(html))
 }
 
-/// 陳大文 (Chinese, Japanese, Korean: family then given, no space), "Chen Tai-man" otherwise.
+/// The whole name of a guest whose family name may be withheld (an incognito guest's, redacted).
 fn whole_name(family: Option<&str>, given: Option<&str>) -> Option<String> {
-    let family = family?;
-    let Some(given) = given.filter(|g| !g.is_empty()) else { return Some(family.to_string()) };
-    let cjk = |c: char| matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}');
-    Some(if family.chars().chain(given.chars()).any(cjk) {
-        format!("{family}{given}")
-    } else {
-        format!("{family} {given}")
-    })
+    family.map(|f| crate::hotel::desk::whole_name(f, given))
 }
