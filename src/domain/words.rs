@@ -61,6 +61,8 @@ macro_rules! words {
     };
 }
 
+pub(crate) use words;
+
 words! {
     /// What a logbook entry is about.
     pub enum Category ("a log entry's category") {

@@ -325,7 +325,7 @@ mod tests {
 
     #[test]
     fn what_comes_for_a_booking_not_waiting_for_it_changes_nothing() {
-        for status in WakeStatus::ALL {
+        for &status in WakeStatus::ALL {
             let s = st(status, 1);
             if status != WakeStatus::Ringing {
                 assert_eq!(transition(s, Input::Rang { answered: true }, at(0, 0), &POLICY), (s, vec![]), "{status}");
