@@ -390,17 +390,22 @@ $("#jump").addEventListener("keydown", (e) => {
 // ---- a room -----------------------------------------------------------------------------
 
 async function openRoom(room) {
+  const d = $("#room-dialog");
+  // A dialog opened afresh starts clean (its forms are built for this room).
+  if (!d.open) { S.dialogKey = null; S.billAfterCheckout = null; }
   S.open = room;
+  const opening = (S.opening = Symbol(room));
   try {
     await renderRoomDialog(room);
   } catch (e) {
     // Offline, or the room cannot be read: say so where the operator is looking.
-    S.open = null;
+    if (S.opening === opening) { S.opening = null; S.open = null; }
     if (e.status === 401) return;
     toast(e.status === 0 ? plain("live.room_offline", { room }) : errorText(e));
     return;
   }
-  const d = $("#room-dialog");
+  if (S.opening !== opening) return;
+  S.opening = null;
   if (!d.open) {
     d.showModal();
     // Ready to type: a vacant room's check-in name; otherwise the dialog itself (keys above).
@@ -416,7 +421,10 @@ function toast(text) {
   clearTimeout(S.toastTimer);
   S.toastTimer = setTimeout(() => { el.hidden = true; }, 6000);
 }
-$("#room-dialog").addEventListener("close", () => {
+$("#room-dialog").addEventListener("close", (e) => {
+  // The close event comes a moment after the dialog closed: if a room was opened meanwhile
+  // (a quick click, even the same room), that room is the one open now.
+  if (e.target.open || S.opening) return;
   const room = S.open;
   S.open = null; S.dialogKey = null; S.billAfterCheckout = null;
   // Back where the operator was: the room's tile.
