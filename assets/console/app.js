@@ -133,7 +133,8 @@ async function signedIn(me) {
   await setLang(defaultLang(me.login));
   $("#who").textContent = `${me.display_name} (${t(`role.${me.role}`)})`;
   for (const el of $$("[data-needs=operator]")) el.hidden = !can("operate");
-  show(S.view === "log" && !can("operate") ? "rooms" : S.view);
+  // The live stream's hello reads everything (once per connection): the view is drawn from it.
+  show(S.view === "log" && !can("operate") ? "rooms" : S.view, { read: false });
   connectEvents();
 }
 
@@ -162,12 +163,12 @@ $("#lang").addEventListener("change", (e) => setLang(e.target.value));
 
 // ---- views ------------------------------------------------------------------------------
 
-function show(view) {
+function show(view, { read = true } = {}) {
   if (view === "log" && !can("operate")) view = "rooms";
   S.view = view;
   for (const s of $$(".view")) s.hidden = s.id !== `view-${view}`;
   for (const b of $$("header nav button")) b.classList.toggle("active", b.dataset.view === view);
-  refresh(view);
+  if (read) refresh(view);
 }
 for (const b of $$("[data-view]")) b.addEventListener("click", () => show(b.dataset.view));
 

@@ -3,7 +3,8 @@
 //! step saves a screenshot under `target/console-screenshots/`.
 //!
 //! Long: two whole shifts, the front desk's and the night operator's, each a story told step by
-//! step with its screenshots; split, they would lose the order the steps depend on.
+//! step with its screenshots; split, they would lose the order the steps depend on. A third test
+//! measures a 2,000-room board's first paint after sign-in (printed, see BENCHMARKS.md).
 //!
 //! Needs `chromium` and `chromedriver` (Debian's `chromium`, `chromium-driver`; `.ci/run`
 //! installs them). Outside CI, without them the test says so and passes; in CI it fails.
@@ -786,4 +787,70 @@ async fn a_night_operators_shift_in_chinese() {
         c.close().await.unwrap();
     }
     drop(site);
+}
+
+/// A 2,000-room hotel: the time from "sign in" to the whole board drawn (the board's read and
+/// its drawing, as the operator waits for it), measured in the page and printed, not asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2000_room_board_after_sign_in() {
+    let _g = pty_lock();
+    let Some(driver) = start_driver() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let staff = [("olga", "operator", "olga operator pw")];
+    let site = running_with(dir.path(), "simulator", &staff, |t| {
+        t.replace("numbers = [\"101-105\"]", "numbers = [\"1000-2999\"]")
+    });
+    let c = browser(&driver).await;
+    c.goto(&format!("http://127.0.0.1:{}", site.port)).await.unwrap();
+    until(&c, "the sign-in form", "!document.querySelector('#signin').hidden").await;
+    fill(&c, "#signin-login", "olga").await;
+    fill(&c, "#signin-password", "olga operator pw").await;
+    // The clock starts at the click; the board is drawn when it holds every tile, painted at
+    // the next frame.
+    c.execute(
+        "window.painted = null;
+         const board = document.querySelector('#board');
+         new MutationObserver((_, o) => {
+           if (board.children.length < 2000) return;
+           o.disconnect();
+           window.built = performance.now() - window.clicked;
+           requestAnimationFrame(() => { window.painted = performance.now() - window.clicked; });
+         }).observe(board, {childList: true});
+         window.clicked = performance.now();
+         document.querySelector('#signin-submit').click();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    until(&c, "the 2,000-room board", "window.painted !== null").await;
+    let ms = c.execute("return window.painted;", vec![]).await.unwrap();
+    // Where the time went: each read after the click (start + duration, ms), the board's DOM
+    // built, and the stream's hello.
+    let timeline = c
+        .execute(
+            "const reads = performance.getEntriesByType('resource').filter((e) => e.startTime >= window.clicked)
+               .map((e) => `${e.name.replace(/^https?:\\/\\/[^/]+/, '')} ${Math.round(e.startTime - window.clicked)}+${Math.round(e.duration)}`);
+             const hello = S.live.length ? Math.round(S.live[0][2] - performance.timeOrigin - window.clicked) : '?';
+             return `${reads.join(', ')}; built at ${Math.round(window.built)}; hello at ${hello}`;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let kb = c
+        .execute(
+            "const e = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/rooms'));
+             return e ? [e.transferSize / 1024, e.decodedBodySize / 1024] : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.execute("return document.querySelectorAll('.tile').length;", vec![]).await.unwrap(), json!(2000));
+    eprintln!(
+        "console: a 2,000-room board painted {:.0} ms after \"sign in\" (the board's read: {} KB on the wire, {} KB of JSON)",
+        ms.as_f64().unwrap_or(f64::NAN),
+        kb[0].as_f64().map_or("?".into(), |v| format!("{v:.0}")),
+        kb[1].as_f64().map_or("?".into(), |v| format!("{v:.0}")),
+    );
+    eprintln!("console: after \"sign in\": {}", timeline.as_str().unwrap_or(""));
+    c.close().await.unwrap();
 }
