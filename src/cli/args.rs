@@ -112,6 +112,9 @@ pub enum Command {
         /// The printable bill (HTML), e.g. `switchboard folio 101 --html > folio-101.html`.
         #[arg(long)]
         html: bool,
+        /// The printout's language: en (the default) or zh-Hant.
+        #[arg(long, requires = "html", value_parser = ["en", "zh-Hant"])]
+        lang: Option<String>,
     },
     /// Check a guest out: bar the room's line (refused while messages wait, unless discarded).
     Checkout {
@@ -217,6 +220,9 @@ pub enum Command {
         /// Print the sheet as an HTML page (for the paper book).
         #[arg(long)]
         html: bool,
+        /// The printout's language: en (the default) or zh-Hant.
+        #[arg(long, requires = "html", value_parser = ["en", "zh-Hant"])]
+        lang: Option<String>,
     },
     /// The operator's logbook.
     Log {
@@ -241,8 +247,12 @@ pub enum Command {
     },
     /// Sign in; the token is kept in your config directory.
     Login {
+        /// Your login (asked for if not given).
         #[arg(long)]
         user: Option<String>,
+        /// Your login, as `switchboard login dora` (the same as --user).
+        #[arg(conflicts_with = "user", value_name = "LOGIN")]
+        login: Option<String>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,

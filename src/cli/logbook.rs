@@ -4,7 +4,7 @@ use super::client::Client;
 use super::render::{self, or_dash};
 use super::subcommands::{FollowupCommand, HandoverCommand, LogCommand, ShiftCommand};
 use crate::http::contract::{
-    route, Amend, CloseShift, Entry, FollowupChange, FollowupsQuery, LogQuery, NewEntry, Search,
+    route, Amend, CloseShift, Entry, FollowupChange, FollowupsQuery, LogQuery, NewEntry, PrintQuery, Search,
 };
 
 pub fn run_shift(c: &Client, cmd: &ShiftCommand) -> anyhow::Result<()> {
@@ -21,14 +21,21 @@ pub fn run_shift(c: &Client, cmd: &ShiftCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run_handover(c: &Client, cmd: Option<&HandoverCommand>, json: bool, html: bool) -> anyhow::Result<()> {
+/// `html`: the printable page, in the language given (English if none).
+pub fn run_handover(
+    c: &Client,
+    cmd: Option<&HandoverCommand>,
+    json: bool,
+    html: Option<Option<&str>>,
+) -> anyhow::Result<()> {
     if let Some(HandoverCommand::Ack) = cmd {
         let sh = c.call::<route::AckHandover>(&[], &())?;
         println!("handover of shift {} acknowledged; you may open your shift", sh.id);
         return Ok(());
     }
-    if html {
-        print!("{}", c.call::<route::HandoverPrint>(&[], &())?);
+    if let Some(lang) = html {
+        let q = PrintQuery { lang: lang.map(str::to_string), room: None };
+        print!("{}", c.call::<route::HandoverPrint>(&[], &q)?);
         return Ok(());
     }
     let sheet = c.call::<route::Handover>(&[], &())?;

@@ -8,8 +8,8 @@ use super::client::Client;
 use super::render::{self, on_off, or_dash};
 use super::subcommands::{PbxCommand, PmsCommand, TariffCommand};
 use crate::http::contract::{
-    route, AuditQuery, CallsQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, QuoteQuery,
-    RoomView, SetClass, SetHousekeeping, SimCall, Stay, StaysQuery, Switch,
+    route, AuditQuery, CallsQuery, CheckIn, CheckOut, DateQuery, GuestQuery, HousekeepingQuery, MoveTo, PrintQuery,
+    QuoteQuery, RoomView, SetClass, SetHousekeeping, SimCall, Stay, StaysQuery, Switch,
 };
 
 /// A room number as a path segment: letters and digits.
@@ -77,7 +77,8 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 vip: *vip,
             };
             let stay = c.call::<route::CheckIn>(&[room_arg(room)?], &req)?;
-            println!("checked in {} to room {} (stay {})", stay.guest_name, stay.room, stay.id);
+            let name = crate::hotel::desk::whole_name(&stay.guest_name, stay.first_name.as_deref());
+            println!("checked in {name} to room {} (stay {})", stay.room, stay.id);
         }
         Command::Checkout { room, discard_messages } => {
             let req = CheckOut { discard_messages: *discard_messages };
@@ -162,8 +163,9 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
                 _ => println!("no tariffs.toml: calls are recorded at the PBX's price from now on"),
             }
         }
-        Command::Folio { room, html: true, .. } => {
-            print!("{}", c.call::<route::FolioPrint>(&[room_arg(room)?], &())?);
+        Command::Folio { room, html: true, lang, .. } => {
+            let q = PrintQuery { lang: lang.clone(), room: None };
+            print!("{}", c.call::<route::FolioPrint>(&[room_arg(room)?], &q)?);
         }
         Command::Folio { room, json, .. } => {
             let f = c.call::<route::Folio>(&[room_arg(room)?], &())?;

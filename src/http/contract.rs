@@ -433,7 +433,7 @@ pub mod route {
         /// The last handover (null before the first shift closes); shown to everyone.
         Handover: Get "/api/handover", () => Option<super::Handover>;
         /// The last handover as a printable HTML page.
-        HandoverPrint: Get "/api/handover/print", () => String;
+        HandoverPrint: Get "/api/handover/print", PrintQuery => String;
         AckHandover: Post "/api/handover/ack", () => Shift;
         Log: Get "/api/log", LogQuery => Vec<Entry>;
         AddLog: Post "/api/log", NewEntry => Entry;
@@ -464,7 +464,7 @@ pub mod route {
         /// The guest's bill of calls: the room's stay, its calls and their total.
         Folio: Get "/api/rooms/{room}/folio", () => super::Folio;
         /// The same, as a printable HTML page.
-        FolioPrint: Get "/api/rooms/{room}/folio/print", () => String;
+        FolioPrint: Get "/api/rooms/{room}/folio/print", PrintQuery => String;
         /// A printout in the reader's language and the hotel's time: `rooms` (room status),
         /// `wakeups` (the next 24 hours), `messages` (the night round), `handover`, `bill`
         /// (`?room=`).

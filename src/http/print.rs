@@ -76,6 +76,44 @@ pub fn render(
     env.get_template("sheet.html").and_then(|t| t.render(ctx)).map_err(fail)
 }
 
+/// What the handover sheet is made of: the last sheet, each entry the service wrote said in
+/// `lang` (see [`entry_said`]).
+pub fn handover(sheet: Option<&crate::hotel::logbook::handover::Handover>, lang: &str) -> serde_json::Value {
+    let mut h = serde_json::to_value(sheet).unwrap_or(serde_json::Value::Null);
+    for list in ["high_priority", "pbx_outages"] {
+        for e in h.get_mut(list).and_then(serde_json::Value::as_array_mut).into_iter().flatten() {
+            e["said"] = entry_said(e, lang).into();
+        }
+    }
+    serde_json::json!({ "handover": h })
+}
+
+/// What the call bill is made of: the folio's calls oldest first (as a bill reads) with their
+/// durations as m:ss, and the stay's guest (an incognito guest's name only for `see_private`)
+/// and dates.
+pub fn bill(
+    folio: &crate::hotel::charges::ledger::Folio,
+    stay: Option<&crate::store::rooms::Stay>,
+    see_private: bool,
+) -> serde_json::Value {
+    let mut bill = serde_json::to_value(folio).unwrap_or(serde_json::Value::Null);
+    if let Some(calls) = bill["calls"].as_array_mut() {
+        calls.reverse();
+        for c in calls {
+            let s = c["duration_s"].as_i64().unwrap_or(0).max(0);
+            c["duration"] = format!("{}:{:02}", s / 60, s % 60).into();
+        }
+    }
+    if let Some(stay) = stay {
+        let shown = !stay.private || see_private;
+        bill["guest"] =
+            shown.then(|| crate::hotel::desk::whole_name(&stay.guest_name, stay.first_name.as_deref())).into();
+        bill["checked_in_at"] = stay.checked_in_at.clone().into();
+        bill["checked_out_at"] = stay.checked_out_at.clone().into();
+    }
+    serde_json::json!({ "bill": bill })
+}
+
 /// `text` with each `{name}` replaced by its value (nothing where there is none).
 fn fill(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(text.len());

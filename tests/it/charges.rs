@@ -81,10 +81,13 @@ async fn calls_are_priced_onto_the_stay_and_answered_with_the_right_status() {
     // The guest's bill, and the digits masked for the desk.
     let folio = h.store.read(move |c| ledger::folio(c, "101", "CHF", Some(3))).await.unwrap();
     assert_eq!((folio.count, folio.total_minor), (3, 619));
-    let printed = folio.to_html("Hotel <Test>", chrono_tz::Asia::Taipei);
-    assert!(printed.contains("<h1>Hotel &lt;Test&gt;</h1>"), "{printed}");
-    assert!(printed.contains("004989920xxx") && !printed.contains("004989920920"), "{printed}");
-    assert!(printed.contains("<td class=n>3.19</td>") && printed.contains("<td class=n>6.19</td>"), "{printed}");
+    let bill = switchboard::http::print::bill(&folio, None, false);
+    let now = h.desk.now_utc();
+    let printed =
+        switchboard::http::print::render("bill", "en", chrono_tz::Asia::Taipei, "Hotel <Test>", now, bill).unwrap();
+    assert!(printed.contains("Hotel &lt;Test&gt;"), "{printed}");
+    assert!(printed.contains("004989920•••") && !printed.contains("004989920920"), "{printed}");
+    assert!(printed.contains("<td>CHF 3.19</td>") && printed.contains("<td>CHF 6.19</td>"), "{printed}");
     let masked = h
         .store
         .read(move |c| ledger::list(c, &CallsQuery { room: Some("101".into()), ..Default::default() }, Some(3)))

@@ -97,7 +97,9 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     m.call::<route::PbxStatus>(&[], &());
     assert!(m.call::<route::Calls>(&[], &CallsQuery::default()).is_empty());
     assert_eq!(m.call::<route::Folio>(&["102"], &()).total_minor, 0);
-    assert!(m.call::<route::FolioPrint>(&["102"], &()).contains("Telephone calls of room 102"));
+    let zh = PrintQuery { lang: Some("zh-Hant".into()), room: None };
+    assert!(m.call::<route::FolioPrint>(&["102"], &PrintQuery::default()).contains("Room 102"));
+    assert!(m.call::<route::FolioPrint>(&["102"], &zh).contains("話費帳單"));
     let zh = PrintQuery { lang: Some("zh-Hant".into()), room: Some("102".into()) };
     assert!(m.call::<route::PrintSheet>(&["bill"], &zh).contains("話費帳單"));
     let placed =
@@ -134,7 +136,7 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert_eq!(m.call::<route::UpdateFollowup>(&[&f.id.to_string()], &done).state, "done");
     assert_eq!(m.call::<route::CloseShift>(&[], &CloseShift::default()).shift.operator, "manager");
     assert!(m.call::<route::Handover>(&[], &()).is_some());
-    assert!(m.call::<route::HandoverPrint>(&[], &()).starts_with("<!doctype html>"));
+    assert!(m.call::<route::HandoverPrint>(&[], &PrintQuery::default()).starts_with("<!doctype html>"));
 
     let mut o = Calls::new(base, None);
     let signed = o.call::<route::Login>(&[], &Login { login: "olga".into(), password: "olga second pw".into() });

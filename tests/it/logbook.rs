@@ -243,8 +243,10 @@ async fn the_service_writes_system_entries_and_the_handover_lists_them() {
     assert!(sheet.pbx_outages.len() >= 2);
     let text = sheet.to_text();
     assert!(text.contains("NOT YET ACKNOWLEDGED"), "{text}");
-    let html = sheet.to_html("Hotel <Test>");
-    assert!(html.contains("Hotel &lt;Test&gt;") && html.contains("door 3 propped open"));
+    let data = switchboard::http::print::handover(Some(&sheet), "en");
+    let html =
+        switchboard::http::print::render("handover", "en", chrono_tz::UTC, "Hotel <Test>", utc(T0), data).unwrap();
+    assert!(html.contains("Hotel &lt;Test&gt;") && html.contains("door 3 propped open"), "{html}");
     assert!(s.services.app.logbook.handover().await.unwrap().is_some(), "shown to everyone until acknowledged");
 }
 

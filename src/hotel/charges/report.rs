@@ -13,49 +13,6 @@ use serde::{Deserialize, Serialize};
 use crate::domain::money::money;
 use crate::store::StoreError;
 
-impl super::Folio {
-    /// The guest's bill of calls as a printable page (times in the hotel's local time).
-    pub fn to_html(&self, hotel: &str, tz: Tz) -> String {
-        let esc = |s: &str| html_escape::encode_safe(s).into_owned();
-        let mut rows = String::new();
-        // Oldest first, as a bill reads.
-        for c in self.calls.iter().rev() {
-            let started = crate::clock::parse_utc(&c.started)
-                .map_or_else(|| c.started.clone(), |t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string());
-            let _ = writeln!(
-                rows,
-                "<tr><td>{}</td><td>{}</td><td class=n>{}:{:02}</td><td>{}</td><td class=n>{}</td></tr>",
-                esc(&started),
-                esc(c.dialled.as_deref().unwrap_or("-")),
-                c.duration_s / 60,
-                c.duration_s % 60,
-                esc(&c.band),
-                money(c.amount_minor, &c.currency),
-            );
-        }
-        if self.calls.is_empty() {
-            rows.push_str("<tr><td colspan=5>no calls</td></tr>\n");
-        }
-        format!(
-            "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Calls of room {room}</title>\n\
-             <style>body{{font-family:serif;max-width:50em;margin:2em auto}}h1{{font-size:1.4em}}\
-             table{{width:100%;border-collapse:collapse}}td,th{{border-bottom:1px solid #999;padding:.3em;text-align:left}}\
-             .n{{text-align:right}}tfoot td{{font-weight:bold;border-bottom:none}}</style></head>\n\
-             <body><h1>{hotel}</h1>\n<p>Telephone calls of room {room}{stay}</p>\n\
-             <table><thead><tr><th>Started</th><th>Number</th><th class=n>Duration</th><th>Band</th>\
-             <th class=n>Amount ({cur})</th></tr></thead>\n<tbody>\n{rows}</tbody>\n\
-             <tfoot><tr><td colspan=4>{count} call(s), total</td><td class=n>{total}</td></tr></tfoot></table>\n\
-             </body></html>\n",
-            hotel = esc(hotel),
-            room = esc(&self.room),
-            stay = self.stay.map_or_else(String::new, |s| format!(", stay {s}")),
-            cur = esc(&self.currency),
-            count = self.count,
-            total = money(self.total_minor, &self.currency),
-        )
-    }
-}
-
 /// One band's calls of the day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BandRevenue {

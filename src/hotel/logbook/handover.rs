@@ -97,10 +97,6 @@ pub fn build(c: &Connection, _tz: chrono_tz::Tz, id: i64) -> Result<Handover, St
     })
 }
 
-fn esc(s: &str) -> String {
-    html_escape::encode_safe(s).into_owned()
-}
-
 impl Handover {
     /// Plain text, for the terminal.
     pub fn to_text(&self) -> String {
@@ -163,34 +159,5 @@ impl Handover {
         section("PBX outages", self.pbx_outages.iter().map(|e| format!("{} {}", e.at, e.text)).collect());
         section("Open alerts", self.open_alerts.iter().map(|a| format!("#{} {} {}", a.id, a.at, a.message)).collect());
         out
-    }
-
-    /// A printable page.
-    pub fn to_html(&self, hotel: &str) -> String {
-        let text = self.to_text();
-        let mut body = String::new();
-        for line in text.lines() {
-            if line.is_empty() {
-                continue;
-            }
-            if let Some(item) = line.strip_prefix("  - ") {
-                body += &format!("<li>{}</li>\n", esc(item));
-            } else if line.ends_with(')') && !line.starts_with("Handover") {
-                body += &format!("</ul><h2>{}</h2><ul>\n", esc(line));
-            } else {
-                body += &format!("<p>{}</p>\n", esc(line));
-            }
-        }
-        format!(
-            "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Handover, shift {id}</title>\n\
-             <style>body{{font-family:serif;max-width:50em;margin:2em auto}}h1{{font-size:1.4em}}\
-             h2{{font-size:1.1em;border-bottom:1px solid #000}}li{{margin:.2em 0}}\
-             .sign{{margin-top:3em;display:flex;justify-content:space-between}}</style></head>\n\
-             <body><h1>{hotel}: shift handover</h1>\n<ul>{body}</ul>\n\
-             <div class=\"sign\"><span>Outgoing: ____________________</span><span>Incoming: ____________________</span></div>\n\
-             </body></html>\n",
-            id = self.shift.id,
-            hotel = esc(hotel),
-        )
     }
 }

@@ -10,7 +10,8 @@ use super::mount::Created;
 use super::state::AppState;
 use crate::domain::identity::Actor;
 use crate::http::contract::{
-    Amend, CloseShift, Entry, Followup, FollowupChange, FollowupsQuery, Handover, LogQuery, NewEntry, Search, Shift,
+    Amend, CloseShift, Entry, Followup, FollowupChange, FollowupsQuery, Handover, LogQuery, NewEntry, PrintQuery,
+    Search, Shift,
 };
 
 pub async fn open_shift(State(s): State<AppState>, actor: Actor) -> ApiResult<Created<Shift>> {
@@ -35,10 +36,15 @@ pub async fn handover(State(s): State<AppState>) -> ApiResult<Json<Option<Handov
 }
 
 /// The last handover as a printable page.
-pub async fn handover_print(State(s): State<AppState>) -> ApiResult<axum::response::Html<String>> {
-    let hotel = s.hotel_name.clone();
-    let sheet = s.logbook.handover().await?.ok_or_else(|| ApiError::NotFound("no shift has been closed yet".into()))?;
-    Ok(axum::response::Html(sheet.to_html(&hotel)))
+/// The handover sheet's printout (`?lang=`, English by default): the same page as
+/// `/api/print/handover`, and 404 while no shift has been closed.
+pub async fn handover_print(
+    State(s): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<PrintQuery>,
+) -> ApiResult<axum::response::Html<String>> {
+    s.logbook.handover().await?.ok_or_else(|| ApiError::NotFound("no shift has been closed yet".into()))?;
+    super::print::page(&s, &actor, "handover", &q).await
 }
 
 pub async fn ack_handover(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<Shift>> {

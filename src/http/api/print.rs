@@ -20,10 +20,16 @@ pub async fn sheet(
     Segment(sheet): Segment,
     ApiQuery(q): ApiQuery<PrintQuery>,
 ) -> ApiResult<Html<String>> {
+    page(&s, &actor, &sheet, &q).await
+}
+
+/// The sheet `sheet` as `actor` may read it, in the language `q` asks for (also behind the older
+/// `/api/handover/print` and `/api/rooms/{room}/folio/print`).
+pub async fn page(s: &AppState, actor: &Actor, sheet: &str, q: &PrintQuery) -> ApiResult<Html<String>> {
     let lang = print::language(q.lang.as_deref());
     let see_private = actor.can(Permission::SeePrivate);
     // The rooms as this reader may see them: read only for the sheets that name guests.
-    let rooms: Vec<RoomView> = match sheet.as_str() {
+    let rooms: Vec<RoomView> = match sheet {
         "rooms" | "wakeups" | "messages" => {
             s.desk.rooms().await?.into_iter().map(|r| r.redacted(see_private)).collect()
         }
@@ -35,7 +41,7 @@ pub async fn sheet(
             None => (None, false, false),
         }
     };
-    let data = match sheet.as_str() {
+    let data = match sheet {
         "rooms" => json!({ "rooms": rooms.iter().map(|r| json!({
             "room": r.room, "floor": crate::config::rooms::floor_of(&r.room), "occupied": r.occupied,
             "guest": whole_name(r.guest_name.as_deref(), r.first_name.as_deref()), "vip": r.vip,
@@ -76,19 +82,10 @@ pub async fn sheet(
             if !actor.can(Permission::Operate) {
                 return Err(ApiError::Forbidden("the handover sheet is for operators and managers".into()));
             }
-            let mut h = serde_json::to_value(s.logbook.handover().await?).unwrap_or(Value::Null);
-            for list in ["high_priority", "pbx_outages"] {
-                if let Some(entries) = h.get_mut(list).and_then(Value::as_array_mut) {
-                    for e in entries {
-                        let said = print::entry_said(e, lang);
-                        e["said"] = said.into();
-                    }
-                }
-            }
-            json!({ "handover": h })
+            print::handover(s.logbook.handover().await?.as_ref(), lang)
         }
         "bill" => {
-            let room = q.room.ok_or_else(|| ApiError::BadRequest("the bill needs ?room=".into()))?;
+            let room = q.room.clone().ok_or_else(|| ApiError::BadRequest("the bill needs ?room=".into()))?;
             s.desk.room(&room).await?;
             let m = Some(s.charges.cfg.mask_digits).filter(|n| *n > 0);
             let currency = s.charges.currency();
@@ -103,23 +100,11 @@ pub async fn sheet(
                     Ok::<_, crate::store::StoreError>((folio, stay))
                 })
                 .await?;
-            let mut bill = serde_json::to_value(&folio).unwrap_or(Value::Null);
-            for c in bill["calls"].as_array_mut().into_iter().flatten() {
-                let s = c["duration_s"].as_i64().unwrap_or(0).max(0);
-                c["duration"] = format!("{}:{:02}", s / 60, s % 60).into();
-            }
-            if let Some(stay) = stay {
-                let shown = !stay.private || see_private;
-                bill["guest"] =
-                    shown.then(|| whole_name(Some(&stay.guest_name), stay.first_name.as_deref())).flatten().into();
-                bill["checked_in_at"] = stay.checked_in_at.into();
-                bill["checked_out_at"] = stay.checked_out_at.into();
-            }
-            json!({ "bill": bill })
+            print::bill(&folio, stay.as_ref(), see_private)
         }
         other => return Err(ApiError::NotFound(PrintError::NoSheet(other.into()).to_string())),
     };
-    let html = print::render(&sheet, lang, s.wakeups.timezone(), &s.hotel_name, s.desk.now_utc(), data)
+    let html = print::render(sheet, lang, s.wakeups.timezone(), &s.hotel_name, s.desk.now_utc(), data)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Html(html))
 }

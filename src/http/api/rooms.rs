@@ -13,8 +13,8 @@ use crate::domain::identity::{Actor, Permission};
 use crate::hotel::audit::{self, Change};
 use crate::http::contract::{
     Call, CallsQuery, CheckIn, CheckOut, DateQuery, DayReport, Folio, GuestQuery, HousekeepingQuery, MoveTo, PbxStatus,
-    Quote, QuoteQuery, ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, SimCall, SimCallReply, StaysQuery,
-    Switch, TariffReloaded, TariffView,
+    PrintQuery, Quote, QuoteQuery, ResyncReply, RoomHousekeeping, SetClass, SetHousekeeping, SimCall, SimCallReply,
+    StaysQuery, Switch, TariffReloaded, TariffView,
 };
 use crate::store::rooms::{RoomView, Stay};
 use crate::store::{outbox, Priority};
@@ -160,12 +160,15 @@ pub async fn folio(State(s): State<AppState>, actor: Actor, Segment(room): Segme
 }
 
 /// The guest's printed bill: digits as `[charges] mask_digits` says, whoever prints it.
-pub async fn folio_print(State(s): State<AppState>, Segment(room): Segment) -> ApiResult<axum::response::Html<String>> {
-    s.desk.room(&room).await?;
-    let m = Some(s.charges.cfg.mask_digits).filter(|n| *n > 0);
-    let folio = s.store.read(move |c| crate::hotel::charges::ledger::folio(c, &room, &s.charges.currency(), m)).await?;
-    let html = folio.to_html(&s.hotel_name, s.wakeups.timezone());
-    Ok(axum::response::Html(html))
+/// The guest's call bill (`?lang=`, English by default): the same page as `/api/print/bill`.
+pub async fn folio_print(
+    State(s): State<AppState>,
+    actor: Actor,
+    Segment(room): Segment,
+    ApiQuery(q): ApiQuery<PrintQuery>,
+) -> ApiResult<axum::response::Html<String>> {
+    let q = PrintQuery { room: Some(room), ..q };
+    super::print::page(&s, &actor, "bill", &q).await
 }
 
 /// The tariff in use, or 404 when the hotel has none.
