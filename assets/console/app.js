@@ -168,6 +168,7 @@ function show(view, { read = true } = {}) {
   S.view = view;
   for (const s of $$(".view")) s.hidden = s.id !== `view-${view}`;
   for (const b of $$("header nav button")) b.classList.toggle("active", b.dataset.view === view);
+  fillDays(); // the hotel's today may have turned since they were filled
   if (read) refresh(view);
 }
 for (const b of $$("[data-view]")) b.addEventListener("click", () => show(b.dataset.view));
@@ -218,7 +219,43 @@ function printSheet(sheet, extra = "") {
 // Every screen's print button: its sheet.
 for (const b of $$("[data-sheet]")) b.addEventListener("click", () => printSheet(b.dataset.sheet));
 
+/// The hotel's today as [year, month, day] (its zone, not the browser's).
+function hotelToday() {
+  const p = hotelParts(new Date().toISOString());
+  return [Number(p.y), Number(p.mo), Number(p.d)];
+}
+
+/// A day `offset` days from the hotel's today: its value ("2026-12-05") and its words in the
+/// reader's language and the hotel's format ("Sat 2026-12-05", "2026年12月5日（週六）"), today and
+/// tomorrow named.
+function hotelDay(offset) {
+  const [y, m, d] = hotelToday();
+  const day = new Date(Date.UTC(y, m - 1, d + offset));
+  const value = day.toISOString().slice(0, 10);
+  const wd = t(`day.${["sun", "mon", "tue", "wed", "thu", "fri", "sat"][day.getUTCDay()]}`);
+  const [yy, mm, dd] = value.split("-");
+  let label = S.lang === "zh-Hant" ? `${yy}年${Number(mm)}月${Number(dd)}日（${wd}）` : `${wd} ${value}`;
+  if (offset === 0 || offset === 1) label += ` · ${t(offset ? "day.tomorrow" : "day.today")}`;
+  return [value, label];
+}
+
+/// The day pickers (`data-days="from,to"`, days from the hotel's today; `data-none`: the words of
+/// the empty choice): filled in the hotel's format whatever the browser's locale; what was
+/// chosen stays chosen.
+function fillDays() {
+  for (const sel of $$("select[data-days]")) {
+    const [from, to] = sel.dataset.days.split(",").map(Number), keep = sel.value;
+    // Days ahead soonest first; days past (a report's) latest first.
+    const days = Array.from({ length: to - from + 1 }, (_, k) => hotelDay(from + k));
+    if (from < 0) days.reverse();
+    const opts = [...(sel.dataset.none ? [["", t(sel.dataset.none)]] : []), ...days];
+    sel.innerHTML = opts.map(([v, label]) => `<option value="${v}">${esc(label)}</option>`).join("");
+    sel.value = keep && opts.some(([v]) => v === keep) ? keep : sel.dataset.none ? "" : hotelDay(0)[0];
+  }
+}
+
 function fillSelects() {
+  fillDays();
   const cats = ["incident", "guest_request", "maintenance", "security", "note"];
   $("[name=category]").innerHTML = cats.map((c) => `<option value="${c}"${c === "note" ? " selected" : ""}>${t(`log.cat.${c}`)}</option>`).join("");
   fillOwners();
@@ -226,6 +263,12 @@ function fillSelects() {
 
 /// Who a follow-up may go to: nobody, a role (whoever is on duty in it), the reader, or (for a
 /// manager, who may read the staff list) any active colleague.
+/// A follow-up's owner: a role in the reader's words ("whoever is on the operator's duty"), a
+/// colleague by login.
+function ownerText(owner) {
+  return ["desk", "operator", "manager"].includes(owner) ? plain("log.owner_role", { role: plain(`role.${owner}`) }) : owner;
+}
+
 async function fillOwners() {
   const sel = $("[name=followup_owner]");
   const opts = [["", t("log.no_followup")], ...["desk", "operator", "manager"].map((r) => [r, t("log.owner_role", { role: t(`role.${r}`) })])];
@@ -692,7 +735,6 @@ async function loadWakeups() {
     S.wakeups.map((w) => `<tr><td>${when(w.due)}</td><td>${esc(w.room)}</td><td>${ruleText(w)}</td><td class="state-${w.status}">${t(`wstatus.${w.status}`)}</td></tr>`).join("");
   const date = $("#report-date").value;
   const rep = await api("GET", `/api/wakeups/report${date ? `?date=${date}` : ""}`);
-  if (!date) $("#report-date").value = rep.date;
   const s = rep.summary;
   $("#report-summary").textContent = t("wakeups.summary", s);
   $("#report").innerHTML = `<tr><th>${t("wakeups.due")}</th><th>${t("field.room")}</th><th>${t("wakeups.outcome")}</th><th>${t("wakeups.attempts")}</th></tr>` +
@@ -915,7 +957,14 @@ function ruleText(w) {
   const r = w.rule_spec;
   if (!r) return esc(w.rule);
   const days = (r.days || []).map((d) => t(`day.${d}`)).join(S.dict["rule.days_sep"] ?? ", ");
-  return t(`rule.${r.kind}`, { ...r, days });
+  const day = (v) => v && dayText(v);
+  return t(`rule.${r.kind}`, { ...r, days, date: day(r.date), from: day(r.from), until: day(r.until) });
+}
+
+/// A day ("2026-12-06") in the reader's way of writing it.
+function dayText(ymd) {
+  const m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(ymd);
+  return m && S.lang === "zh-Hant" ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日` : ymd;
 }
 
 /// Who set a room status, in the reader's words.
@@ -1044,7 +1093,7 @@ async function loadLog() {
     });
   }
   $("#followups").innerHTML = `<tr><th>#</th><th>${t("log.owner")}</th><th>${t("log.due")}</th><th>${t("log.text")}</th><th><span class="sr-only">${t("wakeups.actions")}</span></th></tr>` +
-    followups.map((f) => `<tr><td>${f.id}</td><td>${esc(f.owner)}</td><td>${when(f.due)}</td><td>${esc(f.text)}</td>
+    followups.map((f) => `<tr><td>${f.id}</td><td>${esc(ownerText(f.owner))}</td><td>${when(f.due)}</td><td>${esc(f.text)}</td>
       <td><button class="secondary" data-done="${f.id}">${t("log.mark_done")}</button></td></tr>`).join("");
   for (const b of $$("[data-done]")) b.addEventListener("click", async () => { await api("POST", `/api/followups/${b.dataset.done}`, { state: "done" }); loadLog(); });
   const q = $("#log-search").value.trim();
@@ -1063,8 +1112,12 @@ $("#log-form").addEventListener("submit", async (ev) => {
   const f = new FormData(ev.target), err = $(".error", ev.target);
   const opt = (v) => (v && String(v).trim()) || null;
   try {
-    await api("POST", "/api/log", { text: f.get("text"), category: f.get("category"), priority: f.get("priority"), room: opt(f.get("room")), followup_owner: opt(f.get("followup_owner")), due: opt(f.get("due")) });
-    ev.target.reset(); err.textContent = ""; loadLog();
+    // Due: the day chosen, at the time typed (24-hour, "0900"), or the whole day.
+    const day = f.get("due_day"), at = opt(f.get("due_time"));
+    if (at && !day) throw new ApiError(plain("log.due_time_without_day"), 0);
+    const due = day ? (at ? `${day} ${hhmm(at)}` : day) : null;
+    await api("POST", "/api/log", { text: f.get("text"), category: f.get("category"), priority: f.get("priority"), room: opt(f.get("room")), followup_owner: opt(f.get("followup_owner")), due });
+    ev.target.reset(); fillDays(); err.textContent = ""; loadLog();
   } catch (e) { err.textContent = errorText(e); }
 });
 

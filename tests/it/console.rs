@@ -642,13 +642,31 @@ async fn a_night_operators_shift_in_chinese() {
     until(&nora, "the wake-up screen", "!document.querySelector('#view-wakeups').hidden").await;
     fill(&nora, "#group-wakeup [name=rooms]", "301-306").await;
     fill(&nora, "#group-wakeup [name=time]", "0600").await;
+    // The day is chosen from the hotel's days, written its way (the browser's locale is en-US).
+    let tomorrow = nora
+        .execute(
+            "const sel = document.querySelector('#group-wakeup [name=date]'); sel.selectedIndex = 2;
+             return [sel.value, sel.options[2].text];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (day, label) = (tomorrow[0].as_str().unwrap().to_string(), tomorrow[1].as_str().unwrap());
+    let (y, m, d) = (&day[..4], day[5..7].trim_start_matches('0'), day[8..].trim_start_matches('0'));
+    assert!(label.starts_with(&format!("{y}年{m}月{d}日（週")) && label.ends_with("明天"), "{label}");
     click(&nora, "#group-wakeup button[type=submit]").await;
     until(&nora, "the refusal of 306", "document.querySelector('#group-wakeup .refusals').innerText.includes('306')")
         .await;
     let (_, booked) = call(&nora, "GET", "/api/wakeups", json!(null)).await;
-    let at_six =
-        booked.as_array().unwrap().iter().filter(|w| w["due"].as_str().is_some_and(|d| d.ends_with("06:00:00")));
+    let at_six = booked.as_array().unwrap().iter().filter(|w| w["due"].as_str() == Some(&format!("{day}T06:00:00")));
     assert_eq!(at_six.count(), 5, "one booking per occupied room: {booked}");
+    let rule = format!("單次 {y}年{m}月{d}日 06:00");
+    until(
+        &nora,
+        "the bookings' rule in Chinese",
+        &format!("document.querySelector('#wakeup-list').innerText.includes('{rule}')"),
+    )
+    .await;
     shot(&nora, "24-group-wake-up-zh").await;
 
     // An emergency call from 305: red, first, with the floor and the street address.
@@ -681,9 +699,29 @@ async fn a_night_operators_shift_in_chinese() {
     click(&nora, "#shift-open").await;
     until(&nora, "the shift open", "!document.querySelector('#shift-close').hidden").await;
     fill(&nora, "#log-form [name=text]", "305 房撥打 119，已通知值班經理").await;
-    nora.execute("document.querySelector('#log-form [name=priority]').value = 'high';", vec![]).await.unwrap();
+    // A follow-up for whoever is on the operator's duty, due tomorrow at 09:00 (24-hour, typed).
+    nora.execute(
+        "const f = document.querySelector('#log-form');
+         f.querySelector('[name=priority]').value = 'high';
+         f.querySelector('[name=followup_owner]').value = 'operator';
+         f.querySelector('[name=due_day]').selectedIndex = 2;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    fill(&nora, "#log-form [name=due_time]", "0900").await;
     click(&nora, "#log-form button[type=submit]").await;
     until(&nora, "the entry", "document.querySelector('#entries .entry.high')").await;
+    let due = format!("{y}年{m}月{d}日 09:00");
+    until(
+        &nora,
+        "the follow-up due tomorrow",
+        &format!("document.querySelector('#followups').innerText.includes('{due}')"),
+    )
+    .await;
+    let latin = latin_words(&nora, "#view-log").await;
+    assert!(latin.iter().all(|w| names.contains(&w.as_str())), "Latin words on the logbook: {latin:?}");
+    shot(&nora, "25a-logbook-follow-up-zh").await;
     click(&nora, "#shift-close").await;
     until(&nora, "the shift closed", "!document.querySelector('#shift-open').hidden").await;
     let (status, _) = call(&nora, "GET", "/api/print/handover?lang=zh-Hant", json!(null)).await;
