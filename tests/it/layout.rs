@@ -256,7 +256,10 @@ fn cycles(edges: &BTreeMap<Module, BTreeSet<Module>>) -> Vec<Vec<Module>> {
 
 fn roots() -> Vec<PathBuf> {
     let top = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    ["src", "drivers/fias/src", "drivers/neax/src", "drivers/pbx-sim/src"].iter().map(|d| top.join(d)).collect()
+    ["src", "drivers/fias/src", "drivers/neax/src", "drivers/mitel/src", "drivers/pbx-sim/src"]
+        .iter()
+        .map(|d| top.join(d))
+        .collect()
 }
 
 fn name(m: &Module) -> String {
