@@ -24,10 +24,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = Config::folder(&cli.config).to_path_buf();
             serve(cfg, dir)
         }
-        Command::PbxSim { state_file, ack_timeout } => {
+        Command::PbxSim { state_file, ack_timeout, protocol, timezone } => {
             init_logging();
             let ack = parse_duration(ack_timeout).map_err(|e| anyhow::anyhow!("--ack-timeout: {e}"))?;
-            pbx_sim(state_file.clone(), ack)
+            let protocol = if protocol == "neax" { pbx_sim::Protocol::Neax } else { pbx_sim::Protocol::Fias };
+            // The PBX's clock keeps the hotel's time: --timezone, or the hotel.toml's.
+            let tz = match timezone {
+                Some(t) => Some(t.parse::<chrono_tz::Tz>().map_err(|e| anyhow::anyhow!("--timezone: {e}"))?),
+                None => Config::hotel_only(&cli.config).ok().map(|c| c.timezone),
+            };
+            pbx_sim(state_file.clone(), ack, protocol, tz)
         }
         Command::PmsSim { listen, connect, rooms, ack_timeout } => {
             init_logging();
@@ -59,8 +65,13 @@ async fn serve(cfg: Config, dir: std::path::PathBuf) -> anyhow::Result<()> {
 }
 
 #[tokio::main]
-async fn pbx_sim(state_file: Option<std::path::PathBuf>, ack: std::time::Duration) -> anyhow::Result<()> {
-    switchboard::app::serve::pbx_sim(state_file, ack).await
+async fn pbx_sim(
+    state_file: Option<std::path::PathBuf>,
+    ack: std::time::Duration,
+    protocol: pbx_sim::Protocol,
+    tz: Option<chrono_tz::Tz>,
+) -> anyhow::Result<()> {
+    switchboard::app::pbx_sim::run(state_file, ack, protocol, tz).await
 }
 
 #[tokio::main]

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use pbx_sim::{SimOptions, SimState};
+use pbx_sim::SimOptions;
+
+use crate::domain::pbx_protocol::Protocol;
 
 use crate::app::schedules;
 use crate::app::services::Services;
@@ -35,7 +37,11 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
     let mut _simulator = None;
     let endpoint = match &cfg.pbx.port {
         PortSpec::Simulator => {
-            let mut opts = SimOptions::default();
+            let protocol = match cfg.pbx.protocol {
+                Protocol::Neax => pbx_sim::Protocol::Neax,
+                Protocol::Fias | Protocol::Mitel => pbx_sim::Protocol::Fias,
+            };
+            let mut opts = SimOptions { protocol, timezone: Some(cfg.timezone), ..SimOptions::default() };
             opts.timers.ack_timeout = cfg.pbx.ack_timeout;
             let sim = simulator::start(opts).context("starting the built-in PBX simulator")?;
             tracing::info!(port = %sim.port.display(), "built-in PBX simulator running");
@@ -145,44 +151,4 @@ async fn seed_directory(services: &Services, config_dir: &Path) -> anyhow::Resul
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     tracing::info!("directory: {n} entries imported from {}", file.display());
     Ok(())
-}
-
-fn write_state(path: &Path, state: &SimState) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(state)?)?;
-    std::fs::rename(tmp, path)
-}
-
-/// `switchboard pbx-sim`: a simulated PBX on a new pseudo-terminal; prints the path.
-pub async fn pbx_sim(state_file: Option<PathBuf>, ack_timeout: Duration) -> anyhow::Result<()> {
-    let mut opts = SimOptions::default();
-    opts.timers.ack_timeout = ack_timeout;
-    if let Some(f) = state_file.as_ref().filter(|f| f.exists()) {
-        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-        opts.initial =
-            serde_json::from_str(&text).with_context(|| format!("{} is not a simulator state file", f.display()))?;
-    }
-    let sim = simulator::start(opts)?;
-    println!("{}", sim.port.display());
-    tracing::info!(port = %sim.port.display(), "PBX simulator running; set [pbx] port to this path");
-    let mut rx = sim.handle.subscribe();
-    if let Some(f) = &state_file {
-        write_state(f, &rx.borrow_and_update().clone()).with_context(|| format!("writing {}", f.display()))?;
-    }
-    loop {
-        tokio::select! {
-            _ = shutdown_signal() => return Ok(()),
-            changed = rx.changed() => {
-                if changed.is_err() {
-                    anyhow::bail!("the simulator stopped");
-                }
-                if let Some(f) = &state_file {
-                    let state = rx.borrow_and_update().clone();
-                    if let Err(e) = write_state(f, &state) {
-                        tracing::error!("cannot write {}: {e}", f.display());
-                    }
-                }
-            }
-        }
-    }
 }

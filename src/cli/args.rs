@@ -27,14 +27,21 @@ pub struct Cli {
 pub enum Command {
     /// Run the service (the default when no command is given).
     Serve,
-    /// Run the PBX simulator on a new pseudo-terminal and print its path.
+    /// Run the PBX simulator on a new pseudo-terminal and print its path (knobs as JSON lines on
+    /// stdin, e.g. {"knob":"room_status","room":"101","status":3}; see `app::pbx_sim`).
     PbxSim {
         /// Keep every room's state, as the PBX sees it, in this JSON file.
         #[arg(long)]
         state_file: Option<PathBuf>,
-        /// FIAS ACK timeout, e.g. "3s" (tests use shorter).
+        /// FIAS ACK timeout, e.g. "3s" (tests use shorter); for NEAX, its answer timer.
         #[arg(long, default_value = "3s")]
         ack_timeout: String,
+        /// The protocol the simulated PBX speaks (as `[pbx] protocol`).
+        #[arg(long, default_value = "fias", value_parser = ["fias", "neax"])]
+        protocol: String,
+        /// The zone of the simulated PBX's clock, e.g. "Asia/Taipei" (default: the hotel.toml's).
+        #[arg(long)]
+        timezone: Option<String>,
     },
     /// Run the PMS simulator (an Opera-like PMS speaking FIAS). It reads knobs as JSON lines on
     /// stdin, e.g. {"knob":"check_in","room":"101","reservation":"R1","name":"Wang Wei"}, and

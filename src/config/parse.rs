@@ -14,6 +14,7 @@ use super::types::{
     PortSpec, WakeupConfig, DEFAULT_LISTEN,
 };
 use crate::config::endpoint::Endpoint;
+use crate::domain::pbx_protocol::Protocol;
 
 /// The highest class of service: FIAS `CS` 0 (barred or internal) to 3 (unrestricted), the classes every
 /// FIAS PBX maps; a PBX with more classes needs a mapping that does not exist yet.
@@ -180,10 +181,19 @@ impl Config {
         }
 
         let p = raw.pbx;
-        match p.protocol.as_deref().unwrap_or("fias") {
-            "fias" => {}
-            other => return Err(invalid("pbx.protocol", format!("{other:?} is not supported (supported: \"fias\")"))),
-        }
+        let protocol_text = p.protocol.as_deref().unwrap_or("fias");
+        let protocol = match Protocol::parse(protocol_text) {
+            Some(Protocol::Mitel) => {
+                return Err(invalid("pbx.protocol", "\"mitel\" is not runnable yet: its driver (drivers/mitel) is not wired into the service; use \"fias\" or \"neax\""))
+            }
+            Some(p) => p,
+            None => {
+                return Err(invalid(
+                    "pbx.protocol",
+                    format!("{protocol_text:?} is not supported (supported: \"fias\", \"neax\")"),
+                ))
+            }
+        };
         let port = match p.port.as_deref().unwrap_or("simulator") {
             "simulator" => PortSpec::Simulator,
             text => PortSpec::Peer(Endpoint::parse(text).map_err(|m| invalid("pbx.port", m))?),
@@ -192,6 +202,7 @@ impl Config {
         let (encoding, max_field) = wire_text("pbx", p.encoding.as_deref(), p.max_field)?;
         let ack_timeout = duration_key("pbx.ack_timeout", p.ack_timeout, secs(3), (ms(50), secs(60)))?;
         let pbx = PbxConfig {
+            protocol,
             port,
             line,
             encoding,

@@ -35,6 +35,8 @@ pub enum PortSpec {
 /// The `[pbx]` section, validated.
 #[derive(Debug, Clone)]
 pub struct PbxConfig {
+    /// The PBX's protocol (`protocol`, default FIAS).
+    pub protocol: crate::domain::pbx_protocol::Protocol,
     pub port: PortSpec,
     pub line: LineSettings,
     /// The character set on the wire (`encoding`, default UTF-8).

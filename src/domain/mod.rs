@@ -10,7 +10,8 @@
 //! - [`link`]: where a link to the PBX stands (as shown).
 //! - [`message_status`]: where a guest message stands (waiting, delivered, ...).
 //! - [`pbx_command`]: what the service asks of a room's line, whatever the PBX's protocol;
-//!   [`pbx_report`]: what the PBX reported that the wake-up scheduler acts on.
+//!   [`pbx_report`]: what the PBX reported that the wake-up scheduler acts on;
+//!   [`pbx_protocol`]: which protocol it speaks and what each can do (its capabilities).
 //! - [`wakeup`]: wake-up rules and the machine of one call's life.
 //! - [`tariff`]: the hotel's tariff, parsed then validated, and the pure pricing of one call;
 //!   [`money`]: amounts in a currency's own decimals.
@@ -27,6 +28,7 @@ pub mod link;
 pub mod message_status;
 pub mod money;
 pub mod pbx_command;
+pub mod pbx_protocol;
 pub mod pbx_report;
 pub mod tariff;
 pub mod validate;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::fixtures::{
-    add_staff, bin, cli, cli_stdin, config_text, eventually_blocking, free_port, login, pty_lock, running,
+    add_staff, bin, cli, cli_stdin, config_text, eventually_blocking, free_port, login, pty_lock, running, sim_room,
     spawn_pbx_sim, spawn_serve, token, wait_healthy, write_config, Proc,
 };
 
@@ -118,12 +118,6 @@ fn the_api_answers_bad_requests_with_json_errors() {
     let (ok, out, err) =
         cli(Path::new("/nonexistent.toml"), &["--api", &base, "--token", &tok, "room", "101", "--json"]);
     assert!(ok && out.contains("Only Once"), "--api overrides the config: {out}{err}");
-}
-
-fn sim_room(state: &Path, room: &str) -> Option<Value> {
-    let text = std::fs::read_to_string(state).ok()?;
-    let v: Value = serde_json::from_str(&text).ok()?;
-    v["rooms"].get(room).cloned()
 }
 
 #[test]

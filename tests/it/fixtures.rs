@@ -331,3 +331,9 @@ pub fn error_of(body: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body:?}"));
     v["error"].as_str().unwrap_or_else(|| panic!("no error field: {body}")).to_string()
 }
+
+/// A room as the standalone simulator's state file shows it.
+pub fn sim_room(state: &Path, room: &str) -> Option<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(state).ok()?).ok()?;
+    v["rooms"].get(room).cloned()
+}

@@ -16,7 +16,7 @@ use switchboard::links::port::EndpointConnector;
 use switchboard::store::StoreError;
 use tokio::net::TcpListener;
 
-use crate::fixtures::{config_text, eventually, pty_lock, Hotel};
+use crate::fixtures::{config_text, eventually, pty_lock, sim_room, Hotel};
 
 pub(crate) const T: Duration = Duration::from_secs(15);
 const ROOMS: [&str; 4] = ["101", "102", "103", "104"];
@@ -306,11 +306,6 @@ async fn over_a_serial_line_in_cp850_and_the_desk_may_not_change_stays() {
     assert!(refused.0.contains("stays are managed by the PMS"), "{}", refused.0);
     assert!(refused.1.contains("stays are managed by the PMS"), "{}", refused.1);
     assert!(h.desk.room("104").await.unwrap().stay_id.is_some());
-}
-
-fn sim_room(state: &std::path::Path, room: &str) -> Option<serde_json::Value> {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(state).ok()?).ok()?;
-    v["rooms"].get(room).cloned()
 }
 
 /// The real binary between a standalone PBX simulator (pty) and the PMS (TCP), SIGKILLed while

@@ -153,6 +153,19 @@ impl<T: Clone> Exchange<T> {
         self.queue.drain(..).map(|(t, _)| t).collect()
     }
 
+    /// Drops the queued messages whose tag `drop` picks, but not one on the wire now; how many.
+    pub fn cancel(&mut self, drop: impl Fn(&T) -> bool) -> usize {
+        let busy = matches!(self.state, State::Bidding(_) | State::Sending(_));
+        let before = self.queue.len();
+        let mut i = 0;
+        self.queue.retain(|(t, _)| {
+            let keep = (busy && i == 0) || !drop(t);
+            i += 1;
+            keep
+        });
+        before - self.queue.len()
+    }
+
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         self.out.pop_front()
     }

@@ -1,4 +1,4 @@
-//! A simulated hotel PBX that plays the PBX side of FIAS over any byte stream.
+//! A simulated hotel PBX that plays the PBX side of FIAS (or NEC NEAX) over any byte stream.
 //!
 //! switchboard runs it in-process behind a pseudo-terminal when `[pbx] port = "simulator"`, and
 //! standalone as `switchboard pbx-sim`; tests drive it through [`SimHandle`].
@@ -6,6 +6,7 @@
 //! Layout:
 //! - [`engine`]: the PBX as a pure state machine (rooms, lamps, DND, rings, LR lists, handset
 //!   bookings, call charges, restart) built on the FIAS crate's stop-and-wait transport.
+//! - [`neax`]: the same PBX speaking NEC NEAX (the IMS PMS interface).
 //! - [`state`]: what the PBX knows (rooms, counters), published after every change.
 //! - [`runner`]: the async driver with fault knobs (NAK some frames, lose ACKs, line noise, a
 //!   pulled cable) and the handle to steer and watch it.
@@ -14,9 +15,10 @@
 
 pub mod engine;
 pub mod line;
+pub mod neax;
 pub mod runner;
 pub mod state;
 
 pub use engine::{default_declarations, Command, PbxEngine, RingBehaviour, RoomState, SimState};
 pub use line::{precise_line, LineBytes};
-pub use runner::{spawn, Faults, SimHandle, SimOptions};
+pub use runner::{spawn, Faults, Protocol, SimHandle, SimOptions};

@@ -15,6 +15,56 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::engine::{default_declarations, Command, PbxEngine, SimState};
+use crate::neax::NeaxEngine;
+
+/// The protocol the simulated PBX speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Protocol {
+    #[default]
+    Fias,
+    Neax,
+}
+
+/// What the runner needs of a simulated PBX, whatever its protocol.
+trait SimEngine: Send + 'static {
+    fn poll_transmit(&mut self) -> Option<Vec<u8>>;
+    fn take_changed(&mut self) -> bool;
+    fn publish_into(&mut self, out: &mut SimState);
+    fn poll_timeout(&self) -> Option<std::time::Instant>;
+    fn handle_input(&mut self, now: std::time::Instant, wall: chrono::NaiveDateTime, bytes: &[u8]);
+    fn handle_timeout(&mut self, now: std::time::Instant, wall: chrono::NaiveDateTime);
+    fn command(&mut self, now: std::time::Instant, wall: chrono::NaiveDateTime, cmd: Command);
+}
+
+macro_rules! sim_engine {
+    ($t:ty) => {
+        impl SimEngine for $t {
+            fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+                <$t>::poll_transmit(self)
+            }
+            fn take_changed(&mut self) -> bool {
+                <$t>::take_changed(self)
+            }
+            fn publish_into(&mut self, out: &mut SimState) {
+                <$t>::publish_into(self, out)
+            }
+            fn poll_timeout(&self) -> Option<std::time::Instant> {
+                <$t>::poll_timeout(self)
+            }
+            fn handle_input(&mut self, now: std::time::Instant, wall: chrono::NaiveDateTime, bytes: &[u8]) {
+                <$t>::handle_input(self, now, wall, bytes)
+            }
+            fn handle_timeout(&mut self, now: std::time::Instant, wall: chrono::NaiveDateTime) {
+                <$t>::handle_timeout(self, now, wall)
+            }
+            fn command(&mut self, now: std::time::Instant, wall: chrono::NaiveDateTime, cmd: Command) {
+                <$t>::command(self, now, wall, cmd)
+            }
+        }
+    };
+}
+sim_engine!(PbxEngine);
+sim_engine!(NeaxEngine);
 
 /// Line faults, each "every Nth" (0 = never).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,8 +88,12 @@ pub struct SimOptions {
     pub ring_time: Duration,
     /// Start from this state (e.g. loaded from a state file).
     pub initial: SimState,
-    /// Serial framing (LRC, ACK/NAK) or TCP framing (neither).
+    /// Serial framing (LRC, ACK/NAK) or TCP framing (neither); FIAS only.
     pub framing: fias::Framing,
+    pub protocol: Protocol,
+    /// The PBX's clock's zone (the hotel's); `None`: the machine's. A NEAX rings a wake-up at
+    /// its own clock's minute.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 impl Default for SimOptions {
@@ -50,6 +104,8 @@ impl Default for SimOptions {
             ring_time: Duration::ZERO,
             initial: SimState::default(),
             framing: fias::Framing::Serial,
+            protocol: Protocol::Fias,
+            timezone: None,
         }
     }
 }
@@ -114,19 +170,32 @@ where
 {
     let (tx, rx) = mpsc::unbounded_channel();
     let (state_tx, state_rx) = watch::channel(opts.initial.clone());
-    let mut engine = PbxEngine::with_framing(opts.timers, opts.declarations, opts.framing);
-    engine.set_ring_time(opts.ring_time);
     let mut initial = opts.initial;
     initial.link_up = false;
-    engine.replace_state(initial);
-    let task = tokio::spawn(run(stream, engine, rx, state_tx));
+    let task = match opts.protocol {
+        Protocol::Fias => {
+            let mut engine = PbxEngine::with_framing(opts.timers, opts.declarations, opts.framing);
+            engine.set_ring_time(opts.ring_time);
+            engine.replace_state(initial);
+            tokio::spawn(run(stream, engine, rx, state_tx, opts.timezone))
+        }
+        Protocol::Neax => {
+            let mut engine = NeaxEngine::new(opts.timers.ack_timeout);
+            engine.set_ring_time(opts.ring_time);
+            engine.replace_state(initial);
+            tokio::spawn(run(stream, engine, rx, state_tx, opts.timezone))
+        }
+    };
     (SimHandle { tx, state: state_rx }, task)
 }
 
-/// The simulated PBX has its own clock, like the hardware it stands for.
+/// The simulated PBX has its own clock, like the hardware it stands for, set to `tz`'s time.
 #[allow(clippy::disallowed_methods)]
-fn wall() -> chrono::NaiveDateTime {
-    chrono::Local::now().naive_local()
+fn wall_in(tz: Option<chrono_tz::Tz>) -> chrono::NaiveDateTime {
+    match tz {
+        Some(tz) => chrono::Utc::now().with_timezone(&tz).naive_local(),
+        None => chrono::Local::now().naive_local(),
+    }
 }
 
 #[derive(Default)]
@@ -197,11 +266,12 @@ impl FaultState {
     }
 }
 
-async fn run<S>(
+async fn run<S, E: SimEngine>(
     stream: S,
-    mut engine: PbxEngine,
+    mut engine: E,
     mut rx: mpsc::UnboundedReceiver<Control>,
     state_tx: watch::Sender<SimState>,
+    tz: Option<chrono_tz::Tz>,
 ) -> io::Result<()>
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
@@ -219,6 +289,7 @@ where
     let mut faults = FaultState::default();
     let mut silent_until: Option<Instant> = None;
     let far = Duration::from_secs(3600);
+    let wall = || wall_in(tz);
     loop {
         let now = Instant::now();
         let silent = silent_until.is_some_and(|t| now < t);

@@ -8,6 +8,9 @@
 use std::time::Duration;
 
 use fias::{Event, Message, PmsLink};
+
+use crate::domain::pbx_protocol::Protocol;
+use crate::links::pbx::engine::{neax::NeaxPms, Engine};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -77,7 +80,7 @@ async fn queued(ctx: &LinkCtx) -> u64 {
 pub(super) struct Session<'a> {
     ctx: &'a LinkCtx,
     status: &'a watch::Sender<LinkStatus>,
-    engine: PmsLink,
+    engine: Engine,
     dispatch: Dispatcher,
     not_up_since: Instant,
     /// Outbox work the store has not taken yet; nothing more is sent until it has.
@@ -102,7 +105,13 @@ impl<'a> Session<'a> {
         Session {
             ctx,
             status,
-            engine: PmsLink::new(fias::PmsConfig { framing, ..ctx.engine_config() }),
+            engine: match ctx.cfg.protocol {
+                Protocol::Neax => Engine::Neax(NeaxPms::new(ctx.cfg.ack_timeout, ctx.cfg.link_check)),
+                // Refused by the config until its driver is wired in.
+                Protocol::Fias | Protocol::Mitel => {
+                    Engine::Fias(PmsLink::new(fias::PmsConfig { framing, ..ctx.engine_config() }))
+                }
+            },
             dispatch: Dispatcher::new(ctx.cfg.ack_timeout),
             not_up_since: Instant::now(),
             backlog: std::collections::VecDeque::new(),
