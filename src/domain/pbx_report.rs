@@ -13,6 +13,10 @@ pub enum WakeResult {
     NoAnswer,
     /// `BY`: the line was busy.
     Busy,
+    /// The call could not be put through (a NEAX's 19-3 code 4; `BL` on the link).
+    Blocked,
+    /// The PBX sent the call to the attendant's console (a NEAX's code 5; `AT` on the link).
+    ToAttendant,
     /// Any other code, kept as the PBX sent it.
     Other(String),
 }
@@ -24,6 +28,8 @@ impl WakeResult {
             "OK" => WakeResult::Answered,
             "NR" => WakeResult::NoAnswer,
             "BY" => WakeResult::Busy,
+            "BL" => WakeResult::Blocked,
+            "AT" => WakeResult::ToAttendant,
             other => WakeResult::Other(other.to_string()),
         }
     }
@@ -38,6 +44,8 @@ impl WakeResult {
             WakeResult::Answered => "answered".into(),
             WakeResult::NoAnswer => "no_answer".into(),
             WakeResult::Busy => "busy".into(),
+            WakeResult::Blocked => "blocked".into(),
+            WakeResult::ToAttendant => "sent_to_attendant".into(),
             WakeResult::Other(code) => format!("not answered (AS={code})"),
         }
     }
@@ -66,5 +74,8 @@ mod tests {
         assert_eq!(WakeResult::from_fias("BY").as_text(), "busy");
         assert_eq!(WakeResult::from_fias("XX").as_text(), "not answered (AS=XX)");
         assert!(!WakeResult::from_fias("BY").answered());
+        // What a NEAX says that FIAS has no code for.
+        assert_eq!(WakeResult::from_fias("BL").as_text(), "blocked");
+        assert_eq!(WakeResult::from_fias("AT").as_text(), "sent_to_attendant");
     }
 }

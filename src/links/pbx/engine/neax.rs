@@ -386,8 +386,9 @@ impl NeaxPms {
     }
 }
 
-/// A 19-3 result as the FIAS answer status the link knows: answered `OK`, busy `BY`, no answer
-/// `NR`; blocked and sent to the attendant are not answered either, kept as `BL` and `AT`.
+/// A 19-3 result as the answer status the link knows: answered `OK`, busy `BY`, no answer `NR`
+/// (FIAS's codes); blocked `BL` and sent to the attendant `AT` (the link's own, for what FIAS
+/// has no code for; see [`crate::domain::pbx_report::WakeResult`]). Neither is answered.
 pub fn wake_status(r: WakeResult) -> String {
     match r {
         WakeResult::Answered => "OK".into(),
