@@ -65,6 +65,21 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
         tracing::info!(port = %pms.port, owns_stays = pms.owns_stays, "PMS link configured");
         services.start_pms(pms, connector).await;
     }
+    if let Some(smdr) = &cfg.pbx.smdr {
+        warn_if_open("pbx (SMDR)", &smdr.port, &cfg.pbx.allow);
+        let connector = EndpointConnector::new(smdr.port.clone(), cfg.pbx.line, cfg.pbx.allow.clone())
+            .await
+            .with_context(|| format!("pbx.smdr_port: cannot listen on {}", smdr.port))?;
+        let ctx = crate::links::smdr::SmdrCtx {
+            store: store.clone(),
+            clock: clock.clone(),
+            charges: services.app.charges.clone(),
+            timezone: cfg.timezone,
+            parser: mitel::smdr::Parser::new(smdr.widths),
+        };
+        tracing::info!(port = %smdr.port, "SMDR call records configured");
+        services.tasks.push(crate::links::smdr::spawn(ctx, connector));
+    }
     if let Some(password) = services.app.staff.bootstrap().await? {
         tracing::warn!(
             "first start: created the manager account \"manager\" with password {password} \

@@ -18,5 +18,5 @@ pub use parse::MAX_CLASS;
 pub use rooms::expand_rooms;
 pub use types::{
     ApiConfig, AuthConfig, ChargesConfig, Config, ConfigError, LineSettings, Parity, PbxConfig, PmsLinkConfig,
-    PortSpec, WakeupConfig, DEFAULT_LISTEN,
+    PortSpec, SmdrConfig, WakeupConfig, DEFAULT_LISTEN,
 };

@@ -11,7 +11,7 @@ use super::raw::RawConfig;
 use super::rooms::expand_rooms;
 use super::types::{
     invalid, ApiConfig, AuthConfig, ChargesConfig, Config, ConfigError, LineSettings, Parity, PbxConfig, PmsLinkConfig,
-    PortSpec, WakeupConfig, DEFAULT_LISTEN,
+    PortSpec, SmdrConfig, WakeupConfig, DEFAULT_LISTEN,
 };
 use crate::config::endpoint::Endpoint;
 use crate::domain::pbx_protocol::Protocol;
@@ -212,6 +212,7 @@ impl Config {
             resync_after: duration_key("pbx.resync_after", p.resync_after, secs(300), (Duration::ZERO, DAY))?,
             reconnect_max: duration_key("pbx.reconnect_max", p.reconnect_max, secs(30), (ms(100), HOUR))?,
             allow: allow_rules("pbx.allow", p.allow)?,
+            smdr: smdr(p.smdr_port, p.smdr_duration_hours, p.smdr_caller_width)?,
         };
 
         let listen_text = raw.api.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string());
@@ -431,6 +432,31 @@ impl Config {
     }
 }
 
+/// `[pbx] smdr_port` and its widths (which mean nothing without it).
+fn smdr(port: Option<String>, hours: Option<usize>, caller: Option<usize>) -> Result<Option<SmdrConfig>, ConfigError> {
+    let Some(text) = port else {
+        if hours.is_some() || caller.is_some() {
+            return Err(invalid("pbx.smdr_port", "is required with smdr_duration_hours or smdr_caller_width"));
+        }
+        return Ok(None);
+    };
+    let port = Endpoint::parse(&text).map_err(|m| invalid("pbx.smdr_port", m))?;
+    if let Endpoint::Device(dev) = &port {
+        if !dev.is_absolute() {
+            return Err(invalid("pbx.smdr_port", format!("{} must be an absolute device path", dev.display())));
+        }
+    }
+    let hours = hours.unwrap_or(2);
+    if ![2, 4].contains(&hours) {
+        return Err(invalid("pbx.smdr_duration_hours", format!("{hours} must be 2, or 4 with extended digit length")));
+    }
+    let caller = caller.unwrap_or(4);
+    if ![4, 7].contains(&caller) {
+        return Err(invalid("pbx.smdr_caller_width", format!("{caller} must be 4, or 7 with extended digit length")));
+    }
+    Ok(Some(SmdrConfig { port, widths: mitel::Widths { duration_hours: hours, caller } }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,6 +514,14 @@ numbers = ["101-103", "201"]
         assert!(e.starts_with("pbx.data_bits:"), "{e}");
         let e = err(&format!("{MIN}\n[pbx]\nprotocol = \"sx200\"\n"));
         assert!(e.starts_with("pbx.protocol:"), "{e}");
+        let e = err(&format!("{MIN}\n[pbx]\nprotocol = \"mitel\"\n"));
+        assert!(e.starts_with("pbx.protocol:") && e.contains("not runnable yet"), "{e}");
+        let e = err(&format!("{MIN}\n[pbx]\nsmdr_port = \"tcp-listen://127.0.0.1:5001\"\nsmdr_duration_hours = 3\n"));
+        assert!(e.starts_with("pbx.smdr_duration_hours:"), "{e}");
+        let e = err(&format!("{MIN}\n[pbx]\nsmdr_caller_width = 7\n"));
+        assert!(e.starts_with("pbx.smdr_port:"), "{e}");
+        let e = err(&format!("{MIN}\n[pbx]\nsmdr_port = \"ttyS1\"\n"));
+        assert!(e.starts_with("pbx.smdr_port:"), "{e}");
         let e = err(&format!("{MIN}\n[pbx]\nack_timeout = \"3\"\n"));
         assert!(e.starts_with("pbx.ack_timeout:"), "{e}");
     }

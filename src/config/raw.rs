@@ -93,6 +93,9 @@ pub(super) struct RawPbx {
     pub encoding: Option<String>,
     pub max_field: Option<usize>,
     pub allow: Option<Vec<String>>,
+    pub smdr_port: Option<String>,
+    pub smdr_duration_hours: Option<usize>,
+    pub smdr_caller_width: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, Default)]

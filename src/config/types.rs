@@ -53,6 +53,17 @@ pub struct PbxConfig {
     pub reconnect_max: Duration,
     /// Addresses a `tcp-listen://` PBX may connect from (empty: any, with a warning at start).
     pub allow: Vec<crate::config::endpoint::AllowRule>,
+    /// Where the PBX's SMDR call records come from (`smdr_port`), and their field widths.
+    pub smdr: Option<SmdrConfig>,
+}
+
+/// `[pbx] smdr_port`: the call-record stream, on the PBX's line settings and `allow` list.
+#[derive(Debug, Clone)]
+pub struct SmdrConfig {
+    pub port: crate::config::endpoint::Endpoint,
+    /// `smdr_duration_hours` (2, or 4 with "extended digit length") and `smdr_caller_width`
+    /// (4, or 7).
+    pub widths: mitel::Widths,
 }
 
 /// The `[pms]` section, validated: the PMS drives switchboard over FIAS (switchboard plays the

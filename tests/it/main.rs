@@ -22,6 +22,7 @@ mod neax;
 mod pms;
 mod pms_hardening;
 mod site;
+mod smdr;
 mod soak;
 mod tcp;
 mod wakeups;
