@@ -44,6 +44,8 @@ pub struct Plan {
     pub wakeups: usize,
     pub kills: usize,
     pub seed: u64,
+    /// What the PBX speaks (`SOAK_PROTOCOL=neax`: a NEC NEAX).
+    pub protocol: pbx_sim::Protocol,
 }
 
 /// A small deterministic generator (xorshift), so a failing day can be replayed by its seed.
@@ -79,6 +81,7 @@ timezone = "Europe/Zurich"
 [rooms]
 numbers = ["1001-{last}"]
 [pbx]
+protocol = "{protocol}"
 port = "{pbx}"
 ack_timeout = "300ms"
 reconnect_max = "500ms"
@@ -97,7 +100,8 @@ listen = "127.0.0.1:{api}"
 [store]
 path = "hotel.db"
 "#,
-        last = 1000 + plan.rooms
+        last = 1000 + plan.rooms,
+        protocol = if plan.protocol == pbx_sim::Protocol::Neax { "neax" } else { "fias" },
     )
 }
 
@@ -111,7 +115,8 @@ impl Service {
     fn start(&mut self) {
         let child = std::process::Command::new(bin())
             .args(["--config", self.config.to_str().unwrap(), "serve"])
-            .env("RUST_LOG", "error")
+            // SOAK_LOG=info (say) shows the service's log, for a day that fails.
+            .env("RUST_LOG", std::env::var("SOAK_LOG").unwrap_or_else(|_| "error".into()))
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::inherit())
@@ -171,7 +176,9 @@ pub async fn hotel_day(plan: Plan) -> Vec<Check> {
     // The PBX, on a pty this process keeps.
     let pty = switchboard::links::pbx::serial::open_pty().unwrap();
     let stream = switchboard::links::pbx::serial::FdStream::new(pty.master).unwrap();
-    let mut sim_opts = SimOptions::default();
+    // The PBX's clock keeps the hotel's time (a NEAX rings at its own clock's minute).
+    let mut sim_opts =
+        SimOptions { protocol: plan.protocol, timezone: Some(chrono_tz::Europe::Zurich), ..SimOptions::default() };
     sim_opts.timers.ack_timeout = Duration::from_millis(300);
     let (pbx, _pbx_task) = pbx_sim::spawn(stream, sim_opts);
 
@@ -374,7 +381,10 @@ pub async fn hotel_day(plan: Plan) -> Vec<Check> {
     if full_disk_until.is_some() {
         full_disk(&db, false);
     }
-    let calm = Duration::from_secs(40 + 4 * u64::from(ATTEMPTS) * 2);
+    // A NEAX takes at most two messages a second (0.5 s between messages) and says a room in
+    // three or four: its queue may need about 2 s a room more to drain after the day.
+    let per_room = if plan.protocol == pbx_sim::Protocol::Neax { 2 } else { 0 };
+    let calm = Duration::from_secs(40 + 4 * u64::from(ATTEMPTS) * 2 + per_room * plan.rooms as u64);
     let deadline = Instant::now() + calm;
     loop {
         let settled = block_in_place(|| settled(&db));
@@ -386,7 +396,7 @@ pub async fn hotel_day(plan: Plan) -> Vec<Check> {
     let pbx_state = pbx.state();
     let pms_view = pms.view();
     service.stop();
-    let mut report = invariants(&db, &pbx_state, &pms_view, &accepted);
+    let mut report = invariants(&db, &pbx_state, plan.protocol, &pms_view, &accepted);
     if report.iter().any(|c| !c.ok) {
         // The store (audit, PBX events, outbox history) is the first thing to read after a failed day.
         let kept = dir.keep();
@@ -449,19 +459,30 @@ fn check(name: &'static str, problems: Vec<String>, fine: String) -> Check {
     Check { name, ok, detail }
 }
 
-fn invariants(db: &Path, pbx: &pbx_sim::SimState, pms: &pms_sim::PmsView, accepted: &Accepted) -> Vec<Check> {
+fn invariants(
+    db: &Path,
+    pbx: &pbx_sim::SimState,
+    protocol: pbx_sim::Protocol,
+    pms: &pms_sim::PmsView,
+    accepted: &Accepted,
+) -> Vec<Check> {
     let c = open(db);
     let mut out = Vec::new();
     // The store's rooms.
     let mut st = c
         .prepare(
-            "SELECT r.number, s.id IS NOT NULL, s.guest_name, r.class_of_service, r.message_lamp, r.dnd, s.reservation
+            "SELECT r.number, s.id IS NOT NULL, s.guest_name, r.class_of_service, r.message_lamp, r.dnd, s.reservation,
+               s.first_name
              FROM rooms r LEFT JOIN stays s ON s.room = r.number AND s.checked_out_at IS NULL WHERE r.in_config = 1",
         )
         .unwrap();
     type Row = (String, bool, Option<String>, u8, bool, bool, Option<String>);
+    let mut firsts = BTreeMap::new();
     let rows: Vec<Row> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+        .query_map([], |r| {
+            firsts.insert(r.get::<_, String>(0)?, r.get::<_, Option<String>>(7)?);
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -469,7 +490,18 @@ fn invariants(db: &Path, pbx: &pbx_sim::SimState, pms: &pms_sim::PmsView, accept
     let mut problems = Vec::new();
     for (room, occupied, name, class, lamp, dnd, _) in &rows {
         let p = pbx.rooms.get(room).unwrap_or(&default);
-        let want = (*occupied, name.clone(), *class, *lamp, *dnd);
+        // A NEAX keeps the name as its 15 ASCII characters ("family given") and only "outside
+        // calls or not" (class 0, or 3).
+        let (name, class) = match protocol {
+            pbx_sim::Protocol::Fias => (name.clone(), *class),
+            pbx_sim::Protocol::Neax => {
+                let whole =
+                    [name.clone(), firsts.get(room).cloned().flatten()].into_iter().flatten().collect::<Vec<_>>();
+                let wire = neax::message::name_for_wire(&whole.join(" "));
+                ((!wire.is_empty() && *occupied).then_some(wire), if *class >= 1 { 3 } else { 0 })
+            }
+        };
+        let want = (*occupied, name, class, *lamp, *dnd);
         let got = (p.occupied, p.guest_name.clone(), p.class_of_service, p.message_lamp, p.dnd);
         if want != got {
             problems.push(format!("room {room}: store {want:?} vs PBX {got:?}"));
@@ -600,10 +632,19 @@ pub fn print(report: &[Check]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_short_hotel_day_under_fire() {
     let _g = pty_lock();
-    let report = hotel_day(Plan { rooms: 40, seconds: 45, wakeups: 40, kills: 2, seed: 20261129 }).await;
+    let protocol = protocol_from_env();
+    let report = hotel_day(Plan { rooms: 40, seconds: 45, wakeups: 40, kills: 2, seed: 20261129, protocol }).await;
     print(&report);
     let failed: Vec<String> = report.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name, c.detail)).collect();
     assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// `SOAK_PROTOCOL=neax`: the day with a NEC NEAX for a PBX (FIAS otherwise).
+fn protocol_from_env() -> pbx_sim::Protocol {
+    match std::env::var("SOAK_PROTOCOL").as_deref() {
+        Ok("neax") => pbx_sim::Protocol::Neax,
+        _ => pbx_sim::Protocol::Fias,
+    }
 }
 
 fn env(name: &str, default: u64) -> u64 {
@@ -620,6 +661,7 @@ async fn a_long_hotel_day_under_fire() {
         wakeups: env("SOAK_WAKEUPS", 300) as usize,
         kills: env("SOAK_KILLS", 24) as usize,
         seed: env("SOAK_SEED", 1),
+        protocol: protocol_from_env(),
     };
     let report = hotel_day(plan).await;
     print(&report);

@@ -190,13 +190,21 @@ impl<T: Clone> Exchange<T> {
                         noise += text.len();
                         text.clear();
                     }
+                    // A control character is never text: the text was cut off, and this byte
+                    // is read as what it is (below).
+                    ENQ | ACK | NAK => {
+                        noise += text.len();
+                        self.text = None;
+                    }
                     _ if text.len() >= MAX_TEXT => {
                         noise += text.len() + 1;
                         self.text = None;
                     }
                     _ => text.push(b),
                 }
-                continue;
+                if self.text.is_some() || ![ENQ, ACK, NAK].contains(&b) {
+                    continue;
+                }
             }
             match (b, self.state) {
                 (STX, _) => self.text = Some(Vec::new()),

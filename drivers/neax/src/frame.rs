@@ -237,6 +237,12 @@ impl Decoder {
                     out.push(Token::Noise(body));
                     self.state = State::Body(Vec::new());
                 }
+                // A control character is never data: the message was cut off (a line dropped
+                // mid-message), and this byte is read as what it is.
+                ENQ | ACK | NAK | EOT | DLE => {
+                    out.push(Token::Noise(body));
+                    self.byte(b, out);
+                }
                 _ if body.len() + 2 >= MAX_MESSAGE => {
                     body.push(b);
                     out.push(Token::Noise(body));
@@ -343,6 +349,16 @@ mod tests {
         let t = tokens(&bytes);
         assert_eq!(t.last(), Some(&Token::Frame(Ok(f))));
         assert!(matches!(t[0], Token::Noise(_)));
+    }
+
+    #[test]
+    fn a_message_cut_off_does_not_swallow_the_answers_after_it() {
+        let mut bytes = vec![STX, b'1', b'!', b'L', b'1'];
+        bytes.extend([ACK, EOT]);
+        let t = tokens(&bytes);
+        assert_eq!(t.len(), 3, "{t:?}");
+        assert!(matches!(t[0], Token::Noise(_)));
+        assert_eq!(t[1..], [Token::Ack, Token::Eot]);
     }
 
     #[test]

@@ -118,6 +118,11 @@ impl NeaxEngine {
     }
 
     fn ring(&mut self, now: Instant, room: String, at: (u8, u8)) {
+        // One wake-up per extension: the same one set again (a message resent after a lost
+        // ACK) is the ring already under way.
+        if self.rings.iter().any(|(_, r, a)| *r == room && *a == at) {
+            return;
+        }
         let r = self.room(&room);
         r.rings += 1;
         if !r.occupied {

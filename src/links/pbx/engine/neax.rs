@@ -72,6 +72,8 @@ pub struct NeaxPms {
     pending: HashMap<u64, usize>,
     link_check: Duration,
     next_check: Option<Instant>,
+    /// The wall clock as last given (the PBX's local time): a ring goes for this minute.
+    wall: Option<NaiveDateTime>,
     stats: Stats,
 }
 
@@ -96,6 +98,7 @@ impl NeaxPms {
             pending: HashMap::new(),
             link_check,
             next_check: None,
+            wall: None,
             stats: Stats::default(),
         }
     }
@@ -224,12 +227,14 @@ impl NeaxPms {
                 }
                 out
             }
-            // The PBX rings at the minute it is given: "now" is this minute.
+            // The PBX rings at the minute it is given: a ring asked for now (or late, after an
+            // outage) goes for this minute, or the PBX would keep it for tomorrow.
             Message::WakeRequest(w) => {
                 self.rings.insert(w.room.clone(), w.at);
+                let at = self.wall.map_or(w.at, |now| now.max(w.at));
                 vec![neax::Message::WakeupSet {
                     ext: ext(&w.room)?,
-                    at: (w.at.hour() as u8, w.at.minute() as u8),
+                    at: (at.hour() as u8, at.minute() as u8),
                     source: WakeSource::Pms,
                 }]
             }
@@ -241,11 +246,13 @@ impl NeaxPms {
     }
 
     pub fn handle_input(&mut self, now: Instant, wall: NaiveDateTime, bytes: &[u8]) {
+        self.wall = Some(wall);
         self.x.handle_input(now, bytes);
         self.drain(now, wall);
     }
 
     pub fn handle_timeout(&mut self, now: Instant, wall: NaiveDateTime) {
+        self.wall = Some(wall);
         self.x.handle_timeout(now);
         if self.state == LinkState::Up && self.next_check.is_some_and(|t| now >= t) && self.x.is_idle() {
             self.probe(now);
