@@ -27,7 +27,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PbxSim { state_file, ack_timeout, protocol, timezone } => {
             init_logging();
             let ack = parse_duration(ack_timeout).map_err(|e| anyhow::anyhow!("--ack-timeout: {e}"))?;
-            let protocol = if protocol == "neax" { pbx_sim::Protocol::Neax } else { pbx_sim::Protocol::Fias };
+            let protocol = match protocol.as_str() {
+                "neax" => pbx_sim::Protocol::Neax,
+                "mitel" => pbx_sim::Protocol::Mitel,
+                _ => pbx_sim::Protocol::Fias,
+            };
             // The PBX's clock keeps the hotel's time: --timezone, or the hotel.toml's.
             let tz = match timezone {
                 Some(t) => Some(t.parse::<chrono_tz::Tz>().map_err(|e| anyhow::anyhow!("--timezone: {e}"))?),

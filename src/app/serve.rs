@@ -39,7 +39,8 @@ pub async fn serve(cfg: Config, config_dir: PathBuf) -> anyhow::Result<()> {
         PortSpec::Simulator => {
             let protocol = match cfg.pbx.protocol {
                 Protocol::Neax => pbx_sim::Protocol::Neax,
-                Protocol::Fias | Protocol::Mitel => pbx_sim::Protocol::Fias,
+                Protocol::Mitel => pbx_sim::Protocol::Mitel,
+                Protocol::Fias => pbx_sim::Protocol::Fias,
             };
             let mut opts = SimOptions { protocol, timezone: Some(cfg.timezone), ..SimOptions::default() };
             opts.timers.ack_timeout = cfg.pbx.ack_timeout;

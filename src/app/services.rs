@@ -60,7 +60,8 @@ impl Services {
             charges: charges.clone(),
         };
         let (link, link_task) = link::spawn(ctx, connector);
-        let wakeups = Wakeups::new(store.clone(), clock.clone(), cfg.timezone, signals.wakeups.clone());
+        let mut wakeups = Wakeups::new(store.clone(), clock.clone(), cfg.timezone, signals.wakeups.clone());
+        wakeups.protocol = cfg.pbx.protocol;
         let scheduler = Scheduler {
             pbx: crate::hotel::wakeup::scheduler::Pbx::Offline,
             store: store.clone(),

@@ -37,7 +37,7 @@ pub enum Command {
         #[arg(long, default_value = "3s")]
         ack_timeout: String,
         /// The protocol the simulated PBX speaks (as `[pbx] protocol`).
-        #[arg(long, default_value = "fias", value_parser = ["fias", "neax"])]
+        #[arg(long, default_value = "fias", value_parser = ["fias", "neax", "mitel"])]
         protocol: String,
         /// The zone of the simulated PBX's clock, e.g. "Asia/Taipei" (default: the hotel.toml's).
         #[arg(long)]

@@ -182,18 +182,12 @@ impl Config {
 
         let p = raw.pbx;
         let protocol_text = p.protocol.as_deref().unwrap_or("fias");
-        let protocol = match Protocol::parse(protocol_text) {
-            Some(Protocol::Mitel) => {
-                return Err(invalid("pbx.protocol", "\"mitel\" is not runnable yet: its driver (drivers/mitel) is not wired into the service; use \"fias\" or \"neax\""))
-            }
-            Some(p) => p,
-            None => {
-                return Err(invalid(
-                    "pbx.protocol",
-                    format!("{protocol_text:?} is not supported (supported: \"fias\", \"neax\")"),
-                ))
-            }
-        };
+        let protocol = Protocol::parse(protocol_text).ok_or_else(|| {
+            invalid(
+                "pbx.protocol",
+                format!("{protocol_text:?} is not supported (supported: \"fias\", \"neax\", \"mitel\")"),
+            )
+        })?;
         let port = match p.port.as_deref().unwrap_or("simulator") {
             "simulator" => PortSpec::Simulator,
             text => PortSpec::Peer(Endpoint::parse(text).map_err(|m| invalid("pbx.port", m))?),
@@ -514,8 +508,6 @@ numbers = ["101-103", "201"]
         assert!(e.starts_with("pbx.data_bits:"), "{e}");
         let e = err(&format!("{MIN}\n[pbx]\nprotocol = \"sx200\"\n"));
         assert!(e.starts_with("pbx.protocol:"), "{e}");
-        let e = err(&format!("{MIN}\n[pbx]\nprotocol = \"mitel\"\n"));
-        assert!(e.starts_with("pbx.protocol:") && e.contains("not runnable yet"), "{e}");
         let e = err(&format!("{MIN}\n[pbx]\nsmdr_port = \"tcp-listen://127.0.0.1:5001\"\nsmdr_duration_hours = 3\n"));
         assert!(e.starts_with("pbx.smdr_duration_hours:"), "{e}");
         let e = err(&format!("{MIN}\n[pbx]\nsmdr_caller_width = 7\n"));

@@ -18,6 +18,7 @@ mod link;
 mod live;
 mod logbook;
 mod messages;
+mod mitel;
 mod neax;
 mod pms;
 mod pms_hardening;

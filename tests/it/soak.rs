@@ -494,6 +494,7 @@ fn invariants(
         // calls or not" (class 0, or 3).
         let (name, class) = match protocol {
             pbx_sim::Protocol::Fias => (name.clone(), *class),
+            pbx_sim::Protocol::Mitel => unreachable!("the day books wake-ups, which a Mitel does not ring"),
             pbx_sim::Protocol::Neax => {
                 let whole =
                     [name.clone(), firsts.get(room).cloned().flatten()].into_iter().flatten().collect::<Vec<_>>();

@@ -6,7 +6,8 @@
 //! Layout:
 //! - [`engine`]: the PBX as a pure state machine (rooms, lamps, DND, rings, LR lists, handset
 //!   bookings, call charges, restart) built on the FIAS crate's stop-and-wait transport.
-//! - [`neax`]: the same PBX speaking NEC NEAX (the IMS PMS interface).
+//! - [`neax`]: the same PBX speaking NEC NEAX (the IMS PMS interface); [`mitel`]: speaking
+//!   Mitel's light PMS link.
 //! - [`state`]: what the PBX knows (rooms, counters), published after every change.
 //! - [`runner`]: the async driver with fault knobs (NAK some frames, lose ACKs, line noise, a
 //!   pulled cable) and the handle to steer and watch it.
@@ -15,6 +16,7 @@
 
 pub mod engine;
 pub mod line;
+pub mod mitel;
 pub mod neax;
 pub mod runner;
 pub mod state;

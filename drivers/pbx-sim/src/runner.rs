@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::engine::{default_declarations, Command, PbxEngine, SimState};
+use crate::mitel::MitelEngine;
 use crate::neax::NeaxEngine;
 
 /// The protocol the simulated PBX speaks.
@@ -23,6 +24,7 @@ pub enum Protocol {
     #[default]
     Fias,
     Neax,
+    Mitel,
 }
 
 /// What the runner needs of a simulated PBX, whatever its protocol.
@@ -65,6 +67,7 @@ macro_rules! sim_engine {
 }
 sim_engine!(PbxEngine);
 sim_engine!(NeaxEngine);
+sim_engine!(MitelEngine);
 
 /// Line faults, each "every Nth" (0 = never).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +179,11 @@ where
         Protocol::Fias => {
             let mut engine = PbxEngine::with_framing(opts.timers, opts.declarations, opts.framing);
             engine.set_ring_time(opts.ring_time);
+            engine.replace_state(initial);
+            tokio::spawn(run(stream, engine, rx, state_tx, opts.timezone))
+        }
+        Protocol::Mitel => {
+            let mut engine = MitelEngine::new(opts.timers.ack_timeout);
             engine.replace_state(initial);
             tokio::spawn(run(stream, engine, rx, state_tx, opts.timezone))
         }

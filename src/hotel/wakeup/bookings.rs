@@ -40,6 +40,10 @@ pub enum WakeupError {
     Unknown(i64),
     #[error("wake-up call {id} is already {status}")]
     Ended { id: i64, status: WakeStatus },
+    /// The PBX cannot ring a room at the moment switchboard chooses (a Mitel keeps wake-ups
+    /// itself and reports no result; handing them over is not built yet).
+    #[error("this PBX ({protocol}) cannot ring a room when switchboard says: call room {room} by hand")]
+    NotOnThisPbx { room: String, protocol: &'static str },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -173,13 +177,15 @@ pub struct Wakeups {
     store: Arc<Store>,
     clock: SharedClock,
     tz: Tz,
+    /// The PBX's protocol: bookings are refused where it cannot ring a room now.
+    pub protocol: crate::domain::pbx_protocol::Protocol,
     /// Wakes the scheduler after a change.
     pub changed: Arc<Notify>,
 }
 
 impl Wakeups {
     pub fn new(store: Arc<Store>, clock: SharedClock, tz: Tz, changed: Arc<Notify>) -> Self {
-        Wakeups { store, clock, tz, changed }
+        Wakeups { store, clock, tz, protocol: Default::default(), changed }
     }
 
     pub fn timezone(&self) -> Tz {
@@ -217,6 +223,9 @@ impl Wakeups {
         {
             if !rooms::exists(tx, &b.room)? {
                 return Err(WakeupError::UnknownRoom(b.room.clone()));
+            }
+            if !self.protocol.capabilities().ring_now {
+                return Err(WakeupError::NotOnThisPbx { room: b.room.clone(), protocol: self.protocol.as_str() });
             }
             let stay = rooms::active_stay(tx, &b.room)?.ok_or_else(|| WakeupError::Vacant(b.room.clone()))?;
             let dup: Option<i64> = tx

@@ -32,6 +32,8 @@ codes! {
     WakeupDuplicate => "wakeup_duplicate",
     WakeupEnded => "wakeup_ended",
     WakeupInPast => "wakeup_in_past",
+    /// The PBX cannot ring a room when switchboard says (a Mitel keeps wake-ups itself).
+    WakeupNotOnThisPbx => "wakeup_not_on_this_pbx",
     MessageUnknown => "message_unknown",
     MessageNotWaiting => "message_not_waiting",
     StaffUnknown => "staff_unknown",

@@ -144,6 +144,9 @@ impl From<WakeupError> for ApiError {
             WakeupError::Past(at) => {
                 ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, msg, Code::WakeupInPast).field("time").with("at", at)
             }
+            WakeupError::NotOnThisPbx { room, protocol } => {
+                ApiError::conflict(msg, Code::WakeupNotOnThisPbx).with("room", room).with("protocol", protocol)
+            }
             WakeupError::Store(_) => ApiError::Internal(msg),
         }
     }

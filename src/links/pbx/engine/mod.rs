@@ -1,8 +1,9 @@
-//! The protocol engine under the PBX link: FIAS itself, or a NEC NEAX behind the same interface
-//! (the session and its dispatcher speak FIAS records; [`neax`] turns them into NEAX messages
-//! and back). One `match` per call, so the session reads the same whatever the PBX speaks.
+//! The protocol engine under the PBX link: FIAS itself, or a NEC NEAX or a Mitel behind the same
+//! interface (the session and its dispatcher speak FIAS records; [`neax`] and [`mitel`] turn
+//! them into their protocol's messages and back). One `match` per call, so the session reads the
+//! same whatever the PBX speaks.
 //!
-//! Layout: this file (the [`Engine`] both wear), [`neax`].
+//! Layout: this file (the [`Engine`] they all wear), [`neax`], [`mitel`].
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -10,12 +11,14 @@ use std::time::Instant;
 use chrono::NaiveDateTime;
 use fias::{Event, FieldId, LinkState, Message, PmsLink, RecordId, SendError, Stats};
 
+pub mod mitel;
 pub mod neax;
 
 #[derive(Debug)]
 pub enum Engine {
     Fias(PmsLink),
     Neax(neax::NeaxPms),
+    Mitel(mitel::MitelPms),
 }
 
 impl Engine {
@@ -23,6 +26,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.state(),
             Engine::Neax(e) => e.state(),
+            Engine::Mitel(e) => e.state(),
         }
     }
 
@@ -30,6 +34,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.stats(),
             Engine::Neax(e) => e.stats(),
+            Engine::Mitel(e) => e.stats(),
         }
     }
 
@@ -37,6 +42,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.ready(),
             Engine::Neax(e) => e.ready(),
+            Engine::Mitel(e) => e.ready(),
         }
     }
 
@@ -44,6 +50,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.declared(id),
             Engine::Neax(e) => e.declared(id),
+            Engine::Mitel(e) => e.declared(id),
         }
     }
 
@@ -51,6 +58,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.declarations(),
             Engine::Neax(e) => e.declarations(),
+            Engine::Mitel(e) => e.declarations(),
         }
     }
 
@@ -58,6 +66,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.start(now, wall),
             Engine::Neax(e) => e.start(now),
+            Engine::Mitel(e) => e.start(now),
         }
     }
 
@@ -65,6 +74,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.shutdown(now, wall),
             Engine::Neax(e) => e.shutdown(),
+            Engine::Mitel(e) => e.shutdown(),
         }
     }
 
@@ -72,6 +82,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.send(now, tag, msg),
             Engine::Neax(e) => e.send(now, tag, msg),
+            Engine::Mitel(e) => e.send(now, tag, msg),
         }
     }
 
@@ -79,6 +90,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.handle_input(now, wall, bytes),
             Engine::Neax(e) => e.handle_input(now, wall, bytes),
+            Engine::Mitel(e) => e.handle_input(now, wall, bytes),
         }
     }
 
@@ -86,6 +98,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.handle_timeout(now, wall),
             Engine::Neax(e) => e.handle_timeout(now, wall),
+            Engine::Mitel(e) => e.handle_timeout(now, wall),
         }
     }
 
@@ -93,6 +106,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.poll_timeout(),
             Engine::Neax(e) => e.poll_timeout(),
+            Engine::Mitel(e) => e.poll_timeout(),
         }
     }
 
@@ -100,6 +114,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.poll_transmit(),
             Engine::Neax(e) => e.poll_transmit(),
+            Engine::Mitel(e) => e.poll_transmit(),
         }
     }
 
@@ -107,6 +122,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.poll_event(),
             Engine::Neax(e) => e.poll_event(),
+            Engine::Mitel(e) => e.poll_event(),
         }
     }
 
@@ -114,6 +130,7 @@ impl Engine {
         match self {
             Engine::Fias(e) => e.has_events(),
             Engine::Neax(e) => e.has_events(),
+            Engine::Mitel(e) => e.has_events(),
         }
     }
 }

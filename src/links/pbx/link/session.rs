@@ -10,7 +10,7 @@ use std::time::Duration;
 use fias::{Event, Message, PmsLink};
 
 use crate::domain::pbx_protocol::Protocol;
-use crate::links::pbx::engine::{neax::NeaxPms, Engine};
+use crate::links::pbx::engine::{mitel::MitelPms, neax::NeaxPms, Engine};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -107,10 +107,8 @@ impl<'a> Session<'a> {
             status,
             engine: match ctx.cfg.protocol {
                 Protocol::Neax => Engine::Neax(NeaxPms::new(ctx.cfg.ack_timeout, ctx.cfg.link_check)),
-                // Refused by the config until its driver is wired in.
-                Protocol::Fias | Protocol::Mitel => {
-                    Engine::Fias(PmsLink::new(fias::PmsConfig { framing, ..ctx.engine_config() }))
-                }
+                Protocol::Mitel => Engine::Mitel(MitelPms::new(ctx.cfg.ack_timeout, ctx.cfg.link_check)),
+                Protocol::Fias => Engine::Fias(PmsLink::new(fias::PmsConfig { framing, ..ctx.engine_config() })),
             },
             dispatch: Dispatcher::new(ctx.cfg.ack_timeout),
             not_up_since: Instant::now(),

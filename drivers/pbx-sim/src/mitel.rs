@@ -1,0 +1,169 @@
+//! The simulated PBX speaking Mitel's "light" PMS link: the same rooms as the FIAS one
+//! ([`crate::engine`]), over [`mitel::Exchange`] on the PBX's side. It takes `CHK`, `NAM`, `MW`,
+//! `DND`, `RST` and the keep-alive, keeps wake-ups handed to it (`WKP`, never reporting a
+//! result, as the notes say a Mitel does not), and sends `STS` when housekeeping dials a status.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDateTime, Timelike};
+use mitel::exchange::{Exchange, ExchangeEvent, Side, Timers};
+use mitel::record::{Ext, Record};
+
+use crate::engine::Command;
+use crate::state::{RoomState, SimState, Unpublished};
+
+#[derive(Debug)]
+pub struct MitelEngine {
+    x: Exchange<u64>,
+    state: SimState,
+    changed: bool,
+    unpublished: Unpublished,
+    /// Wake-ups kept: room -> (hour, minute).
+    pub wakeups: BTreeMap<String, (u8, u8)>,
+}
+
+impl MitelEngine {
+    pub fn new(answer: Duration) -> Self {
+        MitelEngine {
+            x: Exchange::new(Side::Pbx, Timers { answer, keepalive: None, ..Timers::default() }),
+            state: SimState::default(),
+            changed: false,
+            unpublished: Unpublished::default(),
+            wakeups: BTreeMap::new(),
+        }
+    }
+
+    pub fn replace_state(&mut self, state: SimState) {
+        self.state = state;
+        self.changed = true;
+        self.unpublished.everything = true;
+    }
+
+    pub fn publish_into(&mut self, out: &mut SimState) {
+        std::mem::take(&mut self.unpublished).publish(&self.state, out);
+    }
+
+    pub fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
+    fn room(&mut self, rn: &str) -> &mut RoomState {
+        self.changed = true;
+        self.unpublished.rooms.insert(rn.to_string());
+        self.state.rooms.entry(rn.to_string()).or_default()
+    }
+
+    pub fn handle_input(&mut self, now: Instant, wall: NaiveDateTime, bytes: &[u8]) {
+        self.x.handle_input(now, bytes);
+        self.drain(wall);
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant, wall: NaiveDateTime) {
+        self.x.handle_timeout(now);
+        // A kept wake-up whose minute has come rings (and nothing is reported).
+        let minute = (wall.hour() as u8, wall.minute() as u8);
+        let due: Vec<String> = self.wakeups.iter().filter(|(_, at)| **at == minute).map(|(r, _)| r.clone()).collect();
+        for room in due {
+            self.wakeups.remove(&room);
+            let r = self.room(&room);
+            r.rings += 1;
+            if !r.occupied {
+                r.rings_vacant += 1;
+            }
+        }
+        self.drain(wall);
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let tick = (!self.wakeups.is_empty()).then(|| Instant::now() + Duration::from_secs(1));
+        [self.x.poll_timeout(), tick].into_iter().flatten().min()
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.x.poll_transmit()
+    }
+
+    fn drain(&mut self, _wall: NaiveDateTime) {
+        while let Some(ev) = self.x.poll_event() {
+            match ev {
+                ExchangeEvent::Received(text) => match Record::parse(&text) {
+                    Ok(r) => self.received(r),
+                    Err(_) => {
+                        self.state.bad_frames += 1;
+                        self.changed = true;
+                    }
+                },
+                ExchangeEvent::Garbled(_) => {
+                    self.state.bad_frames += 1;
+                    self.changed = true;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn received(&mut self, r: Record) {
+        if !self.state.link_up {
+            self.state.link_up = true;
+            self.state.link_starts += 1;
+        }
+        self.changed = true;
+        if r != Record::KeepAlive {
+            self.state.records_received += 1;
+        }
+        match r {
+            Record::Check { ext, r#in: true } => self.room(ext.as_str()).set_guest(Some((None, None, None, None))),
+            Record::Check { ext, r#in: false } => {
+                self.wakeups.remove(ext.as_str());
+                self.room(ext.as_str()).set_guest(None);
+            }
+            Record::Name { ext, name, .. } => self.room(ext.as_str()).guest_name = Some(name),
+            Record::Lamp { ext, on } => self.room(ext.as_str()).message_lamp = on,
+            Record::Dnd { ext, on } => self.room(ext.as_str()).dnd = on,
+            // Kept as the PMS says it: level 0, 1 or 2.
+            Record::Restrict { ext, level } => self.room(ext.as_str()).class_of_service = level,
+            Record::Wakeup { ext, at: Some(at) } => {
+                self.wakeups.insert(ext.to_string(), at);
+            }
+            Record::Wakeup { ext, at: None } => {
+                self.wakeups.remove(ext.as_str());
+            }
+            Record::Status { .. } | Record::KeepAlive | Record::Unknown(_) => {}
+        }
+    }
+
+    /// What the simulator is told to do, as a Mitel says it (what it cannot say is ignored).
+    pub fn command(&mut self, now: Instant, _wall: NaiveDateTime, cmd: Command) {
+        let msg = match cmd {
+            Command::RoomStatus { room, status } | Command::MaidCode { room, status, .. } => {
+                // FIAS RS 1-6 (dirty/clean/inspected, vacant/occupied) as STS: 9 vacant not
+                // clean, 7 occupied not clean, 8 vacant clean, 6 occupied clean.
+                let code = match status {
+                    1 => Some(9),
+                    2 => Some(7),
+                    3 | 5 => Some(8),
+                    4 | 6 => Some(6),
+                    _ => None,
+                };
+                code.zip(Ext::new(&room).ok()).map(|(code, ext)| Record::Status { ext, code })
+            }
+            Command::SetRing { room, behaviour } => {
+                self.room(&room).ring_behaviour = behaviour;
+                None
+            }
+            Command::Restart | Command::EndLink => {
+                self.x.abort_all();
+                self.state.link_up = false;
+                self.changed = true;
+                None
+            }
+            _ => None,
+        };
+        if let Some(r) = msg {
+            if let Ok(text) = r.to_text() {
+                self.x.send(now, 0, &text);
+            }
+        }
+    }
+}
