@@ -1157,7 +1157,7 @@ function applyRoom(r) {
   if (S.open === r.room) renderRoomDialog(r.room).catch(() => {});
 }
 
-const ACTIVE = ["scheduled", "ringing", "retrying"];
+const ACTIVE = ["scheduled", "ringing", "retrying", "kept_by_pbx"];
 function applyWakeup(w) {
   S.wakeups = S.wakeups.filter((x) => x.id !== w.id);
   if (ACTIVE.includes(w.status)) S.wakeups.push(w);

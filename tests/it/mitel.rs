@@ -1,8 +1,7 @@
 //! Mitel end to end: the real service binary with `[pbx] protocol = "mitel"` against the real
 //! `switchboard pbx-sim --protocol mitel` over a pseudo-terminal: the line's work (check-in with
 //! the name, class, DND, lamp, move, check-out), room status from the handset (`STS`), a resync
-//! room by room, and a wake-up booking refused with its reason (a Mitel cannot ring a room when
-//! switchboard says, and reports no result).
+//! room by room, and a wake-up handed to the Mitel to keep (`WKP`) and cleared on cancel.
 
 use std::io::Write;
 use std::process::{ChildStdin, Command, Stdio};
@@ -71,9 +70,15 @@ fn a_mitel_pbx_does_the_lines_work_end_to_end() {
         }) && sim("101", &|r| r["occupied"] == false)
     });
 
-    // A Mitel cannot ring a room when switchboard says: the booking is refused, with why.
-    let (ok_, _, err) = cli(&config, &["wakeup", "add", "104", "06:30"]);
-    assert!(!ok_ && err.contains("cannot ring a room") && err.contains("104"), "{err}");
+    // A Mitel keeps wake-ups itself: the call is handed over (WKP) and listed as kept by the
+    // PBX; a cancel clears it there.
+    let out = ok(&config, &["wakeup", "add", "104", "06:30"]);
+    let id = out.split_whitespace().nth(2).unwrap_or_default().to_string(); // "wake-up call N for room 104: ..."
+    eventually_blocking(T, "the call kept by the Mitel", || sim("104", &|r| r["kept_wakeup"] == "06:30"));
+    let list = ok(&config, &["wakeup", "list"]);
+    assert!(list.contains("kept_by_pbx"), "{list}");
+    ok(&config, &["wakeup", "cancel", &id]);
+    eventually_blocking(T, "the call cleared at the Mitel", || sim("104", &|r| r["kept_wakeup"].is_null()));
 
     // Housekeeping dials "vacant clean" (STS8) on 105's phone.
     ok(&config, &["room-status", "105", "dirty"]);

@@ -80,7 +80,11 @@ impl Site {
     }
 
     pub async fn start_with(store: Arc<Store>, start: DateTime<Utc>, wakeup: &str, opts: SimOptions) -> Site {
-        let cfg = wake_config(wakeup);
+        Self::start_config(store, start, wake_config(wakeup), opts).await
+    }
+
+    /// A site on `cfg` (a `[pbx] protocol` of its own, say), its PBX simulated as `opts` say.
+    pub async fn start_config(store: Arc<Store>, start: DateTime<Utc>, cfg: Config, opts: SimOptions) -> Site {
         let (sim_side, theirs) = tokio::io::duplex(4096);
         let (sim, _t) = pbx_sim::spawn(theirs, opts);
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

@@ -456,3 +456,40 @@ async fn a_handset_booking_and_a_wake_up_answer_stored_before_a_crash_are_acted_
     assert_eq!(s.services.app.wakeups.list(Some("104"), false).await.unwrap().len(), 1);
     assert_eq!(s.attempts(ringing).await.len(), 1);
 }
+
+/// A Mitel keeps wake-ups itself and says nothing of how they went: the call is handed to it
+/// (`WKP` with its time of day) as soon as it is less than a day away, is "kept by the PBX"
+/// until its time, and is then over as such (no ring from here, no escalation); a cancelled
+/// one is cleared at the PBX.
+#[tokio::test(start_paused = true)]
+async fn a_pbx_that_keeps_wake_ups_is_handed_the_call_and_nothing_escalates() {
+    let text = crate::fixtures::config_text("\"101-110\"", "simulator", "127.0.0.1:1", "protocol = \"mitel\"");
+    let cfg = switchboard::config::Config::parse(&text).unwrap();
+    let opts = pbx_sim::SimOptions { protocol: pbx_sim::Protocol::Mitel, ..Default::default() };
+    let s = Site::start_config(mem_store(), utc(T0), cfg, opts).await;
+    s.link_up().await;
+    s.check_in("101").await;
+    s.check_in("102").await;
+    let w = s.book("101", "07:30").await;
+    assert_eq!(w.due.as_deref(), Some("2026-11-30T07:30:00"), "the call's own time, not the hand-over's");
+    s.until("handed to the PBX", Duration::from_secs(60), async |s| s.get(w.id).await.status == "kept_by_pbx").await;
+    let kept = s.sim.wait_for(Duration::from_secs(60), |st| {
+        st.rooms.get("101").is_some_and(|r| r.kept_wakeup.as_deref() == Some("07:30"))
+    });
+    assert!(kept.await.is_ok(), "the Mitel keeps 07:30 for 101");
+
+    let other = s.book("102", "08:00").await;
+    s.until("102 handed over", Duration::from_secs(60), async |s| s.get(other.id).await.status == "kept_by_pbx").await;
+    s.services.app.wakeups.cancel(&sys(), other.id, "guest changed plans").await.unwrap();
+    let cleared =
+        s.sim.wait_for(Duration::from_secs(60), |st| st.rooms.get("102").is_some_and(|r| r.kept_wakeup.is_none()));
+    assert!(cleared.await.is_ok(), "a cancelled call is cleared at the PBX");
+
+    // Its time comes: over, as kept by the PBX; nobody is alerted.
+    s.until("the call's time passed", Duration::from_secs(3600), async |s| s.get(w.id).await.status == "done").await;
+    let attempts = s.attempts(w.id).await;
+    assert_eq!(attempts.iter().map(|a| a.1.as_deref()).collect::<Vec<_>>(), [Some("kept_by_pbx")]);
+    assert!(s.open_alerts().await.is_empty());
+    let report = s.services.app.wakeups.report(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()).await.unwrap();
+    assert_eq!(report.summary.kept_by_pbx, 1);
+}

@@ -21,6 +21,8 @@ pub struct MitelEngine {
     unpublished: Unpublished,
     /// Wake-ups kept: room -> (hour, minute).
     pub wakeups: BTreeMap<String, (u8, u8)>,
+    /// The last instant it was given.
+    now: Option<Instant>,
 }
 
 impl MitelEngine {
@@ -31,6 +33,7 @@ impl MitelEngine {
             changed: false,
             unpublished: Unpublished::default(),
             wakeups: BTreeMap::new(),
+            now: None,
         }
     }
 
@@ -55,11 +58,13 @@ impl MitelEngine {
     }
 
     pub fn handle_input(&mut self, now: Instant, wall: NaiveDateTime, bytes: &[u8]) {
+        self.now = Some(now);
         self.x.handle_input(now, bytes);
         self.drain(wall);
     }
 
     pub fn handle_timeout(&mut self, now: Instant, wall: NaiveDateTime) {
+        self.now = Some(now);
         self.x.handle_timeout(now);
         // A kept wake-up whose minute has come rings (and nothing is reported).
         let minute = (wall.hour() as u8, wall.minute() as u8);
@@ -67,6 +72,7 @@ impl MitelEngine {
         for room in due {
             self.wakeups.remove(&room);
             let r = self.room(&room);
+            r.kept_wakeup = None;
             r.rings += 1;
             if !r.occupied {
                 r.rings_vacant += 1;
@@ -76,7 +82,8 @@ impl MitelEngine {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let tick = (!self.wakeups.is_empty()).then(|| Instant::now() + Duration::from_secs(1));
+        // On the clock it is given (a test's paused clock too), never a clock of its own.
+        let tick = self.now.filter(|_| !self.wakeups.is_empty()).map(|now| now + Duration::from_secs(1));
         [self.x.poll_timeout(), tick].into_iter().flatten().min()
     }
 
@@ -89,7 +96,8 @@ impl MitelEngine {
             match ev {
                 ExchangeEvent::Received(text) => match Record::parse(&text) {
                     Ok(r) => self.received(r),
-                    Err(_) => {
+                    Err(e) => {
+                        tracing::debug!("Mitel simulator: {e}");
                         self.state.bad_frames += 1;
                         self.changed = true;
                     }
@@ -116,7 +124,9 @@ impl MitelEngine {
             Record::Check { ext, r#in: true } => self.room(ext.as_str()).set_guest(Some((None, None, None, None))),
             Record::Check { ext, r#in: false } => {
                 self.wakeups.remove(ext.as_str());
-                self.room(ext.as_str()).set_guest(None);
+                let r = self.room(ext.as_str());
+                r.set_guest(None);
+                r.kept_wakeup = None;
             }
             Record::Name { ext, name, .. } => self.room(ext.as_str()).guest_name = Some(name),
             Record::Lamp { ext, on } => self.room(ext.as_str()).message_lamp = on,
@@ -125,9 +135,11 @@ impl MitelEngine {
             Record::Restrict { ext, level } => self.room(ext.as_str()).class_of_service = level,
             Record::Wakeup { ext, at: Some(at) } => {
                 self.wakeups.insert(ext.to_string(), at);
+                self.room(ext.as_str()).kept_wakeup = Some(format!("{:02}:{:02}", at.0, at.1));
             }
             Record::Wakeup { ext, at: None } => {
                 self.wakeups.remove(ext.as_str());
+                self.room(ext.as_str()).kept_wakeup = None;
             }
             Record::Status { .. } | Record::KeepAlive | Record::Unknown(_) => {}
         }

@@ -40,6 +40,9 @@ pub struct RoomState {
     #[serde(default)]
     pub rings_vacant: u32,
     pub ring_behaviour: RingBehaviour,
+    /// A wake-up the PBX keeps for this room (a Mitel's `WKP`), as HH:MM.
+    #[serde(default)]
+    pub kept_wakeup: Option<String>,
     /// The texts (`MT`) of the `XT` answers to the last `XM` asked for this room; an `XT`
     /// without a text (no message waits) is an empty string.
     #[serde(default)]

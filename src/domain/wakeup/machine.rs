@@ -23,8 +23,9 @@ pub struct State {
 /// What happened to the booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input {
-    /// The occurrence (or its retry) fell due at `due`; `pbx_up`: the PBX link can ring now.
-    Due { due: DateTime<Utc>, pbx_up: bool },
+    /// The occurrence (or its retry, or its hand-over to a PBX that keeps wake-ups) fell due at
+    /// `due`; `occurrence`: the call's own time; `pbx_up`: the PBX link can ring now.
+    Due { due: DateTime<Utc>, occurrence: DateTime<Utc>, pbx_up: bool },
     /// The ring being tried ended: the PBX's answer, or no answer by the ring deadline.
     Rang { answered: bool },
 }
@@ -42,6 +43,18 @@ pub struct Policy {
     /// A person is told at the first unanswered ring, while the retries go on (a VIP's call,
     /// with `[wakeup] vip_to_operator`).
     pub person_at_first_miss: bool,
+    /// The PBX keeps wake-ups itself and reports no result (a Mitel): a call is handed to it
+    /// ahead ([`HANDOVER_AHEAD`]) and is over when its time has come; nothing rings or escalates here.
+    pub kept_by_pbx: bool,
+}
+
+/// How long before its time a call is handed to a PBX that keeps wake-ups: less than a day, as
+/// such a PBX takes only a time of day.
+pub const HANDOVER_AHEAD: chrono::Duration = chrono::Duration::hours(23);
+
+/// When a call due at `occurrence` is handed to a PBX that keeps wake-ups, seen at `now`.
+pub fn handover_at(occurrence: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    (occurrence - HANDOVER_AHEAD).max(now).min(occurrence)
 }
 
 /// Why a person must act.
@@ -110,10 +123,17 @@ pub enum Effect {
     CloseAttempt(&'static str),
     /// The booking ends as this, whatever its rule (no next occurrence).
     End(WakeStatus),
+    /// Hand the call to the PBX to keep (it rings at `occurrence`); wait for that time.
+    HandOver {
+        occurrence: DateTime<Utc>,
+    },
 }
 
 /// The next state of a booking and what to do about it.
 pub fn transition(state: State, input: Input, now: DateTime<Utc>, policy: &Policy) -> (State, Vec<Effect>) {
+    if policy.kept_by_pbx {
+        return kept(state, input, now);
+    }
     match input {
         Input::Due { .. } if !matches!(state.status, WakeStatus::Scheduled | WakeStatus::Retrying) => (state, vec![]),
         Input::Due { due, .. } if now - due > policy.late_grace => (
@@ -156,14 +176,50 @@ pub fn transition(state: State, input: Input, now: DateTime<Utc>, policy: &Polic
     }
 }
 
+/// With a PBX that keeps wake-ups: handed over ahead of time, over when the time has come (the
+/// PBX rang it; no result comes, so nothing escalates). A hand-over that comes too late (the
+/// service was down until after the call's time) is a missed call for a person.
+fn kept(state: State, input: Input, now: DateTime<Utc>) -> (State, Vec<Effect>) {
+    let Input::Due { occurrence, pbx_up, .. } = input else { return (state, vec![]) };
+    match state.status {
+        // The hand-over never reached the PBX (`pbx_up` false: it was still queued at the call's
+        // time): nobody rang; a person calls.
+        WakeStatus::KeptByPbx if !pbx_up => (
+            State { status: WakeStatus::Failed, attempt: 1 },
+            vec![
+                Effect::AttemptFailed { attempt: 1, result: "pbx_offline" },
+                Effect::Alert(Alert::PbxOffline),
+                Effect::Finish(WakeStatus::Failed),
+            ],
+        ),
+        WakeStatus::KeptByPbx => (
+            State { status: WakeStatus::Done, attempt: 1 },
+            vec![Effect::AttemptFailed { attempt: 1, result: "kept_by_pbx" }, Effect::Finish(WakeStatus::Done)],
+        ),
+        WakeStatus::Scheduled | WakeStatus::Retrying if now >= occurrence => (
+            State { status: WakeStatus::Missed, ..state },
+            vec![
+                Effect::AttemptFailed { attempt: state.attempt, result: "missed" },
+                Effect::Alert(Alert::Missed { late: now - occurrence }),
+                Effect::Finish(WakeStatus::Missed),
+            ],
+        ),
+        WakeStatus::Scheduled | WakeStatus::Retrying => {
+            (State { status: WakeStatus::KeptByPbx, ..state }, vec![Effect::HandOver { occurrence }])
+        }
+        _ => (state, vec![]),
+    }
+}
+
 /// The booking ends as `status` (cancelled at the desk or the handset, its stay checked out or
-/// ended): a ring in progress is stopped and its attempt closed.
+/// ended): a ring in progress is stopped and its attempt closed; a call the PBX keeps is
+/// cleared there.
 pub fn end(state: State, status: WakeStatus) -> (State, Vec<Effect>) {
     if !state.status.is_active() {
         return (state, vec![]);
     }
     let mut effects = Vec::with_capacity(3);
-    if state.status == WakeStatus::Ringing {
+    if matches!(state.status, WakeStatus::Ringing | WakeStatus::KeptByPbx) {
         effects.push(Effect::StopRing);
     }
     effects.extend([Effect::CloseAttempt("cancelled"), Effect::End(status)]);
@@ -173,6 +229,10 @@ pub fn end(state: State, status: WakeStatus) -> (State, Vec<Effect>) {
 /// The stay moved rooms: a ring in progress stops in the old room and starts again at once in
 /// the new one, without using up an attempt. Bookings not ringing just follow the stay.
 pub fn moved(state: State, now: DateTime<Utc>) -> (State, Vec<Effect>) {
+    if state.status == WakeStatus::KeptByPbx {
+        // Cleared in the old room, handed over again at once for the new one.
+        return (State { status: WakeStatus::Scheduled, ..state }, vec![Effect::StopRing, Effect::RetryAt(now)]);
+    }
     if state.status != WakeStatus::Ringing {
         return (state, vec![]);
     }
@@ -209,6 +269,7 @@ mod tests {
         ring_timeout: Duration::seconds(60),
         late_grace: Duration::minutes(10),
         person_at_first_miss: false,
+        kept_by_pbx: false,
     };
 
     #[test]
@@ -234,8 +295,12 @@ mod tests {
 
     #[test]
     fn a_due_call_rings_with_a_deadline() {
-        let (s, e) =
-            transition(st(WakeStatus::Scheduled, 0), Input::Due { due: at(0, 0), pbx_up: true }, at(0, 0), &POLICY);
+        let (s, e) = transition(
+            st(WakeStatus::Scheduled, 0),
+            Input::Due { due: at(0, 0), occurrence: at(0, 0), pbx_up: true },
+            at(0, 0),
+            &POLICY,
+        );
         assert_eq!(s, st(WakeStatus::Ringing, 1));
         assert_eq!(e, [Effect::Ring { attempt: 1, deadline: at(1, 0) }]);
     }
@@ -252,10 +317,11 @@ mod tests {
         let (s, e) = transition(st(WakeStatus::Ringing, 1), Input::Rang { answered: false }, at(1, 0), &POLICY);
         assert_eq!(s, st(WakeStatus::Retrying, 1));
         assert_eq!(e, [Effect::RetryAt(at(6, 0))]);
-        let (s, e) = transition(s, Input::Due { due: at(6, 0), pbx_up: true }, at(6, 0), &POLICY);
+        let (s, e) = transition(s, Input::Due { due: at(6, 0), occurrence: at(6, 0), pbx_up: true }, at(6, 0), &POLICY);
         assert_eq!((s, e.len()), (st(WakeStatus::Ringing, 2), 1));
         let (s, _) = transition(s, Input::Rang { answered: false }, at(7, 0), &POLICY);
-        let (s, _) = transition(s, Input::Due { due: at(12, 0), pbx_up: true }, at(12, 0), &POLICY);
+        let (s, _) =
+            transition(s, Input::Due { due: at(12, 0), occurrence: at(12, 0), pbx_up: true }, at(12, 0), &POLICY);
         let (s, e) = transition(s, Input::Rang { answered: false }, at(13, 0), &POLICY);
         assert_eq!(s, st(WakeStatus::Failed, 3));
         assert_eq!(e, [Effect::Alert(Alert::Failed { attempts: 3 }), Effect::Finish(WakeStatus::Failed)]);
@@ -263,7 +329,7 @@ mod tests {
 
     #[test]
     fn with_the_pbx_down_each_attempt_fails_at_once_and_a_person_is_told_at_the_first() {
-        let down = |s, due| transition(s, Input::Due { due, pbx_up: false }, due, &POLICY);
+        let down = |s, due| transition(s, Input::Due { due, occurrence: due, pbx_up: false }, due, &POLICY);
         let (s, e) = down(st(WakeStatus::Scheduled, 0), at(0, 0));
         assert_eq!(s, st(WakeStatus::Retrying, 1));
         assert_eq!(
@@ -283,11 +349,19 @@ mod tests {
 
     #[test]
     fn a_restart_inside_the_grace_rings_and_outside_it_reports_the_call_missed() {
-        let inside =
-            transition(st(WakeStatus::Scheduled, 0), Input::Due { due: at(0, 0), pbx_up: true }, at(10, 0), &POLICY);
+        let inside = transition(
+            st(WakeStatus::Scheduled, 0),
+            Input::Due { due: at(0, 0), occurrence: at(0, 0), pbx_up: true },
+            at(10, 0),
+            &POLICY,
+        );
         assert_eq!(inside.0, st(WakeStatus::Ringing, 1));
-        let (s, e) =
-            transition(st(WakeStatus::Retrying, 1), Input::Due { due: at(0, 0), pbx_up: true }, at(10, 1), &POLICY);
+        let (s, e) = transition(
+            st(WakeStatus::Retrying, 1),
+            Input::Due { due: at(0, 0), occurrence: at(0, 0), pbx_up: true },
+            at(10, 1),
+            &POLICY,
+        );
         assert_eq!(s, st(WakeStatus::Missed, 1));
         assert_eq!(
             e,
@@ -316,11 +390,43 @@ mod tests {
         let (s, e) = moved(st(WakeStatus::Ringing, 2), at(3, 0));
         assert_eq!(s, st(WakeStatus::Retrying, 1));
         assert_eq!(e, [Effect::StopRing, Effect::CloseAttempt("moved"), Effect::RetryAt(at(3, 0))]);
-        let (s, _) = transition(s, Input::Due { due: at(3, 0), pbx_up: true }, at(3, 0), &POLICY);
+        let (s, _) = transition(s, Input::Due { due: at(3, 0), occurrence: at(3, 0), pbx_up: true }, at(3, 0), &POLICY);
         assert_eq!(s, st(WakeStatus::Ringing, 2), "the same attempt, rung in the new room");
         for status in [WakeStatus::Scheduled, WakeStatus::Retrying, WakeStatus::Done] {
             assert_eq!(moved(st(status, 1), at(3, 0)), (st(status, 1), vec![]), "{status}");
         }
+    }
+
+    #[test]
+    fn a_pbx_that_keeps_wake_ups_is_handed_the_call_ahead_and_nothing_rings_or_escalates_here() {
+        let kept = Policy { kept_by_pbx: true, ..POLICY };
+        let occurrence = at(0, 0) + Duration::hours(10);
+        assert_eq!(handover_at(occurrence, at(0, 0)), at(0, 0), "within a day: at once");
+        let far = at(0, 0) + Duration::days(3);
+        assert_eq!(handover_at(far, at(0, 0)), far - HANDOVER_AHEAD, "further: a day ahead");
+        let due = Input::Due { due: at(0, 0), occurrence, pbx_up: false };
+        let (s, e) = transition(st(WakeStatus::Scheduled, 0), due, at(0, 0), &kept);
+        assert_eq!(s, st(WakeStatus::KeptByPbx, 0));
+        assert_eq!(e, [Effect::HandOver { occurrence }], "whether the link is up or not: the queue delivers it");
+        let due = Input::Due { due: occurrence, occurrence, pbx_up: true };
+        let (s, e) = transition(s, due, occurrence, &kept);
+        assert_eq!(s, st(WakeStatus::Done, 1));
+        assert_eq!(e, [Effect::AttemptFailed { attempt: 1, result: "kept_by_pbx" }, Effect::Finish(WakeStatus::Done)]);
+        // Handed over too late (the service was down): a person calls.
+        let late = Input::Due { due: at(0, 0), occurrence, pbx_up: true };
+        let (s, e) = transition(st(WakeStatus::Scheduled, 0), late, occurrence + Duration::minutes(1), &kept);
+        assert_eq!(s.status, WakeStatus::Missed);
+        assert!(matches!(e[1], Effect::Alert(Alert::Missed { .. })));
+        // A hand-over still queued at the call's time never reached the PBX: a person calls.
+        let unsent = Input::Due { due: occurrence, occurrence, pbx_up: false };
+        let (s, e) = transition(st(WakeStatus::KeptByPbx, 0), unsent, occurrence, &kept);
+        assert_eq!(s.status, WakeStatus::Failed);
+        assert_eq!(e[1], Effect::Alert(Alert::PbxOffline));
+        // No answers come; a cancel clears it at the PBX; a move hands it over again.
+        let (_, e) = end(st(WakeStatus::KeptByPbx, 0), WakeStatus::Cancelled);
+        assert_eq!(e[0], Effect::StopRing);
+        let (s, e) = moved(st(WakeStatus::KeptByPbx, 0), at(3, 0));
+        assert_eq!((s.status, e), (WakeStatus::Scheduled, vec![Effect::StopRing, Effect::RetryAt(at(3, 0))]));
     }
 
     #[test]
@@ -331,7 +437,7 @@ mod tests {
                 assert_eq!(transition(s, Input::Rang { answered: true }, at(0, 0), &POLICY), (s, vec![]), "{status}");
             }
             if !matches!(status, WakeStatus::Scheduled | WakeStatus::Retrying) {
-                let due = Input::Due { due: at(0, 0), pbx_up: true };
+                let due = Input::Due { due: at(0, 0), occurrence: at(0, 0), pbx_up: true };
                 assert_eq!(transition(s, due, at(0, 0), &POLICY), (s, vec![]), "{status}");
             }
         }

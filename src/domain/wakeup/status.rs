@@ -18,21 +18,25 @@ words! {
         /// Due while the service was down for longer than the late grace: escalated.
         Missed = "missed",
         Cancelled = "cancelled",
+        /// Handed to the PBX, which keeps and rings it itself and reports no result (a Mitel);
+        /// over when its time has come.
+        KeptByPbx = "kept_by_pbx",
     }
 }
 
 /// The active states as an SQL list, for `status IN {ACTIVE_SQL}`.
-pub const ACTIVE_SQL: &str = "('scheduled','ringing','retrying')";
+pub const ACTIVE_SQL: &str = "('scheduled','ringing','retrying','kept_by_pbx')";
 
 /// How many rooms ring now (bind `?1` to [`WakeStatus::Ringing`]).
 pub const RINGING_NOW: &str = "SELECT COUNT(*) FROM wakeups WHERE status = ?1";
 
-/// The states a booking waits in for its next due time, for `status IN {WAITING_SQL}`.
-pub const WAITING_SQL: &str = "('scheduled','retrying')";
+/// The states a booking waits in for its next due time, for `status IN {WAITING_SQL}` (a call
+/// kept by the PBX waits for its time, to be over).
+pub const WAITING_SQL: &str = "('scheduled','retrying','kept_by_pbx')";
 
 impl WakeStatus {
     pub fn is_active(self) -> bool {
-        matches!(self, WakeStatus::Scheduled | WakeStatus::Ringing | WakeStatus::Retrying)
+        matches!(self, WakeStatus::Scheduled | WakeStatus::Ringing | WakeStatus::Retrying | WakeStatus::KeptByPbx)
     }
 }
 
@@ -49,7 +53,7 @@ mod tests {
             assert_eq!(back, s);
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
             assert_eq!(s.is_active(), ACTIVE_SQL.contains(&format!("'{s}'")));
-            let waiting = matches!(s, WakeStatus::Scheduled | WakeStatus::Retrying);
+            let waiting = matches!(s, WakeStatus::Scheduled | WakeStatus::Retrying | WakeStatus::KeptByPbx);
             assert_eq!(waiting, WAITING_SQL.contains(&format!("'{s}'")));
         }
         assert!(c.row("SELECT 'asleep'", [], |r| r.get::<_, WakeStatus>(0)).is_err());

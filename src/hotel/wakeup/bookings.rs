@@ -89,12 +89,21 @@ pub struct WakeupView {
     pub end_reason: Option<String>,
 }
 
-const VIEW_COLUMNS: &str =
-    "id, room, stay, rule, next_due, status, attempt, source, created_by, created_at, end_reason";
+const VIEW_COLUMNS: &str = "id, room, stay, rule, {DUE}, status, attempt, source, created_by, created_at, end_reason";
+
+fn view_columns() -> String {
+    VIEW_COLUMNS.replace("{DUE}", DUE)
+}
+
+/// When a booking next fires as a person sees it: the call's own time while it waits (not the
+/// hand-over to a PBX that keeps wake-ups), a retry's time while it retries.
+const DUE: &str = "CASE WHEN status IN ('scheduled', 'kept_by_pbx') THEN occurrence_due ELSE next_due END";
 
 /// Booking `id` as the API shows it (times in the hotel's zone `tz`).
 pub fn view(conn: &Connection, tz: Tz, id: i64) -> Result<Option<WakeupView>, StoreError> {
-    Ok(conn.row(&format!("SELECT {VIEW_COLUMNS} FROM wakeups WHERE id = ?1"), [id], view_from_row(tz)).optional()?)
+    Ok(conn
+        .row(&format!("SELECT {} FROM wakeups WHERE id = ?1", view_columns()), [id], view_from_row(tz))
+        .optional()?)
 }
 
 fn view_from_row(tz: Tz) -> impl Fn(&rusqlite::Row) -> rusqlite::Result<WakeupView> {
@@ -224,13 +233,16 @@ impl Wakeups {
             if !rooms::exists(tx, &b.room)? {
                 return Err(WakeupError::UnknownRoom(b.room.clone()));
             }
-            if !self.protocol.capabilities().ring_now {
+            let caps = self.protocol.capabilities();
+            if !caps.ring_now && !caps.wakeup_kept_by_pbx {
                 return Err(WakeupError::NotOnThisPbx { room: b.room.clone(), protocol: self.protocol.as_str() });
             }
             let stay = rooms::active_stay(tx, &b.room)?.ok_or_else(|| WakeupError::Vacant(b.room.clone()))?;
             let dup: Option<i64> = tx
                 .row(
-                    &format!("SELECT id FROM wakeups WHERE room = ?1 AND next_due = ?2 AND status IN {ACTIVE_SQL}"),
+                    &format!(
+                        "SELECT id FROM wakeups WHERE room = ?1 AND occurrence_due = ?2 AND status IN {ACTIVE_SQL}"
+                    ),
                     params![b.room, due_text],
                     |r| r.get(0),
                 )
@@ -239,9 +251,15 @@ impl Wakeups {
                 return Err(WakeupError::Duplicate { room: b.room.clone(), id, due: local_iso(due_local) });
             }
             let rule_json = serde_json::to_string(&rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            // A PBX that keeps wake-ups is handed the call ahead of its time (at once, within a day).
+            let next_due = if caps.wakeup_kept_by_pbx {
+                crate::clock::timestamp(crate::domain::wakeup::machine::handover_at(due, now))
+            } else {
+                due_text.clone()
+            };
             tx.exec(
                 "INSERT INTO wakeups(stay, room, rule, status, next_due, next_local, occurrence_due, source, created_by, created_at)
-                 VALUES (?1, ?2, ?3, ?9, ?4, ?5, ?4, ?6, ?7, ?8)",
+                 VALUES (?1, ?2, ?3, ?9, ?10, ?5, ?4, ?6, ?7, ?8)",
                 params![
                     stay.id,
                     b.room,
@@ -251,7 +269,8 @@ impl Wakeups {
                     source,
                     actor.login,
                     At(now),
-                    WakeStatus::Scheduled
+                    WakeStatus::Scheduled,
+                    next_due
                 ],
             )
             ?;
@@ -277,8 +296,9 @@ impl Wakeups {
     pub async fn list(&self, room: Option<&str>, all: bool) -> Result<Vec<WakeupView>, WakeupError> {
         let filter = if all { "1 = 1".to_string() } else { format!("status IN {ACTIVE_SQL}") };
         let sql_text = format!(
-            "SELECT {VIEW_COLUMNS} FROM wakeups WHERE {filter} AND (?1 IS NULL OR room = ?1)
-             ORDER BY next_due IS NULL, next_due, id LIMIT 1000"
+            "SELECT {} FROM wakeups WHERE {filter} AND (?1 IS NULL OR room = ?1)
+             ORDER BY next_due IS NULL, {DUE}, id LIMIT 1000",
+            view_columns()
         );
         let (tz, room) = (self.tz, room.map(str::to_string));
         self.store
@@ -415,9 +435,12 @@ pub fn cancel_for_stay(tx: &Connection, now: DateTime<Utc>, actor: &Actor, stay:
 /// Room move: the stay's calls follow it; a ring in progress stops in the old room and starts
 /// again at once in the new one (without using up an attempt).
 pub fn move_stay(tx: &Connection, now: DateTime<Utc>, stay: i64, to: &str) -> Result<usize, StoreError> {
+    // Ringing, or kept by the PBX in the old room.
     let ringing: Vec<i64> = {
-        let mut stmt = tx.prepare_cached("SELECT id FROM wakeups WHERE stay = ?1 AND status = ?2")?;
-        let rows = stmt.query_map(params![stay, WakeStatus::Ringing], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut stmt = tx.prepare_cached("SELECT id FROM wakeups WHERE stay = ?1 AND status IN (?2, ?3)")?;
+        let rows = stmt
+            .query_map(params![stay, WakeStatus::Ringing, WakeStatus::KeptByPbx], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         rows
     };
     for id in ringing {

@@ -47,6 +47,8 @@ pub fn report(c: &Connection, tz: Tz, date: NaiveDate) -> Result<Report, StoreEr
         let all_busy = c.attempts.iter().all(|a| a.result.as_deref() == Some("busy"));
         c.outcome = match last.as_deref() {
             Some("answered") => "answered".into(),
+            // Handed to a PBX that keeps wake-ups: it rang; it says nothing of how it went.
+            Some("kept_by_pbx") => "kept_by_pbx".into(),
             Some("missed") => "missed".into(),
             Some("cancelled") => "cancelled".into(),
             None => "in progress".into(),
@@ -63,6 +65,7 @@ pub fn report(c: &Connection, tz: Tz, date: NaiveDate) -> Result<Report, StoreEr
         missed: count("missed"),
         cancelled: count("cancelled"),
         in_progress: count("in progress"),
+        kept_by_pbx: count("kept_by_pbx"),
     };
     Ok(Report { date: date.to_string(), calls, summary })
 }
@@ -98,6 +101,9 @@ pub struct ReportSummary {
     pub missed: usize,
     pub cancelled: usize,
     pub in_progress: usize,
+    /// Handed to a PBX that keeps wake-ups, which reports no result.
+    #[serde(default)]
+    pub kept_by_pbx: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,14 +118,18 @@ impl Report {
     pub fn to_text(&self) -> String {
         let mut out = format!("Wake-up calls of {}\n", self.date);
         out += &format!(
-            "{} calls: {} answered, {} not answered, {} busy, {} missed, {} cancelled, {} in progress\n\n",
+            "{} calls: {} answered, {} not answered, {} busy, {} missed, {} cancelled, {} in progress{}\n\n",
             self.summary.calls,
             self.summary.answered,
             self.summary.not_answered,
             self.summary.busy,
             self.summary.missed,
             self.summary.cancelled,
-            self.summary.in_progress
+            self.summary.in_progress,
+            match self.summary.kept_by_pbx {
+                0 => String::new(),
+                n => format!(", {n} kept by the PBX (no result reported)"),
+            }
         );
         for c in &self.calls {
             let tries: Vec<String> = c

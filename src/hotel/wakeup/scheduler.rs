@@ -86,6 +86,7 @@ fn chrono_dur(d: Duration) -> chrono::Duration {
 struct Due {
     id: i64,
     next_due: String,
+    occurrence_due: String,
     status: WakeStatus,
     attempt: u32,
 }
@@ -219,12 +220,18 @@ impl Scheduler {
                 }
                 let due: Vec<Due> = {
                     let mut stmt = tx.prepare_cached(&format!(
-                        "SELECT id, next_due, status, attempt FROM wakeups
+                        "SELECT id, next_due, status, attempt, occurrence_due FROM wakeups
                          WHERE status IN {WAITING_SQL} AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2"
                     ))?;
                     let rows = stmt
                         .query_map(params![now_text, capacity], |r| {
-                            Ok(Due { id: r.get(0)?, next_due: r.get(1)?, status: r.get(2)?, attempt: r.get(3)? })
+                            Ok(Due {
+                                id: r.get(0)?,
+                                next_due: r.get(1)?,
+                                status: r.get(2)?,
+                                attempt: r.get(3)?,
+                                occurrence_due: r.get(4)?,
+                            })
                         })?
                         .collect::<Result<_, _>>()?;
                     rows
@@ -256,13 +263,31 @@ impl Scheduler {
             ring_timeout: chrono_dur(self.cfg.ring_timeout),
             late_grace: chrono_dur(self.cfg.late_grace),
             person_at_first_miss: vip,
+            kept_by_pbx: self.kept_by_pbx(),
         })
+    }
+
+    /// The PBX keeps wake-ups itself (a Mitel): calls are handed to it, not rung from here.
+    fn kept_by_pbx(&self) -> bool {
+        self.wakeups.protocol.capabilities().wakeup_kept_by_pbx
     }
 
     fn fire(&self, tx: &Connection, now: DateTime<Utc>, d: &Due, link_up: bool) -> Result<(), StoreError> {
         let due = parse_utc(&d.next_due).unwrap_or(now);
+        let occurrence = parse_utc(&d.occurrence_due).unwrap_or(due);
         let state = State { status: d.status, attempt: d.attempt };
-        self.act(tx, now, d.id, state, Input::Due { due, pbx_up: link_up })
+        let mut pbx_up = link_up;
+        if d.status == WakeStatus::KeptByPbx {
+            // Handed over only if the PBX took it: a hand-over still queued at the call's time
+            // never reached it.
+            pbx_up = !tx.row(
+                "SELECT EXISTS(SELECT 1 FROM outbox o JOIN wakeups w ON w.room = o.room
+                 WHERE w.id = ?1 AND o.attr = 'wakeup' AND o.command LIKE '{\"kind\":\"ring\",%')",
+                [d.id],
+                |r| r.get::<_, bool>(0),
+            )?;
+        }
+        self.act(tx, now, d.id, state, Input::Due { due, occurrence, pbx_up })
     }
 
     /// An attempt ended (PBX answer or ring timeout).
@@ -329,6 +354,18 @@ impl Scheduler {
                         params![id, next.status, ts(t)],
                     )?;
                 }
+                Effect::HandOver { occurrence } => {
+                    // The PBX rings at the call's local time; what it cannot take by then is void.
+                    tx.exec(
+                        "UPDATE wakeups SET status = ?2, next_due = ?3, ring_local = next_local WHERE id = ?1",
+                        params![id, next.status, ts(occurrence)],
+                    )?;
+                    let local = NaiveDateTime::parse_from_str(&next_local, "%Y-%m-%dT%H:%M:%S")
+                        .map_err(|e| StoreError::Corrupt(format!("wake-up {id}: {e}")))?;
+                    let keep = PbxCommand::Ring { at: local, expires: ts(occurrence) };
+                    outbox::push(tx, now, &room, &keep, outbox::PRIORITY_URGENT)?;
+                    tracing::info!(wakeup = id, room = %room, "wake-up call at {at} handed to the PBX to keep");
+                }
                 Effect::Finish(status) => self.finish_occurrence(tx, now, id, status)?,
                 other @ (Effect::StopRing | Effect::CloseAttempt(_) | Effect::End(_)) => unreachable_effect(other)?,
             }
@@ -356,10 +393,12 @@ impl Scheduler {
         let next = occurrence.filter(|_| rule.is_recurring() && stay_active).and_then(|l| rule.next_after(self.tz, l));
         match next {
             Some((due, local)) => {
+                // A PBX that keeps wake-ups is handed the next one ahead of its time.
+                let next_due = if self.kept_by_pbx() { machine::handover_at(due, now) } else { due };
                 tx.exec(
-                    "UPDATE wakeups SET status = ?4, attempt = 0, next_due = ?2, occurrence_due = ?2, next_local = ?3,
+                    "UPDATE wakeups SET status = ?4, attempt = 0, next_due = ?5, occurrence_due = ?2, next_local = ?3,
                      ring_deadline = NULL WHERE id = ?1",
-                    params![id, ts(due), local_iso(local), WakeStatus::Scheduled],
+                    params![id, ts(due), local_iso(local), WakeStatus::Scheduled, ts(next_due)],
                 )?;
                 changes::record(tx, Event::WakeupChanged { id, room })?;
             }

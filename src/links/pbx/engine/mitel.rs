@@ -3,15 +3,16 @@
 //! records, and what the Mitel reports (`STS` room status) comes back as the record the link
 //! acts on.
 //!
-//! What Mitel cannot say is not declared: no ring now, no wake-up result (the wake-up layer
-//! does not ring through a Mitel, see `domain::pbx_protocol`), no message texts. A resync is room
+//! What Mitel cannot say is not declared: no wake-up result, no message texts. A wake-up is
+//! handed over to keep (`WKP` with its time of day, less than a day ahead: the scheduler's
+//! "kept by the PBX"), not rung now. A resync is room
 //! by room: its start and end say nothing on the wire. The link is up once the PBX takes a
 //! keep-alive (`AREYUTHERE`), sent again after `link_check` without traffic.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Timelike};
 use fias::ids;
 use fias::{DownReason, Event, FieldId, LinkState, Message, RecordId, RoomEquipment, SendError, Stats};
 use mitel::exchange::{Exchange, ExchangeEvent, Side, Timers};
@@ -26,7 +27,14 @@ enum Tag {
 /// The record types a Mitel can take and give, in FIAS terms (its capabilities).
 pub fn declarations() -> BTreeMap<RecordId, Vec<FieldId>> {
     use ids::*;
-    BTreeMap::from([(GI, vec![RN, GN, GF, CS]), (GO, vec![RN]), (RE, vec![RN, CS, ML, DN, RS])])
+    BTreeMap::from([
+        (GI, vec![RN, GN, GF, CS]),
+        (GO, vec![RN]),
+        (RE, vec![RN, CS, ML, DN, RS]),
+        // A wake-up handed over to keep (`WKP`): the PBX rings it at that time of day.
+        (WR, vec![RN, DA, TI]),
+        (WC, vec![RN, DA, TI]),
+    ])
 }
 
 /// FIAS class of service as Mitel's restriction level: 0 internal only, 1 local, 2 long distance
@@ -188,6 +196,12 @@ impl MitelPms {
                 }
                 out
             }
+            // Handed over to keep: the PBX rings at that time of day (the scheduler hands it
+            // over less than a day ahead), and reports nothing.
+            Message::WakeRequest(w) => {
+                vec![Record::Wakeup { ext: ext(&w.room)?, at: Some((w.at.hour() as u8, w.at.minute() as u8)) }]
+            }
+            Message::WakeClear(w) => vec![Record::Wakeup { ext: ext(&w.room)?, at: None }],
             // A resync is room by room: nothing to say at its start and end.
             Message::ResyncStart | Message::ResyncEnd => Vec::new(),
             other => return Err(SendError::NotDeclared(other.record_id())),

@@ -552,6 +552,9 @@ impl<'a> Session<'a> {
                             self.backlog.push_back(Work::Effect(effect));
                             return Err(err);
                         }
+                        // The rows read with that mark are this turn's, not a later one's (a
+                        // row queued after them, a wake-up's, would go unseen until the next).
+                        prefetched = self.next_rows.take();
                         if not_up {
                             return Ok(());
                         }
