@@ -11,7 +11,11 @@
 //! transaction; the PBX's `WA` (via the link) or the ring timeout is the attempt's outcome.
 //! The PBX offline at the due time (no link for [`PBX_SETTLE`] past it): a person is alerted at
 //! once ("call room 101 by hand") and the retries go on as policy says. At most `max_concurrent` rooms ring at once; the rest wait
-//! in due order.
+//! in due order. With a PBX that keeps wake-ups (a Mitel) a call is handed to it instead of rung.
+//!
+//! Long: the loop and the store writes of every effect the machine gives (ring, hand over, retry,
+//! alert, finish) read best together; the inbox of PBX reports (`process_inbox`, `act_on`) is the
+//! part that could move out next.
 
 use crate::store::Sql;
 use std::sync::Arc;
