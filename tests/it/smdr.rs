@@ -29,7 +29,9 @@ fn smdr_call_records_are_priced_onto_the_room() {
     std::fs::write(dir.path().join("tariffs.toml"), include_str!("../../tariffs.example.toml")).unwrap();
     let smdr = free_port();
     let site = running_with(dir.path(), "simulator", &[("mgr", "manager", "manager pw")], |t| {
-        t.replace("[api]\n", &format!("smdr_port = \"tcp-listen://127.0.0.1:{smdr}\"\n[api]\n"))
+        // A Mitel, whose calls come as SMDR (the built-in simulated PBX speaks Mitel too).
+        t.replace("[pbx]\n", "[pbx]\nprotocol = \"mitel\"\n")
+            .replace("[api]\n", &format!("smdr_port = \"tcp-listen://127.0.0.1:{smdr}\"\n[api]\n"))
     });
     let config = site.config.clone();
     for room in ["102", "103"] {

@@ -219,6 +219,10 @@ struct FaultState {
     out_after_etx: bool,
 }
 
+/// What a spoiled byte becomes: DEL, which no protocol here carries as data, so a frame holding
+/// it is refused whether the protocol has a checksum (FIAS, NEAX) or not (Mitel).
+const SPOILED: u8 = 0x7f;
+
 impl FaultState {
     fn incoming(&mut self, bytes: &mut [u8]) {
         for b in bytes.iter_mut() {
@@ -227,7 +231,7 @@ impl FaultState {
                     0 | 1 if *b == id[pos] => self.frame_pos = Some(pos + 1),
                     // The record ID matched: spoil the byte after it, so the frame is NAKed.
                     2 => {
-                        *b ^= 0x01;
+                        *b = SPOILED;
                         self.frame_pos = None;
                     }
                     _ => self.frame_pos = None,
@@ -238,7 +242,7 @@ impl FaultState {
             }
             if self.corrupt_next {
                 self.corrupt_next = false;
-                *b ^= 0x01;
+                *b = SPOILED;
                 continue;
             }
             if *b == STX && self.faults.nak_every > 0 {
