@@ -736,7 +736,7 @@ async function loadWakeups() {
   const date = $("#report-date").value;
   const rep = await api("GET", `/api/wakeups/report${date ? `?date=${date}` : ""}`);
   const s = rep.summary;
-  $("#report-summary").textContent = t("wakeups.summary", s);
+  $("#report-summary").textContent = t("wakeups.summary", s) + (rep.rung_at_the_pbx_minute ? ` ${plain("wakeups.pbx_minute")}` : "");
   $("#report").innerHTML = `<tr><th>${t("wakeups.due")}</th><th>${t("field.room")}</th><th>${t("wakeups.outcome")}</th><th>${t("wakeups.attempts")}</th></tr>` +
     rep.calls.map((c) => `<tr><td>${when(c.due)}</td><td>${esc(c.room)}</td><td class="state-${c.outcome.replace(" ", "_")}">${t(`outcome.${c.outcome.replace(" ", "_")}`)}</td>
       <td>${c.attempts.map((a) => `#${a.attempt} ${when(a.started_at).slice(-5)} ${t(`result.${(a.result || "ringing").split(" ")[0]}`)}`).join("; ")}</td></tr>`).join("");

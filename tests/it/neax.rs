@@ -110,6 +110,8 @@ fn a_neax_pbx_does_the_lines_work_end_to_end() {
     let want: Vec<(String, String)> =
         [("102", "busy"), ("103", "not answered"), ("104", "answered")].map(|(r, o)| (r.into(), o.into())).into();
     eventually_blocking(Duration::from_secs(100), "the three wake-ups' results from the NEAX", || outcomes() == want);
+    let (_, text, _) = cli(&config, &["wakeup", "report", "--date", &next.date_naive().to_string()]);
+    assert!(text.contains("its own minute tick"), "the report says the NEAX rings at its minute: {text}");
 
     // Housekeeping dials a room status (a maid code), a guest sets DND on the handset.
     ok(&config, &["room-status", "105", "dirty"]);

@@ -347,7 +347,9 @@ impl Wakeups {
     /// Every call of one local day: attempts and outcomes.
     pub async fn report(&self, date: NaiveDate) -> Result<Report, WakeupError> {
         let tz = self.tz;
-        Ok(self.store.read(move |c| report::report(c, tz, date)).await?)
+        let mut r = self.store.read(move |c| report::report(c, tz, date)).await?;
+        r.rung_at_the_pbx_minute = self.protocol == crate::domain::pbx_protocol::Protocol::Neax;
+        Ok(r)
     }
 }
 

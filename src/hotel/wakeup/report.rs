@@ -67,7 +67,7 @@ pub fn report(c: &Connection, tz: Tz, date: NaiveDate) -> Result<Report, StoreEr
         in_progress: count("in progress"),
         kept_by_pbx: count("kept_by_pbx"),
     };
-    Ok(Report { date: date.to_string(), calls, summary })
+    Ok(Report { date: date.to_string(), calls, summary, rung_at_the_pbx_minute: false })
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,12 +111,20 @@ pub struct Report {
     pub date: String,
     pub calls: Vec<ReportCall>,
     pub summary: ReportSummary,
+    /// The PBX rings at its own minute tick (a NEAX: a ring is a wake-up set for the current
+    /// minute), so a ring may come up to a minute after the attempt's time here; that is the
+    /// PBX's, not counted as switchboard's lateness.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rung_at_the_pbx_minute: bool,
 }
 
 impl Report {
     /// The report as text (for the nightly file and the CLI).
     pub fn to_text(&self) -> String {
         let mut out = format!("Wake-up calls of {}\n", self.date);
+        if self.rung_at_the_pbx_minute {
+            out += "(The PBX rings at its own minute tick: a ring may come up to a minute after the attempt's time below.)\n";
+        }
         out += &format!(
             "{} calls: {} answered, {} not answered, {} busy, {} missed, {} cancelled, {} in progress{}\n\n",
             self.summary.calls,
