@@ -1,4 +1,5 @@
-//! One connection's life on the link: the FIAS engine over an open port. The session moves
+//! One connection's life on the link: the protocol's engine (FIAS, or NEAX or Mitel behind FIAS's
+//! interface, see [`crate::links::pbx::engine`]) over an open port. The session moves
 //! bytes, turns engine events into store writes, and asks the [`Dispatcher`] what to send;
 //! every delivery decision is the dispatcher's.
 //!
@@ -8,9 +9,6 @@
 use std::time::Duration;
 
 use fias::{Event, Message, PmsLink};
-
-use crate::domain::pbx_protocol::Protocol;
-use crate::links::pbx::engine::{mitel::MitelPms, neax::NeaxPms, Engine};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -21,9 +19,11 @@ use super::turnaround::Turnaround;
 use super::{incoming, resync};
 use crate::domain::event::Event as Change;
 use crate::domain::link::{LinkState, LinkStatus};
+use crate::domain::pbx_protocol::Protocol;
 use crate::links::handle::LinkCommand;
 use crate::links::keep::Outer;
 use crate::links::pbx::command::PbxCommand;
+use crate::links::pbx::engine::{mitel::MitelPms, neax::NeaxPms, Engine};
 use crate::logsafe::Summary;
 use crate::store::{outbox, Priority, Store, StoreError};
 
