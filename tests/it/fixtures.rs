@@ -202,6 +202,13 @@ pub fn cli(config: &Path, args: &[&str]) -> (bool, String, String) {
     cli_stdin(config, args, "")
 }
 
+/// Runs a CLI command that must succeed; its standard output.
+pub fn cli_ok(config: &Path, args: &[&str]) -> String {
+    let (ok, out, err) = cli(config, args);
+    assert!(ok, "switchboard {args:?}: {err}");
+    out
+}
+
 /// As [`cli`], with `input` on standard input.
 pub fn cli_stdin(config: &Path, args: &[&str], input: &str) -> (bool, String, String) {
     use std::io::Write;
@@ -296,10 +303,31 @@ pub fn running_with(
 
 /// Starts `switchboard pbx-sim --state-file F`; returns it and the pty path it printed.
 pub fn spawn_pbx_sim(state: &Path, ack: &str) -> (Proc, String) {
+    let (child, path) = start_pbx_sim(state, &["--ack-timeout", ack], Stdio::null());
+    (Proc { child }, path)
+}
+
+/// Starts `switchboard pbx-sim --protocol P` with its clock in zone `tz`; returns it, the pty
+/// path it printed and its standard input, for knobs (JSON lines, see `app::pbx_sim`).
+pub fn spawn_pbx_sim_speaking(state: &Path, protocol: &str, tz: &str) -> (Proc, String, std::process::ChildStdin) {
+    let (mut child, path) = start_pbx_sim(state, &["--protocol", protocol, "--timezone", tz], Stdio::piped());
+    let knobs = child.stdin.take().unwrap();
+    (Proc { child }, path, knobs)
+}
+
+/// Tells a standalone simulator's knobs (its stdin) one thing to do.
+pub fn sim_knob(knobs: &mut std::process::ChildStdin, knob: serde_json::Value) {
+    use std::io::Write;
+    writeln!(knobs, "{knob}").unwrap();
+    knobs.flush().unwrap();
+}
+
+fn start_pbx_sim(state: &Path, args: &[&str], stdin: Stdio) -> (std::process::Child, String) {
     let mut child = Command::new(bin())
-        .args(["pbx-sim", "--state-file", state.to_str().unwrap(), "--ack-timeout", ack])
+        .args(["pbx-sim", "--state-file", state.to_str().unwrap()])
+        .args(args)
         .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -308,7 +336,7 @@ pub fn spawn_pbx_sim(state: &Path, ack: &str) -> (Proc, String) {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let path = line.trim().to_string();
     assert!(path.starts_with("/dev/"), "pbx-sim printed {line:?}");
-    (Proc { child }, path)
+    (child, path)
 }
 
 /// Sends raw bytes as an HTTP request (the request should say `Connection: close`); the answer's

@@ -3,46 +3,23 @@
 //! the name, class, DND, lamp, move, check-out), room status from the handset (`STS`), a resync
 //! room by room, and a wake-up handed to the Mitel to keep (`WKP`) and cleared on cancel.
 
-use std::io::Write;
-use std::process::{ChildStdin, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use crate::binary::room_json;
-use crate::fixtures::{bin, cli, eventually_blocking, pty_lock, running_with, sim_room, Proc};
+use crate::fixtures::{
+    cli_ok, eventually_blocking, pty_lock, running_with, sim_knob, sim_room, spawn_pbx_sim_speaking,
+};
 
 const T: Duration = Duration::from_secs(30);
-
-fn spawn_mitel_sim(state: &std::path::Path) -> (Proc, String, ChildStdin) {
-    use std::io::BufRead;
-    let mut child = Command::new(bin())
-        .args(["pbx-sim", "--protocol", "mitel", "--timezone", "Europe/Zurich", "--state-file"])
-        .arg(state)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let stdin = child.stdin.take().unwrap();
-    (Proc { child }, line.trim().to_string(), stdin)
-}
-
-fn ok(config: &std::path::Path, args: &[&str]) -> String {
-    let (ok, out, err) = cli(config, args);
-    assert!(ok, "switchboard {args:?}: {err}");
-    out
-}
 
 #[test]
 fn a_mitel_pbx_does_the_lines_work_end_to_end() {
     let _g = pty_lock();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("pbx.json");
-    let (_sim, pty, mut knobs) = spawn_mitel_sim(&state);
+    let (_sim, pty, mut knobs) = spawn_pbx_sim_speaking(&state, "mitel", "Europe/Zurich");
     let site = running_with(dir.path(), &pty, &[("mgr", "manager", "manager pw")], |t| {
         t.replace("[pbx]\n", "[pbx]\nprotocol = \"mitel\"\n")
     });
@@ -50,20 +27,20 @@ fn a_mitel_pbx_does_the_lines_work_end_to_end() {
     let sim = |room: &str, check: &dyn Fn(&Value) -> bool| sim_room(&state, room).is_some_and(|r| check(&r));
 
     // CHK1, RST (class 3 is "long distance", level 2) and NAM ("LAST,FIRST").
-    ok(&config, &["checkin", "101", "--name", "Wang", "--first-name", "Wei"]);
+    cli_ok(&config, &["checkin", "101", "--name", "Wang", "--first-name", "Wei"]);
     eventually_blocking(T, "101 checked in on the Mitel", || {
         sim("101", &|r| r["occupied"] == true && r["guest_name"] == "WANG,WEI" && r["class_of_service"] == 2)
     });
     eventually_blocking(T, "101 synced", || room_json(&config, "101")["pbx_synced"] == true);
 
-    ok(&config, &["class", "101", "1"]);
-    ok(&config, &["dnd", "101", "on"]);
-    ok(&config, &["msg", "leave", "101", "--text", "Please call the front desk"]);
+    cli_ok(&config, &["class", "101", "1"]);
+    cli_ok(&config, &["dnd", "101", "on"]);
+    cli_ok(&config, &["msg", "leave", "101", "--text", "Please call the front desk"]);
     eventually_blocking(T, "class, DND and lamp on the Mitel", || {
         sim("101", &|r| r["class_of_service"] == 1 && r["dnd"] == true && r["message_lamp"] == true)
     });
 
-    ok(&config, &["move", "101", "104", "--not-ready-ok"]);
+    cli_ok(&config, &["move", "101", "104", "--not-ready-ok"]);
     eventually_blocking(T, "the move on the Mitel", || {
         sim("104", &|r| {
             r["occupied"] == true && r["guest_name"] == "WANG,WEI" && r["dnd"] == true && r["message_lamp"] == true
@@ -72,32 +49,31 @@ fn a_mitel_pbx_does_the_lines_work_end_to_end() {
 
     // A Mitel keeps wake-ups itself: the call is handed over (WKP) and listed as kept by the
     // PBX; a cancel clears it there.
-    let out = ok(&config, &["wakeup", "add", "104", "06:30"]);
+    let out = cli_ok(&config, &["wakeup", "add", "104", "06:30"]);
     let id = out.split_whitespace().nth(2).unwrap_or_default().to_string(); // "wake-up call N for room 104: ..."
     eventually_blocking(T, "the call kept by the Mitel", || sim("104", &|r| r["kept_wakeup"] == "06:30"));
-    let list = ok(&config, &["wakeup", "list"]);
+    let list = cli_ok(&config, &["wakeup", "list"]);
     assert!(list.contains("kept_by_pbx"), "{list}");
-    ok(&config, &["wakeup", "cancel", &id]);
+    cli_ok(&config, &["wakeup", "cancel", &id]);
     eventually_blocking(T, "the call cleared at the Mitel", || sim("104", &|r| r["kept_wakeup"].is_null()));
 
     // Housekeeping dials "vacant clean" (STS8) on 105's phone.
-    ok(&config, &["room-status", "105", "dirty"]);
-    writeln!(knobs, "{}", json!({"knob": "room_status", "room": "105", "status": 3})).unwrap();
-    knobs.flush().unwrap();
+    cli_ok(&config, &["room-status", "105", "dirty"]);
+    sim_knob(&mut knobs, json!({"knob": "room_status", "room": "105", "status": 3}));
     eventually_blocking(T, "105 clean from the handset", || room_json(&config, "105")["housekeeping"] == "clean");
 
     // A resync goes room by room: the sim hears every room again.
     let before = serde_json::from_str::<Value>(&std::fs::read_to_string(&state).unwrap()).unwrap()["records_received"]
         .as_u64()
         .unwrap();
-    ok(&config, &["pbx", "resync"]);
+    cli_ok(&config, &["pbx", "resync"]);
     eventually_blocking(T, "every room said again", || {
         let v: Value =
             serde_json::from_str(&std::fs::read_to_string(&state).unwrap_or_default()).unwrap_or(Value::Null);
         v["records_received"].as_u64().is_some_and(|n| n >= before + 5)
     });
 
-    ok(&config, &["checkout", "104", "--discard-messages"]);
+    cli_ok(&config, &["checkout", "104", "--discard-messages"]);
     eventually_blocking(T, "104 checked out on the Mitel", || sim("104", &|r| r["occupied"] == false));
 }
 
@@ -124,7 +100,7 @@ async fn a_mitel_pbx_over_tcp_through_a_noisy_line() {
     let config = site.config.clone();
     tokio::task::spawn_blocking(move || {
         for room in ["101", "102", "103"] {
-            ok(&config, &["checkin", room, "--name", "Over", "--first-name", "Tcp"]);
+            cli_ok(&config, &["checkin", room, "--name", "Over", "--first-name", "Tcp"]);
         }
     })
     .await

@@ -4,46 +4,17 @@
 //! wake-ups rung at their minute with the PBX's results (answered, busy, no answer), room
 //! status dialled on the handset, DND set on the handset, and a resync (70-3 ... 70-4).
 
-use std::io::Write;
-use std::process::{ChildStdin, Command, Stdio};
 use std::time::Duration;
 
 use chrono::Timelike;
 use serde_json::{json, Value};
 
 use crate::binary::room_json;
-use crate::fixtures::{bin, cli, eventually_blocking, pty_lock, running_with, sim_room, Proc};
+use crate::fixtures::{
+    cli, cli_ok, eventually_blocking, pty_lock, running_with, sim_knob, sim_room, spawn_pbx_sim_speaking,
+};
 
 const T: Duration = Duration::from_secs(30);
-
-/// `switchboard pbx-sim --protocol neax` with its clock in `tz`; its pty, and its stdin for knobs.
-fn spawn_neax_sim(state: &std::path::Path, tz: &str) -> (Proc, String, ChildStdin) {
-    use std::io::BufRead;
-    let mut child = Command::new(bin())
-        .args(["pbx-sim", "--protocol", "neax", "--timezone", tz, "--ack-timeout", "3s", "--state-file"])
-        .arg(state)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let stdin = child.stdin.take().unwrap();
-    (Proc { child }, line.trim().to_string(), stdin)
-}
-
-fn knob(stdin: &mut ChildStdin, k: Value) {
-    writeln!(stdin, "{k}").unwrap();
-    stdin.flush().unwrap();
-}
-
-fn ok(config: &std::path::Path, args: &[&str]) -> String {
-    let (ok, out, err) = cli(config, args);
-    assert!(ok, "switchboard {args:?}: {err}");
-    out
-}
 
 #[test]
 fn a_neax_pbx_does_the_lines_work_end_to_end() {
@@ -53,7 +24,7 @@ fn a_neax_pbx_does_the_lines_work_end_to_end() {
     let state = dir.path().join("pbx.json");
     let rooms = json!({"rooms": {"102": {"ring_behaviour": "busy"}, "103": {"ring_behaviour": "no_answer"}}});
     std::fs::write(&state, rooms.to_string()).unwrap();
-    let (_sim, pty, mut knobs) = spawn_neax_sim(&state, tz);
+    let (_sim, pty, mut knobs) = spawn_pbx_sim_speaking(&state, "neax", tz);
     let site = running_with(dir.path(), &pty, &[("mgr", "manager", "manager pw")], |t| {
         t.replace("[pbx]\n", "[pbx]\nprotocol = \"neax\"\n")
             .replace("[api]\n", "[wakeup]\nattempts = 1\nring_timeout = \"20s\"\n[api]\n")
@@ -62,22 +33,22 @@ fn a_neax_pbx_does_the_lines_work_end_to_end() {
     let sim = |room: &str, check: &dyn Fn(&Value) -> bool| sim_room(&state, room).is_some_and(|r| check(&r));
 
     // Check-in: the line opened (16-1), its restriction (15-1) and the name (as the PBX keeps it).
-    ok(&config, &["checkin", "101", "--name", "Wang", "--first-name", "Wei"]);
+    cli_ok(&config, &["checkin", "101", "--name", "Wang", "--first-name", "Wei"]);
     eventually_blocking(T, "101 checked in on the NEAX with its name", || {
         sim("101", &|r| r["occupied"] == true && r["guest_name"] == "Wang Wei" && r["class_of_service"] == 3)
     });
     eventually_blocking(T, "101 synced", || room_json(&config, "101")["pbx_synced"] == true);
 
     // Class (0: outside calls cut off), DND and the lamp.
-    ok(&config, &["class", "101", "0"]);
-    ok(&config, &["dnd", "101", "on"]);
-    ok(&config, &["msg", "leave", "101", "--text", "Please call the front desk"]);
+    cli_ok(&config, &["class", "101", "0"]);
+    cli_ok(&config, &["dnd", "101", "on"]);
+    cli_ok(&config, &["msg", "leave", "101", "--text", "Please call the front desk"]);
     eventually_blocking(T, "class, DND and lamp on the NEAX", || {
         sim("101", &|r| r["class_of_service"] == 0 && r["dnd"] == true && r["message_lamp"] == true)
     });
 
     // A move: the new room opened with the guest's line as it was, the old one barred.
-    ok(&config, &["move", "101", "104", "--not-ready-ok"]);
+    cli_ok(&config, &["move", "101", "104", "--not-ready-ok"]);
     eventually_blocking(T, "the move on the NEAX", || {
         sim("104", &|r| {
             r["occupied"] == true && r["guest_name"] == "Wang Wei" && r["dnd"] == true && r["message_lamp"] == true
@@ -85,15 +56,15 @@ fn a_neax_pbx_does_the_lines_work_end_to_end() {
     });
 
     // Wake-ups: the NEAX rings at the minute it is given; its 19-3 ends each call.
-    ok(&config, &["checkin", "102", "--name", "Busy"]);
-    ok(&config, &["checkin", "103", "--name", "Sleepy"]);
+    cli_ok(&config, &["checkin", "102", "--name", "Busy"]);
+    cli_ok(&config, &["checkin", "103", "--name", "Sleepy"]);
     // The service binary runs on the real clock: the next minute is the real one's.
     #[allow(clippy::disallowed_methods)]
     let now = chrono::Utc::now().with_timezone(&tz.parse::<chrono_tz::Tz>().unwrap());
     let next = now + chrono::Duration::minutes(1);
     let at = format!("{:02}:{:02}", next.hour(), next.minute());
     for room in ["104", "102", "103"] {
-        ok(&config, &["wakeup", "add", room, &at]);
+        cli_ok(&config, &["wakeup", "add", room, &at]);
     }
     let outcomes = || -> Vec<(String, String)> {
         let (_, out, _) = cli(&config, &["wakeup", "report", "--date", &next.date_naive().to_string(), "--json"]);
@@ -114,14 +85,14 @@ fn a_neax_pbx_does_the_lines_work_end_to_end() {
     assert!(text.contains("its own minute tick"), "the report says the NEAX rings at its minute: {text}");
 
     // Housekeeping dials a room status (a maid code), a guest sets DND on the handset.
-    ok(&config, &["room-status", "105", "dirty"]);
-    knob(&mut knobs, json!({"knob": "room_status", "room": "105", "status": 3}));
+    cli_ok(&config, &["room-status", "105", "dirty"]);
+    sim_knob(&mut knobs, json!({"knob": "room_status", "room": "105", "status": 3}));
     eventually_blocking(T, "105 clean from the handset", || room_json(&config, "105")["housekeeping"] == "clean");
-    knob(&mut knobs, json!({"knob": "handset_dnd", "room": "104", "on": false}));
+    sim_knob(&mut knobs, json!({"knob": "handset_dnd", "room": "104", "on": false}));
     eventually_blocking(T, "104's DND off from the handset", || room_json(&config, "104")["dnd"] == false);
 
     // A resync sends every room again between 70-3 and 70-4.
-    ok(&config, &["pbx", "resync"]);
+    cli_ok(&config, &["pbx", "resync"]);
     eventually_blocking(T, "a resync on the NEAX", || {
         let v: Value =
             serde_json::from_str(&std::fs::read_to_string(&state).unwrap_or_default()).unwrap_or(Value::Null);
@@ -129,7 +100,7 @@ fn a_neax_pbx_does_the_lines_work_end_to_end() {
     });
 
     // Check-out bars the line.
-    ok(&config, &["checkout", "104", "--discard-messages"]);
+    cli_ok(&config, &["checkout", "104", "--discard-messages"]);
     eventually_blocking(T, "104 checked out on the NEAX", || sim("104", &|r| r["occupied"] == false));
 }
 
@@ -152,7 +123,7 @@ async fn a_neax_pbx_over_tcp() {
     });
     let sim = rx.await.unwrap();
     let config = site.config.clone();
-    tokio::task::spawn_blocking(move || ok(&config, &["checkin", "102", "--name", "Over TCP"])).await.unwrap();
+    tokio::task::spawn_blocking(move || cli_ok(&config, &["checkin", "102", "--name", "Over TCP"])).await.unwrap();
     let s = sim
         .wait_for(T, |s| s.rooms.get("102").is_some_and(|r| r.occupied && r.guest_name.as_deref() == Some("Over TCP")))
         .await;
