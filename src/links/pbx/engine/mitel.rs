@@ -14,9 +14,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, Timelike};
 use fias::ids;
-use fias::{DownReason, Event, FieldId, LinkState, Message, RecordId, RoomEquipment, SendError, Stats};
+use fias::{Event, FieldId, LinkState, Message, RecordId, RoomEquipment, SendError, Stats};
 use mitel::exchange::{Exchange, ExchangeEvent, Side, Timers};
 use mitel::record::{name_for_wire, Ext, Record};
+
+use super::keeper::Keeper;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tag {
@@ -60,12 +62,7 @@ pub fn room_status(sts: u8) -> Option<u8> {
 #[derive(Debug)]
 pub struct MitelPms {
     x: Exchange<Tag>,
-    state: LinkState,
-    events: std::collections::VecDeque<Event>,
-    declared: BTreeMap<RecordId, Vec<FieldId>>,
-    pending: std::collections::HashMap<u64, usize>,
-    link_check: Duration,
-    next_check: Option<Instant>,
+    link: Keeper,
     stats: Stats,
 }
 
@@ -82,18 +79,13 @@ impl MitelPms {
     pub fn new(answer: Duration, link_check: Duration) -> Self {
         MitelPms {
             x: Exchange::new(Side::Pms, Timers { answer, keepalive: None, ..Timers::default() }),
-            state: LinkState::Down,
-            events: Default::default(),
-            declared: declarations(),
-            pending: Default::default(),
-            link_check,
-            next_check: None,
+            link: Keeper::new(declarations(), link_check, "Mitel"),
             stats: Stats::default(),
         }
     }
 
     pub fn state(&self) -> LinkState {
-        self.state
+        self.link.state()
     }
 
     pub fn stats(&self) -> Stats {
@@ -101,33 +93,26 @@ impl MitelPms {
     }
 
     pub fn ready(&self) -> bool {
-        self.state == LinkState::Up && self.pending.is_empty() && self.x.is_idle()
+        self.link.ready(self.x.is_idle())
     }
 
     pub fn declared(&self, id: RecordId) -> bool {
-        self.declared.contains_key(&id)
+        self.link.declared(id)
     }
 
     pub fn declarations(&self) -> &BTreeMap<RecordId, Vec<FieldId>> {
-        &self.declared
+        self.link.declarations()
     }
 
     pub fn start(&mut self, now: Instant) {
-        self.fail_pending();
-        self.state = LinkState::Starting;
+        self.x.abort_all();
+        self.link.starting();
         self.probe(now);
     }
 
     pub fn shutdown(&mut self) {
-        self.fail_pending();
-        self.state = LinkState::Down;
-    }
-
-    fn fail_pending(&mut self) {
         self.x.abort_all();
-        let mut tags: Vec<u64> = self.pending.drain().map(|(t, _)| t).collect();
-        tags.sort_unstable();
-        self.events.extend(tags.into_iter().map(Event::Failed));
+        self.link.stopped();
     }
 
     fn probe(&mut self, now: Instant) {
@@ -135,7 +120,7 @@ impl MitelPms {
     }
 
     pub fn send(&mut self, now: Instant, tag: u64, msg: &Message) -> Result<(), SendError> {
-        if self.state != LinkState::Up {
+        if self.link.state() != LinkState::Up {
             return Err(SendError::NotUp);
         }
         let records = self.translate(msg)?;
@@ -154,13 +139,11 @@ impl MitelPms {
                 })
             })?);
         }
-        if texts.is_empty() {
-            self.events.push_back(Event::Delivered(tag));
-            return Ok(());
-        }
-        self.pending.insert(tag, texts.len());
-        for t in texts {
-            self.x.send(now, Tag::Owner(tag), &t);
+        // Nothing to say (a resync's start or end) is delivered at once.
+        if self.link.sending(tag, texts.len()) {
+            for t in texts {
+                self.x.send(now, Tag::Owner(tag), &t);
+            }
         }
         Ok(())
     }
@@ -215,16 +198,14 @@ impl MitelPms {
 
     pub fn handle_timeout(&mut self, now: Instant, _wall: NaiveDateTime) {
         self.x.handle_timeout(now);
-        if self.state == LinkState::Up && self.next_check.is_some_and(|t| now >= t) && self.x.is_idle() {
+        if self.link.check_due(now, self.x.is_idle()) {
             self.probe(now);
-            self.next_check = Some(now + self.link_check);
         }
         self.drain(now);
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let own = if self.state == LinkState::Up { self.next_check } else { None };
-        [self.x.poll_timeout(), own].into_iter().flatten().min()
+        self.link.poll_timeout(self.x.poll_timeout())
     }
 
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
@@ -236,66 +217,40 @@ impl MitelPms {
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.link.poll_event()
     }
 
     pub fn has_events(&self) -> bool {
-        !self.events.is_empty()
-    }
-
-    fn up(&mut self, now: Instant) {
-        if self.state != LinkState::Up {
-            self.state = LinkState::Up;
-            self.events.push_back(Event::LinkUp { version: None, interface: Some("Mitel".into()) });
-        }
-        self.next_check = Some(now + self.link_check);
+        self.link.has_events()
     }
 
     fn drain(&mut self, now: Instant) {
         while let Some(ev) = self.x.poll_event() {
             match ev {
-                ExchangeEvent::Delivered(Tag::Probe) => self.up(now),
-                ExchangeEvent::Delivered(Tag::Owner(t)) => {
-                    self.up(now);
-                    if let Some(n) = self.pending.get_mut(&t) {
-                        *n -= 1;
-                        if *n == 0 {
-                            self.pending.remove(&t);
-                            self.events.push_back(Event::Delivered(t));
-                        }
-                    }
-                }
+                ExchangeEvent::Delivered(Tag::Probe) => self.link.up(now),
+                ExchangeEvent::Delivered(Tag::Owner(t)) => self.link.delivered(now, t),
                 ExchangeEvent::Failed { tag: Tag::Owner(t), why: "the text was refused" } => {
-                    // The PBX is there and will not take it: this record fails, the link stays.
-                    let dropped: Vec<Tag> = self.x.abort_all();
-                    if self.pending.remove(&t).is_some() {
-                        self.events.push_back(Event::Failed(t));
-                    }
-                    // Others queued behind it fail too and are sent again by the dispatcher.
-                    for other in dropped {
+                    // The PBX is there and will not take it: this record fails, the link stays;
+                    // others queued behind it fail too and are sent again by the dispatcher.
+                    self.link.refused(t);
+                    for other in self.x.abort_all() {
                         if let Tag::Owner(o) = other {
-                            if self.pending.remove(&o).is_some() {
-                                self.events.push_back(Event::Failed(o));
-                            }
+                            self.link.refused(o);
                         }
                     }
                 }
                 ExchangeEvent::Failed { why, .. } => {
                     tracing::warn!("Mitel: {why}");
-                    let was_up = self.state == LinkState::Up;
-                    self.fail_pending();
-                    self.state = LinkState::Starting;
-                    if was_up {
-                        self.events.push_back(Event::LinkDown(DownReason::NoAnswer));
-                    }
+                    self.x.abort_all();
+                    self.link.lost();
                     self.probe(now);
                 }
                 ExchangeEvent::Received(text) => {
-                    self.up(now);
+                    self.link.up(now);
                     self.stats.frames_received += 1;
                     match Record::parse(&text) {
                         Ok(Record::Status { ext, code }) => match room_status(code) {
-                            Some(rs) => self.events.push_back(Event::Received(Message::RoomEquipment(RoomEquipment {
+                            Some(rs) => self.link.push(Event::Received(Message::RoomEquipment(RoomEquipment {
                                 room: ext.to_string(),
                                 room_status: Some(rs),
                                 ..Default::default()

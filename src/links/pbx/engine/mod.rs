@@ -3,7 +3,8 @@
 //! them into their protocol's messages and back). One `match` per call, so the session reads the
 //! same whatever the PBX speaks.
 //!
-//! Layout: this file (the [`Engine`] they all wear), [`neax`], [`mitel`].
+//! Layout: this file (the [`Engine`] they all wear), [`neax`], [`mitel`], [`keeper`] (what those
+//! two share around their exchange: link state, events, records in flight, the link check).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -11,6 +12,7 @@ use std::time::Instant;
 use chrono::NaiveDateTime;
 use fias::{Event, FieldId, LinkState, Message, PmsLink, RecordId, SendError, Stats};
 
+pub mod keeper;
 pub mod mitel;
 pub mod neax;
 

@@ -14,9 +14,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, NaiveTime, Timelike};
 use fias::ids;
-use fias::{DownReason, Event, LinkState, Message, RoomEquipment, SendError, Stats, Wake};
+use fias::{Event, LinkState, Message, RoomEquipment, SendError, Stats, Wake};
 use fias::{FieldId, RecordId};
 use neax::{Exchange, ExchangeEvent, Ext, Restriction, Retries, Side, Timers, WakeResult, WakeSource};
+
+use super::keeper::Keeper;
 
 /// What each queued NEAX message is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,16 +64,10 @@ pub fn outside_calls(class: u8) -> bool {
 #[derive(Debug)]
 pub struct NeaxPms {
     x: Exchange<Tag>,
-    state: LinkState,
-    events: std::collections::VecDeque<Event>,
-    declared: BTreeMap<RecordId, Vec<FieldId>>,
+    link: Keeper,
     lines: HashMap<String, Line>,
     /// The date-time of each room's last ring, to echo in its result (19-3 gives HH:MM only).
     rings: HashMap<String, NaiveDateTime>,
-    /// Frames still to be taken, per owner record.
-    pending: HashMap<u64, usize>,
-    link_check: Duration,
-    next_check: Option<Instant>,
     /// The wall clock as last given (the PBX's local time): a ring goes for this minute.
     wall: Option<NaiveDateTime>,
     stats: Stats,
@@ -90,21 +86,16 @@ impl NeaxPms {
     pub fn new(answer: Duration, link_check: Duration) -> Self {
         NeaxPms {
             x: Exchange::new(Side::Pms, Timers { answer, ..Timers::default() }, Retries::default()),
-            state: LinkState::Down,
-            events: Default::default(),
-            declared: declarations(),
+            link: Keeper::new(declarations(), link_check, "NEC NEAX"),
             lines: HashMap::new(),
             rings: HashMap::new(),
-            pending: HashMap::new(),
-            link_check,
-            next_check: None,
             wall: None,
             stats: Stats::default(),
         }
     }
 
     pub fn state(&self) -> LinkState {
-        self.state
+        self.link.state()
     }
 
     pub fn stats(&self) -> Stats {
@@ -120,35 +111,28 @@ impl NeaxPms {
     }
 
     pub fn ready(&self) -> bool {
-        self.state == LinkState::Up && self.pending.is_empty() && self.x.is_idle()
+        self.link.ready(self.x.is_idle())
     }
 
     pub fn declared(&self, id: RecordId) -> bool {
-        self.declared.contains_key(&id)
+        self.link.declared(id)
     }
 
     pub fn declarations(&self) -> &BTreeMap<RecordId, Vec<FieldId>> {
-        &self.declared
+        self.link.declarations()
     }
 
     /// (Re)starts: whatever was in flight fails; a link test finds out whether the PBX is there.
     pub fn start(&mut self, now: Instant) {
-        self.fail_pending();
-        self.state = LinkState::Starting;
+        self.x.abort_all();
+        self.link.starting();
         self.probe(now);
     }
 
     /// NEAX has no goodbye: what is queued is dropped (and fails).
     pub fn shutdown(&mut self) {
-        self.fail_pending();
-        self.state = LinkState::Down;
-    }
-
-    fn fail_pending(&mut self) {
         self.x.abort_all();
-        let mut tags: Vec<u64> = self.pending.drain().map(|(t, _)| t).collect();
-        tags.sort_unstable();
-        self.events.extend(tags.into_iter().map(Event::Failed));
+        self.link.stopped();
     }
 
     fn probe(&mut self, now: Instant) {
@@ -156,15 +140,10 @@ impl NeaxPms {
     }
 
     pub fn send(&mut self, now: Instant, tag: u64, msg: &Message) -> Result<(), SendError> {
-        if self.state != LinkState::Up {
+        if self.link.state() != LinkState::Up {
             return Err(SendError::NotUp);
         }
         let frames = self.translate(msg)?;
-        if frames.is_empty() {
-            // Nothing the NEAX needs to hear (e.g. an RE with nothing it keeps): done.
-            self.events.push_back(Event::Delivered(tag));
-            return Ok(());
-        }
         for m in &frames {
             m.to_frame().encode().map_err(|e| {
                 SendError::Record(fias::RecordError::BadValue {
@@ -175,10 +154,12 @@ impl NeaxPms {
                 })
             })?;
         }
-        self.pending.insert(tag, frames.len());
-        for m in frames {
-            // Encodable: checked above.
-            let _ = self.x.send(now, Tag::Owner(tag), &m.to_frame());
+        // Nothing the NEAX needs to hear (e.g. an RE with nothing it keeps) is delivered at once.
+        if self.link.sending(tag, frames.len()) {
+            for m in frames {
+                // Encodable: checked above.
+                let _ = self.x.send(now, Tag::Owner(tag), &m.to_frame());
+            }
         }
         Ok(())
     }
@@ -254,16 +235,14 @@ impl NeaxPms {
     pub fn handle_timeout(&mut self, now: Instant, wall: NaiveDateTime) {
         self.wall = Some(wall);
         self.x.handle_timeout(now);
-        if self.state == LinkState::Up && self.next_check.is_some_and(|t| now >= t) && self.x.is_idle() {
+        if self.link.check_due(now, self.x.is_idle()) {
             self.probe(now);
-            self.next_check = Some(now + self.link_check);
         }
         self.drain(now, wall);
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let own = if self.state == LinkState::Up { self.next_check } else { None };
-        [self.x.poll_timeout(), own].into_iter().flatten().min()
+        self.link.poll_timeout(self.x.poll_timeout())
     }
 
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
@@ -271,54 +250,31 @@ impl NeaxPms {
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.link.poll_event()
     }
 
     pub fn has_events(&self) -> bool {
-        !self.events.is_empty()
-    }
-
-    fn up(&mut self, now: Instant) {
-        if self.state != LinkState::Up {
-            self.state = LinkState::Up;
-            self.events.push_back(Event::LinkUp { version: None, interface: Some("NEC NEAX".into()) });
-        }
-        self.next_check = Some(now + self.link_check);
+        self.link.has_events()
     }
 
     fn drain(&mut self, now: Instant, wall: NaiveDateTime) {
         while let Some(ev) = self.x.poll_event() {
             match ev {
-                ExchangeEvent::Delivered(Tag::Probe) => self.up(now),
-                ExchangeEvent::Delivered(Tag::Owner(t)) => {
-                    self.up(now);
-                    if let Some(n) = self.pending.get_mut(&t) {
-                        *n -= 1;
-                        if *n == 0 {
-                            self.pending.remove(&t);
-                            self.events.push_back(Event::Delivered(t));
-                        }
-                    }
-                }
+                ExchangeEvent::Delivered(Tag::Probe) => self.link.up(now),
+                ExchangeEvent::Delivered(Tag::Owner(t)) => self.link.delivered(now, t),
                 ExchangeEvent::Failed { tag: Tag::Owner(t), why: "the message was refused" } => {
                     // The PBX is there and will not take it: this record fails, the link stays.
                     self.x.cancel(|x| *x == Tag::Owner(t));
-                    if self.pending.remove(&t).is_some() {
-                        self.events.push_back(Event::Failed(t));
-                    }
+                    self.link.refused(t);
                 }
                 ExchangeEvent::Failed { why, .. } => {
                     tracing::warn!("NEAX: {why}");
-                    let was_up = self.state == LinkState::Up;
-                    self.fail_pending();
-                    self.state = LinkState::Starting;
-                    if was_up {
-                        self.events.push_back(Event::LinkDown(DownReason::NoAnswer));
-                    }
+                    self.x.abort_all();
+                    self.link.lost();
                     self.probe(now);
                 }
                 ExchangeEvent::Received(frame) => {
-                    self.up(now);
+                    self.link.up(now);
                     match neax::Message::from_frame(&frame) {
                         Ok(m) => self.received(m, wall),
                         Err(e) => tracing::warn!("NEAX: a message off its layout, not acted on: {e}"),
@@ -370,7 +326,7 @@ impl NeaxPms {
                 dial_status(code).map(|rs| re(&ext, &|e| e.room_status = Some(rs)))
             }
             neax::Message::RecoveryStart => {
-                self.events.push_back(Event::ResyncRequested);
+                self.link.push(Event::ResyncRequested);
                 None
             }
             neax::Message::LinkTest | neax::Message::LampDone { .. } | neax::Message::RecoveryEnd => None,
@@ -388,7 +344,7 @@ impl NeaxPms {
             }
         };
         if let Some(msg) = out {
-            self.events.push_back(Event::Received(msg));
+            self.link.push(Event::Received(msg));
         }
     }
 }
