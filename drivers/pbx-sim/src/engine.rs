@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::state::Unpublished;
+use crate::state::Published;
 pub use crate::state::{RingBehaviour, RoomState, SimState};
 use chrono::NaiveDateTime;
 use fias::ids::*;
@@ -85,10 +85,8 @@ pub struct PbxEngine {
     /// Restarted and waiting for the PMS's answer to its `LS`.
     restarted: bool,
     declarations: Vec<(RecordId, Vec<FieldId>)>,
-    state: SimState,
+    sim: Published,
     pending: VecDeque<Message>,
-    changed: bool,
-    unpublished: Unpublished,
     /// Delay between a `WR` and its `WA`.
     ring_time: Duration,
     rings: Vec<(Instant, Wake)>,
@@ -106,10 +104,8 @@ impl PbxEngine {
             link: Link::Down,
             restarted: false,
             declarations,
-            state: SimState::default(),
+            sim: Published::default(),
             pending: VecDeque::new(),
-            changed: false,
-            unpublished: Unpublished::default(),
             ring_time: Duration::ZERO,
             rings: Vec::new(),
         }
@@ -120,32 +116,26 @@ impl PbxEngine {
     }
 
     pub fn state(&self) -> &SimState {
-        &self.state
+        &self.sim.state
     }
 
     pub fn replace_state(&mut self, state: SimState) {
-        self.state = state;
-        self.changed = true;
-        self.unpublished.everything = true;
+        self.sim.replace(state);
     }
 
     /// Brings `out`, the state as last published, up to date with this one, copying only what
     /// changed since.
     pub fn publish_into(&mut self, out: &mut SimState) {
-        std::mem::take(&mut self.unpublished).publish(&self.state, out);
+        self.sim.publish_into(out);
     }
 
     /// True once since the last call if the state changed.
     pub fn take_changed(&mut self) -> bool {
-        std::mem::take(&mut self.changed)
+        self.sim.take_changed()
     }
 
     fn room(&mut self, rn: &str) -> &mut RoomState {
-        self.changed = true;
-        if !self.unpublished.rooms.contains(rn) {
-            self.unpublished.rooms.insert(rn.to_string());
-        }
-        self.state.rooms.entry(rn.to_string()).or_default()
+        self.sim.room(rn)
     }
 
     fn send(&mut self, now: Instant, msg: Message) {
@@ -176,8 +166,8 @@ impl PbxEngine {
         let bad_before = self.transport.stats().bad_lrc;
         self.transport.handle_input(now, bytes);
         if self.transport.stats().bad_lrc != bad_before {
-            self.state.bad_frames = self.transport.stats().bad_lrc;
-            self.changed = true;
+            self.sim.state.bad_frames = self.transport.stats().bad_lrc;
+            self.sim.touch();
         }
         self.drain(now, wall);
     }
@@ -230,8 +220,8 @@ impl PbxEngine {
             Command::HandsetWakeup { room, at } => self.send(now, Message::WakeRequest(Wake { room, at })),
             Command::HandsetWakeClear { room, at } => self.send(now, Message::WakeClear(Wake { room, at })),
             Command::Posting(p) => {
-                self.state.postings_sent += 1;
-                self.changed = true;
+                self.sim.state.postings_sent += 1;
+                self.sim.touch();
                 self.send(now, Message::Posting(Box::new(p)))
             }
             Command::RequestResync => self.send(now, Message::ResyncRequest),
@@ -251,15 +241,15 @@ impl PbxEngine {
                 self.transport.abort_all();
                 self.restarted = true;
                 self.link = Link::Down;
-                self.state.link_up = false;
-                self.changed = true;
+                self.sim.state.link_up = false;
+                self.sim.touch();
                 self.send(now, Message::LinkStart { at: Some(wall) });
             }
             Command::EndLink => {
                 self.send(now, Message::LinkEnd { at: Some(wall) });
                 self.link = Link::Down;
-                self.state.link_up = false;
-                self.changed = true;
+                self.sim.state.link_up = false;
+                self.sim.touch();
             }
             Command::SetRing { room, behaviour } => self.room(&room).ring_behaviour = behaviour,
         }
@@ -279,9 +269,9 @@ impl PbxEngine {
     fn handle_message(&mut self, now: Instant, wall: NaiveDateTime, msg: Message) {
         match msg {
             Message::LinkStart { .. } => {
-                self.state.link_starts += 1;
-                self.state.link_up = false;
-                self.changed = true;
+                self.sim.state.link_starts += 1;
+                self.sim.state.link_up = false;
+                self.sim.touch();
                 self.link = Link::AwaitingLa;
                 self.send(
                     now,
@@ -299,30 +289,30 @@ impl PbxEngine {
             Message::LinkAlive { .. } => {
                 if self.link == Link::AwaitingLa {
                     self.link = Link::Up;
-                    self.state.link_up = true;
-                    self.changed = true;
+                    self.sim.state.link_up = true;
+                    self.sim.touch();
                     self.flush_pending(now);
                 } else if self.link == Link::Down && std::mem::take(&mut self.restarted) {
                     // The PMS answered our post-restart LS as an alive-check: the link is alive,
                     // but this PBX lost its data, so it asks for a database resync.
                     self.link = Link::Up;
-                    self.state.link_up = true;
-                    self.changed = true;
+                    self.sim.state.link_up = true;
+                    self.sim.touch();
                     self.send(now, Message::ResyncRequest);
                     self.flush_pending(now);
                 }
             }
             Message::LinkEnd { .. } => {
                 self.link = Link::Down;
-                self.state.link_up = false;
-                self.changed = true;
+                self.sim.state.link_up = false;
+                self.sim.touch();
             }
             _ if self.link != Link::Up => {
                 tracing::debug!("simulator: data record before link up, ignored");
             }
             msg => {
-                self.state.records_received += 1;
-                self.changed = true;
+                self.sim.state.records_received += 1;
+                self.sim.touch();
                 self.apply(now, msg);
             }
         }
@@ -394,9 +384,9 @@ impl PbxEngine {
                 self.room(&m.room).messages.remove(&m.id);
             }
             Message::PostingAnswer { number, status, .. } => {
-                self.state.postings_answered += 1;
-                self.state.posting_answers.insert(number.unwrap_or_default(), status);
-                self.unpublished.posting_answers = true;
+                self.sim.state.postings_answered += 1;
+                self.sim.state.posting_answers.insert(number.unwrap_or_default(), status);
+                self.sim.posting_answers_changed();
             }
             Message::Other(r) if r.id == XT => {
                 let text = r.get(MT).unwrap_or_default().to_string();
@@ -404,11 +394,11 @@ impl PbxEngine {
                 self.room(&room).texts_answered.push(text);
             }
             Message::ResyncStart => {
-                self.state.resync_in_progress = true;
+                self.sim.state.resync_in_progress = true;
             }
             Message::ResyncEnd => {
-                self.state.resync_in_progress = false;
-                self.state.resyncs += 1;
+                self.sim.state.resync_in_progress = false;
+                self.sim.state.resyncs += 1;
             }
             other => tracing::debug!("simulator: ignoring {:?}", other.record_id()),
         }

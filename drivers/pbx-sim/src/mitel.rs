@@ -11,14 +11,12 @@ use mitel::exchange::{Exchange, ExchangeEvent, Side, Timers};
 use mitel::record::{Ext, Record};
 
 use crate::engine::Command;
-use crate::state::{RoomState, SimState, Unpublished};
+use crate::state::{Published, RoomState, SimState};
 
 #[derive(Debug)]
 pub struct MitelEngine {
     x: Exchange<u64>,
-    state: SimState,
-    changed: bool,
-    unpublished: Unpublished,
+    sim: Published,
     /// Wake-ups kept: room -> (hour, minute).
     pub wakeups: BTreeMap<String, (u8, u8)>,
     /// The last instant it was given.
@@ -29,32 +27,26 @@ impl MitelEngine {
     pub fn new(answer: Duration) -> Self {
         MitelEngine {
             x: Exchange::new(Side::Pbx, Timers { answer, keepalive: None, ..Timers::default() }),
-            state: SimState::default(),
-            changed: false,
-            unpublished: Unpublished::default(),
+            sim: Published::default(),
             wakeups: BTreeMap::new(),
             now: None,
         }
     }
 
     pub fn replace_state(&mut self, state: SimState) {
-        self.state = state;
-        self.changed = true;
-        self.unpublished.everything = true;
+        self.sim.replace(state);
     }
 
     pub fn publish_into(&mut self, out: &mut SimState) {
-        std::mem::take(&mut self.unpublished).publish(&self.state, out);
+        self.sim.publish_into(out);
     }
 
     pub fn take_changed(&mut self) -> bool {
-        std::mem::take(&mut self.changed)
+        self.sim.take_changed()
     }
 
     fn room(&mut self, rn: &str) -> &mut RoomState {
-        self.changed = true;
-        self.unpublished.rooms.insert(rn.to_string());
-        self.state.rooms.entry(rn.to_string()).or_default()
+        self.sim.room(rn)
     }
 
     pub fn handle_input(&mut self, now: Instant, wall: NaiveDateTime, bytes: &[u8]) {
@@ -98,13 +90,13 @@ impl MitelEngine {
                     Ok(r) => self.received(r),
                     Err(e) => {
                         tracing::debug!("Mitel simulator: {e}");
-                        self.state.bad_frames += 1;
-                        self.changed = true;
+                        self.sim.state.bad_frames += 1;
+                        self.sim.touch();
                     }
                 },
                 ExchangeEvent::Garbled(_) => {
-                    self.state.bad_frames += 1;
-                    self.changed = true;
+                    self.sim.state.bad_frames += 1;
+                    self.sim.touch();
                 }
                 _ => {}
             }
@@ -112,13 +104,13 @@ impl MitelEngine {
     }
 
     fn received(&mut self, r: Record) {
-        if !self.state.link_up {
-            self.state.link_up = true;
-            self.state.link_starts += 1;
+        if !self.sim.state.link_up {
+            self.sim.state.link_up = true;
+            self.sim.state.link_starts += 1;
         }
-        self.changed = true;
+        self.sim.touch();
         if r != Record::KeepAlive {
-            self.state.records_received += 1;
+            self.sim.state.records_received += 1;
         }
         match r {
             Record::Check { ext, r#in: true } => self.room(ext.as_str()).set_guest(Some((None, None, None, None))),
@@ -166,8 +158,8 @@ impl MitelEngine {
             }
             Command::Restart | Command::EndLink => {
                 self.x.abort_all();
-                self.state.link_up = false;
-                self.changed = true;
+                self.sim.state.link_up = false;
+                self.sim.touch();
                 None
             }
             _ => None,

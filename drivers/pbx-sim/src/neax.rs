@@ -14,14 +14,12 @@ use chrono::{NaiveDateTime, Timelike};
 use neax::{Exchange, ExchangeEvent, Ext, Message, Restriction, Retries, Side, Timers, WakeResult, WakeSource};
 
 use crate::engine::Command;
-use crate::state::{RingBehaviour, RoomState, SimState, Unpublished};
+use crate::state::{Published, RingBehaviour, RoomState, SimState};
 
 #[derive(Debug)]
 pub struct NeaxEngine {
     x: Exchange<u64>,
-    state: SimState,
-    changed: bool,
-    unpublished: Unpublished,
+    sim: Published,
     ring_time: Duration,
     /// Wake-ups kept: room -> (hour, minute).
     wakeups: BTreeMap<String, (u8, u8)>,
@@ -35,9 +33,7 @@ impl NeaxEngine {
     pub fn new(answer: Duration) -> Self {
         NeaxEngine {
             x: Exchange::new(Side::Pbx, Timers { answer, ..Timers::default() }, Retries::default()),
-            state: SimState::default(),
-            changed: false,
-            unpublished: Unpublished::default(),
+            sim: Published::default(),
             ring_time: Duration::ZERO,
             wakeups: BTreeMap::new(),
             now: None,
@@ -50,27 +46,19 @@ impl NeaxEngine {
     }
 
     pub fn replace_state(&mut self, state: SimState) {
-        self.state = state;
-        self.changed = true;
-        self.unpublished.everything = true;
+        self.sim.replace(state);
     }
 
     pub fn publish_into(&mut self, out: &mut SimState) {
-        std::mem::take(&mut self.unpublished).publish(&self.state, out);
+        self.sim.publish_into(out);
     }
 
     pub fn take_changed(&mut self) -> bool {
-        std::mem::take(&mut self.changed)
-    }
-
-    fn touch(&mut self) {
-        self.changed = true;
+        self.sim.take_changed()
     }
 
     fn room(&mut self, rn: &str) -> &mut RoomState {
-        self.changed = true;
-        self.unpublished.rooms.insert(rn.to_string());
-        self.state.rooms.entry(rn.to_string()).or_default()
+        self.sim.room(rn)
     }
 
     fn send(&mut self, now: Instant, m: Message) {
@@ -98,7 +86,7 @@ impl NeaxEngine {
             std::mem::take(&mut self.rings).into_iter().partition(|(t, ..)| now >= *t);
         self.rings = going;
         for (_, room, at) in ended {
-            let result = match self.state.rooms.get(&room).map(|r| r.ring_behaviour).unwrap_or_default() {
+            let result = match self.sim.state.rooms.get(&room).map(|r| r.ring_behaviour).unwrap_or_default() {
                 RingBehaviour::Answer => WakeResult::Answered,
                 RingBehaviour::NoAnswer => WakeResult::NoAnswer,
                 RingBehaviour::Busy => WakeResult::Busy,
@@ -142,11 +130,11 @@ impl NeaxEngine {
             match ev {
                 ExchangeEvent::Received(frame) => match Message::from_frame(&frame) {
                     Ok(m) => self.received(now, wall, m),
-                    Err(_) => self.state.bad_frames += 1,
+                    Err(_) => self.sim.state.bad_frames += 1,
                 },
                 ExchangeEvent::Garbled(_) => {
-                    self.state.bad_frames += 1;
-                    self.touch();
+                    self.sim.state.bad_frames += 1;
+                    self.sim.touch();
                 }
                 _ => {}
             }
@@ -154,13 +142,13 @@ impl NeaxEngine {
     }
 
     fn received(&mut self, now: Instant, wall: NaiveDateTime, m: Message) {
-        if !self.state.link_up {
-            self.state.link_up = true;
-            self.state.link_starts += 1;
+        if !self.sim.state.link_up {
+            self.sim.state.link_up = true;
+            self.sim.state.link_starts += 1;
         }
-        self.touch();
+        self.sim.touch();
         if !matches!(m, Message::LinkTest) {
-            self.state.records_received += 1;
+            self.sim.state.records_received += 1;
         }
         match m {
             Message::CheckIn { ext } => {
@@ -190,10 +178,10 @@ impl NeaxEngine {
             Message::WakeupCancel { ext, .. } => {
                 self.wakeups.remove(ext.as_str());
             }
-            Message::RecoveryStart => self.state.resync_in_progress = true,
+            Message::RecoveryStart => self.sim.state.resync_in_progress = true,
             Message::RecoveryEnd => {
-                self.state.resync_in_progress = false;
-                self.state.resyncs += 1;
+                self.sim.state.resync_in_progress = false;
+                self.sim.state.resyncs += 1;
             }
             _ => {}
         }
@@ -213,7 +201,7 @@ impl NeaxEngine {
                 })
             }
             Command::HandsetDnd { room, on } => {
-                let outside = self.state.rooms.get(&room).is_none_or(|r| r.class_of_service >= 1);
+                let outside = self.sim.state.rooms.get(&room).is_none_or(|r| r.class_of_service >= 1);
                 self.room(&room).dnd = on;
                 ext(&room).map(|ext| Message::Restricted { ext, code: Restriction::of(outside, on) })
             }
@@ -232,8 +220,8 @@ impl NeaxEngine {
             }
             Command::Restart | Command::EndLink => {
                 self.x.abort_all();
-                self.state.link_up = false;
-                self.touch();
+                self.sim.state.link_up = false;
+                self.sim.touch();
                 None
             }
             // No call records, message texts or raw FIAS on this PBX.

@@ -92,18 +92,18 @@ pub struct SimState {
 
 /// What changed since the state was last published.
 #[derive(Debug, Default)]
-pub(crate) struct Unpublished {
-    pub(crate) rooms: BTreeSet<String>,
-    pub(crate) posting_answers: bool,
+struct Unpublished {
+    rooms: BTreeSet<String>,
+    posting_answers: bool,
     /// The whole state was replaced.
-    pub(crate) everything: bool,
+    everything: bool,
 }
 
 impl Unpublished {
     /// Brings `out`, the state as last published, up to date with `state`, copying only what
     /// changed since (a whole copy of 2,000 rooms after every record was a tenth of a busy
     /// service's allocations).
-    pub(crate) fn publish(self, state: &SimState, out: &mut SimState) {
+    fn publish(self, state: &SimState, out: &mut SimState) {
         if self.everything {
             *out = state.clone();
             return;
@@ -137,5 +137,52 @@ impl Unpublished {
         out.link_starts = *link_starts;
         out.postings_sent = *postings_sent;
         out.postings_answered = *postings_answered;
+    }
+}
+
+/// A simulated PBX's state with what changed since it was last published: one for every
+/// protocol's engine.
+#[derive(Debug, Default)]
+pub(crate) struct Published {
+    pub(crate) state: SimState,
+    changed: bool,
+    unpublished: Unpublished,
+}
+
+impl Published {
+    pub(crate) fn replace(&mut self, state: SimState) {
+        self.state = state;
+        self.changed = true;
+        self.unpublished.everything = true;
+    }
+
+    /// Brings `out`, the state as last published, up to date with this one, copying only what
+    /// changed since.
+    pub(crate) fn publish_into(&mut self, out: &mut SimState) {
+        std::mem::take(&mut self.unpublished).publish(&self.state, out);
+    }
+
+    /// True once since the last call if the state changed.
+    pub(crate) fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
+    }
+
+    /// Something besides a room changed (a counter, the link).
+    pub(crate) fn touch(&mut self) {
+        self.changed = true;
+    }
+
+    pub(crate) fn posting_answers_changed(&mut self) {
+        self.changed = true;
+        self.unpublished.posting_answers = true;
+    }
+
+    /// Room `rn`, to change (it is published next).
+    pub(crate) fn room(&mut self, rn: &str) -> &mut RoomState {
+        self.changed = true;
+        if !self.unpublished.rooms.contains(rn) {
+            self.unpublished.rooms.insert(rn.to_string());
+        }
+        self.state.rooms.entry(rn.to_string()).or_default()
     }
 }
