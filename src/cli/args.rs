@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use super::subcommands::*;
+use crate::http::contract::Housekeeping;
 
 #[derive(Debug, Parser)]
 #[command(name = "switchboard", version, about = "Hotel switchboard: front desk <-> PBX")]
@@ -140,8 +141,8 @@ pub enum Command {
     },
     /// Housekeeping status of every room (--status to list one status only).
     Housekeeping {
-        #[arg(long)]
-        status: Option<String>,
+        #[arg(long, value_parser = one_of::<Housekeeping>(Housekeeping::ALL.map(Housekeeping::as_str)))]
+        status: Option<Housekeeping>,
         #[arg(long)]
         json: bool,
     },
@@ -155,8 +156,8 @@ pub enum Command {
     /// Set a room's housekeeping status by hand.
     RoomStatus {
         room: String,
-        #[arg(value_parser = ["dirty", "clean", "inspected", "out-of-order", "out-of-service"])]
-        status: String,
+        #[arg(value_parser = one_of::<Housekeeping>(Housekeeping::ALL.map(Housekeeping::as_str)))]
+        status: Housekeeping,
     },
     /// Do-not-disturb on or off.
     Dnd {

@@ -61,12 +61,11 @@ pub fn run(c: &Client, cmd: &DirCommand) -> anyhow::Result<()> {
         DirCommand::Import { file } => {
             let format = Format::of_path(file).context("the file must end in .csv or .toml")?;
             let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-            let format = if format == Format::Csv { "csv" } else { "toml" };
-            let r = c.call::<route::ImportDirectory>(&[], &DirImport { format: format.into(), text })?;
+            let r = c.call::<route::ImportDirectory>(&[], &DirImport { format, text })?;
             println!("{} entries imported", r.imported);
         }
         DirCommand::Export { format } => {
-            print!("{}", c.call::<route::ExportDirectory>(&[], &ExportQuery { format: Some(format.clone()) })?);
+            print!("{}", c.call::<route::ExportDirectory>(&[], &ExportQuery { format: Some(*format) })?);
         }
         DirCommand::Code { place, json } => {
             let a = c.call::<route::DiallingCode>(&[], &CodeQuery { q: Some(place.join(" ")) })?;

@@ -78,8 +78,8 @@ pub fn run_log(c: &Client, cmd: &LogCommand) -> anyhow::Result<()> {
         LogCommand::Add { category, priority, room, followup, due, text } => {
             let req = NewEntry {
                 text: text.clone(),
-                category: Some(category.clone()),
-                priority: Some(priority.clone()),
+                category: Some(*category),
+                priority: Some(*priority),
                 room: room.clone(),
                 followup_owner: followup.clone(),
                 due: due.clone(),
@@ -109,7 +109,7 @@ pub fn run_log(c: &Client, cmd: &LogCommand) -> anyhow::Result<()> {
             let q = Search {
                 q: Some(query.clone()),
                 room: room.clone(),
-                category: category.clone(),
+                category: *category,
                 author: author.clone(),
                 since: since.clone(),
                 until: until.clone(),
@@ -139,7 +139,7 @@ pub fn run_followup(c: &Client, cmd: &FollowupCommand) -> anyhow::Result<()> {
             })?;
         }
         FollowupCommand::Update { id, state, text } => {
-            let req = FollowupChange { state: state.clone(), text: text.clone() };
+            let req = FollowupChange { state: *state, text: text.clone() };
             let f = c.call::<route::UpdateFollowup>(&[&id.to_string()], &req)?;
             println!("follow-up {} is {}", f.id, f.state);
         }

@@ -244,7 +244,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
             }
         }
         Command::Housekeeping { status, json } => {
-            let list = c.call::<route::Housekeeping>(&[], &HousekeepingQuery { status: status.clone() })?;
+            let list = c.call::<route::Housekeeping>(&[], &HousekeepingQuery { status: *status })?;
             render::list(&list, *json, "no rooms", &["ROOM", "STATUS", "OCCUPIED", "SINCE", "BY"], |h| {
                 vec![
                     h.room.clone(),
@@ -271,8 +271,7 @@ pub fn run(c: &Client, cmd: &Command) -> anyhow::Result<()> {
             );
         }
         Command::RoomStatus { room, status } => {
-            let r =
-                c.call::<route::SetHousekeeping>(&[room_arg(room)?], &SetHousekeeping { status: status.clone() })?;
+            let r = c.call::<route::SetHousekeeping>(&[room_arg(room)?], &SetHousekeeping { status: *status })?;
             println!("room {}: {}", r.room, r.housekeeping);
         }
         Command::Pbx { command: PbxCommand::Call { room, digits, duration, amount, pulses } } => {

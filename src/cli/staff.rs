@@ -14,7 +14,7 @@ use super::render;
 use super::subcommands::StaffCommand;
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::domain::identity::{Actor, Role};
+use crate::domain::identity::Actor;
 use crate::hotel::staff::{check_login, random_password, Staff};
 use crate::http::contract::{route, Login, NewPassword, NewStaff, OwnPassword, StaffView};
 use crate::store::Store;
@@ -127,7 +127,7 @@ fn run_api(c: &Client, cmd: &StaffCommand) -> anyhow::Result<()> {
             let (password, generated) = new_password(*password_stdin)?;
             let req = NewStaff {
                 login: name.clone(),
-                role: role.clone(),
+                role: *role,
                 display_name: display_name.clone(),
                 password: password.clone(),
             };
@@ -161,9 +161,8 @@ async fn run_local(cli: &Cli, cmd: &StaffCommand) -> anyhow::Result<()> {
     let (staff, actor) = local_staff(cli)?;
     match cmd {
         StaffCommand::Add { name, role, display_name, password_stdin } => {
-            let role: Role = role.parse()?;
             let (password, generated) = new_password(*password_stdin)?;
-            let v = staff.add(&actor, name, display_name.as_deref(), role, &password).await?;
+            let v = staff.add(&actor, name, display_name.as_deref(), *role, &password).await?;
             println!("added {} ({}) to the store", v.login, v.role.as_str());
             if generated {
                 println!("password: {password}");

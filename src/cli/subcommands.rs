@@ -2,7 +2,21 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Subcommand;
+
+use crate::domain::words::{Category, Priority};
+use crate::http::contract::{FollowupState, Format, Role};
+
+/// An argument that takes one of a closed set of words as the type the API's contract wants:
+/// clap lists the words in the help and refuses any other.
+pub fn one_of<T>(words: impl IntoIterator<Item = &'static str>) -> impl TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    PossibleValuesParser::new(words).try_map(|word| word.parse::<T>())
+}
 
 #[derive(Debug, Subcommand)]
 pub enum WakeupCommand {
@@ -97,12 +111,10 @@ pub enum HandoverCommand {
 pub enum LogCommand {
     /// Write an entry into the open shift.
     Add {
-        /// incident, guest_request, maintenance, security or note.
-        #[arg(long, default_value = "note")]
-        category: String,
-        /// normal or high.
-        #[arg(long, default_value = "normal")]
-        priority: String,
+        #[arg(long, default_value = "note", value_parser = one_of::<Category>(Category::ALL.iter().map(|c| c.as_str())))]
+        category: Category,
+        #[arg(long, default_value = "normal", value_parser = one_of::<Priority>(Priority::ALL.iter().map(|p| p.as_str())))]
+        priority: Priority,
         #[arg(long)]
         room: Option<String>,
         /// Open a follow-up owned by this staff member or role.
@@ -127,8 +139,8 @@ pub enum LogCommand {
         query: String,
         #[arg(long)]
         room: Option<String>,
-        #[arg(long)]
-        category: Option<String>,
+        #[arg(long, value_parser = one_of::<Category>(Category::ALL.iter().map(|c| c.as_str())))]
+        category: Option<Category>,
         #[arg(long)]
         author: Option<String>,
         #[arg(long)]
@@ -152,8 +164,8 @@ pub enum FollowupCommand {
     /// Move a follow-up to open, in_progress or done (with an entry saying so).
     Update {
         id: i64,
-        #[arg(long)]
-        state: String,
+        #[arg(long, value_parser = one_of::<FollowupState>(FollowupState::ALL.iter().map(|s| s.as_str())))]
+        state: FollowupState,
         text: Option<String>,
     },
 }
@@ -169,8 +181,8 @@ pub enum StaffCommand {
     /// Add an account; the password comes from --password-stdin, a prompt, or is generated.
     Add {
         name: String,
-        #[arg(long)]
-        role: String,
+        #[arg(long, value_parser = one_of::<Role>(Role::ALL.map(Role::as_str)))]
+        role: Role,
         #[arg(long)]
         display_name: Option<String>,
         #[arg(long)]
@@ -238,8 +250,8 @@ pub enum DirCommand {
     Import { file: PathBuf },
     /// Print the whole directory (managers).
     Export {
-        #[arg(long, default_value = "toml", value_parser = ["toml", "csv"])]
-        format: String,
+        #[arg(long, default_value = "toml", value_parser = one_of::<Format>(["toml", "csv"]))]
+        format: Format,
     },
     /// Country and area code of a city (English or Chinese), or where a +number is.
     Code {

@@ -20,6 +20,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::Desk, Role::Operator, Role::Manager];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Desk => "desk",

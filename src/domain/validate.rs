@@ -101,11 +101,6 @@ pub fn dialled(field: &'static str, v: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// `v` must be one of a closed set of words (a [`crate::domain::words`] enum).
-pub fn word<T: std::str::FromStr<Err = String>>(field: &'static str, v: &str) -> Result<T, Invalid> {
-    v.parse().map_err(|msg| Invalid::new(field, msg))
-}
-
 /// `v` must be one of `allowed`.
 pub fn one_of(field: &'static str, v: &str, allowed: &[&str]) -> Result<String, Invalid> {
     if allowed.contains(&v) {

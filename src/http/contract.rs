@@ -12,11 +12,14 @@ use serde::{Deserialize, Serialize};
 pub mod live;
 pub use live::LiveEvent;
 
+pub use crate::domain::housekeeping::Housekeeping;
 pub use crate::domain::identity::{Actor, Role};
+pub use crate::domain::words::FollowupState;
 pub use crate::hotel::alerts::Alert;
 pub use crate::hotel::audit::{AuditQuery, AuditRow};
 pub use crate::hotel::charges::{Call, CallsQuery, Folio, Quote, TariffView};
 pub use crate::hotel::desk::CheckIn;
+pub use crate::hotel::directory::exchange::Format;
 pub use crate::hotel::directory::{CodeAnswer, DirEntry, NewDirEntry};
 pub use crate::hotel::housekeeping::{DayReport, RoomHousekeeping};
 pub use crate::hotel::logbook::handover::Handover;
@@ -140,7 +143,7 @@ pub struct CodeQuery {
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// csv or toml (default).
-    pub format: Option<String>,
+    pub format: Option<Format>,
 }
 
 /// A directory file to import (all entries or none).
@@ -148,7 +151,7 @@ pub struct ExportQuery {
 #[serde(deny_unknown_fields)]
 pub struct DirImport {
     /// csv or toml.
-    pub format: String,
+    pub format: Format,
     pub text: String,
 }
 
@@ -203,13 +206,13 @@ pub struct SimCallReply {
 #[serde(deny_unknown_fields)]
 pub struct SetHousekeeping {
     /// dirty, clean, inspected, out-of-order or out-of-service.
-    pub status: String,
+    pub status: Housekeeping,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HousekeepingQuery {
-    pub status: Option<String>,
+    pub status: Option<Housekeeping>,
 }
 
 /// DND or the message lamp, on or off.
@@ -244,8 +247,8 @@ pub struct ResyncReply {
 pub struct NewStaff {
     pub login: String,
     pub display_name: Option<String>,
-    /// desk, operator or manager (checked by the service, which names the roles).
-    pub role: String,
+    /// desk, operator or manager.
+    pub role: Role,
     pub password: String,
 }
 
@@ -280,7 +283,7 @@ pub struct Amend {
 #[serde(deny_unknown_fields)]
 pub struct FollowupChange {
     /// open, in_progress or done.
-    pub state: String,
+    pub state: FollowupState,
     pub text: Option<String>,
 }
 

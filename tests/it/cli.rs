@@ -169,10 +169,10 @@ fn the_logbook_from_the_cli() {
     let (ok, out, err) = cli(&config, &["log", "amend", "1", "Correction: it was room 104"]);
     assert!(ok && out.contains("amends entry 1"), "{out}{err}");
     for (args, want) in [
-        (vec!["log", "add", "--category", "gossip", "x"], "category:"),
+        (vec!["log", "add", "--category", "gossip", "x"], "invalid value 'gossip' for '--category <CATEGORY>'"),
         (vec!["log", "add", ""], "text:"),
         (vec!["log", "amend", "99", "x"], "does not exist"),
-        (vec!["followup", "update", "1", "--state", "maybe"], "state:"),
+        (vec!["followup", "update", "1", "--state", "maybe"], "[possible values: open, in_progress, done]"),
         (vec!["shift", "open"], "still open"),
     ] {
         let (ok, out, err) = cli(&config, &args);

@@ -52,7 +52,7 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     let olga = NewStaff {
         login: "olga".into(),
         display_name: Some("Olga 王".into()),
-        role: "operator".into(),
+        role: Role::Operator,
         password: "olga first pw".into(),
     };
     assert_eq!(m.call::<route::AddStaff>(&[], &olga).role, Role::Operator);
@@ -70,9 +70,9 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert_eq!(m.call::<route::Class>(&["101"], &SetClass { class: 2 }).class_of_service, 2);
     assert!(m.call::<route::Lamp>(&["101"], &Switch { on: true }).message_lamp);
     assert_eq!(m.call::<route::Move>(&["101"], &MoveTo { to: "102".into(), not_ready_ok: false }).room, "102");
-    let dirty = m.call::<route::Housekeeping>(&[], &HousekeepingQuery { status: Some("dirty".into()) });
+    let dirty = m.call::<route::Housekeeping>(&[], &HousekeepingQuery { status: Some(Housekeeping::Dirty) });
     assert_eq!(dirty.iter().map(|h| h.room.as_str()).collect::<Vec<_>>(), ["101"], "a room left is dirty");
-    let clean = SetHousekeeping { status: "inspected".into() };
+    let clean = SetHousekeeping { status: Housekeeping::Inspected };
     assert_eq!(m.call::<route::SetHousekeeping>(&["101"], &clean).housekeeping.as_str(), "inspected");
     let report = m.call::<route::HousekeepingReport>(&[], &DateQuery::default());
     assert_eq!(report.per_attendant, [("manager".to_string(), 1)]);
@@ -132,7 +132,7 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert_eq!(m.call::<route::SearchLog>(&[], &search).len(), 1);
     m.call::<route::Amend>(&[&e.id.to_string()], &Amend { text: "Lost key card (two)".into() });
     let f = &m.call::<route::Followups>(&[], &FollowupsQuery::default())[0];
-    let done = FollowupChange { state: "done".into(), text: None };
+    let done = FollowupChange { state: FollowupState::Done, text: None };
     assert_eq!(m.call::<route::UpdateFollowup>(&[&f.id.to_string()], &done).state, "done");
     assert_eq!(m.call::<route::CloseShift>(&[], &CloseShift::default()).shift.operator, "manager");
     assert!(m.call::<route::Handover>(&[], &()).is_some());
@@ -161,10 +161,10 @@ fn exercise(base: &str, manager_password: &str, raise_alert: impl Fn()) -> HashS
     assert_eq!(m.call::<route::DirEntry>(&[&id], &()).name, "李總經理");
     let moved = NewDirEntry { extension: Some("2900".into()), ..Default::default() };
     assert_eq!(m.call::<route::EditDirEntry>(&[&id], &moved).extension.as_deref(), Some("2900"));
-    let csv = m.call::<route::ExportDirectory>(&[], &ExportQuery { format: Some("csv".into()) });
+    let csv = m.call::<route::ExportDirectory>(&[], &ExportQuery { format: Some(Format::Csv) });
     assert!(csv.starts_with("kind,name"), "{csv}");
     m.call::<route::RemoveDirEntry>(&[&id], &());
-    let back = m.call::<route::ImportDirectory>(&[], &DirImport { format: "csv".into(), text: csv });
+    let back = m.call::<route::ImportDirectory>(&[], &DirImport { format: Format::Csv, text: csv });
     assert_eq!(back.imported, 1);
     let code = m.call::<route::DiallingCode>(&[], &CodeQuery { q: Some("上海".into()) });
     assert_eq!(code.international, "+86 21");

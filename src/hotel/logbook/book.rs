@@ -12,7 +12,7 @@ use super::model::{
 };
 use crate::clock::SharedClock;
 use crate::domain::identity::{Actor, Role};
-use crate::domain::validate::{word, Invalid};
+use crate::domain::validate::Invalid;
 use crate::domain::words::{Category, Priority as EntryPriority};
 use crate::hotel::audit::{self, Change};
 use crate::hotel::journal::{insert_entry, EntryRow};
@@ -68,8 +68,8 @@ impl Logbook {
     /// Writes an entry into the open shift; may open a follow-up.
     pub async fn add(&self, actor: &Actor, e: &NewEntry) -> Result<Entry, LogError> {
         let text = check_text(&e.text)?;
-        let category: Category = word("category", e.category.as_deref().unwrap_or("note"))?;
-        let priority: EntryPriority = word("priority", e.priority.as_deref().unwrap_or("normal"))?;
+        let category = e.category.unwrap_or(Category::Note);
+        let priority = e.priority.unwrap_or(EntryPriority::Normal);
         let due = e.due.as_deref().map(check_due).transpose()?;
         if due.is_some() && e.followup_owner.is_none() {
             return Err(Invalid::new("due", "a due time goes with a follow-up (followup_owner)").into());

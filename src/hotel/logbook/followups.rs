@@ -8,7 +8,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::book::Logbook;
 use super::model::{check_text, open_shift, Followup, LogError};
 use crate::domain::identity::Actor;
-use crate::domain::validate::word;
 use crate::domain::words::FollowupState;
 use crate::hotel::audit::{self, Change};
 use crate::store::StoreError;
@@ -19,22 +18,19 @@ impl Logbook {
         &self,
         actor: &Actor,
         id: i64,
-        state: &str,
+        state: FollowupState,
         text: Option<&str>,
     ) -> Result<Followup, LogError> {
-        let state: FollowupState = word("state", state)?;
         let text = match text {
             Some(t) => check_text(t)?,
             None => format!("follow-up {id}: {}", state.as_str().replace('_', " ")),
         };
         let now = self.now();
         let actor = actor.clone();
-        let state = state.to_string();
         let me = self.clone();
         self.store
             .write(Priority::Normal, move |tx| {
                 let actor = &actor;
-                let state = state.as_str();
                 let me = &me;
                 let f = me.get_followup_in(tx, id)?;
                 if open_shift(tx)?.is_none() {
@@ -54,7 +50,7 @@ impl Logbook {
                 let change = Change::new("followup_update")
                     .subject(format!("follow-up {id}"))
                     .before(f.state.as_str())
-                    .after(state);
+                    .after(state.as_str());
                 audit::record(tx, now, actor, &change)?;
                 me.get_followup_in(tx, id)
             })

@@ -94,8 +94,10 @@ pub struct Followup {
 #[serde(deny_unknown_fields)]
 pub struct NewEntry {
     pub text: String,
-    pub category: Option<String>,
-    pub priority: Option<String>,
+    /// `note` when left out.
+    pub category: Option<Category>,
+    /// `normal` when left out.
+    pub priority: Option<Priority>,
     pub room: Option<String>,
     /// Opens a follow-up owned by this staff member or role.
     pub followup_owner: Option<String>,
@@ -111,7 +113,7 @@ pub struct NewEntry {
 pub struct Search {
     pub q: Option<String>,
     pub room: Option<String>,
-    pub category: Option<String>,
+    pub category: Option<Category>,
     pub author: Option<String>,
     /// Dates (YYYY-MM-DD) or RFC 3339 times; `until` is exclusive.
     pub since: Option<String>,

@@ -5,8 +5,7 @@ use rusqlite::params;
 
 use super::book::Logbook;
 use super::model::{entry_from_row, Entry, LogError, Search, ENTRY_COLUMNS};
-use crate::domain::validate::{word, Invalid};
-use crate::domain::words::Category;
+use crate::domain::validate::Invalid;
 use crate::hotel::audit;
 
 /// Longest search text.
@@ -38,9 +37,6 @@ impl Logbook {
             Some(q) => Some(fts_query(q)?),
             None => None,
         };
-        if let Some(c) = &s.category {
-            word::<Category>("category", c)?;
-        }
         let bound = |v: &Option<String>, field: &'static str| -> Result<Option<At>, LogError> {
             v.as_deref()
                 .map(|d| {

@@ -54,7 +54,7 @@ pub async fn import(
     actor: Actor,
     ApiJson(req): ApiJson<DirImport>,
 ) -> ApiResult<Json<DirImported>> {
-    let format: exchange::Format = req.format.parse()?;
+    let format = req.format;
     let entries = exchange::parse(&req.text, format)?;
     let imported = s.directory.import(&actor, &entries).await?;
     Ok(Json(DirImported { imported }))
@@ -65,7 +65,7 @@ pub async fn export(
     actor: Actor,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Typed<String>> {
-    let format: exchange::Format = q.format.as_deref().unwrap_or("toml").parse()?;
+    let format = q.format.unwrap_or(exchange::Format::Toml);
     let text = exchange::export(&s.directory.export(&actor).await?, format)?;
     let kind = if format == exchange::Format::Csv { "text/csv; charset=utf-8" } else { "text/plain; charset=utf-8" };
     Ok(([(header::CONTENT_TYPE, kind)], text))

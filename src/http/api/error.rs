@@ -5,6 +5,8 @@
 //! "internal error" (the details go to the log). A value the client sent is echoed at most
 //! [`ECHO_MAX`] characters long (a 10,000-character name is not sent back whole).
 
+use std::borrow::Cow;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -48,7 +50,7 @@ pub struct Coded {
     pub status: StatusCode,
     pub message: String,
     pub code: Code,
-    pub field: Option<&'static str>,
+    pub field: Option<Cow<'static, str>>,
     pub params: Map<String, Value>,
 }
 
@@ -67,9 +69,9 @@ impl ApiError {
     }
 
     /// Names the request field at fault (a coded error only).
-    fn field(mut self, field: &'static str) -> Self {
+    fn field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
         if let ApiError::Coded(c) = &mut self {
-            c.field = Some(field);
+            c.field = Some(field.into());
         }
         self
     }
@@ -84,6 +86,12 @@ impl ApiError {
 
     fn invalid(e: &Invalid) -> Self {
         Self::coded(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), Code::Invalid).field(e.field)
+    }
+
+    /// A request whose `field` (a path such as `entries[2].kind`) holds a value of the wrong kind
+    /// or a word outside its list: the request type refused it before any handler ran.
+    pub fn bad_value(field: String, msg: String) -> Self {
+        Self::coded(StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {msg}"), Code::Invalid).field(field)
     }
 }
 

@@ -18,8 +18,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
+        match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(v)) => typed(v).map(ApiJson),
             Err(JsonRejection::BytesRejection(e)) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(ApiError::PayloadTooLarge("the request body is too large".into()))
             }
@@ -48,8 +48,31 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
-        serde_json::from_slice(&body).map(OptionalJson).map_err(|e| ApiError::BadRequest(format!("bad JSON body: {e}")))
+        let v = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("bad JSON body: {e}")))?;
+        typed(v).map(OptionalJson)
     }
+}
+
+/// A well-formed JSON body as the request type `T`. A value at a field that `T` refuses (a
+/// number for a name, a word outside an enum's list) is that field's error, named by its path;
+/// anything else (an unknown field, a missing one) is the body's.
+fn typed<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let at_a_field = path != "." && !is_about_the_fields(&inner);
+        if at_a_field {
+            ApiError::bad_value(path, inner.to_string())
+        } else {
+            ApiError::BadRequest(format!("bad JSON body: {inner}"))
+        }
+    })
+}
+
+/// serde's complaints about which fields a body has (not about a value of one).
+fn is_about_the_fields(e: &serde_json::Error) -> bool {
+    let text = e.to_string();
+    text.starts_with("unknown field") || text.starts_with("missing field") || text.starts_with("duplicate field")
 }
 
 /// The numeric `{id}` of a path.
@@ -114,4 +137,52 @@ where
     E: Into<ApiError> + Send + 'static,
 {
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?.map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Member {
+        role: crate::domain::identity::Role,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Team {
+        #[allow(dead_code)]
+        name: String,
+        members: Vec<Member>,
+    }
+
+    fn refusal(json: &str) -> (axum::http::StatusCode, serde_json::Value) {
+        use axum::response::IntoResponse;
+        let e = typed::<Team>(serde_json::from_str(json).unwrap()).unwrap_err();
+        let r = e.into_response();
+        let status = r.status();
+        let body =
+            futures_util::FutureExt::now_or_never(axum::body::to_bytes(r.into_body(), usize::MAX)).unwrap().unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[test]
+    fn a_value_the_request_type_refuses_is_its_fields_error_and_a_wrong_shape_the_bodys() {
+        let ok = typed::<Team>(serde_json::json!({"name": "night", "members": [{"role": "operator"}]})).unwrap();
+        assert_eq!(ok.members[0].role, crate::domain::identity::Role::Operator);
+
+        let (status, v) = refusal(r#"{"name": "night", "members": [{"role": "desk"}, {"role": "cook"}]}"#);
+        assert_eq!(status, 422, "{v}");
+        assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("invalid"), Some("members[1].role")));
+        assert!(v["error"].as_str().unwrap().contains("`cook`") && v["error"].as_str().unwrap().contains("manager"));
+
+        let (status, v) = refusal(r#"{"name": 5, "members": []}"#);
+        assert_eq!((status.as_u16(), v["field"].as_str()), (422, Some("name")), "{v}");
+
+        for wrong_shape in [r#"{"name": "a", "members": [], "colour": 1}"#, r#"{"members": []}"#] {
+            let (status, v) = refusal(wrong_shape);
+            assert_eq!((status.as_u16(), v["code"].as_str(), v.get("field")), (400, Some("bad_request"), None), "{v}");
+        }
+    }
 }

@@ -86,5 +86,5 @@ pub async fn update_followup(
     Id(id): Id,
     ApiJson(req): ApiJson<FollowupChange>,
 ) -> ApiResult<Json<Followup>> {
-    Ok(Json(s.logbook.update_followup(&actor, id, &req.state, req.text.as_deref()).await?))
+    Ok(Json(s.logbook.update_followup(&actor, id, req.state, req.text.as_deref()).await?))
 }

@@ -136,7 +136,7 @@ pub async fn housekeeping(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<HousekeepingQuery>,
 ) -> ApiResult<Json<Vec<RoomHousekeeping>>> {
-    let only = q.status.as_deref().map(str::parse::<crate::hotel::housekeeping::Housekeeping>).transpose()?;
+    let only = q.status;
     Ok(Json(s.store.read(move |c| crate::hotel::housekeeping::list(c, only)).await?))
 }
 
@@ -250,8 +250,7 @@ pub async fn set_housekeeping(
     Segment(room): Segment,
     ApiJson(req): ApiJson<SetHousekeeping>,
 ) -> ApiResult<Json<RoomView>> {
-    let status: crate::hotel::housekeeping::Housekeeping = req.status.parse()?;
-    s.desk.set_housekeeping(&actor, &room, status).await?;
+    s.desk.set_housekeeping(&actor, &room, req.status).await?;
     Ok(Json(redact_room(s.desk.room(&room).await?, &actor)))
 }
 

@@ -9,7 +9,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, ClientAddr, Segment};
 use super::mount::{Cookie, Created};
 use super::state::AppState;
-use crate::domain::identity::{Actor, Permission, Role};
+use crate::domain::identity::{Actor, Permission};
 use crate::hotel::audit::{self, AuditQuery, AuditRow};
 use crate::hotel::staff::StaffView;
 use crate::http::contract::{Login, LoginReply, NewPassword, NewStaff, OwnPassword, SessionReply};
@@ -55,9 +55,8 @@ pub async fn add(
     actor: Actor,
     ApiJson(req): ApiJson<NewStaff>,
 ) -> ApiResult<Created<StaffView>> {
-    let role: Role = req.role.parse()?;
     let staff = s.staff.clone();
-    let view = staff.add(&actor, &req.login, req.display_name.as_deref(), role, &req.password).await?;
+    let view = staff.add(&actor, &req.login, req.display_name.as_deref(), req.role, &req.password).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
