@@ -7,7 +7,7 @@
 //! change. The link task reads the oldest row that is the latest for its pair and deletes it
 //! only once the PBX acknowledged it (a row superseded while in flight is simply gone: its
 //! successor goes next). Delivery is in write order per room; `priority` lets urgent
-//! commands (a wake-up ring) overtake bulk traffic.
+//! commands (a wake-up ring) overtake other rooms' traffic, never their own room's.
 
 use crate::store::At;
 use crate::store::Sql;
@@ -65,15 +65,38 @@ pub fn push_attr(
 }
 
 /// The next commands to send, at most `limit`, in sending order: by priority then age, each
-/// the latest for its (room, attribute).
+/// the latest for its (room, attribute). An urgent row does not overtake its own room: when
+/// rows of that room written before it still wait (a check-in that opens the line the ring is
+/// for), they come first, in their order, carrying the urgent row's priority.
 pub fn next_batch(conn: &Connection, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, room, attr, priority, command FROM outbox o
-         WHERE NOT EXISTS (SELECT 1 FROM outbox n WHERE n.room = o.room AND n.attr = o.attr AND n.id > o.id)
-         ORDER BY priority DESC, id LIMIT ?1",
+    let batch = rows(
+        conn,
+        "SELECT id, room, attr, priority, command FROM outbox o WHERE {LATEST} ORDER BY priority DESC, id LIMIT ?1",
+        params![limit as i64],
     )?;
+    let Some(first) = batch.first().filter(|r| r.priority > PRIORITY_NORMAL) else { return Ok(batch) };
+    let mut ahead = rows(
+        conn,
+        "SELECT id, room, attr, priority, command FROM outbox o WHERE room = ?1 AND id < ?2 AND {LATEST}
+         ORDER BY id LIMIT ?3",
+        params![first.room, first.id, limit as i64],
+    )?;
+    if ahead.is_empty() {
+        return Ok(batch);
+    }
+    for row in &mut ahead {
+        row.priority = first.priority;
+    }
+    Ok(ahead)
+}
+
+/// A row that no later row of its (room, attribute) supersedes.
+const LATEST: &str = "NOT EXISTS (SELECT 1 FROM outbox n WHERE n.room = o.room AND n.attr = o.attr AND n.id > o.id)";
+
+fn rows(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<Vec<OutboxRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(&sql.replace("{LATEST}", LATEST))?;
     let rows = stmt
-        .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?)))?
+        .query_map(args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?)))?
         .collect::<Result<Vec<(i64, String, String, i64, String)>, _>>()?;
     rows.into_iter()
         .map(|(id, room, attr, priority, json)| {
@@ -195,5 +218,47 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(s.read(next).await.unwrap().unwrap().room, "102");
+    }
+
+    #[tokio::test]
+    async fn a_ring_waits_for_what_its_own_room_was_sent_before_it_and_only_that() {
+        let s = Store::open_in_memory().unwrap();
+        let urgent = |room: &'static str, cmd: PbxCommand| {
+            s.write(Priority::Normal, move |tx| push(tx, DateTime::UNIX_EPOCH, room, &cmd, PRIORITY_URGENT))
+        };
+        let ring = || PbxCommand::Ring {
+            at: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(7, 0, 0).unwrap(),
+            expires: "2026-03-01T07:05:00Z".into(),
+        };
+        push_n(&s, "102", PbxCommand::Dnd { on: true }).await;
+        let check_in = PbxCommand::CheckIn {
+            name: Some("Early".into()),
+            first_name: None,
+            language: None,
+            class_of_service: 2,
+            stay: 1,
+        };
+        push_n(&s, "101", check_in.clone()).await;
+        push_n(&s, "101", PbxCommand::Dnd { on: true }).await;
+        urgent("101", ring()).await.unwrap();
+        urgent("103", ring()).await.unwrap();
+
+        let mut sent = Vec::new();
+        while let Some(row) = s.read(next).await.unwrap() {
+            sent.push((row.room.clone(), row.priority, row.command.clone()));
+            s.write(Priority::Normal, move |c| done(c, &row)).await.unwrap();
+        }
+        assert_eq!(
+            sent,
+            vec![
+                // The ring for 101 is first in line, after what 101 had waiting, at its urgency.
+                ("101".into(), PRIORITY_URGENT, check_in),
+                ("101".into(), PRIORITY_URGENT, PbxCommand::Dnd { on: true }),
+                ("101".into(), PRIORITY_URGENT, ring()),
+                // 103's ring had nothing of its own waiting: it overtakes 102.
+                ("103".into(), PRIORITY_URGENT, ring()),
+                ("102".into(), PRIORITY_NORMAL, PbxCommand::Dnd { on: true }),
+            ]
+        );
     }
 }
