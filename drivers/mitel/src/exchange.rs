@@ -65,10 +65,22 @@ pub enum ExchangeEvent<T> {
     /// The record's tries are used up.
     Failed {
         tag: T,
-        why: &'static str,
+        why: Failure,
     },
     /// Bytes outside any exchange, dropped.
     Noise(usize),
+}
+
+/// Which count of tries ran out. Only [`Failure::Refused`] says the PBX is there (it answered,
+/// and would not take the text); the others mean it did not answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    #[error("no answer to ENQ")]
+    EnqUnanswered,
+    #[error("no answer to the text")]
+    Unanswered,
+    #[error("the text was refused")]
+    Refused,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,12 +164,12 @@ impl<T: Clone> Exchange<T> {
         match self.state {
             State::Enquiring(t) if now >= t + self.timers.enq_every => {
                 if self.enqs >= self.timers.enq_tries {
-                    self.fail(now, "no answer to ENQ");
+                    self.fail(now, Failure::EnqUnanswered);
                 } else {
                     self.enquire(now);
                 }
             }
-            State::Sending(t) if now >= t + self.timers.answer => self.resend(now, "no answer to the text"),
+            State::Sending(t) if now >= t + self.timers.answer => self.resend(now, Failure::Unanswered),
             State::Receiving(t) if now >= t + self.timers.text_within => {
                 if let Some(b) = self.text.take() {
                     self.events.push_back(ExchangeEvent::Noise(b.len()));
@@ -227,7 +239,7 @@ impl<T: Clone> Exchange<T> {
                     self.state = State::Idle;
                 }
                 (NAK, State::Enquiring(_)) => {} // not now: the ENQ is repeated on its timer
-                (NAK, State::Sending(_)) => self.resend(now, "the text was refused"),
+                (NAK, State::Sending(_)) => self.resend(now, Failure::Refused),
                 (ACK | NAK, _) => {}
                 _ => noise += 1,
             }
@@ -280,7 +292,7 @@ impl<T: Clone> Exchange<T> {
         }
     }
 
-    fn resend(&mut self, now: Instant, why: &'static str) {
+    fn resend(&mut self, now: Instant, why: Failure) {
         if self.texts >= self.timers.text_tries {
             self.fail(now, why);
         } else {
@@ -288,7 +300,7 @@ impl<T: Clone> Exchange<T> {
         }
     }
 
-    fn fail(&mut self, now: Instant, why: &'static str) {
+    fn fail(&mut self, now: Instant, why: Failure) {
         if let Some((Some(tag), _)) = self.queue.pop_front() {
             self.events.push_back(ExchangeEvent::Failed { tag, why });
         }
@@ -350,7 +362,7 @@ mod tests {
             x.handle_input(t0, &[NAK]);
         }
         assert_eq!(texts, 4);
-        assert_eq!(events(&mut x), vec![ExchangeEvent::Failed { tag: 1, why: "the text was refused" }]);
+        assert_eq!(events(&mut x), vec![ExchangeEvent::Failed { tag: 1, why: Failure::Refused }]);
     }
 
     #[test]

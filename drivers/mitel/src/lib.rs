@@ -17,6 +17,6 @@ pub mod exchange;
 pub mod record;
 pub mod smdr;
 
-pub use exchange::{Exchange, ExchangeEvent, Side, Timers};
+pub use exchange::{Exchange, ExchangeEvent, Failure, Side, Timers};
 pub use record::{Ext, Record, RecordError};
 pub use smdr::{Caller, Line, Parser, Smdr, SmdrError, Widths};

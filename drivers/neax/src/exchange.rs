@@ -59,11 +59,25 @@ pub enum ExchangeEvent<T> {
     /// The peer took our message.
     Delivered(T),
     /// Our message's tries are used up; `why` says which count ran out.
-    Failed { tag: T, why: &'static str },
+    Failed { tag: T, why: Failure },
     /// A `DLE x` this engine does not act on (logged by the owner as not acted on).
     Dle(u8),
     /// Bytes that meant nothing (line noise), dropped.
     Noise(usize),
+}
+
+/// Which count of tries ran out. Only [`Failure::Refused`] says the PBX is there (it answered,
+/// and would not take the message); the others mean it did not answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    #[error("no answer to the bid")]
+    BidUnanswered,
+    #[error("no answer to the message")]
+    Unanswered,
+    #[error("the bid was refused")]
+    BidRefused,
+    #[error("the message was refused")]
+    Refused,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +204,7 @@ impl<T: Clone> Exchange<T> {
                 self.stats.timeouts += 1;
                 self.tries.bid_unanswered += 1;
                 if self.tries.bid_unanswered > self.retries.bid_unanswered {
-                    self.fail(now, "no answer to the bid", false);
+                    self.fail(now, Failure::BidUnanswered, false);
                 } else {
                     self.bid(now);
                 }
@@ -199,7 +213,7 @@ impl<T: Clone> Exchange<T> {
                 self.stats.timeouts += 1;
                 self.tries.message_unanswered += 1;
                 if self.tries.message_unanswered > self.retries.message_unanswered {
-                    self.fail(now, "no answer to the message", true);
+                    self.fail(now, Failure::Unanswered, true);
                 } else {
                     self.transmit_front(now);
                 }
@@ -255,7 +269,7 @@ impl<T: Clone> Exchange<T> {
                 self.stats.naks_received += 1;
                 self.tries.bid_refused += 1;
                 if self.tries.bid_refused > self.retries.bid_refused {
-                    self.fail(now, "the bid was refused", false);
+                    self.fail(now, Failure::BidRefused, false);
                 } else {
                     // Bid again after the quiet time.
                     self.free(now);
@@ -265,7 +279,7 @@ impl<T: Clone> Exchange<T> {
                 self.stats.naks_received += 1;
                 self.tries.message_refused += 1;
                 if self.tries.message_refused > self.retries.message_refused {
-                    self.fail(now, "the message was refused", true);
+                    self.fail(now, Failure::Refused, true);
                 } else {
                     self.transmit_front(now);
                 }
@@ -320,7 +334,7 @@ impl<T: Clone> Exchange<T> {
         self.quiet_until = Some(now + self.timers.gap);
     }
 
-    fn fail(&mut self, now: Instant, why: &'static str, end: bool) {
+    fn fail(&mut self, now: Instant, why: Failure, end: bool) {
         if end {
             self.out.push_back(vec![EOT]);
         }
@@ -402,7 +416,7 @@ mod tests {
             frames += drain(&mut x).iter().filter(|b| b[0] == crate::frame::STX).count();
         }
         assert_eq!(frames, 4, "the first send and 3 more");
-        assert_eq!(events(&mut x), vec![ExchangeEvent::Failed { tag: 9, why: "the message was refused" }]);
+        assert_eq!(events(&mut x), vec![ExchangeEvent::Failed { tag: 9, why: Failure::Refused }]);
     }
 
     #[test]
@@ -443,7 +457,7 @@ mod tests {
             resent += drain(&mut x).iter().filter(|b| b[0] == crate::frame::STX).count();
         }
         assert_eq!(resent, 32);
-        assert_eq!(events(&mut x), vec![ExchangeEvent::Failed { tag: 3, why: "no answer to the message" }]);
+        assert_eq!(events(&mut x), vec![ExchangeEvent::Failed { tag: 3, why: Failure::Unanswered }]);
     }
 
     #[test]

@@ -19,6 +19,6 @@ pub mod exchange;
 pub mod frame;
 pub mod message;
 
-pub use exchange::{Exchange, ExchangeEvent, Retries, Side, Timers};
+pub use exchange::{Exchange, ExchangeEvent, Failure, Retries, Side, Timers};
 pub use frame::{Decoder, Frame, FrameError, Token};
 pub use message::{Ext, Message, MessageError, Restriction, WakeResult, WakeSource};

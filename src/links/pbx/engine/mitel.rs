@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDateTime, Timelike};
 use fias::ids;
 use fias::{Event, FieldId, LinkState, Message, RecordId, RoomEquipment, SendError, Stats};
-use mitel::exchange::{Exchange, ExchangeEvent, Side, Timers};
+use mitel::exchange::{Exchange, ExchangeEvent, Failure, Side, Timers};
 use mitel::record::{name_for_wire, Ext, Record};
 
 use super::keeper::Keeper;
@@ -229,7 +229,7 @@ impl MitelPms {
             match ev {
                 ExchangeEvent::Delivered(Tag::Probe) => self.link.up(now),
                 ExchangeEvent::Delivered(Tag::Owner(t)) => self.link.delivered(now, t),
-                ExchangeEvent::Failed { tag: Tag::Owner(t), why: "the text was refused" } => {
+                ExchangeEvent::Failed { tag: Tag::Owner(t), why: Failure::Refused } => {
                     // The PBX is there and will not take it: this record fails, the link stays;
                     // others queued behind it fail too and are sent again by the dispatcher.
                     self.link.refused(t);

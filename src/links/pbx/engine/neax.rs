@@ -16,7 +16,7 @@ use chrono::{NaiveDateTime, NaiveTime, Timelike};
 use fias::ids;
 use fias::{Event, LinkState, Message, RoomEquipment, SendError, Stats, Wake};
 use fias::{FieldId, RecordId};
-use neax::{Exchange, ExchangeEvent, Ext, Restriction, Retries, Side, Timers, WakeResult, WakeSource};
+use neax::{Exchange, ExchangeEvent, Ext, Failure, Restriction, Retries, Side, Timers, WakeResult, WakeSource};
 
 use super::keeper::Keeper;
 
@@ -262,7 +262,7 @@ impl NeaxPms {
             match ev {
                 ExchangeEvent::Delivered(Tag::Probe) => self.link.up(now),
                 ExchangeEvent::Delivered(Tag::Owner(t)) => self.link.delivered(now, t),
-                ExchangeEvent::Failed { tag: Tag::Owner(t), why: "the message was refused" } => {
+                ExchangeEvent::Failed { tag: Tag::Owner(t), why: Failure::Refused } => {
                     // The PBX is there and will not take it: this record fails, the link stays.
                     self.x.cancel(|x| *x == Tag::Owner(t));
                     self.link.refused(t);
