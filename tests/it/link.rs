@@ -12,6 +12,7 @@ use pbx_sim::{Command, Faults, SimOptions};
 use switchboard::hotel::desk::CheckIn;
 
 use switchboard::domain::identity::Actor;
+use switchboard::domain::pbx_command::PbxCommand;
 use switchboard::links::pbx::LinkState;
 
 use crate::fixtures::{eventually, pty_lock, Hotel};
@@ -278,6 +279,40 @@ async fn records_the_pbx_did_not_declare_are_not_sent() {
     assert_eq!(undeliverable, 3, "each dropped command is kept on record");
     assert!(h.sim.state().rooms["101"].occupied);
     assert!(!h.link.status().declared.contains(&"RE".to_string()));
+}
+
+/// A PBX without message texts: an `XL` is skipped quietly, and the rows read with that skip are
+/// the ones acted on next. (They were once kept for a later turn: a ring sent after the skip was
+/// found again in those stale rows and rang the room a second time.)
+#[tokio::test]
+async fn a_ring_after_a_skipped_message_text_rings_once() {
+    use switchboard::store::outbox::{push, PRIORITY_NORMAL, PRIORITY_URGENT};
+    let _g = pty_lock();
+    let mut opts = SimOptions::default();
+    opts.declarations.retain(|(id, _)| *id != fias::ids::XL);
+    let h = Hotel::start_with(&["101"], "", opts).await;
+    h.link_up().await;
+    h.check_in("101", "Texts Unknown").await;
+    h.converged(T).await;
+    // A message's text and a ring for the same room, queued together: the text goes first (the
+    // ring waits for its room's earlier rows) and is skipped; then the ring.
+    let now = switchboard::clock::Clock::now(&switchboard::clock::SystemClock);
+    let local = now.naive_utc();
+    let text = PbxCommand::MessageText { id: 1, stay: 1, text: "Please call the desk".into(), at: local };
+    let ring = PbxCommand::Ring { at: local, expires: (now + chrono::Duration::minutes(5)).to_rfc3339() };
+    h.store
+        .write(Priority::Normal, move |tx| {
+            push(tx, now, "101", &text, PRIORITY_NORMAL)?;
+            push(tx, now, "101", &ring, PRIORITY_URGENT)
+        })
+        .await
+        .unwrap();
+    h.sim.wait_for(T, |s| s.rooms["101"].rings >= 1).await.expect("the ring reached the PBX");
+    // Anything more the link would send now has gone by the time a desk change is through.
+    h.desk.set_dnd(&Actor::system(), "101", true).await.unwrap();
+    let state = h.converged(T).await;
+    assert_eq!(state.rooms["101"].rings, 1, "the room rang once");
+    assert_eq!(h.link.status().dropped_unsupported, 0, "a message text is optional: skipped, not dropped");
 }
 
 #[tokio::test]
