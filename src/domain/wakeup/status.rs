@@ -34,6 +34,10 @@ pub const RINGING_NOW: &str = "SELECT COUNT(*) FROM wakeups WHERE status = ?1";
 /// kept by the PBX waits for its time, to be over).
 pub const WAITING_SQL: &str = "('scheduled','retrying','kept_by_pbx')";
 
+/// The states in which a booking waits for its occurrence's own time, for `status IN
+/// {AT_OCCURRENCE_SQL}` (a retry waits for the retry's time instead).
+pub const AT_OCCURRENCE_SQL: &str = "('scheduled','kept_by_pbx')";
+
 impl WakeStatus {
     pub fn is_active(self) -> bool {
         matches!(self, WakeStatus::Scheduled | WakeStatus::Ringing | WakeStatus::Retrying | WakeStatus::KeptByPbx)
@@ -55,6 +59,8 @@ mod tests {
             assert_eq!(s.is_active(), ACTIVE_SQL.contains(&format!("'{s}'")));
             let waiting = matches!(s, WakeStatus::Scheduled | WakeStatus::Retrying | WakeStatus::KeptByPbx);
             assert_eq!(waiting, WAITING_SQL.contains(&format!("'{s}'")));
+            let at_occurrence = matches!(s, WakeStatus::Scheduled | WakeStatus::KeptByPbx);
+            assert_eq!(at_occurrence, AT_OCCURRENCE_SQL.contains(&format!("'{s}'")));
         }
         assert!(c.row("SELECT 'asleep'", [], |r| r.get::<_, WakeStatus>(0)).is_err());
     }

@@ -19,7 +19,7 @@ use crate::domain::pbx_command::PbxCommand;
 use crate::domain::validate::Invalid;
 use crate::domain::wakeup::machine::{self, Effect, State};
 use crate::domain::wakeup::rule::{self, Repeat, Rule};
-use crate::domain::wakeup::status::{WakeStatus, ACTIVE_SQL};
+use crate::domain::wakeup::status::{WakeStatus, ACTIVE_SQL, AT_OCCURRENCE_SQL};
 use crate::hotel::audit::{self, Change};
 use crate::hotel::changes;
 use crate::store::{outbox, rooms, Priority, Store, StoreError};
@@ -92,12 +92,14 @@ pub struct WakeupView {
 const VIEW_COLUMNS: &str = "id, room, stay, rule, {DUE}, status, attempt, source, created_by, created_at, end_reason";
 
 fn view_columns() -> String {
-    VIEW_COLUMNS.replace("{DUE}", DUE)
+    VIEW_COLUMNS.replace("{DUE}", &due())
 }
 
 /// When a booking next fires as a person sees it: the call's own time while it waits (not the
 /// hand-over to a PBX that keeps wake-ups), a retry's time while it retries.
-const DUE: &str = "CASE WHEN status IN ('scheduled', 'kept_by_pbx') THEN occurrence_due ELSE next_due END";
+fn due() -> String {
+    format!("CASE WHEN status IN {AT_OCCURRENCE_SQL} THEN occurrence_due ELSE next_due END")
+}
 
 /// Booking `id` as the API shows it (times in the hotel's zone `tz`).
 pub fn view(conn: &Connection, tz: Tz, id: i64) -> Result<Option<WakeupView>, StoreError> {
@@ -297,8 +299,9 @@ impl Wakeups {
         let filter = if all { "1 = 1".to_string() } else { format!("status IN {ACTIVE_SQL}") };
         let sql_text = format!(
             "SELECT {} FROM wakeups WHERE {filter} AND (?1 IS NULL OR room = ?1)
-             ORDER BY next_due IS NULL, {DUE}, id LIMIT 1000",
-            view_columns()
+             ORDER BY next_due IS NULL, {}, id LIMIT 1000",
+            view_columns(),
+            due()
         );
         let (tz, room) = (self.tz, room.map(str::to_string));
         self.store
