@@ -69,7 +69,9 @@ fn typed<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, ApiError> {
     })
 }
 
-/// serde's complaints about which fields a body has (not about a value of one).
+/// serde's complaints about which fields a body has (not about a value of one). serde says them
+/// in fixed words (`de::Error::unknown_field`, `missing_field`, `duplicate_field`); the unit test
+/// below fails if that ever changes.
 fn is_about_the_fields(e: &serde_json::Error) -> bool {
     let text = e.to_string();
     text.starts_with("unknown field") || text.starts_with("missing field") || text.starts_with("duplicate field")
