@@ -7,7 +7,7 @@
 //! change. The link task reads the oldest row that is the latest for its pair and deletes it
 //! only once the PBX acknowledged it (a row superseded while in flight is simply gone: its
 //! successor goes next). Delivery is in write order per room; `priority` lets urgent
-//! commands (a wake-up ring) overtake other rooms' traffic, never their own room's.
+//! commands (a wake-up ring) overtake the rest, but not a change of their own room's line.
 
 use crate::store::At;
 use crate::store::Sql;
@@ -65,9 +65,10 @@ pub fn push_attr(
 }
 
 /// The next commands to send, at most `limit`, in sending order: by priority then age, each
-/// the latest for its (room, attribute). An urgent row does not overtake its own room: when
-/// rows of that room written before it still wait (a check-in that opens the line the ring is
-/// for), they come first, in their order, carrying the urgent row's priority.
+/// the latest for its (room, attribute). An urgent row (a ring) does not overtake its own room's
+/// line: when that room's check-in, move or check-out written before it still waits, it goes
+/// first, carrying the urgent row's priority (a ring on a line the PBX still has barred is lost;
+/// the room's lamp, DND or name can wait, they do not decide whether the phone rings).
 pub fn next_batch(conn: &Connection, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
     let batch = rows(
         conn,
@@ -77,9 +78,9 @@ pub fn next_batch(conn: &Connection, limit: usize) -> Result<Vec<OutboxRow>, Sto
     let Some(first) = batch.first().filter(|r| r.priority > PRIORITY_NORMAL) else { return Ok(batch) };
     let mut ahead = rows(
         conn,
-        "SELECT id, room, attr, priority, command FROM outbox o WHERE room = ?1 AND id < ?2 AND {LATEST}
-         ORDER BY id LIMIT ?3",
-        params![first.room, first.id, limit as i64],
+        "SELECT id, room, attr, priority, command FROM outbox o WHERE room = ?1 AND attr = ?2 AND id < ?3 AND {LATEST}
+         ORDER BY id LIMIT ?4",
+        params![first.room, LINE, first.id, limit as i64],
     )?;
     if ahead.is_empty() {
         return Ok(batch);
@@ -89,6 +90,9 @@ pub fn next_batch(conn: &Connection, limit: usize) -> Result<Vec<OutboxRow>, Sto
     }
     Ok(ahead)
 }
+
+/// The attribute of the commands that open, move and bar a room's line.
+const LINE: &str = "guest";
 
 /// A row that no later row of its (room, attribute) supersedes.
 const LATEST: &str = "NOT EXISTS (SELECT 1 FROM outbox n WHERE n.room = o.room AND n.attr = o.attr AND n.id > o.id)";
@@ -221,7 +225,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_ring_waits_for_what_its_own_room_was_sent_before_it_and_only_that() {
+    async fn a_ring_waits_for_its_rooms_check_in_and_for_nothing_else() {
         let s = Store::open_in_memory().unwrap();
         let urgent = |room: &'static str, cmd: PbxCommand| {
             s.write(Priority::Normal, move |tx| push(tx, DateTime::UNIX_EPOCH, room, &cmd, PRIORITY_URGENT))
@@ -251,13 +255,14 @@ mod tests {
         assert_eq!(
             sent,
             vec![
-                // The ring for 101 is first in line, after what 101 had waiting, at its urgency.
+                // The ring for 101 is first in line, after 101's check-in, at its urgency.
                 ("101".into(), PRIORITY_URGENT, check_in),
-                ("101".into(), PRIORITY_URGENT, PbxCommand::Dnd { on: true }),
                 ("101".into(), PRIORITY_URGENT, ring()),
-                // 103's ring had nothing of its own waiting: it overtakes 102.
+                // 103's ring had no check-in waiting: it overtakes the rest.
                 ("103".into(), PRIORITY_URGENT, ring()),
+                // 101's DND does not decide whether the phone rings: it waits its turn.
                 ("102".into(), PRIORITY_NORMAL, PbxCommand::Dnd { on: true }),
+                ("101".into(), PRIORITY_NORMAL, PbxCommand::Dnd { on: true }),
             ]
         );
     }

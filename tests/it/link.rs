@@ -286,7 +286,7 @@ async fn records_the_pbx_did_not_declare_are_not_sent() {
 /// found again in those stale rows and rang the room a second time.)
 #[tokio::test]
 async fn a_ring_after_a_skipped_message_text_rings_once() {
-    use switchboard::store::outbox::{push, PRIORITY_NORMAL, PRIORITY_URGENT};
+    use switchboard::store::outbox::{push, PRIORITY_URGENT};
     let _g = pty_lock();
     let mut opts = SimOptions::default();
     opts.declarations.retain(|(id, _)| *id != fias::ids::XL);
@@ -294,15 +294,15 @@ async fn a_ring_after_a_skipped_message_text_rings_once() {
     h.link_up().await;
     h.check_in("101", "Texts Unknown").await;
     h.converged(T).await;
-    // A message's text and a ring for the same room, queued together: the text goes first (the
-    // ring waits for its room's earlier rows) and is skipped; then the ring.
+    // A message's text and a ring, both urgent, queued together: the text goes first (the older)
+    // and is skipped; then the ring.
     let now = switchboard::clock::Clock::now(&switchboard::clock::SystemClock);
     let local = now.naive_utc();
     let text = PbxCommand::MessageText { id: 1, stay: 1, text: "Please call the desk".into(), at: local };
     let ring = PbxCommand::Ring { at: local, expires: (now + chrono::Duration::minutes(5)).to_rfc3339() };
     h.store
         .write(Priority::Normal, move |tx| {
-            push(tx, now, "101", &text, PRIORITY_NORMAL)?;
+            push(tx, now, "101", &text, PRIORITY_URGENT)?;
             push(tx, now, "101", &ring, PRIORITY_URGENT)
         })
         .await
