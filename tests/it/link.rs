@@ -253,6 +253,65 @@ async fn a_store_that_refuses_writes_does_not_take_the_link_down() {
     assert!(alerts.iter().any(|a| a.kind == "store_recovered"), "{alerts:?}");
 }
 
+/// While the store refuses a write, the link tries it again at the pace of its back-off, not at
+/// every change the desk makes meanwhile (a full disk once drew a failed write and a log line per
+/// desk change: 174 a second in the NEAX day), and nothing is lost once the disk has room.
+#[tokio::test]
+async fn a_write_the_store_refuses_is_tried_again_at_the_back_offs_pace() {
+    use switchboard::store::outbox::{push, PRIORITY_URGENT};
+    let _g = pty_lock();
+    let h = Hotel::start(&["101", "102"], "").await;
+    h.link_up().await;
+    h.check_in("101", "Ann Early").await;
+    h.check_in("102", "Bob Busy").await;
+    h.converged(T).await;
+    // The disk is full for the PBX's record of events, and a ring expired unsent must be
+    // recorded there before it leaves the queue.
+    let now = switchboard::clock::Clock::now(&switchboard::clock::SystemClock);
+    let ring = PbxCommand::Ring { at: now.naive_utc(), expires: (now - chrono::Duration::seconds(1)).to_rfc3339() };
+    h.store
+        .write(Priority::Normal, move |tx| {
+            tx.execute_batch(
+                "CREATE TEMP TRIGGER full_disk BEFORE INSERT ON pbx_events
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+            )
+            .map_err(switchboard::store::StoreError::from)?;
+            push(tx, now, "101", &ring, PRIORITY_URGENT).map(|_| ())
+        })
+        .await
+        .unwrap();
+    let link = h.link.clone();
+    eventually(T, "the store error seen by the link", || {
+        let st = link.status();
+        async move { st.store_errors >= 1 }
+    })
+    .await;
+    // The desk goes on meanwhile: thirty changes, each one a wake-up for the link.
+    for i in 0..30 {
+        h.desk.set_dnd(&Actor::system(), "102", i % 2 == 0).await.unwrap();
+    }
+    let errors = h.link.status().store_errors;
+    assert!(errors <= 6, "{errors} tries of the refused write while the desk made 30 changes");
+    assert_eq!(h.link.status().link, "up");
+    h.store
+        .write(Priority::Normal, move |tx| {
+            tx.execute_batch("DROP TRIGGER full_disk").map_err(switchboard::store::StoreError::from)
+        })
+        .await
+        .unwrap();
+    h.converged(Duration::from_secs(60)).await;
+    let expired: i64 = h
+        .store
+        .read(move |c| {
+            c.query_row("SELECT COUNT(*) FROM pbx_events WHERE kind = 'ring_expired'", [], |r| r.get(0))
+                .map_err(switchboard::store::StoreError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(expired, 1, "the expired ring is on record once");
+    assert_eq!(h.sim.state().rooms["101"].rings, 0, "and never rang");
+}
+
 #[tokio::test]
 async fn records_the_pbx_did_not_declare_are_not_sent() {
     let _g = pty_lock();

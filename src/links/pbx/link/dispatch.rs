@@ -62,6 +62,8 @@ pub enum Effect {
     },
     /// The PBX keeps refusing these rows: take them out of the queue and alert a person.
     SetAside(Vec<OutboxRow>),
+    /// A ring that expired unsent ([`Decision::Expired`]): record that, delete the rows.
+    Expired(Vec<OutboxRow>),
     /// The PBX can never take these rows: record why, delete them.
     Undeliverable {
         rows: Vec<OutboxRow>,

@@ -342,10 +342,16 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Hands the store what it has not taken yet, in order: outbox work at once (nothing more
-    /// is sent before it is done), what the PBX said when the back-off allows. On a store error
-    /// the rest waits and the link stays up. Returns whether the outbox may be fed.
+    /// Hands the store what it has not taken yet, in order, once the back-off after a refusal
+    /// allows: outbox work first (nothing more is sent before it is done), then what the PBX
+    /// said. On a store error the rest waits and the link stays up. Returns whether the outbox
+    /// may be fed.
     async fn drain_backlog(&mut self) -> bool {
+        if self.store_retry.is_some_and(|(at, _)| Instant::now() < at) {
+            // Waiting out the store's refusal: what must be written waits for the pause to end
+            // (not for every wake-up of the loop); sending goes on if nothing waits.
+            return self.backlog.is_empty();
+        }
         while let Some(work) = self.backlog.pop_front() {
             let result = match &work {
                 Work::Effect(effect) => self.apply(effect.clone()).await,
@@ -357,13 +363,11 @@ impl<'a> Session<'a> {
                 return false;
             }
         }
-        if self.store_retry.is_none_or(|(at, _)| Instant::now() >= at) {
-            while let Some(msg) = self.inbound.pop_front() {
-                if let Err(e) = self.received(msg.clone()).await {
-                    self.inbound.push_front(msg);
-                    self.store_failed(e);
-                    return true;
-                }
+        while let Some(msg) = self.inbound.pop_front() {
+            if let Err(e) = self.received(msg.clone()).await {
+                self.inbound.push_front(msg);
+                self.store_failed(e);
+                return true;
             }
         }
         true
@@ -486,6 +490,19 @@ impl<'a> Session<'a> {
                     })
                     .await?;
             }
+            Effect::Expired(rows) => {
+                tracing::warn!(room = %rows[0].room, "wake-up ring expired before the PBX could take it; not sent");
+                self.ctx
+                    .store
+                    .write(Priority::Urgent, move |tx| {
+                        rows.iter().try_for_each(|r| {
+                            let detail = format!("{:?}", r.command);
+                            incoming::record_event(tx, now, Some(&r.room), "ring_expired", &detail)?;
+                            outbox::done(tx, r)
+                        })
+                    })
+                    .await?;
+            }
             Effect::Undeliverable { rows, why } => {
                 // It can never be delivered as it stands: say so loudly, keep a record, move on.
                 tracing::error!(room = %rows[0].room, "cannot send to the PBX: {why}; dropped");
@@ -524,23 +541,11 @@ impl<'a> Session<'a> {
             match self.dispatch.next(now, self.ctx.clock.now(), engine.ready(), batch, |id| engine.declared(id)) {
                 Decision::Idle => return Ok(()),
                 Decision::Expired(rows) => {
-                    let now = self.ctx.clock.now();
-                    tracing::warn!(room = %rows[0].room, "wake-up ring expired before the PBX could take it; not sent");
-                    self.ctx
-                        .store
-                        .write(Priority::Urgent, move |tx| {
-                            rows.iter().try_for_each(|r| {
-                                incoming::record_event(
-                                    tx,
-                                    now,
-                                    Some(&r.room),
-                                    "ring_expired",
-                                    &format!("{:?}", r.command),
-                                )?;
-                                outbox::done(tx, r)
-                            })
-                        })
-                        .await?;
+                    let effect = Effect::Expired(rows);
+                    if let Err(err) = self.apply(effect.clone()).await {
+                        self.backlog.push_back(Work::Effect(effect));
+                        return Err(err);
+                    }
                 }
                 Decision::Send { tag, msg } => match self.engine.send(now, tag, &msg) {
                     Ok(()) => return Ok(()),
