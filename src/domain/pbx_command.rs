@@ -88,10 +88,13 @@ pub enum PbxCommand {
 }
 
 impl PbxCommand {
+    /// The attribute of the commands that open, move and bar a room's line.
+    pub const LINE: &'static str = "guest";
+
     /// The room attribute this command sets; a later command for the same one supersedes it.
     pub fn attr(&self) -> &'static str {
         match self {
-            PbxCommand::CheckIn { .. } | PbxCommand::CheckOut { .. } | PbxCommand::Move { .. } => "guest",
+            PbxCommand::CheckIn { .. } | PbxCommand::CheckOut { .. } | PbxCommand::Move { .. } => Self::LINE,
             // Not "guest": it must never supersede the check-in it follows.
             PbxCommand::GuestData { .. } => "guest_data",
             PbxCommand::ClassOfService { .. } => "class",

@@ -80,7 +80,7 @@ pub fn next_batch(conn: &Connection, limit: usize) -> Result<Vec<OutboxRow>, Sto
         conn,
         "SELECT id, room, attr, priority, command FROM outbox o WHERE room = ?1 AND attr = ?2 AND id < ?3 AND {LATEST}
          ORDER BY id LIMIT ?4",
-        params![first.room, LINE, first.id, limit as i64],
+        params![first.room, PbxCommand::LINE, first.id, limit as i64],
     )?;
     if ahead.is_empty() {
         return Ok(batch);
@@ -90,9 +90,6 @@ pub fn next_batch(conn: &Connection, limit: usize) -> Result<Vec<OutboxRow>, Sto
     }
     Ok(ahead)
 }
-
-/// The attribute of the commands that open, move and bar a room's line.
-const LINE: &str = "guest";
 
 /// A row that no later row of its (room, attribute) supersedes.
 const LATEST: &str = "NOT EXISTS (SELECT 1 FROM outbox n WHERE n.room = o.room AND n.attr = o.attr AND n.id > o.id)";
