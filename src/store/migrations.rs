@@ -370,6 +370,12 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE stays ADD COLUMN vip INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 17: a booking is told from another of its room by its occurrence's time since wake-ups
+    // may be handed to the PBX ahead of it (`next_due` is then the hand-over): the duplicate
+    // check at every booking looks it up by room and that time, not by scanning the active ones.
+    r#"
+    CREATE INDEX wakeups_by_room_occurrence ON wakeups(room, occurrence_due);
+    "#,
 ];
 
 /// Brings the schema up to date; returns the version reached.
