@@ -85,7 +85,7 @@ pub struct PbxEngine {
     /// Restarted and waiting for the PMS's answer to its `LS`.
     restarted: bool,
     declarations: Vec<(RecordId, Vec<FieldId>)>,
-    sim: Published,
+    pub(crate) sim: Published,
     pending: VecDeque<Message>,
     /// Delay between a `WR` and its `WA`.
     ring_time: Duration,

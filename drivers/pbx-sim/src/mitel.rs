@@ -11,12 +11,12 @@ use mitel::exchange::{Exchange, ExchangeEvent, Side, Timers};
 use mitel::record::{Ext, Record};
 
 use crate::engine::Command;
-use crate::state::{Published, RoomState, SimState};
+use crate::state::{Published, RoomState};
 
 #[derive(Debug)]
 pub struct MitelEngine {
     x: Exchange<u64>,
-    sim: Published,
+    pub(crate) sim: Published,
     /// Wake-ups kept: room -> (hour, minute).
     pub wakeups: BTreeMap<String, (u8, u8)>,
     /// The last instant it was given.
@@ -31,18 +31,6 @@ impl MitelEngine {
             wakeups: BTreeMap::new(),
             now: None,
         }
-    }
-
-    pub fn replace_state(&mut self, state: SimState) {
-        self.sim.replace(state);
-    }
-
-    pub fn publish_into(&mut self, out: &mut SimState) {
-        self.sim.publish_into(out);
-    }
-
-    pub fn take_changed(&mut self) -> bool {
-        self.sim.take_changed()
     }
 
     fn room(&mut self, rn: &str) -> &mut RoomState {

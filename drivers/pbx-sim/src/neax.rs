@@ -14,12 +14,12 @@ use chrono::{NaiveDateTime, Timelike};
 use neax::{Exchange, ExchangeEvent, Ext, Message, Restriction, Retries, Side, Timers, WakeResult, WakeSource};
 
 use crate::engine::Command;
-use crate::state::{Published, RingBehaviour, RoomState, SimState};
+use crate::state::{Published, RingBehaviour, RoomState};
 
 #[derive(Debug)]
 pub struct NeaxEngine {
     x: Exchange<u64>,
-    sim: Published,
+    pub(crate) sim: Published,
     ring_time: Duration,
     /// Wake-ups kept: room -> (hour, minute).
     wakeups: BTreeMap<String, (u8, u8)>,
@@ -43,18 +43,6 @@ impl NeaxEngine {
 
     pub fn set_ring_time(&mut self, d: Duration) {
         self.ring_time = d;
-    }
-
-    pub fn replace_state(&mut self, state: SimState) {
-        self.sim.replace(state);
-    }
-
-    pub fn publish_into(&mut self, out: &mut SimState) {
-        self.sim.publish_into(out);
-    }
-
-    pub fn take_changed(&mut self) -> bool {
-        self.sim.take_changed()
     }
 
     fn room(&mut self, rn: &str) -> &mut RoomState {

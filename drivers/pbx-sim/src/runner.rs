@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use crate::engine::{default_declarations, Command, PbxEngine, SimState};
 use crate::mitel::MitelEngine;
 use crate::neax::NeaxEngine;
+use crate::state::Published;
 
 /// The protocol the simulated PBX speaks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,8 +31,8 @@ pub enum Protocol {
 /// What the runner needs of a simulated PBX, whatever its protocol.
 trait SimEngine: Send + 'static {
     fn poll_transmit(&mut self) -> Option<Vec<u8>>;
-    fn take_changed(&mut self) -> bool;
-    fn publish_into(&mut self, out: &mut SimState);
+    /// The state the engine keeps, and what changed in it since it was last published.
+    fn published(&mut self) -> &mut Published;
     fn poll_timeout(&self) -> Option<std::time::Instant>;
     fn handle_input(&mut self, now: std::time::Instant, wall: chrono::NaiveDateTime, bytes: &[u8]);
     fn handle_timeout(&mut self, now: std::time::Instant, wall: chrono::NaiveDateTime);
@@ -44,11 +45,8 @@ macro_rules! sim_engine {
             fn poll_transmit(&mut self) -> Option<Vec<u8>> {
                 <$t>::poll_transmit(self)
             }
-            fn take_changed(&mut self) -> bool {
-                <$t>::take_changed(self)
-            }
-            fn publish_into(&mut self, out: &mut SimState) {
-                <$t>::publish_into(self, out)
+            fn published(&mut self) -> &mut Published {
+                &mut self.sim
             }
             fn poll_timeout(&self) -> Option<std::time::Instant> {
                 <$t>::poll_timeout(self)
@@ -179,18 +177,18 @@ where
         Protocol::Fias => {
             let mut engine = PbxEngine::with_framing(opts.timers, opts.declarations, opts.framing);
             engine.set_ring_time(opts.ring_time);
-            engine.replace_state(initial);
+            engine.sim.replace(initial);
             tokio::spawn(run(stream, engine, rx, state_tx, opts.timezone))
         }
         Protocol::Mitel => {
             let mut engine = MitelEngine::new(opts.timers.ack_timeout);
-            engine.replace_state(initial);
+            engine.sim.replace(initial);
             tokio::spawn(run(stream, engine, rx, state_tx, opts.timezone))
         }
         Protocol::Neax => {
             let mut engine = NeaxEngine::new(opts.timers.ack_timeout);
             engine.set_ring_time(opts.ring_time);
-            engine.replace_state(initial);
+            engine.sim.replace(initial);
             tokio::spawn(run(stream, engine, rx, state_tx, opts.timezone))
         }
     };
@@ -310,8 +308,8 @@ where
                 return write_task.await.unwrap_or_else(|e| Err(io::Error::other(e)));
             }
         }
-        if engine.take_changed() {
-            state_tx.send_modify(|published| engine.publish_into(published));
+        if engine.published().take_changed() {
+            state_tx.send_modify(|published| engine.published().publish_into(published));
         }
         let deadline = engine.poll_timeout().map(Instant::from_std).unwrap_or(now + far);
         tokio::select! {
