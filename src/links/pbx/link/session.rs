@@ -492,34 +492,32 @@ impl<'a> Session<'a> {
             }
             Effect::Expired(rows) => {
                 tracing::warn!(room = %rows[0].room, "wake-up ring expired before the PBX could take it; not sent");
-                self.ctx
-                    .store
-                    .write(Priority::Urgent, move |tx| {
-                        rows.iter().try_for_each(|r| {
-                            let detail = format!("{:?}", r.command);
-                            incoming::record_event(tx, now, Some(&r.room), "ring_expired", &detail)?;
-                            outbox::done(tx, r)
-                        })
-                    })
-                    .await?;
+                self.drop_rows(rows, "ring_expired", String::new()).await?;
             }
             Effect::Undeliverable { rows, why } => {
                 // It can never be delivered as it stands: say so loudly, keep a record, move on.
                 tracing::error!(room = %rows[0].room, "cannot send to the PBX: {why}; dropped");
                 self.status.send_modify(|s| s.dropped_unsupported += 1);
-                self.ctx
-                    .store
-                    .write(Priority::Urgent, move |tx| {
-                        rows.iter().try_for_each(|row| {
-                            let detail = format!("{why}: {:?}", row.command);
-                            incoming::record_event(tx, now, Some(&row.room), "undeliverable", &detail)?;
-                            outbox::done(tx, row)
-                        })
-                    })
-                    .await?;
+                self.drop_rows(rows, "undeliverable", format!("{why}: ")).await?;
             }
         }
         Ok(())
+    }
+
+    /// Takes `rows` out of the queue unsent, each kept on record as a PBX event of `kind` whose
+    /// detail is `why` followed by the command.
+    async fn drop_rows(&self, rows: Vec<outbox::OutboxRow>, kind: &'static str, why: String) -> Result<(), StoreError> {
+        let now = self.ctx.clock.now();
+        self.ctx
+            .store
+            .write(Priority::Urgent, move |tx| {
+                rows.iter().try_for_each(|row| {
+                    let detail = format!("{why}{:?}", row.command);
+                    incoming::record_event(tx, now, Some(&row.room), kind, &detail)?;
+                    outbox::done(tx, row)
+                })
+            })
+            .await
     }
 
     /// Hands the engine what the dispatcher says to send, until it says to wait. A store error
